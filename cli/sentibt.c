@@ -1,0 +1,109 @@
+/* sentibt.c - entry point: git-style subcommand dispatch */
+#include "cli.h"
+#include "../engine/common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct cmd_struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+/* Weak so that a command still being written does not break the build. */
+#pragma weak cmd_sample
+#pragma weak cmd_convert
+#pragma weak cmd_fetch
+#pragma weak cmd_sweep
+#pragma weak cmd_verify
+#pragma weak cmd_report
+
+static const struct cmd_struct commands[] = {
+	{ "backtest", cmd_backtest, "run the threshold strategy once and write its results" },
+	{ "sweep",    cmd_sweep,    "run a parameter grid in parallel; summary + top-K curves" },
+	{ "sample",   cmd_sample,   "write the seeded synthetic sample data (offline)" },
+	{ "convert",  cmd_convert,  "turn a sentiment CSV/JSONL/msgpack file into JSON Lines" },
+	{ "fetch",    cmd_fetch,    "download Tardis datasets or any URL into the cache" },
+	{ "verify",   cmd_verify,   "re-run a result folder from its manifest and compare" },
+	{ "report",   cmd_report,   "plot a result folder (gnuplot) and write report.html" },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void sb_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sentibt: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int sb_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sentibt %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry 'sentibt help %s'\n", cmd);
+	return SB_EXIT_USAGE;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: sentibt [--version] [--help] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (commands[i].fn)
+			fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\n'sentibt help COMMAND' or 'sentibt COMMAND --help' shows a command's options.\n"
+		     "exit codes: 0 success, 1 failure (bad input, I/O, network), 2 usage error\n");
+}
+
+static const struct cmd_struct *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (commands[i].fn && strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd_struct *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return SB_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    (!strcmp(argv[1], "help") && argc == 2)) {
+		usage(stdout);
+		return SB_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("sentibt %s\n", SB_VERSION);
+		return SB_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		char help_flag[] = "--help";
+		char *sub_argv[3] = { argv[2], help_flag, NULL };
+
+		cmd = find_command(argv[2]);
+		if (!cmd) {
+			fprintf(stderr, "sentibt: '%s' is not a command. See 'sentibt help'.\n", argv[2]);
+			return SB_EXIT_USAGE;
+		}
+		return cmd->fn(2, sub_argv);
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "sentibt: '%s' is not a command. See 'sentibt help'.\n", argv[1]);
+		return SB_EXIT_USAGE;
+	}
+	return cmd->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,55 @@
+/* common.h - error codes, error messages and small helpers shared by every module */
+#ifndef SB_COMMON_H
+#define SB_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define SB_VERSION "0.1.0"
+
+enum sb_err { SB_OK = 0, SB_ENOMEM, SB_EIO, SB_EPARSE, SB_ENET, SB_EINVAL };
+
+/*
+ * A message is written once, where the context is known, e.g.
+ * "data/x.csv.gz:1042: expected a number in column 'price', got 'abc'".
+ * Callers print it as "sentibt: <msg>".
+ */
+struct sb_errbuf {
+	char msg[1024];
+};
+
+#if defined(__GNUC__)
+#define SB_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SB_PRINTF(a, b)
+#endif
+
+/* sb_errf() formats into 'e' (no-op when e is NULL) and returns 'code'. */
+enum sb_err sb_errf(struct sb_errbuf *e, enum sb_err code, const char *fmt, ...)
+	SB_PRINTF(3, 4);
+
+/* Time units: every time in sentibt is int64 microseconds since the epoch, UTC. */
+#define SB_US_PER_SEC INT64_C(1000000)
+#define SB_US_PER_DAY (INT64_C(86400) * SB_US_PER_SEC)
+
+/* floor division for possibly negative numerators (times before 1970). */
+static inline int64_t sb_floordiv(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Formats 't' as "YYYY-MM-DDTHH:MM:SSZ" (with ".ffffff" when not whole seconds). */
+void sb_format_time(int64_t t_us, char out[32]);
+
+/*
+ * sb_parse_duration() reads "90s", "5m", "1h", "1d", "250ms", "0" into microseconds.
+ * Returns false on anything else (negative, overflow, unknown unit).
+ */
+bool sb_parse_duration(const char *s, int64_t *us);
+
+/* Allocation that reports SB_ENOMEM through the caller instead of aborting. */
+void *sb_aligned_alloc(size_t n_bytes);   /* 64-byte aligned, zeroed; free with free() */
+
+#endif

@@ -1,0 +1,55 @@
+/* candles.h - columnar candle arrays built from Tardis trades or OHLCV CSV files */
+#ifndef SB_CANDLES_H
+#define SB_CANDLES_H
+
+#include "../engine/common.h"
+
+/*
+ * Candle i covers [t0_us + i*interval_us, t0_us + (i+1)*interval_us).  Candles are
+ * aligned on multiples of the interval since the epoch (1d candles start at 00:00 UTC).
+ * The grid has no holes: a candle without trades carries the previous close forward
+ * (open = high = low = close) with zero volume and zero trades.  Every column is a
+ * 64-byte-aligned array of n values.
+ */
+struct sb_candles {
+	size_t   n;
+	int64_t  t0_us;
+	int64_t  interval_us;
+	double  *open, *high, *low, *close;
+	double  *volume;                   /* base units; 0 when the file had no volume */
+	double  *buy_volume, *sell_volume; /* taker side (Tardis only; 0 for OHLCV) */
+	uint64_t *trades;                  /* trades in the candle (Tardis only) */
+};
+
+/* What a loader saw in one input file; copied into the run manifest. */
+struct sb_input_info {
+	char     path[4096];
+	char     kind[32];          /* "tardis-trades", "ohlcv", "sentiment-jsonl", ... */
+	uint64_t rows;              /* data rows read (header excluded) */
+	uint64_t rows_used;         /* rows that went into the result */
+	uint64_t rows_dropped;      /* rows left out (see 'dropped_why') */
+	uint64_t duplicates;        /* duplicate ids (sentiment) or duplicate times */
+	char     dropped_why[256];  /* short account, e.g. "12 outside candle range" */
+	int64_t  t_first_us, t_last_us;   /* span of the rows used */
+};
+
+void sb_candles_init(struct sb_candles *c);      /* no allocation */
+void sb_candles_release(struct sb_candles *c);   /* frees columns; safe twice */
+
+/* Allocates n candles (all columns zeroed); releases what 'c' held before. */
+enum sb_err sb_candles_alloc(struct sb_candles *c, size_t n, struct sb_errbuf *err);
+
+/*
+ * sb_candles_load() builds one candle array of 'interval_us' from 'npaths' files of
+ * one symbol.  Each file is either a Tardis trades CSV or an OHLCV candle CSV, plain
+ * or gzip'd (told apart by the gzip magic, not the name), and the kind is told by its
+ * header; all files must be of the same kind.  Files are streamed in constant memory.
+ * Several files concatenate in time order; files whose spans overlap are an error.
+ * info[] (npaths entries, may be NULL) receives per-file statistics.
+ * On error 'c' is left empty and 'err' says "path:line: what was expected".
+ */
+enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size_t npaths,
+			    int64_t interval_us, struct sb_input_info *info,
+			    struct sb_errbuf *err);
+
+#endif
