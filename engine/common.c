@@ -19,7 +19,7 @@ enum sb_err sb_errf(struct sb_errbuf *e, enum sb_err code, const char *fmt, ...)
 	return code;
 }
 
-void sb_format_time(int64_t t_us, char out[32])
+void sb_format_time(int64_t t_us, char out[SB_TIME_LEN])
 {
 	int64_t sec = sb_floordiv(t_us, SB_US_PER_SEC);
 	int64_t frac = t_us - sec * SB_US_PER_SEC;
@@ -28,10 +28,10 @@ void sb_format_time(int64_t t_us, char out[32])
 
 	gmtime_r(&tt, &tm);
 	if (frac)
-		snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+		snprintf(out, SB_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
 			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
 	else
-		snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+		snprintf(out, SB_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
 			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 

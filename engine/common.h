@@ -41,7 +41,8 @@ static inline int64_t sb_floordiv(int64_t a, int64_t b)
 }
 
 /* Formats 't' as "YYYY-MM-DDTHH:MM:SSZ" (with ".ffffff" when not whole seconds). */
-void sb_format_time(int64_t t_us, char out[32]);
+#define SB_TIME_LEN 96
+void sb_format_time(int64_t t_us, char out[SB_TIME_LEN]);
 
 /*
  * sb_parse_duration() reads "90s", "5m", "1h", "1d", "250ms", "0" into microseconds.
