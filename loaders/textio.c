@@ -1,0 +1,287 @@
+/* textio.c - gz line reader, CSV splitting, strict number and time parsing */
+#include "textio.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool sb_file_is_gzip(const char *path)
+{
+	unsigned char magic[2];
+	FILE *f = fopen(path, "rb");
+	bool gz;
+
+	if (!f)
+		return false;
+	gz = fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+	fclose(f);
+	return gz;
+}
+
+enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf *err)
+{
+	memset(l, 0, sizeof(*l));
+	l->path = path;
+	l->is_gzip = sb_file_is_gzip(path);
+	l->gz = gzopen(path, "rb");
+	if (!l->gz)
+		return sb_errf(err, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
+	gzbuffer(l->gz, 1 << 17);
+	l->cap = 4096;
+	l->buf = malloc(l->cap);
+	if (!l->buf) {
+		gzclose(l->gz);
+		l->gz = NULL;
+		return sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
+	}
+	return SB_OK;
+}
+
+void sb_lines_close(struct sb_lines *l)
+{
+	if (l->gz)
+		gzclose(l->gz);
+	free(l->buf);
+	l->gz = NULL;
+	l->buf = NULL;
+}
+
+int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
+{
+	int errnum;
+
+	l->len = 0;
+	for (;;) {
+		int ch = gzgetc(l->gz);
+
+		if (ch < 0) {
+			const char *msg = gzerror(l->gz, &errnum);
+
+			if (errnum != Z_OK && errnum != Z_STREAM_END) {
+				sb_errf(err, SB_EPARSE,
+					"%s:%llu: expected a complete gzip stream, got: %s (truncated or corrupt file)",
+					l->path, (unsigned long long)l->lineno + 1, msg);
+				return -1;
+			}
+			if (l->len == 0)
+				return 0;
+			break;              /* last line without '\n' */
+		}
+		if (ch == '\n')
+			break;
+		if (l->len + 2 > l->cap) {
+			size_t ncap = l->cap * 2;
+			char *nb;
+
+			if (ncap > SB_LINE_MAX + 2) {
+				sb_errf(err, SB_EPARSE, "%s:%llu: expected a line shorter than %u bytes",
+					l->path, (unsigned long long)l->lineno + 1, SB_LINE_MAX);
+				return -1;
+			}
+			nb = realloc(l->buf, ncap);
+			if (!nb) {
+				sb_errf(err, SB_ENOMEM, "%s: out of memory", l->path);
+				return -1;
+			}
+			l->buf = nb;
+			l->cap = ncap;
+		}
+		l->buf[l->len++] = (char)ch;
+	}
+	if (l->len && l->buf[l->len - 1] == '\r')
+		l->len--;
+	l->buf[l->len] = '\0';
+	l->lineno++;
+	/* A UTF-8 byte-order mark on the first line is not part of the header. */
+	if (l->lineno == 1 && l->len >= 3 && !memcmp(l->buf, "\xef\xbb\xbf", 3)) {
+		memmove(l->buf, l->buf + 3, l->len - 2);
+		l->len -= 3;
+	}
+	return 1;
+}
+
+int sb_csv_split(char *line, char delim, char **fields, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		char *out, *start;
+
+		if (n == max)
+			return -1;
+		start = out = p;
+		if (*p == '"') {
+			p++;
+			for (;;) {
+				if (*p == '\0')
+					return -1;              /* quote left open */
+				if (*p == '"') {
+					if (p[1] == '"') {
+						*out++ = '"';
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				*out++ = *p++;
+			}
+			if (*p != delim && *p != '\0')
+				return -1;                      /* text after closing quote */
+		} else {
+			while (*p && *p != delim)
+				p++;
+			out = p;
+		}
+		fields[n++] = start;
+		if (*p == '\0') {
+			*out = '\0';
+			return n;
+		}
+		*out = '\0';
+		p++;
+	}
+}
+
+bool sb_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == ' ' || *s == '\t')
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != '\0' || !isfinite(v))
+		return false;
+	if (errno == ERANGE && fabs(v) > 1.0)      /* overflow; underflow to ~0 is fine */
+		return false;
+	*out = v;
+	return true;
+}
+
+bool sb_parse_int64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || *s == ' ' || *s == '\t' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE)
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
+int64_t sb_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	/* Howard Hinnant's days_from_civil. */
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Reads exactly n digits at *p into *v. */
+static bool digits(const char **p, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return false;
+		*v = *v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	return true;
+}
+
+static bool parse_rfc3339(const char *s, int64_t *t_us)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *p = s;
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+	int64_t frac = 0, offset_s = 0;
+
+	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+	    !digits(&p, 2, &d))
+		return false;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+		return false;
+	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return false;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+			return false;
+		if (*p == ':') {
+			p++;
+			if (!digits(&p, 2, &sec))
+				return false;
+		}
+		if (h > 23 || mi > 59 || sec > 60)
+			return false;
+		if (*p == '.') {
+			int nd = 0;
+
+			p++;
+			while (*p >= '0' && *p <= '9') {
+				if (nd < 6)
+					frac = frac * 10 + (*p - '0');
+				nd++;
+				p++;
+			}
+			if (nd == 0)
+				return false;
+			for (; nd < 6; nd++)
+				frac *= 10;
+		}
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int oh, om, sign = *p == '-' ? -1 : 1;
+
+			p++;
+			if (!digits(&p, 2, &oh))
+				return false;
+			if (*p == ':')
+				p++;
+			if (!digits(&p, 2, &om) || oh > 23 || om > 59)
+				return false;
+			offset_s = sign * (oh * 3600 + om * 60);
+		}
+	}
+	if (*p != '\0')
+		return false;
+	if (sec == 60)
+		sec = 59;     /* a leap second is folded into the second before */
+	*t_us = ((sb_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+		  mi * 60 + sec - offset_s) * SB_US_PER_SEC) + frac;
+	return true;
+}
+
+bool sb_parse_time(const char *s, int64_t *t_us)
+{
+	int64_t v;
+
+	if (sb_parse_int64(s, &v)) {
+		int64_t a = v < 0 ? -v : v;
+
+		if (a < INT64_C(100000000000))               /* < 1e11: seconds */
+			*t_us = v * SB_US_PER_SEC;
+		else if (a < INT64_C(100000000000000))       /* < 1e14: milliseconds */
+			*t_us = v * 1000;
+		else
+			*t_us = v;
+		return true;
+	}
+	return parse_rfc3339(s, t_us);
+}

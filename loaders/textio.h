@@ -1,0 +1,56 @@
+/* textio.h - line-by-line reading of plain or gzip'd text, CSV splitting, strict numbers */
+#ifndef SB_TEXTIO_H
+#define SB_TEXTIO_H
+
+#include "../engine/common.h"
+
+#include <zlib.h>
+
+#define SB_LINE_MAX (1u << 20)   /* longest accepted line: 1 MiB */
+
+/*
+ * A line reader over zlib's gz streams: reads .gz and plain files alike (gzread is
+ * transparent for non-gzip input) in constant memory.  A truncated or corrupt gzip
+ * stream is reported as an error, never as a short file.
+ */
+struct sb_lines {
+	gzFile   gz;
+	const char *path;
+	uint64_t lineno;          /* number of the line last returned, 1-based */
+	char    *buf;             /* current line, NUL-terminated, no '\n' or '\r' */
+	size_t   len, cap;
+	bool     is_gzip;
+};
+
+enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf *err);
+/* Returns 1 with l->buf set, 0 at end of file, -1 on error (message in err). */
+int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err);
+void sb_lines_close(struct sb_lines *l);
+
+/* True when the file starts with the gzip magic 1f 8b. */
+bool sb_file_is_gzip(const char *path);
+
+/*
+ * sb_csv_split() splits 'line' in place at 'delim' into at most 'max' fields,
+ * honouring RFC 4180 double quotes ("a, b" and "" escapes; quotes are removed).
+ * Returns the number of fields, or -1 when there are more than 'max' fields or a
+ * quote is left open.  A quoted field cannot span lines.
+ */
+int sb_csv_split(char *line, char delim, char **fields, int max);
+
+/* Strict parsers: the whole string must be consumed; no spaces, no empty value. */
+bool sb_parse_double(const char *s, double *out);       /* rejects nan/inf too */
+bool sb_parse_int64(const char *s, int64_t *out);
+
+/*
+ * sb_parse_time() reads an RFC 3339 time ("2024-03-01T12:34:56Z", "...56.123+02:00",
+ * "2024-03-01 12:34:56" taken as UTC, "2024-03-01" = midnight) or an integer epoch
+ * in seconds, milliseconds or microseconds told apart by magnitude (|v| < 1e11 s,
+ * < 1e14 ms, else us).  Returns false on anything else, including impossible dates.
+ */
+bool sb_parse_time(const char *s, int64_t *t_us);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
+int64_t sb_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+#endif
