@@ -77,3 +77,13 @@ void *sb_aligned_alloc(size_t n_bytes)
 		memset(p, 0, rounded);
 	return p;
 }
+
+const char *sb_fmt_num(double v, char out[SB_NUM_LEN])
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, SB_NUM_LEN, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+	return out;
+}

@@ -50,6 +50,13 @@ void sb_format_time(int64_t t_us, char out[SB_TIME_LEN]);
  */
 bool sb_parse_duration(const char *s, int64_t *us);
 
+/*
+ * sb_fmt_num() writes the shortest of %.15g/%.16g/%.17g that reads back as exactly v,
+ * so outputs are exact and still readable ("0.08", not "0.080000000000000002").
+ */
+#define SB_NUM_LEN 32
+const char *sb_fmt_num(double v, char out[SB_NUM_LEN]);
+
 /* Allocation that reports SB_ENOMEM through the caller instead of aborting. */
 void *sb_aligned_alloc(size_t n_bytes);   /* 64-byte aligned, zeroed; free with free() */
 

@@ -1,0 +1,264 @@
+/* cli_runopts.c - options shared by backtest and sweep; loading candles and articles */
+#include "cli_runopts.h"
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../loaders/textio.h"
+
+const char sb_run_opts_help[] =
+"inputs:\n"
+"  -p, --prices FILE...      Tardis trades CSV(.gz) or OHLCV candle CSV(.gz), told apart\n"
+"                            by their header; several daily files of one symbol concatenate.\n"
+"                            Repeat the flag or list the files after it.\n"
+"  -s, --sentiment FILE      articles: .jsonl, .jsonl.gz, .msgpack, or a news .csv(.gz)\n"
+"      --interval D          candle length, 1s .. 1d (default 1m)\n"
+"      --entity SYM          keep articles whose symbols include SYM (all when the file\n"
+"                            has no symbols)\n"
+"      --confidence MODE     field (default), abs (|score|) or const:X, for files\n"
+"                            without a confidence column\n"
+"      --time-col, --score-col, --confidence-col NAME   column mapping for news CSVs\n"
+"strategy (DESIGN.md, the threshold strategy):\n"
+"      --threshold H         enter long when the signal > H, short when < -H (default 0.5)\n"
+"      --min-confidence K    only articles with confidence >= K count (default 0.7)\n"
+"      --window W            articles of the last W (whole candles) are averaged (default 5m)\n"
+"      --exit-band E         exit when |signal| < E (default 0.1)\n"
+"      --fee-bps F           fee per side in basis points (default 5)\n"
+"      --slippage-bps S      slippage per side in basis points (default 0)\n"
+"      --latency L           an article is usable L after publication (default 0s)\n"
+"output:\n"
+"  -o, --out DIR             result folder (default results/<command>-<UTC time>); written\n"
+"                            under a temporary name and renamed when complete\n"
+"      --force               replace DIR when it exists\n"
+"      --candle-cache DIR    binary candle cache (default data/cache/candles; '' = off)\n"
+"  -q, --quiet               no table, no progress\n"
+"  -h, --help                this text\n"
+"exit codes: 0 success, 1 failure (bad input, I/O, network), 2 usage error\n";
+
+enum {
+	OPT_INTERVAL = 256, OPT_THRESHOLD, OPT_MIN_CONF, OPT_WINDOW, OPT_EXIT_BAND,
+	OPT_FEE, OPT_SLIP, OPT_LATENCY, OPT_ENTITY, OPT_CONFIDENCE, OPT_TIME_COL,
+	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
+	OPT_KEEP, OPT_THREADS,
+};
+
+static const struct option long_opts[] = {
+	{ "prices", required_argument, NULL, 'p' },
+	{ "sentiment", required_argument, NULL, 's' },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "min-confidence", required_argument, NULL, OPT_MIN_CONF },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "exit-band", required_argument, NULL, OPT_EXIT_BAND },
+	{ "fee-bps", required_argument, NULL, OPT_FEE },
+	{ "slippage-bps", required_argument, NULL, OPT_SLIP },
+	{ "latency", required_argument, NULL, OPT_LATENCY },
+	{ "entity", required_argument, NULL, OPT_ENTITY },
+	{ "confidence", required_argument, NULL, OPT_CONFIDENCE },
+	{ "time-col", required_argument, NULL, OPT_TIME_COL },
+	{ "score-col", required_argument, NULL, OPT_SCORE_COL },
+	{ "confidence-col", required_argument, NULL, OPT_CONF_COL },
+	{ "out", required_argument, NULL, 'o' },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "candle-cache", required_argument, NULL, OPT_CANDLE_CACHE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "rank-by", required_argument, NULL, OPT_RANK_BY },
+	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *const axis_defaults[SB_N_AXES] = {
+	"0.5", "0.7", "5m", "0.1", "5", "0", "0s",
+};
+
+static int add_price(struct sb_run_opts *o, const char *path)
+{
+	if (o->n_prices == SB_MAX_PRICE_FILES)
+		return sb_cli_usage_error(o->cmd, "more than %d price files", SB_MAX_PRICE_FILES);
+	o->prices[o->n_prices++] = path;
+	return -1;
+}
+
+int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **argv,
+		      const char *usage_text)
+{
+	static char default_out[128];
+	bool sweep = strcmp(cmd, "sweep") == 0;
+	struct sb_errbuf err;
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	o->interval = "1m";
+	o->candle_cache = "data/cache/candles";
+	for (int k = 0; k < SB_N_AXES; k++)
+		o->axis_spec[k] = axis_defaults[k];
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:s:o:qh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if ((rc = add_price(o, optarg)) >= 0)
+				return rc;
+			break;
+		case 's': o->sentiment = optarg; break;
+		case OPT_INTERVAL: o->interval = optarg; break;
+		case OPT_THRESHOLD: o->axis_spec[SB_AX_THRESHOLD] = optarg; break;
+		case OPT_MIN_CONF: o->axis_spec[SB_AX_MIN_CONFIDENCE] = optarg; break;
+		case OPT_WINDOW: o->axis_spec[SB_AX_WINDOW] = optarg; break;
+		case OPT_EXIT_BAND: o->axis_spec[SB_AX_EXIT_BAND] = optarg; break;
+		case OPT_FEE: o->axis_spec[SB_AX_FEE_BPS] = optarg; break;
+		case OPT_SLIP: o->axis_spec[SB_AX_SLIPPAGE_BPS] = optarg; break;
+		case OPT_LATENCY: o->axis_spec[SB_AX_LATENCY] = optarg; break;
+		case OPT_ENTITY: o->entity = optarg; break;
+		case OPT_CONFIDENCE: o->confidence = optarg; break;
+		case OPT_TIME_COL: o->time_col = optarg; break;
+		case OPT_SCORE_COL: o->score_col = optarg; break;
+		case OPT_CONF_COL: o->conf_col = optarg; break;
+		case 'o': o->out = optarg; break;
+		case OPT_FORCE: o->force = true; break;
+		case OPT_CANDLE_CACHE: o->candle_cache = optarg; break;
+		case 'q': o->quiet = true; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputs(sb_run_opts_help, stdout);
+			return SB_EXIT_OK;
+		case OPT_TOP: case OPT_RANK_BY: case OPT_KEEP: case OPT_THREADS:
+			if (!sweep)
+				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
+							  argv[optind - 1]);
+			if (c == OPT_TOP) o->top = optarg;
+			else if (c == OPT_RANK_BY) o->rank_by = optarg;
+			else if (c == OPT_KEEP) o->keep = optarg;
+			else o->threads = optarg;
+			break;
+		case ':':
+			return sb_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return sb_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	for (int i = optind; i < argc; i++)       /* files listed after --prices */
+		if ((rc = add_price(o, argv[i])) >= 0)
+			return rc;
+	if (o->n_prices == 0)
+		return sb_cli_usage_error(cmd, "--prices FILE is required");
+	if (!o->sentiment)
+		return sb_cli_usage_error(cmd, "--sentiment FILE is required");
+	if (!sb_parse_duration(o->interval, &o->interval_us) || o->interval_us < SB_US_PER_SEC ||
+	    o->interval_us > SB_US_PER_DAY || o->interval_us % SB_US_PER_SEC)
+		return sb_cli_usage_error(cmd, "--interval: expected whole seconds from 1s to 1d, got '%s'",
+					  o->interval);
+	for (int k = 0; k < SB_N_AXES; k++) {
+		bool dur = k == SB_AX_WINDOW || k == SB_AX_LATENCY;
+
+		if (sb_axis_parse(&o->grid.ax[k], sb_axis_names[k], o->axis_spec[k], dur, &err)) {
+			sb_run_opts_release(o);
+			return sb_cli_usage_error(cmd, "%s", err.msg);
+		}
+		if (!sweep && o->grid.ax[k].n != 1) {
+			sb_run_opts_release(o);
+			return sb_cli_usage_error(cmd, "--%s takes one value here; use 'sentibt sweep' for grids",
+						  sb_axis_names[k]);
+		}
+	}
+	if (sb_grid_finish(&o->grid, &err)) {
+		sb_run_opts_release(o);
+		return sb_cli_usage_error(cmd, "%s", err.msg);
+	}
+	if (!o->out) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		snprintf(default_out, sizeof(default_out), "results/%s-%04d%02d%02d-%02d%02d%02d",
+			 cmd, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		o->out = default_out;
+	}
+	return -1;
+}
+
+void sb_run_opts_release(struct sb_run_opts *o)
+{
+	sb_grid_release(&o->grid);
+}
+
+static bool events_opts_from(const struct sb_run_opts *o, struct sb_events_opts *eo)
+{
+	memset(eo, 0, sizeof(*eo));
+	eo->entity = o->entity;
+	eo->time_col = o->time_col;
+	eo->score_col = o->score_col;
+	eo->conf_col = o->conf_col;
+	eo->conf_mode = SB_CONF_FIELD;
+	if (!o->confidence || !strcmp(o->confidence, "field"))
+		return true;
+	if (!strcmp(o->confidence, "abs")) {
+		eo->conf_mode = SB_CONF_ABS_SCORE;
+		return true;
+	}
+	if (!strncmp(o->confidence, "const:", 6) && sb_parse_double(o->confidence + 6, &eo->conf_const) &&
+	    eo->conf_const >= 0.0 && eo->conf_const <= 1.0) {
+		eo->conf_mode = SB_CONF_CONST;
+		return true;
+	}
+	return false;
+}
+
+bool sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in)
+{
+	struct sb_events_opts eo;
+	struct sb_errbuf err;
+
+	memset(in, 0, sizeof(*in));
+	sb_candles_init(&in->candles);
+	sb_events_init(&in->events);
+	if (!events_opts_from(o, &eo)) {
+		sb_cli_error("--confidence: expected field, abs or const:X with X in [0, 1], got '%s'",
+			     o->confidence);
+		return false;
+	}
+	in->n_price_files = o->n_prices;
+	in->price_paths = calloc(o->n_prices, sizeof(char *));
+	in->price_info = calloc(o->n_prices, sizeof(*in->price_info));
+	if (!in->price_paths || !in->price_info) {
+		sb_cli_error("out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < o->n_prices; i++) {
+		in->price_paths[i] = strdup(o->prices[i]);
+		if (!in->price_paths[i]) {
+			sb_cli_error("out of memory");
+			return false;
+		}
+	}
+	if (sb_candles_load(&in->candles, (const char *const *)in->price_paths, in->n_price_files,
+			    o->interval_us, in->price_info, &err)) {
+		sb_cli_error("%s", err.msg);
+		return false;
+	}
+	if (sb_events_load(&in->events, o->sentiment, &eo, &in->sentiment_info, &err)) {
+		sb_cli_error("%s", err.msg);
+		return false;
+	}
+	return true;
+}
+
+void sb_run_inputs_release(struct sb_run_inputs *in)
+{
+	sb_candles_release(&in->candles);
+	sb_events_release(&in->events);
+	for (size_t i = 0; in->price_paths && i < in->n_price_files; i++)
+		free(in->price_paths[i]);
+	free(in->price_paths);
+	free(in->price_info);
+	memset(in, 0, sizeof(*in));
+}

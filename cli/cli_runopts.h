@@ -1,0 +1,55 @@
+/* cli_runopts.h - the options that backtest and sweep share, and loading their inputs */
+#ifndef SB_CLI_RUNOPTS_H
+#define SB_CLI_RUNOPTS_H
+
+#include "../engine/grid.h"
+#include "../loaders/candles.h"
+#include "../loaders/events.h"
+
+#define SB_MAX_PRICE_FILES 4096
+
+struct sb_run_opts {
+	const char *cmd;                     /* "backtest" or "sweep" */
+	const char *prices[SB_MAX_PRICE_FILES];
+	size_t n_prices;
+	const char *sentiment;
+	const char *interval;
+	const char *axis_spec[SB_N_AXES];    /* as typed; defaults filled in */
+	const char *entity, *confidence, *time_col, *score_col, *conf_col;
+	const char *out;
+	const char *candle_cache;            /* folder of the binary candle cache, "" = off */
+	bool force, quiet;
+	/* sweep only */
+	const char *top, *rank_by, *keep, *threads;
+	/* resolved */
+	int64_t interval_us;
+	struct sb_grid grid;
+};
+
+/*
+ * Parses argv for 'cmd'.  Returns -1 when the run should go on, or an exit code
+ * (0 after --help, 2 on a usage error, with the message printed).  For backtest each
+ * numeric option must be a single value.
+ */
+int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **argv,
+		      const char *usage_text);
+void sb_run_opts_release(struct sb_run_opts *o);
+
+/* What the inputs are, after loading; kept for the manifest. */
+struct sb_run_inputs {
+	struct sb_candles candles;
+	struct sb_events events;
+	struct sb_input_info *price_info;    /* n_price_files entries */
+	size_t n_price_files;
+	char **price_paths;                  /* resolved paths (tardis: refs expanded) */
+	struct sb_input_info sentiment_info;
+};
+
+/* Loads candles and events; prints "sentibt: <message>" and returns false on failure. */
+bool sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in);
+void sb_run_inputs_release(struct sb_run_inputs *in);
+
+/* The help text of the shared options, for both commands' usage. */
+extern const char sb_run_opts_help[];
+
+#endif

@@ -1,0 +1,58 @@
+/* grid.h - parameter grids: values, lists "a,b,c" and ranges "start:stop:step" */
+#ifndef SB_GRID_H
+#define SB_GRID_H
+
+#include "common.h"
+
+#include <stdio.h>
+#include "sim.h"
+#include "../strategies/threshold.h"
+
+/* The swept parameters, in summary.csv column order; the first varies slowest. */
+enum sb_axis_id {
+	SB_AX_THRESHOLD, SB_AX_MIN_CONFIDENCE, SB_AX_WINDOW, SB_AX_EXIT_BAND,
+	SB_AX_FEE_BPS, SB_AX_SLIPPAGE_BPS, SB_AX_LATENCY, SB_N_AXES
+};
+
+extern const char *const sb_axis_names[SB_N_AXES];
+
+struct sb_axis {
+	double *v;          /* values; durations in microseconds */
+	size_t  n;
+	bool    is_duration;
+};
+
+struct sb_grid {
+	struct sb_axis ax[SB_N_AXES];
+	size_t count;       /* product of the axis sizes */
+};
+
+/* One combination, fully resolved. */
+struct sb_combo {
+	double threshold, min_confidence, exit_band, fee_bps, slippage_bps;
+	int64_t window_us, latency_us;
+};
+
+/*
+ * sb_axis_parse() reads one value, a list "a,b,c", or an inclusive range
+ * "start:stop:step" whose values are start + n*step (never repeated addition),
+ * n = 0 .. floor((stop - start) / step + 1e-9).  Durations take units ("5m",
+ * "1m:10m:1m").  'name' is used in messages.  Values must be distinct.
+ */
+enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
+			  bool is_duration, struct sb_errbuf *err);
+void sb_grid_release(struct sb_grid *g);
+/* Multiplies out the axis sizes; fails when the grid is empty or too large. */
+enum sb_err sb_grid_finish(struct sb_grid *g, struct sb_errbuf *err);
+
+/* Combination 'id' (0-based, grid order). */
+void sb_grid_combo(const struct sb_grid *g, size_t id, struct sb_combo *c);
+
+/* The pieces of a combination as the engine uses them. */
+void sb_combo_signal_params(const struct sb_combo *c, struct sb_signal_params *sp);
+void sb_combo_trade_params(const struct sb_combo *c, struct sb_trade_params *tp);
+
+/* Writes a value as summary.csv shows it: durations in seconds, numbers with %.17g. */
+void sb_fput_axis_value(FILE *f, const struct sb_axis *a, double v);
+
+#endif

@@ -1,0 +1,262 @@
+/* results.c - atomic result folders and the writers of backtest outputs */
+#define _XOPEN_SOURCE 700
+#include "results.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum sb_err sb_path_join(char *out, size_t cap, const char *dir, const char *name,
+			 struct sb_errbuf *err)
+{
+	int n = snprintf(out, cap, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= cap)
+		return sb_errf(err, SB_EINVAL, "path too long: %s/%s", dir, name);
+	return SB_OK;
+}
+
+enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return sb_errf(err, SB_EINVAL, "path too long: %s", path);
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+
+			*p = '\0';
+			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+				return sb_errf(err, SB_EIO, "%s: cannot create folder: %s", buf,
+					       strerror(errno));
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	return SB_OK;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void sb_remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+enum sb_err sb_run_dir_begin(struct sb_run_dir *d, const char *final, bool force,
+			     struct sb_errbuf *err)
+{
+	struct stat st;
+	char parent[4096];
+	char *slash;
+	size_t len = strlen(final);
+
+	memset(d, 0, sizeof(*d));
+	while (len > 1 && final[len - 1] == '/')
+		len--;
+	if (len == 0 || len + 16 >= sizeof(d->final))
+		return sb_errf(err, SB_EINVAL, "bad output folder '%s'", final);
+	memcpy(d->final, final, len);
+	d->final[len] = '\0';
+	d->force = force;
+	if (stat(d->final, &st) == 0 && !force)
+		return sb_errf(err, SB_EINVAL,
+			       "%s already exists; choose another --out or pass --force to replace it",
+			       d->final);
+	memcpy(parent, d->final, len + 1);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		enum sb_err rc;
+
+		*slash = '\0';
+		rc = sb_mkdirs(parent, err);
+		if (rc)
+			return rc;
+	}
+	memcpy(d->tmp, d->final, len);
+	memcpy(d->tmp + len, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
+	if (!mkdtemp(d->tmp))
+		return sb_errf(err, SB_EIO, "%s: cannot create temporary folder: %s", d->tmp,
+			       strerror(errno));
+	return SB_OK;
+}
+
+enum sb_err sb_run_dir_commit(struct sb_run_dir *d, struct sb_errbuf *err)
+{
+	char old[4096 + 32];
+	struct stat st;
+	bool had_old = false;
+
+	if (stat(d->final, &st) == 0) {
+		if (!d->force)
+			return sb_errf(err, SB_EINVAL, "%s appeared while running; not replaced",
+				       d->final);
+		snprintf(old, sizeof(old), "%s.old-%ld", d->final, (long)getpid());
+		if (rename(d->final, old) != 0)
+			return sb_errf(err, SB_EIO, "%s: cannot move aside: %s", d->final,
+				       strerror(errno));
+		had_old = true;
+	}
+	if (rename(d->tmp, d->final) != 0) {
+		int e = errno;
+
+		if (had_old)
+			rename(old, d->final);
+		return sb_errf(err, SB_EIO, "%s: cannot rename into place: %s", d->final,
+			       strerror(e));
+	}
+	if (had_old)
+		sb_remove_tree(old);
+	d->tmp[0] = '\0';
+	return SB_OK;
+}
+
+void sb_run_dir_abort(struct sb_run_dir *d)
+{
+	if (d->tmp[0])
+		sb_remove_tree(d->tmp);
+	d->tmp[0] = '\0';
+}
+
+void sb_fput_num(FILE *f, double v)
+{
+	char buf[SB_NUM_LEN];
+
+	if (!isnan(v))
+		fputs(sb_fmt_num(v, buf), f);
+}
+
+/* Comma-separated exact numbers (no trailing comma). */
+static void fput_nums(FILE *f, const double *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		sb_fput_num(f, v[i]);
+	}
+}
+
+static enum sb_err close_checked(FILE *f, const char *path, struct sb_errbuf *err)
+{
+	bool bad = ferror(f) != 0;
+
+	if (fclose(f) != 0 || bad)
+		return sb_errf(err, SB_EIO, "%s: write failed: %s", path, strerror(errno));
+	return SB_OK;
+}
+
+static void json_num(cJSON *o, const char *key, double v)
+{
+	if (isnan(v))
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddNumberToObject(o, key, v);
+}
+
+enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
+				  struct sb_errbuf *err)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *text;
+	FILE *f;
+
+	if (!o)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	for (int i = 0; i < SB_N_METRICS; i++)
+		json_num(o, sb_metric_names[i], sb_metric_value(m, i));
+	text = cJSON_Print(o);
+	cJSON_Delete(o);
+	if (!text)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	f = fopen(path, "w");
+	if (!f) {
+		free(text);
+		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
+	}
+	fputs(text, f);
+	fputc('\n', f);
+	free(text);
+	return close_checked(f, path, err);
+}
+
+enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
+				const struct sb_recorder *rec, struct sb_errbuf *err)
+{
+	FILE *f = fopen(path, "w");
+	char ts[SB_TIME_LEN];
+
+	if (!f)
+		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
+	fputs("time,close,position,equity,drawdown\n", f);
+	for (size_t i = 0; i < c->n; i++) {
+		sb_format_time(c->t0_us + (int64_t)(i + 1) * c->interval_us, ts);
+		fprintf(f, "%s,", ts);
+		fput_nums(f, (const double[]){ c->close[i], rec->position[i], rec->equity[i],
+					       rec->drawdown[i] }, 4);
+		fputc('\n', f);
+	}
+	return close_checked(f, path, err);
+}
+
+enum sb_err sb_write_trades_csv(const char *path, const struct sb_candles *c,
+				const struct sb_recorder *rec, struct sb_errbuf *err)
+{
+	FILE *f = fopen(path, "w");
+	char t_in[SB_TIME_LEN], t_out[SB_TIME_LEN];
+
+	if (!f)
+		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
+	fputs("entry_time,entry_price,exit_time,exit_price,side,size,pnl,return,costs,"
+	      "signal,articles,open\n", f);
+	for (size_t k = 0; k < rec->n_trades; k++) {
+		const struct sb_trade *t = &rec->trades[k];
+
+		sb_format_time(c->t0_us + (int64_t)(t->entry_i + 1) * c->interval_us, t_in);
+		sb_format_time(c->t0_us + (int64_t)(t->exit_i + 1) * c->interval_us, t_out);
+		fprintf(f, "%s,", t_in);
+		fput_nums(f, &t->entry_price, 1);
+		fprintf(f, ",%s,", t_out);
+		fput_nums(f, &t->exit_price, 1);
+		fprintf(f, ",%s,", t->side > 0 ? "long" : "short");
+		fput_nums(f, (const double[]){ t->size, t->pnl, t->ret, t->costs, t->signal }, 5);
+		fprintf(f, ",%u,%d\n", t->articles, t->open ? 1 : 0);
+	}
+	return close_checked(f, path, err);
+}
+
+void sb_print_metrics(FILE *out, const struct sb_metrics *m)
+{
+	static const bool is_pct[SB_N_METRICS] = {
+		true, false, false, true, false, false, false, true, false, true, true, false,
+	};
+
+	for (int i = 0; i < SB_N_METRICS; i++) {
+		double v = sb_metric_value(m, i);
+
+		fprintf(out, "  %-17s ", sb_metric_names[i]);
+		if (isnan(v))
+			fputs("-\n", out);
+		else if (i == 5 || i == 6)
+			fprintf(out, "%.0f\n", v);
+		else if (is_pct[i])
+			fprintf(out, "%.4f  (%.2f%%)\n", v, v * 100.0);
+		else
+			fprintf(out, "%.4f\n", v);
+	}
+}

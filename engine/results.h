@@ -1,0 +1,51 @@
+/* results.h - result folders (atomic), metrics.json, equity.csv, trades.csv */
+#ifndef SB_RESULTS_H
+#define SB_RESULTS_H
+
+#include "sim.h"
+#include "../loaders/candles.h"
+
+#include <stdio.h>
+
+/*
+ * A run is written into "<final>.tmp-XXXXXX" next to the final folder and renamed
+ * when complete, so a crash or an error never leaves a half-written result at the
+ * final path.  An existing final folder is replaced only with 'force'.
+ */
+struct sb_run_dir {
+	char final[4096];
+	char tmp[4096];
+	bool force;
+};
+
+/* Checks the final path (exists and !force -> SB_EINVAL) and creates the temporary one. */
+enum sb_err sb_run_dir_begin(struct sb_run_dir *d, const char *final, bool force,
+			     struct sb_errbuf *err);
+/* Renames the temporary folder into place (replacing an old one when forced). */
+enum sb_err sb_run_dir_commit(struct sb_run_dir *d, struct sb_errbuf *err);
+/* Removes the temporary folder and everything in it. */
+void sb_run_dir_abort(struct sb_run_dir *d);
+/* Joins dir and name into out (SB_EINVAL when too long). */
+enum sb_err sb_path_join(char *out, size_t cap, const char *dir, const char *name,
+			 struct sb_errbuf *err);
+/* mkdir -p */
+enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err);
+/* rm -rf (used for temporary folders only) */
+void sb_remove_tree(const char *path);
+
+/* Prints a double exactly (%.17g), or nothing when NaN. */
+void sb_fput_num(FILE *f, double v);
+
+enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
+				  struct sb_errbuf *err);
+/* equity.csv: time (candle close, UTC), close, position, equity, drawdown. */
+enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
+				const struct sb_recorder *rec, struct sb_errbuf *err);
+/* trades.csv: one row per trade, the last one flagged open when still held. */
+enum sb_err sb_write_trades_csv(const char *path, const struct sb_candles *c,
+				const struct sb_recorder *rec, struct sb_errbuf *err);
+
+/* A short readable table of the metrics, for a terminal. */
+void sb_print_metrics(FILE *out, const struct sb_metrics *m);
+
+#endif

@@ -1,0 +1,191 @@
+/* sim.c - trade transitions, the scalar reference simulation and the metrics */
+#include "sim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const sb_metric_names[SB_N_METRICS] = {
+	"total_return", "sharpe", "sortino", "max_drawdown", "calmar", "trades",
+	"closed_trades", "win_rate", "profit_factor", "exposure", "avg_trade_return",
+	"final_equity",
+};
+
+void sb_accum_init(struct sb_accum *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->cash = SB_INITIAL_EQUITY;
+	a->e_prev = SB_INITIAL_EQUITY;
+	a->peak = SB_INITIAL_EQUITY;
+}
+
+static struct sb_trade *record_trade(struct sb_recorder *rec)
+{
+	if (!rec || rec->oom)
+		return NULL;
+	if (rec->n_trades == rec->cap_trades) {
+		size_t ncap = rec->cap_trades ? rec->cap_trades * 2 : 64;
+		struct sb_trade *t = realloc(rec->trades, ncap * sizeof(*t));
+
+		if (!t) {
+			rec->oom = true;
+			return NULL;
+		}
+		rec->trades = t;
+		rec->cap_trades = ncap;
+	}
+	return &rec->trades[rec->n_trades++];
+}
+
+bool sb_step_transition(struct sb_accum *a, const struct sb_trade_params *p, double c,
+			double s, size_t i, struct sb_recorder *rec)
+{
+	double f = p->cost;
+
+	if (a->pos == 0) {
+		int side = s > p->threshold ? 1 : s < -p->threshold ? -1 : 0;
+		double q, amt, fee;
+		struct sb_trade *t;
+
+		if (!side)
+			return false;
+		/* All in, vectorbt from_signals style: q = cash / (c (1 + f)). */
+		q = a->cash / (c * (1.0 + f));
+		amt = q * c;
+		fee = amt * f;
+		a->entry_equity = a->cash;
+		if (side > 0)
+			a->cash = a->cash - (amt + fee);
+		else
+			a->cash = a->cash + (amt - fee);
+		a->q = side > 0 ? q : -q;
+		a->pos = side;
+		a->trades++;
+		t = record_trade(rec);
+		if (t) {
+			memset(t, 0, sizeof(*t));
+			t->entry_i = i;
+			t->side = side;
+			t->entry_price = c;
+			t->size = q;
+			t->costs = fee;
+			t->signal = s;
+			t->articles = rec->n_in_window ? rec->n_in_window[i] : 0;
+			t->open = true;
+		}
+		return true;
+	}
+	if (fabs(s) < p->exit_band) {
+		double amt = fabs(a->q) * c;
+		double fee = amt * f;
+		double pnl;
+
+		if (a->pos > 0)
+			a->cash = a->cash + (amt - fee);
+		else
+			a->cash = a->cash - (amt + fee);
+		pnl = a->cash - a->entry_equity;
+		a->closed++;
+		if (a->cash > a->entry_equity) {
+			a->wins++;
+			a->gross_win += pnl;
+		} else {
+			a->gross_loss -= pnl;
+		}
+		a->sum_trade_ret += a->cash / a->entry_equity - 1.0;
+		if (rec && !rec->oom && rec->n_trades) {
+			struct sb_trade *t = &rec->trades[rec->n_trades - 1];
+
+			t->exit_i = i;
+			t->exit_price = c;
+			t->pnl = pnl;
+			t->ret = a->cash / a->entry_equity - 1.0;
+			t->costs += fee;
+			t->open = false;
+		}
+		a->q = 0.0;
+		a->pos = 0;
+		return true;
+	}
+	return false;
+}
+
+void sb_sim_scalar(size_t n, const double *close, const double *signal,
+		   const struct sb_trade_params *p, struct sb_accum *a, struct sb_recorder *rec)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!isnan(signal[i]))
+			sb_step_transition(a, p, close[i], signal[i], i, rec);
+		sb_step_mark(a, close[i]);
+		if (rec && rec->equity) {
+			rec->position[i] = a->q;
+			rec->equity[i] = a->e_prev;
+			rec->drawdown[i] = 1.0 - a->e_prev / a->peak;
+		}
+	}
+	/* An open trade is marked at the last close, without exit cost (step 6). */
+	if (rec && !rec->oom && rec->n_trades && rec->trades[rec->n_trades - 1].open && n) {
+		struct sb_trade *t = &rec->trades[rec->n_trades - 1];
+
+		t->exit_i = n - 1;
+		t->exit_price = close[n - 1];
+		t->pnl = a->e_prev - a->entry_equity;
+		t->ret = a->e_prev / a->entry_equity - 1.0;
+	}
+}
+
+void sb_metrics_finish(const struct sb_accum *a, size_t n, int64_t interval_us,
+		       struct sb_metrics *m)
+{
+	double ann = sqrt(365.0 * (double)SB_US_PER_DAY / (double)interval_us);
+	double years = (double)n * (double)interval_us / (365.0 * (double)SB_US_PER_DAY);
+	double mean = n ? a->sum_r / (double)n : NAN;
+
+	m->final_equity = a->e_prev;
+	m->total_return = a->e_prev / SB_INITIAL_EQUITY - 1.0;
+	m->max_drawdown = a->max_dd;
+	m->trades = a->trades;
+	m->closed_trades = a->closed;
+	m->exposure = n ? a->exposure / (double)n : NAN;
+	m->sharpe = NAN;
+	if (n >= 2) {
+		double var = (a->sum_r2 - a->sum_r * mean) / (double)(n - 1);
+
+		if (var > 0.0)
+			m->sharpe = mean / sqrt(var) * ann;
+	}
+	m->sortino = n && a->sum_down2 > 0.0 ? mean / sqrt(a->sum_down2 / (double)n) * ann : NAN;
+	m->calmar = NAN;
+	if (a->max_dd > 0.0 && years > 0.0 && a->e_prev > 0.0)
+		m->calmar = (pow(a->e_prev / SB_INITIAL_EQUITY, 1.0 / years) - 1.0) / a->max_dd;
+	m->win_rate = a->closed ? (double)a->wins / (double)a->closed : NAN;
+	m->profit_factor = a->gross_loss > 0.0 ? a->gross_win / a->gross_loss : NAN;
+	m->avg_trade_return = a->closed ? a->sum_trade_ret / (double)a->closed : NAN;
+}
+
+double sb_metric_value(const struct sb_metrics *m, int idx)
+{
+	switch (idx) {
+	case 0: return m->total_return;
+	case 1: return m->sharpe;
+	case 2: return m->sortino;
+	case 3: return m->max_drawdown;
+	case 4: return m->calmar;
+	case 5: return (double)m->trades;
+	case 6: return (double)m->closed_trades;
+	case 7: return m->win_rate;
+	case 8: return m->profit_factor;
+	case 9: return m->exposure;
+	case 10: return m->avg_trade_return;
+	case 11: return m->final_equity;
+	default: return NAN;
+	}
+}
+
+int sb_metric_index(const char *name)
+{
+	for (int i = 0; i < SB_N_METRICS; i++)
+		if (strcmp(sb_metric_names[i], name) == 0)
+			return i;
+	return -1;
+}

@@ -1,0 +1,105 @@
+/* sim.h - the portfolio simulation of the threshold strategy (DESIGN steps 3-7) */
+#ifndef SB_SIM_H
+#define SB_SIM_H
+
+#include "common.h"
+
+#define SB_INITIAL_EQUITY 10000.0
+
+/* The per-lane parameters: what varies inside a signal group. */
+struct sb_trade_params {
+	double threshold;   /* h */
+	double exit_band;   /* e */
+	double cost;        /* f = fee + slippage, a fraction per side */
+};
+
+/*
+ * The running state of one combination.  Only these sums live during a pass, so a
+ * sweep needs O(combinations) memory whatever the number of candles.
+ */
+struct sb_accum {
+	double cash, q;                 /* q: signed units held */
+	double e_prev, peak, max_dd;
+	double sum_r, sum_r2, sum_down2;    /* per-candle returns r_i = E_i/E_{i-1} - 1 */
+	double exposure;                /* candles ending in a position */
+	double entry_equity;            /* cash before the open trade's entry */
+	double gross_win, gross_loss, sum_trade_ret;
+	uint64_t trades, closed, wins;
+	int pos;                        /* -1 short, 0 flat, +1 long */
+};
+
+/* One trade, for trades.csv (only recorded on the scalar path). */
+struct sb_trade {
+	size_t   entry_i, exit_i;       /* candle indices (exit_i unused when open) */
+	int      side;                  /* +1 long, -1 short */
+	double   entry_price, exit_price, size, pnl, ret, costs, signal;
+	uint32_t articles;
+	bool     open;
+};
+
+/* Optional per-candle and per-trade output of the scalar path. */
+struct sb_recorder {
+	double *position, *equity, *drawdown;   /* n each, or NULL */
+	const uint32_t *n_in_window;            /* articles per candle window, or NULL */
+	struct sb_trade *trades;                /* grown with realloc */
+	size_t n_trades, cap_trades;
+	bool   oom;
+};
+
+struct sb_metrics {
+	/* NaN where undefined: written as null (JSON) or an empty cell (CSV). */
+	double total_return, sharpe, sortino, max_drawdown, calmar, win_rate,
+	       profit_factor, exposure, avg_trade_return, final_equity;
+	uint64_t trades, closed_trades;
+};
+
+void sb_accum_init(struct sb_accum *a);
+
+/*
+ * sb_step_transition() is step 3-4 for one candle: at most one transition (enter long,
+ * enter short, or exit) at close c with signal s.  The SIMD kernels call this very
+ * function for the lanes that change, so both paths round identically.  Returns true
+ * when a transition happened.
+ */
+bool sb_step_transition(struct sb_accum *a, const struct sb_trade_params *p, double c,
+			double s, size_t i, struct sb_recorder *rec);
+
+/* Step 5 and the running sums: mark equity at close c. */
+static inline void sb_step_mark(struct sb_accum *a, double c)
+{
+	double e = a->cash + a->q * c;
+	double r = e / a->e_prev - 1.0;
+	double dd;
+
+	a->sum_r += r;
+	a->sum_r2 += r * r;
+	if (r < 0.0)
+		a->sum_down2 += r * r;
+	a->e_prev = e;
+	if (e > a->peak)
+		a->peak = e;
+	dd = 1.0 - e / a->peak;
+	if (dd > a->max_dd)
+		a->max_dd = dd;
+	if (a->pos != 0)
+		a->exposure += 1.0;
+}
+
+/*
+ * sb_sim_scalar() is the reference path: runs n candles for one combination.
+ * 'rec' may be NULL.  The open position at the end stays open (DESIGN step 6).
+ */
+void sb_sim_scalar(size_t n, const double *close, const double *signal,
+		   const struct sb_trade_params *p, struct sb_accum *a, struct sb_recorder *rec);
+
+/* Step 7: metrics from the sums; interval_us gives the annualisation. */
+void sb_metrics_finish(const struct sb_accum *a, size_t n, int64_t interval_us,
+		       struct sb_metrics *m);
+
+/* The metric names in summary/metrics order, and lookup by name for ranking. */
+extern const char *const sb_metric_names[];
+#define SB_N_METRICS 12
+double sb_metric_value(const struct sb_metrics *m, int idx);
+int sb_metric_index(const char *name);       /* -1 when unknown */
+
+#endif
