@@ -22,8 +22,9 @@ ifdef WERROR
 override CFLAGS  += -Werror
 endif
 
-BUILD := build/$(if $(SANITIZE),$(subst $(comma),-,$(SANITIZE)),release)
 comma := ,
+BUILD := build/$(if $(SANITIZE),$(subst $(comma),-,$(SANITIZE)),release)
+
 
 ifeq ($(V),1)
 Q :=

@@ -1,0 +1,40 @@
+/* lanes.h - the state of a block of 8 lanes, shared by the generic and AVX-512 kernels */
+#ifndef SB_LANES_H
+#define SB_LANES_H
+
+#include "sim.h"
+
+#include <stdalign.h>
+
+#define SB_LANES 8
+
+/*
+ * The fields the per-candle mark touches live as arrays of 8 (one register each);
+ * the rest of each lane's struct sb_accum stays in 'acc' and is only touched by
+ * sb_step_transition() on the rare candles where a lane trades.
+ */
+struct sb_lanes {
+	alignas(64) double cash[SB_LANES];
+	alignas(64) double q[SB_LANES];
+	alignas(64) double pos[SB_LANES];       /* -1, 0, +1 */
+	alignas(64) double e_prev[SB_LANES];
+	alignas(64) double peak[SB_LANES];
+	alignas(64) double max_dd[SB_LANES];
+	alignas(64) double sum_r[SB_LANES];
+	alignas(64) double sum_r2[SB_LANES];
+	alignas(64) double sum_down2[SB_LANES];
+	alignas(64) double exposure[SB_LANES];
+	alignas(64) double h[SB_LANES];
+	alignas(64) double e[SB_LANES];
+	struct sb_trade_params p[SB_LANES];
+	struct sb_accum acc[SB_LANES];
+};
+
+/* Loads lanes [0, nl) of p (nl <= 8); missing lanes repeat the last one. */
+void sb_lanes_init(struct sb_lanes *L, const struct sb_trade_params *p, size_t nl);
+/* Runs sb_step_transition() on lane l with its hot fields synced; true if it traded. */
+bool sb_lanes_transition(struct sb_lanes *L, int l, double c, double s, size_t i);
+/* Copies lanes [0, nl) back into out[]. */
+void sb_lanes_store(struct sb_lanes *L, size_t nl, struct sb_accum *out);
+
+#endif

@@ -1,0 +1,159 @@
+/* sweep.c - groups, lane blocks, OpenMP partitioning */
+#include "sweep.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LANE_BLOCK 8   /* lanes per task: one AVX-512 register of doubles */
+
+/* Axis indices of the group (signal) axes and the lane axes. */
+static const int group_axes[] = { SB_AX_MIN_CONFIDENCE, SB_AX_WINDOW, SB_AX_LATENCY };
+static const int lane_axes[] = { SB_AX_THRESHOLD, SB_AX_EXIT_BAND, SB_AX_FEE_BPS,
+				 SB_AX_SLIPPAGE_BPS };
+
+/* Splits 'x' into indices along 'axes' (the last varies fastest). */
+static void unrank(const struct sb_grid *g, const int *axes, int na, size_t x, size_t *idx)
+{
+	for (int k = na - 1; k >= 0; k--) {
+		idx[axes[k]] = x % g->ax[axes[k]].n;
+		x /= g->ax[axes[k]].n;
+	}
+}
+
+/* The grid-order id of a full set of axis indices. */
+static size_t rank_id(const struct sb_grid *g, const size_t *idx)
+{
+	size_t id = 0;
+
+	for (int k = 0; k < SB_N_AXES; k++)
+		id = id * g->ax[k].n + idx[k];
+	return id;
+}
+
+static size_t product(const struct sb_grid *g, const int *axes, int na)
+{
+	size_t n = 1;
+
+	for (int k = 0; k < na; k++)
+		n *= g->ax[axes[k]].n;
+	return n;
+}
+
+enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
+			 const struct sb_grid *g, const struct sb_sweep_opts *o,
+			 struct sb_metrics *m, struct sb_sweep_stats *st, struct sb_errbuf *err)
+{
+	const size_t n_groups = product(g, group_axes, 3);
+	const size_t n_lanes = product(g, lane_axes, 4);
+	const size_t blocks_per_group = (n_lanes + LANE_BLOCK - 1) / LANE_BLOCK;
+	const size_t n_tasks = n_groups * blocks_per_group;
+	struct sb_trade_params *lane_params;
+	size_t *lane_ids;            /* [group][lane] -> combination id */
+	const char *kname;
+	sb_kernel_fn kernel = sb_kernel_get(o->kernel, &kname);
+	size_t done = 0;
+	double t_start = omp_get_wtime(), t_signal = 0.0;
+	int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+	enum sb_err rc = SB_OK;
+	struct sb_errbuf first_err = { "" };
+
+	lane_params = malloc(n_lanes * sizeof(*lane_params));
+	lane_ids = malloc(n_groups * n_lanes * sizeof(*lane_ids));
+	if (!lane_params || !lane_ids) {
+		free(lane_params);
+		free(lane_ids);
+		return sb_errf(err, SB_ENOMEM, "out of memory for %zu combinations", g->count);
+	}
+	for (size_t l = 0; l < n_lanes; l++) {
+		size_t idx[SB_N_AXES] = { 0 };
+		struct sb_combo combo;
+
+		unrank(g, lane_axes, 4, l, idx);
+		sb_grid_combo(g, rank_id(g, idx), &combo);
+		sb_combo_trade_params(&combo, &lane_params[l]);
+		for (size_t gr = 0; gr < n_groups; gr++) {
+			unrank(g, group_axes, 3, gr, idx);
+			lane_ids[gr * n_lanes + l] = rank_id(g, idx);
+		}
+	}
+	if (threads > (int)n_tasks)
+		threads = (int)n_tasks;
+
+	/* Contiguous task ranges per thread: each thread builds a group's signal once. */
+#pragma omp parallel num_threads(threads) reduction(+:t_signal)
+	{
+		int nt = omp_get_num_threads(), t = omp_get_thread_num();
+		size_t lo = n_tasks * (size_t)t / (size_t)nt;
+		size_t hi = n_tasks * (size_t)(t + 1) / (size_t)nt;
+		double *signal = sb_aligned_alloc(c->n * sizeof(double));
+		struct sb_accum acc[LANE_BLOCK];
+		size_t cur_group = SIZE_MAX;
+		double last_report = omp_get_wtime();
+		struct sb_errbuf terr;
+		bool failed = signal == NULL;
+
+		if (failed) {
+#pragma omp critical
+			if (!rc) {
+				rc = SB_ENOMEM;
+				sb_errf(&first_err, SB_ENOMEM, "out of memory for the signal");
+			}
+		}
+		for (size_t task = lo; task < hi && !failed; task++) {
+			size_t gr = task / blocks_per_group, b = task % blocks_per_group;
+			size_t l0 = b * LANE_BLOCK;
+			size_t nl = n_lanes - l0 < LANE_BLOCK ? n_lanes - l0 : LANE_BLOCK;
+
+			if (gr != cur_group) {
+				size_t idx[SB_N_AXES] = { 0 };
+				struct sb_combo combo;
+				struct sb_signal_params sp;
+				double t0 = omp_get_wtime();
+
+				unrank(g, group_axes, 3, gr, idx);
+				sb_grid_combo(g, rank_id(g, idx), &combo);
+				sb_combo_signal_params(&combo, &sp);
+				if (sb_threshold_signal(c, ev, &sp, signal, NULL, NULL, &terr)) {
+					failed = true;
+#pragma omp critical
+					if (!rc) {
+						rc = SB_EINVAL;
+						first_err = terr;
+					}
+					break;
+				}
+				cur_group = gr;
+				t_signal += omp_get_wtime() - t0;
+			}
+			kernel(c->n, c->close, signal, lane_params + l0, nl, acc);
+			for (size_t l = 0; l < nl; l++)
+				sb_metrics_finish(&acc[l], c->n, c->interval_us,
+						  &m[lane_ids[gr * n_lanes + l0 + l]]);
+#pragma omp atomic
+			done += nl;
+			if (t == 0 && o->progress && omp_get_wtime() - last_report > 0.16) {
+				size_t d;
+#pragma omp atomic read
+				d = done;
+				o->progress(o->progress_ctx, d, g->count);
+				last_report = omp_get_wtime();
+			}
+		}
+		free(signal);
+	}
+	if (o->progress && !rc)
+		o->progress(o->progress_ctx, g->count, g->count);
+	free(lane_params);
+	free(lane_ids);
+	if (st) {
+		st->kernel = kname;
+		st->threads = threads;
+		st->groups = n_groups;
+		st->seconds_signal = t_signal / threads;
+		st->seconds_total = omp_get_wtime() - t_start;
+	}
+	if (rc && err)
+		*err = first_err;
+	return rc;
+}

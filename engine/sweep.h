@@ -1,0 +1,38 @@
+/* sweep.h - the parallel parameter sweep: signal groups x SIMD lane blocks */
+#ifndef SB_SWEEP_H
+#define SB_SWEEP_H
+
+#include "grid.h"
+#include "kernels.h"
+#include "sim.h"
+#include "../loaders/candles.h"
+#include "../loaders/events.h"
+
+struct sb_sweep_opts {
+	enum sb_kernel kernel;     /* SB_KERNEL_AUTO unless a test asks for one */
+	int threads;               /* 0: OpenMP's default (OMP_NUM_THREADS or all cores) */
+	/* Called from one thread about 6 times a second with combinations done; may be NULL. */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	void *progress_ctx;
+};
+
+struct sb_sweep_stats {
+	const char *kernel;        /* name of the kernel that ran */
+	int threads;
+	size_t groups;             /* distinct (min_confidence, window, latency) signals */
+	double seconds_signal;     /* wall time building signals (summed over threads / threads) */
+	double seconds_total;      /* wall time of the whole sweep phase */
+};
+
+/*
+ * sb_sweep_run() computes the metrics of every combination of 'g' into m[id] (grid
+ * order).  Combinations sharing (min_confidence, window, latency) form a group whose
+ * signal is built once per thread that runs it; their (threshold, exit band, fee,
+ * slippage) lanes run side by side.  Memory: O(candles x threads + combinations).
+ * The result does not depend on the thread count or the kernel.
+ */
+enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
+			 const struct sb_grid *g, const struct sb_sweep_opts *o,
+			 struct sb_metrics *m, struct sb_sweep_stats *st, struct sb_errbuf *err);
+
+#endif

@@ -1,0 +1,758 @@
+/* candles.c - Tardis trades or OHLCV CSV(.gz) files to one columnar candle array */
+#include "candles.h"
+#include "textio.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/*
+ * Upper bound on the candle grid.  One bogus timestamp years away would otherwise make
+ * the loader allocate gigabytes before anything looks wrong; 2^25 candles is a year
+ * of 1s candles or 63 years of 1m candles.
+ */
+#define GRID_MAX ((size_t)1 << 25)
+
+#define MAX_COLS 4096   /* fields per line; the header decides how many are expected */
+
+enum kind { KIND_NONE = 0, KIND_TARDIS, KIND_OHLCV };
+
+static const char *kind_name(enum kind k)
+{
+	return k == KIND_TARDIS ? "tardis-trades" : "ohlcv";
+}
+
+enum side { SIDE_UNKNOWN = 0, SIDE_BUY, SIDE_SELL };
+
+/* Column positions found in the header; -1 when absent. */
+struct header {
+	enum kind kind;
+	int ncols;
+	int ts, lts, side, price, amount;          /* Tardis */
+	int time, open, high, low, close, volume;  /* OHLCV */
+	char text[200];                            /* the header as read, for messages */
+};
+
+/* One parsed data row.  A Tardis trade fills o = h = l = c = price, v = amount. */
+struct row {
+	int64_t t;       /* candle time: exchange 'timestamp' or the OHLCV row time */
+	int64_t lt;      /* Tardis 'local_timestamp'; = t for OHLCV */
+	double o, h, l, c, v;
+	enum side side;
+};
+
+/* One open input file. */
+struct infile {
+	const char *path;
+	struct sb_lines lines;
+	struct header hdr;
+	char **fields;
+	bool open;
+};
+
+/*
+ * A candle during the load.  'first'/'last' are the earliest and latest row times
+ * seen in it, so that out-of-order trades still give the right open and close.
+ */
+struct bucket {
+	double o, h, l, c, v, buy, sell;
+	uint64_t rows;
+	int64_t first, last;
+};
+
+/*
+ * The growing grid: bucket j of the result is b[front + j] and covers absolute
+ * interval number k0 + j (times floor(t / d)).  Slack at the front lets a late trade
+ * open an earlier candle without moving everything each time.
+ */
+struct grid {
+	struct bucket *b;
+	size_t front, n, cap;
+	int64_t k0, d;
+};
+
+/* What one file contributed; 'span' is what overlap checks compare. */
+struct filestat {
+	uint64_t rows;
+	int64_t t_min, t_max;              /* candle times */
+	int64_t span_min, span_max;        /* local_timestamp (Tardis) or row time */
+	uint64_t span_min_line;
+	int64_t first_span;                /* of the first data row, for ordering */
+	int64_t min_gap;                   /* OHLCV: smallest spacing of consecutive rows */
+	uint64_t min_gap_line;
+};
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = '\0';
+	return s;
+}
+
+static int find_col(char **names, int n, const char *want)
+{
+	for (int i = 0; i < n; i++)
+		if (strcasecmp(names[i], want) == 0)
+			return i;
+	return -1;
+}
+
+static enum sb_err missing_col(const struct infile *f, const char *col, struct sb_errbuf *err)
+{
+	return sb_errf(err, SB_EPARSE, "%s:1: expected a column %s in the %s header, got '%s'",
+		       f->path, col, f->hdr.kind == KIND_TARDIS ? "Tardis trades" : "OHLCV",
+		       f->hdr.text);
+}
+
+/*
+ * Reads the header line of 'f' and tells the kind: a Tardis trades file names
+ * 'local_timestamp' (or 'exchange'), an OHLCV file names open/high/low/close.
+ */
+static enum sb_err read_header(struct infile *f, struct sb_errbuf *err)
+{
+	static const char *const time_names[] = {
+		"timestamp", "time", "date", "datetime", "open_time",
+	};
+	struct header *h = &f->hdr;
+	char *names[MAX_COLS];
+	int r, n;
+
+	r = sb_lines_next(&f->lines, err);
+	if (r < 0)
+		return SB_EPARSE;
+	if (r == 0 || f->lines.len == 0)
+		return sb_errf(err, SB_EPARSE,
+			       "%s:1: expected a header line (Tardis trades or OHLCV columns), got %s",
+			       f->path, r == 0 ? "an empty file" : "an empty line");
+	snprintf(h->text, sizeof(h->text), "%s", f->lines.buf);
+	if (f->lines.len >= sizeof(h->text))
+		memcpy(h->text + sizeof(h->text) - 4, "...", 4);
+	n = sb_csv_split(f->lines.buf, ',', names, MAX_COLS);
+	if (n < 0)
+		return sb_errf(err, SB_EPARSE,
+			       "%s:1: expected a CSV header of at most %d columns without open quotes, got '%s'",
+			       f->path, MAX_COLS, h->text);
+	for (int i = 0; i < n; i++)
+		names[i] = trim(names[i]);
+	h->ncols = n;
+	h->ts = h->lts = h->side = h->price = h->amount = -1;
+	h->time = h->open = h->high = h->low = h->close = h->volume = -1;
+
+	if (find_col(names, n, "local_timestamp") >= 0 || find_col(names, n, "exchange") >= 0) {
+		h->kind = KIND_TARDIS;
+		h->ts = find_col(names, n, "timestamp");
+		h->lts = find_col(names, n, "local_timestamp");
+		h->side = find_col(names, n, "side");
+		h->price = find_col(names, n, "price");
+		h->amount = find_col(names, n, "amount");
+		if (h->ts < 0)
+			return missing_col(f, "'timestamp'", err);
+		if (h->lts < 0)
+			return missing_col(f, "'local_timestamp'", err);
+		if (h->side < 0)
+			return missing_col(f, "'side'", err);
+		if (h->price < 0)
+			return missing_col(f, "'price'", err);
+		if (h->amount < 0)
+			return missing_col(f, "'amount'", err);
+	} else {
+		h->open = find_col(names, n, "open");
+		h->high = find_col(names, n, "high");
+		h->low = find_col(names, n, "low");
+		h->close = find_col(names, n, "close");
+		h->volume = find_col(names, n, "volume");
+		for (size_t i = 0; i < sizeof(time_names) / sizeof(time_names[0]) && h->time < 0; i++)
+			h->time = find_col(names, n, time_names[i]);
+		if (h->open < 0 && h->high < 0 && h->low < 0 && h->close < 0)
+			return sb_errf(err, SB_EPARSE,
+				       "%s:1: expected a Tardis trades header (exchange,symbol,timestamp,local_timestamp,id,side,price,amount) or an OHLCV header (timestamp,open,high,low,close[,volume]), got '%s'",
+				       f->path, h->text);
+		h->kind = KIND_OHLCV;
+		if (h->time < 0)
+			return missing_col(f, "for the time ('timestamp', 'time', 'date', 'datetime' or 'open_time')", err);
+		if (h->open < 0)
+			return missing_col(f, "'open'", err);
+		if (h->high < 0)
+			return missing_col(f, "'high'", err);
+		if (h->low < 0)
+			return missing_col(f, "'low'", err);
+		if (h->close < 0)
+			return missing_col(f, "'close'", err);
+	}
+	f->fields = malloc(sizeof(*f->fields) * (size_t)n);
+	if (!f->fields)
+		return sb_errf(err, SB_ENOMEM, "%s: out of memory", f->path);
+	return SB_OK;
+}
+
+static enum sb_err infile_open(struct infile *f, const char *path, struct sb_errbuf *err)
+{
+	enum sb_err rc;
+
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	rc = sb_lines_open(&f->lines, path, err);
+	if (rc)
+		return rc;
+	f->open = true;
+	return read_header(f, err);
+}
+
+static void infile_close(struct infile *f)
+{
+	if (f->open)
+		sb_lines_close(&f->lines);
+	free(f->fields);
+	f->fields = NULL;
+	f->open = false;
+}
+
+static unsigned long long lineno(const struct infile *f)
+{
+	return (unsigned long long)f->lines.lineno;
+}
+
+static enum sb_err bad_field(const struct infile *f, int col, const char *what,
+			     struct sb_errbuf *err)
+{
+	return sb_errf(err, SB_EPARSE, "%s:%llu: expected %s in field %d, got '%.60s'",
+		       f->path, lineno(f), what, col + 1, f->fields[col]);
+}
+
+/* A price: finite and > 0. */
+static enum sb_err get_price(const struct infile *f, int col, const char *name, double *out,
+			     struct sb_errbuf *err)
+{
+	char what[96];
+
+	if (!sb_parse_double(f->fields[col], out) || !(*out > 0)) {
+		snprintf(what, sizeof(what), "a positive number in column '%s'", name);
+		return bad_field(f, col, what, err);
+	}
+	return SB_OK;
+}
+
+/* An amount or volume: finite and >= 0. */
+static enum sb_err get_amount(const struct infile *f, int col, const char *name, double *out,
+			      struct sb_errbuf *err)
+{
+	char what[96];
+
+	if (!sb_parse_double(f->fields[col], out) || *out < 0) {
+		snprintf(what, sizeof(what), "a non-negative number in column '%s'", name);
+		return bad_field(f, col, what, err);
+	}
+	return SB_OK;
+}
+
+/* Tardis times: integer microseconds; before 1973 means seconds or ms were given. */
+static enum sb_err get_us(const struct infile *f, int col, const char *name, int64_t *out,
+			  struct sb_errbuf *err)
+{
+	char what[128];
+
+	if (!sb_parse_int64(f->fields[col], out) || *out < INT64_C(100000000000000)) {
+		snprintf(what, sizeof(what),
+			 "a time in microseconds since the epoch in column '%s'", name);
+		return bad_field(f, col, what, err);
+	}
+	return SB_OK;
+}
+
+/*
+ * Reads the next data row of 'f' into 'r', skipping blank lines.  Returns 1, 0 at
+ * the end of the file, -1 on error (message in err).
+ */
+static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
+{
+	const struct header *h = &f->hdr;
+	int r_lines, n;
+
+	do {
+		r_lines = sb_lines_next(&f->lines, err);
+		if (r_lines <= 0)
+			return r_lines;
+	} while (f->lines.len == 0);
+
+	n = sb_csv_split(f->lines.buf, ',', f->fields, h->ncols);
+	if (n != h->ncols) {
+		if (n < 0)
+			sb_errf(err, SB_EPARSE,
+				"%s:%llu: expected %d comma-separated fields as in the header, got more (or an open quote)",
+				f->path, lineno(f), h->ncols);
+		else
+			sb_errf(err, SB_EPARSE,
+				"%s:%llu: expected %d comma-separated fields as in the header, got %d",
+				f->path, lineno(f), h->ncols, n);
+		return -1;
+	}
+	if (h->kind == KIND_TARDIS) {
+		const char *s = f->fields[h->side];
+
+		if (get_us(f, h->ts, "timestamp", &r->t, err) ||
+		    get_us(f, h->lts, "local_timestamp", &r->lt, err) ||
+		    get_price(f, h->price, "price", &r->c, err) ||
+		    get_amount(f, h->amount, "amount", &r->v, err))
+			return -1;
+		r->o = r->h = r->l = r->c;
+		if (strcmp(s, "buy") == 0) {
+			r->side = SIDE_BUY;
+		} else if (strcmp(s, "sell") == 0) {
+			r->side = SIDE_SELL;
+		} else if (strcmp(s, "unknown") == 0) {
+			r->side = SIDE_UNKNOWN;
+		} else {
+			bad_field(f, h->side, "'buy', 'sell' or 'unknown' in column 'side'", err);
+			return -1;
+		}
+	} else {
+		if (!sb_parse_time(f->fields[h->time], &r->t)) {
+			bad_field(f, h->time,
+				  "a time (epoch s/ms/us, 'YYYY-MM-DD HH:MM:SS' UTC or RFC 3339) in the time column",
+				  err);
+			return -1;
+		}
+		r->lt = r->t;
+		if (get_price(f, h->open, "open", &r->o, err) ||
+		    get_price(f, h->high, "high", &r->h, err) ||
+		    get_price(f, h->low, "low", &r->l, err) ||
+		    get_price(f, h->close, "close", &r->c, err))
+			return -1;
+		r->v = 0;
+		if (h->volume >= 0 && get_amount(f, h->volume, "volume", &r->v, err))
+			return -1;
+		r->side = SIDE_UNKNOWN;
+	}
+	return 1;
+}
+
+static void grid_free(struct grid *g)
+{
+	free(g->b);
+	memset(g, 0, sizeof(*g));
+}
+
+/*
+ * Widens the grid by 'add_front' candles before the first and 'add_back' after the
+ * last; new candles are empty.  Grows the storage geometrically at the end used.
+ */
+static enum sb_err grid_grow(struct grid *g, size_t add_front, size_t add_back)
+{
+	size_t n = g->n + add_front + add_back;
+
+	if (add_front > g->front || g->front + g->n + add_back > g->cap) {
+		size_t slack_front = (add_front || g->front) ? n / 4 + 16 : 0;
+		size_t cap = slack_front + n + n / 2 + 64;
+		struct bucket *nb = malloc(cap * sizeof(*nb));
+
+		if (!nb)
+			return SB_ENOMEM;
+		if (g->n)
+			memcpy(nb + slack_front + add_front, g->b + g->front, g->n * sizeof(*nb));
+		free(g->b);
+		g->b = nb;
+		g->front = slack_front + add_front;
+		g->cap = cap;
+	}
+	g->front -= add_front;
+	memset(g->b + g->front, 0, add_front * sizeof(*g->b));
+	memset(g->b + g->front + add_front + g->n, 0, add_back * sizeof(*g->b));
+	g->n = n;
+	g->k0 -= (int64_t)add_front;
+	return SB_OK;
+}
+
+/* The bucket for time 't', widening the grid as needed; NULL with a message on error. */
+static struct bucket *grid_slot(struct grid *g, int64_t t, const struct infile *f,
+				struct sb_errbuf *err)
+{
+	int64_t k = sb_floordiv(t, g->d);
+	enum sb_err rc = SB_OK;
+	size_t add_front = 0, add_back = 0;
+
+	if (g->n == 0) {
+		g->k0 = k;
+		add_back = 1;
+	} else if (k < g->k0) {
+		add_front = (size_t)(g->k0 - k);
+	} else if (k - g->k0 >= (int64_t)g->n) {
+		add_back = (size_t)(k - g->k0) - g->n + 1;
+	}
+	if (add_front || add_back) {
+		char ts[SB_TIME_LEN], t0[SB_TIME_LEN];
+
+		if (add_front > GRID_MAX || add_back > GRID_MAX ||
+		    g->n + add_front + add_back > GRID_MAX) {
+			sb_format_time(t, ts);
+			sb_format_time((g->n ? g->k0 : k) * g->d, t0);
+			sb_errf(err, SB_EINVAL,
+				"%s:%llu: expected times within %zu candles of each other, got %s with candles starting %s (a bad timestamp, or an interval too fine for the span)",
+				f->path, lineno(f), GRID_MAX, ts, t0);
+			return NULL;
+		}
+		rc = grid_grow(g, add_front, add_back);
+		if (rc) {
+			sb_errf(err, rc, "%s:%llu: out of memory for %zu candles", f->path,
+				lineno(f), g->n + add_front + add_back);
+			return NULL;
+		}
+	}
+	return &g->b[g->front + (size_t)(k - g->k0)];
+}
+
+/* Adds one row to its candle: open of the earliest time, close of the latest. */
+static void bucket_add(struct bucket *b, const struct row *r)
+{
+	if (b->rows == 0) {
+		b->o = r->o;
+		b->h = r->h;
+		b->l = r->l;
+		b->c = r->c;
+		b->first = b->last = r->t;
+	} else {
+		if (r->t < b->first) {          /* ties keep the first in file order */
+			b->o = r->o;
+			b->first = r->t;
+		}
+		if (r->t >= b->last) {          /* ties take the last in file order */
+			b->c = r->c;
+			b->last = r->t;
+		}
+		if (r->h > b->h)
+			b->h = r->h;
+		if (r->l < b->l)
+			b->l = r->l;
+	}
+	b->v += r->v;
+	if (r->side == SIDE_BUY)
+		b->buy += r->v;
+	else if (r->side == SIDE_SELL)
+		b->sell += r->v;
+	b->rows++;
+}
+
+/*
+ * Opens 'path', reads its header and first data row: the kind and the time used to
+ * order the files.  The file is closed again.
+ */
+static enum sb_err peek_file(const char *path, enum kind *kind, int64_t *first,
+			     struct sb_errbuf *err)
+{
+	struct infile f;
+	struct row r;
+	enum sb_err rc;
+	int got;
+
+	rc = infile_open(&f, path, err);
+	if (rc)
+		goto out_close;
+	*kind = f.hdr.kind;
+	got = next_row(&f, &r, err);
+	if (got < 0) {
+		rc = SB_EPARSE;
+		goto out_close;
+	}
+	if (got == 0) {
+		rc = sb_errf(err, SB_EPARSE, "%s:%llu: expected at least one data row after the header",
+			     path, lineno(&f) + 1);
+		goto out_close;
+	}
+	*first = r.lt;
+out_close:
+	infile_close(&f);
+	return rc;
+}
+
+/* Streams every row of 'path' into the grid. */
+static enum sb_err load_file(struct grid *g, const char *path, struct filestat *st,
+			     struct sb_errbuf *err)
+{
+	struct infile f;
+	struct row r;
+	enum sb_err rc;
+	int64_t prev = 0;
+	int got;
+
+	memset(st, 0, sizeof(*st));
+	st->min_gap = INT64_MAX;
+	rc = infile_open(&f, path, err);
+	if (rc)
+		goto out_close;
+	while ((got = next_row(&f, &r, err)) > 0) {
+		struct bucket *b;
+
+		if (f.hdr.kind == KIND_OHLCV && st->rows) {
+			if (r.t <= prev) {
+				char a[SB_TIME_LEN], p[SB_TIME_LEN];
+
+				sb_format_time(r.t, a);
+				sb_format_time(prev, p);
+				rc = sb_errf(err, SB_EPARSE,
+					     "%s:%llu: expected a time after the previous row's %s (rows strictly increasing), got %s",
+					     path, lineno(&f), p, a);
+				goto out_close;
+			}
+			if (r.t - prev < st->min_gap) {
+				st->min_gap = r.t - prev;
+				st->min_gap_line = f.lines.lineno;
+			}
+		}
+		prev = r.t;
+		b = grid_slot(g, r.t, &f, err);
+		if (!b) {
+			rc = SB_EINVAL;
+			goto out_close;
+		}
+		bucket_add(b, &r);
+		if (st->rows == 0) {
+			st->t_min = st->t_max = r.t;
+			st->span_min = st->span_max = r.lt;
+			st->span_min_line = f.lines.lineno;
+			st->first_span = r.lt;
+		}
+		if (r.t < st->t_min)
+			st->t_min = r.t;
+		if (r.t > st->t_max)
+			st->t_max = r.t;
+		if (r.lt < st->span_min) {
+			st->span_min = r.lt;
+			st->span_min_line = f.lines.lineno;
+		}
+		if (r.lt > st->span_max)
+			st->span_max = r.lt;
+		st->rows++;
+	}
+	if (got < 0) {
+		rc = SB_EPARSE;
+		goto out_close;
+	}
+	if (st->rows == 0)
+		rc = sb_errf(err, SB_EPARSE, "%s:%llu: expected at least one data row after the header",
+			     path, lineno(&f) + 1);
+out_close:
+	infile_close(&f);
+	return rc;
+}
+
+void sb_candles_init(struct sb_candles *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void sb_candles_release(struct sb_candles *c)
+{
+	free(c->open);
+	free(c->high);
+	free(c->low);
+	free(c->close);
+	free(c->volume);
+	free(c->buy_volume);
+	free(c->sell_volume);
+	free(c->trades);
+	sb_candles_init(c);
+}
+
+enum sb_err sb_candles_alloc(struct sb_candles *c, size_t n, struct sb_errbuf *err)
+{
+	size_t bytes = n * sizeof(double);
+
+	sb_candles_release(c);
+	if (n > SIZE_MAX / sizeof(double))
+		return sb_errf(err, SB_ENOMEM, "out of memory for %zu candles", n);
+	c->open = sb_aligned_alloc(bytes);
+	c->high = sb_aligned_alloc(bytes);
+	c->low = sb_aligned_alloc(bytes);
+	c->close = sb_aligned_alloc(bytes);
+	c->volume = sb_aligned_alloc(bytes);
+	c->buy_volume = sb_aligned_alloc(bytes);
+	c->sell_volume = sb_aligned_alloc(bytes);
+	c->trades = sb_aligned_alloc(n * sizeof(uint64_t));
+	if (!c->open || !c->high || !c->low || !c->close || !c->volume || !c->buy_volume ||
+	    !c->sell_volume || !c->trades) {
+		sb_candles_release(c);
+		return sb_errf(err, SB_ENOMEM, "out of memory for %zu candles", n);
+	}
+	c->n = n;
+	return SB_OK;
+}
+
+/* Copies the grid into 'c', carrying the previous close through empty candles. */
+static enum sb_err grid_to_candles(const struct grid *g, enum kind kind, struct sb_candles *c,
+				   struct sb_errbuf *err)
+{
+	const struct bucket *b = g->b + g->front;
+	double prev = 0;
+	enum sb_err rc;
+
+	rc = sb_candles_alloc(c, g->n, err);
+	if (rc)
+		return rc;
+	c->t0_us = g->k0 * g->d;
+	c->interval_us = g->d;
+	for (size_t i = 0; i < g->n; i++) {
+		if (b[i].rows == 0) {   /* never the first: t0 is the earliest row's candle */
+			c->open[i] = c->high[i] = c->low[i] = c->close[i] = prev;
+			continue;
+		}
+		c->open[i] = b[i].o;
+		c->high[i] = b[i].h;
+		c->low[i] = b[i].l;
+		c->close[i] = prev = b[i].c;
+		c->volume[i] = b[i].v;
+		c->buy_volume[i] = b[i].buy;
+		c->sell_volume[i] = b[i].sell;
+		c->trades[i] = kind == KIND_TARDIS ? b[i].rows : 0;
+	}
+	return SB_OK;
+}
+
+static void format_interval(int64_t us, char *out, size_t size)
+{
+	if (us % SB_US_PER_DAY == 0)
+		snprintf(out, size, "%lldd", (long long)(us / SB_US_PER_DAY));
+	else if (us % (3600 * SB_US_PER_SEC) == 0)
+		snprintf(out, size, "%lldh", (long long)(us / (3600 * SB_US_PER_SEC)));
+	else if (us % (60 * SB_US_PER_SEC) == 0)
+		snprintf(out, size, "%lldm", (long long)(us / (60 * SB_US_PER_SEC)));
+	else if (us % SB_US_PER_SEC == 0)
+		snprintf(out, size, "%llds", (long long)(us / SB_US_PER_SEC));
+	else if (us % 1000 == 0)
+		snprintf(out, size, "%lldms", (long long)(us / 1000));
+	else
+		snprintf(out, size, "%lldus", (long long)us);
+}
+
+/* Files overlap when their spans intersect; 'a' was loaded before 'b'. */
+static enum sb_err check_overlap(const char *pa, const struct filestat *a, const char *pb,
+				 const struct filestat *b, enum kind kind, struct sb_errbuf *err)
+{
+	char a0[SB_TIME_LEN], a1[SB_TIME_LEN], b0[SB_TIME_LEN], b1[SB_TIME_LEN];
+
+	if (a->span_min > b->span_max || b->span_min > a->span_max)
+		return SB_OK;
+	sb_format_time(a->span_min, a0);
+	sb_format_time(a->span_max, a1);
+	sb_format_time(b->span_min, b0);
+	sb_format_time(b->span_max, b1);
+	return sb_errf(err, SB_EINVAL,
+		       "%s:%llu: expected %s not overlapping those of '%s' (%s .. %s), got %s .. %s",
+		       pb, (unsigned long long)b->span_min_line,
+		       kind == KIND_TARDIS ? "local_timestamps" : "row times", pa, a0, a1, b0, b1);
+}
+
+static void fill_info(struct sb_input_info *info, const char *path, enum kind kind,
+		      const struct filestat *st)
+{
+	memset(info, 0, sizeof(*info));
+	snprintf(info->path, sizeof(info->path), "%s", path);
+	snprintf(info->kind, sizeof(info->kind), "%s", kind_name(kind));
+	info->rows = st->rows;
+	info->rows_used = st->rows;
+	info->t_first_us = st->t_min;
+	info->t_last_us = st->t_max;
+}
+
+enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size_t npaths,
+			    int64_t interval_us, struct sb_input_info *info,
+			    struct sb_errbuf *err)
+{
+	struct grid g = { 0 };
+	size_t *order = NULL;
+	int64_t *first = NULL;
+	struct filestat *st = NULL;
+	enum kind kind = KIND_NONE;
+	enum sb_err rc = SB_OK;
+	int64_t min_gap = INT64_MAX;
+	size_t gap_file = 0;
+	char ibuf[32];
+
+	sb_candles_release(c);
+	format_interval(interval_us, ibuf, sizeof(ibuf));
+	if (interval_us < SB_US_PER_SEC || interval_us > SB_US_PER_DAY ||
+	    interval_us % SB_US_PER_SEC != 0)
+		return sb_errf(err, SB_EINVAL,
+			       "expected a candle interval of whole seconds from 1s to 1d, got %s",
+			       interval_us > 0 ? ibuf : "a non-positive interval");
+	if (!paths || npaths == 0)
+		return sb_errf(err, SB_EINVAL, "expected at least one input file");
+	order = malloc(npaths * sizeof(*order));
+	first = malloc(npaths * sizeof(*first));
+	st = calloc(npaths, sizeof(*st));
+	if (!order || !first || !st) {
+		rc = sb_errf(err, SB_ENOMEM, "out of memory");
+		goto out_free;
+	}
+
+	/* Peek at every file first: kinds must agree, and the first rows give the order. */
+	for (size_t i = 0; i < npaths; i++) {
+		enum kind k;
+
+		rc = peek_file(paths[i], &k, &first[i], err);
+		if (rc)
+			goto out_free;
+		if (i > 0 && k != kind) {
+			rc = sb_errf(err, SB_EINVAL,
+				     "%s:1: expected the same kind of file as '%s' (%s; one load takes one kind), got a header of kind %s",
+				     paths[i], paths[0], kind_name(kind), kind_name(k));
+			goto out_free;
+		}
+		kind = k;
+		/* insertion sort, stable: equal first times keep the order given */
+		size_t j = i;
+		while (j > 0 && first[order[j - 1]] > first[i]) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+
+	g.d = interval_us;
+	for (size_t oi = 0; oi < npaths; oi++) {
+		size_t i = order[oi];
+
+		rc = load_file(&g, paths[i], &st[i], err);
+		if (rc)
+			goto out_free;
+		for (size_t oj = 0; oj < oi; oj++) {
+			size_t j = order[oj];
+
+			rc = check_overlap(paths[j], &st[j], paths[i], &st[i], kind, err);
+			if (rc)
+				goto out_free;
+		}
+		if (st[i].min_gap < min_gap) {
+			min_gap = st[i].min_gap;
+			gap_file = i;
+		}
+		if (info)
+			fill_info(&info[i], paths[i], kind, &st[i]);
+	}
+
+	/* An OHLCV row is one candle of the file's interval: it can be merged, not split. */
+	if (kind == KIND_OHLCV && min_gap != INT64_MAX && interval_us % min_gap != 0) {
+		char gbuf[32];
+
+		format_interval(min_gap, gbuf, sizeof(gbuf));
+		rc = sb_errf(err, SB_EINVAL,
+			     "%s:%llu: expected a candle interval that is a multiple of the rows' spacing (%s here), got %s%s",
+			     paths[gap_file], (unsigned long long)st[gap_file].min_gap_line, gbuf,
+			     ibuf, interval_us < min_gap ? " (finer than the file's candles)" : "");
+		goto out_free;
+	}
+	rc = grid_to_candles(&g, kind, c, err);
+
+out_free:
+	grid_free(&g);
+	free(order);
+	free(first);
+	free(st);
+	if (rc)
+		sb_candles_release(c);
+	return rc;
+}

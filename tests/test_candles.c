@@ -1,0 +1,714 @@
+/* test_candles.c - candle building from Tardis trades and OHLCV CSV(.gz), by hand */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "../loaders/candles.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define MIN (60 * SB_US_PER_SEC)
+#define T0 INT64_C(1704067200000000)    /* 2024-01-01T00:00:00Z */
+
+static char tmpdir[1024];
+
+static int group_setup(void **state)
+{
+	const char *base = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/sentibt-candles-XXXXXX", base && *base ? base : "/tmp");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	char p[PATH_MAX + 256];
+
+	(void)state;
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	return rmdir(tmpdir);
+}
+
+/* Writes 'text' to tmpdir/name (gzip'd when 'gz') and returns the path in 'out'. */
+static void write_file(const char *name, const char *text, bool gz, char out[PATH_MAX])
+{
+	snprintf(out, PATH_MAX, "%s/%s", tmpdir, name);
+	if (gz) {
+		gzFile g = gzopen(out, "wb");
+
+		assert_non_null(g);
+		if (*text)
+			assert_int_equal(gzwrite(g, text, (unsigned)strlen(text)), (int)strlen(text));
+		assert_int_equal(gzclose(g), Z_OK);
+	} else {
+		FILE *f = fopen(out, "wb");
+
+		assert_non_null(f);
+		assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+		assert_int_equal(fclose(f), 0);
+	}
+}
+
+static void near(double got, double want, const char *what, size_t i)
+{
+	double tol = 1e-9 * fmax(1.0, fabs(want));
+
+	if (!(fabs(got - want) <= tol))
+		fail_msg("candle %zu: %s = %.12g, expected %.12g", i, what, got, want);
+}
+
+/* Checks candle i against values worked out by hand. */
+static void check_candle(const struct sb_candles *c, size_t i, double o, double h, double l,
+			 double cl, double v, double buy, double sell, uint64_t trades)
+{
+	assert_true(i < c->n);
+	near(c->open[i], o, "open", i);
+	near(c->high[i], h, "high", i);
+	near(c->low[i], l, "low", i);
+	near(c->close[i], cl, "close", i);
+	near(c->volume[i], v, "volume", i);
+	near(c->buy_volume[i], buy, "buy_volume", i);
+	near(c->sell_volume[i], sell, "sell_volume", i);
+	if (c->trades[i] != trades)
+		fail_msg("candle %zu: trades = %llu, expected %llu", i,
+			 (unsigned long long)c->trades[i], (unsigned long long)trades);
+}
+
+static void check_aligned(const struct sb_candles *c)
+{
+	assert_int_equal((uintptr_t)c->open % 64, 0);
+	assert_int_equal((uintptr_t)c->close % 64, 0);
+	assert_int_equal((uintptr_t)c->trades % 64, 0);
+}
+
+/*
+ * File A: standard header, times as offsets from T0.  Row 2 is earlier than row 1,
+ * rows 2/3 tie on the earliest time of minute 0, rows 4/5/7 tie on its latest, row 7
+ * arrives after minute 2 started, row 8 lands before the first minute (-1).
+ */
+static const char file_a[] =
+	"exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
+	"bitmex,XBTUSD,1704067210000000,1704067210100000,a1,buy,100,1\n"     /* +10s  */
+	"bitmex,XBTUSD,1704067205000000,1704067210200000,a2,sell,99,2\n"     /* +5s   */
+	"bitmex,XBTUSD,1704067205000000,1704067210300000,,buy,98,0.5\n"      /* +5s   */
+	"bitmex,XBTUSD,1704067250000000,1704067250100000,a4,sell,101,1\n"    /* +50s  */
+	"bitmex,XBTUSD,1704067250000000,1704067250200000,a5,buy,102,3\n"     /* +50s  */
+	"bitmex,XBTUSD,1704067325000000,1704067325100000,a6,buy,105,1\n"     /* +125s */
+	"bitmex,XBTUSD,1704067250000000,1704067325200000,a7,sell,97,1\n"     /* +50s  */
+	"bitmex,XBTUSD,1704067197000000,1704067325300000,a8,sell,96,2\n"     /* -3s   */
+	"bitmex,XBTUSD,1704067370000000,1704067370100000,a9,sell,104,4\n";   /* +170s */
+
+/*
+ * File B, the next file: columns in another order plus an extra one, CRLF endings, a
+ * trailing blank line.  Its first exchange time (+169s) is before A's last (+170s), but
+ * local_timestamps do not overlap.
+ */
+static const char file_b[] =
+	"side,price,amount,timestamp,local_timestamp,exchange,symbol,id,extra\r\n"
+	"buy,103,1,1704067369000000,1704067380500000,bitmex,XBTUSD,b1,x\r\n"      /* +169s */
+	"buy,110,2,1704067450000000,1704067450100000,bitmex,XBTUSD,b2,x\r\n"      /* +250s */
+	"sell,109,1,1704067455000000,1704067455100000,bitmex,XBTUSD,b3,x\r\n"     /* +255s */
+	"unknown,108,0.25,1704067456000000,1704067456100000,bitmex,XBTUSD,,x\r\n" /* +256s */
+	"\r\n";
+
+static void expect_ab_1m(const struct sb_candles *c)
+{
+	assert_int_equal(c->n, 6);
+	assert_int_equal(c->t0_us, T0 - MIN);
+	assert_int_equal(c->interval_us, MIN);
+	check_aligned(c);
+	/* minute -1: row 8 alone */
+	check_candle(c, 0, 96, 96, 96, 96, 2, 0, 2, 1);
+	/* minute 0: rows 1-5, 7; open = row 2 (first of the +5s tie), close = row 7
+	 * (last of the +50s tie), v = 1+2+0.5+1+3+1, buy = 1+0.5+3, sell = 2+1+1 */
+	check_candle(c, 1, 99, 102, 97, 97, 8.5, 4.5, 4, 6);
+	/* minute 1: empty, carries 97 */
+	check_candle(c, 2, 97, 97, 97, 97, 0, 0, 0, 0);
+	/* minute 2: rows 6 (+125s 105), 9 (+170s 104), B1 (+169s 103): close = 104 */
+	check_candle(c, 3, 105, 105, 103, 104, 6, 2, 4, 3);
+	/* minute 3: empty, carries 104 */
+	check_candle(c, 4, 104, 104, 104, 104, 0, 0, 0, 0);
+	/* minute 4: B2 110 buy 2, B3 109 sell 1, B4 108 unknown 0.25 */
+	check_candle(c, 5, 110, 110, 108, 108, 3.25, 2, 1, 3);
+}
+
+static void test_tardis_two_files_by_hand(void **state)
+{
+	char pa[PATH_MAX], pb[PATH_MAX];
+	const char *paths[2];
+	struct sb_input_info info[2];
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+	enum sb_err rc;
+
+	(void)state;
+	write_file("a.csv", file_a, false, pa);
+	write_file("b.csv", file_b, false, pb);
+	paths[0] = pb;          /* given out of order: the loader orders them */
+	paths[1] = pa;
+	sb_candles_init(&c);
+	rc = sb_candles_load(&c, paths, 2, MIN, info, &err);
+	if (rc)
+		fail_msg("load failed: %s", err.msg);
+	expect_ab_1m(&c);
+
+	assert_string_equal(info[0].path, pb);
+	assert_string_equal(info[0].kind, "tardis-trades");
+	assert_int_equal(info[0].rows, 4);
+	assert_int_equal(info[0].rows_used, 4);
+	assert_int_equal(info[0].rows_dropped, 0);
+	assert_int_equal(info[0].t_first_us, T0 + 169 * SB_US_PER_SEC);
+	assert_int_equal(info[0].t_last_us, T0 + 256 * SB_US_PER_SEC);
+	assert_string_equal(info[1].path, pa);
+	assert_int_equal(info[1].rows, 9);
+	assert_int_equal(info[1].rows_used, 9);
+	assert_int_equal(info[1].t_first_us, T0 - 3 * SB_US_PER_SEC);
+	assert_int_equal(info[1].t_last_us, T0 + 170 * SB_US_PER_SEC);
+
+	sb_candles_release(&c);
+	sb_candles_release(&c);         /* safe twice */
+	assert_int_equal(c.n, 0);
+	assert_null(c.open);
+}
+
+static void test_tardis_1d(void **state)
+{
+	char pa[PATH_MAX];
+	const char *paths[1];
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	write_file("a1d.csv", file_a, false, pa);
+	paths[0] = pa;
+	sb_candles_init(&c);
+	if (sb_candles_load(&c, paths, 1, SB_US_PER_DAY, NULL, &err))
+		fail_msg("load failed: %s", err.msg);
+	/* row 8 (-3s) is on 2023-12-31, the rest on 2024-01-01 */
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.t0_us, T0 - SB_US_PER_DAY);
+	check_candle(&c, 0, 96, 96, 96, 96, 2, 0, 2, 1);
+	/* open = row 2 (earliest, +5s), close = row 9 (latest, +170s);
+	 * v = 1+2+0.5+1+3+1+1+4, buy = 1+0.5+3+1, sell = 2+1+1+4 */
+	check_candle(&c, 1, 99, 105, 97, 104, 13.5, 5.5, 8, 8);
+	sb_candles_release(&c);
+}
+
+static void test_tardis_1s(void **state)
+{
+	static const char text[] =
+		"exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
+		"x,Y,1704067200200000,1704067200201000,1,buy,50,1\n"      /* +0.2s */
+		"x,Y,1704067200700000,1704067200701000,2,sell,51,2\n"     /* +0.7s */
+		"x,Y,1704067202500000,1704067202501000,3,buy,49.5,3\n";   /* +2.5s */
+	char p[PATH_MAX];
+	const char *paths[1];
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	write_file("c1s.csv", text, false, p);
+	paths[0] = p;
+	sb_candles_init(&c);
+	if (sb_candles_load(&c, paths, 1, SB_US_PER_SEC, NULL, &err))
+		fail_msg("load failed: %s", err.msg);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.t0_us, T0);
+	assert_int_equal(c.interval_us, SB_US_PER_SEC);
+	check_candle(&c, 0, 50, 51, 50, 51, 3, 1, 2, 2);
+	check_candle(&c, 1, 51, 51, 51, 51, 0, 0, 0, 0);
+	check_candle(&c, 2, 49.5, 49.5, 49.5, 49.5, 3, 3, 0, 1);
+	sb_candles_release(&c);
+}
+
+static void expect_same(const struct sb_candles *a, const struct sb_candles *b)
+{
+	size_t nb = a->n * sizeof(double);
+
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->t0_us, b->t0_us);
+	assert_int_equal(a->interval_us, b->interval_us);
+	assert_memory_equal(a->open, b->open, nb);
+	assert_memory_equal(a->high, b->high, nb);
+	assert_memory_equal(a->low, b->low, nb);
+	assert_memory_equal(a->close, b->close, nb);
+	assert_memory_equal(a->volume, b->volume, nb);
+	assert_memory_equal(a->buy_volume, b->buy_volume, nb);
+	assert_memory_equal(a->sell_volume, b->sell_volume, nb);
+	assert_memory_equal(a->trades, b->trades, a->n * sizeof(uint64_t));
+}
+
+static void test_gz_equals_plain(void **state)
+{
+	char pa[PATH_MAX], pb[PATH_MAX], ga[PATH_MAX], gb[PATH_MAX];
+	const char *plain[2], *gz[2];
+	struct sb_candles c1, c2;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	write_file("ga.csv", file_a, false, pa);
+	write_file("gb.csv", file_b, false, pb);
+	write_file("ga.csv.gz", file_a, true, ga);
+	write_file("gb.data", file_b, true, gb);   /* told by the magic, not the name */
+	plain[0] = pa;
+	plain[1] = pb;
+	gz[0] = gb;
+	gz[1] = ga;
+	sb_candles_init(&c1);
+	sb_candles_init(&c2);
+	if (sb_candles_load(&c1, plain, 2, MIN, NULL, &err))
+		fail_msg("plain load failed: %s", err.msg);
+	if (sb_candles_load(&c2, gz, 2, MIN, NULL, &err))
+		fail_msg("gz load failed: %s", err.msg);
+	expect_ab_1m(&c2);
+	expect_same(&c1, &c2);
+	sb_candles_release(&c1);
+	sb_candles_release(&c2);
+}
+
+/*
+ * 1m rows from 00:03 with 00:07 and 00:09-00:15 missing; header names in capitals
+ * and 'Date' as the time column.
+ */
+static const char file_ohlcv[] =
+	"Date,Open,High,Low,Close,Volume\n"
+	"2024-01-01 00:03:00,10,12,9,11,1\n"
+	"2024-01-01 00:04:00,11,13,10,12,2\n"
+	"2024-01-01 00:05:00,12,12.5,11,11.5,3\n"
+	"2024-01-01 00:06:00,11.5,14,11,13,4\n"
+	"2024-01-01 00:08:00,13,13,8,9,5\n"
+	"2024-01-01 00:16:00,9,10,9,10,6\n";
+
+static void test_ohlcv_by_hand(void **state)
+{
+	char p[PATH_MAX], pg[PATH_MAX];
+	const char *paths[1];
+	struct sb_input_info info;
+	struct sb_candles c, cg;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	write_file("o.csv", file_ohlcv, false, p);
+	write_file("o.csv.gz", file_ohlcv, true, pg);
+	paths[0] = p;
+	sb_candles_init(&c);
+	sb_candles_init(&cg);
+
+	/* 5m: [00:00) 00:03+00:04; [00:05) 00:05,06,08; [00:10) empty; [00:15) 00:16 */
+	if (sb_candles_load(&c, paths, 1, 5 * MIN, &info, &err))
+		fail_msg("load failed: %s", err.msg);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.t0_us, T0);
+	check_candle(&c, 0, 10, 13, 9, 12, 3, 0, 0, 0);
+	check_candle(&c, 1, 12, 14, 8, 9, 12, 0, 0, 0);
+	check_candle(&c, 2, 9, 9, 9, 9, 0, 0, 0, 0);
+	check_candle(&c, 3, 9, 10, 9, 10, 6, 0, 0, 0);
+	assert_string_equal(info.kind, "ohlcv");
+	assert_int_equal(info.rows, 6);
+	assert_int_equal(info.rows_used, 6);
+	assert_int_equal(info.t_first_us, T0 + 3 * MIN);
+	assert_int_equal(info.t_last_us, T0 + 16 * MIN);
+
+	paths[0] = pg;
+	if (sb_candles_load(&cg, paths, 1, 5 * MIN, NULL, &err))
+		fail_msg("gz load failed: %s", err.msg);
+	expect_same(&c, &cg);
+	paths[0] = p;
+
+	/* 1m: 00:03 .. 00:16, 14 candles, gaps carried forward */
+	if (sb_candles_load(&c, paths, 1, MIN, NULL, &err))
+		fail_msg("load failed: %s", err.msg);
+	assert_int_equal(c.n, 14);
+	assert_int_equal(c.t0_us, T0 + 3 * MIN);
+	check_candle(&c, 0, 10, 12, 9, 11, 1, 0, 0, 0);
+	check_candle(&c, 3, 11.5, 14, 11, 13, 4, 0, 0, 0);
+	check_candle(&c, 4, 13, 13, 13, 13, 0, 0, 0, 0);        /* 00:07 */
+	check_candle(&c, 5, 13, 13, 8, 9, 5, 0, 0, 0);          /* 00:08 */
+	check_candle(&c, 6, 9, 9, 9, 9, 0, 0, 0, 0);            /* 00:09 */
+	check_candle(&c, 12, 9, 9, 9, 9, 0, 0, 0, 0);           /* 00:15 */
+	check_candle(&c, 13, 9, 10, 9, 10, 6, 0, 0, 0);         /* 00:16 */
+
+	/* 1h: everything in one candle */
+	if (sb_candles_load(&c, paths, 1, 60 * MIN, NULL, &err))
+		fail_msg("load failed: %s", err.msg);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.t0_us, T0);
+	check_candle(&c, 0, 10, 14, 8, 10, 21, 0, 0, 0);
+
+	sb_candles_release(&c);
+	sb_candles_release(&cg);
+}
+
+/* Two OHLCV files with epoch-ms times and no volume column, given in reverse order. */
+static void test_ohlcv_two_files(void **state)
+{
+	static const char e1[] =
+		"open_time,open,high,low,close,close_time\n"
+		"1704067200000,5,6,4,5.5,1704067259999\n"      /* 00:00 */
+		"1704067260000,5.5,7,5,6,1704067319999\n";     /* 00:01 */
+	static const char e2[] =
+		"open_time,open,high,low,close,close_time\n"
+		"1704067320000,6,6.5,3,4,1704067379999\n"      /* 00:02 */
+		"1704067380000,4,4.5,3.5,4.25,1704067439999\n"; /* 00:03 */
+	char p1[PATH_MAX], p2[PATH_MAX];
+	const char *paths[2];
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	write_file("e1.csv", e1, false, p1);
+	write_file("e2.csv", e2, false, p2);
+	paths[0] = p2;
+	paths[1] = p1;
+	sb_candles_init(&c);
+	if (sb_candles_load(&c, paths, 2, 2 * MIN, NULL, &err))
+		fail_msg("load failed: %s", err.msg);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.t0_us, T0);
+	check_candle(&c, 0, 5, 7, 4, 6, 0, 0, 0, 0);
+	check_candle(&c, 1, 6, 6.5, 3, 4.25, 0, 0, 0, 0);
+	sb_candles_release(&c);
+}
+
+/* ---- bad input: every case names the file and line, and leaves 'c' empty ---- */
+
+#define TH "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
+#define TR "bitmex,XBTUSD,1704067210000000,1704067210100000,r1,buy,100,1\n"
+#define OH "timestamp,open,high,low,close,volume\n"
+#define OR "2024-01-01 00:00:00,10,11,9,10.5,1\n"
+
+enum { GZ_TRUNCATED = 1, SAME_PATH = 2 };   /* SAME_PATH: paths[1] = paths[0] */
+
+struct bad_case {
+	const char *name;
+	const char *file1, *file2;    /* file2 may be NULL */
+	int flags;
+	int64_t interval;             /* 0: 1m */
+	int bad;                      /* which file the message is about: 1, 2, or 0 for none */
+	unsigned line;                /* expected line, 0 = not checked */
+	const char *want1, *want2;    /* substrings of the message */
+	bool both_names;              /* the message also names the other file */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "truncated gzip", NULL, NULL, GZ_TRUNCATED, 0, 1, 0, "gzip", "truncated", false },
+	{ "missing price column", "exchange,symbol,timestamp,local_timestamp,id,side,amount\n"
+	  "bitmex,XBTUSD,1704067210000000,1704067210100000,r1,buy,1\n", NULL, 0, 0, 1, 1,
+	  "'price'", "exchange,symbol,timestamp,local_timestamp,id,side,amount", false },
+	{ "missing local_timestamp column", "exchange,symbol,timestamp,id,side,price,amount\n"
+	  "bitmex,XBTUSD,1704067210000000,r1,buy,100,1\n", NULL, 0, 0, 1, 1,
+	  "'local_timestamp'", "exchange,symbol,timestamp,id", false },
+	{ "non-numeric price", TH TR
+	  "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,buy,abc,1\n", NULL, 0, 0, 1, 3,
+	  "'price'", "'abc'", false },
+	{ "NaN price", TH "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,buy,nan,1\n",
+	  NULL, 0, 0, 1, 2, "'price'", "'nan'", false },
+	{ "inf price", TH "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,buy,inf,1\n",
+	  NULL, 0, 0, 1, 2, "'price'", "'inf'", false },
+	{ "negative price", TH TR TR
+	  "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,sell,-5,1\n", NULL, 0, 0, 1, 4,
+	  "positive", "'price'", false },
+	{ "zero price", TH "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,buy,0,1\n",
+	  NULL, 0, 0, 1, 2, "positive", "'0'", false },
+	{ "negative amount", TH "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,buy,10,-1\n",
+	  NULL, 0, 0, 1, 2, "non-negative", "'amount'", false },
+	{ "NaN amount", TH "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,buy,10,NaN\n",
+	  NULL, 0, 0, 1, 2, "'amount'", "'NaN'", false },
+	{ "bad timestamp", TH TR "bitmex,XBTUSD,17040672x0000000,1704067210100000,r2,buy,10,1\n",
+	  NULL, 0, 0, 1, 3, "'timestamp'", "17040672x0000000", false },
+	{ "timestamp in ms", TH "bitmex,XBTUSD,1704067210000,1704067210100000,r2,buy,10,1\n",
+	  NULL, 0, 0, 1, 2, "microseconds", "'timestamp'", false },
+	{ "empty local_timestamp", TH "bitmex,XBTUSD,1704067210000000,,r2,buy,10,1\n",
+	  NULL, 0, 0, 1, 2, "'local_timestamp'", "got ''", false },
+	{ "bad side", TH "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,BUY,10,1\n",
+	  NULL, 0, 0, 1, 2, "'side'", "'BUY'", false },
+	{ "empty file", "", NULL, 0, 0, 1, 1, "expected a header line", NULL, false },
+	{ "header only", TH, NULL, 0, 0, 1, 2, "expected at least one data row", NULL, false },
+	{ "too few fields", TH TR "bitmex,XBTUSD,1704067210000000,1704067210100000,buy,10,1\n",
+	  NULL, 0, 0, 1, 3, "expected 8", "got 7", false },
+	{ "too many fields", TH "bitmex,XBTUSD,1704067210000000,1704067210100000,r,buy,10,1,9\n",
+	  NULL, 0, 0, 1, 2, "expected 8", "got more", false },
+	{ "unknown header", "a,b,c\n1,2,3\n", NULL, 0, 0, 1, 1, "Tardis trades header",
+	  "'a,b,c'", false },
+	{ "Tardis quotes file", "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,"
+	  "bid_price,bid_amount\nx,Y,1704067210000000,1704067210100000,1,2,1,1\n", NULL, 0, 0,
+	  1, 1, "'side'", "ask_amount", false },
+	{ "ohlcv repeated time", OH OR "2024-01-01 00:01:00,10,11,9,10.5,1\n"
+	  "2024-01-01 00:01:00,10,11,9,10.5,1\n", NULL, 0, 0, 1, 4, "expected a time after",
+	  "2024-01-01T00:01:00Z", false },
+	{ "ohlcv decreasing time", OH "2024-01-01 00:05:00,10,11,9,10.5,1\n" OR, NULL, 0, 0, 1,
+	  3, "expected a time after", NULL, false },
+	{ "ohlcv bad time", OH OR "2024-13-01 00:01:00,10,11,9,10.5,1\n", NULL, 0, 0, 1, 3,
+	  "time", "'2024-13-01 00:01:00'", false },
+	{ "ohlcv missing close", "timestamp,open,high,low,volume\n2024-01-01,1,1,1,1\n", NULL,
+	  0, 0, 1, 1, "'close'", "timestamp,open,high,low,volume", false },
+	{ "ohlcv missing time", "when,open,high,low,close\n2024-01-01,1,1,1,1\n", NULL, 0, 0,
+	  1, 1, "'timestamp'", "when,open", false },
+	{ "ohlcv non-numeric high", OH "2024-01-01 00:00:00,10,x,9,10.5,1\n", NULL, 0, 0, 1, 2,
+	  "'high'", "'x'", false },
+	{ "ohlcv NaN open", OH "2024-01-01 00:00:00,nan,11,9,10.5,1\n", NULL, 0, 0, 1, 2,
+	  "'open'", "'nan'", false },
+	{ "ohlcv inf low", OH "2024-01-01 00:00:00,10,11,-inf,10.5,1\n", NULL, 0, 0, 1, 2,
+	  "'low'", "'-inf'", false },
+	{ "ohlcv zero close", OH OR "2024-01-01 00:01:00,10,11,9,0,1\n", NULL, 0, 0, 1, 3,
+	  "'close'", "positive", false },
+	{ "ohlcv negative volume", OH "2024-01-01 00:00:00,10,11,9,10.5,-2\n", NULL, 0, 0, 1, 2,
+	  "'volume'", "non-negative", false },
+	{ "ohlcv empty volume", OH "2024-01-01 00:00:00,10,11,9,10.5,\n", NULL, 0, 0, 1, 2,
+	  "'volume'", NULL, false },
+	{ "ohlcv wrong field count", OH OR "2024-01-01 00:01:00,10,11,9\n", NULL, 0, 0, 1, 3,
+	  "expected 6", "got 4", false },
+	{ "ohlcv interval finer than rows", OH OR "2024-01-01 00:01:00,10,11,9,10.5,1\n", NULL,
+	  0, SB_US_PER_SEC, 1, 3, "multiple of the rows' spacing (1m", "1s", false },
+	{ "ohlcv interval not a multiple", OH OR "2024-01-01 00:01:00,10,11,9,10.5,1\n", NULL,
+	  0, 90 * SB_US_PER_SEC, 1, 3, "multiple", "90s", false },
+	{ "tardis overlapping files", TH TR
+	  "bitmex,XBTUSD,1704067260000000,1704067260000000,r2,buy,100,1\n",
+	  TH "bitmex,XBTUSD,1704067230000000,1704067230000000,r3,buy,100,1\n"
+	  "bitmex,XBTUSD,1704067290000000,1704067290000000,r4,buy,100,1\n",
+	  0, 0, 2, 2, "overlapping", "local_timestamp", true },
+	{ "ohlcv overlapping files", OH OR "2024-01-01 00:05:00,10,11,9,10.5,1\n",
+	  OH "2024-01-01 00:03:00,10,11,9,10.5,1\n", 0, 0, 2, 2, "overlapping", NULL, true },
+	{ "identical files", TH TR, TH TR, 0, 0, 2, 2, "overlapping", NULL, true },
+	{ "same path twice", TH TR, TH TR, SAME_PATH, 0, 2, 2, "overlapping", NULL, true },
+	{ "mixed kinds", TH TR, OH OR, 0, 0, 2, 1, "tardis-trades", "ohlcv", true },
+	{ "bad row in second file", OH OR, OH "2024-01-02 00:00:00,10,11,9,10.5,1\n"
+	  "2024-01-02 00:01:00,10,11,9,abc,1\n", 0, 0, 2, 3, "'close'", "'abc'", false },
+	{ "interval 0", TH TR, NULL, 0, -1, 0, 0, "interval", NULL, false },
+	{ "interval 500ms", TH TR, NULL, 0, 500000, 0, 0, "interval", "1s to 1d", false },
+	{ "interval 1500ms", TH TR, NULL, 0, 1500000, 0, 0, "whole seconds", NULL, false },
+	{ "interval 2d", TH TR, NULL, 0, 2 * SB_US_PER_DAY, 0, 0, "interval", "2d", false },
+};
+
+/* A gzip'd trades file of many varied rows, cut in the middle of the stream. */
+static void write_truncated_gz(const char *name, char out[PATH_MAX])
+{
+	size_t cap = 1 << 20, len;
+	char *text = malloc(cap);
+	uint32_t x = 12345;
+	struct stat sb;
+
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, TH);
+	for (int i = 0; i < 5000; i++) {
+		x = x * 1103515245u + 12345u;
+		len += (size_t)snprintf(text + len, cap - len,
+					"bitmex,XBTUSD,%lld,%lld,id%u,buy,%u.%u,%u\n",
+					(long long)(T0 + i * 1000), (long long)(T0 + i * 1000 + 7),
+					x, 1000 + x % 9000, x % 10, 1 + x % 97);
+	}
+	write_file(name, text, true, out);
+	free(text);
+	assert_int_equal(stat(out, &sb), 0);
+	assert_int_equal(truncate(out, sb.st_size / 2), 0);
+}
+
+static void test_bad_inputs(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < sizeof(bad_cases) / sizeof(bad_cases[0]); k++) {
+		const struct bad_case *bc = &bad_cases[k];
+		char p1[PATH_MAX], p2[PATH_MAX], name[64], where[PATH_MAX + 32];
+		const char *paths[2];
+		struct sb_candles c;
+		struct sb_errbuf err = { "" };
+		struct sb_input_info info[2];
+		enum sb_err rc;
+		size_t np = bc->file2 ? 2 : 1;
+
+		snprintf(name, sizeof(name), "bad%02zu_1.csv", k);
+		if (bc->flags & GZ_TRUNCATED)
+			write_truncated_gz(name, p1);
+		else
+			write_file(name, bc->file1, false, p1);
+		if (bc->file2) {
+			snprintf(name, sizeof(name), "bad%02zu_2.csv", k);
+			write_file(name, bc->file2, false, p2);
+		}
+		paths[0] = p1;
+		paths[1] = p2;
+		if (bc->flags & SAME_PATH)
+			memcpy(p2, p1, sizeof(p2));
+
+		/* 'c' holds candles from before: a failed load must leave it empty */
+		sb_candles_init(&c);
+		assert_int_equal(sb_candles_alloc(&c, 3, &err), SB_OK);
+		rc = sb_candles_load(&c, paths, np, bc->interval == 0 ? MIN : bc->interval, info,
+				     &err);
+		if (rc == SB_OK)
+			fail_msg("case '%s': expected an error, got SB_OK", bc->name);
+		if (getenv("CANDLES_VERBOSE"))        /* to read every message by eye */
+			printf("%-32s %s\n", bc->name, err.msg);
+		if (c.n != 0 || c.open || c.close || c.trades)
+			fail_msg("case '%s': candles not left empty", bc->name);
+		if (bc->bad) {
+			const char *bad = bc->bad == 1 ? p1 : p2;
+
+			if (bc->line)
+				snprintf(where, sizeof(where), "%s:%u: ", bad, bc->line);
+			else
+				snprintf(where, sizeof(where), "%s:", bad);
+			if (!strstr(err.msg, where))
+				fail_msg("case '%s': message lacks '%s': %s", bc->name, where,
+					 err.msg);
+			if (!strstr(err.msg, "expected"))
+				fail_msg("case '%s': message lacks 'expected': %s", bc->name, err.msg);
+		}
+		if (bc->both_names && !strstr(err.msg, bc->bad == 1 ? p2 : p1))
+			fail_msg("case '%s': message does not name the other file: %s", bc->name,
+				 err.msg);
+		if (bc->want1 && !strstr(err.msg, bc->want1))
+			fail_msg("case '%s': message lacks '%s': %s", bc->name, bc->want1, err.msg);
+		if (bc->want2 && !strstr(err.msg, bc->want2))
+			fail_msg("case '%s': message lacks '%s': %s", bc->name, bc->want2, err.msg);
+		sb_candles_release(&c);
+	}
+}
+
+static void test_no_files(void **state)
+{
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	sb_candles_init(&c);
+	assert_int_not_equal(sb_candles_load(&c, NULL, 0, MIN, NULL, &err), SB_OK);
+	assert_non_null(strstr(err.msg, "expected at least one input file"));
+	assert_int_equal(c.n, 0);
+}
+
+static void test_missing_file(void **state)
+{
+	char p[PATH_MAX];
+	const char *paths[1];
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/does-not-exist.csv", tmpdir);
+	paths[0] = p;
+	sb_candles_init(&c);
+	assert_int_equal(sb_candles_load(&c, paths, 1, MIN, NULL, &err), SB_EIO);
+	assert_non_null(strstr(err.msg, p));
+	assert_int_equal(c.n, 0);
+}
+
+/* ---- real data in ../shared (or $SENTIBT_SHARED) ---- */
+
+static bool shared_path(const char *rel, char out[PATH_MAX])
+{
+	const char *base = getenv("SENTIBT_SHARED");
+
+	snprintf(out, PATH_MAX, "%s/%s", base && *base ? base : "../shared", rel);
+	if (access(out, R_OK) != 0) {
+		printf("SKIP: %s not found (set SENTIBT_SHARED)\n", out);
+		return false;
+	}
+	return true;
+}
+
+static void test_real_binance_1m(void **state)
+{
+	char p[PATH_MAX];
+	const char *paths[1];
+	struct sb_input_info info;
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+	const int64_t first = INT64_C(1655262000) * SB_US_PER_SEC;   /* 2022-06-15 03:00 */
+	const int64_t last = INT64_C(1658261940) * SB_US_PER_SEC;    /* 2022-07-19 20:19 */
+
+	(void)state;
+	if (!shared_path("crypto-sentiment-backtest/Benicio1007__Bot_trading/data/dataset/2022/BTCUSDT_1m.csv",
+			 p))
+		return;
+	paths[0] = p;
+	sb_candles_init(&c);
+	if (sb_candles_load(&c, paths, 1, MIN, &info, &err))
+		fail_msg("load failed: %s", err.msg);
+	/* contiguous: 50,000 rows fill 50,000 one-minute candles */
+	assert_int_equal(c.n, 50000);
+	assert_int_equal(c.t0_us, first);
+	assert_int_equal(info.rows, 50000);
+	assert_int_equal(info.t_first_us, first);
+	assert_int_equal(info.t_last_us, last);
+	assert_int_equal(c.t0_us + (int64_t)(c.n - 1) * MIN, last);
+	check_candle(&c, 0, 21985.85, 22003.2, 21961.5, 21964.38, 52.9939, 0, 0, 0);
+	check_candle(&c, 49999, 23275.24, 23279.99, 23233.96, 23250.57, 78.74682, 0, 0, 0);
+
+	/* 1h and 1d, worked out from the file with awk */
+	if (sb_candles_load(&c, paths, 1, 60 * MIN, NULL, &err))
+		fail_msg("load failed: %s", err.msg);
+	assert_int_equal(c.t0_us, first);
+	check_candle(&c, 0, 21985.85, 22044.44, 21406.68, 21455.8, 4638.98575, 0, 0, 0);
+	if (sb_candles_load(&c, paths, 1, SB_US_PER_DAY, NULL, &err))
+		fail_msg("load failed: %s", err.msg);
+	assert_int_equal(c.t0_us, INT64_C(1655251200) * SB_US_PER_SEC);   /* 2022-06-15 */
+	assert_int_equal(c.n, 35);                                          /* .. 2022-07-19 */
+	check_candle(&c, 1, 22583.72, 22995.73, 20232.0, 20401.31, 99673.59429, 0, 0, 0);
+	sb_candles_release(&c);
+}
+
+static void test_real_tardis_sample(void **state)
+{
+	char p[PATH_MAX];
+	const char *paths[1];
+	struct sb_input_info info;
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	if (!shared_path("tardis-samples/bitmex_trades_XBTUSD.csv", p))
+		return;
+	paths[0] = p;
+	sb_candles_init(&c);
+	if (sb_candles_load(&c, paths, 1, SB_US_PER_SEC, &info, &err))
+		fail_msg("load failed: %s", err.msg);
+	/* ten sells at 8531.5 within 2020-03-01T00:00:03: 2152 + 9 x 1 */
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.t0_us, INT64_C(1583020803) * SB_US_PER_SEC);
+	check_candle(&c, 0, 8531.5, 8531.5, 8531.5, 8531.5, 2161, 0, 2161, 10);
+	assert_string_equal(info.kind, "tardis-trades");
+	assert_int_equal(info.rows, 10);
+	assert_int_equal(info.t_first_us, INT64_C(1583020803145000));
+	assert_int_equal(info.t_last_us, INT64_C(1583020803276000));
+	sb_candles_release(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tardis_two_files_by_hand),
+		cmocka_unit_test(test_tardis_1d),
+		cmocka_unit_test(test_tardis_1s),
+		cmocka_unit_test(test_gz_equals_plain),
+		cmocka_unit_test(test_ohlcv_by_hand),
+		cmocka_unit_test(test_ohlcv_two_files),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_no_files),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_real_binance_1m),
+		cmocka_unit_test(test_real_tardis_sample),
+	};
+
+	return cmocka_run_group_tests_name("candles", tests, group_setup, group_teardown);
+}
