@@ -43,7 +43,7 @@ enum {
 	OPT_INTERVAL = 256, OPT_THRESHOLD, OPT_MIN_CONF, OPT_WINDOW, OPT_EXIT_BAND,
 	OPT_FEE, OPT_SLIP, OPT_LATENCY, OPT_ENTITY, OPT_CONFIDENCE, OPT_TIME_COL,
 	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
-	OPT_KEEP, OPT_THREADS,
+	OPT_KEEP, OPT_THREADS, OPT_KERNEL,
 };
 
 static const struct option long_opts[] = {
@@ -71,6 +71,7 @@ static const struct option long_opts[] = {
 	{ "rank-by", required_argument, NULL, OPT_RANK_BY },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -130,14 +131,15 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			fputs(usage_text, stdout);
 			fputs(sb_run_opts_help, stdout);
 			return SB_EXIT_OK;
-		case OPT_TOP: case OPT_RANK_BY: case OPT_KEEP: case OPT_THREADS:
+		case OPT_TOP: case OPT_RANK_BY: case OPT_KEEP: case OPT_THREADS: case OPT_KERNEL:
 			if (!sweep)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
 							  argv[optind - 1]);
 			if (c == OPT_TOP) o->top = optarg;
 			else if (c == OPT_RANK_BY) o->rank_by = optarg;
 			else if (c == OPT_KEEP) o->keep = optarg;
-			else o->threads = optarg;
+			else if (c == OPT_THREADS) o->threads = optarg;
+			else o->kernel = optarg;
 			break;
 		case ':':
 			return sb_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);

@@ -20,7 +20,7 @@ struct sb_run_opts {
 	const char *candle_cache;            /* folder of the binary candle cache, "" = off */
 	bool force, quiet;
 	/* sweep only */
-	const char *top, *rank_by, *keep, *threads;
+	const char *top, *rank_by, *keep, *threads, *kernel;
 	/* resolved */
 	int64_t interval_us;
 	struct sb_grid grid;

@@ -1,0 +1,296 @@
+/* cli_sweep.c - `sentibt sweep`: the grid, summary.csv, curves of the best combinations */
+#include "cli.h"
+#include "cli_runopts.h"
+
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../engine/backtest.h"
+#include "../engine/results.h"
+#include "../engine/sweep.h"
+#include "../loaders/textio.h"
+
+static const char usage_text[] =
+"usage: sentibt sweep --prices FILE... --sentiment FILE [grid options] [--out DIR]\n"
+"\n"
+"Runs every combination of the grid and writes DIR/summary.csv (one row per\n"
+"combination, in grid order), and DIR/equity/<id>.csv and DIR/trades/<id>.csv for the\n"
+"top K combinations and those asked for with --keep.  Each strategy option takes a\n"
+"value, a list 'a,b,c' or an inclusive range 'start:stop:step' (values start + n*step),\n"
+"e.g. --threshold 0.05:0.95:0.01 --min-confidence 0.5,0.7,0.9 --window 5m,15m.\n"
+"The grid is the Cartesian product; the first parameter column varies slowest.\n"
+"\n"
+"sweep options:\n"
+"      --top K               curves for the K best combinations (default 10)\n"
+"      --rank-by METRIC      any summary metric (default sharpe); max_drawdown ranks\n"
+"                            lowest first, every other metric highest first; empty\n"
+"                            (undefined) values rank last; ties by id\n"
+"      --keep ID,...         curves for these combination ids as well\n"
+"      --threads N           OpenMP threads (default OMP_NUM_THREADS, else all cores);\n"
+"                            results are byte-identical for any N\n"
+"      --kernel NAME         auto (default), avx512, generic or scalar (the reference);\n"
+"                            all give byte-identical results\n"
+"\n";
+
+struct progress {
+	double start;
+	bool shown;
+};
+
+/* At most ~6 Hz, only on a terminal, only once the sweep has taken a second. */
+static void show_progress(void *ctx, size_t done, size_t total)
+{
+	struct progress *p = ctx;
+	double el = omp_get_wtime() - p->start;
+	double rate = el > 0 ? (double)done / el : 0;
+
+	if (el < 1.0 && done < total)
+		return;
+	if (!p->shown && done == total)
+		return;           /* finished within a second: never shown */
+	p->shown = true;
+	fprintf(stderr, "\rsweep: %zu/%zu combinations  %.0f/s  ETA %.0fs   ", done, total, rate,
+		rate > 0 ? (double)(total - done) / rate : 0.0);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int metric_direction(int idx)
+{
+	return strcmp(sb_metric_names[idx], "max_drawdown") == 0 ? -1 : 1;
+}
+
+static const struct sb_metrics *g_rank_m;
+static int g_rank_idx;
+
+static int cmp_rank(const void *a, const void *b)
+{
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	double va = sb_metric_value(&g_rank_m[ia], g_rank_idx);
+	double vb = sb_metric_value(&g_rank_m[ib], g_rank_idx);
+	int dir = metric_direction(g_rank_idx);
+
+	if (isnan(va) != isnan(vb))
+		return isnan(va) ? 1 : -1;
+	if (!isnan(va) && va != vb)
+		return (dir > 0 ? va > vb : va < vb) ? -1 : 1;
+	return ia < ib ? -1 : ia > ib;
+}
+
+static enum sb_err write_summary(const char *path, const struct sb_grid *g,
+				 const struct sb_metrics *m, struct sb_errbuf *err)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
+	fputs("id", f);
+	for (int k = 0; k < SB_N_AXES; k++)
+		fprintf(f, ",%s", sb_axis_names[k]);
+	for (int k = 0; k < SB_N_METRICS; k++)
+		fprintf(f, ",%s", sb_metric_names[k]);
+	fputc('\n', f);
+	for (size_t id = 0; id < g->count; id++) {
+		size_t x = id, idx[SB_N_AXES];
+
+		for (int k = SB_N_AXES - 1; k >= 0; k--) {
+			idx[k] = x % g->ax[k].n;
+			x /= g->ax[k].n;
+		}
+		fprintf(f, "%zu", id);
+		for (int k = 0; k < SB_N_AXES; k++) {
+			fputc(',', f);
+			sb_fput_axis_value(f, &g->ax[k], g->ax[k].v[idx[k]]);
+		}
+		for (int k = 0; k < SB_N_METRICS; k++) {
+			fputc(',', f);
+			sb_fput_num(f, sb_metric_value(&m[id], k));
+		}
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0)
+		return sb_errf(err, SB_EIO, "%s: write failed: %s", path, strerror(errno));
+	return SB_OK;
+}
+
+/* Writes equity/<id>.csv and trades/<id>.csv; checks the re-run equals the sweep. */
+static enum sb_err write_curves(const char *dir, const struct sb_run_inputs *in,
+				const struct sb_grid *g, size_t id, const struct sb_metrics *swept,
+				struct sb_errbuf *err)
+{
+	struct sb_recorder rec;
+	struct sb_metrics m;
+	struct sb_combo combo;
+	char eq[4200], tr[4200], name[64];
+	enum sb_err rc;
+
+	sb_grid_combo(g, id, &combo);
+	rc = sb_backtest_recorded(&in->candles, &in->events, &combo, &rec, &m, err);
+	if (rc)
+		return rc;
+	if (memcmp(&m, swept, sizeof(m)) != 0)
+		fprintf(stderr, "sentibt: warning: combination %zu re-run differs from the sweep\n", id);
+	snprintf(name, sizeof(name), "equity/%zu.csv", id);
+	rc = sb_path_join(eq, sizeof(eq), dir, name, err);
+	snprintf(name, sizeof(name), "trades/%zu.csv", id);
+	if (!rc)
+		rc = sb_path_join(tr, sizeof(tr), dir, name, err);
+	if (!rc)
+		rc = sb_backtest_write_curves(&in->candles, &rec, eq, tr, err);
+	sb_recorder_release(&rec);
+	return rc;
+}
+
+static bool parse_count(const char *s, size_t *v)
+{
+	int64_t x;
+
+	if (!sb_parse_int64(s, &x) || x < 0)
+		return false;
+	*v = (size_t)x;
+	return true;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+	struct sb_run_opts o;
+	struct sb_run_inputs in;
+	struct sb_sweep_opts so = { 0 };
+	struct sb_sweep_stats st;
+	struct sb_run_dir dir;
+	struct sb_errbuf err;
+	struct progress prog = { 0 };
+	struct sb_metrics *m = NULL;
+	size_t *order = NULL, top = 10, n_top, *keep = NULL, n_keep = 0;
+	char path[4200];
+	int rank_idx, rc = sb_run_opts_parse(&o, "sweep", argc, argv, usage_text);
+
+	if (rc >= 0)
+		return rc;
+	rc = SB_EXIT_USAGE;
+	rank_idx = sb_metric_index(o.rank_by ? o.rank_by : "sharpe");
+	if (rank_idx < 0) {
+		sb_cli_usage_error("sweep", "--rank-by: unknown metric '%s'", o.rank_by);
+		goto out_opts;
+	}
+	if (o.top && !parse_count(o.top, &top)) {
+		sb_cli_usage_error("sweep", "--top: expected a count, got '%s'", o.top);
+		goto out_opts;
+	}
+	if (o.threads) {
+		size_t nt;
+
+		if (!parse_count(o.threads, &nt) || nt < 1 || nt > 4096) {
+			sb_cli_usage_error("sweep", "--threads: expected a count from 1 to 4096, got '%s'",
+					   o.threads);
+			goto out_opts;
+		}
+		so.threads = (int)nt;
+	}
+	if (o.kernel && !sb_kernel_parse(o.kernel, &so.kernel)) {
+		sb_cli_usage_error("sweep", "--kernel: expected auto, avx512, generic or scalar");
+		goto out_opts;
+	}
+	if (o.keep) {
+		struct sb_axis ids;
+
+		if (sb_axis_parse(&ids, "keep", o.keep, false, &err)) {
+			sb_cli_usage_error("sweep", "%s", err.msg);
+			goto out_opts;
+		}
+		keep = malloc(ids.n * sizeof(*keep));
+		for (size_t i = 0; keep && i < ids.n; i++) {
+			if (ids.v[i] < 0 || ids.v[i] != floor(ids.v[i]) || ids.v[i] >= (double)o.grid.count) {
+				sb_cli_usage_error("sweep", "--keep: %g is not a combination id (0..%zu)",
+						   ids.v[i], o.grid.count - 1);
+				free(ids.v);
+				goto out_opts;
+			}
+			keep[n_keep++] = (size_t)ids.v[i];
+		}
+		free(ids.v);
+	}
+	rc = SB_EXIT_FAIL;
+	if (!sb_run_load_inputs(&o, &in))
+		goto out_inputs;
+	m = calloc(o.grid.count, sizeof(*m));
+	order = malloc(o.grid.count * sizeof(*order));
+	if (!m || !order) {
+		sb_cli_error("out of memory for %zu combinations", o.grid.count);
+		goto out_inputs;
+	}
+	if (!o.quiet && isatty(STDERR_FILENO)) {
+		prog.start = omp_get_wtime();
+		so.progress = show_progress;
+		so.progress_ctx = &prog;
+	}
+	if (sb_sweep_run(&in.candles, &in.events, &o.grid, &so, m, &st, &err)) {
+		sb_cli_error("%s", err.msg);
+		goto out_inputs;
+	}
+	for (size_t i = 0; i < o.grid.count; i++)
+		order[i] = i;
+	g_rank_m = m;
+	g_rank_idx = rank_idx;
+	qsort(order, o.grid.count, sizeof(*order), cmp_rank);
+	n_top = top < o.grid.count ? top : o.grid.count;
+
+	if (sb_run_dir_begin(&dir, o.out, o.force, &err)) {
+		sb_cli_error("%s", err.msg);
+		goto out_inputs;
+	}
+	if (sb_path_join(path, sizeof(path), dir.tmp, "summary.csv", &err) ||
+	    write_summary(path, &o.grid, m, &err) ||
+	    sb_path_join(path, sizeof(path), dir.tmp, "equity", &err) || sb_mkdirs(path, &err) ||
+	    sb_path_join(path, sizeof(path), dir.tmp, "trades", &err) || sb_mkdirs(path, &err))
+		goto out_abort;
+	for (size_t i = 0; i < n_top; i++)
+		if (write_curves(dir.tmp, &in, &o.grid, order[i], &m[order[i]], &err))
+			goto out_abort;
+	for (size_t i = 0; i < n_keep; i++)
+		if (write_curves(dir.tmp, &in, &o.grid, keep[i], &m[keep[i]], &err))
+			goto out_abort;
+	if (sb_run_dir_commit(&dir, &err))
+		goto out_abort;
+
+	if (!o.quiet) {
+		printf("sweep: %zu combinations (%zu signal groups) over %zu candles, %zu articles\n",
+		       o.grid.count, st.groups, in.candles.n, in.events.n);
+		printf("       %.3f s on %d threads, kernel %s: %.3g combination-candles/s\n",
+		       st.seconds_total, st.threads, st.kernel,
+		       (double)o.grid.count * (double)in.candles.n / st.seconds_total);
+		printf("results: %s/summary.csv; curves of the top %zu by %s in %s/equity/ and %s/trades/\n",
+		       dir.final, n_top, sb_metric_names[rank_idx], dir.final, dir.final);
+		printf("%6s %10s %8s %8s %10s %10s %12s %8s\n", "id", "threshold", "min_conf",
+		       "window", sb_metric_names[rank_idx], "total_ret", "max_drawdown", "trades");
+		for (size_t i = 0; i < n_top && i < 10; i++) {
+			struct sb_combo cb;
+			const struct sb_metrics *mm = &m[order[i]];
+
+			sb_grid_combo(&o.grid, order[i], &cb);
+			printf("%6zu %10.4g %8.4g %7llds %10.4g %10.4g %12.4g %8llu\n", order[i],
+			       cb.threshold, cb.min_confidence, (long long)(cb.window_us / SB_US_PER_SEC),
+			       sb_metric_value(mm, rank_idx), mm->total_return, mm->max_drawdown,
+			       (unsigned long long)mm->trades);
+		}
+	}
+	rc = SB_EXIT_OK;
+	goto out_inputs;
+out_abort:
+	sb_cli_error("%s", err.msg);
+	sb_run_dir_abort(&dir);
+out_inputs:
+	free(m);
+	free(order);
+	sb_run_inputs_release(&in);
+out_opts:
+	free(keep);
+	sb_run_opts_release(&o);
+	return rc;
+}

@@ -1,0 +1,68 @@
+/* backtest.c - a recorded run of one combination */
+#include "backtest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "results.h"
+#include "../strategies/threshold.h"
+
+void sb_recorder_release(struct sb_recorder *rec)
+{
+	free(rec->position);
+	free(rec->equity);
+	free(rec->drawdown);
+	free(rec->trades);
+	memset(rec, 0, sizeof(*rec));
+}
+
+enum sb_err sb_backtest_recorded(const struct sb_candles *c, const struct sb_events *ev,
+				 const struct sb_combo *combo, struct sb_recorder *rec,
+				 struct sb_metrics *m, struct sb_errbuf *err)
+{
+	struct sb_signal_params sp;
+	struct sb_trade_params tp;
+	struct sb_accum acc;
+	size_t n = c->n ? c->n : 1;
+	double *signal = malloc(n * sizeof(double));
+	uint32_t *nwin = malloc(n * sizeof(uint32_t));
+	enum sb_err rc;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->position = malloc(n * sizeof(double));
+	rec->equity = malloc(n * sizeof(double));
+	rec->drawdown = malloc(n * sizeof(double));
+	if (!signal || !nwin || !rec->position || !rec->equity || !rec->drawdown) {
+		rc = sb_errf(err, SB_ENOMEM, "out of memory");
+		goto out_free;
+	}
+	sb_combo_signal_params(combo, &sp);
+	sb_combo_trade_params(combo, &tp);
+	rc = sb_threshold_signal(c, ev, &sp, signal, nwin, NULL, err);
+	if (rc)
+		goto out_free;
+	rec->n_in_window = nwin;
+	sb_accum_init(&acc);
+	sb_sim_scalar(c->n, c->close, signal, &tp, &acc, rec);
+	rec->n_in_window = NULL;
+	if (rec->oom) {
+		rc = sb_errf(err, SB_ENOMEM, "out of memory recording trades");
+		goto out_free;
+	}
+	sb_metrics_finish(&acc, c->n, c->interval_us, m);
+out_free:
+	free(signal);
+	free(nwin);
+	if (rc)
+		sb_recorder_release(rec);
+	return rc;
+}
+
+enum sb_err sb_backtest_write_curves(const struct sb_candles *c, const struct sb_recorder *rec,
+				     const char *equity_path, const char *trades_path,
+				     struct sb_errbuf *err)
+{
+	enum sb_err rc = sb_write_equity_csv(equity_path, c, rec, err);
+
+	return rc ? rc : sb_write_trades_csv(trades_path, c, rec, err);
+}
