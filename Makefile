@@ -41,8 +41,13 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 .PHONY: all deps test unit-tests cli-tests demo bench golden clean check
 all: sentibt
 
+# ./sentibt always points at the release build; sanitizer builds stay in build/<sanitizer>/.
+ifdef SANITIZE
+sentibt: $(BUILD)/sentibt
+else
 sentibt: $(BUILD)/sentibt
 	$(Q)ln -sf $< $@
+endif
 
 # Objects linked directly (not via the archive) so every cli_*.o command is present.
 $(BUILD)/sentibt: $(MAIN_OBJ) $(LIB_OBJ)

@@ -171,6 +171,15 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 						  sb_axis_names[k]);
 		}
 	}
+	for (size_t i = 0; i < o->grid.ax[SB_AX_WINDOW].n; i++) {
+		int64_t w = (int64_t)o->grid.ax[SB_AX_WINDOW].v[i];
+
+		if (w <= 0 || w % o->interval_us != 0) {
+			sb_run_opts_release(o);
+			return sb_cli_usage_error(cmd, "--window: %lld s is not a whole number of %s candles",
+						  (long long)(w / SB_US_PER_SEC), o->interval);
+		}
+	}
 	if (sb_grid_finish(&o->grid, &err)) {
 		sb_run_opts_release(o);
 		return sb_cli_usage_error(cmd, "%s", err.msg);

@@ -117,10 +117,13 @@ void sb_sim_scalar(size_t n, const double *close, const double *signal,
 		if (!isnan(signal[i]))
 			sb_step_transition(a, p, close[i], signal[i], i, rec);
 		sb_step_mark(a, close[i]);
-		if (rec && rec->equity) {
-			rec->position[i] = a->q;
-			rec->equity[i] = a->e_prev;
-			rec->drawdown[i] = 1.0 - a->e_prev / a->peak;
+		if (rec) {
+			if (rec->position)
+				rec->position[i] = a->q;
+			if (rec->equity)
+				rec->equity[i] = a->e_prev;
+			if (rec->drawdown)
+				rec->drawdown[i] = 1.0 - a->e_prev / a->peak;
 		}
 	}
 	/* An open trade is marked at the last close, without exit cost (step 6). */
@@ -161,6 +164,16 @@ void sb_metrics_finish(const struct sb_accum *a, size_t n, int64_t interval_us,
 	m->win_rate = a->closed ? (double)a->wins / (double)a->closed : NAN;
 	m->profit_factor = a->gross_loss > 0.0 ? a->gross_win / a->gross_loss : NAN;
 	m->avg_trade_return = a->closed ? a->sum_trade_ret / (double)a->closed : NAN;
+	/* An overflowing ratio (Calmar over a few hours, say) is undefined, not inf. */
+	{
+		double *const all[] = { &m->total_return, &m->sharpe, &m->sortino, &m->max_drawdown,
+					&m->calmar, &m->win_rate, &m->profit_factor, &m->exposure,
+					&m->avg_trade_return, &m->final_equity };
+
+		for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
+			if (!isfinite(*all[k]))
+				*all[k] = NAN;
+	}
 }
 
 double sb_metric_value(const struct sb_metrics *m, int idx)

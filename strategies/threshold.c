@@ -36,13 +36,14 @@ enum sb_err sb_threshold_signal(const struct sb_candles *c, const struct sb_even
 	for (size_t a = 0; a < ev->n; a++) {
 		int64_t j;
 
-		if (!(ev->confidence[a] >= p->min_confidence)) {
-			local.below_confidence++;
-			continue;
-		}
+		/* Range first, so that outside_range does not depend on k. */
 		j = sb_floordiv(ev->t_us[a] + p->latency_us - c->t0_us, D);
 		if (j < 0 || (uint64_t)j >= c->n) {
 			local.outside_range++;
+			continue;
+		}
+		if (!(ev->confidence[a] >= p->min_confidence)) {
+			local.below_confidence++;
 			continue;
 		}
 		cand[m] = j;

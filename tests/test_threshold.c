@@ -1,0 +1,314 @@
+/* test_threshold.c - DESIGN.md steps 1-2 (the threshold signal), values worked by hand */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../strategies/threshold.h"
+
+/* 2024-01-01T00:00:00Z, 1-minute candles. */
+#define T0  INT64_C(1704067200000000)
+#define D   (60 * SB_US_PER_SEC)
+#define SEC SB_US_PER_SEC
+
+/* Candles with only what the signal reads: n, t0, interval (and a close). */
+static void make_candles(struct sb_candles *c, size_t n)
+{
+	struct sb_errbuf err;
+
+	sb_candles_init(c);
+	assert_int_equal(sb_candles_alloc(c, n, &err), SB_OK);
+	c->t0_us = T0;
+	c->interval_us = D;
+	for (size_t i = 0; i < n; i++)
+		c->close[i] = 100.0 + (double)i;
+}
+
+/* Events built by hand on caller-owned arrays (never released through sb_events). */
+static struct sb_events make_events(size_t n, int64_t *t, double *score, double *conf)
+{
+	struct sb_events ev = { n, t, score, conf };
+
+	return ev;
+}
+
+static void expect_signal(const double *got, const double *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(want[i])) {
+			if (!isnan(got[i])) {
+				print_error("signal[%zu] = %.17g, want NaN\n", i, got[i]);
+				fail();
+			}
+		} else if (!(fabs(got[i] - want[i]) <= 1e-15)) {
+			print_error("signal[%zu] = %.17g, want %.17g\n", i, got[i], want[i]);
+			fail();
+		}
+	}
+}
+
+/*
+ * Window of 3 candles, k = 0.5, L = 0.  Articles (all confidence 0.9):
+ *   a0 at T0+10s   (candle 0) score  0.25
+ *   a1 at T0+70s   (candle 1) score  0.5
+ *   a2 at T0+100s  (candle 1) score -0.375
+ *   a3 at T0+245s  (candle 4) score  0.75
+ * signal[i] = mean of the articles whose candle is in [i-2, i]:
+ *   i=0: {a0}           0.25                      n=1
+ *   i=1: {a0,a1,a2}     (0.25+0.5-0.375)/3 = 0.375/3 = 0.125   n=3
+ *   i=2: {a0,a1,a2}     0.125                     n=3
+ *   i=3: {a1,a2}        (0.5-0.375)/2 = 0.0625    n=2
+ *   i=4: {a3}           0.75                      n=1
+ *   i=5: {a3}           0.75                      n=1
+ *   i=6: {a3}           0.75                      n=1
+ *   i=7: {}             NaN                       n=0
+ * (scores are binary fractions, so every mean is exact).
+ */
+static void test_window_mean(void **state)
+{
+	struct sb_candles c;
+	int64_t t[] = { T0 + 10 * SEC, T0 + 70 * SEC, T0 + 100 * SEC, T0 + 245 * SEC };
+	double s[] = { 0.25, 0.5, -0.375, 0.75 };
+	double k[] = { 0.9, 0.9, 0.9, 0.9 };
+	struct sb_events ev = make_events(4, t, s, k);
+	struct sb_signal_params p = { 0.5, 3 * D, 0 };
+	struct sb_signal_stats st;
+	struct sb_errbuf err;
+	double sig[8];
+	uint32_t nw[8];
+	const double want[8] = { 0.25, 0.125, 0.125, 0.0625, 0.75, 0.75, 0.75, NAN };
+	const uint32_t want_n[8] = { 1, 3, 3, 2, 1, 1, 1, 0 };
+
+	(void)state;
+	make_candles(&c, 8);
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
+	expect_signal(sig, want, 8);
+	for (size_t i = 0; i < 8; i++)
+		assert_int_equal(nw[i], want_n[i]);
+	assert_int_equal(st.used, 4);
+	assert_int_equal(st.below_confidence, 0);
+	assert_int_equal(st.outside_range, 0);
+	/* n_in_window and stats are optional. */
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_OK);
+	expect_signal(sig, want, 8);
+	sb_candles_release(&c);
+}
+
+/*
+ * k = 0.7, W = 1 candle; four articles in candle 2 (T0+130s..T0+160s):
+ *   conf 0.7  score  0.5   kept (>= k is inclusive)
+ *   conf 0.69 score -1.0   dropped
+ *   conf 0.71 score  0.25  kept
+ *   conf 0.0  score  1.0   dropped
+ * signal[2] = (0.5 + 0.25)/2 = 0.375, n=2; every other candle NaN.
+ * stats: used 2, below_confidence 2.
+ */
+static void test_min_confidence(void **state)
+{
+	struct sb_candles c;
+	int64_t t[] = { T0 + 130 * SEC, T0 + 140 * SEC, T0 + 150 * SEC, T0 + 160 * SEC };
+	double s[] = { 0.5, -1.0, 0.25, 1.0 };
+	double k[] = { 0.7, 0.69, 0.71, 0.0 };
+	struct sb_events ev = make_events(4, t, s, k);
+	struct sb_signal_params p = { 0.7, D, 0 };
+	struct sb_signal_stats st;
+	struct sb_errbuf err;
+	double sig[4];
+	uint32_t nw[4];
+	const double want[4] = { NAN, NAN, 0.375, NAN };
+
+	(void)state;
+	make_candles(&c, 4);
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
+	expect_signal(sig, want, 4);
+	assert_int_equal(nw[2], 2);
+	assert_int_equal(nw[1], 0);
+	assert_int_equal(st.used, 2);
+	assert_int_equal(st.below_confidence, 2);
+	assert_int_equal(st.outside_range, 0);
+
+	/* k = 0: every article counts: (0.5 - 1 + 0.25 + 1)/4 = 0.75/4 = 0.1875. */
+	p.min_confidence = 0.0;
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
+	assert_true(fabs(sig[2] - 0.1875) <= 1e-15);
+	assert_int_equal(nw[2], 4);
+	assert_int_equal(st.below_confidence, 0);
+	sb_candles_release(&c);
+}
+
+/*
+ * One article published at T0+50s (candle 0), W = 1 candle.
+ *   L = 0:   available T0+50s  -> candle 0: signal {0.5, NaN, NaN, NaN}
+ *   L = 30s: available T0+80s  -> candle 1: signal {NaN, 0.5, NaN, NaN}
+ *   L = 10s: available T0+60s, exactly the start of candle 1 -> candle 1
+ *   L = 190s: available T0+240s = T0 + 4D, past the last candle (n = 4) -> dropped
+ */
+static void test_latency(void **state)
+{
+	struct sb_candles c;
+	int64_t t[] = { T0 + 50 * SEC };
+	double s[] = { 0.5 };
+	double k[] = { 1.0 };
+	struct sb_events ev = make_events(1, t, s, k);
+	struct sb_signal_params p = { 0.5, D, 0 };
+	struct sb_signal_stats st;
+	struct sb_errbuf err;
+	double sig[4];
+	const double want0[4] = { 0.5, NAN, NAN, NAN };
+	const double want1[4] = { NAN, 0.5, NAN, NAN };
+	const double none[4] = { NAN, NAN, NAN, NAN };
+
+	(void)state;
+	make_candles(&c, 4);
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
+	expect_signal(sig, want0, 4);
+
+	p.latency_us = 30 * SEC;
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
+	expect_signal(sig, want1, 4);
+
+	p.latency_us = 10 * SEC;
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
+	expect_signal(sig, want1, 4);
+
+	p.latency_us = 190 * SEC;
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
+	expect_signal(sig, none, 4);
+	assert_int_equal(st.used, 0);
+	assert_int_equal(st.outside_range, 1);
+	sb_candles_release(&c);
+}
+
+/*
+ * Candle boundaries, W = 1 candle:
+ *   T0 + 2D - 1us (last microsecond of candle 1) score -0.5 -> candle 1
+ *   T0 + 2D       (first microsecond of candle 2) score 0.5 -> candle 2
+ * signal {NaN, -0.5, 0.5, NaN}.
+ */
+static void test_boundary_later_candle(void **state)
+{
+	struct sb_candles c;
+	int64_t t[] = { T0 + 2 * D - 1, T0 + 2 * D };
+	double s[] = { -0.5, 0.5 };
+	double k[] = { 1.0, 1.0 };
+	struct sb_events ev = make_events(2, t, s, k);
+	struct sb_signal_params p = { 0.5, D, 0 };
+	struct sb_errbuf err;
+	double sig[4];
+	uint32_t nw[4];
+	const double want[4] = { NAN, -0.5, 0.5, NAN };
+
+	(void)state;
+	make_candles(&c, 4);
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, NULL, &err), SB_OK);
+	expect_signal(sig, want, 4);
+	assert_int_equal(nw[1], 1);
+	assert_int_equal(nw[2], 1);
+	sb_candles_release(&c);
+}
+
+/*
+ * n = 3 candles covering [T0, T0 + 3D).  W = 2 candles.
+ *   T0 - 3D        score 1.0    before the first candle: dropped (floor(-3) = -3)
+ *   T0 - 1us       score 1.0    before: dropped (floor(-1/D) = -1, not 0)
+ *   T0 + 3D - 1us  score 0.25   candle 2: kept
+ *   T0 + 3D        score 1.0    after the last candle: dropped
+ *   T0 + 10D       score 1.0    after: dropped
+ * signal {NaN, NaN, 0.25}; stats used 1, outside_range 4.
+ */
+static void test_outside_range(void **state)
+{
+	struct sb_candles c;
+	int64_t t[] = { T0 - 3 * D, T0 - 1, T0 + 3 * D - 1, T0 + 3 * D, T0 + 10 * D };
+	double s[] = { 1.0, 1.0, 0.25, 1.0, 1.0 };
+	double k[] = { 1.0, 1.0, 1.0, 1.0, 1.0 };
+	struct sb_events ev = make_events(5, t, s, k);
+	struct sb_signal_params p = { 0.5, 2 * D, 0 };
+	struct sb_signal_stats st;
+	struct sb_errbuf err;
+	double sig[3];
+	const double want[3] = { NAN, NAN, 0.25 };
+
+	(void)state;
+	make_candles(&c, 3);
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
+	expect_signal(sig, want, 3);
+	assert_int_equal(st.used, 1);
+	assert_int_equal(st.outside_range, 4);
+	assert_int_equal(st.below_confidence, 0);
+	sb_candles_release(&c);
+}
+
+/* No article at all: no signal anywhere, n_in_window 0. */
+static void test_no_articles(void **state)
+{
+	struct sb_candles c;
+	struct sb_events ev = make_events(0, NULL, NULL, NULL);
+	struct sb_signal_params p = { 0.0, 5 * D, 0 };
+	struct sb_signal_stats st;
+	struct sb_errbuf err;
+	double sig[3];
+	uint32_t nw[3] = { 7, 7, 7 };
+	const double want[3] = { NAN, NAN, NAN };
+
+	(void)state;
+	make_candles(&c, 3);
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
+	expect_signal(sig, want, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(nw[i], 0);
+	assert_int_equal(st.used, 0);
+	sb_candles_release(&c);
+}
+
+/* W must be a positive whole number of candles; L must not be negative. */
+static void test_bad_params(void **state)
+{
+	struct sb_candles c;
+	int64_t t[] = { T0 };
+	double s[] = { 0.5 };
+	double k[] = { 1.0 };
+	struct sb_events ev = make_events(1, t, s, k);
+	struct sb_signal_params p = { 0.5, 90 * SEC, 0 };   /* 1.5 candles */
+	struct sb_errbuf err;
+	double sig[2];
+
+	(void)state;
+	make_candles(&c, 2);
+	err.msg[0] = '\0';
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
+	assert_true(err.msg[0] != '\0');
+	p.window_us = 0;
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
+	p.window_us = -D;
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
+	p.window_us = D + 1;
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
+	p.window_us = 2 * D;
+	p.latency_us = -SEC;
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
+	/* err may be NULL. */
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, NULL), SB_EINVAL);
+	p.latency_us = 0;
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_OK);
+	sb_candles_release(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_window_mean),
+		cmocka_unit_test(test_min_confidence),
+		cmocka_unit_test(test_latency),
+		cmocka_unit_test(test_boundary_later_candle),
+		cmocka_unit_test(test_outside_range),
+		cmocka_unit_test(test_no_articles),
+		cmocka_unit_test(test_bad_params),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
