@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../loaders/bincache.h"
+#include "../loaders/fetch.h"
 #include "../loaders/textio.h"
 
 const char sb_run_opts_help[] =
@@ -224,10 +226,111 @@ static bool events_opts_from(const struct sb_run_opts *o, struct sb_events_opts 
 	return false;
 }
 
+/* Appends 'path' (copied) to the resolved price paths. */
+static bool push_path(struct sb_run_inputs *in, size_t *cap, const char *path)
+{
+	if (in->n_price_files == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		char **np = realloc(in->price_paths, ncap * sizeof(*np));
+
+		if (!np)
+			return false;
+		in->price_paths = np;
+		*cap = ncap;
+	}
+	in->price_paths[in->n_price_files] = strdup(path);
+	return in->price_paths[in->n_price_files++] != NULL;
+}
+
+/* Expands tardis: references into cached day files, fetching the missing ones. */
+static bool resolve_prices(const struct sb_run_opts *o, struct sb_run_inputs *in)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < o->n_prices; i++) {
+		struct sb_fetch_opts fo;
+		struct sb_errbuf err;
+		char **days = NULL;
+		size_t n_days = 0;
+		bool ok = true;
+
+		if (!sb_fetch_is_tardis_ref(o->prices[i])) {
+			if (!push_path(in, &cap, o->prices[i]))
+				goto oom;
+			continue;
+		}
+		sb_fetch_opts_init(&fo);
+		fo.quiet = o->quiet;
+		if (sb_fetch_resolve_tardis(o->prices[i], &fo, &days, &n_days, &err)) {
+			sb_cli_error("%s", err.msg);
+			return false;
+		}
+		for (size_t d = 0; d < n_days; d++) {
+			ok = ok && push_path(in, &cap, days[d]);
+			free(days[d]);
+		}
+		free(days);
+		if (!ok)
+			goto oom;
+	}
+	return true;
+oom:
+	sb_cli_error("out of memory");
+	return false;
+}
+
+static bool load_candles(const struct sb_run_opts *o, struct sb_run_inputs *in)
+{
+	const char *const *paths = (const char *const *)in->price_paths;
+	const char *cache = o->candle_cache;
+	char key[SB_SHA256_HEX];
+	struct sb_errbuf err;
+
+	in->price_info = calloc(in->n_price_files, sizeof(*in->price_info));
+	if (!in->price_info) {
+		sb_cli_error("out of memory");
+		return false;
+	}
+	if (cache && *cache &&
+	    !sb_cache_key_candles(paths, in->n_price_files, o->interval_us, key, NULL, &err) &&
+	    sb_cache_load_candles(cache, key, &in->candles, in->price_info, in->n_price_files))
+		return true;
+	if (sb_candles_load(&in->candles, paths, in->n_price_files, o->interval_us,
+			    in->price_info, &err)) {
+		sb_cli_error("%s", err.msg);
+		return false;
+	}
+	if (cache && *cache && !sb_cache_key_candles(paths, in->n_price_files, o->interval_us, key,
+						     NULL, &err))
+		sb_cache_store_candles(cache, key, &in->candles, in->price_info, in->n_price_files);
+	return true;
+}
+
+static bool load_events(const struct sb_run_opts *o, const struct sb_events_opts *eo,
+			struct sb_run_inputs *in)
+{
+	const char *cache = o->candle_cache;
+	char key[SB_SHA256_HEX];
+	bool keyed = false;
+	struct sb_errbuf err;
+
+	if (cache && *cache) {
+		keyed = !sb_cache_key_events(o->sentiment, eo, key, NULL, &err);
+		if (keyed && sb_cache_load_events(cache, key, &in->events, &in->sentiment_info))
+			return true;
+	}
+	if (sb_events_load(&in->events, o->sentiment, eo, &in->sentiment_info, &err)) {
+		sb_cli_error("%s", err.msg);
+		return false;
+	}
+	if (keyed)
+		sb_cache_store_events(cache, key, &in->events, &in->sentiment_info);
+	return true;
+}
+
 bool sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in)
 {
 	struct sb_events_opts eo;
-	struct sb_errbuf err;
 
 	memset(in, 0, sizeof(*in));
 	sb_candles_init(&in->candles);
@@ -237,30 +340,7 @@ bool sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in)
 			     o->confidence);
 		return false;
 	}
-	in->n_price_files = o->n_prices;
-	in->price_paths = calloc(o->n_prices, sizeof(char *));
-	in->price_info = calloc(o->n_prices, sizeof(*in->price_info));
-	if (!in->price_paths || !in->price_info) {
-		sb_cli_error("out of memory");
-		return false;
-	}
-	for (size_t i = 0; i < o->n_prices; i++) {
-		in->price_paths[i] = strdup(o->prices[i]);
-		if (!in->price_paths[i]) {
-			sb_cli_error("out of memory");
-			return false;
-		}
-	}
-	if (sb_candles_load(&in->candles, (const char *const *)in->price_paths, in->n_price_files,
-			    o->interval_us, in->price_info, &err)) {
-		sb_cli_error("%s", err.msg);
-		return false;
-	}
-	if (sb_events_load(&in->events, o->sentiment, &eo, &in->sentiment_info, &err)) {
-		sb_cli_error("%s", err.msg);
-		return false;
-	}
-	return true;
+	return resolve_prices(o, in) && load_candles(o, in) && load_events(o, &eo, in);
 }
 
 void sb_run_inputs_release(struct sb_run_inputs *in)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 enum sb_err sb_errf(struct sb_errbuf *e, enum sb_err code, const char *fmt, ...)
 {
@@ -86,4 +88,28 @@ const char *sb_fmt_num(double v, char out[SB_NUM_LEN])
 			break;
 	}
 	return out;
+}
+
+enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return sb_errf(err, SB_EINVAL, "path too long: %s", path);
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+
+			*p = '\0';
+			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+				return sb_errf(err, SB_EIO, "%s: cannot create folder: %s", buf,
+					       strerror(errno));
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	return SB_OK;
 }

@@ -57,6 +57,9 @@ bool sb_parse_duration(const char *s, int64_t *us);
 #define SB_NUM_LEN 32
 const char *sb_fmt_num(double v, char out[SB_NUM_LEN]);
 
+/* mkdir -p: creates 'path' and its missing parents. */
+enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err);
+
 /* Allocation that reports SB_ENOMEM through the caller instead of aborting. */
 void *sb_aligned_alloc(size_t n_bytes);   /* 64-byte aligned, zeroed; free with free() */
 

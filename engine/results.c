@@ -21,30 +21,6 @@ enum sb_err sb_path_join(char *out, size_t cap, const char *dir, const char *nam
 	return SB_OK;
 }
 
-enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return sb_errf(err, SB_EINVAL, "path too long: %s", path);
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; ; p++) {
-		if (*p == '/' || *p == '\0') {
-			char saved = *p;
-
-			*p = '\0';
-			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-				return sb_errf(err, SB_EIO, "%s: cannot create folder: %s", buf,
-					       strerror(errno));
-			*p = saved;
-			if (saved == '\0')
-				break;
-		}
-	}
-	return SB_OK;
-}
-
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;

@@ -28,8 +28,6 @@ void sb_run_dir_abort(struct sb_run_dir *d);
 /* Joins dir and name into out (SB_EINVAL when too long). */
 enum sb_err sb_path_join(char *out, size_t cap, const char *dir, const char *name,
 			 struct sb_errbuf *err);
-/* mkdir -p */
-enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err);
 /* rm -rf (used for temporary folders only) */
 void sb_remove_tree(const char *path);
 

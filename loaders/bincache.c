@@ -1,0 +1,348 @@
+/* bincache.c - MessagePack entries: a header, raw little-endian columns, loader stats */
+#include "bincache.h"
+
+#include <msgpack.h>
+#include <msgpack/fbuffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAGIC "sentibt-cache-1"
+
+static void key_add_str(struct sb_sha256 *h, const char *s)
+{
+	s = s ? s : "";
+	sb_sha256_update(h, s, strlen(s) + 1);     /* with the NUL, so fields don't run together */
+}
+
+enum sb_err sb_cache_key_candles(const char *const *paths, size_t npaths, int64_t interval_us,
+				 char key[SB_SHA256_HEX], char (*digests)[SB_SHA256_HEX],
+				 struct sb_errbuf *err)
+{
+	struct sb_sha256 h;
+	char num[32];
+	enum sb_err rc = sb_sha256_begin(&h, err);
+
+	if (rc)
+		return rc;
+	key_add_str(&h, MAGIC " candles " SB_VERSION);
+	snprintf(num, sizeof(num), "%lld", (long long)interval_us);
+	key_add_str(&h, num);
+	for (size_t i = 0; i < npaths; i++) {
+		char d[SB_SHA256_HEX];
+
+		rc = sb_sha256_file(paths[i], d, NULL, err);
+		if (rc) {
+			sb_sha256_end(&h, key);
+			return rc;
+		}
+		key_add_str(&h, d);
+		if (digests)
+			memcpy(digests[i], d, SB_SHA256_HEX);
+	}
+	sb_sha256_end(&h, key);
+	return SB_OK;
+}
+
+enum sb_err sb_cache_key_events(const char *path, const struct sb_events_opts *o,
+				char key[SB_SHA256_HEX], char digest[SB_SHA256_HEX],
+				struct sb_errbuf *err)
+{
+	struct sb_sha256 h;
+	char d[SB_SHA256_HEX], num[64];
+	enum sb_err rc = sb_sha256_file(path, d, NULL, err);
+
+	if (rc || (rc = sb_sha256_begin(&h, err)))
+		return rc;
+	key_add_str(&h, MAGIC " events " SB_VERSION);
+	key_add_str(&h, d);
+	key_add_str(&h, o->entity);
+	snprintf(num, sizeof(num), "%d %.17g", (int)o->conf_mode, o->conf_const);
+	key_add_str(&h, num);
+	key_add_str(&h, o->time_col);
+	key_add_str(&h, o->score_col);
+	key_add_str(&h, o->conf_col);
+	sb_sha256_end(&h, key);
+	if (digest)
+		memcpy(digest, d, SB_SHA256_HEX);
+	return SB_OK;
+}
+
+/* ---- writing ---- */
+
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+static void pack_col(msgpack_packer *pk, const void *col, size_t bytes)
+{
+	msgpack_pack_bin(pk, bytes);
+	msgpack_pack_bin_body(pk, col, bytes);
+}
+
+static void pack_infos(msgpack_packer *pk, const struct sb_input_info *info, size_t n)
+{
+	msgpack_pack_array(pk, n);
+	for (size_t i = 0; i < n; i++) {
+		msgpack_pack_array(pk, 9);
+		pack_str(pk, info[i].path);
+		pack_str(pk, info[i].kind);
+		msgpack_pack_uint64(pk, info[i].rows);
+		msgpack_pack_uint64(pk, info[i].rows_used);
+		msgpack_pack_uint64(pk, info[i].rows_dropped);
+		msgpack_pack_uint64(pk, info[i].duplicates);
+		pack_str(pk, info[i].dropped_why);
+		msgpack_pack_int64(pk, info[i].t_first_us);
+		msgpack_pack_int64(pk, info[i].t_last_us);
+	}
+}
+
+/* Opens "<dir>/<key>.mpk.tmp-XXXXXX"; the caller renames it to 'final'. */
+static FILE *open_entry_tmp(const char *dir, const char *key, char *tmp, size_t cap,
+			    char *final, size_t fcap)
+{
+	struct sb_errbuf err;
+	int fd;
+	FILE *f;
+
+	if (sb_mkdirs(dir, &err))
+		return NULL;
+	snprintf(final, fcap, "%s/%s.mpk", dir, key);
+	snprintf(tmp, cap, "%s/%s.mpk.tmp-XXXXXX", dir, key);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "wb");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+	}
+	return f;
+}
+
+static void close_entry(FILE *f, const char *tmp, const char *final)
+{
+	bool ok = fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
+
+	if (fclose(f) != 0 || !ok || rename(tmp, final) != 0)
+		unlink(tmp);
+}
+
+void sb_cache_store_candles(const char *dir, const char *key, const struct sb_candles *c,
+			    const struct sb_input_info *info, size_t ninfo)
+{
+	char tmp[4200], final[4200];
+	const size_t bytes = c->n * sizeof(double);
+	msgpack_packer pk;
+	FILE *f;
+
+	if (!dir || !*dir || !(f = open_entry_tmp(dir, key, tmp, sizeof(tmp), final, sizeof(final))))
+		return;
+	msgpack_packer_init(&pk, f, msgpack_fbuffer_write);
+	msgpack_pack_array(&pk, 14);
+	pack_str(&pk, MAGIC);
+	pack_str(&pk, "candles");
+	msgpack_pack_uint64(&pk, c->n);
+	msgpack_pack_int64(&pk, c->t0_us);
+	msgpack_pack_int64(&pk, c->interval_us);
+	pack_col(&pk, c->open, bytes);
+	pack_col(&pk, c->high, bytes);
+	pack_col(&pk, c->low, bytes);
+	pack_col(&pk, c->close, bytes);
+	pack_col(&pk, c->volume, bytes);
+	pack_col(&pk, c->buy_volume, bytes);
+	pack_col(&pk, c->sell_volume, bytes);
+	pack_col(&pk, c->trades, c->n * sizeof(uint64_t));
+	pack_infos(&pk, info, ninfo);
+	close_entry(f, tmp, final);
+}
+
+void sb_cache_store_events(const char *dir, const char *key, const struct sb_events *ev,
+			   const struct sb_input_info *info)
+{
+	char tmp[4200], final[4200];
+	msgpack_packer pk;
+	FILE *f;
+
+	if (!dir || !*dir || !(f = open_entry_tmp(dir, key, tmp, sizeof(tmp), final, sizeof(final))))
+		return;
+	msgpack_packer_init(&pk, f, msgpack_fbuffer_write);
+	msgpack_pack_array(&pk, 7);
+	pack_str(&pk, MAGIC);
+	pack_str(&pk, "events");
+	msgpack_pack_uint64(&pk, ev->n);
+	pack_col(&pk, ev->t_us, ev->n * sizeof(int64_t));
+	pack_col(&pk, ev->score, ev->n * sizeof(double));
+	pack_col(&pk, ev->confidence, ev->n * sizeof(double));
+	pack_infos(&pk, info, 1);
+	close_entry(f, tmp, final);
+}
+
+/* ---- reading ---- */
+
+struct entry {
+	char *buf;
+	msgpack_unpacked up;
+	msgpack_object *items;
+	uint32_t n_items;
+};
+
+static bool entry_open(struct entry *e, const char *dir, const char *key, const char *kind,
+		       uint32_t n_items)
+{
+	char path[4200];
+	struct stat st;
+	size_t off = 0;
+	FILE *f;
+
+	memset(e, 0, sizeof(*e));
+	msgpack_unpacked_init(&e->up);
+	if (!dir || !*dir)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s.mpk", dir, key);
+	f = fopen(path, "rb");
+	if (!f)
+		return false;
+	if (fstat(fileno(f), &st) != 0 || st.st_size <= 0 || !(e->buf = malloc((size_t)st.st_size)) ||
+	    fread(e->buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		fclose(f);
+		return false;
+	}
+	fclose(f);
+	if (msgpack_unpack_next(&e->up, e->buf, (size_t)st.st_size, &off) != MSGPACK_UNPACK_SUCCESS ||
+	    off != (size_t)st.st_size || e->up.data.type != MSGPACK_OBJECT_ARRAY ||
+	    e->up.data.via.array.size != n_items)
+		return false;
+	e->items = e->up.data.via.array.ptr;
+	e->n_items = n_items;
+	return e->items[0].type == MSGPACK_OBJECT_STR &&
+	       e->items[0].via.str.size == strlen(MAGIC) &&
+	       !memcmp(e->items[0].via.str.ptr, MAGIC, strlen(MAGIC)) &&
+	       e->items[1].type == MSGPACK_OBJECT_STR &&
+	       e->items[1].via.str.size == strlen(kind) &&
+	       !memcmp(e->items[1].via.str.ptr, kind, strlen(kind));
+}
+
+static void entry_close(struct entry *e)
+{
+	msgpack_unpacked_destroy(&e->up);
+	free(e->buf);
+}
+
+static bool get_u64(const msgpack_object *o, uint64_t *v)
+{
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return false;
+	*v = o->via.u64;
+	return true;
+}
+
+static bool get_i64(const msgpack_object *o, int64_t *v)
+{
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
+		*v = (int64_t)o->via.u64;
+	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		*v = o->via.i64;
+	else
+		return false;
+	return true;
+}
+
+static bool get_col(const msgpack_object *o, void *dst, size_t bytes)
+{
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != bytes)
+		return false;
+	if (bytes)
+		memcpy(dst, o->via.bin.ptr, bytes);
+	return true;
+}
+
+static bool get_str(const msgpack_object *o, char *dst, size_t cap)
+{
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
+		return false;
+	memcpy(dst, o->via.str.ptr, o->via.str.size);
+	dst[o->via.str.size] = '\0';
+	return true;
+}
+
+static bool get_infos(const msgpack_object *o, struct sb_input_info *info, size_t n)
+{
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const msgpack_object *a = &o->via.array.ptr[i];
+		const msgpack_object *f;
+
+		if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 9)
+			return false;
+		f = a->via.array.ptr;
+		if (!get_str(&f[0], info[i].path, sizeof(info[i].path)) ||
+		    !get_str(&f[1], info[i].kind, sizeof(info[i].kind)) ||
+		    !get_u64(&f[2], &info[i].rows) || !get_u64(&f[3], &info[i].rows_used) ||
+		    !get_u64(&f[4], &info[i].rows_dropped) || !get_u64(&f[5], &info[i].duplicates) ||
+		    !get_str(&f[6], info[i].dropped_why, sizeof(info[i].dropped_why)) ||
+		    !get_i64(&f[7], &info[i].t_first_us) || !get_i64(&f[8], &info[i].t_last_us))
+			return false;
+	}
+	return true;
+}
+
+bool sb_cache_load_candles(const char *dir, const char *key, struct sb_candles *c,
+			   struct sb_input_info *info, size_t ninfo)
+{
+	struct entry e;
+	uint64_t n;
+	bool ok = false;
+
+	if (!entry_open(&e, dir, key, "candles", 14) || !get_u64(&e.items[2], &n) ||
+	    n > SIZE_MAX / sizeof(double) || sb_candles_alloc(c, (size_t)n, NULL))
+		goto out;
+	ok = get_i64(&e.items[3], &c->t0_us) && get_i64(&e.items[4], &c->interval_us) &&
+	     get_col(&e.items[5], c->open, c->n * sizeof(double)) &&
+	     get_col(&e.items[6], c->high, c->n * sizeof(double)) &&
+	     get_col(&e.items[7], c->low, c->n * sizeof(double)) &&
+	     get_col(&e.items[8], c->close, c->n * sizeof(double)) &&
+	     get_col(&e.items[9], c->volume, c->n * sizeof(double)) &&
+	     get_col(&e.items[10], c->buy_volume, c->n * sizeof(double)) &&
+	     get_col(&e.items[11], c->sell_volume, c->n * sizeof(double)) &&
+	     get_col(&e.items[12], c->trades, c->n * sizeof(uint64_t)) &&
+	     get_infos(&e.items[13], info, ninfo);
+	if (!ok)
+		sb_candles_release(c);
+out:
+	entry_close(&e);
+	return ok;
+}
+
+bool sb_cache_load_events(const char *dir, const char *key, struct sb_events *ev,
+			  struct sb_input_info *info)
+{
+	struct entry e;
+	uint64_t n;
+	bool ok = false;
+
+	if (!entry_open(&e, dir, key, "events", 7) || !get_u64(&e.items[2], &n) ||
+	    n > SIZE_MAX / sizeof(double))
+		goto out;
+	ev->n = (size_t)n;
+	ev->t_us = sb_aligned_alloc(ev->n * sizeof(int64_t));
+	ev->score = sb_aligned_alloc(ev->n * sizeof(double));
+	ev->confidence = sb_aligned_alloc(ev->n * sizeof(double));
+	ok = ev->t_us && ev->score && ev->confidence &&
+	     get_col(&e.items[3], ev->t_us, ev->n * sizeof(int64_t)) &&
+	     get_col(&e.items[4], ev->score, ev->n * sizeof(double)) &&
+	     get_col(&e.items[5], ev->confidence, ev->n * sizeof(double)) &&
+	     get_infos(&e.items[6], info, 1);
+	if (!ok)
+		sb_events_release(ev);
+out:
+	entry_close(&e);
+	return ok;
+}

@@ -1,0 +1,39 @@
+/* bincache.h - binary cache of loaded candles and articles (MessagePack via msgpack-c) */
+#ifndef SB_BINCACHE_H
+#define SB_BINCACHE_H
+
+#include "candles.h"
+#include "digest.h"
+#include "events.h"
+
+
+/*
+ * An entry is keyed by the SHA-256 of what shapes the result: the kind, the loader
+ * options (interval; entity and confidence mode) and the SHA-256 of each source
+ * file's content, in order.  So a changed source, or other options, miss the cache;
+ * renaming or touching a file does not.  Entries are written to a temporary name and
+ * renamed; a damaged or foreign entry is treated as a miss and rewritten.
+ */
+
+/* Key of a candle array; digests[] (npaths entries, may be NULL) gets each file's SHA-256. */
+enum sb_err sb_cache_key_candles(const char *const *paths, size_t npaths, int64_t interval_us,
+				 char key[SB_SHA256_HEX], char (*digests)[SB_SHA256_HEX],
+				 struct sb_errbuf *err);
+/* Key of an article array; digest (may be NULL) gets the file's SHA-256. */
+enum sb_err sb_cache_key_events(const char *path, const struct sb_events_opts *o,
+				char key[SB_SHA256_HEX], char digest[SB_SHA256_HEX],
+				struct sb_errbuf *err);
+
+/* True on a hit: 'c' and info[0..ninfo) are filled as the loader would have. */
+bool sb_cache_load_candles(const char *dir, const char *key, struct sb_candles *c,
+			   struct sb_input_info *info, size_t ninfo);
+bool sb_cache_load_events(const char *dir, const char *key, struct sb_events *ev,
+			  struct sb_input_info *info);
+
+/* Best effort: a failure to write the cache only costs the next run time. */
+void sb_cache_store_candles(const char *dir, const char *key, const struct sb_candles *c,
+			    const struct sb_input_info *info, size_t ninfo);
+void sb_cache_store_events(const char *dir, const char *key, const struct sb_events *ev,
+			   const struct sb_input_info *info);
+
+#endif

@@ -1,0 +1,151 @@
+/* fetch.h - the downloader: Tardis datasets and plain URLs into a local cache (libcurl) */
+#ifndef SB_FETCH_H
+#define SB_FETCH_H
+
+#include "../engine/common.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * How downloads are made.  Every transfer goes through the same machinery:
+ *   - libcurl's multi interface, 'jobs' transfers at once, connections reused;
+ *   - an idle timeout ('idle_timeout_s' seconds below 1 byte/s), no total timeout;
+ *   - the body goes to "<final>.part.<pid>.<random>" in the same folder, is checked
+ *     (status 200, Content-Length, one or more complete gzip members with valid CRCs
+ *     for names ending ".gz"), fsync'd, renamed into place, and the folder fsync'd;
+ *   - 429, 5xx, 408, network errors, idle timeouts and cut-short bodies are retried
+ *     up to 'retries' attempts in all, waiting min(cap, base * 2^(attempt-1)) plus
+ *     up to 50% jitter; a 429 waits at least its Retry-After (seconds or an HTTP
+ *     date), or 60 * base when it has none; a 500 waits twice as long.  A body that
+ *     is not valid gzip is retried the same way (a proxy or CDN may have mangled it)
+ *     and reported when the attempts run out.
+ *   - 400/401/403/404 (and other 4xx) are final: the first final error cancels the
+ *     transfers still running or waiting, removes their temporary files, and keeps
+ *     the files already verified.
+ * Two processes fetching the same files at once both finish with one valid copy:
+ * no lock is taken, each downloads to its own temporary file and rename() is atomic
+ * (a transfer is skipped when the final file appeared while it was queued).
+ */
+struct sb_fetch_opts {
+	const char *cache_dir;     /* default "data/cache/tardis" */
+	const char *base_url;      /* default $SENTIBT_TARDIS_BASE_URL, else
+				      "https://datasets.tardis.dev/v1" */
+	const char *api_key_env;   /* environment variable holding the key, "TARDIS_API_KEY" */
+	int  jobs;                 /* transfers at once, 8 */
+	int  retries;              /* attempts per file in all, 8 */
+	long retry_base_ms;        /* first backoff step, 1000 (env SENTIBT_RETRY_BASE_MS) */
+	long retry_cap_ms;         /* longest backoff, 120000 */
+	long idle_timeout_s;       /* abort a transfer idle this long, 120 */
+	bool quiet;                /* no retry notes or progress on stderr (false) */
+	bool progress;             /* progress line (<= 6 Hz) when stderr is a terminal (true) */
+};
+
+/* Counts for the summary line. */
+struct sb_fetch_stats {
+	size_t   fetched;          /* files downloaded and verified (or refreshed) */
+	size_t   cached;           /* already in the cache (or a 304 for a URL) */
+	size_t   failed;           /* files that failed */
+	size_t   cancelled;        /* files not finished because another one failed */
+	uint64_t bytes;            /* body bytes received into verified files */
+};
+
+/* A Tardis request: every (data type, symbol, day) in [from_day, to_day). */
+struct sb_tardis_req {
+	const char  *exchange;
+	const char **data_types;
+	size_t       n_data_types;
+	const char **symbols;
+	size_t       n_symbols;
+	int64_t      from_day;     /* days since 1970-01-01, inclusive */
+	int64_t      to_day;       /* exclusive, like the official clients' 'to' */
+};
+
+/* A parsed "tardis:EXCHANGE:DATA_TYPE:SYMBOL:FROM..TO" reference; strings are malloc'd. */
+struct sb_tardis_ref {
+	char   *exchange, *data_type, *symbol;
+	int64_t from_day, to_day;  /* to_day exclusive; a single day gives to = from + 1 */
+};
+
+/* Fills 'o' with the defaults above (reads SENTIBT_TARDIS_BASE_URL, SENTIBT_RETRY_BASE_MS). */
+void sb_fetch_opts_init(struct sb_fetch_opts *o);
+
+/* True when 's' starts with "tardis:". */
+bool sb_fetch_is_tardis_ref(const char *s);
+
+/*
+ * sb_fetch_parse_day() reads a strict "YYYY-MM-DD" (a real calendar date) into days
+ * since 1970-01-01.  sb_fetch_format_day() writes it back ("YYYY-MM-DD", 11 bytes).
+ */
+bool sb_fetch_parse_day(const char *s, int64_t *day);
+void sb_fetch_format_day(int64_t day, char out[16]);
+
+/*
+ * sb_fetch_parse_tardis_ref() parses "tardis:EXCHANGE:DATA_TYPE:SYMBOL:YYYY-MM-DD..YYYY-MM-DD"
+ * (end exclusive) or "...:SYMBOL:YYYY-MM-DD" (one day).  The symbol may itself hold ':'
+ * (the dates follow the last one).  Returns SB_EINVAL with a message saying what was
+ * expected; 'r' owns nothing on error.  Free with sb_fetch_ref_release().
+ */
+enum sb_err sb_fetch_parse_tardis_ref(const char *ref, struct sb_tardis_ref *r,
+				      struct sb_errbuf *err);
+void sb_fetch_ref_release(struct sb_tardis_ref *r);
+
+/*
+ * sb_fetch_tardis_url() writes "{base}/{exchange}/{data_type}/YYYY/MM/DD/{SYM}.csv.gz"
+ * where SYM is the symbol upper-cased, '/' and ':' turned into '-', then
+ * percent-encoded (everything but A-Z a-z 0-9 - _ . ~).  sb_fetch_tardis_name() writes
+ * the official clients' file name "{exchange}_{data_type}_YYYY-MM-DD_{symbol}.csv.gz",
+ * the symbol as given with each of :\/?*<>|" turned into '-'.  Both return false
+ * when 'out' (of 'cap' bytes) is too small.
+ */
+bool sb_fetch_tardis_url(char *out, size_t cap, const char *base, const char *exchange,
+			 const char *data_type, const char *symbol, int64_t day);
+bool sb_fetch_tardis_name(char *out, size_t cap, const char *exchange,
+			  const char *data_type, const char *symbol, int64_t day);
+
+/*
+ * sb_fetch_backoff_ms() is the wait after 'attempt' failed attempts (1-based):
+ * d = min(cap, base * 2^(attempt-1) * factor), plus jitter01 * d / 2 ('jitter01' in
+ * [0, 1)); then at least min('retry_after_ms', 1 hour) when that is >= 0.
+ */
+int64_t sb_fetch_backoff_ms(int attempt, long base_ms, long cap_ms, int factor,
+			    int64_t retry_after_ms, double jitter01);
+
+/*
+ * sb_fetch_parse_retry_after() reads a Retry-After value, delta-seconds or an HTTP
+ * date, into milliseconds from 'now' (a date in the past gives 0).  False if neither.
+ */
+bool sb_fetch_parse_retry_after(const char *v, int64_t now_s, int64_t *ms);
+
+/*
+ * sb_fetch_tardis() downloads what is missing of 'req' into o->cache_dir, with the
+ * key from the environment variable o->api_key_env sent as "Authorization: Bearer"
+ * when set (the key is never printed or stored).  A file already in the cache (a
+ * regular file starting with the gzip magic) is not requested at all.  Stale
+ * temporary files in the folder (owner pid gone, or older than 30 minutes) are
+ * removed first.  'st' (may be NULL) gets the counts.  Returns SB_OK or the first
+ * error (message in 'err').
+ */
+enum sb_err sb_fetch_tardis(const struct sb_fetch_opts *o, const struct sb_tardis_req *req,
+			    struct sb_fetch_stats *st, struct sb_errbuf *err);
+
+/*
+ * sb_fetch_url() downloads 'url' into o->cache_dir/'name' ('name' NULL: the last path
+ * segment of the URL).  Validators (ETag, Last-Modified) go into 'name'.meta (JSON,
+ * written atomically); when the file and its .meta exist the request is conditional
+ * and a 304 keeps the cached copy (counted as cached).  No Authorization is sent.
+ */
+enum sb_err sb_fetch_url(const struct sb_fetch_opts *o, const char *url, const char *name,
+			 struct sb_fetch_stats *st, struct sb_errbuf *err);
+
+/*
+ * sb_fetch_resolve_tardis() parses a tardis: reference (see above), fetches the days
+ * missing from the cache, and returns the cache path of each day in order in
+ * '*paths_out' (malloc'd array of malloc'd strings, '*n_out' of them; free each and
+ * the array).  On error nothing is returned and '*paths_out' is NULL.
+ */
+enum sb_err sb_fetch_resolve_tardis(const char *ref, const struct sb_fetch_opts *o,
+				    char ***paths_out, size_t *n_out, struct sb_errbuf *err);
+
+#endif
