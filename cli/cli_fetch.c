@@ -260,7 +260,8 @@ int cmd_fetch(int argc, char **argv)
 	}
 	if (e != SB_OK) {
 		sb_cli_error("%s", err.msg);
-		print_summary(&st);
+		if (e != SB_EINVAL)             /* bad input: nothing was attempted */
+			print_summary(&st);
 		rc = e == SB_EINVAL ? SB_EXIT_USAGE : SB_EXIT_FAIL;
 		goto out;
 	}

@@ -1,0 +1,252 @@
+#!/bin/sh
+# fetch.sh - `sentibt fetch` against tests/fetch_server.py, a fault-injecting HTTP/1.1
+# server on 127.0.0.1 (never the network).  Run from the repo root with ./sentibt built.
+set -u
+
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "SKIP: python3 not found; fetch tests not run"
+	exit 0
+fi
+[ -x ./sentibt ] || { echo "fetch.sh: ./sentibt not built"; exit 1; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/sentibt-fetch.XXXXXX")
+SRV=
+cleanup() { [ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+KEY=sbkey_RECOGNISABLE_9d41c7e2
+export FETCH_SERVER_KEY="$KEY"
+unset TARDIS_API_KEY MYKEY SENTIBT_TARDIS_BASE_URL 2>/dev/null
+export SENTIBT_RETRY_BASE_MS=20
+mkdir -p "$T/files"
+printf 'version one\n' >"$T/files/note.txt"
+
+python3 tests/fetch_server.py --port-file "$T/port" --log "$T/log" --files "$T/files" &
+SRV=$!
+i=0
+while [ ! -s "$T/port" ]; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && { echo "FAIL: the test server did not start"; exit 1; }
+	sleep 0.05
+done
+PORT=$(cat "$T/port")
+BASE="http://127.0.0.1:$PORT/v1"
+N=0
+
+fail() { echo "FAIL: $*"; for f in "$T"/out.*; do [ -f "$f" ] && { echo "--- $f"; cat "$f"; }; done; exit 1; }
+ok() { N=$((N + 1)); }
+
+# run NAME ARGS... : ./sentibt with stdout+stderr in $T/out.NAME, exit code in $rc
+run() {
+	name=$1; shift
+	./sentibt "$@" >"$T/out.$name" 2>&1
+	rc=$?
+}
+has() { grep -qF -- "$2" "$T/out.$1" || fail "$1: output lacks '$2'"; }
+# nreq SUBSTRING : requests logged whose path contains SUBSTRING
+nreq() {
+	python3 -c 'import json,sys
+print(sum(1 for l in open(sys.argv[1]) if sys.argv[2] in json.loads(l)["path"]))' "$T/log" "$1"
+}
+# logq SUBSTRING EXPR : python EXPR over the list E of log entries matching SUBSTRING
+logq() {
+	python3 -c 'import json,sys
+E=[json.loads(l) for l in open(sys.argv[1])]
+E=[e for e in E if sys.argv[2] in e["path"]]
+print(eval(sys.argv[3]))' "$T/log" "$1" "$2"
+}
+# expect PATH FILE : FILE holds exactly what the server serves for PATH
+expect() {
+	python3 tests/fetch_server.py --body "$1" >"$T/expected" || fail "no body for $1"
+	cmp -s "$T/expected" "$2" || fail "$2 differs from the served body of $1"
+}
+no_temps() {
+	left=$(find "$1" -name '*.part.*' | head -1)
+	[ -z "$left" ] || fail "temporary file left: $left"
+}
+
+# --- help and usage ---------------------------------------------------------------
+run help fetch --help
+[ $rc -eq 0 ] || fail "--help exit $rc"
+has help "EXCLUSIVE"
+has help "exit codes"
+run baddate fetch tardis --exchange deribit --data-type trades --symbols X --from 2020-02-30 --to 2020-03-02 --base-url "$BASE" --cache "$T/u0"
+[ $rc -eq 2 ] || fail "impossible date: exit $rc, expected 2"
+has baddate "--from: expected a date YYYY-MM-DD, got '2020-02-30'"
+run emptyrange fetch tardis --exchange deribit --data-type trades --symbols X --from 2020-03-02 --to 2020-03-02 --base-url "$BASE" --cache "$T/u0"
+[ $rc -eq 2 ] || fail "--to == --from: exit $rc, expected 2"
+[ "$(nreq /v1/deribit/)" -eq 0 ] || fail "usage errors made requests"
+ok
+
+# --- several days and symbols, with a key; names as the official clients ---------
+TARDIS_API_KEY=$KEY run par fetch tardis --exchange ex-par --data-type trades,quotes \
+	--symbols BTC-PERPETUAL,eth/usd:x --from 2020-04-01 --to 2020-04-04 \
+	--cache "$T/c1" --base-url "$BASE"
+[ $rc -eq 0 ] || fail "parallel fetch: exit $rc"
+has par "fetched 12, already cached 0, failed 0"
+for d in 01 02 03; do
+	for t in trades quotes; do
+		expect "/v1/ex-par/$t/2020/04/$d/BTC-PERPETUAL.csv.gz" "$T/c1/ex-par_${t}_2020-04-${d}_BTC-PERPETUAL.csv.gz"
+		# symbol upper-cased with / and : -> '-' in the URL; the file keeps it, sanitised
+		expect "/v1/ex-par/$t/2020/04/$d/ETH-USD-X.csv.gz" "$T/c1/ex-par_${t}_2020-04-${d}_eth-usd-x.csv.gz"
+	done
+done
+[ "$(ls "$T/c1" | wc -l)" -eq 12 ] || fail "expected exactly 12 files in the cache"
+[ "$(nreq /v1/ex-par/)" -eq 12 ] || fail "expected 12 requests"
+[ "$(logq /v1/ex-par/ 'all(e["auth"] == "match" for e in E)')" = True ] || fail "Authorization was not 'Bearer <key>'"
+[ "$(logq /v1/ex-par/ 'all(e["ua"].startswith("sentibt/") for e in E)')" = True ] || fail "User-Agent does not name sentibt"
+[ "$(logq /v1/ex-par/ 'all(e["accept_encoding"] is None for e in E)')" = True ] || fail "Accept-Encoding was sent"
+gzip -dc "$T/c1/ex-par_trades_2020-04-02_BTC-PERPETUAL.csv.gz" | head -1 >"$T/hdr"
+[ "$(cat "$T/hdr")" = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount" ] || fail "not a trades CSV"
+no_temps "$T/c1"
+ok
+
+# --- the second run makes no request at all -----------------------------------------
+before=$(nreq /v1/ex-par/)
+TARDIS_API_KEY=$KEY run par2 fetch tardis --exchange ex-par --data-type trades,quotes \
+	--symbols BTC-PERPETUAL,eth/usd:x --from 2020-04-01 --to 2020-04-04 \
+	--cache "$T/c1" --base-url "$BASE"
+[ $rc -eq 0 ] || fail "second run: exit $rc"
+has par2 "fetched 0, already cached 12, failed 0"
+[ "$(nreq /v1/ex-par/)" -eq "$before" ] || fail "the second run made requests"
+ok
+
+# --- transfers really overlap; one connection reused with --jobs 1 -----------------
+run slow fetch tardis --exchange ex-slow --data-type trades --symbols SLOWA,SLOWB,SLOWC,SLOWD \
+	--from 2020-05-01 --to 2020-05-02 --cache "$T/c2" --base-url "$BASE" --jobs 4
+[ $rc -eq 0 ] || fail "slow parallel fetch: exit $rc"
+[ "$(logq /v1/ex-slow/ 'max(e["inflight"] for e in E) >= 3')" = True ] || fail "transfers did not run in parallel"
+TARDIS_API_KEY=$KEY run reuse fetch tardis --exchange ex-reuse --data-type trades --symbols A \
+	--from 2020-05-01 --to 2020-05-05 --cache "$T/c3" --base-url "$BASE" --jobs 1
+[ $rc -eq 0 ] || fail "--jobs 1: exit $rc"
+[ "$(logq /v1/ex-reuse/ 'len(E) == 4 and len(set(e["port"] for e in E)) == 1')" = True ] || fail "the connection was not reused"
+ok
+
+# --- 429 with Retry-After in seconds, then as an HTTP date ---------------------------
+run r429 fetch tardis --exchange ex-429 --data-type trades --symbols RL429 --from 2020-06-01 --to 2020-06-02 --cache "$T/c4" --base-url "$BASE"
+[ $rc -eq 0 ] || fail "429 then 200: exit $rc"
+expect /v1/ex-429/trades/2020/06/01/RL429.csv.gz "$T/c4/ex-429_trades_2020-06-01_RL429.csv.gz"
+[ "$(logq /v1/ex-429/ '[e["status"] for e in E] == [429, 200]')" = True ] || fail "429: expected requests 429, 200"
+[ "$(logq /v1/ex-429/ 'E[1]["t"] - E[0]["t"] >= 0.95')" = True ] || fail "Retry-After: 1 not honoured (base delay is 20 ms)"
+run rdate fetch tardis --exchange ex-date --data-type trades --symbols RLDATE --from 2020-06-01 --to 2020-06-02 --cache "$T/c4" --base-url "$BASE"
+[ $rc -eq 0 ] || fail "429 (date) then 200: exit $rc"
+# the date is now+2 s truncated to a second, so at least 1 s must have passed
+[ "$(logq /v1/ex-date/ 'len(E) == 2 and E[1]["t"] - E[0]["t"] >= 0.95')" = True ] || fail "Retry-After as an HTTP date not honoured"
+ok
+
+# --- 500 twice, a cut-short body: retried to success ---------------------------------
+run r500 fetch tardis --exchange ex-500 --data-type trades --symbols FAIL500X2 --from 2020-06-01 --to 2020-06-02 --cache "$T/c5" --base-url "$BASE"
+[ $rc -eq 0 ] || fail "500 500 200: exit $rc"
+[ "$(logq /v1/ex-500/ '[e["status"] for e in E] == [500, 500, 200]')" = True ] || fail "500: expected 500, 500, 200"
+[ "$(logq /v1/ex-500/ 'E[2]["path"].endswith("?retryAttempt=2")')" = True ] || fail "no cache-busting retryAttempt query"
+expect /v1/ex-500/trades/2020/06/01/FAIL500X2.csv.gz "$T/c5/ex-500_trades_2020-06-01_FAIL500X2.csv.gz"
+run cut fetch tardis --exchange ex-cut --data-type trades --symbols CUT --from 2020-06-01 --to 2020-06-02 --cache "$T/c5" --base-url "$BASE"
+[ $rc -eq 0 ] || fail "cut body then 200: exit $rc"
+[ "$(nreq /v1/ex-cut/)" -eq 2 ] || fail "cut body: expected 2 requests"
+expect /v1/ex-cut/trades/2020/06/01/CUT.csv.gz "$T/c5/ex-cut_trades_2020-06-01_CUT.csv.gz"
+no_temps "$T/c5"
+ok
+
+# --- a corrupt gzip (bad CRC) and a non-gzip body are never cached -----------------
+run corrupt fetch tardis --exchange ex-bad --data-type trades --symbols CORRUPT --from 2020-06-01 --to 2020-06-02 --cache "$T/c6" --base-url "$BASE" --retries 2
+[ $rc -eq 1 ] || fail "corrupt gzip: exit $rc, expected 1"
+has corrupt "gzip"
+has corrupt "gave up after 2 attempts"
+has corrupt "failed 1"
+[ "$(nreq /v1/ex-bad/)" -eq 2 ] || fail "corrupt: expected 2 attempts"
+[ ! -e "$T/c6/ex-bad_trades_2020-06-01_CORRUPT.csv.gz" ] || fail "a corrupt file was cached"
+run notgz fetch tardis --exchange ex-bad --data-type trades --symbols NOTGZ --from 2020-06-01 --to 2020-06-02 --cache "$T/c6" --base-url "$BASE" --retries 1
+[ $rc -eq 1 ] || fail "non-gzip body: exit $rc"
+has notgz "not gzip"
+[ -z "$(ls "$T/c6")" ] || fail "files left after failures: $(ls "$T/c6")"
+ok
+
+# --- 401 and 404 are final; the first one stops the rest ---------------------------
+run a401 fetch tardis --exchange ex-401 --data-type trades --symbols BTC-PERPETUAL --from 2020-07-01 --to 2020-07-05 --cache "$T/c7" --base-url "$BASE" --jobs 1
+[ $rc -eq 1 ] || fail "401: exit $rc, expected 1"
+has a401 "that day needs an API key: set TARDIS_API_KEY (only the first day of each month is free)"
+has a401 "failed 1, cancelled 3"
+# the last day is asked first (as the official clients do), it fails, nothing else is asked
+[ "$(logq /v1/ex-401/ '[e["path"] for e in E] == ["/v1/ex-401/trades/2020/07/04/BTC-PERPETUAL.csv.gz"]')" = True ] || fail "401: expected one request, for the last day"
+[ -z "$(ls "$T/c7")" ] || fail "401: files left"
+MYKEY=wrong-key run a401b fetch tardis --exchange ex-401 --data-type trades --symbols ETH --from 2020-07-02 --to 2020-07-03 --cache "$T/c7" --base-url "$BASE" --api-key-env MYKEY
+[ $rc -eq 1 ] || fail "401 with a wrong key: exit $rc"
+has a401b "the API key in MYKEY has no access"
+MYKEY=$KEY run keyenv fetch tardis --exchange ex-401 --data-type trades --symbols SOL --from 2020-07-02 --to 2020-07-03 --cache "$T/c7" --base-url "$BASE" --api-key-env MYKEY
+[ $rc -eq 0 ] || fail "--api-key-env MYKEY: exit $rc"
+[ "$(logq /SOL.csv.gz 'E[0]["auth"]')" = match ] || fail "--api-key-env: key not sent"
+run a404 fetch tardis --exchange ex-404 --data-type trades --symbols NOTFOUND --from 2020-07-01 --to 2020-07-02 --cache "$T/c7" --base-url "$BASE"
+[ $rc -eq 1 ] || fail "404: exit $rc"
+has a404 "HTTP 404 not found"
+[ "$(nreq /v1/ex-404/)" -eq 1 ] || fail "404 was retried"
+# with transfers in flight: they are cancelled and their temps removed
+run cancel fetch tardis --exchange ex-cancel --data-type trades --symbols SLOWA,SLOWB,NOTFOUND --from 2020-07-01 --to 2020-07-02 --cache "$T/c10" --base-url "$BASE" --jobs 4
+[ $rc -eq 1 ] || fail "404 with others in flight: exit $rc"
+has cancel "failed 1, cancelled 2"
+[ -z "$(ls -A "$T/c10")" ] || fail "cancelled transfers left files: $(ls -A "$T/c10")"
+# a 5xx that never ends: bounded attempts
+run down fetch tardis --exchange ex-down --data-type trades --symbols DOWN500 --from 2020-07-01 --to 2020-07-02 --cache "$T/c7" --base-url "$BASE" --retries 3
+[ $rc -eq 1 ] || fail "always 500: exit $rc"
+[ "$(nreq /v1/ex-down/)" -eq 3 ] || fail "--retries 3: expected 3 attempts"
+ok
+
+# --- fetch url: ETag revalidation ------------------------------------------------------
+URL="http://127.0.0.1:$PORT/files/note.txt"
+run u1 fetch url "$URL" --cache "$T/u"
+[ $rc -eq 0 ] || fail "fetch url: exit $rc"
+[ "$(cat "$T/u/note.txt")" = "version one" ] || fail "fetch url: wrong content"
+[ -f "$T/u/note.txt.meta" ] || fail "no .meta sidecar"
+run u2 fetch url "$URL" --cache "$T/u"
+[ $rc -eq 0 ] || fail "fetch url again: exit $rc"
+has u2 "already cached 1"
+[ "$(logq /files/note.txt '[(e["status"], e["inm"]) for e in E] == [(200, False), (304, True)]')" = True ] || fail "no conditional request / 304"
+[ "$(cat "$T/u/note.txt")" = "version one" ] || fail "304 changed the cached copy"
+printf 'version two\n' >"$T/files/note.txt"
+run u3 fetch url "$URL" --cache "$T/u" --name renamed.txt
+run u4 fetch url "$URL" --cache "$T/u"
+[ $rc -eq 0 ] || fail "fetch url changed: exit $rc"
+has u4 "fetched 1"
+[ "$(cat "$T/u/note.txt")" = "version two" ] || fail "changed file not fetched"
+[ "$(cat "$T/u/renamed.txt")" = "version two" ] || fail "--name not honoured"
+no_temps "$T/u"
+ok
+
+# --- two processes on the same files at once -------------------------------------------
+for p in 1 2; do
+	./sentibt fetch tardis --exchange ex-two --data-type trades --symbols SLOWA,SLOWB,PLAIN \
+		--from 2020-08-01 --to 2020-08-02 --cache "$T/c8" --base-url "$BASE" >"$T/out.two$p" 2>&1 &
+	eval "pid$p=\$!"
+done
+wait "$pid1"; rc1=$?
+wait "$pid2"; rc2=$?
+[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] || fail "two processes: exits $rc1 $rc2"
+for s in SLOWA SLOWB PLAIN; do
+	expect "/v1/ex-two/trades/2020/08/01/$s.csv.gz" "$T/c8/ex-two_trades_2020-08-01_$s.csv.gz"
+done
+[ "$(ls "$T/c8" | wc -l)" -eq 3 ] || fail "two processes: expected 3 files, got $(ls "$T/c8")"
+ok
+
+# --- a killed run leaves nothing at the final path; its temp is removed later ----------
+./sentibt fetch tardis --exchange ex-kill --data-type trades --symbols SLOWK --from 2020-09-01 \
+	--to 2020-09-02 --cache "$T/c9" --base-url "$BASE" -q >"$T/out.kill" 2>&1 &
+kp=$!
+i=0
+while [ -z "$(find "$T/c9" -name '*.part.*' 2>/dev/null)" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
+kill -9 $kp; wait $kp 2>/dev/null
+[ -n "$(find "$T/c9" -name '*.part.*')" ] || fail "expected a temp file from the killed run"
+[ ! -e "$T/c9/ex-kill_trades_2020-09-01_SLOWK.csv.gz" ] || fail "killed run left a final file"
+# a temp owned by a live process (this shell) must stay
+live="$T/c9/other.csv.gz.part.$$.0badf00d"
+: >"$live"
+run kill2 fetch tardis --exchange ex-kill --data-type trades --symbols SLOWK --from 2020-09-01 --to 2020-09-02 --cache "$T/c9" --base-url "$BASE"
+[ $rc -eq 0 ] || fail "run after kill: exit $rc"
+[ "$(find "$T/c9" -name '*.part.*')" = "$live" ] || fail "stale temp not removed or live temp removed: $(find "$T/c9" -name '*.part.*')"
+expect /v1/ex-kill/trades/2020/09/01/SLOWK.csv.gz "$T/c9/ex-kill_trades_2020-09-01_SLOWK.csv.gz"
+ok
+
+# --- the key appears nowhere: not in any output, cache file or server log --------------
+if grep -rlF "$KEY" "$T"; then fail "the API key leaked into the files above"; fi
+ok
+
+echo "fetch.sh: $N groups passed"
