@@ -163,14 +163,14 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	for (int k = 0; k < SB_N_AXES; k++) {
 		bool dur = k == SB_AX_WINDOW || k == SB_AX_LATENCY;
 
-		if (sb_axis_parse(&o->grid.ax[k], sb_axis_names[k], o->axis_spec[k], dur, &err)) {
+		if (sb_axis_parse(&o->grid.ax[k], sb_axis_options[k], o->axis_spec[k], dur, &err)) {
 			sb_run_opts_release(o);
 			return sb_cli_usage_error(cmd, "%s", err.msg);
 		}
 		if (!sweep && o->grid.ax[k].n != 1) {
 			sb_run_opts_release(o);
 			return sb_cli_usage_error(cmd, "--%s takes one value here; use 'sentibt sweep' for grids",
-						  sb_axis_names[k]);
+						  sb_axis_options[k]);
 		}
 	}
 	for (size_t i = 0; i < o->grid.ax[SB_AX_WINDOW].n; i++) {

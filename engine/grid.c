@@ -15,6 +15,11 @@ const char *const sb_axis_names[SB_N_AXES] = {
 	"latency",
 };
 
+const char *const sb_axis_options[SB_N_AXES] = {
+	"threshold", "min-confidence", "window", "exit-band", "fee-bps", "slippage-bps",
+	"latency",
+};
+
 static bool parse_value(const char *s, bool is_duration, double *v)
 {
 	int64_t us;
@@ -45,72 +50,112 @@ static enum sb_err push(struct sb_axis *a, size_t *cap, double v, const char *na
 	return SB_OK;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Splits 's' in place at 'sep' into at most 'max' parts; -1 when there are more. */
+static int split(char *s, char sep, char **parts, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		char *end = strchr(s, sep);
+
+		if (n == max)
+			return -1;
+		parts[n++] = s;
+		if (!end)
+			return n;
+		*end = '\0';
+		s = end + 1;
+	}
+}
+
+static enum sb_err parse_range(struct sb_axis *a, size_t *cap, const char *name, char *buf,
+			       const char *spec, struct sb_errbuf *err)
+{
+	const char *what = a->is_duration ? "a duration such as 5m" : "a number";
+	double start, stop, step, span;
+	char *parts[3];
+	enum sb_err rc = SB_OK;
+
+	if (split(buf, ':', parts, 3) != 3 || !parse_value(parts[0], a->is_duration, &start) ||
+	    !parse_value(parts[1], a->is_duration, &stop) ||
+	    !parse_value(parts[2], a->is_duration, &step))
+		return sb_errf(err, SB_EINVAL, "--%s: expected start:stop:step with %s each, got '%s'",
+			       name, what, spec);
+	if (!(step > 0) || stop < start)
+		return sb_errf(err, SB_EINVAL, "--%s: expected start <= stop and step > 0 in '%s'",
+			       name, spec);
+	span = (stop - start) / step + 1e-9;
+	if (span >= SB_AXIS_MAX)
+		return sb_errf(err, SB_EINVAL, "--%s: '%s' has too many values", name, spec);
+	for (size_t k = 0; k <= (size_t)floor(span) && !rc; k++)
+		rc = push(a, cap, start + (double)k * step, name, err);
+	return rc;
+}
+
+static enum sb_err parse_list(struct sb_axis *a, size_t *cap, const char *name, char *buf,
+			      struct sb_errbuf *err)
+{
+	const char *what = a->is_duration ? "a duration such as 5m" : "a number";
+	enum sb_err rc = SB_OK;
+
+	for (char *item = buf; item && !rc;) {
+		char *next = strchr(item, ',');
+		double v;
+
+		if (next)
+			*next++ = '\0';
+		if (!parse_value(item, a->is_duration, &v))
+			return sb_errf(err, SB_EINVAL, "--%s: expected %s, got '%s'", name, what,
+				       item);
+		rc = push(a, cap, v, name, err);
+		item = next;
+	}
+	return rc;
+}
+
 enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
 			  bool is_duration, struct sb_errbuf *err)
 {
-	char buf[4096], *parts[3], *item, *save = NULL;
+	char buf[4096];
 	size_t cap = 0;
-	enum sb_err rc = SB_OK;
-	const char *what = is_duration ? "a duration such as 5m" : "a number";
+	enum sb_err rc;
 
 	memset(a, 0, sizeof(*a));
 	a->is_duration = is_duration;
 	if (strlen(spec) >= sizeof(buf))
 		return sb_errf(err, SB_EINVAL, "--%s: value too long", name);
 	strcpy(buf, spec);
-	if (strchr(buf, ':')) {
-		double start, stop, step;
-		int np = 0;
-		char *p = buf;
-		double span;
+	rc = strchr(buf, ':') ? parse_range(a, &cap, name, buf, spec, err)
+			      : parse_list(a, &cap, name, buf, err);
+	if (!rc) {
+		/* Distinct values: sort a copy, compare neighbours (O(n log n)). */
+		double *sorted = malloc(a->n * sizeof(double));
 
-		for (char *q = buf; np < 3; q++) {
-			if (*q == ':' || *q == '\0') {
-				bool end = *q == '\0';
+		if (!sorted) {
+			rc = sb_errf(err, SB_ENOMEM, "out of memory");
+		} else {
+			memcpy(sorted, a->v, a->n * sizeof(double));
+			qsort(sorted, a->n, sizeof(double), cmp_double);
+			for (size_t i = 1; i < a->n && !rc; i++)
+				if (sorted[i] == sorted[i - 1]) {
+					char num[SB_NUM_LEN];
 
-				*q = '\0';
-				parts[np++] = p;
-				p = q + 1;
-				if (end)
-					break;
-			}
+					rc = sb_errf(err, SB_EINVAL, "--%s: value %s%s given twice in '%s'",
+						     name,
+						     sb_fmt_num(is_duration ? sorted[i] / (double)SB_US_PER_SEC
+									    : sorted[i], num),
+						     is_duration ? "s" : "", spec);
+				}
+			free(sorted);
 		}
-		if (np != 3 || strchr(p - 1, ':') ||
-		    !parse_value(parts[0], is_duration, &start) ||
-		    !parse_value(parts[1], is_duration, &stop) ||
-		    !parse_value(parts[2], is_duration, &step))
-			return sb_errf(err, SB_EINVAL,
-				       "--%s: expected start:stop:step with %s each, got '%s'", name,
-				       what, spec);
-		if (!(step > 0) || stop < start)
-			return sb_errf(err, SB_EINVAL,
-				       "--%s: expected start <= stop and step > 0 in '%s'", name, spec);
-		span = (stop - start) / step + 1e-9;
-		if (span >= SB_AXIS_MAX)
-			return sb_errf(err, SB_EINVAL, "--%s: '%s' has too many values", name, spec);
-		for (size_t k = 0; k <= (size_t)floor(span) && !rc; k++)
-			rc = push(a, &cap, start + (double)k * step, name, err);
-	} else {
-		for (item = strtok_r(buf, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save)) {
-			double v;
-
-			if (!parse_value(item, is_duration, &v)) {
-				rc = sb_errf(err, SB_EINVAL, "--%s: expected %s, got '%s'", name, what,
-					     item);
-				break;
-			}
-			rc = push(a, &cap, v, name, err);
-		}
-		if (!rc && a->n == 0)
-			rc = sb_errf(err, SB_EINVAL, "--%s: expected at least one value", name);
 	}
-	for (size_t i = 0; !rc && i < a->n; i++)
-		for (size_t j = i + 1; j < a->n; j++)
-			if (a->v[i] == a->v[j]) {
-				rc = sb_errf(err, SB_EINVAL, "--%s: value '%s' given twice", name,
-					     spec);
-				break;
-			}
 	if (rc) {
 		free(a->v);
 		a->v = NULL;
@@ -135,7 +180,7 @@ enum sb_err sb_grid_finish(struct sb_grid *g, struct sb_errbuf *err)
 
 	for (int k = 0; k < SB_N_AXES; k++) {
 		if (g->ax[k].n == 0)
-			return sb_errf(err, SB_EINVAL, "--%s has no value", sb_axis_names[k]);
+			return sb_errf(err, SB_EINVAL, "--%s has no value", sb_axis_options[k]);
 		count *= g->ax[k].n;
 		if (count > SB_GRID_MAX)
 			return sb_errf(err, SB_EINVAL, "the grid has more than %llu combinations",

@@ -14,7 +14,8 @@ enum sb_axis_id {
 	SB_AX_FEE_BPS, SB_AX_SLIPPAGE_BPS, SB_AX_LATENCY, SB_N_AXES
 };
 
-extern const char *const sb_axis_names[SB_N_AXES];
+extern const char *const sb_axis_names[SB_N_AXES];     /* summary.csv columns */
+extern const char *const sb_axis_options[SB_N_AXES];   /* command-line options */
 
 struct sb_axis {
 	double *v;          /* values; durations in microseconds */

@@ -139,10 +139,13 @@ static enum sb_err close_checked(FILE *f, const char *path, struct sb_errbuf *er
 
 static void json_num(cJSON *o, const char *key, double v)
 {
+	char buf[SB_NUM_LEN];
+
+	/* Raw text, so the value reads back exactly (cJSON prints %.15g when it can). */
 	if (isnan(v))
 		cJSON_AddNullToObject(o, key);
 	else
-		cJSON_AddNumberToObject(o, key, v);
+		cJSON_AddRawToObject(o, key, sb_fmt_num(v, buf));
 }
 
 enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,

@@ -88,10 +88,13 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 		size_t hi = n_tasks * (size_t)(t + 1) / (size_t)nt;
 		double *signal = sb_aligned_alloc(c->n * sizeof(double));
 		struct sb_accum acc[LANE_BLOCK];
+		struct sb_signal_work work;
 		size_t cur_group = SIZE_MAX;
 		double last_report = omp_get_wtime();
 		struct sb_errbuf terr;
 		bool failed = signal == NULL;
+
+		sb_signal_work_init(&work);
 
 		if (failed) {
 #pragma omp critical
@@ -114,7 +117,7 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 				unrank(g, group_axes, 3, gr, idx);
 				sb_grid_combo(g, rank_id(g, idx), &combo);
 				sb_combo_signal_params(&combo, &sp);
-				if (sb_threshold_signal(c, ev, &sp, signal, NULL, NULL, &terr)) {
+				if (sb_threshold_signal_w(&work, c, ev, &sp, signal, NULL, NULL, &terr)) {
 					failed = true;
 #pragma omp critical
 					if (!rc) {
@@ -141,6 +144,7 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 			}
 		}
 		free(signal);
+		sb_signal_work_release(&work);
 	}
 	if (o->progress && !rc)
 		o->progress(o->progress_ctx, g->count, g->count);

@@ -19,6 +19,34 @@ struct sb_signal_stats {
 };
 
 /*
+ * Scratch space for building many signals from the same candles and articles: the
+ * candle index of every article is computed once per latency and reused, and no
+ * buffer is allocated (or page-faulted in) again per signal.  Not shared by threads.
+ */
+struct sb_signal_work {
+	const struct sb_events *ev;    /* what the cached indices belong to */
+	const struct sb_candles *c;
+	int64_t latency_us;
+	bool    valid;
+	size_t  n_in;                  /* articles inside the candle range */
+	uint64_t outside;              /* articles outside it */
+	int64_t *cand_all;             /* candle of each in-range article, sorted */
+	double  *score_all, *conf_all;
+	int64_t *cand;                 /* the articles with confidence >= k */
+	double  *score;
+	size_t   cap;
+};
+
+void sb_signal_work_init(struct sb_signal_work *w);
+void sb_signal_work_release(struct sb_signal_work *w);
+
+/* sb_threshold_signal() with reusable scratch; same results. */
+enum sb_err sb_threshold_signal_w(struct sb_signal_work *w, const struct sb_candles *c,
+				  const struct sb_events *ev, const struct sb_signal_params *p,
+				  double *signal, uint32_t *n_in_window,
+				  struct sb_signal_stats *st, struct sb_errbuf *err);
+
+/*
  * sb_threshold_signal() implements steps 1-2 of DESIGN.md: an article is available at
  * t_pub + L and belongs to candle j = floor((t_pub + L - t0) / D); the signal of candle
  * i is the mean score of the articles with confidence >= k whose j lies in

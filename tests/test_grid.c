@@ -1,0 +1,411 @@
+/* test_grid.c - sb_axis_parse (values, lists, ranges, errors), grid size and grid order */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../engine/grid.h"
+
+#define MIN_US (INT64_C(60) * SB_US_PER_SEC)
+
+/* Bitwise equality of doubles: the grid promises exact values, not close ones. */
+#define SAME(got, want) same_((got), (want), #got, __FILE__, __LINE__)
+static void same_(double got, double want, const char *what, const char *file, int line)
+{
+	if (memcmp(&got, &want, sizeof(double)) != 0) {
+		print_error("%s = %.17g, want exactly %.17g\n", what, got, want);
+		_fail(file, line);
+	}
+}
+
+static void parse_ok(struct sb_axis *a, const char *spec, bool dur)
+{
+	struct sb_errbuf err = { "" };
+	enum sb_err rc = sb_axis_parse(a, "threshold", spec, dur, &err);
+
+	if (rc != SB_OK) {
+		print_error("'%s': rc %d, message '%s'\n", spec, (int)rc, err.msg);
+		fail();
+	}
+	assert_int_equal(a->is_duration, dur);
+}
+
+/*
+ * spec must fail with SB_EINVAL, a message naming the option, and an empty axis.
+ * Returns false (after printing why) otherwise, so a test can report every bad case.
+ */
+static bool rejects(const char *name, const char *spec, bool dur, int line)
+{
+	struct sb_errbuf err = { "" };
+	struct sb_axis a;
+	char opt[64];
+	enum sb_err rc = sb_axis_parse(&a, name, spec, dur, &err);
+
+	snprintf(opt, sizeof(opt), "--%s", name);
+	if (rc != SB_EINVAL) {
+		print_error("line %d: '%s' (--%s): rc %d, want SB_EINVAL (%d); %zu values\n", line,
+			    spec, name, (int)rc, (int)SB_EINVAL, rc == SB_OK ? a.n : 0);
+		if (rc == SB_OK)
+			free(a.v);
+		return false;
+	}
+	if (!strstr(err.msg, opt)) {
+		print_error("line %d: '%s': message '%s' does not name %s\n", line, spec, err.msg,
+			    opt);
+		return false;
+	}
+	if (a.n != 0 || a.v != NULL) {
+		print_error("line %d: '%s': axis not left empty on error\n", line, spec);
+		return false;
+	}
+	return true;
+}
+
+#define parse_bad(name, spec, dur) do { if (!rejects((name), (spec), (dur), __LINE__)) \
+	_fail(__FILE__, __LINE__); } while (0)
+/* Checks without stopping; the test fails at its end if any case failed. */
+#define check_bad(ok, name, spec, dur) ((ok) = rejects((name), (spec), (dur), __LINE__) && (ok))
+
+static void test_single_value(void **state)
+{
+	struct sb_axis a;
+
+	(void)state;
+	parse_ok(&a, "0.25", false);
+	assert_int_equal(a.n, 1);
+	SAME(a.v[0], 0.25);
+	free(a.v);
+	parse_ok(&a, "-1e-3", false);
+	assert_int_equal(a.n, 1);
+	SAME(a.v[0], -0.001);
+	free(a.v);
+}
+
+static void test_list(void **state)
+{
+	struct sb_axis a;
+
+	(void)state;
+	parse_ok(&a, "0.9,0.1,0.5", false);     /* order kept as given */
+	assert_int_equal(a.n, 3);
+	SAME(a.v[0], 0.9);
+	SAME(a.v[1], 0.1);
+	SAME(a.v[2], 0.5);
+	free(a.v);
+}
+
+/*
+ * 0.05:0.95:0.01 has 91 values, v[n] = 0.05 + n*0.01 with one rounding each.  Summing
+ * 0.01 step after step drifts away from that: the test shows it does for some n,
+ * which is why the range must not be built that way.
+ */
+static void test_range_91(void **state)
+{
+	struct sb_axis a;
+	double acc = 0.05;
+	int drift = 0;
+
+	(void)state;
+	parse_ok(&a, "0.05:0.95:0.01", false);
+	assert_int_equal(a.n, 91);
+	for (size_t n = 0; n < 91; n++) {
+		SAME(a.v[n], 0.05 + (double)n * 0.01);
+		if (n > 0)
+			acc += 0.01;
+		if (memcmp(&acc, &a.v[n], sizeof(double)) != 0)
+			drift++;
+	}
+	SAME(a.v[0], 0.05);
+	SAME(a.v[90], 0.05 + 90.0 * 0.01);
+	/* The point of "start + n*step": repeated addition gives other doubles. */
+	assert_true(drift > 0);
+	free(a.v);
+
+	parse_ok(&a, "0.50:0.99:0.01", false);
+	assert_int_equal(a.n, 50);
+	for (size_t n = 0; n < 50; n++)
+		SAME(a.v[n], 0.5 + (double)n * 0.01);
+	SAME(a.v[49], 0.5 + 49.0 * 0.01);
+	free(a.v);
+
+	/* A range of one value, and one whose stop is not on the step. */
+	parse_ok(&a, "0.3:0.3:0.1", false);
+	assert_int_equal(a.n, 1);
+	SAME(a.v[0], 0.3);
+	free(a.v);
+	parse_ok(&a, "0:1:0.3", false);          /* 0, 0.3, 0.6, 0.9 (1.2 > 1) */
+	assert_int_equal(a.n, 4);
+	SAME(a.v[3], 3.0 * 0.3);
+	free(a.v);
+}
+
+static void test_durations(void **state)
+{
+	struct sb_axis a;
+
+	(void)state;
+	parse_ok(&a, "1m:10m:1m", true);
+	assert_int_equal(a.n, 10);
+	for (size_t n = 0; n < 10; n++)
+		SAME(a.v[n], (double)((int64_t)(n + 1) * MIN_US));
+	free(a.v);
+	parse_ok(&a, "5m,15m", true);
+	assert_int_equal(a.n, 2);
+	SAME(a.v[0], 300e6);
+	SAME(a.v[1], 900e6);
+	free(a.v);
+	parse_ok(&a, "0", true);                 /* a bare 0 is a duration */
+	assert_int_equal(a.n, 1);
+	SAME(a.v[0], 0.0);
+	free(a.v);
+	parse_ok(&a, "30s,1h", true);
+	SAME(a.v[0], 30e6);
+	SAME(a.v[1], 3600e6);
+	free(a.v);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	/* step <= 0 */
+	parse_bad("threshold", "0.1:0.5:0", false);
+	parse_bad("threshold", "0.1:0.5:-0.1", false);
+	parse_bad("window", "1m:10m:0", true);
+	/* stop < start */
+	parse_bad("threshold", "0.5:0.1:0.1", false);
+	parse_bad("window", "10m:1m:1m", true);
+	/* garbage */
+	parse_bad("threshold", "abc", false);
+	parse_bad("threshold", "0.1x", false);
+	parse_bad("threshold", "0.1:abc:0.1", false);
+	parse_bad("threshold", "0.1:0.5", false);
+	parse_bad("threshold", "nan", false);
+	parse_bad("threshold", "inf", false);
+	parse_bad("window", "5", true);          /* a bare number is no duration */
+	parse_bad("window", "5x", true);
+	parse_bad("window", "-5m", true);
+	parse_bad("min_confidence", "0.5;0.7", false);
+	/* empty items */
+	parse_bad("threshold", "", false);
+	parse_bad("threshold", ",", false);
+	parse_bad("window", ":", true);
+	/* duplicates */
+	parse_bad("threshold", "0.1,0.1", false);
+	parse_bad("threshold", "0.1,0.2,0.10", false);
+	parse_bad("window", "5m,300s", true);
+	parse_bad("fee_bps", "0,-0", false);
+}
+
+/*
+ * A list item that is empty is a typo ("0.1,,0.2" or a trailing comma), not something
+ * to skip silently: it must fail like any other bad item.
+ */
+static void test_empty_list_item(void **state)
+{
+	bool ok = true;
+
+	(void)state;
+	check_bad(ok, "threshold", "0.1,,0.2", false);
+	check_bad(ok, "threshold", "0.1,", false);
+	check_bad(ok, "threshold", ",0.1", false);
+	check_bad(ok, "window", "5m,,15m", true);
+	assert_true(ok);
+}
+
+/* "a:b:c:d" is not a range: the fourth part must not be dropped silently. */
+static void test_range_extra_part(void **state)
+{
+	bool ok = true;
+
+	(void)state;
+	check_bad(ok, "threshold", "0.1:0.5:0.1:0.9", false);
+	check_bad(ok, "threshold", "0.1:0.5:0.1:", false);
+	check_bad(ok, "window", "1m:10m:1m:5m", true);
+	assert_true(ok);
+}
+
+/* Builds a grid from specs in axis order; NULL means the single value "0". */
+static void grid_build(struct sb_grid *g, const char *const spec[SB_N_AXES])
+{
+	memset(g, 0, sizeof(*g));
+	for (int k = 0; k < SB_N_AXES; k++) {
+		bool dur = k == SB_AX_WINDOW || k == SB_AX_LATENCY;
+		struct sb_errbuf err = { "" };
+
+		if (sb_axis_parse(&g->ax[k], sb_axis_names[k], spec[k] ? spec[k] : "0", dur, &err)) {
+			print_error("axis %s: %s\n", sb_axis_names[k], err.msg);
+			fail();
+		}
+	}
+}
+
+static void test_grid_count_and_order(void **state)
+{
+	/* sizes: threshold 3, min_confidence 2, window 2, exit 1, fee 1, slippage 1, latency 3 */
+	static const char *const spec[SB_N_AXES] = {
+		"0.1,0.2,0.3", "0.5,0.9", "1m,5m", "0.05", "5", "2", "0s,1m,2m",
+	};
+	struct sb_grid g;
+	struct sb_combo c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	grid_build(&g, spec);
+	assert_int_equal(sb_grid_finish(&g, &err), SB_OK);
+	assert_int_equal(g.count, 3 * 2 * 2 * 1 * 1 * 1 * 3);
+
+	/* id 0: every first value */
+	sb_grid_combo(&g, 0, &c);
+	SAME(c.threshold, 0.1);
+	SAME(c.min_confidence, 0.5);
+	assert_int_equal(c.window_us, MIN_US);
+	SAME(c.exit_band, 0.05);
+	SAME(c.fee_bps, 5.0);
+	SAME(c.slippage_bps, 2.0);
+	assert_int_equal(c.latency_us, 0);
+
+	/* id 1: latency (last axis) moves first */
+	sb_grid_combo(&g, 1, &c);
+	SAME(c.threshold, 0.1);
+	SAME(c.min_confidence, 0.5);
+	assert_int_equal(c.window_us, MIN_US);
+	assert_int_equal(c.latency_us, MIN_US);
+
+	/* id 3 = window index 1, latency 0: window varies next (exit/fee/slip have 1 value) */
+	sb_grid_combo(&g, 3, &c);
+	SAME(c.threshold, 0.1);
+	SAME(c.min_confidence, 0.5);
+	assert_int_equal(c.window_us, 5 * MIN_US);
+	assert_int_equal(c.latency_us, 0);
+
+	/* id 6 = min_confidence index 1 (block of 2 windows x 3 latencies) */
+	sb_grid_combo(&g, 6, &c);
+	SAME(c.threshold, 0.1);
+	SAME(c.min_confidence, 0.9);
+	assert_int_equal(c.window_us, MIN_US);
+	assert_int_equal(c.latency_us, 0);
+
+	/* id 12 = threshold index 1 (block of 2 x 2 x 3 = 12): threshold varies slowest */
+	sb_grid_combo(&g, 12, &c);
+	SAME(c.threshold, 0.2);
+	SAME(c.min_confidence, 0.5);
+	assert_int_equal(c.window_us, MIN_US);
+	assert_int_equal(c.latency_us, 0);
+
+	/* id 23 = 1*12 + 1*6 + 1*3 + 2: threshold 0.2, k 0.9, 5m, 2m */
+	sb_grid_combo(&g, 23, &c);
+	SAME(c.threshold, 0.2);
+	SAME(c.min_confidence, 0.9);
+	assert_int_equal(c.window_us, 5 * MIN_US);
+	assert_int_equal(c.latency_us, 2 * MIN_US);
+
+	/* id 35: every last value */
+	sb_grid_combo(&g, 35, &c);
+	SAME(c.threshold, 0.3);
+	SAME(c.min_confidence, 0.9);
+	assert_int_equal(c.window_us, 5 * MIN_US);
+	assert_int_equal(c.latency_us, 2 * MIN_US);
+	sb_grid_release(&g);
+	assert_null(g.ax[0].v);
+	assert_int_equal(g.count, 0);
+	sb_grid_release(&g);                     /* safe twice */
+}
+
+/* With every axis larger than one, each axis has the stride the column order gives. */
+static void test_grid_strides(void **state)
+{
+	static const char *const spec[SB_N_AXES] = {
+		"1,2", "3,4", "1m,2m", "5,6", "7,8", "9,10", "0s,1s",
+	};
+	struct sb_grid g;
+	struct sb_combo c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	grid_build(&g, spec);
+	assert_int_equal(sb_grid_finish(&g, &err), SB_OK);
+	assert_int_equal(g.count, 128);
+	/* id = t*64 + k*32 + w*16 + e*8 + f*4 + s*2 + L */
+	sb_grid_combo(&g, 2, &c);
+	SAME(c.slippage_bps, 10.0);
+	assert_int_equal(c.latency_us, 0);
+	sb_grid_combo(&g, 4, &c);
+	SAME(c.fee_bps, 8.0);
+	SAME(c.slippage_bps, 9.0);
+	sb_grid_combo(&g, 8, &c);
+	SAME(c.exit_band, 6.0);
+	SAME(c.fee_bps, 7.0);
+	sb_grid_combo(&g, 16, &c);
+	assert_int_equal(c.window_us, 2 * MIN_US);
+	SAME(c.exit_band, 5.0);
+	sb_grid_combo(&g, 32, &c);
+	SAME(c.min_confidence, 4.0);
+	assert_int_equal(c.window_us, MIN_US);
+	sb_grid_combo(&g, 64 + 32 + 8 + 1, &c);
+	SAME(c.threshold, 2.0);
+	SAME(c.min_confidence, 4.0);
+	assert_int_equal(c.window_us, MIN_US);
+	SAME(c.exit_band, 6.0);
+	SAME(c.fee_bps, 7.0);
+	SAME(c.slippage_bps, 9.0);
+	assert_int_equal(c.latency_us, SB_US_PER_SEC);
+	sb_grid_release(&g);
+}
+
+static void test_grid_finish_empty_axis(void **state)
+{
+	struct sb_grid g;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	for (int k = 0; k < SB_N_AXES; k++)
+		if (k != SB_AX_EXIT_BAND)
+			assert_int_equal(sb_axis_parse(&g.ax[k], sb_axis_names[k], "0",
+						       k == SB_AX_WINDOW || k == SB_AX_LATENCY, &err),
+					 SB_OK);
+	assert_int_equal(sb_grid_finish(&g, &err), SB_EINVAL);
+	assert_non_null(strstr(err.msg, "--exit-band"));
+	sb_grid_release(&g);
+}
+
+static void test_combo_params(void **state)
+{
+	struct sb_combo c = { 0.4, 0.6, 0.05, 7.0, 3.0, 5 * MIN_US, 30 * SB_US_PER_SEC };
+	struct sb_signal_params sp;
+	struct sb_trade_params tp;
+
+	(void)state;
+	sb_combo_signal_params(&c, &sp);
+	sb_combo_trade_params(&c, &tp);
+	SAME(sp.min_confidence, 0.6);
+	assert_int_equal(sp.window_us, 5 * MIN_US);
+	assert_int_equal(sp.latency_us, 30 * SB_US_PER_SEC);
+	SAME(tp.threshold, 0.4);
+	SAME(tp.exit_band, 0.05);
+	SAME(tp.cost, 0.001);                    /* (7 + 3) / 10^4 */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_single_value),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_range_91),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_empty_list_item),
+		cmocka_unit_test(test_range_extra_part),
+		cmocka_unit_test(test_grid_count_and_order),
+		cmocka_unit_test(test_grid_strides),
+		cmocka_unit_test(test_grid_finish_empty_axis),
+		cmocka_unit_test(test_combo_params),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,530 @@
+/* test_sweep.c - lane kernels and sb_sweep_run against the scalar path, bit for bit */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../engine/backtest.h"
+#include "../engine/grid.h"
+#include "../engine/kernels.h"
+#include "../engine/sim.h"
+#include "../engine/sweep.h"
+#include "../strategies/threshold.h"
+
+#define MIN_US  (INT64_C(60) * SB_US_PER_SEC)
+#define T0      INT64_C(1709251200000000)   /* 2024-03-01T00:00:00Z */
+#define N_CANDLES 3000
+#define N_EVENTS  700
+
+/* splitmix64: a fixed, seeded sequence, so the data are the same on every run. */
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+	uint64_t z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+static double rng_unit(void)        /* [0, 1) */
+{
+	return (double)(rng_next() >> 11) / 9007199254740992.0;
+}
+
+struct fixture {
+	struct sb_candles c;
+	struct sb_events ev;
+};
+
+/*
+ * N_CANDLES 1m candles: a random walk in log price with jumps, so longs and shorts both
+ * win and lose.  N_EVENTS articles at random times (a few before the first candle and
+ * after the last, to be dropped), scores in [-1, 1], confidences in [0, 1].
+ */
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct sb_errbuf err;
+	double p = 50000.0;
+
+	if (!fx)
+		return -1;
+	sb_candles_init(&fx->c);
+	sb_events_init(&fx->ev);
+	if (sb_candles_alloc(&fx->c, N_CANDLES, &err))
+		return -1;
+	fx->c.t0_us = T0;
+	fx->c.interval_us = MIN_US;
+	rng_state = 20240301;
+	for (size_t i = 0; i < N_CANDLES; i++) {
+		double step = (rng_unit() - 0.5) * 0.004;
+
+		if (rng_unit() < 0.01)
+			step *= 10.0;
+		p *= exp(step);
+		fx->c.open[i] = fx->c.high[i] = fx->c.low[i] = fx->c.close[i] = p;
+		fx->c.volume[i] = 1.0;
+	}
+	fx->ev.t_us = malloc(N_EVENTS * sizeof(int64_t));
+	fx->ev.score = malloc(N_EVENTS * sizeof(double));
+	fx->ev.confidence = malloc(N_EVENTS * sizeof(double));
+	if (!fx->ev.t_us || !fx->ev.score || !fx->ev.confidence)
+		return -1;
+	for (size_t a = 0; a < N_EVENTS; a++) {
+		/* span: 10 minutes before the first candle to 10 minutes after the last */
+		int64_t span = (N_CANDLES + 20) * MIN_US;
+
+		fx->ev.t_us[a] = T0 - 10 * MIN_US + (int64_t)(rng_unit() * (double)span);
+		fx->ev.score[a] = round((rng_unit() * 2.0 - 1.0) * 1000.0) / 1000.0;
+		fx->ev.confidence[a] = round(rng_unit() * 100.0) / 100.0;
+	}
+	/* sorted by time (insertion sort: stable, equal times keep their order) */
+	for (size_t a = 1; a < N_EVENTS; a++) {
+		int64_t t = fx->ev.t_us[a];
+		double s = fx->ev.score[a], k = fx->ev.confidence[a];
+		size_t b = a;
+
+		for (; b > 0 && fx->ev.t_us[b - 1] > t; b--) {
+			fx->ev.t_us[b] = fx->ev.t_us[b - 1];
+			fx->ev.score[b] = fx->ev.score[b - 1];
+			fx->ev.confidence[b] = fx->ev.confidence[b - 1];
+		}
+		fx->ev.t_us[b] = t;
+		fx->ev.score[b] = s;
+		fx->ev.confidence[b] = k;
+	}
+	fx->ev.n = N_EVENTS;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	sb_candles_release(&fx->c);
+	sb_events_release(&fx->ev);
+	free(fx);
+	return 0;
+}
+
+static bool have_avx512(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx512f");
+#else
+	return false;
+#endif
+}
+
+/* Field by field: doubles compared as bits, counters with ==.  No tolerance anywhere. */
+static bool accum_same(const struct sb_accum *got, const struct sb_accum *want,
+		       const char *kname, size_t nl, size_t lane)
+{
+	static const struct { const char *name; size_t off; } dbl[] = {
+#define F(x) { #x, offsetof(struct sb_accum, x) }
+		F(cash), F(q), F(e_prev), F(peak), F(max_dd), F(sum_r), F(sum_r2),
+		F(sum_down2), F(exposure), F(entry_equity), F(gross_win), F(gross_loss),
+		F(sum_trade_ret),
+#undef F
+	};
+	bool ok = true;
+
+	for (size_t k = 0; k < sizeof(dbl) / sizeof(dbl[0]); k++) {
+		const char *g = (const char *)got + dbl[k].off, *w = (const char *)want + dbl[k].off;
+
+		if (memcmp(g, w, sizeof(double)) != 0) {
+			double gv, wv;
+
+			memcpy(&gv, g, sizeof(gv));
+			memcpy(&wv, w, sizeof(wv));
+			print_error("%s, %zu lanes, lane %zu: %s = %.17g, reference %.17g\n", kname,
+				    nl, lane, dbl[k].name, gv, wv);
+			ok = false;
+		}
+	}
+	if (got->trades != want->trades || got->closed != want->closed ||
+	    got->wins != want->wins || got->pos != want->pos) {
+		print_error("%s, %zu lanes, lane %zu: trades/closed/wins/pos %llu/%llu/%llu/%d, "
+			    "reference %llu/%llu/%llu/%d\n", kname, nl, lane,
+			    (unsigned long long)got->trades, (unsigned long long)got->closed,
+			    (unsigned long long)got->wins, got->pos,
+			    (unsigned long long)want->trades, (unsigned long long)want->closed,
+			    (unsigned long long)want->wins, want->pos);
+		ok = false;
+	}
+	return ok;
+}
+
+/*
+ * Lane parameters cycling through the cases that matter: with and without costs, h < e
+ * (enter and exit on alternate signals), h > e, h = 0, a threshold that never triggers
+ * (h >= 1 > |s|), an exit band of 0 (never exits) and one above 1 (exits on any signal).
+ */
+static void lane_params(size_t nl, size_t salt, struct sb_trade_params *p)
+{
+	static const struct sb_trade_params cases[] = {
+		{ 0.5, 0.1, 0.0005 }, { 0.05, 0.2, 0.0 }, { 0.3, 0.05, 0.003 },
+		{ 1.5, 0.1, 0.0005 }, { 0.0, 0.1, 0.001 }, { 0.2, 0.0, 0.0 },
+		{ 0.1, 1.5, 0.0002 }, { 0.7, 0.3, 0.01 }, { 0.15, 0.15, 0.0005 },
+		{ 2.0, 2.0, 0.0 }, { 0.4, 0.02, 0.0 },
+	};
+	const size_t nc = sizeof(cases) / sizeof(cases[0]);
+
+	for (size_t l = 0; l < nl; l++)
+		p[l] = cases[(l * 7 + salt) % nc];
+}
+
+/* (a): every kernel equals an independent per-lane sb_sim_scalar() loop. */
+static void test_kernels_bit_identical(void **state)
+{
+	static const size_t lane_counts[] = { 1, 3, 7, 8, 9, 15, 16, 17, 33 };
+	static const struct sb_signal_params sigs[] = {
+		{ 0.0, 5 * MIN_US, 0 }, { 0.6, 15 * MIN_US, 2 * MIN_US }, { 0.3, MIN_US, 0 },
+	};
+	static const enum sb_kernel kinds[] = {
+		SB_KERNEL_SCALAR, SB_KERNEL_GENERIC, SB_KERNEL_AVX512,
+	};
+	struct fixture *fx = *state;
+	double *signal = malloc(N_CANDLES * sizeof(double));
+	struct sb_trade_params p[33];
+	struct sb_accum want[33], got[33];
+	struct sb_errbuf err;
+	bool ok = true, avx = have_avx512();
+	size_t n_sig = 0;
+
+	assert_non_null(signal);
+	if (!avx)
+		printf("SKIP: no AVX-512 (the avx512 kernel is not tested)\n");
+	for (size_t si = 0; si < sizeof(sigs) / sizeof(sigs[0]); si++) {
+		assert_int_equal(sb_threshold_signal(&fx->c, &fx->ev, &sigs[si], signal, NULL, NULL,
+						     &err), SB_OK);
+		n_sig = 0;
+		for (size_t i = 0; i < N_CANDLES; i++)
+			n_sig += !isnan(signal[i]);
+		/* signals exist but not on every candle: holds are exercised too */
+		assert_in_range(n_sig, 100, N_CANDLES - 100);
+		for (size_t ci = 0; ci < sizeof(lane_counts) / sizeof(lane_counts[0]); ci++) {
+			size_t nl = lane_counts[ci];
+			uint64_t total_trades = 0;
+
+			lane_params(nl, si + ci, p);
+			for (size_t l = 0; l < nl; l++) {
+				sb_accum_init(&want[l]);
+				sb_sim_scalar(N_CANDLES, fx->c.close, signal, &p[l], &want[l], NULL);
+				total_trades += want[l].trades;
+			}
+			/* the data must exercise the engine: lanes trade, some do not */
+			if (nl >= 8)
+				assert_true(total_trades > 10 * nl / 2);
+			for (size_t ki = 0; ki < sizeof(kinds) / sizeof(kinds[0]); ki++) {
+				const char *kname = "?";
+				sb_kernel_fn fn;
+
+				if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
+					continue;
+				fn = sb_kernel_get(kinds[ki], &kname);
+				/* the dispatcher gives the kernel asked for */
+				assert_string_equal(kname, kinds[ki] == SB_KERNEL_SCALAR ? "scalar" :
+							   kinds[ki] == SB_KERNEL_GENERIC ? "generic" :
+							   "avx512");
+				memset(got, 0xA5, sizeof(got));   /* kernels must initialise out[] */
+				fn(N_CANDLES, fx->c.close, signal, p, nl, got);
+				for (size_t l = 0; l < nl; l++)
+					ok = accum_same(&got[l], &want[l], kname, nl, l) && ok;
+			}
+		}
+	}
+	free(signal);
+	assert_true(ok);
+}
+
+/* A synthetic signal with long flat stretches, huge moves and NaN gaps. */
+static void test_kernels_synthetic_signal(void **state)
+{
+	struct fixture *fx = *state;
+	double *signal = malloc(N_CANDLES * sizeof(double));
+	struct sb_trade_params p[17];
+	struct sb_accum want[17], got[17];
+	static const enum sb_kernel kinds[] = { SB_KERNEL_GENERIC, SB_KERNEL_AVX512 };
+	bool ok = true, avx = have_avx512();
+
+	assert_non_null(signal);
+	rng_state = 7;
+	for (size_t i = 0; i < N_CANDLES; i++) {
+		double u = rng_unit();
+
+		signal[i] = u < 0.6 ? NAN : (rng_unit() * 2.0 - 1.0);
+		if ((i / 500) % 2 == 1)
+			signal[i] = NAN;            /* long stretches with no signal */
+	}
+	lane_params(17, 3, p);
+	for (size_t l = 0; l < 17; l++) {
+		sb_accum_init(&want[l]);
+		sb_sim_scalar(N_CANDLES, fx->c.close, signal, &p[l], &want[l], NULL);
+	}
+	for (size_t ki = 0; ki < 2; ki++) {
+		const char *kname;
+		sb_kernel_fn fn;
+
+		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
+			continue;
+		fn = sb_kernel_get(kinds[ki], &kname);
+		fn(N_CANDLES, fx->c.close, signal, p, 17, got);
+		for (size_t l = 0; l < 17; l++)
+			ok = accum_same(&got[l], &want[l], kname, 17, l) && ok;
+	}
+	free(signal);
+	assert_true(ok);
+}
+
+static void grid_build(struct sb_grid *g, const char *const spec[SB_N_AXES])
+{
+	struct sb_errbuf err = { "" };
+
+	memset(g, 0, sizeof(*g));
+	for (int k = 0; k < SB_N_AXES; k++) {
+		bool dur = k == SB_AX_WINDOW || k == SB_AX_LATENCY;
+
+		if (sb_axis_parse(&g->ax[k], sb_axis_names[k], spec[k], dur, &err)) {
+			print_error("%s: %s\n", sb_axis_names[k], err.msg);
+			fail();
+		}
+	}
+	if (sb_grid_finish(g, &err)) {
+		print_error("%s\n", err.msg);
+		fail();
+	}
+}
+
+/*
+ * (b): m[id] equals sb_backtest_recorded() for every id, and m is byte-identical for
+ * 1..4 threads and every kernel.
+ */
+static void run_sweep_checks(struct fixture *fx, const char *const spec[SB_N_AXES],
+			     size_t want_count, size_t want_groups)
+{
+	static const enum sb_kernel kinds[] = {
+		SB_KERNEL_SCALAR, SB_KERNEL_GENERIC, SB_KERNEL_AVX512, SB_KERNEL_AUTO,
+	};
+	struct sb_grid g;
+	struct sb_metrics *ref, *m;
+	struct sb_sweep_opts o = { 0 };
+	struct sb_sweep_stats st;
+	struct sb_errbuf err;
+	size_t bad = 0, traded = 0;
+	bool avx = have_avx512();
+
+	grid_build(&g, spec);
+	assert_int_equal(g.count, want_count);
+	ref = calloc(g.count, sizeof(*ref));
+	m = calloc(g.count, sizeof(*m));
+	assert_non_null(ref);
+	assert_non_null(m);
+
+	o.kernel = SB_KERNEL_SCALAR;
+	o.threads = 1;
+	assert_int_equal(sb_sweep_run(&fx->c, &fx->ev, &g, &o, ref, &st, &err), SB_OK);
+	assert_int_equal(st.groups, want_groups);
+	for (size_t id = 0; id < g.count; id++) {
+		struct sb_combo combo;
+		struct sb_recorder rec;
+		struct sb_metrics bm;
+
+		sb_grid_combo(&g, id, &combo);
+		assert_int_equal(sb_backtest_recorded(&fx->c, &fx->ev, &combo, &rec, &bm, &err),
+				 SB_OK);
+		sb_recorder_release(&rec);
+		traded += bm.trades > 0;
+		if (memcmp(&bm, &ref[id], sizeof(bm)) != 0) {
+			if (bad++ < 5)
+				print_error("id %zu: sweep total_return %.17g final %.17g trades %llu; "
+					    "backtest %.17g %.17g %llu\n", id, ref[id].total_return,
+					    ref[id].final_equity, (unsigned long long)ref[id].trades,
+					    bm.total_return, bm.final_equity,
+					    (unsigned long long)bm.trades);
+		}
+	}
+	if (bad)
+		print_error("%zu of %zu combinations differ from sb_backtest_recorded\n", bad,
+			    g.count);
+	assert_int_equal(bad, 0);
+	assert_true(traded > g.count / 4);       /* most combinations do trade */
+
+	for (size_t ki = 0; ki < sizeof(kinds) / sizeof(kinds[0]); ki++) {
+		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
+			continue;
+		for (int t = 1; t <= 4; t++) {
+			memset(m, 0x5A, g.count * sizeof(*m));
+			o.kernel = kinds[ki];
+			o.threads = t;
+			assert_int_equal(sb_sweep_run(&fx->c, &fx->ev, &g, &o, m, &st, &err), SB_OK);
+			if (memcmp(m, ref, g.count * sizeof(*m)) != 0) {
+				size_t id = 0;
+
+				while (memcmp(&m[id], &ref[id], sizeof(*m)) == 0)
+					id++;
+				print_error("kernel %s, %d threads: m[%zu] differs from the scalar "
+					    "1-thread run (final %.17g vs %.17g)\n", st.kernel, t, id,
+					    m[id].final_equity, ref[id].final_equity);
+				fail();
+			}
+		}
+	}
+	/* OpenMP's default thread count too */
+	o.kernel = SB_KERNEL_AUTO;
+	o.threads = 0;
+	assert_int_equal(sb_sweep_run(&fx->c, &fx->ev, &g, &o, m, &st, &err), SB_OK);
+	assert_memory_equal(m, ref, g.count * sizeof(*m));
+	free(ref);
+	free(m);
+	sb_grid_release(&g);
+}
+
+static void test_sweep_matches_backtest(void **state)
+{
+	/* 5 x 3 x 2 x 1 = 30 lanes (3 blocks of 8 and one of 6); 3 x 2 x 2 = 12 groups */
+	static const char *const spec[SB_N_AXES] = {
+		"0.05,0.2,0.35,0.6,1.5", "0,0.5,0.8", "1m,5m", "0.02,0.1,0.3", "0,10", "0",
+		"0s,2m",
+	};
+
+	run_sweep_checks(*state, spec, 5 * 3 * 2 * 3 * 2 * 1 * 2, 12);
+}
+
+static void test_sweep_small_lane_counts(void **state)
+{
+	/* 9 lanes (a block of 8 and one of 1), 2 x 3 x 1 = 6 groups */
+	static const char *const spec[SB_N_AXES] = {
+		"0.1:0.5:0.2", "0.2,0.7", "1m,3m,10m", "0.05:0.25:0.1", "4", "1", "1m",
+	};
+	/* 3 lanes (one partial block), 4 groups, with a range on min_confidence */
+	static const char *const spec3[SB_N_AXES] = {
+		"0.25", "0.1:0.4:0.1", "2m", "0.05", "0,5,20", "0", "0s",
+	};
+
+	run_sweep_checks(*state, spec, 3 * 2 * 3 * 3, 6);
+	run_sweep_checks(*state, spec3, 4 * 3, 4);
+}
+
+/*
+ * (c): a hand-computed combination inside a sweep.  Four 1m candles closing 100, 120,
+ * 150, 140; two articles, both confidence 0.9: a1 in candle 0 (score 0.8), a2 in candle
+ * 1 (score 0.05).  fee 2000 bps + slippage 500 bps: f = 0.25, chosen so that every
+ * step is exact in binary.
+ *
+ * threshold 0.5, k 0.5, W 1m, e 0.1: signal 0.8, 0.05, -, -.
+ *   candle 0: long, q = 10000 / (100 * 1.25) = 80, cash = 10000 - (8000 + 2000) = 0,
+ *             E = 80 * 100 = 8000
+ *   candle 1: |0.05| < 0.1: exit, amt = 80 * 120 = 9600, fee 2400, cash = E = 7200
+ *   candles 2, 3: flat, E = 7200.  final 7200, 1 trade closed, a loss, exposure 1/4,
+ *             max drawdown 1 - 7200/10000.
+ * W 1m, e 0.01: 0.05 is no exit; open at the end: E = 80 * 140 = 11200.
+ * W 2m, e 0.1: windows [i-1, i]: signal 0.8, (0.8 + 0.05)/2 = 0.425, 0.05, -: exit at
+ *   candle 2: amt = 80 * 150 = 12000, fee 3000, cash = 9000.
+ * W 2m, e 0.01: open at the end, 11200.
+ * threshold 0.9 (0.8 never > 0.9) or k 0.95 (no article counts): no trade, 10000.
+ */
+static void test_sweep_hand_case(void **state)
+{
+	static const char *const spec[SB_N_AXES] = {
+		"0.5,0.9", "0.5,0.95", "1m,2m", "0.01,0.1", "2000", "500", "0s",
+	};
+	static const double close[4] = { 100, 120, 150, 140 };
+	int64_t t[2] = { T0 + 30 * SB_US_PER_SEC, T0 + MIN_US + 45 * SB_US_PER_SEC };
+	double score[2] = { 0.8, 0.05 }, conf[2] = { 0.9, 0.9 };
+	struct sb_candles c;
+	struct sb_events ev = { 2, t, score, conf };
+	struct sb_grid g;
+	struct sb_metrics m[16];
+	struct sb_sweep_opts o = { 0 };
+	struct sb_errbuf err;
+
+	(void)state;
+	sb_candles_init(&c);
+	assert_int_equal(sb_candles_alloc(&c, 4, &err), SB_OK);
+	c.t0_us = T0;
+	c.interval_us = MIN_US;
+	memcpy(c.close, close, sizeof(close));
+	grid_build(&g, spec);
+	assert_int_equal(g.count, 16);
+	for (int k = 0; k < 3; k++) {
+		static const enum sb_kernel kinds[] = {
+			SB_KERNEL_SCALAR, SB_KERNEL_GENERIC, SB_KERNEL_AVX512,
+		};
+
+		if (kinds[k] == SB_KERNEL_AVX512 && !have_avx512())
+			continue;
+		o.kernel = kinds[k];
+		o.threads = 2;
+		assert_int_equal(sb_sweep_run(&c, &ev, &g, &o, m, NULL, &err), SB_OK);
+		/* id = t*8 + k*4 + W*2 + e   (e index 0 = 0.01, 1 = 0.1) */
+		for (size_t id = 0; id < 16; id++) {
+			size_t ti = id / 8, ki = id / 4 % 2, wi = id / 2 % 2, ei = id % 2;
+			double want = 10000.0;
+
+			if (ti == 0 && ki == 0)
+				want = ei == 0 ? 11200.0 : wi == 0 ? 7200.0 : 9000.0;
+			if (m[id].final_equity != want) {
+				print_error("kernel %d, id %zu: final_equity %.17g, want %.17g\n", k, id,
+					    m[id].final_equity, want);
+				fail();
+			}
+			assert_int_equal(m[id].trades, want == 10000.0 ? 0 : 1);
+		}
+		/* id 1: t 0.5, k 0.5, W 1m, e 0.1 in full */
+		assert_true(m[1].total_return == 7200.0 / 10000.0 - 1.0);
+		assert_int_equal(m[1].closed_trades, 1);
+		assert_true(m[1].win_rate == 0.0);
+		assert_true(m[1].exposure == 0.25);
+		assert_true(m[1].max_drawdown == 1.0 - 7200.0 / 10000.0);
+		assert_true(m[1].profit_factor == 0.0);    /* no gross win over a 2800 loss */
+		/* id 0: open at the end, no closed trade */
+		assert_int_equal(m[0].closed_trades, 0);
+		assert_true(isnan(m[0].win_rate));
+		assert_true(m[0].exposure == 1.0);
+	}
+	sb_grid_release(&g);
+	sb_candles_release(&c);
+}
+
+/* A window that is not a whole number of candles fails cleanly, with a message. */
+static void test_sweep_bad_window(void **state)
+{
+	static const char *const spec[SB_N_AXES] = {
+		"0.5", "0.5", "90s", "0.1", "5", "0", "0s",
+	};
+	struct fixture *fx = *state;
+	struct sb_grid g;
+	struct sb_metrics m[1];
+	struct sb_sweep_opts o = { 0 };
+	struct sb_errbuf err = { "" };
+
+	grid_build(&g, spec);
+	o.threads = 2;
+	assert_int_equal(sb_sweep_run(&fx->c, &fx->ev, &g, &o, m, NULL, &err), SB_EINVAL);
+	assert_non_null(strstr(err.msg, "window"));
+	sb_grid_release(&g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kernels_bit_identical),
+		cmocka_unit_test(test_kernels_synthetic_signal),
+		cmocka_unit_test(test_sweep_matches_backtest),
+		cmocka_unit_test(test_sweep_small_lane_counts),
+		cmocka_unit_test(test_sweep_hand_case),
+		cmocka_unit_test(test_sweep_bad_window),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
