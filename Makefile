@@ -38,7 +38,15 @@ MAIN_OBJ := $(BUILD)/cli/sentibt.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit-tests cli-tests demo bench golden clean check
+# The commit and flags go into manifests; buildinfo.o is rebuilt every time (cheap).
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell \
+	git diff --quiet HEAD 2>/dev/null || echo +dirty)
+$(BUILD)/engine/buildinfo.o: override CPPFLAGS += -DSB_GIT_COMMIT='"$(GIT_COMMIT)"' \
+	-DSB_CFLAGS='"$(strip $(CFLAGS))"'
+$(BUILD)/engine/buildinfo.o: FORCE
+FORCE:
+
+.PHONY: all deps test FORCE unit-tests cli-tests demo bench golden clean check
 all: sentibt
 
 # ./sentibt always points at the release build; sanitizer builds stay in build/<sanitizer>/.
