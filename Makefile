@@ -5,6 +5,7 @@
 #   make test            install deps if missing, build with -Werror, run every test
 #   make bench           the sweep benchmark (scripts/bench-sweep)
 #   V=1                  show full command lines
+.DEFAULT_GOAL := all
 CC      ?= cc
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
            -Wformat=2 -Wpointer-arith -Wcast-align -Wwrite-strings -Wundef
