@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "../engine/backtest.h"
+#include "../engine/manifest.h"
 #include "../engine/results.h"
 
 static const char usage_text[] =
@@ -46,6 +47,7 @@ int cmd_backtest(int argc, char **argv)
 	    sb_path_join(path, sizeof(path), dir.tmp, "equity.csv", &err) ||
 	    sb_path_join(path2, sizeof(path2), dir.tmp, "trades.csv", &err) ||
 	    sb_backtest_write_curves(&in.candles, &rec, path, path2, &err) ||
+	    sb_cli_write_manifest(dir.tmp, &o, &in, argc, argv, &err) ||
 	    sb_run_dir_commit(&dir, &err)) {
 		sb_cli_error("%s", err.msg);
 		sb_run_dir_abort(&dir);

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	o->candle_cache = "data/cache/candles";
 	for (int k = 0; k < SB_N_AXES; k++)
 		o->axis_spec[k] = axis_defaults[k];
-	optind = 1;
+	optind = 0;      /* 0, not 1: glibc then also forgets a previous parse (verify re-runs) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:s:o:qh", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -279,52 +280,71 @@ oom:
 	return false;
 }
 
+/* The digest and size of each input, hashed once for the cache key and the manifest. */
+static void note_digest(struct sb_input_info *info, const char *path,
+			const char digest[SB_SHA256_HEX])
+{
+	struct stat st;
+
+	memcpy(info->sha256, digest, SB_SHA256_HEX);
+	info->size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
 static bool load_candles(const struct sb_run_opts *o, struct sb_run_inputs *in)
 {
 	const char *const *paths = (const char *const *)in->price_paths;
 	const char *cache = o->candle_cache;
-	char key[SB_SHA256_HEX];
+	char key[SB_SHA256_HEX], (*digests)[SB_SHA256_HEX];
+	bool keyed, ok = false;
 	struct sb_errbuf err;
 
 	in->price_info = calloc(in->n_price_files, sizeof(*in->price_info));
-	if (!in->price_info) {
+	digests = calloc(in->n_price_files, sizeof(*digests));
+	if (!in->price_info || !digests) {
+		free(digests);
 		sb_cli_error("out of memory");
 		return false;
 	}
-	if (cache && *cache &&
-	    !sb_cache_key_candles(paths, in->n_price_files, o->interval_us, key, NULL, &err) &&
-	    sb_cache_load_candles(cache, key, &in->candles, in->price_info, in->n_price_files))
-		return true;
-	if (sb_candles_load(&in->candles, paths, in->n_price_files, o->interval_us,
-			    in->price_info, &err)) {
+	keyed = !sb_cache_key_candles(paths, in->n_price_files, o->interval_us, key, digests, &err);
+	if (keyed && cache && *cache &&
+	    sb_cache_load_candles(cache, key, &in->candles, in->price_info, in->n_price_files)) {
+		ok = true;
+	} else if (sb_candles_load(&in->candles, paths, in->n_price_files, o->interval_us,
+				   in->price_info, &err)) {
 		sb_cli_error("%s", err.msg);
-		return false;
+	} else {
+		if (keyed && cache && *cache)
+			sb_cache_store_candles(cache, key, &in->candles, in->price_info,
+					       in->n_price_files);
+		ok = true;
 	}
-	if (cache && *cache && !sb_cache_key_candles(paths, in->n_price_files, o->interval_us, key,
-						     NULL, &err))
-		sb_cache_store_candles(cache, key, &in->candles, in->price_info, in->n_price_files);
-	return true;
+	for (size_t i = 0; ok && keyed && i < in->n_price_files; i++)
+		note_digest(&in->price_info[i], paths[i], digests[i]);
+	free(digests);
+	return ok;
 }
 
 static bool load_events(const struct sb_run_opts *o, const struct sb_events_opts *eo,
 			struct sb_run_inputs *in)
 {
 	const char *cache = o->candle_cache;
-	char key[SB_SHA256_HEX];
-	bool keyed = false;
+	char key[SB_SHA256_HEX], digest[SB_SHA256_HEX];
+	bool keyed = !sb_cache_key_events(o->sentiment, eo, key, digest, NULL);
 	struct sb_errbuf err;
 
-	if (cache && *cache) {
-		keyed = !sb_cache_key_events(o->sentiment, eo, key, NULL, &err);
-		if (keyed && sb_cache_load_events(cache, key, &in->events, &in->sentiment_info))
-			return true;
+	if (keyed && cache && *cache &&
+	    sb_cache_load_events(cache, key, &in->events, &in->sentiment_info)) {
+		note_digest(&in->sentiment_info, o->sentiment, digest);
+		return true;
 	}
 	if (sb_events_load(&in->events, o->sentiment, eo, &in->sentiment_info, &err)) {
 		sb_cli_error("%s", err.msg);
 		return false;
 	}
-	if (keyed)
+	if (keyed && cache && *cache)
 		sb_cache_store_events(cache, key, &in->events, &in->sentiment_info);
+	if (keyed)
+		note_digest(&in->sentiment_info, o->sentiment, digest);
 	return true;
 }
 

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "../engine/backtest.h"
+#include "../engine/manifest.h"
 #include "../engine/results.h"
+#include "../engine/stats.h"
 #include "../engine/sweep.h"
 #include "../loaders/textio.h"
 
@@ -83,8 +85,73 @@ static int cmp_rank(const void *a, const void *b)
 	return ia < ib ? -1 : ia > ib;
 }
 
+/* PSR against SR* = 0 and DSR against d->sr0 of combination id, over T = n candles. */
+static double row_psr(const struct sb_metrics *m, size_t n)
+{
+	return sb_psr(m->sharpe_pc, 0.0, (double)n, m->skew, m->kurtosis);
+}
+
+static double row_dsr(const struct sb_metrics *m, const struct sb_dsr *d, size_t n)
+{
+	return sb_psr(m->sharpe_pc, d->sr0, (double)n, m->skew, m->kurtosis);
+}
+
+/* N, V and SR*_0 of the DSR from every combination's per-candle Sharpe (stats.h). */
+static enum sb_err prepare_dsr(const struct sb_metrics *m, size_t count, struct sb_dsr *d,
+			       struct sb_errbuf *err)
+{
+	double *sr = malloc(count * sizeof(*sr));
+
+	if (!sr)
+		return sb_errf(err, SB_ENOMEM, "out of memory for %zu Sharpe ratios", count);
+	for (size_t i = 0; i < count; i++)
+		sr[i] = m[i].sharpe_pc;
+	sb_dsr_prepare(sr, count, d);
+	free(sr);
+	return SB_OK;
+}
+
+static void json_num(FILE *f, const char *key, double v, const char *sep)
+{
+	fprintf(f, "  \"%s\": ", key);
+	if (isnan(v))
+		fputs("null", f);
+	else
+		fprintf(f, "%.17g", v);
+	fputs(sep, f);
+}
+
+/* stats.json: the deflated Sharpe ratio of the best combination and its inputs. */
+static enum sb_err write_stats_json(const char *path, const struct sb_dsr *d,
+				    const struct sb_metrics *m, size_t best, size_t n_candles,
+				    const char *rank_by, struct sb_errbuf *err)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
+	fprintf(f, "{\n  \"n_trials\": %zu,\n", d->n_trials);
+	fputs("  \"n_trials_note\": \"combinations with a defined Sharpe ratio (not independent "
+	      "trials: an upper bound, so the DSR errs low)\",\n", f);
+	json_num(f, "var_sharpe", d->var_sr, ",\n");
+	json_num(f, "sr0", d->sr0, ",\n");
+	fputs("  \"sharpe_note\": \"per-candle (not annualised) Sharpe ratios\",\n", f);
+	fprintf(f, "  \"candles\": %zu,\n  \"rank_by\": \"%s\",\n  \"best_id\": %zu,\n",
+		n_candles, rank_by, best);
+	json_num(f, "best_sharpe_per_candle", m[best].sharpe_pc, ",\n");
+	json_num(f, "best_skew", m[best].skew, ",\n");
+	json_num(f, "best_kurtosis", m[best].kurtosis, ",\n");
+	json_num(f, "best_psr", row_psr(&m[best], n_candles), ",\n");
+	json_num(f, "best_dsr", row_dsr(&m[best], d, n_candles), "\n}\n");
+	if (fclose(f) != 0)
+		return sb_errf(err, SB_EIO, "%s: write failed: %s", path, strerror(errno));
+	return SB_OK;
+}
+
+/* summary.csv; after the metrics: skew, kurtosis (raw) of per-candle returns, psr, dsr. */
 static enum sb_err write_summary(const char *path, const struct sb_grid *g,
-				 const struct sb_metrics *m, struct sb_errbuf *err)
+				 const struct sb_metrics *m, const struct sb_dsr *d,
+				 size_t n_candles, struct sb_errbuf *err)
 {
 	FILE *f = fopen(path, "w");
 
@@ -95,7 +162,7 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 		fprintf(f, ",%s", sb_axis_names[k]);
 	for (int k = 0; k < SB_N_METRICS; k++)
 		fprintf(f, ",%s", sb_metric_names[k]);
-	fputc('\n', f);
+	fputs(",skew,kurtosis,psr,dsr\n", f);
 	for (size_t id = 0; id < g->count; id++) {
 		size_t x = id, idx[SB_N_AXES];
 
@@ -111,6 +178,16 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 		for (int k = 0; k < SB_N_METRICS; k++) {
 			fputc(',', f);
 			sb_fput_num(f, sb_metric_value(&m[id], k));
+		}
+		{
+			const double extra[] = { m[id].skew, m[id].kurtosis,
+						 row_psr(&m[id], n_candles),
+						 row_dsr(&m[id], d, n_candles) };
+
+			for (size_t k = 0; k < sizeof(extra) / sizeof(extra[0]); k++) {
+				fputc(',', f);
+				sb_fput_num(f, extra[k]);
+			}
 		}
 		fputc('\n', f);
 	}
@@ -167,6 +244,7 @@ int cmd_sweep(int argc, char **argv)
 	struct sb_errbuf err;
 	struct progress prog = { 0 };
 	struct sb_metrics *m = NULL;
+	struct sb_dsr dsr;
 	size_t *order = NULL, top = 10, n_top, *keep = NULL, n_keep = 0;
 	char path[4200];
 	int rank_idx, rc = sb_run_opts_parse(&o, "sweep", argc, argv, usage_text);
@@ -240,13 +318,20 @@ int cmd_sweep(int argc, char **argv)
 	g_rank_idx = rank_idx;
 	qsort(order, o.grid.count, sizeof(*order), cmp_rank);
 	n_top = top < o.grid.count ? top : o.grid.count;
+	if (prepare_dsr(m, o.grid.count, &dsr, &err)) {
+		sb_cli_error("%s", err.msg);
+		goto out_inputs;
+	}
 
 	if (sb_run_dir_begin(&dir, o.out, o.force, &err)) {
 		sb_cli_error("%s", err.msg);
 		goto out_inputs;
 	}
 	if (sb_path_join(path, sizeof(path), dir.tmp, "summary.csv", &err) ||
-	    write_summary(path, &o.grid, m, &err) ||
+	    write_summary(path, &o.grid, m, &dsr, in.candles.n, &err) ||
+	    sb_path_join(path, sizeof(path), dir.tmp, "stats.json", &err) ||
+	    write_stats_json(path, &dsr, m, order[0], in.candles.n, sb_metric_names[rank_idx],
+			     &err) ||
 	    sb_path_join(path, sizeof(path), dir.tmp, "equity", &err) || sb_mkdirs(path, &err) ||
 	    sb_path_join(path, sizeof(path), dir.tmp, "trades", &err) || sb_mkdirs(path, &err))
 		goto out_abort;
@@ -256,6 +341,9 @@ int cmd_sweep(int argc, char **argv)
 	for (size_t i = 0; i < n_keep; i++)
 		if (write_curves(dir.tmp, &in, &o.grid, keep[i], &m[keep[i]], &err))
 			goto out_abort;
+	/* The manifest is the last file written: it lists every output. */
+	if (sb_cli_write_manifest(dir.tmp, &o, &in, argc, argv, &err))
+		goto out_abort;
 	if (sb_run_dir_commit(&dir, &err))
 		goto out_abort;
 
@@ -267,17 +355,23 @@ int cmd_sweep(int argc, char **argv)
 		       (double)o.grid.count * (double)in.candles.n / st.seconds_total);
 		printf("results: %s/summary.csv; curves of the top %zu by %s in %s/equity/ and %s/trades/\n",
 		       dir.final, n_top, sb_metric_names[rank_idx], dir.final, dir.final);
-		printf("%6s %10s %8s %8s %10s %10s %12s %8s\n", "id", "threshold", "min_conf",
-		       "window", sb_metric_names[rank_idx], "total_ret", "max_drawdown", "trades");
+		printf("deflated Sharpe of the best (id %zu): DSR %.4g, PSR %.4g; N = %zu trials, "
+		       "V[SR] = %.4g, SR0 = %.4g per candle (%s/stats.json)\n", order[0],
+		       row_dsr(&m[order[0]], &dsr, in.candles.n), row_psr(&m[order[0]], in.candles.n),
+		       dsr.n_trials, dsr.var_sr, dsr.sr0, dir.final);
+		printf("%6s %10s %8s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
+		       "window", sb_metric_names[rank_idx], "total_ret", "max_drawdown", "trades",
+		       "psr", "dsr");
 		for (size_t i = 0; i < n_top && i < 10; i++) {
 			struct sb_combo cb;
 			const struct sb_metrics *mm = &m[order[i]];
 
 			sb_grid_combo(&o.grid, order[i], &cb);
-			printf("%6zu %10.4g %8.4g %7llds %10.4g %10.4g %12.4g %8llu\n", order[i],
-			       cb.threshold, cb.min_confidence, (long long)(cb.window_us / SB_US_PER_SEC),
-			       sb_metric_value(mm, rank_idx), mm->total_return, mm->max_drawdown,
-			       (unsigned long long)mm->trades);
+			printf("%6zu %10.4g %8.4g %7llds %10.4g %10.4g %12.4g %8llu %7.4f %7.4f\n",
+			       order[i], cb.threshold, cb.min_confidence,
+			       (long long)(cb.window_us / SB_US_PER_SEC), sb_metric_value(mm, rank_idx),
+			       mm->total_return, mm->max_drawdown, (unsigned long long)mm->trades,
+			       row_psr(mm, in.candles.n), row_dsr(mm, &dsr, in.candles.n));
 		}
 	}
 	rc = SB_EXIT_OK;

@@ -21,9 +21,11 @@
  *   candle where every lane is flat and none traded is skipped.
  * - Exposure is counted at transitions (exit index - entry index), an exact integer
  *   like the scalar path's per-candle count.
- * - The drawdown division runs only when some lane may set a new maximum:
- *   E < peak * (1 - max_dd) * (1 + 1e-9) is a conservative test (its slack dwarfs
- *   the rounding of both sides); lanes that fail it cannot beat their max_dd.
+ * - Drawdown without a division per candle: while the peak P stays the same, the
+ *   largest 1 - E/P is 1 - min(E)/P, because rounded division and subtraction are
+ *   monotonic; so each lane keeps the lowest equity since its last new high and
+ *   folds 1 - min/P into max_dd only when a new high ends a segment that dipped
+ *   (and once at the end).  The maximum is the scalar path's, bit for bit.
  * - Counters are held as doubles, exact below 2^53.
  */
 #define NB 1   /* blocks of 8 lanes per candle: amortises the per-candle scalar work */
@@ -91,9 +93,9 @@ TARGET static void avx512_blocks(size_t n, const double *restrict close,
 				 const double *restrict signal, struct sb_lanes *Ls)
 {
 	const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
-	const __m512d slack = _mm512_set1_pd(1.0 + 1e-9);
 	__m512d cash[NB], q[NB], e_prev[NB], peak[NB], max_dd[NB], sr[NB], sr2[NB], sd2[NB];
-	__m512d dd_ratio[NB];
+	__m512d sr3[NB], sr4[NB];      /* sum r^3, r^4 as r2 * r, r2 * r2 (sb_step_mark) */
+	__m512d low[NB];                /* lowest equity since the last new high */
 	__mmask8 in_pos[NB];
 	struct cold k[NB];
 	double h_min[NB], e_max[NB];
@@ -114,7 +116,9 @@ TARGET static void avx512_blocks(size_t n, const double *restrict close,
 		sr[b] = _mm512_load_pd(L->sum_r);
 		sr2[b] = _mm512_load_pd(L->sum_r2);
 		sd2[b] = _mm512_load_pd(L->sum_down2);
-		dd_ratio[b] = _mm512_mul_pd(_mm512_sub_pd(one, max_dd[b]), slack);
+		sr3[b] = _mm512_load_pd(L->sum_r3);
+		sr4[b] = _mm512_load_pd(L->sum_r4);
+		low[b] = _mm512_load_pd(L->e_prev);
 		in_pos[b] = _mm512_cmp_pd_mask(q[b], zero, _CMP_NEQ_OQ);
 		h_min[b] = L->h[0];
 		e_max[b] = L->e[0];
@@ -170,16 +174,22 @@ TARGET static void avx512_blocks(size_t n, const double *restrict close,
 
 			sr[b] = _mm512_add_pd(sr[b], r);
 			sr2[b] = _mm512_add_pd(sr2[b], r2);
+			sr3[b] = _mm512_add_pd(sr3[b], _mm512_mul_pd(r2, r));
+			sr4[b] = _mm512_add_pd(sr4[b], _mm512_mul_pd(r2, r2));
 			sd2[b] = _mm512_mask_add_pd(sd2[b], _mm512_cmp_pd_mask(r, zero, _CMP_LT_OQ),
 						    sd2[b], r2);
 			e_prev[b] = eq;
-			peak[b] = _mm512_max_pd(eq, peak[b]);   /* eq > peak ? eq : peak */
-			if (_mm512_cmp_pd_mask(eq, _mm512_mul_pd(peak[b], dd_ratio[b]), _CMP_LT_OQ)) {
-				__m512d dd = _mm512_sub_pd(one, _mm512_div_pd(eq, peak[b]));
+			{
+				__mmask8 high = _mm512_cmp_pd_mask(eq, peak[b], _CMP_GT_OQ);
+				__mmask8 fold = high & _mm512_cmp_pd_mask(low[b], peak[b], _CMP_LT_OQ);
 
-				max_dd[b] = _mm512_mask_mov_pd(max_dd[b],
-					_mm512_cmp_pd_mask(dd, max_dd[b], _CMP_GT_OQ), dd);
-				dd_ratio[b] = _mm512_mul_pd(_mm512_sub_pd(one, max_dd[b]), slack);
+				if (fold) {
+					__m512d dd = _mm512_sub_pd(one, _mm512_div_pd(low[b], peak[b]));
+
+					max_dd[b] = _mm512_mask_max_pd(max_dd[b], fold, dd, max_dd[b]);
+				}
+				peak[b] = _mm512_mask_mov_pd(peak[b], high, eq);
+				low[b] = _mm512_mask_mov_pd(_mm512_min_pd(eq, low[b]), high, eq);
 			}
 		}
 	}
@@ -190,10 +200,14 @@ TARGET static void avx512_blocks(size_t n, const double *restrict close,
 		_mm512_store_pd(L->q, q[b]);
 		_mm512_store_pd(L->e_prev, e_prev[b]);
 		_mm512_store_pd(L->peak, peak[b]);
-		_mm512_store_pd(L->max_dd, max_dd[b]);
+		/* Fold the last segment (dd is 0 where it did not dip). */
+		_mm512_store_pd(L->max_dd, _mm512_max_pd(_mm512_sub_pd(one,
+				_mm512_div_pd(low[b], peak[b])), max_dd[b]));
 		_mm512_store_pd(L->sum_r, sr[b]);
 		_mm512_store_pd(L->sum_r2, sr2[b]);
 		_mm512_store_pd(L->sum_down2, sd2[b]);
+		_mm512_store_pd(L->sum_r3, sr3[b]);
+		_mm512_store_pd(L->sum_r4, sr4[b]);
 		for (int l = 0; l < SB_LANES; l++) {
 			struct sb_accum *a = &L->acc[l];
 			bool held = (in_pos[b] >> l) & 1;

@@ -59,6 +59,8 @@ void sb_lanes_store(struct sb_lanes *L, size_t nl, struct sb_accum *out)
 		a->sum_r = L->sum_r[l];
 		a->sum_r2 = L->sum_r2[l];
 		a->sum_down2 = L->sum_down2[l];
+		a->sum_r3 = L->sum_r3[l];
+		a->sum_r4 = L->sum_r4[l];
 		a->exposure = L->exposure[l];
 		out[l] = *a;
 	}
@@ -102,6 +104,8 @@ static void generic_block(size_t n, const double *restrict close,
 
 			L->sum_r[l] += r;
 			L->sum_r2[l] += r2;
+			L->sum_r3[l] += r2 * r;
+			L->sum_r4[l] += r2 * r2;
 			L->sum_down2[l] += r < 0.0 ? r2 : 0.0;
 			L->e_prev[l] = e;
 			L->peak[l] = e > L->peak[l] ? e : L->peak[l];

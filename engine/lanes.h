@@ -23,6 +23,8 @@ struct sb_lanes {
 	alignas(64) double sum_r[SB_LANES];
 	alignas(64) double sum_r2[SB_LANES];
 	alignas(64) double sum_down2[SB_LANES];
+	alignas(64) double sum_r3[SB_LANES];    /* r2 * r, r2 * r2: as in sb_step_mark() */
+	alignas(64) double sum_r4[SB_LANES];
 	alignas(64) double exposure[SB_LANES];
 	alignas(64) double h[SB_LANES];
 	alignas(64) double e[SB_LANES];

@@ -1,5 +1,6 @@
 /* sim.c - trade transitions, the scalar reference simulation and the metrics */
 #include "sim.h"
+#include "stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -151,11 +152,18 @@ void sb_metrics_finish(const struct sb_accum *a, size_t n, int64_t interval_us,
 	m->closed_trades = a->closed;
 	m->exposure = n ? a->exposure / (double)n : NAN;
 	m->sharpe = NAN;
+	m->sharpe_pc = NAN;
+	m->skew = NAN;
+	m->kurtosis = NAN;
 	if (n >= 2) {
 		double var = (a->sum_r2 - a->sum_r * mean) / (double)(n - 1);
 
-		if (var > 0.0)
-			m->sharpe = mean / sqrt(var) * ann;
+		if (var > 0.0) {
+			m->sharpe_pc = mean / sqrt(var);
+			m->sharpe = m->sharpe_pc * ann;
+			sb_moments_from_sums((double)n, a->sum_r, a->sum_r2, a->sum_r3, a->sum_r4,
+					     &m->skew, &m->kurtosis);
+		}
 	}
 	m->sortino = n && a->sum_down2 > 0.0 ? mean / sqrt(a->sum_down2 / (double)n) * ann : NAN;
 	m->calmar = NAN;
@@ -168,7 +176,8 @@ void sb_metrics_finish(const struct sb_accum *a, size_t n, int64_t interval_us,
 	{
 		double *const all[] = { &m->total_return, &m->sharpe, &m->sortino, &m->max_drawdown,
 					&m->calmar, &m->win_rate, &m->profit_factor, &m->exposure,
-					&m->avg_trade_return, &m->final_equity };
+					&m->avg_trade_return, &m->final_equity, &m->sharpe_pc,
+					&m->skew, &m->kurtosis };
 
 		for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++)
 			if (!isfinite(*all[k]))

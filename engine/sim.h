@@ -21,6 +21,9 @@ struct sb_accum {
 	double cash, q;                 /* q: signed units held */
 	double e_prev, peak, max_dd;
 	double sum_r, sum_r2, sum_down2;    /* per-candle returns r_i = E_i/E_{i-1} - 1 */
+	/* sum r^3, r^4 (skewness, kurtosis for the PSR/DSR in stats.h): every kernel adds
+	 * r2 * r and r2 * r2 (r2 = r * r) right after sum_r2, so all stay bit-identical. */
+	double sum_r3, sum_r4;
 	double exposure;                /* candles ending in a position */
 	double entry_equity;            /* cash before the open trade's entry */
 	double gross_win, gross_loss, sum_trade_ret;
@@ -51,6 +54,10 @@ struct sb_metrics {
 	double total_return, sharpe, sortino, max_drawdown, calmar, win_rate,
 	       profit_factor, exposure, avg_trade_return, final_equity;
 	uint64_t trades, closed_trades;
+	/* Moments of the per-candle returns for the PSR/DSR (stats.h), not in
+	 * sb_metric_names: sharpe_pc = mean / std (ddof 1), not annualised; skew = m3/m2^1.5;
+	 * kurtosis = m4/m2^2, RAW (3 for a normal), m_k the central moments over n. */
+	double sharpe_pc, skew, kurtosis;
 };
 
 void sb_accum_init(struct sb_accum *a);
@@ -69,12 +76,15 @@ static inline void sb_step_mark(struct sb_accum *a, double c)
 {
 	double e = a->cash + a->q * c;
 	double r = e / a->e_prev - 1.0;
+	double r2 = r * r;
 	double dd;
 
 	a->sum_r += r;
-	a->sum_r2 += r * r;
+	a->sum_r2 += r2;
+	a->sum_r3 += r2 * r;
+	a->sum_r4 += r2 * r2;
 	if (r < 0.0)
-		a->sum_down2 += r * r;
+		a->sum_down2 += r2;
 	a->e_prev = e;
 	if (e > a->peak)
 		a->peak = e;

@@ -31,6 +31,8 @@ struct sb_input_info {
 	uint64_t duplicates;        /* duplicate ids (sentiment) or duplicate times */
 	char     dropped_why[256];  /* short account, e.g. "12 outside candle range" */
 	int64_t  t_first_us, t_last_us;   /* span of the rows used */
+	char     sha256[65];        /* content digest, when the caller computed it ("" if not) */
+	uint64_t size;              /* bytes, with sha256 */
 };
 
 void sb_candles_init(struct sb_candles *c);      /* no allocation */

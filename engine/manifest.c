@@ -1,0 +1,798 @@
+/* manifest.c - manifest.json (written and read with cJSON) and result comparison */
+#include "manifest.h"
+#include "buildinfo.h"
+#include "results.h"
+#include "../loaders/textio.h"
+
+#include <cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---------------------------------------------------------------------------------- */
+/* Listing files                                                                       */
+/* ---------------------------------------------------------------------------------- */
+
+struct pathlist {
+	char **v;
+	size_t n, cap;
+};
+
+static bool pathlist_push(struct pathlist *l, const char *s)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 32;
+		char **nv = realloc(l->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return false;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n] = strdup(s);
+	return l->v[l->n++] != NULL;
+}
+
+void sb_free_paths(char **paths, size_t n)
+{
+	for (size_t i = 0; paths && i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+/* Walks root/rel, appending regular files as paths relative to root. */
+static enum sb_err walk(const char *root, const char *rel, struct pathlist *l,
+			struct sb_errbuf *err)
+{
+	char dpath[4200], child[4200];
+	struct dirent *e;
+	DIR *dir;
+	enum sb_err rc = SB_OK;
+
+	snprintf(dpath, sizeof(dpath), "%s%s%s", root, *rel ? "/" : "", rel);
+	dir = opendir(dpath);
+	if (!dir)
+		return sb_errf(err, SB_EIO, "%s: cannot open folder: %s", dpath, strerror(errno));
+	while (!rc && (e = readdir(dir)) != NULL) {
+		struct stat st;
+		char full[8500];
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
+		    (int)sizeof(child)) {
+			rc = sb_errf(err, SB_EINVAL, "path too long under %s", dpath);
+			break;
+		}
+		snprintf(full, sizeof(full), "%s/%s", root, child);
+		if (lstat(full, &st) != 0) {
+			rc = sb_errf(err, SB_EIO, "%s: %s", full, strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			/* report/ is drawn from the outputs by `sentibt report`, not an output. */
+			if (!*rel && !strcmp(e->d_name, "report"))
+				continue;
+			rc = walk(root, child, l, err);
+		} else if (S_ISREG(st.st_mode)) {
+			if (!*rel && !strcmp(e->d_name, SB_MANIFEST_NAME))
+				continue;
+			if (!pathlist_push(l, child))
+				rc = sb_errf(err, SB_ENOMEM, "out of memory");
+		}
+	}
+	closedir(dir);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum sb_err sb_list_files(const char *dir, char ***paths, size_t *n, struct sb_errbuf *err)
+{
+	struct pathlist l = { 0 };
+	enum sb_err rc = walk(dir, "", &l, err);
+
+	*paths = NULL;
+	*n = 0;
+	if (rc) {
+		sb_free_paths(l.v, l.n);
+		return rc;
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
+	*paths = l.v;
+	*n = l.n;
+	return SB_OK;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Writing                                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+static void json_num(cJSON *o, const char *key, double v)
+{
+	char buf[SB_NUM_LEN];
+
+	/* Raw text so the value reads back exactly (cJSON prints %.15g when it can). */
+	if (isnan(v))
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddRawToObject(o, key, sb_fmt_num(v, buf));
+}
+
+static void json_u64(cJSON *o, const char *key, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	cJSON_AddRawToObject(o, key, buf);
+}
+
+static void json_str_or_null(cJSON *o, const char *key, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(o, key, s);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *json_num_array(const double *v, size_t n, double scale)
+{
+	cJSON *a = cJSON_CreateArray();
+	char buf[SB_NUM_LEN];
+
+	for (size_t i = 0; a && i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateRaw(sb_fmt_num(v[i] / scale, buf)));
+	return a;
+}
+
+static bool is_given(const struct sb_manifest_run *r, const char *path)
+{
+	for (size_t i = 0; i < r->n_price_args; i++)
+		if (!strcmp(r->price_args[i], path))
+			return true;
+	return false;
+}
+
+static enum sb_err add_input(cJSON *arr, const char *role, const char *path,
+			     const struct sb_input_info *info, bool from_ref, struct sb_errbuf *err)
+{
+	char hex[SB_SHA256_HEX], t[SB_TIME_LEN];
+	uint64_t size;
+	cJSON *o;
+	enum sb_err rc = SB_OK;
+
+	/* The loader step hashed the file already (for the cache key); hash only if not. */
+	if (info && info->sha256[0]) {
+		memcpy(hex, info->sha256, SB_SHA256_HEX);
+		size = info->size;
+	} else if ((rc = sb_sha256_file(path, hex, &size, err))) {
+		return rc;
+	}
+	o = cJSON_CreateObject();
+	if (!o)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	cJSON_AddItemToArray(arr, o);
+	cJSON_AddStringToObject(o, "role", role);
+	cJSON_AddStringToObject(o, "path", path);
+	if (from_ref)
+		cJSON_AddTrueToObject(o, "from_tardis_ref");
+	json_u64(o, "size", size);
+	cJSON_AddStringToObject(o, "sha256", hex);
+	if (!info)
+		return SB_OK;
+	cJSON_AddStringToObject(o, "kind", info->kind);
+	json_u64(o, "rows", info->rows);
+	json_u64(o, "rows_used", info->rows_used);
+	json_u64(o, "rows_dropped", info->rows_dropped);
+	json_u64(o, "duplicates", info->duplicates);
+	cJSON_AddStringToObject(o, "dropped_why", info->dropped_why);
+	if (info->rows_used) {
+		sb_format_time(info->t_first_us, t);
+		cJSON_AddStringToObject(o, "first", t);
+		sb_format_time(info->t_last_us, t);
+		cJSON_AddStringToObject(o, "last", t);
+	}
+	return SB_OK;
+}
+
+static enum sb_err add_outputs(cJSON *root, const char *dir, struct sb_errbuf *err)
+{
+	cJSON *arr = cJSON_AddArrayToObject(root, "outputs");
+	char **paths;
+	size_t n;
+	enum sb_err rc = sb_list_files(dir, &paths, &n, err);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		char full[8500], hex[SB_SHA256_HEX];
+		uint64_t size;
+		cJSON *o;
+
+		snprintf(full, sizeof(full), "%s/%s", dir, paths[i]);
+		rc = sb_sha256_file(full, hex, &size, err);
+		if (rc)
+			break;
+		o = cJSON_CreateObject();
+		if (!o) {
+			rc = sb_errf(err, SB_ENOMEM, "out of memory");
+			break;
+		}
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddStringToObject(o, "path", paths[i]);
+		json_u64(o, "size", size);
+		cJSON_AddStringToObject(o, "sha256", hex);
+	}
+	sb_free_paths(paths, n);
+	return rc;
+}
+
+static cJSON *params_json(const struct sb_manifest_run *r)
+{
+	cJSON *p = cJSON_CreateObject(), *g, *cols, *args;
+
+	if (!p)
+		return NULL;
+	cJSON_AddStringToObject(p, "command", r->sweep ? "sweep" : "backtest");
+	json_num(p, "interval", (double)r->interval_us / (double)SB_US_PER_SEC);
+	json_str_or_null(p, "entity", r->entity);
+	cJSON_AddStringToObject(p, "confidence", r->confidence ? r->confidence : "field");
+	cols = cJSON_AddObjectToObject(p, "columns");
+	json_str_or_null(cols, "time", r->time_col);
+	json_str_or_null(cols, "score", r->score_col);
+	json_str_or_null(cols, "confidence", r->conf_col);
+	args = cJSON_AddArrayToObject(p, "prices");
+	for (size_t i = 0; args && i < r->n_price_args; i++)
+		cJSON_AddItemToArray(args, cJSON_CreateString(r->price_args[i]));
+	json_str_or_null(p, "sentiment", r->sentiment_path);
+	if (r->sweep) {
+		cJSON *k = cJSON_AddArrayToObject(p, "keep");
+
+		json_u64(p, "top", r->top);
+		cJSON_AddStringToObject(p, "rank_by", r->rank_by);
+		for (size_t i = 0; k && i < r->n_keep; i++) {
+			char buf[32];
+
+			snprintf(buf, sizeof(buf), "%zu", r->keep[i]);
+			cJSON_AddItemToArray(k, cJSON_CreateRaw(buf));
+		}
+	}
+	g = cJSON_AddObjectToObject(p, "grid");
+	for (int k = 0; g && k < SB_N_AXES; k++) {
+		const struct sb_axis *a = &r->grid->ax[k];
+
+		cJSON_AddItemToObject(g, sb_axis_names[k],
+				      json_num_array(a->v, a->n,
+						     a->is_duration ? (double)SB_US_PER_SEC : 1.0));
+	}
+	json_u64(p, "combinations", r->grid->count);
+	return p;
+}
+
+enum sb_err sb_manifest_write(const char *dir, const struct sb_manifest_run *r,
+			      struct sb_errbuf *err)
+{
+	cJSON *root = cJSON_CreateObject(), *b, *argv, *inputs;
+	char path[4200], *text = NULL;
+	enum sb_err rc = SB_OK;
+	FILE *f;
+
+	if (!root)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	json_u64(root, "manifest_version", SB_MANIFEST_VERSION);
+	cJSON_AddStringToObject(root, "sentibt_version", SB_VERSION);
+	b = cJSON_AddObjectToObject(root, "build");
+	cJSON_AddStringToObject(b, "commit", sb_build_commit);
+	cJSON_AddStringToObject(b, "compiler", sb_build_compiler);
+	cJSON_AddStringToObject(b, "flags", sb_build_flags);
+	argv = cJSON_AddArrayToObject(root, "argv");
+	for (int i = 0; argv && i < r->argc; i++)
+		cJSON_AddItemToArray(argv, cJSON_CreateString(r->argv[i]));
+	cJSON_AddItemToObject(root, "parameters", params_json(r));
+	inputs = cJSON_AddArrayToObject(root, "inputs");
+	for (size_t i = 0; !rc && i < r->n_price_files; i++)
+		rc = add_input(inputs, "prices", r->price_paths[i],
+			       r->price_info ? &r->price_info[i] : NULL,
+			       !is_given(r, r->price_paths[i]), err);
+	if (!rc && r->sentiment_path)
+		rc = add_input(inputs, "sentiment", r->sentiment_path, r->sentiment_info, false, err);
+	if (!rc)
+		rc = add_outputs(root, dir, err);
+	if (!rc)
+		rc = sb_path_join(path, sizeof(path), dir, SB_MANIFEST_NAME, err);
+	if (!rc && !(text = cJSON_Print(root)))
+		rc = sb_errf(err, SB_ENOMEM, "out of memory");
+	cJSON_Delete(root);
+	if (rc)
+		return rc;
+	f = fopen(path, "w");
+	if (!f) {
+		free(text);
+		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
+	}
+	fputs(text, f);
+	fputc('\n', f);
+	free(text);
+	if (ferror(f) | fclose(f))
+		return sb_errf(err, SB_EIO, "%s: write failed: %s", path, strerror(errno));
+	return SB_OK;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Reading                                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+static char *read_text(const char *path, struct sb_errbuf *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+
+	if (!f) {
+		sb_errf(err, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (cap - len < 65536) {
+			char *nb = realloc(buf, cap + 65536 + 1);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				sb_errf(err, SB_ENOMEM, "out of memory");
+				return NULL;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+	} while (got > 0);
+	if (ferror(f)) {
+		sb_errf(err, SB_EIO, "%s: read failed", path);
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+static enum sb_err read_files(const cJSON *arr, const char *key, const char *path,
+			      struct sb_manifest_file **out, size_t *n, struct sb_errbuf *err)
+{
+	size_t cnt = (size_t)cJSON_GetArraySize(arr), i = 0;
+	const cJSON *e;
+
+	if (!cJSON_IsArray(arr))
+		return sb_errf(err, SB_EPARSE, "%s: expected an array '%s'", path, key);
+	*out = calloc(cnt ? cnt : 1, sizeof(**out));
+	if (!*out)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	cJSON_ArrayForEach(e, arr) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "path");
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(e, "sha256");
+
+		if (!cJSON_IsString(p) || !cJSON_IsString(h) || strlen(h->valuestring) != 64)
+			return sb_errf(err, SB_EPARSE,
+				       "%s: expected 'path' and a 64-digit 'sha256' in %s entry %zu",
+				       path, key, i + 1);
+		(*out)[i].path = strdup(p->valuestring);
+		if (!(*out)[i].path)
+			return sb_errf(err, SB_ENOMEM, "out of memory");
+		memcpy((*out)[i].sha256, h->valuestring, SB_SHA256_HEX);
+		(*out)[i].from_ref = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "from_tardis_ref"));
+		*n = ++i;
+	}
+	return SB_OK;
+}
+
+static enum sb_err read_manifest(const cJSON *root, const char *path, struct sb_manifest *m,
+				 struct sb_errbuf *err)
+{
+	const cJSON *argv = cJSON_GetObjectItemCaseSensitive(root, "argv");
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "parameters");
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(p, "grid");
+	const cJSON *iv = cJSON_GetObjectItemCaseSensitive(p, "interval");
+	const cJSON *e;
+	enum sb_err rc;
+	int i = 0;
+
+	if (!cJSON_IsArray(argv) || cJSON_GetArraySize(argv) < 1)
+		return sb_errf(err, SB_EPARSE, "%s: expected an array 'argv'", path);
+	m->argv = calloc((size_t)cJSON_GetArraySize(argv) + 1, sizeof(*m->argv));
+	if (!m->argv)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	cJSON_ArrayForEach(e, argv) {
+		if (!cJSON_IsString(e))
+			return sb_errf(err, SB_EPARSE, "%s: expected strings in 'argv'", path);
+		if (!(m->argv[i] = strdup(e->valuestring)))
+			return sb_errf(err, SB_ENOMEM, "out of memory");
+		m->argc = ++i;
+	}
+	m->command = strdup(m->argv[0]);
+	if (!m->command)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	if (!cJSON_IsObject(g) || !cJSON_IsNumber(iv))
+		return sb_errf(err, SB_EPARSE, "%s: expected 'parameters' with 'grid' and 'interval'",
+			       path);
+	m->interval_s = iv->valuedouble;
+	for (int k = 0; k < SB_N_AXES; k++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(g, sb_axis_names[k]);
+		size_t j = 0;
+
+		if (!cJSON_IsArray(a))
+			return sb_errf(err, SB_EPARSE, "%s: expected an array 'parameters.grid.%s'",
+				       path, sb_axis_names[k]);
+		m->axis[k] = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(double));
+		if (!m->axis[k])
+			return sb_errf(err, SB_ENOMEM, "out of memory");
+		cJSON_ArrayForEach(e, a) {
+			if (!cJSON_IsNumber(e))
+				return sb_errf(err, SB_EPARSE, "%s: expected numbers in 'parameters.grid.%s'",
+					       path, sb_axis_names[k]);
+			m->axis[k][j++] = e->valuedouble;
+		}
+		m->n_axis[k] = j;
+	}
+	rc = read_files(cJSON_GetObjectItemCaseSensitive(root, "inputs"), "inputs", path,
+			&m->inputs, &m->n_inputs, err);
+	if (!rc)
+		rc = read_files(cJSON_GetObjectItemCaseSensitive(root, "outputs"), "outputs", path,
+				&m->outputs, &m->n_outputs, err);
+	return rc;
+}
+
+enum sb_err sb_manifest_read(const char *dir, struct sb_manifest *m, struct sb_errbuf *err)
+{
+	char path[4200], *text;
+	cJSON *root;
+	enum sb_err rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = sb_path_join(path, sizeof(path), dir, SB_MANIFEST_NAME, err);
+	if (rc)
+		return rc;
+	text = read_text(path, err);
+	if (!text)
+		return SB_EIO;
+	root = cJSON_Parse(text);
+	free(text);
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return sb_errf(err, SB_EPARSE, "%s: expected a JSON object", path);
+	}
+	rc = read_manifest(root, path, m, err);
+	cJSON_Delete(root);
+	if (rc)
+		sb_manifest_release(m);
+	return rc;
+}
+
+static void release_files(struct sb_manifest_file *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++)
+		free(f[i].path);
+	free(f);
+}
+
+void sb_manifest_release(struct sb_manifest *m)
+{
+	for (int i = 0; m->argv && m->argv[i]; i++)
+		free(m->argv[i]);
+	free(m->argv);
+	free(m->command);
+	for (int k = 0; k < SB_N_AXES; k++)
+		free(m->axis[k]);
+	release_files(m->inputs, m->n_inputs);
+	release_files(m->outputs, m->n_outputs);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Comparing                                                                           */
+/* ---------------------------------------------------------------------------------- */
+
+void sb_diffs_add(struct sb_diffs *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->count++;
+	if (d->n_lines == SB_DIFF_LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->lines[d->n_lines++], sizeof(d->lines[0]), fmt, ap);
+	va_end(ap);
+}
+
+bool sb_cells_equal(const char *a, const char *b, double tol)
+{
+	double x, y;
+
+	if (!strcmp(a, b))
+		return true;
+	if (!sb_parse_double(a, &x) || !sb_parse_double(b, &y))
+		return false;
+	if (x == y)
+		return true;
+	return fabs(x - y) <= tol * fmax(fabs(x), fabs(y));
+}
+
+#define CSV_MAX_COLS 256
+
+struct csv_side {
+	struct sb_lines l;
+	bool open;
+	char *f[CSV_MAX_COLS];
+	int n;
+	char *copy;               /* the current line, split in place */
+};
+
+/* Reads and splits the next line: 1 with fields, 0 at end, -1 on error. */
+static int csv_next(struct csv_side *s, struct sb_errbuf *err)
+{
+	int r = sb_lines_next(&s->l, err);
+
+	if (r <= 0)
+		return r;
+	free(s->copy);
+	s->copy = strdup(s->l.buf);
+	if (!s->copy) {
+		sb_errf(err, SB_ENOMEM, "out of memory");
+		return -1;
+	}
+	s->n = sb_csv_split(s->copy, ',', s->f, CSV_MAX_COLS);
+	if (s->n < 0) {
+		sb_errf(err, SB_EPARSE, "%s:%llu: expected at most %d CSV fields with closed quotes",
+			s->l.path, (unsigned long long)s->l.lineno, CSV_MAX_COLS);
+		return -1;
+	}
+	return 1;
+}
+
+static int find_col(char **names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+/* Header names are kept as copies: the sides' buffers move on with each row. */
+static char **dup_fields(char **f, int n)
+{
+	char **v = calloc((size_t)n + 1, sizeof(*v));
+
+	for (int i = 0; v && i < n; i++)
+		if (!(v[i] = strdup(f[i]))) {
+			sb_free_paths(v, (size_t)i);
+			return NULL;
+		}
+	return v;
+}
+
+static enum sb_err compare_rows(struct csv_side *o, struct csv_side *n, const char *name,
+				char **oh, int on, const int *map, double tol, struct sb_diffs *d,
+				struct sb_errbuf *err)
+{
+	int id_col = find_col(oh, on, "id");
+	uint64_t row = 0, extra_new = 0, extra_old = 0;
+
+	for (;;) {
+		int ro = csv_next(o, err), rn = ro < 0 ? 0 : csv_next(n, err);
+		char idbuf[96] = "";
+
+		if (ro < 0 || rn < 0)
+			return SB_EIO;
+		if (ro == 0 && rn == 0)
+			break;
+		if (ro == 0 || rn == 0) {
+			/* Count the rest of the longer file. */
+			struct csv_side *s = ro ? o : n;
+			uint64_t *extra = ro ? &extra_old : &extra_new;
+			int r;
+
+			*extra = 1;
+			while ((r = sb_lines_next(&s->l, err)) > 0)
+				(*extra)++;
+			if (r < 0)
+				return SB_EIO;
+			break;
+		}
+		row++;
+		if (id_col >= 0 && id_col < o->n)
+			snprintf(idbuf, sizeof(idbuf), " (id %s)", o->f[id_col]);
+		for (int c = 0; c < on; c++) {
+			const char *a = c < o->n ? o->f[c] : "";
+			const char *b = map[c] >= 0 && map[c] < n->n ? n->f[map[c]] : "";
+
+			if (map[c] < 0)
+				continue;
+			if (!sb_cells_equal(a, b, tol))
+				sb_diffs_add(d, "%s: row %llu%s, column '%s': was '%s', now '%s'", name,
+					     (unsigned long long)row, idbuf, oh[c], a, b);
+		}
+		if (o->n != n->n)
+			sb_diffs_add(d, "%s: row %llu%s: %d fields, was %d", name,
+				     (unsigned long long)row, idbuf, n->n, o->n);
+	}
+	if (extra_old)
+		sb_diffs_add(d, "%s: %llu data rows, was %llu (rows from %llu missing)", name,
+			     (unsigned long long)row, (unsigned long long)(row + extra_old),
+			     (unsigned long long)(row + 1));
+	if (extra_new)
+		sb_diffs_add(d, "%s: %llu data rows, was %llu (rows from %llu are new)", name,
+			     (unsigned long long)(row + extra_new), (unsigned long long)row,
+			     (unsigned long long)(row + 1));
+	return SB_OK;
+}
+
+enum sb_err sb_compare_csv_files(const char *old_path, const char *new_path, const char *name,
+				 double tol, struct sb_diffs *d, struct sb_errbuf *err)
+{
+	struct csv_side o = { 0 }, n = { 0 };
+	char **oh = NULL, **nh = NULL;
+	int on = 0, nn = 0, map[CSV_MAX_COLS];
+	enum sb_err rc = SB_EIO;
+	int ro, rn;
+
+	if (sb_lines_open(&o.l, old_path, err))
+		return SB_EIO;
+	if (sb_lines_open(&n.l, new_path, err)) {
+		sb_lines_close(&o.l);
+		return SB_EIO;
+	}
+	ro = csv_next(&o, err);
+	rn = ro < 0 ? -1 : csv_next(&n, err);
+	if (ro < 0 || rn < 0)
+		goto out;
+	if (ro == 0 || rn == 0) {
+		if (ro != rn)
+			sb_diffs_add(d, "%s: %s", name, ro ? "now empty" : "was empty");
+		rc = SB_OK;
+		goto out;
+	}
+	on = o.n;
+	nn = n.n;
+	oh = dup_fields(o.f, on);
+	nh = dup_fields(n.f, nn);
+	if (!oh || !nh) {
+		rc = sb_errf(err, SB_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int c = 0; c < on; c++) {
+		map[c] = find_col(nh, nn, oh[c]);
+		if (map[c] < 0)
+			sb_diffs_add(d, "%s: column '%s' is missing", name, oh[c]);
+	}
+	for (int c = 0; c < nn; c++)
+		if (find_col(oh, on, nh[c]) < 0)
+			sb_diffs_add(d, "%s: column '%s' is new", name, nh[c]);
+	rc = compare_rows(&o, &n, name, oh, on, map, tol, d, err);
+out:
+	sb_free_paths(oh, (size_t)on);
+	sb_free_paths(nh, (size_t)nn);
+	free(o.copy);
+	free(n.copy);
+	sb_lines_close(&o.l);
+	sb_lines_close(&n.l);
+	return rc;
+}
+
+static cJSON *parse_json_file(const char *path, struct sb_errbuf *err)
+{
+	char *text = read_text(path, err);
+	cJSON *j;
+
+	if (!text)
+		return NULL;
+	j = cJSON_Parse(text);
+	free(text);
+	if (!j)
+		sb_errf(err, SB_EPARSE, "%s: expected JSON", path);
+	return j;
+}
+
+enum sb_err sb_compare_json_files(const char *old_path, const char *new_path, const char *name,
+				  double tol, struct sb_diffs *d, struct sb_errbuf *err)
+{
+	cJSON *o = parse_json_file(old_path, err), *n, *e;
+
+	if (!o)
+		return SB_EPARSE;
+	n = parse_json_file(new_path, err);
+	if (!n) {
+		cJSON_Delete(o);
+		return SB_EPARSE;
+	}
+	if (!cJSON_IsObject(o) || !cJSON_IsObject(n)) {
+		if (!cJSON_Compare(o, n, true))
+			sb_diffs_add(d, "%s: differs", name);
+		goto out;
+	}
+	cJSON_ArrayForEach(e, o) {
+		cJSON *f = cJSON_GetObjectItemCaseSensitive(n, e->string);
+		char *a, *b;
+
+		if (!f) {
+			sb_diffs_add(d, "%s: '%s' is missing", name, e->string);
+			continue;
+		}
+		a = cJSON_PrintUnformatted(e);
+		b = cJSON_PrintUnformatted(f);
+		if (a && b && !(cJSON_IsNumber(e) && cJSON_IsNumber(f) ? sb_cells_equal(a, b, tol)
+				: cJSON_Compare(e, f, true)))
+			sb_diffs_add(d, "%s: '%s': was %s, now %s", name, e->string, a, b);
+		free(a);
+		free(b);
+	}
+	cJSON_ArrayForEach(e, n)
+		if (!cJSON_GetObjectItemCaseSensitive(o, e->string))
+			sb_diffs_add(d, "%s: '%s' is new", name, e->string);
+out:
+	cJSON_Delete(o);
+	cJSON_Delete(n);
+	return SB_OK;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static enum sb_err compare_bytes(const char *a, const char *b, const char *name,
+				 struct sb_diffs *d, struct sb_errbuf *err)
+{
+	char ha[SB_SHA256_HEX], hb[SB_SHA256_HEX];
+
+	if (sb_sha256_file(a, ha, NULL, err) || sb_sha256_file(b, hb, NULL, err))
+		return SB_EIO;
+	if (strcmp(ha, hb))
+		sb_diffs_add(d, "%s: contents differ", name);
+	return SB_OK;
+}
+
+enum sb_err sb_compare_dirs(const char *old_dir, const char *new_dir, double tol,
+			    struct sb_diffs *d, struct sb_errbuf *err)
+{
+	char **op = NULL, **np = NULL;
+	size_t on = 0, nn = 0, i = 0, j = 0;
+	enum sb_err rc = sb_list_files(old_dir, &op, &on, err);
+
+	if (!rc)
+		rc = sb_list_files(new_dir, &np, &nn, err);
+	while (!rc && (i < on || j < nn)) {
+		int c = i == on ? 1 : j == nn ? -1 : strcmp(op[i], np[j]);
+		char a[8500], b[8500];
+
+		if (c < 0) {
+			sb_diffs_add(d, "%s: missing from the re-run", op[i++]);
+			continue;
+		}
+		if (c > 0) {
+			sb_diffs_add(d, "%s: new in the re-run (not in the result folder)", np[j++]);
+			continue;
+		}
+		snprintf(a, sizeof(a), "%s/%s", old_dir, op[i]);
+		snprintf(b, sizeof(b), "%s/%s", new_dir, np[j]);
+		if (ends_with(op[i], ".csv"))
+			rc = sb_compare_csv_files(a, b, op[i], tol, d, err);
+		else if (ends_with(op[i], ".json"))
+			rc = sb_compare_json_files(a, b, op[i], tol, d, err);
+		else
+			rc = compare_bytes(a, b, op[i], d, err);
+		i++;
+		j++;
+	}
+	sb_free_paths(op, on);
+	sb_free_paths(np, nn);
+	return rc;
+}

@@ -1,0 +1,44 @@
+# equity.gp - one combination: equity, drawdown and price (with the position shaded).
+# -e variables: fmt, out, script_dir, data (whitespace columns: epoch seconds, close,
+# position sign -1/0/1, equity, drawdown as a fraction), title, subtitle.
+load script_dir.'common.gp'
+# about four drawdown tics whatever the depth (the panel is short)
+stats data using (-100*$5) name 'DD' nooutput
+dd_range = DD_min < 0 ? -DD_min : 1
+dd_base = 10.0**floor(log10(dd_range))
+dd_ratio = dd_range / dd_base
+dd_step = dd_ratio < 2.5 ? dd_base / 2.0 : dd_ratio < 5 ? dd_base : 2 * dd_base
+set xdata time
+set timefmt '%s'
+set multiplot layout 3,1 title title."\n".subtitle noenhanced font ',12'
+set lmargin 12
+set rmargin 4
+set key top left opaque
+unset xlabel
+set format x ''
+set size 1, 0.40
+set origin 0, 0.52
+set tmargin 1
+set bmargin 0.5
+set ylabel 'equity'
+plot data using 1:4 with lines lw 1.5 lc rgb '#2166ac' title 'equity', \
+     10000 with lines dt 2 lc rgb '#888888' title 'initial 10,000'
+set size 1, 0.2
+set origin 0, 0.33
+set tmargin 0.5
+set ylabel 'drawdown %'
+set yrange [*:0]
+set ytics dd_step
+plot data using 1:(-100*$5) with filledcurves y1=0 fs solid 0.5 lc rgb '#b2182b' title 'drawdown'
+set yrange [*:*]
+set ytics autofreq
+set size 1, 0.33
+set origin 0, 0.0
+set bmargin 4
+set format x "%m-%d\n%H:%M"
+set xlabel 'time (UTC)'
+set ylabel 'price'
+plot data using 1:($3 > 0 ? $2 : 1/0) with points pt 7 ps 0.25 lc rgb '#1a9850' title 'long', \
+     data using 1:($3 < 0 ? $2 : 1/0) with points pt 7 ps 0.25 lc rgb '#d73027' title 'short', \
+     data using 1:2 with lines lw 1 lc rgb '#555555' title 'close'
+unset multiplot
