@@ -47,6 +47,9 @@ $(BUILD)/engine/buildinfo.o: override CPPFLAGS += -DSB_GIT_COMMIT='"$(GIT_COMMIT
 $(BUILD)/engine/buildinfo.o: FORCE
 FORCE:
 
+# Keep test objects (make would delete them as intermediates and rebuild next time).
+.SECONDARY:
+
 .PHONY: all deps test FORCE unit-tests cli-tests demo bench golden clean check
 all: sentibt
 

@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -272,7 +273,16 @@ static enum sb_err gp_run(struct gp *g, const char *script, const char *outdir,
 			return sb_errf(err, SB_EIO, "cannot start gnuplot: %s", strerror(errno));
 		if (pid == 0) {
 			char *const av[] = { (char *)"gnuplot", (char *)"-e", full.vars, spath, NULL };
+			char log[4200];
+			int fd;
 
+			/* gnuplot's warnings (e.g. empty heatmap cells) go to a log, not the terminal. */
+			snprintf(log, sizeof(log), "%s/data/gnuplot.log", outdir);
+			fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+			if (fd >= 0) {
+				dup2(fd, STDERR_FILENO);
+				close(fd);
+			}
 			execvp("gnuplot", av);
 			_exit(127);
 		}
@@ -282,8 +292,8 @@ static enum sb_err gp_run(struct gp *g, const char *script, const char *outdir,
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 			return sb_errf(err, SB_EIO, "cannot run gnuplot (install gnuplot-nox)");
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			return sb_errf(err, SB_EIO, "gnuplot failed on %s for %s.%s", spath, base,
-				       fmts[k]);
+			return sb_errf(err, SB_EIO, "gnuplot failed on %s for %s.%s (see its messages in %s/data/gnuplot.log)",
+				       spath, base, fmts[k], outdir);
 	}
 	return SB_OK;
 }
@@ -709,6 +719,12 @@ static void tics_cmd(char *buf, size_t cap, const char *axis, const double *v, s
 		snprintf(buf + len, cap - len, ")");
 }
 
+/* summary.csv gives durations in seconds; say so next to their values. */
+static const char *axis_unit(int k)
+{
+	return k == SB_AX_WINDOW || k == SB_AX_LATENCY ? "s" : "";
+}
+
 static const char *axis_label(int k)
 {
 	static const char *const l[SB_N_AXES] = {
@@ -810,13 +826,13 @@ static enum sb_err sweep_heatmaps(struct gp *g, const struct table *t, int mcol,
 			 strcmp(metric, "sharpe") ? "" : " (annualised)");
 		len = (size_t)snprintf(sub, sizeof(sub), "%s", n_others ? "" : "all combinations");
 		for (int o = 0; o < n_others; o++)
-			len += (size_t)snprintf(sub + len, sizeof(sub) - len, "%s%s=%.4g",
+			len += (size_t)snprintf(sub + len, sizeof(sub) - len, "%s%s=%.4g%s",
 						o ? ", " : "", sb_axis_names[others[o]],
-						vals[others[o]][pos[others[o]]]);
+						vals[others[o]][pos[others[o]]], axis_unit(others[o]));
 		for (int k = 0; k < SB_N_AXES; k++)
 			if (!isnan(fixed[k]))
-				len += (size_t)snprintf(sub + len, sizeof(sub) - len, " [%s=%.4g]",
-							sb_axis_names[k], fixed[k]);
+				len += (size_t)snprintf(sub + len, sizeof(sub) - len, " [%s=%.4g%s]",
+							sb_axis_names[k], fixed[k], axis_unit(k));
 		z = malloc(nv[0] * nv[1] * sizeof(*z));
 		if (!z) {
 			rc = sb_errf(err, SB_ENOMEM, "out of memory");
