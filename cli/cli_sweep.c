@@ -224,6 +224,35 @@ static enum sb_err write_curves(const char *dir, const struct sb_run_inputs *in,
 	return rc;
 }
 
+/*
+ * Curves of the top combinations, then of --keep ones, one combination per thread:
+ * each is an independent scalar re-run and two files.  The first error in list
+ * order is reported.
+ */
+static enum sb_err write_all_curves(const char *dir, const struct sb_run_inputs *in,
+				    const struct sb_grid *g, const struct sb_metrics *m,
+				    const size_t *order, size_t n_top, const size_t *keep,
+				    size_t n_keep, int threads, struct sb_errbuf *err)
+{
+	const size_t n = n_top + n_keep;
+	size_t first_bad = SIZE_MAX;
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+	for (size_t i = 0; i < n; i++) {
+		size_t id = i < n_top ? order[i] : keep[i - n_top];
+		struct sb_errbuf e;
+
+		if (write_curves(dir, in, g, id, &m[id], &e)) {
+#pragma omp critical
+			if (i < first_bad) {
+				first_bad = i;
+				*err = e;
+			}
+		}
+	}
+	return first_bad == SIZE_MAX ? SB_OK : SB_EIO;
+}
+
 static bool parse_count(const char *s, size_t *v)
 {
 	int64_t x;
@@ -335,12 +364,9 @@ int cmd_sweep(int argc, char **argv)
 	    sb_path_join(path, sizeof(path), dir.tmp, "equity", &err) || sb_mkdirs(path, &err) ||
 	    sb_path_join(path, sizeof(path), dir.tmp, "trades", &err) || sb_mkdirs(path, &err))
 		goto out_abort;
-	for (size_t i = 0; i < n_top; i++)
-		if (write_curves(dir.tmp, &in, &o.grid, order[i], &m[order[i]], &err))
-			goto out_abort;
-	for (size_t i = 0; i < n_keep; i++)
-		if (write_curves(dir.tmp, &in, &o.grid, keep[i], &m[keep[i]], &err))
-			goto out_abort;
+	if (write_all_curves(dir.tmp, &in, &o.grid, m, order, n_top, keep, n_keep, so.threads,
+			     &err))
+		goto out_abort;
 	/* The manifest is the last file written: it lists every output. */
 	if (sb_cli_write_manifest(dir.tmp, &o, &in, argc, argv, &err))
 		goto out_abort;

@@ -185,7 +185,7 @@ enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	fputs("time,close,position,equity,drawdown\n", f);
 	/*
-	 * Fixed decimals (price 1e-8, units 1e-10, equity 1e-6, drawdown 1e-10): curves are
+	 * Fixed decimals (price 1e-8, units 1e-8, equity 1e-4, drawdown 1e-8): curves are
 	 * for reading and plotting, and a year of minutes must not take seconds to write.
 	 * The metrics, from the unrounded values, are exact in metrics.json/summary.csv.
 	 */
@@ -195,11 +195,11 @@ enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 		line[len++] = ',';
 		len += sb_fmt_fixed(c->close[i], 8, line + len);
 		line[len++] = ',';
-		len += sb_fmt_fixed(rec->position[i], 10, line + len);
+		len += sb_fmt_fixed(rec->position[i], 8, line + len);
 		line[len++] = ',';
-		len += sb_fmt_fixed(rec->equity[i], 6, line + len);
+		len += sb_fmt_fixed(rec->equity[i], 4, line + len);
 		line[len++] = ',';
-		len += sb_fmt_fixed(rec->drawdown[i], 10, line + len);
+		len += sb_fmt_fixed(rec->drawdown[i], 8, line + len);
 		line[len++] = '\n';
 		fwrite(line, 1, len, f);
 	}

@@ -47,7 +47,7 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 	const size_t n_groups = product(g, group_axes, 3);
 	const size_t n_lanes = product(g, lane_axes, 4);
 	const size_t blocks_per_group = (n_lanes + LANE_BLOCK - 1) / LANE_BLOCK;
-	const size_t n_tasks = n_groups * blocks_per_group;
+	size_t blocks_per_task, tasks_per_group, n_tasks;
 	struct sb_trade_params *lane_params;
 	size_t *lane_ids;            /* [group][lane] -> combination id */
 	const char *kname;
@@ -77,25 +77,35 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 			lane_ids[gr * n_lanes + l] = rank_id(g, idx);
 		}
 	}
+	/*
+	 * Tasks: a run of lane blocks of one group.  With many groups a task is a whole
+	 * group (its signal is built once); with few, groups are cut so that every thread
+	 * has work.  Dynamic scheduling balances groups of unequal cost (low min-confidence
+	 * means dense signals and many more transitions).
+	 */
+	{
+		size_t want_tasks = 4 * (size_t)threads;
+		size_t cuts = n_groups >= want_tasks / 2 ? 1 : (want_tasks + n_groups - 1) / n_groups;
+
+		blocks_per_task = (blocks_per_group + cuts - 1) / cuts;
+		tasks_per_group = (blocks_per_group + blocks_per_task - 1) / blocks_per_task;
+		n_tasks = n_groups * tasks_per_group;
+	}
 	if (threads > (int)n_tasks)
 		threads = (int)n_tasks;
 
-	/* Contiguous task ranges per thread: each thread builds a group's signal once. */
 #pragma omp parallel num_threads(threads) reduction(+:t_signal)
 	{
-		int nt = omp_get_num_threads(), t = omp_get_thread_num();
-		size_t lo = n_tasks * (size_t)t / (size_t)nt;
-		size_t hi = n_tasks * (size_t)(t + 1) / (size_t)nt;
+		int t = omp_get_thread_num();
 		double *signal = sb_aligned_alloc(c->n * sizeof(double));
-		struct sb_accum acc[LANE_BLOCK];
+		struct sb_accum *acc = malloc(blocks_per_task * LANE_BLOCK * sizeof(*acc));
 		struct sb_signal_work work;
 		size_t cur_group = SIZE_MAX;
 		double last_report = omp_get_wtime();
 		struct sb_errbuf terr;
-		bool failed = signal == NULL;
+		bool failed = !signal || !acc;
 
 		sb_signal_work_init(&work);
-
 		if (failed) {
 #pragma omp critical
 			if (!rc) {
@@ -103,11 +113,16 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 				sb_errf(&first_err, SB_ENOMEM, "out of memory for the signal");
 			}
 		}
-		for (size_t task = lo; task < hi && !failed; task++) {
-			size_t gr = task / blocks_per_group, b = task % blocks_per_group;
-			size_t l0 = b * LANE_BLOCK;
-			size_t nl = n_lanes - l0 < LANE_BLOCK ? n_lanes - l0 : LANE_BLOCK;
+#pragma omp for schedule(dynamic, 1)
+		for (size_t task = 0; task < n_tasks; task++) {
+			size_t gr = task / tasks_per_group;
+			size_t l0 = (task % tasks_per_group) * blocks_per_task * LANE_BLOCK;
+			size_t nl;
 
+			if (failed || l0 >= n_lanes)
+				continue;
+			nl = n_lanes - l0 < blocks_per_task * LANE_BLOCK ? n_lanes - l0
+									  : blocks_per_task * LANE_BLOCK;
 			if (gr != cur_group) {
 				size_t idx[SB_N_AXES] = { 0 };
 				struct sb_combo combo;
@@ -124,7 +139,7 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 						rc = SB_EINVAL;
 						first_err = terr;
 					}
-					break;
+					continue;
 				}
 				cur_group = gr;
 				t_signal += omp_get_wtime() - t0;
@@ -144,6 +159,7 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 			}
 		}
 		free(signal);
+		free(acc);
 		sb_signal_work_release(&work);
 	}
 	if (o->progress && !rc)
