@@ -115,17 +115,6 @@ enum sb_err sb_list_files(const char *dir, char ***paths, size_t *n, struct sb_e
 /* Writing                                                                             */
 /* ---------------------------------------------------------------------------------- */
 
-static void json_num(cJSON *o, const char *key, double v)
-{
-	char buf[SB_NUM_LEN];
-
-	/* Raw text so the value reads back exactly (cJSON prints %.15g when it can). */
-	if (isnan(v))
-		cJSON_AddNullToObject(o, key);
-	else
-		cJSON_AddRawToObject(o, key, sb_fmt_num(v, buf));
-}
-
 static void json_u64(cJSON *o, const char *key, uint64_t v)
 {
 	char buf[32];
@@ -254,7 +243,7 @@ static cJSON *params_json(const struct sb_manifest_run *r)
 	if (!p)
 		return NULL;
 	cJSON_AddStringToObject(p, "command", r->sweep ? "sweep" : "backtest");
-	json_num(p, "interval", (double)r->interval_us / (double)SB_US_PER_SEC);
+	sb_json_add_num(p, "interval", (double)r->interval_us / (double)SB_US_PER_SEC);
 	json_str_or_null(p, "entity", r->entity);
 	cJSON_AddStringToObject(p, "confidence", r->confidence ? r->confidence : "field");
 	cols = cJSON_AddObjectToObject(p, "columns");

@@ -137,7 +137,7 @@ static enum sb_err close_checked(FILE *f, const char *path, struct sb_errbuf *er
 	return SB_OK;
 }
 
-static void json_num(cJSON *o, const char *key, double v)
+void sb_json_add_num(cJSON *o, const char *key, double v)
 {
 	char buf[SB_NUM_LEN];
 
@@ -158,7 +158,7 @@ enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
 	if (!o)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
 	for (int i = 0; i < SB_N_METRICS; i++)
-		json_num(o, sb_metric_names[i], sb_metric_value(m, i));
+		sb_json_add_num(o, sb_metric_names[i], sb_metric_value(m, i));
 	text = cJSON_Print(o);
 	cJSON_Delete(o);
 	if (!text)

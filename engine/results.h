@@ -31,7 +31,11 @@ enum sb_err sb_path_join(char *out, size_t cap, const char *dir, const char *nam
 /* rm -rf (used for temporary folders only) */
 void sb_remove_tree(const char *path);
 
-/* Prints a double exactly (%.17g), or nothing when NaN. */
+struct cJSON;
+/* Adds key: v to a cJSON object, exactly (shortest round-trip text), null when NaN. */
+void sb_json_add_num(struct cJSON *o, const char *key, double v);
+
+/* Prints a double exactly (shortest round-trip text), or nothing when NaN. */
 void sb_fput_num(FILE *f, double v);
 
 enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,

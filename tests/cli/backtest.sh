@@ -5,14 +5,8 @@
 # shellcheck disable=SC2015  # "A && ok || fail": ok() only echoes, so it always succeeds
 set -u
 
-BIN=./sentibt
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok()   { echo "ok: $*"; }
-
-[ -x "$BIN" ] || { echo "FAIL: $BIN not built (run make)"; exit 1; }
-d=$(mktemp -d "${TMPDIR:-/tmp}/sentibt-backtest.XXXXXX") || exit 1
-trap 'rm -rf "$d"' EXIT INT TERM
+TEST_NAME=backtest
+. tests/cli/lib/common.sh
 
 if command -v python3 >/dev/null 2>&1; then have_py=1; else have_py=0; fi
 

@@ -9,15 +9,9 @@
 # shellcheck disable=SC2015  # "A && ok || fail": ok() only echoes, so it always succeeds
 set -u
 
-BIN=./sentibt
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok()   { echo "ok: $*"; }
+TEST_NAME=golden
+. tests/cli/lib/common.sh
 
-[ -x "$BIN" ] || { echo "FAIL: $BIN not built (run make)"; exit 1; }
-d=$(mktemp -d "${TMPDIR:-/tmp}/sentibt-golden.XXXXXX") || exit 1
-trap 'rm -rf "$d"' EXIT INT TERM
-export LC_ALL=C
 export TMPDIR="$d"
 gold=tests/golden
 

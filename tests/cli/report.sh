@@ -7,19 +7,13 @@
 # shellcheck disable=SC2086  # $common is a word list on purpose
 set -u
 
-BIN=./sentibt
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok()   { echo "ok: $*"; }
+TEST_NAME=report
+. tests/cli/lib/common.sh
 
-[ -x "$BIN" ] || { echo "FAIL: $BIN not built (run make)"; exit 1; }
 if ! command -v gnuplot >/dev/null 2>&1; then
 	echo "SKIP: gnuplot not installed (apt-get install gnuplot-nox): report not tested"
 	exit 0
 fi
-d=$(mktemp -d "${TMPDIR:-/tmp}/sentibt-report.XXXXXX") || exit 1
-trap 'rm -rf "$d"' EXIT INT TERM
-export LC_ALL=C
 
 "$BIN" sample --out "$d/s" --days 1 >"$d/sample.out" 2>&1 ||
 	{ echo "FAIL: sentibt sample: $(cat "$d/sample.out")"; exit 1; }

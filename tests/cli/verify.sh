@@ -9,15 +9,9 @@
 # shellcheck disable=SC2086  # $common, $grid are word lists on purpose
 set -u
 
-BIN=./sentibt
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok()   { echo "ok: $*"; }
+TEST_NAME=verify
+. tests/cli/lib/common.sh
 
-[ -x "$BIN" ] || { echo "FAIL: $BIN not built (run make)"; exit 1; }
-d=$(mktemp -d "${TMPDIR:-/tmp}/sentibt-verify.XXXXXX") || exit 1
-trap 'rm -rf "$d"' EXIT INT TERM
-export LC_ALL=C
 export TMPDIR="$d"        # verify's re-run folders land here; checked below
 
 "$BIN" sample --out "$d/s" --days 1 >"$d/sample.out" 2>&1 ||
