@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "cli_runopts.h"
 
+#include <cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
@@ -111,41 +112,31 @@ static enum sb_err prepare_dsr(const struct sb_metrics *m, size_t count, struct 
 	return SB_OK;
 }
 
-static void json_num(FILE *f, const char *key, double v, const char *sep)
-{
-	fprintf(f, "  \"%s\": ", key);
-	if (isnan(v))
-		fputs("null", f);
-	else
-		fprintf(f, "%.17g", v);
-	fputs(sep, f);
-}
-
 /* stats.json: the deflated Sharpe ratio of the best combination and its inputs. */
 static enum sb_err write_stats_json(const char *path, const struct sb_dsr *d,
 				    const struct sb_metrics *m, size_t best, size_t n_candles,
 				    const char *rank_by, struct sb_errbuf *err)
 {
-	FILE *f = fopen(path, "w");
+	cJSON *o = cJSON_CreateObject();
 
-	if (!f)
-		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
-	fprintf(f, "{\n  \"n_trials\": %zu,\n", d->n_trials);
-	fputs("  \"n_trials_note\": \"combinations with a defined Sharpe ratio (not independent "
-	      "trials: an upper bound, so the DSR errs low)\",\n", f);
-	json_num(f, "var_sharpe", d->var_sr, ",\n");
-	json_num(f, "sr0", d->sr0, ",\n");
-	fputs("  \"sharpe_note\": \"per-candle (not annualised) Sharpe ratios\",\n", f);
-	fprintf(f, "  \"candles\": %zu,\n  \"rank_by\": \"%s\",\n  \"best_id\": %zu,\n",
-		n_candles, rank_by, best);
-	json_num(f, "best_sharpe_per_candle", m[best].sharpe_pc, ",\n");
-	json_num(f, "best_skew", m[best].skew, ",\n");
-	json_num(f, "best_kurtosis", m[best].kurtosis, ",\n");
-	json_num(f, "best_psr", row_psr(&m[best], n_candles), ",\n");
-	json_num(f, "best_dsr", row_dsr(&m[best], d, n_candles), "\n}\n");
-	if (fclose(f) != 0)
-		return sb_errf(err, SB_EIO, "%s: write failed: %s", path, strerror(errno));
-	return SB_OK;
+	if (o) {
+		sb_json_add_num(o, "n_trials", (double)d->n_trials);
+		cJSON_AddStringToObject(o, "n_trials_note",
+					"combinations with a defined Sharpe ratio (not independent "
+					"trials: an upper bound, so the DSR errs low)");
+		sb_json_add_num(o, "var_sharpe", d->var_sr);
+		sb_json_add_num(o, "sr0", d->sr0);
+		cJSON_AddStringToObject(o, "sharpe_note", "per-candle (not annualised) Sharpe ratios");
+		sb_json_add_num(o, "candles", (double)n_candles);
+		cJSON_AddStringToObject(o, "rank_by", rank_by);
+		sb_json_add_num(o, "best_id", (double)best);
+		sb_json_add_num(o, "best_sharpe_per_candle", m[best].sharpe_pc);
+		sb_json_add_num(o, "best_skew", m[best].skew);
+		sb_json_add_num(o, "best_kurtosis", m[best].kurtosis);
+		sb_json_add_num(o, "best_psr", row_psr(&m[best], n_candles));
+		sb_json_add_num(o, "best_dsr", row_dsr(&m[best], d, n_candles));
+	}
+	return sb_write_json(path, o, err);
 }
 
 /* summary.csv; after the metrics: skew, kurtosis (raw) of per-candle returns, psr, dsr. */

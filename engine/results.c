@@ -148,18 +148,11 @@ void sb_json_add_num(cJSON *o, const char *key, double v)
 		cJSON_AddRawToObject(o, key, sb_fmt_num(v, buf));
 }
 
-enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
-				  struct sb_errbuf *err)
+enum sb_err sb_write_json(const char *path, struct cJSON *o, struct sb_errbuf *err)
 {
-	cJSON *o = cJSON_CreateObject();
-	char *text;
+	char *text = o ? cJSON_Print(o) : NULL;
 	FILE *f;
 
-	if (!o)
-		return sb_errf(err, SB_ENOMEM, "out of memory");
-	for (int i = 0; i < SB_N_METRICS; i++)
-		sb_json_add_num(o, sb_metric_names[i], sb_metric_value(m, i));
-	text = cJSON_Print(o);
 	cJSON_Delete(o);
 	if (!text)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
@@ -172,6 +165,16 @@ enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
 	fputc('\n', f);
 	free(text);
 	return close_checked(f, path, err);
+}
+
+enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
+				  struct sb_errbuf *err)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (int i = 0; o && i < SB_N_METRICS; i++)
+		sb_json_add_num(o, sb_metric_names[i], sb_metric_value(m, i));
+	return sb_write_json(path, o, err);
 }
 
 enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
