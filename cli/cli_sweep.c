@@ -38,22 +38,27 @@ static const char usage_text[] =
 "                            results are byte-identical for any N\n"
 "      --kernel NAME         auto (default), avx512, generic or scalar (the reference);\n"
 "                            all give byte-identical results\n"
+"A progress line (combinations done, rate, ETA) appears on a terminal once a sweep has\n"
+"run for a second ($SENTIBT_PROGRESS_DELAY seconds); never on a pipe or with -q.\n"
 "\n";
 
 struct progress {
 	double start;
+	double delay;    /* seconds before the line appears: 1, or $SENTIBT_PROGRESS_DELAY */
+	double last;     /* when it was last drawn */
 	bool shown;
 };
 
-/* At most ~6 Hz, only on a terminal, only once the sweep has taken a second. */
+/* At most ~6 Hz, only on a terminal, only once the sweep has taken 'delay' seconds. */
 static void show_progress(void *ctx, size_t done, size_t total)
 {
 	struct progress *p = ctx;
 	double el = omp_get_wtime() - p->start;
 	double rate = el > 0 ? (double)done / el : 0;
 
-	if (el < 1.0 && done < total)
+	if (done < total && (el < p->delay || el - p->last < 1.0 / 6))
 		return;
+	p->last = el;
 	if (!p->shown && done == total)
 		return;           /* finished within a second: never shown */
 	p->shown = true;
@@ -324,7 +329,14 @@ int cmd_sweep(int argc, char **argv)
 		goto out_inputs;
 	}
 	if (!o.quiet && isatty(STDERR_FILENO)) {
+		const char *delay = getenv("SENTIBT_PROGRESS_DELAY");
+
 		prog.start = omp_get_wtime();
+		prog.delay = 1.0;
+		prog.last = -1.0;
+		if (delay && !sb_parse_double(delay, &prog.delay))
+			prog.delay = 1.0;
+		prog.last = -1.0;
 		so.progress = show_progress;
 		so.progress_ctx = &prog;
 	}

@@ -177,32 +177,52 @@ enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
 	return sb_write_json(path, o, err);
 }
 
+/* The text of the last value of a column: curves repeat values for long stretches. */
+struct fixed_cell {
+	double v;
+	int decimals;
+	size_t len;
+	char text[SB_NUM_LEN];
+};
+
+static size_t put_fixed(struct fixed_cell *cell, double v, char *out)
+{
+	if (v != cell->v || cell->len == 0) {
+		cell->v = v;
+		cell->len = sb_fmt_fixed(v, cell->decimals, cell->text);
+	}
+	memcpy(out, cell->text, cell->len);
+	return cell->len;
+}
+
 enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 				const struct sb_recorder *rec, struct sb_errbuf *err)
 {
 	FILE *f = fopen(path, "w");
 	char line[SB_TIME_LEN + 4 * SB_NUM_LEN + 8];
-
-	if (!f)
-		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	fputs("time,close,position,equity,drawdown\n", f);
 	/*
 	 * Fixed decimals (price 1e-8, units 1e-8, equity 1e-4, drawdown 1e-8): curves are
 	 * for reading and plotting, and a year of minutes must not take seconds to write.
 	 * The metrics, from the unrounded values, are exact in metrics.json/summary.csv.
 	 */
+	struct fixed_cell cells[4] = { { .decimals = 8 }, { .decimals = 8 }, { .decimals = 4 },
+				       { .decimals = 8 } };
+
+	if (!f)
+		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	fputs("time,close,position,equity,drawdown\n", f);
 	for (size_t i = 0; i < c->n; i++) {
 		size_t len = sb_format_time_fast(c->t0_us + (int64_t)(i + 1) * c->interval_us, line);
 
 		line[len++] = ',';
-		len += sb_fmt_fixed(c->close[i], 8, line + len);
+		len += put_fixed(&cells[0], c->close[i], line + len);
 		line[len++] = ',';
-		len += sb_fmt_fixed(rec->position[i], 8, line + len);
+		len += put_fixed(&cells[1], rec->position[i], line + len);
 		line[len++] = ',';
-		len += sb_fmt_fixed(rec->equity[i], 4, line + len);
+		len += put_fixed(&cells[2], rec->equity[i], line + len);
 		line[len++] = ',';
-		len += sb_fmt_fixed(rec->drawdown[i], 8, line + len);
+		len += put_fixed(&cells[3], rec->drawdown[i], line + len);
 		line[len++] = '\n';
 		fwrite(line, 1, len, f);
 	}

@@ -101,7 +101,6 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 		struct sb_accum *acc = malloc(blocks_per_task * LANE_BLOCK * sizeof(*acc));
 		struct sb_signal_work work;
 		size_t cur_group = SIZE_MAX;
-		double last_report = omp_get_wtime();
 		struct sb_errbuf terr;
 		bool failed = !signal || !acc;
 
@@ -150,12 +149,11 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 						  &m[lane_ids[gr * n_lanes + l0 + l]]);
 #pragma omp atomic
 			done += nl;
-			if (t == 0 && o->progress && omp_get_wtime() - last_report > 0.16) {
+			if (t == 0 && o->progress) {
 				size_t d;
 #pragma omp atomic read
 				d = done;
 				o->progress(o->progress_ctx, d, g->count);
-				last_report = omp_get_wtime();
 			}
 		}
 		free(signal);

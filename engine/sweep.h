@@ -11,7 +11,8 @@
 struct sb_sweep_opts {
 	enum sb_kernel kernel;     /* SB_KERNEL_AUTO unless a test asks for one */
 	int threads;               /* 0: OpenMP's default (OMP_NUM_THREADS or all cores) */
-	/* Called from one thread about 6 times a second with combinations done; may be NULL. */
+	/* Called from one thread after each task with combinations done (it rate-limits
+	 * itself); may be NULL. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
 };

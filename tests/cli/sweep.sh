@@ -242,6 +242,22 @@ fi
 grep -q "$ncomb combinations" "$d/prog.out" && ok "stdout reports $ncomb combinations" ||
 	fail "stdout does not report the combination count: $(head -n 2 "$d/prog.out")"
 
+# On a terminal (script(1) gives one), a sweep that takes over a second shows a
+# progress line: combinations done, rate, ETA, redrawn with '\r'.  The delay is cut to
+# 0 so that a sweep of a few hundredths of a second shows it.
+if command -v script >/dev/null 2>&1; then
+	SENTIBT_PROGRESS_DELAY=0 script -qec "$BIN sweep $common --threshold 0.05:0.95:0.01 --min-confidence 0.5:0.99:0.01 \
+		--exit-band 0.05,0.1,0.2 --window 5m,15m --kernel scalar --threads 1 --top 0 \
+		--out $d/tty" /dev/null >"$d/tty.out" 2>&1 </dev/null
+	if [ -n "$(tr -cd '\r' <"$d/tty.out")" ] && grep -q "combinations .*/s  ETA" "$d/tty.out"; then
+		ok "progress line on a terminal"
+	else
+		fail "no progress line on a terminal: $(head -c 300 "$d/tty.out")"
+	fi
+else
+	echo "SKIP: script(1) not installed: progress on a terminal not tested"
+fi
+
 # An existing result folder is not overwritten without --force.
 sweep --top 0 --out "$d/r" -q >/dev/null 2>"$d/err"
 rc=$?
