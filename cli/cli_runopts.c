@@ -17,7 +17,10 @@ const char sb_run_opts_help[] =
 "inputs:\n"
 "  -p, --prices FILE...      Tardis trades CSV(.gz) or OHLCV candle CSV(.gz), told apart\n"
 "                            by their header; several daily files of one symbol concatenate.\n"
-"                            Repeat the flag or list the files after it.\n"
+"                            Repeat the flag or list the files after it.  A reference\n"
+"                            tardis:EXCHANGE:TYPE:SYMBOL:FROM..TO (TO exclusive) reads the\n"
+"                            day files from the Tardis cache and fetches the missing ones\n"
+"      --tardis-cache DIR    that cache (default data/cache/tardis; see 'sentibt fetch')\n"
 "  -s, --sentiment FILE      articles: .jsonl, .jsonl.gz, .msgpack, or a news .csv(.gz)\n"
 "      --interval D          candle length, 1s .. 1d (default 1m)\n"
 "      --entity SYM          keep articles whose symbols include SYM (all when the file\n"
@@ -46,7 +49,7 @@ enum {
 	OPT_INTERVAL = 256, OPT_THRESHOLD, OPT_MIN_CONF, OPT_WINDOW, OPT_EXIT_BAND,
 	OPT_FEE, OPT_SLIP, OPT_LATENCY, OPT_ENTITY, OPT_CONFIDENCE, OPT_TIME_COL,
 	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
-	OPT_KEEP, OPT_THREADS, OPT_KERNEL,
+	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +71,7 @@ static const struct option long_opts[] = {
 	{ "out", required_argument, NULL, 'o' },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "candle-cache", required_argument, NULL, OPT_CANDLE_CACHE },
+	{ "tardis-cache", required_argument, NULL, OPT_TARDIS_CACHE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "top", required_argument, NULL, OPT_TOP },
@@ -129,6 +133,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case 'o': o->out = optarg; break;
 		case OPT_FORCE: o->force = true; break;
 		case OPT_CANDLE_CACHE: o->candle_cache = optarg; break;
+		case OPT_TARDIS_CACHE: o->tardis_cache = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -262,6 +267,8 @@ static bool resolve_prices(const struct sb_run_opts *o, struct sb_run_inputs *in
 		}
 		sb_fetch_opts_init(&fo);
 		fo.quiet = o->quiet;
+		if (o->tardis_cache)
+			fo.cache_dir = o->tardis_cache;
 		if (sb_fetch_resolve_tardis(o->prices[i], &fo, &days, &n_days, &err)) {
 			sb_cli_error("%s", err.msg);
 			return false;

@@ -18,6 +18,7 @@ struct sb_run_opts {
 	const char *entity, *confidence, *time_col, *score_col, *conf_col;
 	const char *out;
 	const char *candle_cache;            /* folder of the binary candle cache, "" = off */
+	const char *tardis_cache;            /* where tardis: references are cached (NULL: default) */
 	bool force, quiet;
 	/* sweep only */
 	const char *top, *rank_by, *keep, *threads, *kernel;

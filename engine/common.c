@@ -176,7 +176,7 @@ size_t sb_format_time_fast(int64_t t_us, char out[SB_TIME_LEN])
 
 		sb_format_time(day * 86400 * SB_US_PER_SEC, full);
 		if (strlen(full) != 20) {      /* years beyond 9999: no fast path */
-			memcpy(out, full, strlen(full) + 1);
+			sb_format_time(t_us, out);
 			return strlen(out);
 		}
 		memcpy(day_text, full, 11);    /* "YYYY-MM-DDT" */

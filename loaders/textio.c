@@ -151,7 +151,10 @@ bool sb_parse_double(const char *s, double *out)
 	char *end;
 	double v;
 
-	if (!s || !*s || *s == ' ' || *s == '\t')
+	if (!s || !*s)
+		return false;
+	/* Decimal only: strtod would also take hex floats ("0x10") and "infinity". */
+	if (s[strspn(s, "0123456789+-.eE")] != '\0')
 		return false;
 	errno = 0;
 	v = strtod(s, &end);

@@ -38,7 +38,8 @@ bool sb_file_is_gzip(const char *path);
  */
 int sb_csv_split(char *line, char delim, char **fields, int max);
 
-/* Strict parsers: the whole string must be consumed; no spaces, no empty value. */
+/* Strict parsers: the whole string must be consumed; no spaces, no empty value;
+ * decimal notation only (no hex, nan or inf). */
 bool sb_parse_double(const char *s, double *out);       /* rejects nan/inf too */
 bool sb_parse_int64(const char *s, int64_t *out);
 

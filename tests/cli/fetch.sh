@@ -245,6 +245,46 @@ run kill2 fetch tardis --exchange ex-kill --data-type trades --symbols SLOWK --f
 expect /v1/ex-kill/trades/2020/09/01/SLOWK.csv.gz "$T/c9/ex-kill_trades_2020-09-01_SLOWK.csv.gz"
 ok
 
+# --- backtest --prices tardis:...: the days are fetched once, then read from the cache ---
+# The Tardis cache is data/cache/tardis under the working directory (no option or variable
+# moves it), so these runs work in $T/bt, not in the repository.  The server's day file
+# holds 50 trades at minute i + 1 s, price 8000 + i/2 (i = 0..49), so the 1m grid runs
+# from 2024-03-01T00:00 to 2024-03-02T00:49: 1440 + 50 = 1490 candles.  Articles: 0.9 in
+# candle 2024-03-01 00:10 -> long at its close (00:11:00) at 8005; 0.0 in candle
+# 2024-03-02 00:20 -> |0| < 0.1: exit at its close (00:21:00) at 8010.  No signal between: hold.
+mkdir -p "$T/bt"
+cat >"$T/bt-news.jsonl" <<'EOF2'
+{"id":"bt1","published_at":"2024-03-01T00:10:30Z","sentiment_score":0.9,"confidence":0.9,"symbols":["BTC"]}
+{"id":"bt2","published_at":"2024-03-02T00:20:30Z","sentiment_score":0.0,"confidence":0.9,"symbols":["BTC"]}
+EOF2
+# bt NAME : the backtest, day files cached in $T/bt/tardis (--tardis-cache); stdout+stderr
+# in $T/out.NAME, exit code in $rc
+bt() {
+	SENTIBT_TARDIS_BASE_URL="$BASE" TARDIS_API_KEY=$KEY ./sentibt backtest \
+		--prices tardis:ex-bt:trades:BTCUSDT:2024-03-01..2024-03-03 --sentiment "$T/bt-news.jsonl" \
+		--tardis-cache "$T/bt/tardis" --candle-cache '' --out "$T/bt-$1" -q >"$T/out.$1" 2>&1
+	rc=$?
+}
+bt bt1
+[ $rc -eq 0 ] || fail "backtest over tardis: exit $rc"
+[ "$(nreq /v1/ex-bt/)" -eq 2 ] || fail "backtest over tardis: expected 2 requests, got $(nreq /v1/ex-bt/)"
+[ "$(logq /v1/ex-bt/ 'sorted(e["path"] for e in E)')" = "['/v1/ex-bt/trades/2024/03/01/BTCUSDT.csv.gz', '/v1/ex-bt/trades/2024/03/02/BTCUSDT.csv.gz']" ] ||
+	fail "backtest over tardis: not the two day files"
+for dd in 01 02; do
+	expect "/v1/ex-bt/trades/2024/03/$dd/BTCUSDT.csv.gz" "$T/bt/tardis/ex-bt_trades_2024-03-${dd}_BTCUSDT.csv.gz"
+done
+[ "$(wc -l <"$T/bt-bt1/equity.csv")" -eq 1491 ] || fail "backtest over tardis: equity.csv has $(wc -l <"$T/bt-bt1/equity.csv") lines, expected 1 + 1490 candles"
+[ "$(grep -c '"rows":	50,' "$T/bt-bt1/manifest.json")" -eq 2 ] || fail "backtest over tardis: expected 2 price inputs of 50 rows in the manifest"
+[ "$(sed -n 2p "$T/bt-bt1/trades.csv" | cut -d, -f1-5)" = "2024-03-01T00:11:00Z,8005,2024-03-02T00:21:00Z,8010,long" ] ||
+	fail "backtest over tardis: trade $(sed -n 2p "$T/bt-bt1/trades.csv"), expected long 00:11 @ 8005 -> 2024-03-02 00:21 @ 8010"
+[ "$(wc -l <"$T/bt-bt1/trades.csv")" -eq 2 ] || fail "backtest over tardis: expected exactly one trade"
+no_temps "$T/bt"
+bt bt2
+[ $rc -eq 0 ] || fail "second backtest over tardis: exit $rc"
+[ "$(nreq /v1/ex-bt/)" -eq 2 ] || fail "second backtest over tardis made requests"
+cmp -s "$T/bt-bt1/metrics.json" "$T/bt-bt2/metrics.json" || fail "second backtest over tardis: other metrics"
+ok
+
 # --- the key appears nowhere: not in any output, cache file or server log --------------
 if grep -rlF "$KEY" "$T"; then fail "the API key leaked into the files above"; fi
 ok

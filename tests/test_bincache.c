@@ -1,0 +1,690 @@
+/* test_bincache.c - SHA-256 of files, cache keys, and cache entries stored and loaded */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "../loaders/bincache.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define MIN (60 * SB_US_PER_SEC)
+
+static char tmpdir[1024];
+
+/* rm -r of 'path' (files and folders only; the test creates nothing else). */
+static int remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	char p[PATH_MAX + 256];
+
+	if (lstat(path, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	if (!(d = opendir(path)))
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
+		remove_tree(p);
+	}
+	closedir(d);
+	return rmdir(path);
+}
+
+static int group_setup(void **state)
+{
+	const char *base = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/sentibt-bincache-XXXXXX", base && *base ? base : "/tmp");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	return remove_tree(tmpdir);
+}
+
+static void path_of(const char *name, char out[PATH_MAX])
+{
+	snprintf(out, PATH_MAX, "%s/%s", tmpdir, name);
+}
+
+static void write_bytes(const char *name, const void *data, size_t n, char out[PATH_MAX])
+{
+	FILE *f;
+
+	path_of(name, out);
+	f = fopen(out, "wb");
+	assert_non_null(f);
+	if (n)
+		assert_int_equal(fwrite(data, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void write_text(const char *name, const char *text, char out[PATH_MAX])
+{
+	write_bytes(name, text, strlen(text), out);
+}
+
+/* Number of entries in 'dir' whose name contains 'part' ("" = all). */
+static int count_in(const char *dir, const char *part)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strstr(e->d_name, part))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* ---- SHA-256 of known contents (FIPS 180-2 examples) ---- */
+
+static void sha_is(const char *name, const void *data, size_t n, const char *want)
+{
+	char p[PATH_MAX], hex[SB_SHA256_HEX];
+	uint64_t size = 12345;
+	struct sb_errbuf err = { "" };
+
+	write_bytes(name, data, n, p);
+	if (sb_sha256_file(p, hex, &size, &err))
+		fail_msg("sb_sha256_file: %s", err.msg);
+	assert_string_equal(hex, want);
+	assert_int_equal(size, n);
+	/* *size may be NULL */
+	assert_int_equal(sb_sha256_file(p, hex, NULL, &err), SB_OK);
+	assert_string_equal(hex, want);
+}
+
+static void test_sha256_known(void **state)
+{
+	static const char two_blocks[] =
+		"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	char *million = malloc(1000000);
+	char p[PATH_MAX], hex[SB_SHA256_HEX];
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	sha_is("abc.bin", "abc", 3,
+	       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha_is("empty.bin", "", 0,
+	       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha_is("two-blocks.bin", two_blocks, strlen(two_blocks),
+	       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	assert_non_null(million);
+	memset(million, 'a', 1000000);
+	sha_is("million-a.bin", million, 1000000,
+	       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	free(million);
+
+	path_of("no-such-file", p);
+	assert_int_equal(sb_sha256_file(p, hex, NULL, &err), SB_EIO);
+	assert_non_null(strstr(err.msg, p));
+}
+
+/* ---- keys ---- */
+
+static const char trades_a[] =
+	"exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
+	"bitmex,XBTUSD,1704067210000000,1704067210100000,a1,buy,100,1\n";
+static const char trades_b[] =
+	"exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
+	"bitmex,XBTUSD,1704153610000000,1704153610100000,b1,sell,101,2\n";
+
+static void key_candles(const char *p1, const char *p2, int64_t interval, char key[SB_SHA256_HEX])
+{
+	const char *paths[2] = { p1, p2 };
+	struct sb_errbuf err = { "" };
+
+	if (sb_cache_key_candles(paths, p2 ? 2 : 1, interval, key, NULL, &err))
+		fail_msg("sb_cache_key_candles: %s", err.msg);
+	assert_int_equal(strlen(key), 64);
+}
+
+static void test_key_candles(void **state)
+{
+	char a[PATH_MAX], b[PATH_MAX], a2[PATH_MAX], acopy[PATH_MAX], missing[PATH_MAX];
+	char k[SB_SHA256_HEX], k2[SB_SHA256_HEX], dig[2][SB_SHA256_HEX], hex[SB_SHA256_HEX];
+	char modified[sizeof(trades_a)];
+	const char *paths[2];
+	struct sb_errbuf err = { "" };
+	struct timeval tv[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+
+	(void)state;
+	write_text("key-a.csv", trades_a, a);
+	write_text("key-b.csv", trades_b, b);
+	key_candles(a, b, MIN, k);
+
+	/* same content, same options: same key; digests[] get each file's SHA-256 */
+	paths[0] = a;
+	paths[1] = b;
+	assert_int_equal(sb_cache_key_candles(paths, 2, MIN, k2, dig, &err), SB_OK);
+	assert_string_equal(k, k2);
+	assert_int_equal(sb_sha256_file(a, hex, NULL, &err), SB_OK);
+	assert_string_equal(dig[0], hex);
+	assert_int_equal(sb_sha256_file(b, hex, NULL, &err), SB_OK);
+	assert_string_equal(dig[1], hex);
+
+	/* a copy under another name, in another folder, with another mtime: same key */
+	assert_int_equal(mkdir(strcat(strcpy(acopy, tmpdir), "/elsewhere"), 0777), 0);
+	strcat(acopy, "/renamed.csv.gz");
+	{
+		FILE *f = fopen(acopy, "wb");
+
+		assert_non_null(f);
+		fputs(trades_a, f);
+		assert_int_equal(fclose(f), 0);
+	}
+	key_candles(acopy, b, MIN, k2);
+	assert_string_equal(k, k2);
+	assert_int_equal(utimes(a, tv), 0);
+	key_candles(a, b, MIN, k2);
+	assert_string_equal(k, k2);
+
+	/* one byte of one file changed: another key */
+	memcpy(modified, trades_a, sizeof(trades_a));
+	modified[strlen(modified) - 2] = '2';       /* amount 1 -> 2 */
+	write_text("key-a2.csv", modified, a2);
+	key_candles(a2, b, MIN, k2);
+	assert_string_not_equal(k, k2);
+
+	/* another interval, another order, fewer files: other keys */
+	key_candles(a, b, 5 * MIN, k2);
+	assert_string_not_equal(k, k2);
+	key_candles(b, a, MIN, k2);
+	assert_string_not_equal(k, k2);
+	key_candles(a, NULL, MIN, k2);
+	assert_string_not_equal(k, k2);
+
+	/* a missing file is an error naming it */
+	path_of("no-such.csv", missing);
+	paths[1] = missing;
+	assert_int_equal(sb_cache_key_candles(paths, 2, MIN, k2, NULL, &err), SB_EIO);
+	assert_non_null(strstr(err.msg, missing));
+}
+
+static void key_events(const char *path, const struct sb_events_opts *o, char key[SB_SHA256_HEX])
+{
+	struct sb_errbuf err = { "" };
+
+	if (sb_cache_key_events(path, o, key, NULL, &err))
+		fail_msg("sb_cache_key_events: %s", err.msg);
+	assert_int_equal(strlen(key), 64);
+}
+
+static void test_key_events(void **state)
+{
+	static const char news[] =
+		"{\"id\":\"a\",\"published_at\":\"2024-03-01T00:00:00Z\",\"sentiment_score\":0.5,"
+		"\"confidence\":0.9,\"symbols\":[\"BTC\"]}\n";
+	struct sb_events_opts base = { NULL, SB_CONF_FIELD, 0, NULL, NULL, NULL }, o;
+	char p[PATH_MAX], p2[PATH_MAX], p3[PATH_MAX];
+	char k[SB_SHA256_HEX], k2[SB_SHA256_HEX], dig[SB_SHA256_HEX], hex[SB_SHA256_HEX];
+	char changed[sizeof(news)];
+	struct sb_errbuf err = { "" };
+	struct timeval tv[2] = { { 1100000000, 0 }, { 1100000000, 0 } };
+
+	(void)state;
+	write_text("news.jsonl", news, p);
+	key_events(p, &base, k);
+	assert_int_equal(sb_cache_key_events(p, &base, k2, dig, &err), SB_OK);
+	assert_string_equal(k, k2);
+	assert_int_equal(sb_sha256_file(p, hex, NULL, &err), SB_OK);
+	assert_string_equal(dig, hex);
+
+	/* renamed copy, touched file: same key */
+	write_text("copy-of-news.jsonl", news, p2);
+	key_events(p2, &base, k2);
+	assert_string_equal(k, k2);
+	assert_int_equal(utimes(p, tv), 0);
+	key_events(p, &base, k2);
+	assert_string_equal(k, k2);
+
+	/* one byte changed (0.5 -> 0.6) */
+	memcpy(changed, news, sizeof(news));
+	strstr(changed, "0.5")[2] = '6';
+	assert_non_null(strstr(changed, "0.6"));
+	write_text("news-changed.jsonl", changed, p3);
+	key_events(p3, &base, k2);
+	assert_string_not_equal(k, k2);
+
+	/* the entity and the confidence mode are part of the key */
+	o = base;
+	o.entity = "BTC";
+	key_events(p, &o, k2);
+	assert_string_not_equal(k, k2);
+	o.entity = "ETH";
+	{
+		char k3[SB_SHA256_HEX];
+
+		key_events(p, &o, k3);
+		assert_string_not_equal(k2, k3);
+	}
+	o = base;
+	o.conf_mode = SB_CONF_ABS_SCORE;
+	key_events(p, &o, k2);
+	assert_string_not_equal(k, k2);
+	o.conf_mode = SB_CONF_CONST;
+	o.conf_const = 0.5;
+	key_events(p, &o, k2);
+	o.conf_const = 0.75;
+	{
+		char k3[SB_SHA256_HEX];
+
+		key_events(p, &o, k3);
+		assert_string_not_equal(k2, k3);
+	}
+	o = base;
+	o.time_col = "date";
+	key_events(p, &o, k2);
+	assert_string_not_equal(k, k2);
+
+	/* an events key never equals the candle key of the same file */
+	key_candles(p, NULL, MIN, k2);
+	assert_string_not_equal(k, k2);
+}
+
+/* ---- entries ---- */
+
+/* Five candles with values a loader could not make up, including -0.0, a subnormal
+ * and a value whose last bit matters. */
+static void make_candles(struct sb_candles *c)
+{
+	static const double vals[5] = { 8000.5, -0.0, 4.9406564584124654e-324, 0.1 + 0.2, 1e300 };
+
+	sb_candles_init(c);
+	assert_int_equal(sb_candles_alloc(c, 5, NULL), SB_OK);
+	c->t0_us = INT64_C(1709251200) * SB_US_PER_SEC;
+	c->interval_us = MIN;
+	for (size_t i = 0; i < 5; i++) {
+		c->open[i] = vals[i];
+		c->high[i] = vals[(i + 1) % 5];
+		c->low[i] = vals[(i + 2) % 5];
+		c->close[i] = vals[(i + 3) % 5];
+		c->volume[i] = (double)i * 1.25;
+		c->buy_volume[i] = (double)i / 3;
+		c->sell_volume[i] = -(double)i / 7;
+		c->trades[i] = UINT64_C(1) << (60 - i);
+	}
+}
+
+static void make_info(struct sb_input_info *info, int k)
+{
+	memset(info, 0, sizeof(*info));
+	snprintf(info->path, sizeof(info->path), "/data/day-%d.csv.gz", k);
+	snprintf(info->kind, sizeof(info->kind), "%s", k ? "tardis-trades" : "ohlcv");
+	info->rows = UINT64_C(156602) + (uint64_t)k;
+	info->rows_used = UINT64_C(156600);
+	info->rows_dropped = 2;
+	info->duplicates = 7;
+	snprintf(info->dropped_why, sizeof(info->dropped_why), "2 outside candle range");
+	info->t_first_us = INT64_C(-5) - k;          /* negative: before 1970 */
+	info->t_last_us = INT64_C(1709337599999999);
+}
+
+static void same_info(const struct sb_input_info *got, const struct sb_input_info *want)
+{
+	assert_string_equal(got->path, want->path);
+	assert_string_equal(got->kind, want->kind);
+	assert_int_equal(got->rows, want->rows);
+	assert_int_equal(got->rows_used, want->rows_used);
+	assert_int_equal(got->rows_dropped, want->rows_dropped);
+	assert_int_equal(got->duplicates, want->duplicates);
+	assert_string_equal(got->dropped_why, want->dropped_why);
+	assert_true(got->t_first_us == want->t_first_us);
+	assert_true(got->t_last_us == want->t_last_us);
+}
+
+static void same_candles(const struct sb_candles *got, const struct sb_candles *want)
+{
+	size_t b = want->n * sizeof(double);
+
+	assert_int_equal(got->n, want->n);
+	assert_true(got->t0_us == want->t0_us);
+	assert_true(got->interval_us == want->interval_us);
+	assert_memory_equal(got->open, want->open, b);
+	assert_memory_equal(got->high, want->high, b);
+	assert_memory_equal(got->low, want->low, b);
+	assert_memory_equal(got->close, want->close, b);
+	assert_memory_equal(got->volume, want->volume, b);
+	assert_memory_equal(got->buy_volume, want->buy_volume, b);
+	assert_memory_equal(got->sell_volume, want->sell_volume, b);
+	assert_memory_equal(got->trades, want->trades, want->n * sizeof(uint64_t));
+	assert_int_equal((uintptr_t)got->open % 64, 0);
+	assert_int_equal((uintptr_t)got->trades % 64, 0);
+}
+
+static const char KEY1[] = "1111111111111111111111111111111111111111111111111111111111111111";
+static const char KEY2[] = "2222222222222222222222222222222222222222222222222222222222222222";
+
+static void test_candles_roundtrip(void **state)
+{
+	struct sb_candles c, got;
+	struct sb_input_info info[2], ginfo[2];
+	char dir[PATH_MAX], entry[PATH_MAX + 80];
+
+	(void)state;
+	make_candles(&c);
+	make_info(&info[0], 0);
+	make_info(&info[1], 1);
+	path_of("cache-c/deeper", dir);             /* missing parents are created */
+	sb_cache_store_candles(dir, KEY1, &c, info, 2);
+	snprintf(entry, sizeof(entry), "%s/%s.mpk", dir, KEY1);
+	assert_int_equal(access(entry, R_OK), 0);
+	assert_int_equal(count_in(dir, ""), 1);     /* the entry alone: no temporary left */
+
+	sb_candles_init(&got);
+	memset(ginfo, 0x55, sizeof(ginfo));
+	assert_true(sb_cache_load_candles(dir, KEY1, &got, ginfo, 2));
+	same_candles(&got, &c);
+	assert_true(signbit(got.open[1]));          /* -0.0 stayed -0.0 */
+	same_info(&ginfo[0], &info[0]);
+	same_info(&ginfo[1], &info[1]);
+	sb_candles_release(&got);
+
+	/* another key in the same folder is a miss; the wrong number of infos too */
+	assert_false(sb_cache_load_candles(dir, KEY2, &got, ginfo, 2));
+	assert_int_equal(got.n, 0);
+	assert_false(sb_cache_load_candles(dir, KEY1, &got, ginfo, 1));
+	assert_int_equal(got.n, 0);
+	assert_null(got.open);
+
+	/* storing again replaces the entry */
+	c.close[4] = 42;
+	sb_cache_store_candles(dir, KEY1, &c, info, 2);
+	assert_int_equal(count_in(dir, ""), 1);
+	assert_true(sb_cache_load_candles(dir, KEY1, &got, ginfo, 2));
+	assert_true(got.close[4] == 42);
+	sb_candles_release(&got);
+	sb_candles_release(&c);
+
+	/* zero candles round-trip too */
+	sb_candles_init(&c);
+	assert_int_equal(sb_candles_alloc(&c, 0, NULL), SB_OK);
+	c.t0_us = -MIN;
+	c.interval_us = SB_US_PER_DAY;
+	sb_cache_store_candles(dir, KEY2, &c, info, 1);
+	assert_true(sb_cache_load_candles(dir, KEY2, &got, ginfo, 1));
+	assert_int_equal(got.n, 0);
+	assert_true(got.t0_us == -MIN);
+	assert_true(got.interval_us == SB_US_PER_DAY);
+	sb_candles_release(&got);
+	sb_candles_release(&c);
+}
+
+static void make_events(struct sb_events *ev, size_t n)
+{
+	sb_events_init(ev);
+	ev->n = n;
+	ev->t_us = sb_aligned_alloc(n * sizeof(int64_t));
+	ev->score = sb_aligned_alloc(n * sizeof(double));
+	ev->confidence = sb_aligned_alloc(n * sizeof(double));
+	assert_non_null(ev->t_us);
+	assert_non_null(ev->score);
+	assert_non_null(ev->confidence);
+	for (size_t i = 0; i < n; i++) {
+		ev->t_us[i] = INT64_C(-86400000000) + (int64_t)i * INT64_C(1709251200123457);
+		ev->score[i] = i % 2 ? -1.0 / (double)(i + 3) : 0.1 * (double)i;
+		ev->confidence[i] = 1.0 / (double)(i + 1);
+	}
+}
+
+static void test_events_roundtrip(void **state)
+{
+	struct sb_events ev, got;
+	struct sb_input_info info, ginfo;
+	char dir[PATH_MAX];
+
+	(void)state;
+	make_events(&ev, 7);
+	make_info(&info, 3);
+	snprintf(info.kind, sizeof(info.kind), "sentiment-jsonl");
+	path_of("cache-e", dir);
+	sb_cache_store_events(dir, KEY1, &ev, &info);
+	assert_int_equal(count_in(dir, ".mpk"), 1);
+	assert_int_equal(count_in(dir, ".tmp-"), 0);
+
+	sb_events_init(&got);
+	memset(&ginfo, 0x55, sizeof(ginfo));
+	assert_true(sb_cache_load_events(dir, KEY1, &got, &ginfo));
+	assert_int_equal(got.n, 7);
+	assert_memory_equal(got.t_us, ev.t_us, 7 * sizeof(int64_t));
+	assert_memory_equal(got.score, ev.score, 7 * sizeof(double));
+	assert_memory_equal(got.confidence, ev.confidence, 7 * sizeof(double));
+	same_info(&ginfo, &info);
+	sb_events_release(&got);
+
+	/* a candle entry is not an events entry, and the other way round */
+	{
+		struct sb_candles c;
+
+		sb_candles_init(&c);
+		assert_false(sb_cache_load_candles(dir, KEY1, &c, &ginfo, 1));
+		assert_int_equal(c.n, 0);
+		assert_null(c.open);
+	}
+	sb_events_release(&ev);
+}
+
+/* Copies the first 'keep' bytes of 'src' over 'dst' (with byte 'patch_at' set to 'patch'
+ * when patch_at >= 0); 'keep' < 0 keeps everything. */
+static long damage(const char *src, const char *dst, long keep, long patch_at, int patch)
+{
+	FILE *f = fopen(src, "rb");
+	char *buf = malloc(1 << 16);
+	long n;
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	n = (long)fread(buf, 1, 1 << 16, f);
+	fclose(f);
+	if (patch_at >= 0 && patch_at < n)
+		buf[patch_at] = (char)patch;
+	f = fopen(dst, "wb");
+	assert_non_null(f);
+	fwrite(buf, 1, (size_t)(keep < 0 || keep > n ? n : keep), f);
+	assert_int_equal(fclose(f), 0);
+	free(buf);
+	return n;
+}
+
+static void expect_candle_miss(const char *dir, const char *key, const char *what)
+{
+	struct sb_candles got;
+	struct sb_input_info ginfo[2];
+
+	sb_candles_init(&got);
+	if (sb_cache_load_candles(dir, key, &got, ginfo, 2))
+		fail_msg("%s: loaded as a hit", what);
+	if (got.n != 0 || got.open || got.close || got.trades)
+		fail_msg("%s: output not left empty", what);
+}
+
+static void test_damaged_entries(void **state)
+{
+	struct sb_candles c;
+	struct sb_events ev, gev;
+	struct sb_input_info info[2], ginfo;
+	char dir[PATH_MAX], good[PATH_MAX + 80], bad[PATH_MAX + 80], what[64];
+	long size;
+
+	(void)state;
+	make_candles(&c);
+	make_info(&info[0], 0);
+	make_info(&info[1], 1);
+	path_of("cache-d", dir);
+	sb_cache_store_candles(dir, KEY1, &c, info, 2);
+	snprintf(good, sizeof(good), "%s/%s.mpk", dir, KEY1);
+	snprintf(bad, sizeof(bad), "%s/%s.mpk", dir, KEY2);
+	size = damage(good, bad, -1, -1, 0);
+	assert_true(size > 5 * 8 * 8);
+
+	/* truncated anywhere: a miss */
+	for (long keep = 0; keep < size; keep += keep < 40 ? 1 : 37) {
+		snprintf(what, sizeof(what), "truncated to %ld bytes", keep);
+		damage(good, bad, keep, -1, 0);
+		expect_candle_miss(dir, KEY2, what);
+	}
+	damage(good, bad, size - 1, -1, 0);
+	expect_candle_miss(dir, KEY2, "one byte short");
+
+	/* the layout: fixarray(14) 0x9e, fixstr(15) 0xaf + "sentibt-cache-1", fixstr(7) 0xa7 +
+	 * "candles", then n = 5 as positive fixint at offset 1 + 16 + 8 = 25 */
+	{
+		unsigned char head[26];
+		FILE *f = fopen(good, "rb");
+
+		assert_non_null(f);
+		assert_int_equal(fread(head, 1, sizeof(head), f), sizeof(head));
+		fclose(f);
+		assert_int_equal(head[0], 0x9e);
+		assert_int_equal(head[1], 0xaf);
+		assert_memory_equal(head + 2, "sentibt-cache-1", 15);
+		assert_int_equal(head[17], 0xa7);
+		assert_memory_equal(head + 18, "candles", 7);
+		assert_int_equal(head[25], 5);
+	}
+	damage(good, bad, -1, 25, 6);          /* n says 6, columns hold 5 */
+	expect_candle_miss(dir, KEY2, "n = 6");
+	damage(good, bad, -1, 25, 0x7f);       /* n says 127 */
+	expect_candle_miss(dir, KEY2, "n = 127");
+	damage(good, bad, -1, 5, 'X');         /* another magic */
+	expect_candle_miss(dir, KEY2, "foreign magic");
+	damage(good, bad, -1, 0, 0x9d);        /* an array of 13 */
+	expect_candle_miss(dir, KEY2, "13 items");
+	damage(good, bad, -1, 25, 0xc0);       /* nil where n should be */
+	expect_candle_miss(dir, KEY2, "nil n");
+
+	/* garbage and trailing garbage */
+	{
+		static const char junk[] = "\xde\xad\xbe\xef not msgpack at all \xc1\xc1\xc1";
+		FILE *f = fopen(bad, "wb");
+
+		assert_non_null(f);
+		fwrite(junk, 1, sizeof(junk) - 1, f);
+		assert_int_equal(fclose(f), 0);
+		expect_candle_miss(dir, KEY2, "garbage");
+		damage(good, bad, -1, -1, 0);
+		f = fopen(bad, "ab");
+		assert_non_null(f);
+		fputc(0x01, f);
+		assert_int_equal(fclose(f), 0);
+		expect_candle_miss(dir, KEY2, "a byte after the entry");
+	}
+
+	/* a folder where the entry should be */
+	assert_int_equal(unlink(bad), 0);
+	assert_int_equal(mkdir(bad, 0777), 0);
+	expect_candle_miss(dir, KEY2, "a folder");
+	assert_int_equal(rmdir(bad), 0);
+
+	/* events: truncated entries are misses, the output left empty */
+	make_events(&ev, 9);
+	sb_cache_store_events(dir, KEY1, &ev, &info[0]);   /* replaces the candle entry */
+	size = damage(good, bad, -1, -1, 0);
+	for (long keep = 0; keep < size; keep += keep < 40 ? 1 : 29) {
+		damage(good, bad, keep, -1, 0);
+		sb_events_init(&gev);
+		if (sb_cache_load_events(dir, KEY2, &gev, &ginfo))
+			fail_msg("events truncated to %ld bytes: a hit", keep);
+		assert_int_equal(gev.n, 0);
+		assert_null(gev.t_us);
+		assert_null(gev.score);
+		assert_null(gev.confidence);
+	}
+	/* the untouched events entry still loads */
+	sb_events_init(&gev);
+	assert_true(sb_cache_load_events(dir, KEY1, &gev, &ginfo));
+	assert_int_equal(gev.n, 9);
+	sb_events_release(&gev);
+	sb_events_release(&ev);
+	sb_candles_release(&c);
+}
+
+static void test_missing_and_unwritable(void **state)
+{
+	struct sb_candles c, got;
+	struct sb_events ev, gev;
+	struct sb_input_info info, ginfo;
+	char dir[PATH_MAX], file[PATH_MAX], under[PATH_MAX + 32];
+	struct stat st;
+
+	(void)state;
+	make_candles(&c);
+	make_events(&ev, 3);
+	make_info(&info, 0);
+	sb_candles_init(&got);
+	sb_events_init(&gev);
+
+	/* a missing cache folder is a miss and is not created by loading */
+	path_of("never-made", dir);
+	assert_false(sb_cache_load_candles(dir, KEY1, &got, &ginfo, 1));
+	assert_false(sb_cache_load_events(dir, KEY1, &gev, &ginfo));
+	assert_int_equal(got.n, 0);
+	assert_int_equal(gev.n, 0);
+	assert_int_not_equal(stat(dir, &st), 0);
+	/* "" and NULL mean no cache */
+	assert_false(sb_cache_load_candles("", KEY1, &got, &ginfo, 1));
+	assert_false(sb_cache_load_candles(NULL, KEY1, &got, &ginfo, 1));
+	assert_false(sb_cache_load_events("", KEY1, &gev, &ginfo));
+	sb_cache_store_candles("", KEY1, &c, &info, 1);
+	sb_cache_store_candles(NULL, KEY1, &c, &info, 1);
+	sb_cache_store_events("", KEY1, &ev, &info);
+
+	/* a cache folder under a regular file cannot be made: storing does nothing */
+	write_text("a-regular-file", "keep me\n", file);
+	snprintf(under, sizeof(under), "%s/cache", file);
+	sb_cache_store_candles(under, KEY1, &c, &info, 1);
+	sb_cache_store_events(under, KEY1, &ev, &info);
+	assert_int_equal(stat(file, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_size, 8);
+	assert_false(sb_cache_load_candles(under, KEY1, &got, &ginfo, 1));
+	assert_false(sb_cache_load_events(under, KEY1, &gev, &ginfo));
+	assert_int_equal(got.n, 0);
+	assert_int_equal(gev.n, 0);
+	/* the cache "folder" is itself a regular file */
+	sb_cache_store_candles(file, KEY1, &c, &info, 1);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_size, 8);
+	assert_int_equal(count_in(tmpdir, ".tmp-"), 0);
+
+	sb_candles_release(&c);
+	sb_events_release(&ev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sha256_known),
+		cmocka_unit_test(test_key_candles),
+		cmocka_unit_test(test_key_events),
+		cmocka_unit_test(test_candles_roundtrip),
+		cmocka_unit_test(test_events_roundtrip),
+		cmocka_unit_test(test_damaged_entries),
+		cmocka_unit_test(test_missing_and_unwritable),
+	};
+
+	return cmocka_run_group_tests_name("bincache", tests, group_setup, group_teardown);
+}
