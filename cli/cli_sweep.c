@@ -30,9 +30,9 @@ static const char usage_text[] =
 "\n"
 "sweep options:\n"
 "      --top K               curves for the K best combinations (default 10)\n"
-"      --rank-by METRIC      any summary metric (default sharpe); max_drawdown ranks\n"
-"                            lowest first, every other metric highest first; empty\n"
-"                            (undefined) values rank last; ties by id\n"
+"      --rank-by METRIC      any summary metric, psr or dsr (default sharpe);\n"
+"                            max_drawdown ranks lowest first, every other highest\n"
+"                            first; empty (undefined) values rank last; ties by id\n"
 "      --keep ID,...         curves for these combination ids as well\n"
 "      --threads N           OpenMP threads (default OMP_NUM_THREADS, else all cores);\n"
 "                            results are byte-identical for any N\n"
@@ -69,25 +69,20 @@ static void show_progress(void *ctx, size_t done, size_t total)
 	fflush(stderr);
 }
 
-static int metric_direction(int idx)
-{
-	return strcmp(sb_metric_names[idx], "max_drawdown") == 0 ? -1 : 1;
-}
+/* What the top K are chosen by: a summary metric, or psr / dsr. */
+static const double *g_rank_key;   /* per combination; qsort has no context argument */
+static int g_rank_dir;             /* +1 highest first, -1 lowest first */
 
-static const struct sb_metrics *g_rank_m;
-static int g_rank_idx;
-
+/* Undefined (NaN) values rank last; ties by id. */
 static int cmp_rank(const void *a, const void *b)
 {
 	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-	double va = sb_metric_value(&g_rank_m[ia], g_rank_idx);
-	double vb = sb_metric_value(&g_rank_m[ib], g_rank_idx);
-	int dir = metric_direction(g_rank_idx);
+	double va = g_rank_key[ia], vb = g_rank_key[ib];
 
 	if (isnan(va) != isnan(vb))
 		return isnan(va) ? 1 : -1;
 	if (!isnan(va) && va != vb)
-		return (dir > 0 ? va > vb : va < vb) ? -1 : 1;
+		return (g_rank_dir > 0 ? va > vb : va < vb) ? -1 : 1;
 	return ia < ib ? -1 : ia > ib;
 }
 
@@ -272,14 +267,18 @@ int cmd_sweep(int argc, char **argv)
 	struct sb_dsr dsr;
 	size_t *order = NULL, top = 10, n_top, *keep = NULL, n_keep = 0;
 	char path[4200];
+	const char *rank_by;
+	double *rank_key = NULL;
 	int rank_idx, rc = sb_run_opts_parse(&o, "sweep", argc, argv, usage_text);
 
 	if (rc >= 0)
 		return rc;
 	rc = SB_EXIT_USAGE;
-	rank_idx = sb_metric_index(o.rank_by ? o.rank_by : "sharpe");
-	if (rank_idx < 0) {
-		sb_cli_usage_error("sweep", "--rank-by: unknown metric '%s'", o.rank_by);
+	rank_by = o.rank_by ? o.rank_by : "sharpe";
+	rank_idx = sb_metric_index(rank_by);
+	if (rank_idx < 0 && strcmp(rank_by, "psr") && strcmp(rank_by, "dsr")) {
+		sb_cli_usage_error("sweep", "--rank-by: unknown metric '%s' (a summary.csv metric, psr or dsr)",
+				   rank_by);
 		goto out_opts;
 	}
 	if (o.top && !parse_count(o.top, &top)) {
@@ -333,7 +332,6 @@ int cmd_sweep(int argc, char **argv)
 
 		prog.start = omp_get_wtime();
 		prog.delay = 1.0;
-		prog.last = -1.0;
 		if (delay && !sb_parse_double(delay, &prog.delay))
 			prog.delay = 1.0;
 		prog.last = -1.0;
@@ -344,16 +342,25 @@ int cmd_sweep(int argc, char **argv)
 		sb_cli_error("%s", err.msg);
 		goto out_inputs;
 	}
-	for (size_t i = 0; i < o.grid.count; i++)
-		order[i] = i;
-	g_rank_m = m;
-	g_rank_idx = rank_idx;
-	qsort(order, o.grid.count, sizeof(*order), cmp_rank);
-	n_top = top < o.grid.count ? top : o.grid.count;
 	if (prepare_dsr(m, o.grid.count, &dsr, &err)) {
 		sb_cli_error("%s", err.msg);
 		goto out_inputs;
 	}
+	rank_key = malloc(o.grid.count * sizeof(*rank_key));
+	if (!rank_key) {
+		sb_cli_error("out of memory");
+		goto out_inputs;
+	}
+	for (size_t i = 0; i < o.grid.count; i++) {
+		order[i] = i;
+		rank_key[i] = rank_idx >= 0 ? sb_metric_value(&m[i], rank_idx)
+			    : !strcmp(rank_by, "psr") ? row_psr(&m[i], in.candles.n)
+			    : row_dsr(&m[i], &dsr, in.candles.n);
+	}
+	g_rank_key = rank_key;
+	g_rank_dir = strcmp(rank_by, "max_drawdown") == 0 ? -1 : 1;
+	qsort(order, o.grid.count, sizeof(*order), cmp_rank);
+	n_top = top < o.grid.count ? top : o.grid.count;
 
 	if (sb_run_dir_begin(&dir, o.out, o.force, &err)) {
 		sb_cli_error("%s", err.msg);
@@ -362,8 +369,7 @@ int cmd_sweep(int argc, char **argv)
 	if (sb_path_join(path, sizeof(path), dir.tmp, "summary.csv", &err) ||
 	    write_summary(path, &o.grid, m, &dsr, in.candles.n, &err) ||
 	    sb_path_join(path, sizeof(path), dir.tmp, "stats.json", &err) ||
-	    write_stats_json(path, &dsr, m, order[0], in.candles.n, sb_metric_names[rank_idx],
-			     &err) ||
+	    write_stats_json(path, &dsr, m, order[0], in.candles.n, rank_by, &err) ||
 	    sb_path_join(path, sizeof(path), dir.tmp, "equity", &err) || sb_mkdirs(path, &err) ||
 	    sb_path_join(path, sizeof(path), dir.tmp, "trades", &err) || sb_mkdirs(path, &err))
 		goto out_abort;
@@ -383,13 +389,13 @@ int cmd_sweep(int argc, char **argv)
 		       st.seconds_total, st.threads, st.kernel,
 		       (double)o.grid.count * (double)in.candles.n / st.seconds_total);
 		printf("results: %s/summary.csv; curves of the top %zu by %s in %s/equity/ and %s/trades/\n",
-		       dir.final, n_top, sb_metric_names[rank_idx], dir.final, dir.final);
+		       dir.final, n_top, rank_by, dir.final, dir.final);
 		printf("deflated Sharpe of the best (id %zu): DSR %.4g, PSR %.4g; N = %zu trials, "
 		       "V[SR] = %.4g, SR0 = %.4g per candle (%s/stats.json)\n", order[0],
 		       row_dsr(&m[order[0]], &dsr, in.candles.n), row_psr(&m[order[0]], in.candles.n),
 		       dsr.n_trials, dsr.var_sr, dsr.sr0, dir.final);
 		printf("%6s %10s %8s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
-		       "window", sb_metric_names[rank_idx], "total_ret", "max_drawdown", "trades",
+		       "window", rank_by, "total_ret", "max_drawdown", "trades",
 		       "psr", "dsr");
 		for (size_t i = 0; i < n_top && i < 10; i++) {
 			struct sb_combo cb;
@@ -398,7 +404,7 @@ int cmd_sweep(int argc, char **argv)
 			sb_grid_combo(&o.grid, order[i], &cb);
 			printf("%6zu %10.4g %8.4g %7llds %10.4g %10.4g %12.4g %8llu %7.4f %7.4f\n",
 			       order[i], cb.threshold, cb.min_confidence,
-			       (long long)(cb.window_us / SB_US_PER_SEC), sb_metric_value(mm, rank_idx),
+			       (long long)(cb.window_us / SB_US_PER_SEC), rank_key[order[i]],
 			       mm->total_return, mm->max_drawdown, (unsigned long long)mm->trades,
 			       row_psr(mm, in.candles.n), row_dsr(mm, &dsr, in.candles.n));
 		}
@@ -409,6 +415,7 @@ out_abort:
 	sb_cli_error("%s", err.msg);
 	sb_run_dir_abort(&dir);
 out_inputs:
+	free(rank_key);
 	free(m);
 	free(order);
 	sb_run_inputs_release(&in);

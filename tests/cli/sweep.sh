@@ -117,6 +117,15 @@ got=$(ids_in "$d/r/equity")
 got=$(ids_in "$d/r/trades")
 [ "$got" = "$top3" ] && ok "trades/ holds the top 3" || fail "trades/ holds '$got', want '$top3'"
 
+# --rank-by dsr: the top 2 by the summary's dsr column (the last one; empty ranks last).
+sweep --top 2 --rank-by dsr --out "$d/dsr" -q >/dev/null 2>"$d/err" || fail "--rank-by dsr: $(cat "$d/err")"
+ndsr=$(head -n 1 "$d/dsr/summary.csv" | tr ',' '\n' | grep -nx dsr | cut -d: -f1)
+top2=$(tail -n +2 "$d/dsr/summary.csv" | awk -F, -v c="$ndsr" '$c != ""' |
+	sort -t, -k"$ndsr","$ndsr"gr -k1,1n | head -n 2 | cut -d, -f1 | sort -n | tr '\n' ' ')
+got=$(ids_in "$d/dsr/equity")
+[ -n "$ndsr" ] && [ "$got" = "$top2" ] && ok "--rank-by dsr picks the top 2 by dsr: $top2" ||
+	fail "--rank-by dsr: equity/ holds '$got', want '$top2'"
+
 sweep --top 3 --rank-by total_return --keep 0,5 --out "$d/keep" -q >/dev/null 2>"$d/err" ||
 	fail "--keep 0,5: $(cat "$d/err")"
 want_keep=$(printf '%s\n' $top3 0 5 | sort -nu | tr '\n' ' ')
