@@ -202,8 +202,13 @@ static enum sb_err write_curves(const char *dir, const struct sb_run_inputs *in,
 	rc = sb_backtest_recorded(&in->candles, &in->events, &combo, &rec, &m, err);
 	if (rc)
 		return rc;
-	if (memcmp(&m, swept, sizeof(m)) != 0)
-		fprintf(stderr, "sentibt: warning: combination %zu re-run differs from the sweep\n", id);
+	/* The curves come from the scalar path: they must tell the summary row's story. */
+	if (memcmp(&m, swept, sizeof(m)) != 0) {
+		sb_recorder_release(&rec);
+		return sb_errf(err, SB_EINVAL,
+			       "internal error: combination %zu re-run on the scalar path differs from the sweep (try --kernel scalar, and please report it)",
+			       id);
+	}
 	snprintf(name, sizeof(name), "equity/%zu.csv", id);
 	rc = sb_path_join(eq, sizeof(eq), dir, name, err);
 	snprintf(name, sizeof(name), "trades/%zu.csv", id);

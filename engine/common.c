@@ -59,7 +59,8 @@ bool sb_parse_duration(const char *s, int64_t *us)
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].unit) == 0) {
-			if (v > INT64_MAX / units[i].mult)
+			/* At most 100 years: times plus durations stay far from overflow. */
+			if (v > SB_DURATION_MAX_US / units[i].mult)
 				return false;
 			*us = (int64_t)v * units[i].mult;
 			return true;

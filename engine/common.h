@@ -33,6 +33,16 @@ enum sb_err sb_errf(struct sb_errbuf *e, enum sb_err code, const char *fmt, ...)
 #define SB_US_PER_SEC INT64_C(1000000)
 #define SB_US_PER_DAY (INT64_C(86400) * SB_US_PER_SEC)
 
+/*
+ * The times sentibt accepts: [1900-01-01T00:00:00Z, 2200-01-01T00:00:00Z).  Anything
+ * outside is a unit mistake or a corrupt value, and the bound keeps every later
+ * sum or product of times far from int64 overflow.
+ * 1900: 70 years with 17 leap days before 1970 = 25567 days = 2208988800 s.
+ * 2200: 230 years with 56 leap days (1972..2196 minus 2100) = 84006 days = 7258118400 s.
+ */
+#define SB_TIME_MIN_US INT64_C(-2208988800000000)   /* 1900-01-01T00:00:00Z */
+#define SB_TIME_MAX_US INT64_C(7258118400000000)    /* 2200-01-01T00:00:00Z, excluded */
+
 /* floor division for possibly negative numerators (times before 1970). */
 static inline int64_t sb_floordiv(int64_t a, int64_t b)
 {
@@ -46,8 +56,9 @@ void sb_format_time(int64_t t_us, char out[SB_TIME_LEN]);
 
 /*
  * sb_parse_duration() reads "90s", "5m", "1h", "1d", "250ms", "0" into microseconds.
- * Returns false on anything else (negative, overflow, unknown unit).
+ * Returns false on anything else (negative, over SB_DURATION_MAX_US, unknown unit).
  */
+#define SB_DURATION_MAX_US (INT64_C(36500) * SB_US_PER_DAY)   /* 100 years */
 bool sb_parse_duration(const char *s, int64_t *us);
 
 /*

@@ -146,9 +146,11 @@ TARGET static void avx512_blocks(size_t n, const double *restrict close,
 				if (!maybe)
 					continue;
 				const __m512d h = _mm512_load_pd(Ls[b].h);
-				__mmask8 go_long = (__mmask8)(~in_pos[b] &
-							      _mm512_cmp_pd_mask(vs, h, _CMP_GT_OQ));
-				__mmask8 go_short = (__mmask8)(~in_pos[b] & ~go_long &
+				/* A flat lane enters only with cash > 0 (a ruined book stays out). */
+				__mmask8 can_in = (__mmask8)(~in_pos[b] &
+					_mm512_cmp_pd_mask(cash[b], zero, _CMP_GT_OQ));
+				__mmask8 go_long = can_in & _mm512_cmp_pd_mask(vs, h, _CMP_GT_OQ);
+				__mmask8 go_short = (__mmask8)(can_in & ~go_long &
 					_mm512_cmp_pd_mask(vs, _mm512_sub_pd(zero, h), _CMP_LT_OQ));
 				__mmask8 go_out = in_pos[b] & _mm512_cmp_pd_mask(as,
 					_mm512_load_pd(Ls[b].e), _CMP_LT_OQ);

@@ -3,6 +3,7 @@
 #include "results.h"
 
 #include <cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
@@ -35,6 +36,37 @@ void sb_remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * --force replaces only what sentibt wrote: a folder with a manifest.json (or a
+ * metrics.json, summary.csv or report.html), or an empty folder; never a file or
+ * a folder of someone's own work.
+ */
+static bool replaceable(const char *path, const struct stat *st)
+{
+	static const char *const marks[] = { "manifest.json", "metrics.json", "summary.csv",
+					     "report.html" };
+	char p[4200];
+	DIR *dir;
+	struct dirent *e;
+	bool empty = true;
+
+	if (!S_ISDIR(st->st_mode))
+		return false;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", path, marks[i]);
+		if (access(p, F_OK) == 0)
+			return true;
+	}
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while ((e = readdir(dir)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = false;
+	closedir(dir);
+	return empty;
+}
+
 enum sb_err sb_run_dir_begin(struct sb_run_dir *d, const char *final, bool force,
 			     struct sb_errbuf *err)
 {
@@ -51,10 +83,16 @@ enum sb_err sb_run_dir_begin(struct sb_run_dir *d, const char *final, bool force
 	memcpy(d->final, final, len);
 	d->final[len] = '\0';
 	d->force = force;
-	if (stat(d->final, &st) == 0 && !force)
-		return sb_errf(err, SB_EINVAL,
-			       "%s already exists; choose another --out or pass --force to replace it",
-			       d->final);
+	if (stat(d->final, &st) == 0) {
+		if (!force)
+			return sb_errf(err, SB_EINVAL,
+				       "%s already exists; choose another --out or pass --force to replace it",
+				       d->final);
+		if (!replaceable(d->final, &st))
+			return sb_errf(err, SB_EINVAL,
+				       "%s exists and is not a sentibt result folder (no manifest.json); not replaced, even with --force",
+				       d->final);
+	}
 	memcpy(parent, d->final, len + 1);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
@@ -80,7 +118,7 @@ enum sb_err sb_run_dir_commit(struct sb_run_dir *d, struct sb_errbuf *err)
 	bool had_old = false;
 
 	if (stat(d->final, &st) == 0) {
-		if (!d->force)
+		if (!d->force || !replaceable(d->final, &st))
 			return sb_errf(err, SB_EINVAL, "%s appeared while running; not replaced",
 				       d->final);
 		snprintf(old, sizeof(old), "%s.old-%ld", d->final, (long)getpid());

@@ -48,7 +48,11 @@ bool sb_step_transition(struct sb_accum *a, const struct sb_trade_params *p, dou
 		double q, amt, fee;
 		struct sb_trade *t;
 
-		if (!side)
+		/*
+		 * A short that lost more than the whole book leaves cash <= 0: the book is
+		 * ruined and enters no more trades (an all-in entry would hold negative units).
+		 */
+		if (!side || !(a->cash > 0.0))
 			return false;
 		/* All in, vectorbt from_signals style: q = cash / (c (1 + f)). */
 		q = a->cash / (c * (1.0 + f));

@@ -160,6 +160,35 @@ static void test_short_round_trip(void **state)
 }
 
 /*
+ * A ruined book enters no more trades: close {100, 300, 300, 310}, signal
+ * {-0.9, 0, 0.9, 0}, h = 0.5, e = 0.1, f = 0.
+ *   candle 0: short q = 10000/100 = 100; cash = 10000 + 100*100 = 20000; E0 = 20000 - 100*100 = 10000
+ *   candle 1: |0| < e: exit, cash = 20000 - 100*300 = -10000; E1 = -10000
+ *   candle 2: s = 0.9 > h, but cash <= 0: no entry (an all-in "long" would hold -33.3 units)
+ *   candle 3: flat; E3 = -10000, total_return = -2, trades 1, closed 1, loss 20000
+ */
+static void test_ruined_book_stays_out(void **state)
+{
+	const double close[] = { 100, 300, 300, 310 }, sig[] = { -0.9, 0.0, 0.9, 0.0 };
+	struct sb_accum a;
+	struct rec_buf b;
+	struct sb_metrics m;
+
+	(void)state;
+	run(4, close, sig, 0.5, 0.1, 0.0, MIN, &a, &b, &m);
+	NEAR(b.eq[1], -10000.0, 0);
+	NEAR(b.eq[3], -10000.0, 0);
+	NEAR(b.pos[2], 0.0, 0);
+	NEAR(b.pos[3], 0.0, 0);
+	NEAR(m.total_return, -2.0, 0);
+	assert_int_equal(m.trades, 1);
+	assert_int_equal(m.closed_trades, 1);
+	NEAR(m.win_rate, 0.0, 0);
+	assert_int_equal(b.rec.n_trades, 1);
+	free(b.rec.trades);
+}
+
+/*
  * Open at the end (step 6): close {100, 120}, signal {0.8, NaN}, f = 0.0005.
  *   long q = 10000/100.05 at candle 0, never exited.
  *   E1 = q*120 = 11994.002998500750 (no exit cost)
@@ -498,6 +527,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_round_trip),
 		cmocka_unit_test(test_short_round_trip),
+		cmocka_unit_test(test_ruined_book_stays_out),
 		cmocka_unit_test(test_open_at_end),
 		cmocka_unit_test(test_h_below_exit_band),
 		cmocka_unit_test(test_strict_bounds),

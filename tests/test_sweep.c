@@ -286,6 +286,53 @@ static void test_kernels_synthetic_signal(void **state)
 	assert_true(ok);
 }
 
+/*
+ * Prices that triple and crash again and again: shorts lose more than the whole book,
+ * cash turns negative and the book is ruined (no more entries).  The kernels must
+ * still equal the scalar path, and some lane must indeed be ruined.
+ */
+static void test_kernels_ruinous_prices(void **state)
+{
+	enum { N = 4000, NL = 17 };
+	double *close = malloc(N * sizeof(double)), *signal = malloc(N * sizeof(double));
+	struct sb_trade_params p[NL];
+	struct sb_accum want[NL], got[NL];
+	static const enum sb_kernel kinds[] = { SB_KERNEL_GENERIC, SB_KERNEL_AVX512 };
+	bool ok = true, avx = have_avx512();
+	int ruined = 0;
+
+	(void)state;
+	assert_non_null(close);
+	assert_non_null(signal);
+	rng_state = 11;
+	for (size_t i = 0; i < N; i++) {
+		close[i] = 100.0 * (1.0 + 2.5 * (0.5 + 0.5 * sin((double)i / 40.0))) *
+			   (0.9 + 0.2 * rng_unit());
+		signal[i] = rng_unit() < 0.3 ? NAN : rng_unit() * 2.0 - 1.0;
+	}
+	lane_params(NL, 5, p);
+	for (size_t l = 0; l < NL; l++) {
+		sb_accum_init(&want[l]);
+		sb_sim_scalar(N, close, signal, &p[l], &want[l], NULL);
+		ruined += !(want[l].cash > 0.0) && want[l].pos == 0;
+	}
+	assert_true(ruined > 0);
+	for (size_t ki = 0; ki < 2; ki++) {
+		const char *kname;
+		sb_kernel_fn fn;
+
+		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
+			continue;
+		fn = sb_kernel_get(kinds[ki], &kname);
+		fn(N, close, signal, p, NL, got);
+		for (size_t l = 0; l < NL; l++)
+			ok = accum_same(&got[l], &want[l], kname, NL, l) && ok;
+	}
+	free(close);
+	free(signal);
+	assert_true(ok);
+}
+
 static void grid_build(struct sb_grid *g, const char *const spec[SB_N_AXES])
 {
 	struct sb_errbuf err = { "" };
@@ -520,6 +567,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kernels_bit_identical),
 		cmocka_unit_test(test_kernels_synthetic_signal),
+		cmocka_unit_test(test_kernels_ruinous_prices),
 		cmocka_unit_test(test_sweep_matches_backtest),
 		cmocka_unit_test(test_sweep_small_lane_counts),
 		cmocka_unit_test(test_sweep_hand_case),

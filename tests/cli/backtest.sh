@@ -158,16 +158,27 @@ expect_usage() {   # description, then args
 expect_usage "unknown option" --no-such-option
 expect_usage "bad threshold" --threshold abc
 expect_usage "grid given to backtest" --threshold 0.1,0.2
+expect_usage "negative fee" --fee-bps -5
+expect_usage "fee of 100%" --fee-bps 9000 --slippage-bps 1000
+expect_usage "min-confidence above 1" --min-confidence 1.5
+expect_usage "negative threshold" --threshold -0.5
+expect_usage "negative exit band" --exit-band -1
+expect_usage "latency of 1000 years" --latency 365000d
 # A window that is not a whole number of candles: the options contradict each other.
-# Accepted as 1 or 2 for now (the check happens after loading, see the report); it must
-# fail, say why, and write nothing.
-run_bt --out "$d/usage" --window 90s >"$d/out" 2>"$d/err"
-rc=$?
-[ $rc -eq 1 ] || [ $rc -eq 2 ] && ok "window of 1.5 candles: exit $rc" ||
-	fail "window of 1.5 candles: exit $rc, want 2 (or 1)"
+expect_usage "window of 1.5 candles" --window 90s
 grep -q "window" "$d/err" || fail "window of 1.5 candles: message: $(cat "$d/err")"
-[ ! -e "$d/usage" ] || fail "window of 1.5 candles: output folder created"
 no_tmp_left "$d/usage"
+
+# --force replaces a result folder, never a folder of other files or a file.
+mkdir -p "$d/thesis" && echo "x" >"$d/thesis/thesis.tex" && echo "x" >"$d/afile"
+for target in "$d/thesis" "$d/afile"; do
+	run_bt --out "$target" --force -q >"$d/out" 2>"$d/err"
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "not a sentibt result folder" "$d/err" &&
+		ok "--force refuses to replace $(basename "$target")" ||
+		fail "--force on $(basename "$target"): exit $rc: $(cat "$d/err")"
+done
+[ -s "$d/thesis/thesis.tex" ] && [ -s "$d/afile" ] || fail "--force destroyed files that are not results"
 "$BIN" backtest --sentiment "$d/news.jsonl" --out "$d/usage" >/dev/null 2>&1
 rc=$?; [ $rc -eq 2 ] && ok "missing --prices: exit 2" || fail "missing --prices: exit $rc, want 2"
 
