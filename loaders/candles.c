@@ -29,7 +29,7 @@ enum side { SIDE_UNKNOWN = 0, SIDE_BUY, SIDE_SELL };
 struct header {
 	enum kind kind;
 	int ncols;
-	int ts, lts, side, price, amount;          /* Tardis */
+	int ts, lts, side, price, amount, sym;     /* Tardis; 'symbol' is optional */
 	int time, open, high, low, close, volume;  /* OHLCV */
 	char text[200];                            /* the header as read, for messages */
 };
@@ -70,6 +70,17 @@ struct grid {
 	struct bucket *b;
 	size_t front, n, cap;
 	int64_t k0, d;
+};
+
+/*
+ * The instrument of the first Tardis row read (of the first file given): every row
+ * of every file of one load must name the same one, or two series would merge.
+ */
+struct symref {
+	char sym[64];
+	const char *path;
+	uint64_t line;
+	bool set;
 };
 
 /* What one file contributed; 'span' is what overlap checks compare. */
@@ -141,7 +152,7 @@ static enum sb_err read_header(struct infile *f, struct sb_errbuf *err)
 	for (int i = 0; i < n; i++)
 		names[i] = trim(names[i]);
 	h->ncols = n;
-	h->ts = h->lts = h->side = h->price = h->amount = -1;
+	h->ts = h->lts = h->side = h->price = h->amount = h->sym = -1;
 	h->time = h->open = h->high = h->low = h->close = h->volume = -1;
 
 	if (find_col(names, n, "local_timestamp") >= 0 || find_col(names, n, "exchange") >= 0) {
@@ -151,6 +162,7 @@ static enum sb_err read_header(struct infile *f, struct sb_errbuf *err)
 		h->side = find_col(names, n, "side");
 		h->price = find_col(names, n, "price");
 		h->amount = find_col(names, n, "amount");
+		h->sym = find_col(names, n, "symbol");
 		if (h->ts < 0)
 			return missing_col(f, "'timestamp'", err);
 		if (h->lts < 0)
@@ -251,17 +263,56 @@ static enum sb_err get_amount(const struct infile *f, int col, const char *name,
 	return SB_OK;
 }
 
-/* Tardis times: integer microseconds; before 1973 means seconds or ms were given. */
+/*
+ * Tardis times: integer microseconds in [SB_TIME_MIN_US, SB_TIME_MAX_US), as
+ * sb_parse_time() takes; before 1973 (1e14) means seconds or ms were given.
+ */
 static enum sb_err get_us(const struct infile *f, int col, const char *name, int64_t *out,
 			  struct sb_errbuf *err)
 {
 	char what[128];
+	bool ok = sb_parse_int64(f->fields[col], out);
 
-	if (!sb_parse_int64(f->fields[col], out) || *out < INT64_C(100000000000000)) {
+	if (ok && (*out < SB_TIME_MIN_US || *out >= SB_TIME_MAX_US)) {
+		snprintf(what, sizeof(what),
+			 "a timestamp between 1900 and 2200 (microseconds since the epoch) in column '%s'",
+			 name);
+		return bad_field(f, col, what, err);
+	}
+	if (!ok || *out < INT64_C(100000000000000)) {
 		snprintf(what, sizeof(what),
 			 "a time in microseconds since the epoch in column '%s'", name);
 		return bad_field(f, col, what, err);
 	}
+	return SB_OK;
+}
+
+/* Checks the row's symbol against 'ref', or makes it the reference when none is set. */
+static enum sb_err check_symbol(const struct infile *f, struct symref *ref,
+				struct sb_errbuf *err)
+{
+	const char *s;
+	size_t n;
+
+	if (f->hdr.kind != KIND_TARDIS || f->hdr.sym < 0)
+		return SB_OK;
+	s = f->fields[f->hdr.sym];
+	if (ref->set) {
+		if (strcmp(s, ref->sym) == 0)
+			return SB_OK;
+		return sb_errf(err, SB_EINVAL,
+			       "%s:%llu: expected symbol '%s' (as in %s:%llu), got '%.60s'; one price series is one instrument",
+			       f->path, lineno(f), ref->sym, ref->path,
+			       (unsigned long long)ref->line, s);
+	}
+	n = strlen(s);
+	if (n >= sizeof(ref->sym))
+		return bad_field(f, f->hdr.sym, "a symbol of at most 63 bytes in column 'symbol'",
+				 err);
+	memcpy(ref->sym, s, n + 1);
+	ref->path = f->path;
+	ref->line = f->lines.lineno;
+	ref->set = true;
 	return SB_OK;
 }
 
@@ -314,7 +365,7 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 	} else {
 		if (!sb_parse_time(f->fields[h->time], &r->t)) {
 			bad_field(f, h->time,
-				  "a time (epoch s/ms/us, 'YYYY-MM-DD HH:MM:SS' UTC or RFC 3339) in the time column",
+				  "a time between 1900 and 2200 (epoch s/ms/us, 'YYYY-MM-DD HH:MM:SS' UTC or RFC 3339) in the time column",
 				  err);
 			return -1;
 		}
@@ -442,7 +493,7 @@ static void bucket_add(struct bucket *b, const struct row *r)
  * order the files.  The file is closed again.
  */
 static enum sb_err peek_file(const char *path, enum kind *kind, int64_t *first,
-			     struct sb_errbuf *err)
+			     struct symref *ref, struct sb_errbuf *err)
 {
 	struct infile f;
 	struct row r;
@@ -464,6 +515,7 @@ static enum sb_err peek_file(const char *path, enum kind *kind, int64_t *first,
 		goto out_close;
 	}
 	*first = r.lt;
+	rc = check_symbol(&f, ref, err);
 out_close:
 	infile_close(&f);
 	return rc;
@@ -471,7 +523,7 @@ out_close:
 
 /* Streams every row of 'path' into the grid. */
 static enum sb_err load_file(struct grid *g, const char *path, struct filestat *st,
-			     struct sb_errbuf *err)
+			     struct symref *ref, struct sb_errbuf *err)
 {
 	struct infile f;
 	struct row r;
@@ -487,6 +539,9 @@ static enum sb_err load_file(struct grid *g, const char *path, struct filestat *
 	while ((got = next_row(&f, &r, err)) > 0) {
 		struct bucket *b;
 
+		rc = check_symbol(&f, ref, err);
+		if (rc)
+			goto out_close;
 		if (f.hdr.kind == KIND_OHLCV && st->rows) {
 			if (r.t <= prev) {
 				char a[SB_TIME_LEN], p[SB_TIME_LEN];
@@ -666,6 +721,7 @@ enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size
 	size_t *order = NULL;
 	int64_t *first = NULL;
 	struct filestat *st = NULL;
+	struct symref ref = { .set = false };
 	enum kind kind = KIND_NONE;
 	enum sb_err rc = SB_OK;
 	int64_t min_gap = INT64_MAX;
@@ -693,7 +749,7 @@ enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size
 	for (size_t i = 0; i < npaths; i++) {
 		enum kind k;
 
-		rc = peek_file(paths[i], &k, &first[i], err);
+		rc = peek_file(paths[i], &k, &first[i], &ref, err);
 		if (rc)
 			goto out_free;
 		if (i > 0 && k != kind) {
@@ -716,7 +772,7 @@ enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size
 	for (size_t oi = 0; oi < npaths; oi++) {
 		size_t i = order[oi];
 
-		rc = load_file(&g, paths[i], &st[i], err);
+		rc = load_file(&g, paths[i], &st[i], &ref, err);
 		if (rc)
 			goto out_free;
 		for (size_t oj = 0; oj < oi; oj++) {

@@ -46,7 +46,8 @@ enum sb_err sb_candles_alloc(struct sb_candles *c, size_t n, struct sb_errbuf *e
  * one symbol.  Each file is either a Tardis trades CSV or an OHLCV candle CSV, plain
  * or gzip'd (told apart by the gzip magic, not the name), and the kind is told by its
  * header; all files must be of the same kind.  Files are streamed in constant memory.
- * Several files concatenate in time order; files whose spans overlap are an error.
+ * Several files concatenate in time order; files whose spans overlap are an error, and
+ * so are Tardis rows of another symbol than the first row's (one series, one instrument).
  * info[] (npaths entries, may be NULL) receives per-file statistics.
  * On error 'c' is left empty and 'err' says "path:line: what was expected".
  */

@@ -321,7 +321,76 @@ static bool time_from_double(double v, int64_t *t_us)
 	return sb_parse_time(buf, t_us);
 }
 
+/*
+ * The keys a record is read by, in alias pairs (second NULL: no alias).  A repeated
+ * key is an error: cJSON would take the first, Python's json the last, so the file
+ * means different articles to different readers.  So is an alias pair given twice
+ * with different values.  confidence counts only when it is read (SB_CONF_FIELD).
+ */
+static const char *const read_keys[][2] = {
+	{ "published_at", NULL }, { "sentiment_score", NULL }, { "confidence", NULL },
+	{ "id", "article_id" }, { "symbols", "key_entities" },
+};
+#define N_READ_KEYS (sizeof(read_keys) / sizeof(read_keys[0]))
+
+/* Index * 2 + (1 for the alias) of 'name' in read_keys, or -1. */
+static int read_key_index(const struct loader *L, const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_READ_KEYS; i++) {
+		if (L->o->conf_mode != SB_CONF_FIELD && strcmp(read_keys[i][0], "confidence") == 0)
+			continue;
+		for (int j = 0; j < 2; j++) {
+			const char *k = read_keys[i][j];
+
+			if (k && strlen(k) == len && memcmp(k, name, len) == 0)
+				return (int)i * 2 + j;
+		}
+	}
+	return -1;
+}
+
+static enum sb_err twice(struct loader *L, uint64_t where, int idx)
+{
+	return fail(L, where, SB_EPARSE, "key '%s' appears twice; expected each key once",
+		    read_keys[idx / 2][idx % 2]);
+}
+
+static enum sb_err both_aliases(struct loader *L, uint64_t where, size_t pair)
+{
+	return fail(L, where, SB_EPARSE,
+		    "both '%s' and '%s' given, with different values; expected one of them",
+		    read_keys[pair][0], read_keys[pair][1]);
+}
+
 /* ---- JSON Lines ---- */
+
+/* The rule above read_keys, for one JSON object. */
+static enum sb_err json_check_keys(struct loader *L, const cJSON *obj, uint64_t line)
+{
+	const cJSON *seen[N_READ_KEYS * 2] = { NULL };
+	const cJSON *item;
+
+	cJSON_ArrayForEach(item, obj) {
+		int idx;
+
+		if (!item->string)
+			continue;
+		idx = read_key_index(L, item->string, strlen(item->string));
+		if (idx < 0)
+			continue;
+		if (seen[idx])
+			return twice(L, line, idx);
+		seen[idx] = item;
+	}
+	for (size_t i = 0; i < N_READ_KEYS; i++) {
+		const cJSON *a = seen[2 * i], *b = seen[2 * i + 1];
+
+		/* null means absent, as in json_field() */
+		if (a && b && !cJSON_IsNull(a) && !cJSON_IsNull(b) && !cJSON_Compare(a, b, true))
+			return both_aliases(L, line, i);
+	}
+	return SB_OK;
+}
 
 /* The value of 'name' (else of 'alias'); a JSON null counts as absent. */
 static const cJSON *json_field(const cJSON *obj, const char *name, const char *alias,
@@ -342,7 +411,10 @@ static enum sb_err json_article(struct loader *L, const cJSON *obj, uint64_t lin
 {
 	const char *name;
 	const cJSON *v;
+	enum sb_err rc = json_check_keys(L, obj, line);
 
+	if (rc != SB_OK)
+		return rc;
 	v = json_field(obj, "published_at", NULL, &name);
 	if (v) {
 		bool ok;
@@ -356,7 +428,7 @@ static enum sb_err json_article(struct loader *L, const cJSON *obj, uint64_t lin
 		if (!ok) {
 			char *s = cJSON_PrintUnformatted(v);
 			enum sb_err e = fail(L, line, SB_EPARSE,
-					     "expected published_at as an RFC 3339 time or an integer epoch (s, ms or us), got %.60s",
+					     "expected published_at as an RFC 3339 time or an integer epoch (s, ms or us) between 1900 and 2200, got %.60s",
 					     s ? s : "?");
 			free(s);
 			return e;
@@ -533,7 +605,7 @@ static bool mp_time(const msgpack_object *o, int64_t *t_us)
 		    ts.tv_sec < INT64_MIN / SB_US_PER_SEC + 1)
 			return false;
 		*t_us = ts.tv_sec * SB_US_PER_SEC + ts.tv_nsec / 1000;
-		return true;
+		return *t_us >= SB_TIME_MIN_US && *t_us < SB_TIME_MAX_US;   /* as sb_parse_time */
 	default:
 		return false;
 	}
@@ -555,10 +627,45 @@ static bool mp_id(const msgpack_object *v, struct article *a)
 	return true;
 }
 
+/* The rule above read_keys, for one MessagePack map. */
+static enum sb_err mp_check_keys(struct loader *L, const msgpack_object *map, uint64_t rec)
+{
+	const msgpack_object *seen[N_READ_KEYS * 2] = { NULL };
+
+	for (uint32_t i = 0; i < map->via.map.size; i++) {
+		const msgpack_object_kv *kv = &map->via.map.ptr[i];
+		const char *s;
+		size_t len;
+		int idx;
+
+		if (!mp_str(&kv->key, &s, &len))
+			continue;
+		idx = read_key_index(L, s, len);
+		if (idx < 0)
+			continue;
+		if (seen[idx])
+			return twice(L, rec, idx);
+		seen[idx] = &kv->val;
+	}
+	for (size_t i = 0; i < N_READ_KEYS; i++) {
+		const msgpack_object *a = seen[2 * i], *b = seen[2 * i + 1];
+
+		/* nil means absent, as in mp_article() */
+		if (a && b && a->type != MSGPACK_OBJECT_NIL && b->type != MSGPACK_OBJECT_NIL &&
+		    !msgpack_object_equal(*a, *b))
+			return both_aliases(L, rec, i);
+	}
+	return SB_OK;
+}
+
 static enum sb_err mp_article(struct loader *L, const msgpack_object *map, uint64_t rec,
 			      struct article *a)
 {
 	bool seen_id = false, seen_sym = false;
+	enum sb_err rc = mp_check_keys(L, map, rec);
+
+	if (rc != SB_OK)
+		return rc;
 
 	for (uint32_t i = 0; i < map->via.map.size; i++) {
 		const msgpack_object *k = &map->via.map.ptr[i].key;
@@ -569,7 +676,7 @@ static enum sb_err mp_article(struct loader *L, const msgpack_object *map, uint6
 		if (mp_key_is(k, "published_at")) {
 			if (!mp_time(v, &a->t_us))
 				return fail(L, rec, SB_EPARSE,
-					    "expected published_at as an RFC 3339 time, an integer epoch (s, ms or us) or a msgpack timestamp");
+					    "expected published_at as an RFC 3339 time, an integer epoch (s, ms or us) or a msgpack timestamp, between 1900 and 2200");
 			a->has_time = true;
 		} else if (mp_key_is(k, "sentiment_score")) {
 			if (!mp_number(v, &a->score))
@@ -859,7 +966,7 @@ static enum sb_err csv_row(struct loader *L, char *rec, char delim, const struct
 	/* empty cells fail the strict parsers: "got ''" says what was there */
 	if (!sb_parse_time(f[c->time], &a.t_us))
 		return fail(L, line, SB_EPARSE,
-			    "expected a time (RFC 3339 or integer epoch) in column '%s', got '%.40s'",
+			    "expected a time between 1900 and 2200 (RFC 3339 or integer epoch) in column '%s', got '%.40s'",
 			    c->time_name, f[c->time]);
 	if (!sb_parse_double(f[c->score], &a.score))
 		return fail(L, line, SB_EPARSE, "expected a number in column '%s', got '%.40s'",

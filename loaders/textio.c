@@ -20,66 +20,205 @@ bool sb_file_is_gzip(const char *path)
 	return gz;
 }
 
+#define IN_SIZE  (1u << 17)
+#define OUT_SIZE (1u << 17)
+
 enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf *err)
 {
+	size_t got;
+
 	memset(l, 0, sizeof(*l));
 	l->path = path;
-	l->is_gzip = sb_file_is_gzip(path);
-	l->gz = gzopen(path, "rb");
-	if (!l->gz)
+	l->f = fopen(path, "rb");
+	if (!l->f)
 		return sb_errf(err, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
-	gzbuffer(l->gz, 1 << 17);
 	l->cap = 4096;
 	l->buf = malloc(l->cap);
-	if (!l->buf) {
-		gzclose(l->gz);
-		l->gz = NULL;
-		return sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
+	l->in = malloc(IN_SIZE);
+	l->out = malloc(OUT_SIZE);
+	if (!l->buf || !l->in || !l->out)
+		goto out_nomem;
+	/* the first bytes decide: gzip magic, else plain text (handed out as read) */
+	got = fread(l->in, 1, IN_SIZE, l->f);
+	if (got < IN_SIZE && ferror(l->f)) {
+		int e = errno;
+
+		sb_lines_close(l);
+		return sb_errf(err, SB_EIO, "%s: cannot read: %s", path, strerror(e));
 	}
+	l->in_eof = got < IN_SIZE;
+	l->is_gzip = got >= 2 && l->in[0] == 0x1f && l->in[1] == 0x8b;
+	if (!l->is_gzip) {
+		memcpy(l->out, l->in, got);
+		l->out_len = got;
+		return SB_OK;
+	}
+	if (inflateInit2(&l->z, 16 + MAX_WBITS) != Z_OK)
+		goto out_nomem;
+	l->z_live = true;
+	l->z.next_in = l->in;
+	l->z.avail_in = (uInt)got;
 	return SB_OK;
+
+out_nomem:
+	sb_lines_close(l);
+	return sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
 }
 
 void sb_lines_close(struct sb_lines *l)
 {
-	if (l->gz)
-		gzclose(l->gz);
+	if (l->f)
+		fclose(l->f);
+	if (l->z_live)
+		inflateEnd(&l->z);
 	free(l->buf);
-	l->gz = NULL;
+	free(l->in);
+	free(l->out);
+	l->f = NULL;
+	l->z_live = false;
 	l->buf = NULL;
+	l->in = l->out = NULL;
+}
+
+/* Moves the unread input to the front and reads more after it; -1 on a read error. */
+static int refill_in(struct sb_lines *l, struct sb_errbuf *err)
+{
+	size_t keep = l->z.avail_in, got;
+
+	if (l->in_eof)
+		return 0;
+	memmove(l->in, l->z.next_in, keep);
+	got = fread(l->in + keep, 1, IN_SIZE - keep, l->f);
+	if (got < IN_SIZE - keep) {
+		if (ferror(l->f)) {
+			sb_errf(err, SB_EIO, "%s: cannot read: %s", l->path, strerror(errno));
+			return -1;
+		}
+		l->in_eof = true;
+	}
+	l->z.next_in = l->in;
+	l->z.avail_in = (uInt)(keep + got);
+	return 0;
+}
+
+/*
+ * After a member: another member (gzip magic), the end of the file, or trailing
+ * bytes, which are counted to the end for the message.  Returns 1 to go on with a
+ * new member, 0 at the end, -1 on error.
+ */
+static int after_member(struct sb_lines *l, struct sb_errbuf *err)
+{
+	uint64_t trailing;
+
+	while (l->z.avail_in < 2 && !l->in_eof)
+		if (refill_in(l, err) < 0)
+			return -1;
+	if (l->z.avail_in == 0)
+		return 0;
+	if (l->z.avail_in >= 2 && l->z.next_in[0] == 0x1f && l->z.next_in[1] == 0x8b) {
+		inflateReset(&l->z);
+		l->member_end = false;
+		return 1;
+	}
+	trailing = l->z.avail_in;
+	while (!l->in_eof) {
+		l->z.avail_in = 0;
+		if (refill_in(l, err) < 0)
+			return -1;
+		trailing += l->z.avail_in;
+	}
+	sb_errf(err, SB_EPARSE, "%s: expected end of file after the gzip stream, got %llu trailing bytes",
+		l->path, (unsigned long long)trailing);
+	return -1;
+}
+
+/* Refills l->out: returns the bytes now there, 0 at the end of the file, -1 on error. */
+static long fill_out(struct sb_lines *l, struct sb_errbuf *err)
+{
+	l->out_pos = l->out_len = 0;
+	if (l->done)
+		return 0;
+	if (!l->is_gzip) {
+		size_t got = l->in_eof ? 0 : fread(l->out, 1, OUT_SIZE, l->f);
+
+		if (got < OUT_SIZE && ferror(l->f)) {
+			sb_errf(err, SB_EIO, "%s: cannot read: %s", l->path, strerror(errno));
+			return -1;
+		}
+		if (got == 0)
+			l->done = true;
+		l->out_len = got;
+		return (long)got;
+	}
+	l->z.next_out = l->out;
+	l->z.avail_out = OUT_SIZE;
+	while (l->z.avail_out == OUT_SIZE) {
+		int ret;
+
+		if (l->member_end) {
+			int r = after_member(l, err);
+
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				l->done = true;
+				break;
+			}
+		}
+		if (l->z.avail_in == 0 && refill_in(l, err) < 0)
+			return -1;
+		ret = inflate(&l->z, Z_NO_FLUSH);
+		if (ret == Z_STREAM_END) {
+			l->member_end = true;
+		} else if (ret == Z_BUF_ERROR && l->z.avail_in == 0 && l->in_eof) {
+			sb_errf(err, SB_EPARSE,
+				"%s:%llu: expected a complete gzip stream, got: unexpected end of file (truncated or corrupt file)",
+				l->path, (unsigned long long)l->lineno + 1);
+			return -1;
+		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			sb_errf(err, ret == Z_MEM_ERROR ? SB_ENOMEM : SB_EPARSE,
+				"%s:%llu: expected a complete gzip stream, got: %s (truncated or corrupt file)",
+				l->path, (unsigned long long)l->lineno + 1,
+				l->z.msg ? l->z.msg : "invalid data");
+			return -1;
+		}
+	}
+	l->out_len = OUT_SIZE - l->z.avail_out;
+	return (long)l->out_len;
 }
 
 int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
 {
-	int errnum;
-
 	l->len = 0;
 	for (;;) {
-		int ch = gzgetc(l->gz);
+		const unsigned char *p, *nl;
+		size_t n;
 
-		if (ch < 0) {
-			const char *msg = gzerror(l->gz, &errnum);
+		if (l->out_pos == l->out_len) {
+			long got = fill_out(l, err);
 
-			if (errnum != Z_OK && errnum != Z_STREAM_END) {
-				sb_errf(err, SB_EPARSE,
-					"%s:%llu: expected a complete gzip stream, got: %s (truncated or corrupt file)",
-					l->path, (unsigned long long)l->lineno + 1, msg);
+			if (got < 0)
 				return -1;
+			if (got == 0) {
+				if (l->len == 0)
+					return 0;
+				break;              /* last line without '\n' */
 			}
-			if (l->len == 0)
-				return 0;
-			break;              /* last line without '\n' */
 		}
-		if (ch == '\n')
-			break;
-		if (l->len + 2 > l->cap) {
-			size_t ncap = l->cap * 2;
+		p = l->out + l->out_pos;
+		nl = memchr(p, '\n', l->out_len - l->out_pos);
+		n = nl ? (size_t)(nl - p) : l->out_len - l->out_pos;
+		if (n > SB_LINE_MAX - 1 - l->len) {
+			sb_errf(err, SB_EPARSE, "%s:%llu: expected a line shorter than %u bytes",
+				l->path, (unsigned long long)l->lineno + 1, SB_LINE_MAX);
+			return -1;
+		}
+		if (l->len + n + 1 > l->cap) {
+			size_t ncap = l->cap;
 			char *nb;
 
-			if (ncap > SB_LINE_MAX + 2) {
-				sb_errf(err, SB_EPARSE, "%s:%llu: expected a line shorter than %u bytes",
-					l->path, (unsigned long long)l->lineno + 1, SB_LINE_MAX);
-				return -1;
-			}
+			while (ncap < l->len + n + 1)
+				ncap *= 2;
 			nb = realloc(l->buf, ncap);
 			if (!nb) {
 				sb_errf(err, SB_ENOMEM, "%s: out of memory", l->path);
@@ -88,7 +227,11 @@ int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
 			l->buf = nb;
 			l->cap = ncap;
 		}
-		l->buf[l->len++] = (char)ch;
+		memcpy(l->buf + l->len, p, n);
+		l->len += n;
+		l->out_pos += n + (nl != NULL);
+		if (nl)
+			break;
 	}
 	if (l->len && l->buf[l->len - 1] == '\r')
 		l->len--;
@@ -273,18 +416,22 @@ static bool parse_rfc3339(const char *s, int64_t *t_us)
 
 bool sb_parse_time(const char *s, int64_t *t_us)
 {
-	int64_t v;
+	const int64_t e11 = INT64_C(100000000000), e14 = INT64_C(100000000000000);
+	int64_t v, t;
 
 	if (sb_parse_int64(s, &v)) {
-		int64_t a = v < 0 ? -v : v;
-
-		if (a < INT64_C(100000000000))               /* < 1e11: seconds */
-			*t_us = v * SB_US_PER_SEC;
-		else if (a < INT64_C(100000000000000))       /* < 1e14: milliseconds */
-			*t_us = v * 1000;
+		/* no |v|: -INT64_MIN overflows; the products below stay under 1e17 */
+		if (v > -e11 && v < e11)                  /* |v| < 1e11: seconds */
+			t = v * SB_US_PER_SEC;
+		else if (v > -e14 && v < e14)             /* |v| < 1e14: milliseconds */
+			t = v * 1000;
 		else
-			*t_us = v;
-		return true;
+			t = v;
+	} else if (!parse_rfc3339(s, &t)) {
+		return false;
 	}
-	return parse_rfc3339(s, t_us);
+	if (t < SB_TIME_MIN_US || t >= SB_TIME_MAX_US)
+		return false;
+	*t_us = t;
+	return true;
 }

@@ -4,28 +4,43 @@
 
 #include "../engine/common.h"
 
+#include <stdio.h>
 #include <zlib.h>
 
 #define SB_LINE_MAX (1u << 20)   /* longest accepted line: 1 MiB */
 
 /*
- * A line reader over zlib's gz streams: reads .gz and plain files alike (gzread is
- * transparent for non-gzip input) in constant memory.  A truncated or corrupt gzip
- * stream is reported as an error, never as a short file.
+ * A line reader over plain or gzip'd files (told apart by the gzip magic 1f 8b, not
+ * the name) in constant memory.  Concatenated gzip members are read as one stream,
+ * as gzip -d does.  A truncated or corrupt gzip stream, or bytes after the last
+ * member, is reported as an error, never as a short file.  (zlib's gzread would
+ * take trailing non-gzip bytes for the end of the file, so inflate is called here.)
  */
 struct sb_lines {
-	gzFile   gz;
+	FILE    *f;
 	const char *path;
 	uint64_t lineno;          /* number of the line last returned, 1-based */
 	char    *buf;             /* current line, NUL-terminated, no '\n' or '\r' */
 	size_t   len, cap;
 	bool     is_gzip;
+	/* reader state, private to textio.c */
+	z_stream z;
+	unsigned char *in, *out;  /* raw input (gzip only), decoded bytes */
+	size_t   out_pos, out_len;
+	bool     z_live;          /* inflateInit2() done */
+	bool     member_end;      /* inflate finished a member; more may follow */
+	bool     in_eof, done;
 };
 
 enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf *err);
-/* Returns 1 with l->buf set, 0 at end of file, -1 on error (message in err). */
+/*
+ * sb_lines_next() returns 1 with l->buf set, 0 at end of file (again on every later
+ * call), -1 on error (message in err): "path:line: ..." for a line too long or a
+ * damaged gzip stream, "path: expected end of file after the gzip stream, got N
+ * trailing bytes" when the last gzip member is followed by something else.
+ */
 int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err);
-void sb_lines_close(struct sb_lines *l);
+void sb_lines_close(struct sb_lines *l);   /* safe twice, and after a failed open */
 
 /* True when the file starts with the gzip magic 1f 8b. */
 bool sb_file_is_gzip(const char *path);
@@ -47,7 +62,8 @@ bool sb_parse_int64(const char *s, int64_t *out);
  * sb_parse_time() reads an RFC 3339 time ("2024-03-01T12:34:56Z", "...56.123+02:00",
  * "2024-03-01 12:34:56" taken as UTC, "2024-03-01" = midnight) or an integer epoch
  * in seconds, milliseconds or microseconds told apart by magnitude (|v| < 1e11 s,
- * < 1e14 ms, else us).  Returns false on anything else, including impossible dates.
+ * < 1e14 ms, else us).  Returns false on anything else, including impossible dates
+ * and times outside [SB_TIME_MIN_US, SB_TIME_MAX_US) (1900 to 2200, 2200 excluded).
  */
 bool sb_parse_time(const char *s, int64_t *t_us);
 

@@ -613,6 +613,145 @@ static void test_missing_file(void **state)
 	assert_int_equal(c.n, 0);
 }
 
+/* Loads files 'a' (and 'b') at 1m; returns the result code, message in 'err'. */
+static enum sb_err load2(const char *a, const char *b, struct sb_candles *c,
+			 struct sb_errbuf *err)
+{
+	const char *paths[2] = { a, b };
+
+	sb_candles_init(c);
+	return sb_candles_load(c, paths, b ? 2 : 1, MIN, NULL, err);
+}
+
+/* Loading 'text' fails with exactly "<path>:<line>: <rest>". */
+static void expect_msg(const char *name, const char *text, unsigned line, const char *rest)
+{
+	char p[PATH_MAX], want[PATH_MAX + 512];
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	write_file(name, text, false, p);
+	assert_int_not_equal(load2(p, NULL, &c, &err), SB_OK);
+	assert_int_equal(c.n, 0);
+	snprintf(want, sizeof(want), "%s:%u: %s", p, line, rest);
+	assert_string_equal(err.msg, want);
+}
+
+/* One trade at 'ts' loads as one 1m candle starting at t0. */
+static void expect_one_candle(const char *name, const char *text, int64_t t0, double close)
+{
+	char p[PATH_MAX];
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	write_file(name, text, false, p);
+	if (load2(p, NULL, &c, &err) != SB_OK)
+		fail_msg("%s: %s", name, err.msg);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.t0_us, t0);
+	near(c.close[0], close, "close", 0);
+	sb_candles_release(&c);
+}
+
+/*
+ * Times must lie in [1900-01-01, 2200-01-01).  2200-01-01 is 7258118400 s after the
+ * epoch (84006 days), 1900-01-01 is 2208988800 s before it (25567 days).
+ */
+static void test_time_bounds(void **state)
+{
+	(void)state;
+	/* last microsecond before 2200: its minute starts 60 s before 2200 */
+	expect_one_candle("t2199.csv", TH "bitmex,XBTUSD,7258118399999999,7258118399999999,r,buy,7,1\n",
+			  INT64_C(7258118340) * SB_US_PER_SEC, 7);
+	expect_msg("t2200.csv", TH "bitmex,XBTUSD,7258118400000000,7258118399999999,r,buy,7,1\n", 2,
+		   "expected a timestamp between 1900 and 2200 (microseconds since the epoch) in column 'timestamp' in field 3, got '7258118400000000'");
+	expect_msg("l2200.csv", TH TR "bitmex,XBTUSD,7258118399999999,7258118400000000,r,buy,7,1\n", 3,
+		   "expected a timestamp between 1900 and 2200 (microseconds since the epoch) in column 'local_timestamp' in field 4, got '7258118400000000'");
+	/* the reproducer of the review: INT64_MAX and INT64_MIN */
+	expect_msg("tmax.csv", TH "bitmex,XBTUSD,9223372036854775807,1704067210100000,r,buy,7,1\n", 2,
+		   "expected a timestamp between 1900 and 2200 (microseconds since the epoch) in column 'timestamp' in field 3, got '9223372036854775807'");
+	expect_msg("tmin.csv", TH "bitmex,XBTUSD,1704067210000000,-9223372036854775808,r,buy,7,1\n", 2,
+		   "expected a timestamp between 1900 and 2200 (microseconds since the epoch) in column 'local_timestamp' in field 4, got '-9223372036854775808'");
+	/* just before 1900 is out of range; 1900 itself is in range but before 1973
+	 * (1e14 us), which for Tardis means the unit is wrong */
+	expect_msg("t1899.csv", TH "bitmex,XBTUSD,-2208988800000001,1704067210100000,r,buy,7,1\n", 2,
+		   "expected a timestamp between 1900 and 2200 (microseconds since the epoch) in column 'timestamp' in field 3, got '-2208988800000001'");
+	expect_msg("t1900.csv", TH "bitmex,XBTUSD,-2208988800000000,1704067210100000,r,buy,7,1\n", 2,
+		   "expected a time in microseconds since the epoch in column 'timestamp' in field 3, got '-2208988800000000'");
+
+	/* OHLCV: the same range through sb_parse_time, for every time form */
+	expect_one_candle("o1900.csv", OH "1900-01-01 00:00:00,10,11,9,10.5,1\n",
+			  INT64_C(-2208988800) * SB_US_PER_SEC, 10.5);
+	expect_one_candle("o2199.csv", OH "2199-12-31 23:59:00,10,11,9,10.5,1\n",
+			  INT64_C(7258118340) * SB_US_PER_SEC, 10.5);
+	expect_one_candle("o2199ms.csv", OH "7258118340000,10,11,9,10.5,1\n",
+			  INT64_C(7258118340) * SB_US_PER_SEC, 10.5);
+	expect_msg("o2200.csv", OH OR "2200-01-01 00:00:00,10,11,9,10.5,1\n", 3,
+		   "expected a time between 1900 and 2200 (epoch s/ms/us, 'YYYY-MM-DD HH:MM:SS' UTC or RFC 3339) in the time column in field 1, got '2200-01-01 00:00:00'");
+	expect_msg("o1899.csv", OH "1899-12-31 23:59:59,10,11,9,10.5,1\n", 2,
+		   "expected a time between 1900 and 2200 (epoch s/ms/us, 'YYYY-MM-DD HH:MM:SS' UTC or RFC 3339) in the time column in field 1, got '1899-12-31 23:59:59'");
+	expect_msg("omax.csv", OH "9223372036854775807,1,1,1,1,1\n", 2,
+		   "expected a time between 1900 and 2200 (epoch s/ms/us, 'YYYY-MM-DD HH:MM:SS' UTC or RFC 3339) in the time column in field 1, got '9223372036854775807'");
+	expect_msg("omin.csv", OH "-9223372036854775808,1,1,1,1,1\n", 2,
+		   "expected a time between 1900 and 2200 (epoch s/ms/us, 'YYYY-MM-DD HH:MM:SS' UTC or RFC 3339) in the time column in field 1, got '-9223372036854775808'");
+}
+
+#define TR_ETH "bitmex,ETHUSD,1704067270000000,1704067270100000,e1,buy,50,1\n"
+
+/* One load is one instrument: every row's symbol must be the first row's. */
+static void test_tardis_symbols(void **state)
+{
+	char p1[PATH_MAX], p2[PATH_MAX], want[2 * PATH_MAX + 256];
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	/* one file, the second symbol on line 4 */
+	write_file("sym_mixed.csv", TH TR "bitmex,XBTUSD,1704067215000000,1704067215100000,r2,buy,101,1\n"
+		   TR_ETH, false, p1);
+	assert_int_equal(load2(p1, NULL, &c, &err), SB_EINVAL);
+	assert_int_equal(c.n, 0);
+	snprintf(want, sizeof(want),
+		 "%s:4: expected symbol 'XBTUSD' (as in %s:2), got 'ETHUSD'; one price series is one instrument",
+		 p1, p1);
+	assert_string_equal(err.msg, want);
+
+	/* two files of different symbols: found on the second file's first row */
+	write_file("sym_xbt.csv", TH TR, false, p1);
+	write_file("sym_eth.csv", TH TR_ETH, false, p2);
+	assert_int_equal(load2(p1, p2, &c, &err), SB_EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s:2: expected symbol 'XBTUSD' (as in %s:2), got 'ETHUSD'; one price series is one instrument",
+		 p2, p1);
+	assert_string_equal(err.msg, want);
+	/* the reference is the first file given, even when it is later in time */
+	assert_int_equal(load2(p2, p1, &c, &err), SB_EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s:2: expected symbol 'ETHUSD' (as in %s:2), got 'XBTUSD'; one price series is one instrument",
+		 p1, p2);
+	assert_string_equal(err.msg, want);
+
+	/* second file starts right, then changes on line 3 */
+	write_file("sym_late.csv", TH "bitmex,XBTUSD,1704067270000000,1704067270100000,x,buy,50,1\n"
+		   "bitmex,xbtusd,1704067275000000,1704067275100000,y,buy,50,1\n", false, p2);
+	assert_int_equal(load2(p1, p2, &c, &err), SB_EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s:3: expected symbol 'XBTUSD' (as in %s:2), got 'xbtusd'; one price series is one instrument",
+		 p2, p1);
+	assert_string_equal(err.msg, want);
+
+	/* same symbol in both files loads: trades at +10 s (100) and +70 s (50) */
+	write_file("sym_xbt2.csv", TH "bitmex,XBTUSD,1704067270000000,1704067270100000,x,buy,50,1\n",
+		   false, p2);
+	if (load2(p1, p2, &c, &err) != SB_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.t0_us, T0);
+	check_candle(&c, 0, 100, 100, 100, 100, 1, 1, 0, 1);
+	check_candle(&c, 1, 50, 50, 50, 50, 1, 1, 0, 1);
+	sb_candles_release(&c);
+}
+
 /* ---- real data in ../shared (or $SENTIBT_SHARED) ---- */
 
 static bool shared_path(const char *rel, char out[PATH_MAX])
@@ -706,6 +845,8 @@ int main(void)
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_no_files),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_time_bounds),
+		cmocka_unit_test(test_tardis_symbols),
 		cmocka_unit_test(test_real_binance_1m),
 		cmocka_unit_test(test_real_tardis_sample),
 	};

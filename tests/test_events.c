@@ -187,9 +187,9 @@ static void test_bad_inputs(void **state)
 		{ "csvrange.csv", "date,sentiment_score,confidence\n2024-01-01,-2,1\n",
 		  "csvrange.csv:2: expected sentiment_score in [-1, 1]" },
 		{ "csvtime.csv", "date,sentiment_score,confidence\n5-7-2022 04:24,0.5,1\n",
-		  "csvtime.csv:2: expected a time (RFC 3339 or integer epoch) in column 'date'" },
+		  "csvtime.csv:2: expected a time between 1900 and 2200 (RFC 3339 or integer epoch) in column 'date'" },
 		{ "csvnotime.csv", "date,sentiment_score,confidence\n,0.5,1\n",
-		  "csvnotime.csv:2: expected a time (RFC 3339 or integer epoch) in column 'date', got ''" },
+		  "csvnotime.csv:2: expected a time between 1900 and 2200 (RFC 3339 or integer epoch) in column 'date', got ''" },
 		{ "csvnoconf.csv", "date,sentiment_score,confidence\n2024-01-01,0.5,\n",
 		  "csvnoconf.csv:2: expected a number in column 'confidence', got ''" },
 		/* the quote opened on line 3 is never closed: the record's first line is named */
@@ -586,6 +586,210 @@ static void test_msgpack(void **state)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* ---- repeated keys: cJSON keeps the first, Python's json the last ---- */
+
+#define REST "\"published_at\":1,\"confidence\":1"
+
+static void test_repeated_keys_jsonl(void **state)
+{
+	static const struct { const char *name, *text, *want; } cases[] = {
+		{ "k_score.jsonl", OKLINE "{" REST ",\"sentiment_score\":0.1,\"sentiment_score\":0.9}\n",
+		  "k_score.jsonl:2: key 'sentiment_score' appears twice; expected each key once" },
+		/* a null first value is still a second key: Python would take the 1 */
+		{ "k_time.jsonl", "{\"published_at\":null,\"published_at\":1,\"sentiment_score\":0,\"confidence\":1}\n",
+		  "k_time.jsonl:1: key 'published_at' appears twice" },
+		{ "k_conf.jsonl", "{\"published_at\":1,\"sentiment_score\":0,\"confidence\":1,\"confidence\":0}\n",
+		  "k_conf.jsonl:1: key 'confidence' appears twice" },
+		{ "k_id.jsonl", "{\"id\":\"a\"," REST ",\"sentiment_score\":0,\"id\":\"b\"}\n",
+		  "k_id.jsonl:1: key 'id' appears twice" },
+		{ "k_aid.jsonl", "{\"article_id\":1,\"article_id\":1," REST ",\"sentiment_score\":0}\n",
+		  "k_aid.jsonl:1: key 'article_id' appears twice" },
+		{ "k_sym.jsonl", "{\"symbols\":[\"BTC\"],\"symbols\":[]," REST ",\"sentiment_score\":0}\n",
+		  "k_sym.jsonl:1: key 'symbols' appears twice" },
+		{ "k_ke.jsonl", "{\"key_entities\":[],\"key_entities\":[]," REST ",\"sentiment_score\":0}\n",
+		  "k_ke.jsonl:1: key 'key_entities' appears twice" },
+		/* the same key spelled with an escape: "\u005f" is '_' */
+		{ "k_esc.jsonl", "{" REST ",\"sentiment_score\":0.1,\"sentiment\\u005fscore\":0.9}\n",
+		  "k_esc.jsonl:1: key 'sentiment_score' appears twice" },
+		/* alias pairs with different values */
+		{ "a_id.jsonl", OKLINE OKLINE "{\"id\":\"a\",\"article_id\":\"b\"," REST ",\"sentiment_score\":0}\n",
+		  "a_id.jsonl:3: both 'id' and 'article_id' given, with different values; expected one of them" },
+		/* 5 and "5" are different JSON values */
+		{ "a_id5.jsonl", "{\"id\":\"5\",\"article_id\":5," REST ",\"sentiment_score\":0}\n",
+		  "a_id5.jsonl:1: both 'id' and 'article_id'" },
+		{ "a_sym.jsonl", "{\"symbols\":[\"BTC\"],\"key_entities\":[\"ETH\"]," REST ",\"sentiment_score\":0}\n",
+		  "a_sym.jsonl:1: both 'symbols' and 'key_entities' given, with different values" },
+	};
+	struct sb_events ev;
+	struct sb_input_info info;
+	struct sb_events_opts cst = { .conf_mode = SB_CONF_CONST, .conf_const = 0.5 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		load_bad(write_text(cases[i].name, cases[i].text), &FIELD, cases[i].want);
+
+	/* confidence is not read under --confidence const: its repeat does not matter */
+	load_ok(&ev, tmp_path("k_conf.jsonl"), &cst, NULL);
+	assert_int_equal(ev.n, 1);
+	assert_true(ev.confidence[0] == 0.5);
+	sb_events_release(&ev);
+
+	/*
+	 * Accepted: a repeated key sentibt does not read; both aliases with equal values;
+	 * an alias pair where one is null (null = absent).  Ids: "a" (line 1), "a" again
+	 * via id = article_id (line 2, a duplicate), "b" via article_id (line 3).
+	 */
+	load_ok(&ev, write_text("k_ok.jsonl",
+				"{\"headline\":\"x\",\"headline\":\"y\",\"id\":\"a\"," REST ",\"sentiment_score\":0.1}\n"
+				"{\"id\":\"a\",\"article_id\":\"a\",\"symbols\":[\"BTC\"],\"key_entities\":[\"BTC\"],"
+				REST ",\"sentiment_score\":0.2}\n"
+				"{\"id\":null,\"article_id\":\"b\"," REST ",\"sentiment_score\":0.3}\n"),
+		&FIELD, &info);
+	assert_int_equal(ev.n, 2);
+	assert_true(ev.score[0] == 0.1 && ev.score[1] == 0.3);
+	assert_int_equal(info.rows, 3);
+	assert_int_equal(info.duplicates, 1);
+	sb_events_release(&ev);
+}
+
+static void test_repeated_keys_msgpack(void **state)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct sb_events ev;
+	struct sb_input_info info;
+
+	(void)state;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+
+	/* record 1 fine, record 2 with sentiment_score twice */
+	msgpack_pack_map(&pk, 3);
+	pack_str(&pk, "published_at"); msgpack_pack_int64(&pk, 1);
+	pack_str(&pk, "sentiment_score"); msgpack_pack_double(&pk, 0.5);
+	pack_str(&pk, "confidence"); msgpack_pack_double(&pk, 1.0);
+	msgpack_pack_map(&pk, 4);
+	pack_str(&pk, "sentiment_score"); msgpack_pack_double(&pk, 0.1);
+	pack_str(&pk, "published_at"); msgpack_pack_int64(&pk, 2);
+	pack_str(&pk, "sentiment_score"); msgpack_pack_double(&pk, 0.9);
+	pack_str(&pk, "confidence"); msgpack_pack_double(&pk, 1.0);
+	load_bad(write_sbuf("k_score.msgpack", &sb), &FIELD,
+		 "k_score.msgpack: record 2: key 'sentiment_score' appears twice; expected each key once");
+
+	/* a nil first value still counts as a key */
+	msgpack_pack_map(&pk, 4);
+	pack_str(&pk, "published_at"); msgpack_pack_nil(&pk);
+	pack_str(&pk, "published_at"); msgpack_pack_int64(&pk, 2);
+	pack_str(&pk, "sentiment_score"); msgpack_pack_double(&pk, 0.9);
+	pack_str(&pk, "confidence"); msgpack_pack_double(&pk, 1.0);
+	load_bad(write_sbuf("k_time.msgpack", &sb), &FIELD,
+		 "k_time.msgpack: record 1: key 'published_at' appears twice");
+
+	/* id and article_id that disagree */
+	msgpack_pack_map(&pk, 5);
+	pack_str(&pk, "article_id"); pack_str(&pk, "b");
+	pack_str(&pk, "published_at"); msgpack_pack_int64(&pk, 2);
+	pack_str(&pk, "sentiment_score"); msgpack_pack_double(&pk, 0.9);
+	pack_str(&pk, "confidence"); msgpack_pack_double(&pk, 1.0);
+	pack_str(&pk, "id"); pack_str(&pk, "a");
+	load_bad(write_sbuf("a_id.msgpack", &sb), &FIELD,
+		 "a_id.msgpack: record 1: both 'id' and 'article_id' given, with different values; expected one of them");
+
+	/* symbols and key_entities that disagree */
+	msgpack_pack_map(&pk, 5);
+	pack_str(&pk, "symbols"); msgpack_pack_array(&pk, 1); pack_str(&pk, "BTC");
+	pack_str(&pk, "key_entities"); msgpack_pack_array(&pk, 0);
+	pack_str(&pk, "published_at"); msgpack_pack_int64(&pk, 2);
+	pack_str(&pk, "sentiment_score"); msgpack_pack_double(&pk, 0.9);
+	pack_str(&pk, "confidence"); msgpack_pack_double(&pk, 1.0);
+	load_bad(write_sbuf("a_sym.msgpack", &sb), &FIELD,
+		 "a_sym.msgpack: record 1: both 'symbols' and 'key_entities'");
+
+	/* accepted: equal aliases, a repeated unread key; ids a (rec 1) and a (rec 2, dup) */
+	for (int i = 0; i < 2; i++) {
+		msgpack_pack_map(&pk, 7);
+		pack_str(&pk, "id"); pack_str(&pk, "a");
+		pack_str(&pk, "article_id"); pack_str(&pk, "a");
+		pack_str(&pk, "source"); pack_str(&pk, "x");
+		pack_str(&pk, "source"); pack_str(&pk, "y");
+		pack_str(&pk, "published_at"); msgpack_pack_int64(&pk, 2 + i);
+		pack_str(&pk, "sentiment_score"); msgpack_pack_double(&pk, 0.25 * (i + 1));
+		pack_str(&pk, "confidence"); msgpack_pack_double(&pk, 1.0);
+	}
+	load_ok(&ev, write_sbuf("k_ok.msgpack", &sb), &FIELD, &info);
+	assert_int_equal(ev.n, 1);
+	assert_true(ev.score[0] == 0.25);
+	assert_int_equal(info.duplicates, 1);
+	sb_events_release(&ev);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+/*
+ * published_at must lie in [1900-01-01, 2200-01-01): 2200-01-01 is 7258118400 s after
+ * the epoch (84006 days), 1900-01-01 is 2208988800 s before it (25567 days).
+ */
+static void test_time_bounds(void **state)
+{
+	static const struct { const char *name, *text, *want; } bad[] = {
+		{ "t2200.jsonl", "{\"published_at\":\"2200-01-01T00:00:00Z\",\"sentiment_score\":0,\"confidence\":1}\n",
+		  "t2200.jsonl:1: expected published_at as an RFC 3339 time or an integer epoch (s, ms or us) between 1900 and 2200, got \"2200-01-01T00:00:00Z\"" },
+		{ "n2200.jsonl", OKLINE "{\"published_at\":7258118400,\"sentiment_score\":0,\"confidence\":1}\n",
+		  "n2200.jsonl:2: expected published_at as an RFC 3339 time or an integer epoch (s, ms or us) between 1900 and 2200, got 7258118400" },
+		{ "n1899.jsonl", "{\"published_at\":-2208988801,\"sentiment_score\":0,\"confidence\":1}\n",
+		  "n1899.jsonl:1: expected published_at" },
+		{ "smax.jsonl", "{\"published_at\":\"9223372036854775807\",\"sentiment_score\":0,\"confidence\":1}\n",
+		  "smax.jsonl:1: expected published_at" },
+		{ "smin.jsonl", "{\"published_at\":\"-9223372036854775808\",\"sentiment_score\":0,\"confidence\":1}\n",
+		  "smin.jsonl:1: expected published_at" },
+		{ "t1899.csv", "date,sentiment_score,confidence\n1899-12-31T23:59:59Z,0,1\n",
+		  "t1899.csv:2: expected a time between 1900 and 2200 (RFC 3339 or integer epoch) in column 'date', got '1899-12-31T23:59:59Z'" },
+		{ "ms2200.csv", "date,sentiment_score,confidence\n7258118400000,0,1\n",
+		  "ms2200.csv:2: expected a time between 1900 and 2200" },
+	};
+	const char *text =
+		"{\"published_at\":\"2199-12-31T23:59:59.999999Z\",\"sentiment_score\":0.1,\"confidence\":1}\n"
+		"{\"published_at\":7258118399,\"sentiment_score\":0.2,\"confidence\":1}\n"
+		"{\"published_at\":-2208988800,\"sentiment_score\":0.3,\"confidence\":1}\n"
+		"{\"published_at\":\"1900-01-01\",\"sentiment_score\":0.4,\"confidence\":1}\n";
+	struct sb_events ev;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_timestamp ts;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		load_bad(write_text(bad[i].name, bad[i].text), &FIELD, bad[i].want);
+
+	load_ok(&ev, write_text("inrange.jsonl", text), &FIELD, NULL);
+	assert_int_equal(ev.n, 4);
+	assert_int_equal(ev.t_us[0], INT64_C(-2208988800) * 1000000);
+	assert_int_equal(ev.t_us[1], INT64_C(-2208988800) * 1000000);
+	assert_int_equal(ev.t_us[2], INT64_C(7258118399) * 1000000);
+	assert_int_equal(ev.t_us[3], INT64_C(7258118400) * 1000000 - 1);
+	sb_events_release(&ev);
+
+	/* the msgpack timestamp extension: 2199-12-31T23:59:59 in, 2200-01-01 out */
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	for (int i = 0; i < 2; i++) {
+		ts.tv_sec = INT64_C(7258118399) + i;
+		ts.tv_nsec = 0;
+		msgpack_pack_map(&pk, 3);
+		pack_str(&pk, "published_at"); msgpack_pack_timestamp(&pk, &ts);
+		pack_str(&pk, "sentiment_score"); msgpack_pack_double(&pk, 0.5);
+		pack_str(&pk, "confidence"); msgpack_pack_double(&pk, 1.0);
+		if (i == 0) {
+			load_ok(&ev, write_sbuf("ts2199.msgpack", &sb), &FIELD, NULL);
+			assert_int_equal(ev.n, 1);
+			assert_int_equal(ev.t_us[0], INT64_C(7258118399) * 1000000);
+			sb_events_release(&ev);
+		}
+	}
+	load_bad(write_sbuf("ts2200.msgpack", &sb), &FIELD,
+		 "ts2200.msgpack: record 1: expected published_at as an RFC 3339 time, an integer epoch (s, ms or us) or a msgpack timestamp, between 1900 and 2200");
+	msgpack_sbuffer_destroy(&sb);
+}
+
 /* ---- CSV ---- */
 
 static void test_csv_mapping(void **state)
@@ -804,6 +1008,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_conf_modes_jsonl),
 		cmocka_unit_test(test_jsonl_gz),
 		cmocka_unit_test(test_msgpack),
+		cmocka_unit_test(test_repeated_keys_jsonl),
+		cmocka_unit_test(test_repeated_keys_msgpack),
+		cmocka_unit_test(test_time_bounds),
 		cmocka_unit_test(test_csv_mapping),
 		cmocka_unit_test(test_csv_defaults),
 		cmocka_unit_test(test_write_roundtrip),

@@ -268,6 +268,101 @@ static void test_lines_damaged_gzip(void **state)
 	expect_read_error(crc, crc, "truncated or corrupt");
 }
 
+/* Writes dst = the bytes of src1 (and src2 if not NULL), then n bytes of 'tail'. */
+static void concat(const char *dst, const char *src1, const char *src2, const void *tail,
+		   size_t n)
+{
+	const char *srcs[2] = { src1, src2 };
+	FILE *g = fopen(dst, "wb");
+	int ch;
+
+	assert_non_null(g);
+	for (int i = 0; i < 2 && srcs[i]; i++) {
+		FILE *f = fopen(srcs[i], "rb");
+
+		assert_non_null(f);
+		while ((ch = fgetc(f)) != EOF)
+			fputc(ch, g);
+		fclose(f);
+	}
+	if (n)
+		assert_int_equal(fwrite(tail, 1, n, g), n);
+	assert_int_equal(fclose(g), 0);
+}
+
+/* Reads 'path' to the end: n_lines lines, then an error naming 'ntrail' trailing bytes. */
+static void expect_trailing(const char *path, long n_lines, unsigned long long ntrail)
+{
+	struct sb_lines l;
+	struct sb_errbuf err = { "" };
+	char want[PATH_MAX + 128];
+	long lines = 0;
+	int r;
+
+	assert_int_equal(sb_lines_open(&l, path, &err), SB_OK);
+	while ((r = sb_lines_next(&l, &err)) == 1)
+		lines++;
+	sb_lines_close(&l);
+	assert_int_equal(r, -1);
+	assert_int_equal(lines, n_lines);
+	snprintf(want, sizeof(want),
+		 "%s: expected end of file after the gzip stream, got %llu trailing bytes", path,
+		 ntrail);
+	assert_string_equal(err.msg, want);
+}
+
+/* Concatenated members are one stream; anything else after the last one is an error. */
+static void test_lines_gzip_members(void **state)
+{
+	static const char *const ab[] = { "a,b", "c", "d" };
+	static const unsigned char zeros[3] = { 0, 0, 0 };
+	static const unsigned char magic_only[1] = { 0x1f };
+	static const unsigned char bad_member[6] = { 0x1f, 0x8b, 'x', 'y', 'z', '\n' };
+	char m1[PATH_MAX], m2[PATH_MAX], big[PATH_MAX], t[PATH_MAX];
+	size_t len;
+	char *text, *junk;
+
+	(void)state;
+	write_text("m1.csv.gz", "a,b\nc", true, m1);       /* no '\n': joins the next member */
+	write_text("m2.csv.gz", "\nd\n", true, m2);
+	snprintf(t, sizeof(t), "%s/members.csv.gz", tmpdir);
+	concat(t, m1, m2, NULL, 0);
+	expect_lines(t, ab, 3);
+
+	/* the reproducer: echo garbage >> t.gz adds 8 bytes */
+	snprintf(t, sizeof(t), "%s/garbage.csv.gz", tmpdir);
+	concat(t, m1, m2, "garbage\n", 8);
+	expect_trailing(t, 3, 8);
+	/* zero padding is no member; "c" has no '\n', the error comes before it */
+	concat(t, m1, NULL, zeros, sizeof(zeros));
+	expect_trailing(t, 1, 3);
+	concat(t, m1, m2, magic_only, 1);                  /* one byte cannot start a member */
+	expect_trailing(t, 3, 1);
+	/* the magic, then no valid header: a damaged member, not trailing bytes */
+	concat(t, m1, NULL, bad_member, sizeof(bad_member));
+	expect_read_error(t, t, "truncated or corrupt");
+	/* an empty member (gzip of nothing) is fine; garbage after it is not */
+	write_text("empty.gz", "", true, m2);
+	snprintf(t, sizeof(t), "%s/then-empty.csv.gz", tmpdir);
+	concat(t, m1, m2, NULL, 0);
+	expect_lines(t, ab, 2);
+	concat(t, m1, m2, "x", 1);
+	expect_trailing(t, 1, 1);
+
+	/* a stream and a tail both larger than the reader's 128 KiB buffers */
+	text = numbered_lines(300000, &len);
+	write_bytes("big.csv.gz", text, len, true, big);
+	free(text);
+	assert_true(file_size(big) > 3 * (1 << 17) / 2);
+	junk = malloc(300001);
+	assert_non_null(junk);
+	memset(junk, 'j', 300001);
+	snprintf(t, sizeof(t), "%s/big-garbage.csv.gz", tmpdir);
+	concat(t, big, NULL, junk, 300001);
+	free(junk);
+	expect_trailing(t, 300000, 300001);
+}
+
 static void test_csv_split(void **state)
 {
 	char *f[8];
@@ -382,6 +477,13 @@ static void test_parse_time(void **state)
 		"2024-3-1", "2024-03-01T", "2024-03-01T12", "2024-03-01T12:34:56.Z",
 		"2024-03-01T12:34:56+2", "2024-03-01T12:34:56+24:00", "2024-03-01T12:34:56Zjunk",
 		"2024-03-01x", "", " 1709251200", "1709251200 ", "+1709251200", "1.5", "yesterday",
+		/* out of [1900, 2200): just outside, far outside, and the int64 ends */
+		"1899-12-31T23:59:59.999999Z", "2200-01-01T00:00:00Z", "2200-01-01T01:00:00+01:00",
+		"1899-12-31T22:59:59-01:00",   /* 1899-12-31T23:59:59Z */
+		"-2208988801", "-2208988800001", "-2208988800000001",
+		"7258118400", "7258118400000", "7258118400000000",
+		"99999999999", "99999999999999", "0001-01-01", "9999-12-31T23:59:59Z",
+		"9223372036854775807", "-9223372036854775808", "-9223372036854775807",
 	};
 	int64_t t;
 
@@ -419,10 +521,29 @@ static void test_parse_time(void **state)
 	time_is("0", 0);
 	time_is("-86400", -86400 * US);
 	time_is("-1709251200000", -MAR1_S * US);
-	time_is("99999999999", INT64_C(99999999999) * US);       /* largest in seconds */
+	time_is("99999999", INT64_C(99999999) * US);             /* seconds, 1973 */
 	time_is("100000000000", INT64_C(100000000000) * 1000);   /* smallest in ms */
-	time_is("99999999999999", INT64_C(99999999999999) * 1000);
+	time_is("-100000000000", INT64_C(-100000000000) * 1000);   /* ms: -1e8 s, 1966 */
 	time_is("100000000000000", INT64_C(100000000000000));    /* smallest in us */
+
+	/*
+	 * The accepted range is [1900-01-01, 2200-01-01).  1900-01-01 is 25567 days =
+	 * 2208988800 s before the epoch; 2200-01-01 is 84006 days (230 years, 56 leap
+	 * days: 1972..2196 less 2100) = 7258118400 s after it.
+	 */
+	time_is("1900-01-01T00:00:00Z", INT64_C(-2208988800) * US);
+	time_is("-2208988800", INT64_C(-2208988800) * US);
+	time_is("-2208988800000", INT64_C(-2208988800) * US);
+	time_is("-2208988800000000", INT64_C(-2208988800) * US);
+	time_is("2199-12-31T23:59:59.999999Z", INT64_C(7258118400) * US - 1);
+	time_is("7258118399", INT64_C(7258118399) * US);
+	time_is("7258118399999", INT64_C(7258118399999) * 1000);
+	time_is("7258118399999999", INT64_C(7258118399999999));
+	/* 2200-01-01T01:00+01:00 is 2200-01-01T00:00Z, out; 00:59+01:00 is 23:59Z, in */
+	time_is("2200-01-01T00:59:00+01:00", (INT64_C(7258118400) - 60) * US);
+	time_is("1899-12-31T23:00:00-01:00", INT64_C(-2208988800) * US);
+	assert_int_equal(SB_TIME_MIN_US, INT64_C(-2208988800) * US);
+	assert_int_equal(SB_TIME_MAX_US, INT64_C(7258118400) * US);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (sb_parse_time(bad[i], &t))
@@ -451,6 +572,8 @@ static void test_parse_duration(void **state)
 		"5", "-5m", "5x", "", "m", "5 m", " 5m", "+5m", "5M", "1.5h", "5mm",
 		"99999999999999999999d",
 		"106751992d",   /* INT64_MAX us = 106751991.17 days */
+		"36501d",       /* over SB_DURATION_MAX_US = 100 years of 365 days */
+		"3153600001s",  /* 36500 x 86400 + 1 */
 	};
 	int64_t us;
 
@@ -471,9 +594,11 @@ static void test_parse_duration(void **state)
 	assert_int_equal(us, 0);
 	assert_true(sb_parse_duration("0s", &us));
 	assert_int_equal(us, 0);
-	/* the largest whole number of days that fits: 106751991 x 86400e6 */
-	assert_true(sb_parse_duration("106751991d", &us));
-	assert_int_equal(us, INT64_C(9223372022400000000));
+	/* the cap is 100 years of 365 days: 36500 x 86400 = 3153600000 s */
+	assert_true(sb_parse_duration("36500d", &us));
+	assert_int_equal(us, INT64_C(3153600000000000));
+	assert_true(sb_parse_duration("3153600000s", &us));
+	assert_int_equal(us, INT64_C(3153600000000000));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		us = 42;
 		if (sb_parse_duration(bad[i], &us))
@@ -605,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_lines_missing_file),
 		cmocka_unit_test(test_lines_too_long),
 		cmocka_unit_test(test_lines_damaged_gzip),
+		cmocka_unit_test(test_lines_gzip_members),
 		cmocka_unit_test(test_csv_split),
 		cmocka_unit_test(test_parse_double),
 		cmocka_unit_test(test_parse_int64),
