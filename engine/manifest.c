@@ -282,9 +282,8 @@ enum sb_err sb_manifest_write(const char *dir, const struct sb_manifest_run *r,
 			      struct sb_errbuf *err)
 {
 	cJSON *root = cJSON_CreateObject(), *b, *argv, *inputs;
-	char path[4200], *text = NULL;
+	char path[4200];
 	enum sb_err rc = SB_OK;
-	FILE *f;
 
 	if (!root)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
@@ -309,22 +308,11 @@ enum sb_err sb_manifest_write(const char *dir, const struct sb_manifest_run *r,
 		rc = add_outputs(root, dir, err);
 	if (!rc)
 		rc = sb_path_join(path, sizeof(path), dir, SB_MANIFEST_NAME, err);
-	if (!rc && !(text = cJSON_Print(root)))
-		rc = sb_errf(err, SB_ENOMEM, "out of memory");
-	cJSON_Delete(root);
-	if (rc)
+	if (rc) {
+		cJSON_Delete(root);
 		return rc;
-	f = fopen(path, "w");
-	if (!f) {
-		free(text);
-		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
 	}
-	fputs(text, f);
-	fputc('\n', f);
-	free(text);
-	if (ferror(f) | fclose(f))
-		return sb_errf(err, SB_EIO, "%s: write failed: %s", path, strerror(errno));
-	return SB_OK;
+	return sb_write_json(path, root, err);
 }
 
 /* ---------------------------------------------------------------------------------- */

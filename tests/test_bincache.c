@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "../loaders/bincache.h"
 
 #include <dirent.h>
@@ -18,67 +19,9 @@
 
 #define MIN (60 * SB_US_PER_SEC)
 
-static char tmpdir[1024];
-
-/* rm -r of 'path' (files and folders only; the test creates nothing else). */
-static int remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *e;
-	char p[PATH_MAX + 256];
-
-	if (lstat(path, &st) != 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
-	if (!(d = opendir(path)))
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-		remove_tree(p);
-	}
-	closedir(d);
-	return rmdir(path);
-}
-
-static int group_setup(void **state)
-{
-	const char *base = getenv("TMPDIR");
-
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sentibt-bincache-XXXXXX", base && *base ? base : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return remove_tree(tmpdir);
-}
-
 static void path_of(const char *name, char out[PATH_MAX])
 {
-	snprintf(out, PATH_MAX, "%s/%s", tmpdir, name);
-}
-
-static void write_bytes(const char *name, const void *data, size_t n, char out[PATH_MAX])
-{
-	FILE *f;
-
-	path_of(name, out);
-	f = fopen(out, "wb");
-	assert_non_null(f);
-	if (n)
-		assert_int_equal(fwrite(data, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void write_text(const char *name, const char *text, char out[PATH_MAX])
-{
-	write_bytes(name, text, strlen(text), out);
+	snprintf(out, PATH_MAX, "%s/%s", tu_tmpdir, name);
 }
 
 /* Number of entries in 'dir' whose name contains 'part' ("" = all). */
@@ -107,7 +50,7 @@ static void sha_is(const char *name, const void *data, size_t n, const char *wan
 	uint64_t size = 12345;
 	struct sb_errbuf err = { "" };
 
-	write_bytes(name, data, n, p);
+	tu_write_bytes(name, data, n, false, p);
 	if (sb_sha256_file(p, hex, &size, &err))
 		fail_msg("sb_sha256_file: %s", err.msg);
 	assert_string_equal(hex, want);
@@ -172,8 +115,8 @@ static void test_key_candles(void **state)
 	struct timeval tv[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
 
 	(void)state;
-	write_text("key-a.csv", trades_a, a);
-	write_text("key-b.csv", trades_b, b);
+	tu_write_text("key-a.csv", trades_a, false, a);
+	tu_write_text("key-b.csv", trades_b, false, b);
 	key_candles(a, b, MIN, k);
 
 	/* same content, same options: same key; digests[] get each file's SHA-256 */
@@ -187,7 +130,7 @@ static void test_key_candles(void **state)
 	assert_string_equal(dig[1], hex);
 
 	/* a copy under another name, in another folder, with another mtime: same key */
-	assert_int_equal(mkdir(strcat(strcpy(acopy, tmpdir), "/elsewhere"), 0777), 0);
+	assert_int_equal(mkdir(strcat(strcpy(acopy, tu_tmpdir), "/elsewhere"), 0777), 0);
 	strcat(acopy, "/renamed.csv.gz");
 	{
 		FILE *f = fopen(acopy, "wb");
@@ -205,7 +148,7 @@ static void test_key_candles(void **state)
 	/* one byte of one file changed: another key */
 	memcpy(modified, trades_a, sizeof(trades_a));
 	modified[strlen(modified) - 2] = '2';       /* amount 1 -> 2 */
-	write_text("key-a2.csv", modified, a2);
+	tu_write_text("key-a2.csv", modified, false, a2);
 	key_candles(a2, b, MIN, k2);
 	assert_string_not_equal(k, k2);
 
@@ -246,7 +189,7 @@ static void test_key_events(void **state)
 	struct timeval tv[2] = { { 1100000000, 0 }, { 1100000000, 0 } };
 
 	(void)state;
-	write_text("news.jsonl", news, p);
+	tu_write_text("news.jsonl", news, false, p);
 	key_events(p, &base, k);
 	assert_int_equal(sb_cache_key_events(p, &base, k2, dig, &err), SB_OK);
 	assert_string_equal(k, k2);
@@ -254,7 +197,7 @@ static void test_key_events(void **state)
 	assert_string_equal(dig, hex);
 
 	/* renamed copy, touched file: same key */
-	write_text("copy-of-news.jsonl", news, p2);
+	tu_write_text("copy-of-news.jsonl", news, false, p2);
 	key_events(p2, &base, k2);
 	assert_string_equal(k, k2);
 	assert_int_equal(utimes(p, tv), 0);
@@ -265,7 +208,7 @@ static void test_key_events(void **state)
 	memcpy(changed, news, sizeof(news));
 	strstr(changed, "0.5")[2] = '6';
 	assert_non_null(strstr(changed, "0.6"));
-	write_text("news-changed.jsonl", changed, p3);
+	tu_write_text("news-changed.jsonl", changed, false, p3);
 	key_events(p3, &base, k2);
 	assert_string_not_equal(k, k2);
 
@@ -653,7 +596,7 @@ static void test_missing_and_unwritable(void **state)
 	sb_cache_store_events("", KEY1, &ev, &info);
 
 	/* a cache folder under a regular file cannot be made: storing does nothing */
-	write_text("a-regular-file", "keep me\n", file);
+	tu_write_text("a-regular-file", "keep me\n", false, file);
 	snprintf(under, sizeof(under), "%s/cache", file);
 	sb_cache_store_candles(under, KEY1, &c, &info, 1);
 	sb_cache_store_events(under, KEY1, &ev, &info);
@@ -668,7 +611,7 @@ static void test_missing_and_unwritable(void **state)
 	sb_cache_store_candles(file, KEY1, &c, &info, 1);
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(st.st_size, 8);
-	assert_int_equal(count_in(tmpdir, ".tmp-"), 0);
+	assert_int_equal(count_in(tu_tmpdir, ".tmp-"), 0);
 
 	sb_candles_release(&c);
 	sb_events_release(&ev);
@@ -686,5 +629,5 @@ int main(void)
 		cmocka_unit_test(test_missing_and_unwritable),
 	};
 
-	return cmocka_run_group_tests_name("bincache", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("bincache", tests, tu_tmpdir_setup, tu_tmpdir_teardown);
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "../loaders/candles.h"
 
 #include <dirent.h>
@@ -18,56 +19,6 @@
 
 #define MIN (60 * SB_US_PER_SEC)
 #define T0 INT64_C(1704067200000000)    /* 2024-01-01T00:00:00Z */
-
-static char tmpdir[1024];
-
-static int group_setup(void **state)
-{
-	const char *base = getenv("TMPDIR");
-
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sentibt-candles-XXXXXX", base && *base ? base : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char p[PATH_MAX + 256];
-
-	(void)state;
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	return rmdir(tmpdir);
-}
-
-/* Writes 'text' to tmpdir/name (gzip'd when 'gz') and returns the path in 'out'. */
-static void write_file(const char *name, const char *text, bool gz, char out[PATH_MAX])
-{
-	snprintf(out, PATH_MAX, "%s/%s", tmpdir, name);
-	if (gz) {
-		gzFile g = gzopen(out, "wb");
-
-		assert_non_null(g);
-		if (*text)
-			assert_int_equal(gzwrite(g, text, (unsigned)strlen(text)), (int)strlen(text));
-		assert_int_equal(gzclose(g), Z_OK);
-	} else {
-		FILE *f = fopen(out, "wb");
-
-		assert_non_null(f);
-		assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-		assert_int_equal(fclose(f), 0);
-	}
-}
 
 static void near(double got, double want, const char *what, size_t i)
 {
@@ -162,8 +113,8 @@ static void test_tardis_two_files_by_hand(void **state)
 	enum sb_err rc;
 
 	(void)state;
-	write_file("a.csv", file_a, false, pa);
-	write_file("b.csv", file_b, false, pb);
+	tu_write_text("a.csv", file_a, false, pa);
+	tu_write_text("b.csv", file_b, false, pb);
 	paths[0] = pb;          /* given out of order: the loader orders them */
 	paths[1] = pa;
 	sb_candles_init(&c);
@@ -199,7 +150,7 @@ static void test_tardis_1d(void **state)
 	struct sb_errbuf err = { "" };
 
 	(void)state;
-	write_file("a1d.csv", file_a, false, pa);
+	tu_write_text("a1d.csv", file_a, false, pa);
 	paths[0] = pa;
 	sb_candles_init(&c);
 	if (sb_candles_load(&c, paths, 1, SB_US_PER_DAY, NULL, &err))
@@ -227,7 +178,7 @@ static void test_tardis_1s(void **state)
 	struct sb_errbuf err = { "" };
 
 	(void)state;
-	write_file("c1s.csv", text, false, p);
+	tu_write_text("c1s.csv", text, false, p);
 	paths[0] = p;
 	sb_candles_init(&c);
 	if (sb_candles_load(&c, paths, 1, SB_US_PER_SEC, NULL, &err))
@@ -266,10 +217,10 @@ static void test_gz_equals_plain(void **state)
 	struct sb_errbuf err = { "" };
 
 	(void)state;
-	write_file("ga.csv", file_a, false, pa);
-	write_file("gb.csv", file_b, false, pb);
-	write_file("ga.csv.gz", file_a, true, ga);
-	write_file("gb.data", file_b, true, gb);   /* told by the magic, not the name */
+	tu_write_text("ga.csv", file_a, false, pa);
+	tu_write_text("gb.csv", file_b, false, pb);
+	tu_write_text("ga.csv.gz", file_a, true, ga);
+	tu_write_text("gb.data", file_b, true, gb);   /* told by the magic, not the name */
 	plain[0] = pa;
 	plain[1] = pb;
 	gz[0] = gb;
@@ -308,8 +259,8 @@ static void test_ohlcv_by_hand(void **state)
 	struct sb_errbuf err = { "" };
 
 	(void)state;
-	write_file("o.csv", file_ohlcv, false, p);
-	write_file("o.csv.gz", file_ohlcv, true, pg);
+	tu_write_text("o.csv", file_ohlcv, false, p);
+	tu_write_text("o.csv.gz", file_ohlcv, true, pg);
 	paths[0] = p;
 	sb_candles_init(&c);
 	sb_candles_init(&cg);
@@ -376,8 +327,8 @@ static void test_ohlcv_two_files(void **state)
 	struct sb_errbuf err = { "" };
 
 	(void)state;
-	write_file("e1.csv", e1, false, p1);
-	write_file("e2.csv", e2, false, p2);
+	tu_write_text("e1.csv", e1, false, p1);
+	tu_write_text("e2.csv", e2, false, p2);
 	paths[0] = p2;
 	paths[1] = p1;
 	sb_candles_init(&c);
@@ -517,7 +468,7 @@ static void write_truncated_gz(const char *name, char out[PATH_MAX])
 					(long long)(T0 + i * 1000), (long long)(T0 + i * 1000 + 7),
 					x, 1000 + x % 9000, x % 10, 1 + x % 97);
 	}
-	write_file(name, text, true, out);
+	tu_write_text(name, text, true, out);
 	free(text);
 	assert_int_equal(stat(out, &sb), 0);
 	assert_int_equal(truncate(out, sb.st_size / 2), 0);
@@ -540,10 +491,10 @@ static void test_bad_inputs(void **state)
 		if (bc->flags & GZ_TRUNCATED)
 			write_truncated_gz(name, p1);
 		else
-			write_file(name, bc->file1, false, p1);
+			tu_write_text(name, bc->file1, false, p1);
 		if (bc->file2) {
 			snprintf(name, sizeof(name), "bad%02zu_2.csv", k);
-			write_file(name, bc->file2, false, p2);
+			tu_write_text(name, bc->file2, false, p2);
 		}
 		paths[0] = p1;
 		paths[1] = p2;
@@ -605,7 +556,7 @@ static void test_missing_file(void **state)
 	struct sb_errbuf err = { "" };
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/does-not-exist.csv", tmpdir);
+	snprintf(p, sizeof(p), "%s/does-not-exist.csv", tu_tmpdir);
 	paths[0] = p;
 	sb_candles_init(&c);
 	assert_int_equal(sb_candles_load(&c, paths, 1, MIN, NULL, &err), SB_EIO);
@@ -630,7 +581,7 @@ static void expect_msg(const char *name, const char *text, unsigned line, const 
 	struct sb_candles c;
 	struct sb_errbuf err = { "" };
 
-	write_file(name, text, false, p);
+	tu_write_text(name, text, false, p);
 	assert_int_not_equal(load2(p, NULL, &c, &err), SB_OK);
 	assert_int_equal(c.n, 0);
 	snprintf(want, sizeof(want), "%s:%u: %s", p, line, rest);
@@ -644,7 +595,7 @@ static void expect_one_candle(const char *name, const char *text, int64_t t0, do
 	struct sb_candles c;
 	struct sb_errbuf err = { "" };
 
-	write_file(name, text, false, p);
+	tu_write_text(name, text, false, p);
 	if (load2(p, NULL, &c, &err) != SB_OK)
 		fail_msg("%s: %s", name, err.msg);
 	assert_int_equal(c.n, 1);
@@ -707,7 +658,7 @@ static void test_tardis_symbols(void **state)
 
 	(void)state;
 	/* one file, the second symbol on line 4 */
-	write_file("sym_mixed.csv", TH TR "bitmex,XBTUSD,1704067215000000,1704067215100000,r2,buy,101,1\n"
+	tu_write_text("sym_mixed.csv", TH TR "bitmex,XBTUSD,1704067215000000,1704067215100000,r2,buy,101,1\n"
 		   TR_ETH, false, p1);
 	assert_int_equal(load2(p1, NULL, &c, &err), SB_EINVAL);
 	assert_int_equal(c.n, 0);
@@ -717,8 +668,8 @@ static void test_tardis_symbols(void **state)
 	assert_string_equal(err.msg, want);
 
 	/* two files of different symbols: found on the second file's first row */
-	write_file("sym_xbt.csv", TH TR, false, p1);
-	write_file("sym_eth.csv", TH TR_ETH, false, p2);
+	tu_write_text("sym_xbt.csv", TH TR, false, p1);
+	tu_write_text("sym_eth.csv", TH TR_ETH, false, p2);
 	assert_int_equal(load2(p1, p2, &c, &err), SB_EINVAL);
 	snprintf(want, sizeof(want),
 		 "%s:2: expected symbol 'XBTUSD' (as in %s:2), got 'ETHUSD'; one price series is one instrument",
@@ -732,7 +683,7 @@ static void test_tardis_symbols(void **state)
 	assert_string_equal(err.msg, want);
 
 	/* second file starts right, then changes on line 3 */
-	write_file("sym_late.csv", TH "bitmex,XBTUSD,1704067270000000,1704067270100000,x,buy,50,1\n"
+	tu_write_text("sym_late.csv", TH "bitmex,XBTUSD,1704067270000000,1704067270100000,x,buy,50,1\n"
 		   "bitmex,xbtusd,1704067275000000,1704067275100000,y,buy,50,1\n", false, p2);
 	assert_int_equal(load2(p1, p2, &c, &err), SB_EINVAL);
 	snprintf(want, sizeof(want),
@@ -741,7 +692,7 @@ static void test_tardis_symbols(void **state)
 	assert_string_equal(err.msg, want);
 
 	/* same symbol in both files loads: trades at +10 s (100) and +70 s (50) */
-	write_file("sym_xbt2.csv", TH "bitmex,XBTUSD,1704067270000000,1704067270100000,x,buy,50,1\n",
+	tu_write_text("sym_xbt2.csv", TH "bitmex,XBTUSD,1704067270000000,1704067270100000,x,buy,50,1\n",
 		   false, p2);
 	if (load2(p1, p2, &c, &err) != SB_OK)
 		fail_msg("%s", err.msg);
@@ -851,5 +802,5 @@ int main(void)
 		cmocka_unit_test(test_real_tardis_sample),
 	};
 
-	return cmocka_run_group_tests_name("candles", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("candles", tests, tu_tmpdir_setup, tu_tmpdir_teardown);
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "../loaders/textio.h"
 
 #include <dirent.h>
@@ -18,62 +19,6 @@
  * January (31) and February 2024 (29) = 19783 days; x 86400 = 1709251200 s. */
 #define MAR1_S INT64_C(1709251200)
 #define US SB_US_PER_SEC
-
-static char tmpdir[1024];
-
-static int group_setup(void **state)
-{
-	const char *base = getenv("TMPDIR");
-
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/sentibt-textio-XXXXXX", base && *base ? base : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char p[PATH_MAX + 256];
-
-	(void)state;
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	return rmdir(tmpdir);
-}
-
-/* Writes n bytes to tmpdir/name, gzip'd when 'gz'; the path goes to 'out'. */
-static void write_bytes(const char *name, const void *data, size_t n, bool gz, char out[PATH_MAX])
-{
-	snprintf(out, PATH_MAX, "%s/%s", tmpdir, name);
-	if (gz) {
-		gzFile g = gzopen(out, "wb");
-
-		assert_non_null(g);
-		if (n)
-			assert_int_equal(gzwrite(g, data, (unsigned)n), (int)n);
-		assert_int_equal(gzclose(g), Z_OK);
-	} else {
-		FILE *f = fopen(out, "wb");
-
-		assert_non_null(f);
-		if (n)
-			assert_int_equal(fwrite(data, 1, n, f), n);
-		assert_int_equal(fclose(f), 0);
-	}
-}
-
-static void write_text(const char *name, const char *text, bool gz, char out[PATH_MAX])
-{
-	write_bytes(name, text, strlen(text), gz, out);
-}
 
 /* Reads all of 'path' and checks the lines are exactly want[0..n). */
 static void expect_lines(const char *path, const char *const *want, size_t n)
@@ -124,32 +69,32 @@ static void test_lines_plain_and_gzip(void **state)
 	char p[PATH_MAX];
 
 	(void)state;
-	write_text("plain.csv", "a,b\n\nc\n", false, p);
+	tu_write_text("plain.csv", "a,b\n\nc\n", false, p);
 	assert_false(sb_file_is_gzip(p));
 	expect_lines(p, ab, 3);
-	write_text("plain.csv.gz", "a,b\n\nc\n", true, p);
+	tu_write_text("plain.csv.gz", "a,b\n\nc\n", true, p);
 	assert_true(sb_file_is_gzip(p));
 	expect_lines(p, ab, 3);
 	/* a gzip'd file under a plain name is still read as gzip (magic, not name) */
-	write_text("disguised.csv", "a,b\n\nc\n", true, p);
+	tu_write_text("disguised.csv", "a,b\n\nc\n", true, p);
 	assert_true(sb_file_is_gzip(p));
 	expect_lines(p, ab, 3);
-	write_text("crlf.csv", "a,b\r\n\r\nc\r\n", false, p);
+	tu_write_text("crlf.csv", "a,b\r\n\r\nc\r\n", false, p);
 	expect_lines(p, ab, 3);
-	write_text("crlf.csv.gz", "a,b\r\n\r\nc\r\n", true, p);
+	tu_write_text("crlf.csv.gz", "a,b\r\n\r\nc\r\n", true, p);
 	expect_lines(p, ab, 3);
-	write_text("nonl.csv", "a,b\n\nc", false, p);
+	tu_write_text("nonl.csv", "a,b\n\nc", false, p);
 	expect_lines(p, ab, 3);
-	write_text("nonl.csv.gz", "a,b\n\nc", true, p);
+	tu_write_text("nonl.csv.gz", "a,b\n\nc", true, p);
 	expect_lines(p, ab, 3);
 	/* a BOM is dropped on line 1 only */
-	write_text("bom.csv", "\xef\xbb\xbfh1,h2\r\n\xef\xbb\xbfx\n", false, p);
+	tu_write_text("bom.csv", "\xef\xbb\xbfh1,h2\r\n\xef\xbb\xbfx\n", false, p);
 	expect_lines(p, hdr, 2);
-	write_text("bom.csv.gz", "\xef\xbb\xbfh1,h2\n\xef\xbb\xbfx", true, p);
+	tu_write_text("bom.csv.gz", "\xef\xbb\xbfh1,h2\n\xef\xbb\xbfx", true, p);
 	expect_lines(p, hdr, 2);
-	write_text("empty.csv", "", false, p);
+	tu_write_text("empty.csv", "", false, p);
 	expect_lines(p, NULL, 0);
-	write_text("empty.csv.gz", "", true, p);
+	tu_write_text("empty.csv.gz", "", true, p);
 	expect_lines(p, NULL, 0);
 }
 
@@ -160,7 +105,7 @@ static void test_lines_missing_file(void **state)
 	char p[PATH_MAX];
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/no-such-file.csv", tmpdir);
+	snprintf(p, sizeof(p), "%s/no-such-file.csv", tu_tmpdir);
 	assert_int_equal(sb_lines_open(&l, p, &err), SB_EIO);
 	assert_non_null(strstr(err.msg, p));
 	assert_non_null(strstr(err.msg, "cannot open"));
@@ -181,7 +126,7 @@ static void test_lines_too_long(void **state)
 	memcpy(text, "hdr\n", 4);
 	memset(text + 4, 'x', SB_LINE_MAX - 1);
 	text[n - 1] = '\n';
-	write_bytes("longest.csv", text, n, false, p);
+	tu_write_bytes("longest.csv", text, n, false, p);
 	assert_int_equal(sb_lines_open(&l, p, &err), SB_OK);
 	assert_int_equal(sb_lines_next(&l, &err), 1);
 	assert_int_equal(sb_lines_next(&l, &err), 1);
@@ -193,7 +138,7 @@ static void test_lines_too_long(void **state)
 	memset(text + 4, 'y', SB_LINE_MAX);
 	text[4 + SB_LINE_MAX] = '\n';
 	for (int gz = 0; gz <= 1; gz++) {
-		write_bytes(gz ? "toolong.csv.gz" : "toolong.csv", text, 4 + SB_LINE_MAX + 1,
+		tu_write_bytes(gz ? "toolong.csv.gz" : "toolong.csv", text, 4 + SB_LINE_MAX + 1,
 			    gz, p);
 		snprintf(want, sizeof(want), "%s:2: ", p);
 		expect_read_error(p, want, "expected a line shorter than");
@@ -248,22 +193,22 @@ static void test_lines_damaged_gzip(void **state)
 	long size;
 
 	(void)state;
-	write_bytes("full.csv.gz", text, len, true, full);
+	tu_write_bytes("full.csv.gz", text, len, true, full);
 	free(text);
 	size = file_size(full);
 	assert_true(size > 1000);
 
-	snprintf(cut, sizeof(cut), "%s/cut.csv.gz", tmpdir);
+	snprintf(cut, sizeof(cut), "%s/cut.csv.gz", tu_tmpdir);
 	copy_cut(full, cut, size / 2, -1);
 	expect_read_error(cut, cut, "truncated or corrupt");
 
 	/* only the 8-byte trailer (CRC-32, length) missing: still truncated */
-	snprintf(notrailer, sizeof(notrailer), "%s/notrailer.csv.gz", tmpdir);
+	snprintf(notrailer, sizeof(notrailer), "%s/notrailer.csv.gz", tu_tmpdir);
 	copy_cut(full, notrailer, size - 8, -1);
 	expect_read_error(notrailer, notrailer, "truncated or corrupt");
 
 	/* every byte there, but the CRC-32 (trailer bytes -8..-5) is wrong */
-	snprintf(crc, sizeof(crc), "%s/badcrc.csv.gz", tmpdir);
+	snprintf(crc, sizeof(crc), "%s/badcrc.csv.gz", tu_tmpdir);
 	copy_cut(full, crc, size, size - 8);
 	expect_read_error(crc, crc, "truncated or corrupt");
 }
@@ -323,14 +268,14 @@ static void test_lines_gzip_members(void **state)
 	char *text, *junk;
 
 	(void)state;
-	write_text("m1.csv.gz", "a,b\nc", true, m1);       /* no '\n': joins the next member */
-	write_text("m2.csv.gz", "\nd\n", true, m2);
-	snprintf(t, sizeof(t), "%s/members.csv.gz", tmpdir);
+	tu_write_text("m1.csv.gz", "a,b\nc", true, m1);       /* no '\n': joins the next member */
+	tu_write_text("m2.csv.gz", "\nd\n", true, m2);
+	snprintf(t, sizeof(t), "%s/members.csv.gz", tu_tmpdir);
 	concat(t, m1, m2, NULL, 0);
 	expect_lines(t, ab, 3);
 
 	/* the reproducer: echo garbage >> t.gz adds 8 bytes */
-	snprintf(t, sizeof(t), "%s/garbage.csv.gz", tmpdir);
+	snprintf(t, sizeof(t), "%s/garbage.csv.gz", tu_tmpdir);
 	concat(t, m1, m2, "garbage\n", 8);
 	expect_trailing(t, 3, 8);
 	/* zero padding is no member; "c" has no '\n', the error comes before it */
@@ -342,8 +287,8 @@ static void test_lines_gzip_members(void **state)
 	concat(t, m1, NULL, bad_member, sizeof(bad_member));
 	expect_read_error(t, t, "truncated or corrupt");
 	/* an empty member (gzip of nothing) is fine; garbage after it is not */
-	write_text("empty.gz", "", true, m2);
-	snprintf(t, sizeof(t), "%s/then-empty.csv.gz", tmpdir);
+	tu_write_text("empty.gz", "", true, m2);
+	snprintf(t, sizeof(t), "%s/then-empty.csv.gz", tu_tmpdir);
 	concat(t, m1, m2, NULL, 0);
 	expect_lines(t, ab, 2);
 	concat(t, m1, m2, "x", 1);
@@ -351,13 +296,13 @@ static void test_lines_gzip_members(void **state)
 
 	/* a stream and a tail both larger than the reader's 128 KiB buffers */
 	text = numbered_lines(300000, &len);
-	write_bytes("big.csv.gz", text, len, true, big);
+	tu_write_bytes("big.csv.gz", text, len, true, big);
 	free(text);
 	assert_true(file_size(big) > 3 * (1 << 17) / 2);
 	junk = malloc(300001);
 	assert_non_null(junk);
 	memset(junk, 'j', 300001);
-	snprintf(t, sizeof(t), "%s/big-garbage.csv.gz", tmpdir);
+	snprintf(t, sizeof(t), "%s/big-garbage.csv.gz", tu_tmpdir);
 	concat(t, big, NULL, junk, 300001);
 	free(junk);
 	expect_trailing(t, 300000, 300001);
@@ -742,5 +687,5 @@ int main(void)
 		cmocka_unit_test(test_format_time),
 	};
 
-	return cmocka_run_group_tests_name("textio", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("textio", tests, tu_tmpdir_setup, tu_tmpdir_teardown);
 }

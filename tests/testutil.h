@@ -1,0 +1,20 @@
+/* testutil.h - what several test programs share: a temporary folder and files in it */
+#ifndef SB_TESTUTIL_H
+#define SB_TESTUTIL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The program's temporary folder, made by tu_tmpdir_setup(). */
+extern char tu_tmpdir[1024];
+
+/* cmocka group set-up and tear-down: $TMPDIR/sentibt-test-XXXXXX, removed with its files. */
+int tu_tmpdir_setup(void **state);
+int tu_tmpdir_teardown(void **state);
+
+/* Writes n bytes (gzip'd when 'gz') to tu_tmpdir/name; the path goes to 'out'. */
+void tu_write_bytes(const char *name, const void *data, size_t n, bool gz, char out[PATH_MAX]);
+void tu_write_text(const char *name, const char *text, bool gz, char out[PATH_MAX]);
+
+#endif
