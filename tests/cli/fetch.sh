@@ -285,6 +285,19 @@ bt bt2
 cmp -s "$T/bt-bt1/metrics.json" "$T/bt-bt2/metrics.json" || fail "second backtest over tardis: other metrics"
 ok
 
+# --- on a terminal (script(1) gives one), a progress line: files, bytes, rate --------
+if command -v script >/dev/null 2>&1; then
+	script -qec "./sentibt fetch tardis --exchange ex-prog --data-type trades --symbols SLOW1 \
+		--from 2024-03-01 --to 2024-03-02 --base-url $BASE --cache $T/prog" /dev/null \
+		>"$T/out.prog" 2>&1 </dev/null
+	grep -q "fetch: 0/1 files, .*/s" "$T/out.prog" || fail "no progress line on a terminal"
+	[ -n "$(tr -cd '\r' <"$T/out.prog")" ] || fail "progress line not redrawn with CR"
+	has prog "fetched 1"
+	ok
+else
+	echo "SKIP: script(1) not installed: fetch progress on a terminal not tested"
+fi
+
 # --- the key appears nowhere: not in any output, cache file or server log --------------
 if grep -rlF "$KEY" "$T"; then fail "the API key leaked into the files above"; fi
 ok
