@@ -293,6 +293,9 @@ if command -v script >/dev/null 2>&1; then
 	grep -q "fetch: 0/1 files, .*/s" "$T/out.prog" || fail "no progress line on a terminal"
 	[ -n "$(tr -cd '\r' <"$T/out.prog")" ] || fail "progress line not redrawn with CR"
 	has prog "fetched 1"
+	# and none on a pipe: the slow run above wrote to a file
+	grep -q "fetch: [0-9]*/[0-9]* files" "$T/out.slow" && fail "progress line on a pipe"
+	[ -z "$(tr -cd '\r' <"$T/out.slow")" ] || fail "CR written to a pipe"
 	ok
 else
 	echo "SKIP: script(1) not installed: fetch progress on a terminal not tested"
