@@ -41,24 +41,6 @@ static void usage(FILE *out)
 		"exit codes: 0 success, 1 failure (bad input with file:line, I/O), 2 usage error\n");
 }
 
-static bool parse_conf_mode(const char *s, struct sb_events_opts *o)
-{
-	if (strcmp(s, "field") == 0) {
-		o->conf_mode = SB_CONF_FIELD;
-		return true;
-	}
-	if (strcmp(s, "abs") == 0) {
-		o->conf_mode = SB_CONF_ABS_SCORE;
-		return true;
-	}
-	if (strncmp(s, "const:", 6) == 0 && sb_parse_double(s + 6, &o->conf_const) &&
-	    o->conf_const >= 0.0 && o->conf_const <= 1.0) {
-		o->conf_mode = SB_CONF_CONST;
-		return true;
-	}
-	return false;
-}
-
 int cmd_convert(int argc, char **argv)
 {
 	enum { OPT_TIME_COL = 256, OPT_SCORE_COL, OPT_CONF_COL, OPT_CONF, OPT_ENTITY };
@@ -98,7 +80,7 @@ int cmd_convert(int argc, char **argv)
 			o.conf_col = optarg;
 			break;
 		case OPT_CONF:
-			if (!parse_conf_mode(optarg, &o))
+			if (!sb_conf_mode_parse(optarg, &o))
 				return sb_cli_usage_error(argv[0],
 					"--confidence: expected 'field', 'abs' or 'const:X' with X in [0,1], got '%s'",
 					optarg);

@@ -253,18 +253,7 @@ static bool events_opts_from(const struct sb_run_opts *o, struct sb_events_opts 
 	eo->score_col = o->score_col;
 	eo->conf_col = o->conf_col;
 	eo->conf_mode = SB_CONF_FIELD;
-	if (!o->confidence || !strcmp(o->confidence, "field"))
-		return true;
-	if (!strcmp(o->confidence, "abs")) {
-		eo->conf_mode = SB_CONF_ABS_SCORE;
-		return true;
-	}
-	if (!strncmp(o->confidence, "const:", 6) && sb_parse_double(o->confidence + 6, &eo->conf_const) &&
-	    eo->conf_const >= 0.0 && eo->conf_const <= 1.0) {
-		eo->conf_mode = SB_CONF_CONST;
-		return true;
-	}
-	return false;
+	return !o->confidence || sb_conf_mode_parse(o->confidence, eo);
 }
 
 /* Appends 'path' (copied) to the resolved price paths. */

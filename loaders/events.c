@@ -1081,6 +1081,24 @@ void sb_events_init(struct sb_events *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
+bool sb_conf_mode_parse(const char *s, struct sb_events_opts *o)
+{
+	if (strcmp(s, "field") == 0) {
+		o->conf_mode = SB_CONF_FIELD;
+		return true;
+	}
+	if (strcmp(s, "abs") == 0) {
+		o->conf_mode = SB_CONF_ABS_SCORE;
+		return true;
+	}
+	if (strncmp(s, "const:", 6) == 0 && sb_parse_double(s + 6, &o->conf_const) &&
+	    o->conf_const >= 0.0 && o->conf_const <= 1.0) {
+		o->conf_mode = SB_CONF_CONST;
+		return true;
+	}
+	return false;
+}
+
 void sb_events_release(struct sb_events *ev)
 {
 	free(ev->t_us);

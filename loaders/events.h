@@ -29,6 +29,9 @@ struct sb_events_opts {
 	const char *time_col, *score_col, *conf_col;
 };
 
+/* Reads "field", "abs" or "const:X" (X in [0, 1]) into o->conf_mode/conf_const. */
+bool sb_conf_mode_parse(const char *s, struct sb_events_opts *o);
+
 void sb_events_init(struct sb_events *ev);
 void sb_events_release(struct sb_events *ev);
 
