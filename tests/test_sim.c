@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "../engine/sim.h"
 #include "../strategies/threshold.h"
 
@@ -17,19 +18,6 @@
 #define MIN  (INT64_C(60) * SB_US_PER_SEC)
 #define T0   INT64_C(1704067200000000)   /* 2024-01-01T00:00:00Z */
 
-/* |got - want| <= tol * max(1, |want|): relative for large values, absolute near 0. */
-#define NEAR(got, want, tol) near_((got), (want), (tol), #got, __FILE__, __LINE__)
-static void near_(double got, double want, double tol, const char *what, const char *file,
-		  int line)
-{
-	if (!(fabs(got - want) <= tol * fmax(1.0, fabs(want)))) {
-		print_error("%s = %.17g, want %.17g (tol %g)\n", what, got, want, tol);
-		_fail(file, line);
-	}
-}
-
-#define IS_NAN(v) do { if (!isnan(v)) { print_error("%s = %.17g, want NaN\n", #v, (double)(v)); \
-	_fail(__FILE__, __LINE__); } } while (0)
 
 /* A recorder with position/equity/drawdown arrays of n candles. */
 struct rec_buf {

@@ -12,22 +12,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "../engine/sim.h"
 #include "../engine/stats.h"
 
-/* |got - want| <= tol * max(1, |want|) */
-#define NEAR(got, want, tol) near_((got), (want), (tol), #got, __FILE__, __LINE__)
-static void near_(double got, double want, double tol, const char *what, const char *file,
-		  int line)
-{
-	if (!(fabs(got - want) <= tol * fmax(1.0, fabs(want)))) {
-		print_error("%s = %.17g, want %.17g (tol %g)\n", what, got, want, tol);
-		_fail(file, line);
-	}
-}
-
-#define IS_NAN(v) do { if (!isnan(v)) { print_error("%s = %.17g, want NaN\n", #v, (double)(v)); \
-	_fail(__FILE__, __LINE__); } } while (0)
 
 static void test_norm_cdf(void **state)
 {

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,4 +56,20 @@ void tu_write_bytes(const char *name, const void *data, size_t n, bool gz, char 
 void tu_write_text(const char *name, const char *text, bool gz, char out[PATH_MAX])
 {
 	tu_write_bytes(name, text, strlen(text), gz, out);
+}
+
+void tu_near(double got, double want, double tol, const char *what, const char *file, int line)
+{
+	if (!(fabs(got - want) <= tol * fmax(1.0, fabs(want)))) {
+		print_error("%s = %.17g, want %.17g (tol %g)\n", what, got, want, tol);
+		_fail(file, line);
+	}
+}
+
+void tu_is_nan(double v, const char *what, const char *file, int line)
+{
+	if (!isnan(v)) {
+		print_error("%s = %.17g, want NaN\n", what, v);
+		_fail(file, line);
+	}
 }

@@ -17,4 +17,13 @@ int tu_tmpdir_teardown(void **state);
 void tu_write_bytes(const char *name, const void *data, size_t n, bool gz, char out[PATH_MAX]);
 void tu_write_text(const char *name, const char *text, bool gz, char out[PATH_MAX]);
 
+/*
+ * NEAR(got, want, tol): |got - want| <= tol * max(1, |want|), relative for large values
+ * and absolute near 0; IS_NAN(v).  Both fail the cmocka test with the expression.
+ */
+#define NEAR(got, want, tol) tu_near((got), (want), (tol), #got, __FILE__, __LINE__)
+#define IS_NAN(v) tu_is_nan((v), #v, __FILE__, __LINE__)
+void tu_near(double got, double want, double tol, const char *what, const char *file, int line);
+void tu_is_nan(double v, const char *what, const char *file, int line);
+
 #endif
