@@ -6,7 +6,6 @@
 #include <stdlib.h>
 
 #include "../engine/backtest.h"
-#include "../engine/manifest.h"
 #include "../engine/results.h"
 
 static const char usage_text[] =

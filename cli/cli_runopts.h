@@ -50,6 +50,15 @@ struct sb_run_inputs {
 bool sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in);
 void sb_run_inputs_release(struct sb_run_inputs *in);
 
+/*
+ * sb_cli_write_manifest() (cli/cli_verify.c, next to what reads it back) fills a
+ * manifest from the parsed options and loaded inputs of backtest/sweep (argv as given
+ * to the command) and writes DIR/manifest.json.
+ */
+enum sb_err sb_cli_write_manifest(const char *dir, const struct sb_run_opts *o,
+				  const struct sb_run_inputs *in, int argc, char **argv,
+				  struct sb_errbuf *err);
+
 /* The help text of the shared options, for both commands' usage. */
 extern const char sb_run_opts_help[];
 

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "../engine/backtest.h"
-#include "../engine/manifest.h"
 #include "../engine/results.h"
 #include "../engine/stats.h"
 #include "../engine/sweep.h"

@@ -121,15 +121,4 @@ enum sb_err sb_compare_json_files(const char *old_path, const char *new_path, co
 enum sb_err sb_compare_dirs(const char *old_dir, const char *new_dir, double tol,
 			    struct sb_diffs *d, struct sb_errbuf *err);
 
-/*
- * CLI glue, defined in cli/cli_verify.c: fills a sb_manifest_run from the parsed
- * options and loaded inputs of backtest/sweep (argv as given to the command) and
- * writes DIR/manifest.json.
- */
-struct sb_run_opts;
-struct sb_run_inputs;
-enum sb_err sb_cli_write_manifest(const char *dir, const struct sb_run_opts *o,
-				  const struct sb_run_inputs *in, int argc, char **argv,
-				  struct sb_errbuf *err);
-
 #endif
