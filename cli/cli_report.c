@@ -246,6 +246,18 @@ static void gp_num(struct gp *g, const char *name, double v)
 	gp_append(g, buf);
 }
 
+/* Opens OUT/data/BASE.dat for writing; its path goes to 'dat' (for gnuplot). */
+static FILE *open_dat(const char *out, const char *base, char dat[4300], struct sb_errbuf *err)
+{
+	FILE *f;
+
+	snprintf(dat, 4300, "%s/data/%s.dat", out, base);
+	f = fopen(dat, "w");
+	if (!f)
+		sb_errf(err, SB_EIO, "%s: cannot create: %s", dat, strerror(errno));
+	return f;
+}
+
 /* Runs script with the variables set, once for PNG and once for SVG: OUT/<base>.{png,svg}. */
 static enum sb_err gp_run(struct gp *g, const char *script, const char *outdir,
 			  const char *base, struct sb_errbuf *err)
@@ -511,10 +523,9 @@ static enum sb_err chart_equity(struct gp *g, const char *csv, const char *out,
 		rc = sb_errf(err, SB_EPARSE, "%s:2: expected at least one row", csv);
 	if (rc)
 		goto out_table;
-	snprintf(dat, sizeof(dat), "%s/data/%s.dat", out, base);
-	f = fopen(dat, "w");
+	f = open_dat(out, base, dat, err);
 	if (!f) {
-		rc = sb_errf(err, SB_EIO, "%s: cannot create: %s", dat, strerror(errno));
+		rc = SB_EIO;
 		goto out_table;
 	}
 	fputs("# epoch_s close position_sign equity drawdown\n", f);
@@ -594,10 +605,9 @@ static enum sb_err chart_trades(struct gp *g, const char *csv, const char *out,
 		bw = (x[n - 1] - x[0]) / 5.0;
 	if (!(bw > 0))
 		bw = fabs(x[0]) > 0 ? fabs(x[0]) / 10.0 : 0.1;
-	snprintf(dat, sizeof(dat), "%s/data/%s.dat", out, base);
-	f = fopen(dat, "w");
+	f = open_dat(out, base, dat, err);
 	if (!f) {
-		rc = sb_errf(err, SB_EIO, "%s: cannot create: %s", dat, strerror(errno));
+		rc = SB_EIO;
 		goto out_table;
 	}
 	fputs("# trade return, percent\n", f);
@@ -850,11 +860,10 @@ static enum sb_err sweep_heatmaps(struct gp *g, const struct table *t, int mcol,
 				  index_of(vals[0], nv[0], cell(t, r, ac[0]))] = cell(t, r, mcol);
 		}
 		snprintf(base, sizeof(base), "heatmap_%zu", p);
-		snprintf(dat, sizeof(dat), "%s/data/%s.dat", out, base);
-		f = fopen(dat, "w");
+		f = open_dat(out, base, dat, err);
 		if (!f) {
 			free(z);
-			rc = sb_errf(err, SB_EIO, "%s: cannot create: %s", dat, strerror(errno));
+			rc = SB_EIO;
 			break;
 		}
 		for (size_t yi = 0; yi < nv[1]; yi++)

@@ -389,9 +389,9 @@ int cmd_sweep(int argc, char **argv)
 	if (!o.quiet) {
 		printf("sweep: %zu combinations (%zu signal groups) over %zu candles, %zu articles\n",
 		       o.grid.count, st.groups, in.candles.n, in.events.n);
-		printf("       %.3f s on %d threads, kernel %s: %.3g combination-candles/s\n",
-		       st.seconds_total, st.threads, st.kernel,
-		       (double)o.grid.count * (double)in.candles.n / st.seconds_total);
+		printf("       %.3f s on %d threads (%.3f s of it building signals), kernel %s: "
+		       "%.3g combination-candles/s\n", st.seconds_total, st.threads, st.seconds_signal,
+		       st.kernel, (double)o.grid.count * (double)in.candles.n / st.seconds_total);
 		printf("results: %s/summary.csv; curves of the top %zu by %s in %s/equity/ and %s/trades/\n",
 		       dir.final, n_top, rank_by, dir.final, dir.final);
 		printf("deflated Sharpe of the best (id %zu): DSR %.4g, PSR %.4g; N = %zu trials, "

@@ -30,7 +30,8 @@ void sb_lanes_init(struct sb_lanes *L, const struct sb_trade_params *p, size_t n
 	}
 }
 
-bool sb_lanes_transition(struct sb_lanes *L, int l, double c, double s, size_t i)
+/* sb_step_transition() on lane l of the generic kernel, its hot fields synced. */
+static bool lanes_transition(struct sb_lanes *L, int l, double c, double s, size_t i)
 {
 	struct sb_accum *a = &L->acc[l];
 	bool moved;
@@ -85,7 +86,7 @@ static void generic_block(size_t n, const double *restrict close,
 				bool want = L->pos[l] == 0.0 ? (s > L->h[l] || s < -L->h[l])
 							     : fabs(s) < L->e[l];
 
-				if (want && sb_lanes_transition(L, l, c, s, i))
+				if (want && lanes_transition(L, l, c, s, i))
 					traded = true;
 			}
 			if (traded) {

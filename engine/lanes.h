@@ -34,8 +34,6 @@ struct sb_lanes {
 
 /* Loads lanes [0, nl) of p (nl <= 8); missing lanes repeat the last one. */
 void sb_lanes_init(struct sb_lanes *L, const struct sb_trade_params *p, size_t nl);
-/* Runs sb_step_transition() on lane l with its hot fields synced; true if it traded. */
-bool sb_lanes_transition(struct sb_lanes *L, int l, double c, double s, size_t i);
 /* Copies lanes [0, nl) back into out[]. */
 void sb_lanes_store(struct sb_lanes *L, size_t nl, struct sb_accum *out);
 

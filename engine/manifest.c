@@ -491,7 +491,7 @@ void sb_manifest_release(struct sb_manifest *m)
 /* Comparing                                                                           */
 /* ---------------------------------------------------------------------------------- */
 
-void sb_diffs_add(struct sb_diffs *d, const char *fmt, ...)
+static SB_PRINTF(2, 3) void sb_diffs_add(struct sb_diffs *d, const char *fmt, ...)
 {
 	va_list ap;
 

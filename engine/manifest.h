@@ -87,8 +87,6 @@ struct sb_diffs {
 	char lines[SB_DIFF_LINES][512];
 };
 
-void sb_diffs_add(struct sb_diffs *d, const char *fmt, ...) SB_PRINTF(2, 3);
-
 /*
  * sb_cells_equal(): equal text, or both cells numbers (sb_parse_double) with
  * |a - b| <= tol * max(|a|, |b|).  Non-numeric cells (including empty ones) must be

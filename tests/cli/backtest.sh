@@ -198,34 +198,26 @@ time,open,high,low,close,volume
 2024-01-01T00:00:00Z,100,100,100,100,1
 2024-01-01T00:01:00Z,100,100,100,abc,1
 EOF
-"$BIN" backtest --prices "$d/bad.csv" --sentiment "$d/news.jsonl" --candle-cache= \
-	--out "$d/badrun" -q >"$d/out" 2>"$d/err"
-rc=$?
-[ $rc -eq 1 ] && ok "bad price file: exit 1" || fail "bad price file: exit $rc, want 1"
-grep -q "bad.csv:3" "$d/err" && ok "bad price file: message names bad.csv:3" ||
-	fail "bad price file message lacks bad.csv:3: $(cat "$d/err")"
-[ ! -e "$d/badrun" ] || fail "bad price file: output folder created"
-no_tmp_left "$d/badrun"
+# expect_bad DESC WHERE PRICES SENTIMENT: exit 1, WHERE named in the message, nothing
+# written at the output path.
+expect_bad() {
+	"$BIN" backtest --prices "$3" --sentiment "$4" --candle-cache= \
+		--out "$d/badrun" -q >"$d/out" 2>"$d/err"
+	rc=$?
+	[ $rc -eq 1 ] && ok "$1: exit 1" || fail "$1: exit $rc, want 1"
+	grep -q "$2" "$d/err" && ok "$1: message names $2" ||
+		fail "$1: message lacks $2: $(cat "$d/err")"
+	[ ! -e "$d/badrun" ] || fail "$1: output folder created"
+	no_tmp_left "$d/badrun"
+}
+expect_bad "bad price file" "bad.csv:3" "$d/bad.csv" "$d/news.jsonl"
 
 cat >"$d/bad.jsonl" <<'EOF'
 {"id":"a1","published_at":"2024-01-01T00:00:30Z","sentiment_score":0.8,"confidence":0.9}
 {"id":"a2","published_at":"2024-01-01T00:03:10Z","sentiment_score":"high","confidence":0.9}
 EOF
-"$BIN" backtest --prices "$d/prices.csv" --sentiment "$d/bad.jsonl" --candle-cache= \
-	--out "$d/badrun" -q >"$d/out" 2>"$d/err"
-rc=$?
-[ $rc -eq 1 ] && ok "bad sentiment file: exit 1" || fail "bad sentiment file: exit $rc, want 1"
-grep -q "bad.jsonl:2" "$d/err" && ok "bad sentiment file: message names bad.jsonl:2" ||
-	fail "bad sentiment file message lacks bad.jsonl:2: $(cat "$d/err")"
-[ ! -e "$d/badrun" ] || fail "bad sentiment file: output folder created"
-no_tmp_left "$d/badrun"
-
-"$BIN" backtest --prices "$d/does-not-exist.csv" --sentiment "$d/news.jsonl" --candle-cache= \
-	--out "$d/badrun" -q >"$d/out" 2>"$d/err"
-rc=$?
-[ $rc -eq 1 ] && ok "missing price file: exit 1" || fail "missing price file: exit $rc, want 1"
-grep -q "does-not-exist.csv" "$d/err" || fail "missing price file message: $(cat "$d/err")"
-[ ! -e "$d/badrun" ] || fail "missing price file: output folder created"
+expect_bad "bad sentiment file" "bad.jsonl:2" "$d/prices.csv" "$d/bad.jsonl"
+expect_bad "missing price file" "does-not-exist.csv" "$d/does-not-exist.csv" "$d/news.jsonl"
 
 # ---------------------------------------------------------------------------------------
 # The real pair: 50000 one-minute BTCUSDT candles of 2022 and a news CSV scored
