@@ -97,12 +97,13 @@ static int add_price(struct sb_run_opts *o, const char *path)
 /* Values that parse but make no sense; prints a usage error and releases o on failure. */
 static bool check_ranges(struct sb_run_opts *o)
 {
-	static const struct { int axis; double lo, hi; const char *what; } rules[] = {
-		{ SB_AX_THRESHOLD, 0.0, 1.0, "a threshold in [0, 1] (signals are means of scores in [-1, 1])" },
-		{ SB_AX_MIN_CONFIDENCE, 0.0, 1.0, "a confidence in [0, 1]" },
-		{ SB_AX_EXIT_BAND, 0.0, 1.0, "an exit band in [0, 1]" },
-		{ SB_AX_FEE_BPS, 0.0, 9999.0, "basis points in [0, 9999]" },
-		{ SB_AX_SLIPPAGE_BPS, 0.0, 9999.0, "basis points in [0, 9999]" },
+	/* Bounds in 10^-9 units, as the axes hold them. */
+	static const struct { int axis; int64_t lo, hi; const char *what; } rules[] = {
+		{ SB_AX_THRESHOLD, 0, SB_DEC_SCALE, "a threshold in [0, 1] (signals are means of scores in [-1, 1])" },
+		{ SB_AX_MIN_CONFIDENCE, 0, SB_DEC_SCALE, "a confidence in [0, 1]" },
+		{ SB_AX_EXIT_BAND, 0, SB_DEC_SCALE, "an exit band in [0, 1]" },
+		{ SB_AX_FEE_BPS, 0, 9999 * SB_DEC_SCALE, "basis points in [0, 9999]" },
+		{ SB_AX_SLIPPAGE_BPS, 0, 9999 * SB_DEC_SCALE, "basis points in [0, 9999]" },
 	};
 
 	for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
@@ -110,8 +111,11 @@ static bool check_ranges(struct sb_run_opts *o)
 
 		for (size_t i = 0; i < a->n; i++)
 			if (!(a->v[i] >= rules[r].lo && a->v[i] <= rules[r].hi)) {
-				sb_cli_usage_error(o->cmd, "--%s: expected %s, got %g",
-						   sb_axis_options[rules[r].axis], rules[r].what, a->v[i]);
+				char num[SB_DEC_LEN];
+
+				sb_cli_usage_error(o->cmd, "--%s: expected %s, got %s",
+						   sb_axis_options[rules[r].axis], rules[r].what,
+						   sb_axis_format(a, a->v[i], num));
 				sb_run_opts_release(o);
 				return false;
 			}
@@ -119,7 +123,8 @@ static bool check_ranges(struct sb_run_opts *o)
 	/* Costs of 100 % or more per side would make the all-in fills meaningless. */
 	for (size_t i = 0; i < o->grid.ax[SB_AX_FEE_BPS].n; i++)
 		for (size_t j = 0; j < o->grid.ax[SB_AX_SLIPPAGE_BPS].n; j++)
-			if (o->grid.ax[SB_AX_FEE_BPS].v[i] + o->grid.ax[SB_AX_SLIPPAGE_BPS].v[j] >= 10000.0) {
+			if (o->grid.ax[SB_AX_FEE_BPS].v[i] + o->grid.ax[SB_AX_SLIPPAGE_BPS].v[j] >=
+			    10000 * SB_DEC_SCALE) {
 				sb_cli_usage_error(o->cmd, "--fee-bps plus --slippage-bps must stay below 10000 (100%%)");
 				sb_run_opts_release(o);
 				return false;
@@ -215,7 +220,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	if (!check_ranges(o))
 		return SB_EXIT_USAGE;
 	for (size_t i = 0; i < o->grid.ax[SB_AX_WINDOW].n; i++) {
-		int64_t w = (int64_t)o->grid.ax[SB_AX_WINDOW].v[i];
+		int64_t w = o->grid.ax[SB_AX_WINDOW].v[i];
 
 		if (w <= 0 || w % o->interval_us != 0) {
 			sb_run_opts_release(o);

@@ -312,13 +312,18 @@ int cmd_sweep(int argc, char **argv)
 		}
 		keep = malloc(ids.n * sizeof(*keep));
 		for (size_t i = 0; keep && i < ids.n; i++) {
-			if (ids.v[i] < 0 || ids.v[i] != floor(ids.v[i]) || ids.v[i] >= (double)o.grid.count) {
-				sb_cli_usage_error("sweep", "--keep: %g is not a combination id (0..%zu)",
-						   ids.v[i], o.grid.count - 1);
+			/* Read as decimals (10^-9 units): an id is a whole one. */
+			int64_t id = ids.v[i] / SB_DEC_SCALE;
+
+			if (ids.v[i] < 0 || ids.v[i] % SB_DEC_SCALE || (uint64_t)id >= o.grid.count) {
+				char num[SB_DEC_LEN];
+
+				sb_cli_usage_error("sweep", "--keep: %s is not a combination id (0..%zu)",
+						   sb_dec_format(ids.v[i], num), o.grid.count - 1);
 				free(ids.v);
 				goto out_opts;
 			}
-			keep[n_keep++] = (size_t)ids.v[i];
+			keep[n_keep++] = (size_t)id;
 		}
 		free(ids.v);
 	}
@@ -398,17 +403,19 @@ int cmd_sweep(int argc, char **argv)
 		       "V[SR] = %.4g, SR0 = %.4g per candle (%s/stats.json)\n", order[0],
 		       row_dsr(&m[order[0]], &dsr, in.candles.n), row_psr(&m[order[0]], in.candles.n),
 		       dsr.n_trials, dsr.var_sr, dsr.sr0, dir.final);
-		printf("%6s %10s %8s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
+		printf("%6s %10s %10s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
 		       "window", rank_by, "total_ret", "max_drawdown", "trades",
 		       "psr", "dsr");
 		for (size_t i = 0; i < n_top && i < 10; i++) {
 			struct sb_combo cb;
 			const struct sb_metrics *mm = &m[order[i]];
+			char h[SB_DEC_LEN], k[SB_DEC_LEN], w[SB_DEC_LEN];
 
 			sb_grid_combo(&o.grid, order[i], &cb);
-			printf("%6zu %10.4g %8.4g %7llds %10.4g %10.4g %12.4g %8llu %7.4f %7.4f\n",
-			       order[i], cb.threshold, cb.min_confidence,
-			       (long long)(cb.window_us / SB_US_PER_SEC), rank_key[order[i]],
+			printf("%6zu %10s %10s %7ss %10.4g %10.4g %12.4g %8llu %7.4f %7.4f\n",
+			       order[i], sb_axis_format(&o.grid.ax[SB_AX_THRESHOLD], cb.threshold, h),
+			       sb_axis_format(&o.grid.ax[SB_AX_MIN_CONFIDENCE], cb.min_confidence, k),
+			       sb_axis_format(&o.grid.ax[SB_AX_WINDOW], cb.window_us, w), rank_key[order[i]],
 			       mm->total_return, mm->max_drawdown, (unsigned long long)mm->trades,
 			       row_psr(mm, in.candles.n), row_dsr(mm, &dsr, in.candles.n));
 		}

@@ -80,7 +80,7 @@ enum sb_err sb_cli_write_manifest(const char *dir, const struct sb_run_opts *o,
 			return sb_errf(err, SB_ENOMEM, "out of memory");
 		}
 		for (size_t i = 0; i < keep.n; i++)
-			ids[i] = (size_t)keep.v[i];
+			ids[i] = (size_t)(keep.v[i] / SB_DEC_SCALE);   /* checked by sweep */
 		r.keep = ids;
 		r.n_keep = keep.n;
 	}
@@ -226,11 +226,11 @@ static bool check_consistent(const struct verify_opts *v, const struct sb_manife
 	}
 	for (int k = 0; ok && k < SB_N_AXES; k++) {
 		const struct sb_axis *a = &o.grid.ax[k];
-		double scale = a->is_duration ? (double)SB_US_PER_SEC : 1.0;
 		bool same = a->n == m->n_axis[k];
 
+		/* Both sides are the nearest double of the same decimal. */
 		for (size_t i = 0; same && i < a->n; i++)
-			same = a->v[i] / scale == m->axis[k][i];
+			same = sb_axis_value_double(a, a->v[i]) == m->axis[k][i];
 		if (!same) {
 			sb_cli_error("%s: manifest parameters inconsistent: parameters.grid.%s differs "
 				     "from argv's --%s %s", v->dir, sb_axis_names[k],

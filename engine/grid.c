@@ -20,26 +20,19 @@ const char *const sb_axis_options[SB_N_AXES] = {
 	"latency",
 };
 
-static bool parse_value(const char *s, bool is_duration, double *v)
+static bool parse_value(const char *s, bool is_duration, int64_t *v)
 {
-	int64_t us;
-
-	if (!is_duration)
-		return sb_parse_double(s, v);
-	if (!sb_parse_duration(s, &us))
-		return false;
-	*v = (double)us;
-	return true;
+	return is_duration ? sb_parse_duration(s, v) : sb_dec_parse(s, v);
 }
 
-static enum sb_err push(struct sb_axis *a, size_t *cap, double v, const char *name,
+static enum sb_err push(struct sb_axis *a, size_t *cap, int64_t v, const char *name,
 			struct sb_errbuf *err)
 {
 	if (a->n == SB_AXIS_MAX)
 		return sb_errf(err, SB_EINVAL, "--%s: more than %d values", name, SB_AXIS_MAX);
 	if (a->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
-		double *nv = realloc(a->v, ncap * sizeof(*nv));
+		int64_t *nv = realloc(a->v, ncap * sizeof(*nv));
 
 		if (!nv)
 			return sb_errf(err, SB_ENOMEM, "out of memory");
@@ -50,9 +43,9 @@ static enum sb_err push(struct sb_axis *a, size_t *cap, double v, const char *na
 	return SB_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
+static int cmp_i64(const void *a, const void *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return (x > y) - (x < y);
 }
@@ -78,8 +71,10 @@ static int split(char *s, char sep, char **parts, int max)
 static enum sb_err parse_range(struct sb_axis *a, size_t *cap, const char *name, char *buf,
 			       const char *spec, struct sb_errbuf *err)
 {
-	const char *what = a->is_duration ? "a duration such as 5m" : "a number";
-	double start, stop, step, span;
+	const char *what = a->is_duration ? "a duration such as 5m"
+					  : "a decimal number (at most 9 decimals)";
+	int64_t start, stop, step;
+	uint64_t span;
 	char *parts[3];
 	enum sb_err rc = SB_OK;
 
@@ -91,23 +86,25 @@ static enum sb_err parse_range(struct sb_axis *a, size_t *cap, const char *name,
 	if (!(step > 0) || stop < start)
 		return sb_errf(err, SB_EINVAL, "--%s: expected start <= stop and step > 0 in '%s'",
 			       name, spec);
-	span = (stop - start) / step + 1e-9;
+	/* Both ends are at most 10^18 in magnitude, so stop - start cannot overflow. */
+	span = (uint64_t)(stop - start) / (uint64_t)step;
 	if (span >= SB_AXIS_MAX)
 		return sb_errf(err, SB_EINVAL, "--%s: '%s' has too many values", name, spec);
-	for (size_t k = 0; k <= (size_t)floor(span) && !rc; k++)
-		rc = push(a, cap, start + (double)k * step, name, err);
+	for (uint64_t k = 0; k <= span && !rc; k++)
+		rc = push(a, cap, start + (int64_t)k * step, name, err);
 	return rc;
 }
 
 static enum sb_err parse_list(struct sb_axis *a, size_t *cap, const char *name, char *buf,
 			      struct sb_errbuf *err)
 {
-	const char *what = a->is_duration ? "a duration such as 5m" : "a number";
+	const char *what = a->is_duration ? "a duration such as 5m"
+					  : "a decimal number (at most 9 decimals)";
 	enum sb_err rc = SB_OK;
 
 	for (char *item = buf; item && !rc;) {
 		char *next = strchr(item, ',');
-		double v;
+		int64_t v;
 
 		if (next)
 			*next++ = '\0';
@@ -136,21 +133,19 @@ enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
 			      : parse_list(a, &cap, name, buf, err);
 	if (!rc) {
 		/* Distinct values: sort a copy, compare neighbours (O(n log n)). */
-		double *sorted = malloc(a->n * sizeof(double));
+		int64_t *sorted = malloc(a->n * sizeof(*sorted));
 
 		if (!sorted) {
 			rc = sb_errf(err, SB_ENOMEM, "out of memory");
 		} else {
-			memcpy(sorted, a->v, a->n * sizeof(double));
-			qsort(sorted, a->n, sizeof(double), cmp_double);
+			memcpy(sorted, a->v, a->n * sizeof(*sorted));
+			qsort(sorted, a->n, sizeof(*sorted), cmp_i64);
 			for (size_t i = 1; i < a->n && !rc; i++)
 				if (sorted[i] == sorted[i - 1]) {
-					char num[SB_NUM_LEN];
+					char num[SB_DEC_LEN];
 
 					rc = sb_errf(err, SB_EINVAL, "--%s: value %s%s given twice in '%s'",
-						     name,
-						     sb_fmt_num(is_duration ? sorted[i] / (double)SB_US_PER_SEC
-									    : sorted[i], num),
+						     name, sb_axis_format(a, sorted[i], num),
 						     is_duration ? "s" : "", spec);
 				}
 			free(sorted);
@@ -192,7 +187,7 @@ enum sb_err sb_grid_finish(struct sb_grid *g, struct sb_errbuf *err)
 
 void sb_grid_combo(const struct sb_grid *g, size_t id, struct sb_combo *c)
 {
-	double v[SB_N_AXES];
+	int64_t v[SB_N_AXES];
 
 	for (int k = SB_N_AXES - 1; k >= 0; k--) {
 		v[k] = g->ax[k].v[id % g->ax[k].n];
@@ -200,31 +195,44 @@ void sb_grid_combo(const struct sb_grid *g, size_t id, struct sb_combo *c)
 	}
 	c->threshold = v[SB_AX_THRESHOLD];
 	c->min_confidence = v[SB_AX_MIN_CONFIDENCE];
-	c->window_us = (int64_t)v[SB_AX_WINDOW];
+	c->window_us = v[SB_AX_WINDOW];
 	c->exit_band = v[SB_AX_EXIT_BAND];
 	c->fee_bps = v[SB_AX_FEE_BPS];
 	c->slippage_bps = v[SB_AX_SLIPPAGE_BPS];
-	c->latency_us = (int64_t)v[SB_AX_LATENCY];
+	c->latency_us = v[SB_AX_LATENCY];
 }
 
 void sb_combo_signal_params(const struct sb_combo *c, struct sb_signal_params *sp)
 {
-	sp->min_confidence = c->min_confidence;
+	sp->min_conf_e9 = c->min_confidence;
 	sp->window_us = c->window_us;
 	sp->latency_us = c->latency_us;
 }
 
 void sb_combo_trade_params(const struct sb_combo *c, struct sb_trade_params *tp)
 {
-	tp->threshold = c->threshold;
-	tp->exit_band = c->exit_band;
-	/* One rounding, the same everywhere: f = (fee + slippage) / 10^4. */
-	tp->cost = (c->fee_bps + c->slippage_bps) / 10000.0;
+	/* In the signal's unit (10^-9), exact integers in a double: see threshold.h. */
+	tp->threshold = (double)c->threshold;
+	tp->exit_band = (double)c->exit_band;
+	/* One rounding, the same everywhere: f = (fee + slippage) / 10^4, from the exact
+	 * sum in 10^-9 bps (at most 2 * 10^13, exact in a double). */
+	tp->cost = (double)(c->fee_bps + c->slippage_bps) / (10000.0 * (double)SB_DEC_SCALE);
 }
 
-void sb_fput_axis_value(FILE *f, const struct sb_axis *a, double v)
+const char *sb_axis_format(const struct sb_axis *a, int64_t v, char out[SB_DEC_LEN])
 {
-	char buf[SB_NUM_LEN];
+	/* Microseconds are 10^-6 s: as 10^-9 units, times 1000 (100 years fit in int64). */
+	return sb_dec_format(a->is_duration ? v * 1000 : v, out);
+}
 
-	fputs(sb_fmt_num(a->is_duration ? v / (double)SB_US_PER_SEC : v, buf), f);
+void sb_fput_axis_value(FILE *f, const struct sb_axis *a, int64_t v)
+{
+	char buf[SB_DEC_LEN];
+
+	fputs(sb_axis_format(a, v, buf), f);
+}
+
+double sb_axis_value_double(const struct sb_axis *a, int64_t v)
+{
+	return a->is_duration ? (double)v / (double)SB_US_PER_SEC : sb_dec_to_double(v);
 }

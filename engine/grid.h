@@ -3,6 +3,7 @@
 #define SB_GRID_H
 
 #include "common.h"
+#include "../core/decimal.h"
 
 #include <stdio.h>
 #include "sim.h"
@@ -17,10 +18,14 @@ enum sb_axis_id {
 extern const char *const sb_axis_names[SB_N_AXES];     /* summary.csv columns */
 extern const char *const sb_axis_options[SB_N_AXES];   /* command-line options */
 
+/*
+ * Values are exact integers: decimals (threshold, confidence, exit band, bps) in
+ * units of 10^-9 as typed (core/decimal.h), durations in microseconds.
+ */
 struct sb_axis {
-	double *v;          /* values; durations in microseconds */
-	size_t  n;
-	bool    is_duration;
+	int64_t *v;
+	size_t   n;
+	bool     is_duration;
 };
 
 struct sb_grid {
@@ -28,17 +33,19 @@ struct sb_grid {
 	size_t count;       /* product of the axis sizes */
 };
 
-/* One combination, fully resolved. */
+/* One combination, fully resolved; decimals in 10^-9 units, durations in us. */
 struct sb_combo {
-	double threshold, min_confidence, exit_band, fee_bps, slippage_bps;
+	int64_t threshold, min_confidence, exit_band, fee_bps, slippage_bps;
 	int64_t window_us, latency_us;
 };
 
 /*
  * sb_axis_parse() reads one value, a list "a,b,c", or an inclusive range
- * "start:stop:step" whose values are start + n*step (never repeated addition),
- * n = 0 .. floor((stop - start) / step + 1e-9).  Durations take units ("5m",
- * "1m:10m:1m").  'name' is used in messages.  Values must be distinct.
+ * "start:stop:step" whose values are start + n*step for n = 0 .. (stop - start) / step,
+ * computed on exact integers: "0.05:0.95:0.01" is exactly the 91 decimals a person
+ * reads, and the stop is included whenever it lies on the step grid.  Decimals take
+ * at most 9 decimals; durations take units ("5m", "1m:10m:1m").  'name' is used in
+ * messages.  Values must be distinct.
  */
 enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
 			  bool is_duration, struct sb_errbuf *err);
@@ -53,7 +60,10 @@ void sb_grid_combo(const struct sb_grid *g, size_t id, struct sb_combo *c);
 void sb_combo_signal_params(const struct sb_combo *c, struct sb_signal_params *sp);
 void sb_combo_trade_params(const struct sb_combo *c, struct sb_trade_params *tp);
 
-/* Writes a value as summary.csv shows it: durations in seconds, numbers with %.17g. */
-void sb_fput_axis_value(FILE *f, const struct sb_axis *a, double v);
+/* A value as summary.csv, manifests and tables show it: "0.82", durations in seconds ("300"). */
+const char *sb_axis_format(const struct sb_axis *a, int64_t v, char out[SB_DEC_LEN]);
+void sb_fput_axis_value(FILE *f, const struct sb_axis *a, int64_t v);
+/* The value as the nearest double: the decimal itself, durations in seconds. */
+double sb_axis_value_double(const struct sb_axis *a, int64_t v);
 
 #endif

@@ -131,13 +131,14 @@ static void json_str_or_null(cJSON *o, const char *key, const char *s)
 		cJSON_AddNullToObject(o, key);
 }
 
-static cJSON *json_num_array(const double *v, size_t n, double scale)
+/* An axis's values as typed: decimals ("0.82"), durations in seconds. */
+static cJSON *json_axis_array(const struct sb_axis *ax)
 {
 	cJSON *a = cJSON_CreateArray();
-	char buf[SB_NUM_LEN];
+	char buf[SB_DEC_LEN];
 
-	for (size_t i = 0; a && i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateRaw(sb_fmt_num(v[i] / scale, buf)));
+	for (size_t i = 0; a && i < ax->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateRaw(sb_axis_format(ax, ax->v[i], buf)));
 	return a;
 }
 
@@ -181,6 +182,8 @@ static enum sb_err add_input(cJSON *arr, const char *role, const char *path,
 	json_u64(o, "rows_used", info->rows_used);
 	json_u64(o, "rows_dropped", info->rows_dropped);
 	json_u64(o, "duplicates", info->duplicates);
+	if (strncmp(info->kind, "sentiment", 9) == 0)
+		json_u64(o, "rounded", info->rounded);
 	cJSON_AddStringToObject(o, "dropped_why", info->dropped_why);
 	if (info->rows_used) {
 		sb_format_time(info->t_first_us, t);
@@ -270,9 +273,7 @@ static cJSON *params_json(const struct sb_manifest_run *r)
 	for (int k = 0; g && k < SB_N_AXES; k++) {
 		const struct sb_axis *a = &r->grid->ax[k];
 
-		cJSON_AddItemToObject(g, sb_axis_names[k],
-				      json_num_array(a->v, a->n,
-						     a->is_duration ? (double)SB_US_PER_SEC : 1.0));
+		cJSON_AddItemToObject(g, sb_axis_names[k], json_axis_array(a));
 	}
 	json_u64(p, "combinations", r->grid->count);
 	return p;

@@ -1,6 +1,7 @@
 /* results.c - atomic result folders and the writers of backtest outputs */
 #define _XOPEN_SOURCE 700
 #include "results.h"
+#include "../core/decimal.h"
 
 #include <cJSON.h>
 #include <dirent.h>
@@ -287,7 +288,8 @@ enum sb_err sb_write_trades_csv(const char *path, const struct sb_candles *c,
 		fprintf(f, ",%s,", t_out);
 		fput_nums(f, &t->exit_price, 1);
 		fprintf(f, ",%s,", t->side > 0 ? "long" : "short");
-		fput_nums(f, (const double[]){ t->size, t->pnl, t->ret, t->costs, t->signal }, 5);
+		fput_nums(f, (const double[]){ t->size, t->pnl, t->ret, t->costs,
+							    t->signal / (double)SB_DEC_SCALE }, 5);
 		fprintf(f, ",%u,%d\n", t->articles, t->open ? 1 : 0);
 	}
 	return close_checked(f, path, err);

@@ -7,6 +7,10 @@
 #define SB_INITIAL_EQUITY 10000.0
 
 /* The per-lane parameters: what varies inside a signal group. */
+/*
+ * The signal, h and e are in one unit; the engine uses 10^-9 (strategies/threshold.h
+ * explains why the comparisons are then exact), so h = 0.5 is 500000000.0 here.
+ */
 struct sb_trade_params {
 	double threshold;   /* h */
 	double exit_band;   /* e */
@@ -35,7 +39,8 @@ struct sb_accum {
 struct sb_trade {
 	size_t   entry_i, exit_i;       /* candle indices (exit_i unused when open) */
 	int      side;                  /* +1 long, -1 short */
-	double   entry_price, exit_price, size, pnl, ret, costs, signal;
+	double   entry_price, exit_price, size, pnl, ret, costs;
+	double   signal;                /* in the unit of the signal (10^-9) */
 	uint32_t articles;
 	bool     open;
 };

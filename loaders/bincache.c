@@ -3,13 +3,22 @@
 
 #include <msgpack.h>
 #include <msgpack/fbuffer.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "sentibt-cache-1"
+/*
+ * The schema version of every cached object.  Bump it whenever what a loader
+ * produces changes (a column's type or meaning, a new count, a parsing rule), so an
+ * old entry can never be served as today's result.  tests/test_bincache.c checks a
+ * digest of the sample's loaded candles and articles against the one recorded for
+ * this version.
+ * 2: scores and confidences as 10^-9 integers; inputs count rounded values.
+ */
+#define MAGIC "sentibt-cache-2"
 
 static void key_add_str(struct sb_sha256 *h, const char *s)
 {
@@ -90,7 +99,7 @@ static void pack_infos(msgpack_packer *pk, const struct sb_input_info *info, siz
 {
 	msgpack_pack_array(pk, n);
 	for (size_t i = 0; i < n; i++) {
-		msgpack_pack_array(pk, 9);
+		msgpack_pack_array(pk, 10);
 		pack_str(pk, info[i].path);
 		pack_str(pk, info[i].kind);
 		msgpack_pack_uint64(pk, info[i].rows);
@@ -100,6 +109,7 @@ static void pack_infos(msgpack_packer *pk, const struct sb_input_info *info, siz
 		pack_str(pk, info[i].dropped_why);
 		msgpack_pack_int64(pk, info[i].t_first_us);
 		msgpack_pack_int64(pk, info[i].t_last_us);
+		msgpack_pack_uint64(pk, info[i].rounded);
 	}
 }
 
@@ -178,8 +188,8 @@ void sb_cache_store_events(const char *dir, const char *key, const struct sb_eve
 	pack_str(&pk, "events");
 	msgpack_pack_uint64(&pk, ev->n);
 	pack_col(&pk, ev->t_us, ev->n * sizeof(int64_t));
-	pack_col(&pk, ev->score, ev->n * sizeof(double));
-	pack_col(&pk, ev->confidence, ev->n * sizeof(double));
+	pack_col(&pk, ev->score_e9, ev->n * sizeof(int32_t));
+	pack_col(&pk, ev->conf_e9, ev->n * sizeof(int32_t));
 	pack_infos(&pk, info, 1);
 	close_entry(f, tmp, final);
 }
@@ -263,6 +273,13 @@ static bool get_col(const msgpack_object *o, void *dst, size_t bytes)
 	return true;
 }
 
+/* Checked before allocating: the entry really holds n values of 'size' bytes. */
+static bool bin_holds(const msgpack_object *o, uint64_t n, size_t size)
+{
+	return o->type == MSGPACK_OBJECT_BIN && o->via.bin.size / size == n &&
+	       o->via.bin.size % size == 0;
+}
+
 static bool get_str(const msgpack_object *o, char *dst, size_t cap)
 {
 	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
@@ -280,7 +297,7 @@ static bool get_infos(const msgpack_object *o, struct sb_input_info *info, size_
 		const msgpack_object *a = &o->via.array.ptr[i];
 		const msgpack_object *f;
 
-		if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 9)
+		if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 10)
 			return false;
 		f = a->via.array.ptr;
 		if (!get_str(&f[0], info[i].path, sizeof(info[i].path)) ||
@@ -288,10 +305,44 @@ static bool get_infos(const msgpack_object *o, struct sb_input_info *info, size_
 		    !get_u64(&f[2], &info[i].rows) || !get_u64(&f[3], &info[i].rows_used) ||
 		    !get_u64(&f[4], &info[i].rows_dropped) || !get_u64(&f[5], &info[i].duplicates) ||
 		    !get_str(&f[6], info[i].dropped_why, sizeof(info[i].dropped_why)) ||
-		    !get_i64(&f[7], &info[i].t_first_us) || !get_i64(&f[8], &info[i].t_last_us))
+		    !get_i64(&f[7], &info[i].t_first_us) || !get_i64(&f[8], &info[i].t_last_us) ||
+		    !get_u64(&f[9], &info[i].rounded))
 			return false;
 	}
 	return true;
+}
+
+/*
+ * A cache entry is an input like any other: a damaged or forged one must not crash
+ * or mislead, so what the loaders guarantee is checked again and a violation is a
+ * miss (the source is parsed again and the entry rewritten).
+ */
+static bool candles_valid(const struct sb_candles *c)
+{
+	if (c->n == 0 || c->interval_us <= 0 || c->interval_us > SB_US_PER_DAY ||
+	    c->t0_us < SB_TIME_MIN_US || c->t0_us >= SB_TIME_MAX_US ||
+	    sb_floordiv(c->t0_us, c->interval_us) * c->interval_us != c->t0_us ||
+	    (uint64_t)c->n > (uint64_t)(SB_TIME_MAX_US - c->t0_us) / (uint64_t)c->interval_us)
+		return false;
+	for (size_t i = 0; i < c->n; i++)
+		if (!(c->close[i] > 0.0 && c->close[i] < HUGE_VAL) ||
+		    !(c->low[i] > 0.0 && c->low[i] <= c->high[i] && c->high[i] < HUGE_VAL) ||
+		    !(c->open[i] >= c->low[i] && c->open[i] <= c->high[i]) ||
+		    !(c->close[i] >= c->low[i] && c->close[i] <= c->high[i]) ||
+		    !(c->volume[i] >= 0.0 && c->volume[i] < HUGE_VAL))
+			return false;
+	return true;
+}
+
+static bool events_valid(const struct sb_events *ev)
+{
+	for (size_t i = 0; i < ev->n; i++)
+		if (ev->t_us[i] < SB_TIME_MIN_US || ev->t_us[i] >= SB_TIME_MAX_US ||
+		    (i && ev->t_us[i] < ev->t_us[i - 1]) ||
+		    ev->score_e9[i] < -SB_DEC_SCALE || ev->score_e9[i] > SB_DEC_SCALE ||
+		    ev->conf_e9[i] < 0 || ev->conf_e9[i] > SB_DEC_SCALE)
+			return false;
+	return ev->n > 0;
 }
 
 bool sb_cache_load_candles(const char *dir, const char *key, struct sb_candles *c,
@@ -302,7 +353,8 @@ bool sb_cache_load_candles(const char *dir, const char *key, struct sb_candles *
 	bool ok = false;
 
 	if (!entry_open(&e, dir, key, "candles", 14) || !get_u64(&e.items[2], &n) ||
-	    n > SIZE_MAX / sizeof(double) || sb_candles_alloc(c, (size_t)n, NULL))
+	    n > SIZE_MAX / sizeof(double) || !bin_holds(&e.items[5], n, sizeof(double)) ||
+	    sb_candles_alloc(c, (size_t)n, NULL))
 		goto out;
 	ok = get_i64(&e.items[3], &c->t0_us) && get_i64(&e.items[4], &c->interval_us) &&
 	     get_col(&e.items[5], c->open, c->n * sizeof(double)) &&
@@ -313,7 +365,7 @@ bool sb_cache_load_candles(const char *dir, const char *key, struct sb_candles *
 	     get_col(&e.items[10], c->buy_volume, c->n * sizeof(double)) &&
 	     get_col(&e.items[11], c->sell_volume, c->n * sizeof(double)) &&
 	     get_col(&e.items[12], c->trades, c->n * sizeof(uint64_t)) &&
-	     get_infos(&e.items[13], info, ninfo);
+	     get_infos(&e.items[13], info, ninfo) && candles_valid(c);
 	if (!ok)
 		sb_candles_release(c);
 out:
@@ -329,17 +381,17 @@ bool sb_cache_load_events(const char *dir, const char *key, struct sb_events *ev
 	bool ok = false;
 
 	if (!entry_open(&e, dir, key, "events", 7) || !get_u64(&e.items[2], &n) ||
-	    n > SIZE_MAX / sizeof(double))
+	    n > SIZE_MAX / sizeof(double) || !bin_holds(&e.items[3], n, sizeof(int64_t)))
 		goto out;
 	ev->n = (size_t)n;
 	ev->t_us = sb_aligned_alloc(ev->n * sizeof(int64_t));
-	ev->score = sb_aligned_alloc(ev->n * sizeof(double));
-	ev->confidence = sb_aligned_alloc(ev->n * sizeof(double));
-	ok = ev->t_us && ev->score && ev->confidence &&
+	ev->score_e9 = sb_aligned_alloc(ev->n * sizeof(int32_t));
+	ev->conf_e9 = sb_aligned_alloc(ev->n * sizeof(int32_t));
+	ok = ev->t_us && ev->score_e9 && ev->conf_e9 &&
 	     get_col(&e.items[3], ev->t_us, ev->n * sizeof(int64_t)) &&
-	     get_col(&e.items[4], ev->score, ev->n * sizeof(double)) &&
-	     get_col(&e.items[5], ev->confidence, ev->n * sizeof(double)) &&
-	     get_infos(&e.items[6], info, 1);
+	     get_col(&e.items[4], ev->score_e9, ev->n * sizeof(int32_t)) &&
+	     get_col(&e.items[5], ev->conf_e9, ev->n * sizeof(int32_t)) &&
+	     get_infos(&e.items[6], info, 1) && events_valid(ev);
 	if (!ok)
 		sb_events_release(ev);
 out:

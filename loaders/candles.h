@@ -29,6 +29,7 @@ struct sb_input_info {
 	uint64_t rows_used;         /* rows that went into the result */
 	uint64_t rows_dropped;      /* rows left out (see 'dropped_why') */
 	uint64_t duplicates;        /* duplicate ids (sentiment) or duplicate times */
+	uint64_t rounded;           /* numbers with more than 9 decimals, rounded (sentiment) */
 	char     dropped_why[256];  /* short account, e.g. "12 outside candle range" */
 	int64_t  t_first_us, t_last_us;   /* span of the rows used */
 	char     sha256[65];        /* content digest, when the caller computed it ("" if not) */

@@ -47,7 +47,7 @@ enum sym_state { SYM_NONE = 0, SYM_OTHER, SYM_MATCH };
 
 struct rec {
 	int64_t  t_us;
-	double   score, conf;
+	int32_t  score, conf;     /* 10^-9 units */
 	uint64_t seq;             /* file order, for a stable sort */
 	uint8_t  sym;             /* enum sym_state */
 };
@@ -66,7 +66,7 @@ struct loader {
 	struct rec *r;
 	size_t      n, cap;
 	struct idset ids;
-	uint64_t    rows, duplicates;
+	uint64_t    rows, duplicates, rounded;
 	bool        any_symbols;
 	struct sb_errbuf *err;
 };
@@ -189,7 +189,8 @@ static bool entity_is(const struct loader *L, const char *s, size_t len)
 
 static enum sb_err add_article(struct loader *L, struct article *a, uint64_t where)
 {
-	double conf;
+	int64_t score, conf;
+	bool r1 = false, r2 = false;
 
 	L->rows++;
 	if (!a->has_time)
@@ -199,12 +200,13 @@ static enum sb_err add_article(struct loader *L, struct article *a, uint64_t whe
 	if (!isfinite(a->score) || a->score < -1.0 || a->score > 1.0)
 		return fail(L, where, SB_EPARSE, "expected %s in [-1, 1], got %g",
 			    a->score_name, a->score);
+	score = sb_dec_from_double(a->score, &r1);
 	switch (L->o->conf_mode) {
 	case SB_CONF_CONST:
-		conf = L->o->conf_const;
+		conf = sb_dec_from_double(L->o->conf_const, NULL);
 		break;
 	case SB_CONF_ABS_SCORE:
-		conf = fabs(a->score);
+		conf = score < 0 ? -score : score;
 		break;
 	case SB_CONF_FIELD:
 	default:
@@ -215,7 +217,7 @@ static enum sb_err add_article(struct loader *L, struct article *a, uint64_t whe
 		if (!isfinite(a->conf) || a->conf < 0.0 || a->conf > 1.0)
 			return fail(L, where, SB_EPARSE, "expected %s in [0, 1], got %g",
 				    a->conf_name, a->conf);
-		conf = a->conf;
+		conf = sb_dec_from_double(a->conf, &r2);
 		break;
 	}
 	if (a->id) {
@@ -228,6 +230,7 @@ static enum sb_err add_article(struct loader *L, struct article *a, uint64_t whe
 			return SB_OK;
 		}
 	}
+	L->rounded += r1 + r2;
 	if (a->sym != SYM_NONE)
 		L->any_symbols = true;
 	if (L->n == L->cap) {
@@ -243,7 +246,7 @@ static enum sb_err add_article(struct loader *L, struct article *a, uint64_t whe
 		L->r = nr;
 		L->cap = ncap;
 	}
-	L->r[L->n] = (struct rec){ .t_us = a->t_us, .score = a->score, .conf = conf,
+	L->r[L->n] = (struct rec){ .t_us = a->t_us, .score = (int32_t)score, .conf = (int32_t)conf,
 				   .seq = L->n, .sym = a->sym };
 	L->n++;
 	return SB_OK;
@@ -281,16 +284,16 @@ static enum sb_err finish(struct loader *L, struct sb_events *ev, struct sb_inpu
 	qsort(L->r, L->n, sizeof(*L->r), cmp_rec);
 
 	ev->t_us = sb_aligned_alloc(L->n * sizeof(*ev->t_us));
-	ev->score = sb_aligned_alloc(L->n * sizeof(*ev->score));
-	ev->confidence = sb_aligned_alloc(L->n * sizeof(*ev->confidence));
-	if (!ev->t_us || !ev->score || !ev->confidence) {
+	ev->score_e9 = sb_aligned_alloc(L->n * sizeof(*ev->score_e9));
+	ev->conf_e9 = sb_aligned_alloc(L->n * sizeof(*ev->conf_e9));
+	if (!ev->t_us || !ev->score_e9 || !ev->conf_e9) {
 		sb_events_release(ev);
 		return sb_errf(L->err, SB_ENOMEM, "%s: out of memory", L->path);
 	}
 	for (size_t i = 0; i < L->n; i++) {
 		ev->t_us[i] = L->r[i].t_us;
-		ev->score[i] = L->r[i].score;
-		ev->confidence[i] = L->r[i].conf;
+		ev->score_e9[i] = L->r[i].score;
+		ev->conf_e9[i] = L->r[i].conf;
 	}
 	ev->n = L->n;
 	if (info) {
@@ -298,6 +301,7 @@ static enum sb_err finish(struct loader *L, struct sb_events *ev, struct sb_inpu
 		info->rows_used = L->n;
 		info->rows_dropped = dropped;
 		info->duplicates = L->duplicates;
+		info->rounded = L->rounded;
 		info->t_first_us = ev->t_us[0];
 		info->t_last_us = ev->t_us[ev->n - 1];
 		if (entity && L->any_symbols)
@@ -558,7 +562,20 @@ static bool mp_key_is(const msgpack_object *k, const char *name)
 static bool mp_number(const msgpack_object *o, double *v)
 {
 	switch (o->type) {
-	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT32: {
+		/* A float32 0.7f was meant as 0.7: take the shortest decimal that reads back
+		 * as the same float (at most 9 digits), not the float's binary value. */
+		float f = (float)o->via.f64;
+		char buf[32];
+
+		for (int prec = 1; prec <= 9; prec++) {
+			snprintf(buf, sizeof(buf), "%.*g", prec, (double)f);
+			if (strtof(buf, NULL) == f)
+				break;
+		}
+		*v = strtod(buf, NULL);
+		return true;
+	}
 	case MSGPACK_OBJECT_FLOAT64:
 		*v = o->via.f64;
 		return true;
@@ -1102,8 +1119,8 @@ bool sb_conf_mode_parse(const char *s, struct sb_events_opts *o)
 void sb_events_release(struct sb_events *ev)
 {
 	free(ev->t_us);
-	free(ev->score);
-	free(ev->confidence);
+	free(ev->score_e9);
+	free(ev->conf_e9);
 	sb_events_init(ev);
 }
 
@@ -1162,16 +1179,6 @@ enum sb_err sb_events_load(struct sb_events *ev, const char *path,
 	return rc;
 }
 
-/* Shortest of %.15g..%.17g that reads back as exactly 'v'. */
-static void format_double(double v, char *buf, size_t size)
-{
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, size, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
-}
-
 enum sb_err sb_events_write_jsonl(const struct sb_events *ev, const char *path,
 				  struct sb_errbuf *err)
 {
@@ -1199,17 +1206,11 @@ enum sb_err sb_events_write_jsonl(const struct sb_events *ev, const char *path,
 		goto out_unlink;
 	}
 	for (size_t i = 0; i < ev->n; i++) {
-		char t[SB_TIME_LEN], s[40], c[40];
+		char t[SB_TIME_LEN], s[SB_DEC_LEN], c[SB_DEC_LEN];
 
-		if (!isfinite(ev->score[i]) || !isfinite(ev->confidence[i])) {
-			rc = sb_errf(err, SB_EINVAL, "%s: article %zu: expected finite numbers",
-				     path, i + 1);
-			fclose(f);
-			goto out_unlink;
-		}
 		sb_format_time(ev->t_us[i], t);
-		format_double(ev->score[i], s, sizeof(s));
-		format_double(ev->confidence[i], c, sizeof(c));
+		sb_dec_format(ev->score_e9[i], s);
+		sb_dec_format(ev->conf_e9[i], c);
 		fprintf(f, "{\"published_at\":\"%s\",\"sentiment_score\":%s,\"confidence\":%s}\n",
 			t, s, c);
 	}

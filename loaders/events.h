@@ -3,14 +3,21 @@
 #define SB_EVENTS_H
 
 #include "../engine/common.h"
+#include "../core/decimal.h"
 #include "candles.h"   /* struct sb_input_info */
 
-/* Articles sorted by t_us ascending; equal times keep file order. */
+/*
+ * Articles sorted by t_us ascending; equal times keep file order.  Scores and
+ * confidences are exact decimals in units of 10^-9 (core/decimal.h): 0.7 is
+ * 700000000.  A number read from a file is taken as the nearest double and then to
+ * the nearest 10^-9 (ties to even): exact for every value with at most 9 decimals;
+ * values with more are rounded and counted (sb_input_info.rounded).
+ */
 struct sb_events {
 	size_t   n;
 	int64_t *t_us;          /* published_at, microseconds UTC */
-	double  *score;         /* in [-1, 1] */
-	double  *confidence;    /* in [0, 1] */
+	int32_t *score_e9;      /* in [-10^9, 10^9] */
+	int32_t *conf_e9;       /* in [0, 10^9] */
 };
 
 /* Where a file has no confidence column, the user says what confidence means. */

@@ -31,10 +31,10 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, struct sb_er
 	free(w->cand);
 	free(w->score);
 	w->cand_all = malloc(n * sizeof(int64_t));
-	w->score_all = malloc(n * sizeof(double));
-	w->conf_all = malloc(n * sizeof(double));
+	w->score_all = malloc(n * sizeof(int32_t));
+	w->conf_all = malloc(n * sizeof(int32_t));
 	w->cand = malloc(n * sizeof(int64_t));
-	w->score = malloc(n * sizeof(double));
+	w->score = malloc(n * sizeof(int32_t));
 	w->cap = n;
 	w->valid = false;
 	if (!w->cand_all || !w->score_all || !w->conf_all || !w->cand || !w->score) {
@@ -77,8 +77,8 @@ static void index_articles(struct sb_signal_work *w, const struct sb_candles *c,
 			continue;
 		}
 		w->cand_all[w->n_in] = j;
-		w->score_all[w->n_in] = ev->score[a];
-		w->conf_all[w->n_in] = ev->confidence[a];
+		w->score_all[w->n_in] = ev->score_e9[a];
+		w->conf_all[w->n_in] = ev->conf_e9[a];
 		w->n_in++;
 	}
 	w->ev = ev;
@@ -94,7 +94,7 @@ enum sb_err sb_threshold_signal_w(struct sb_signal_work *w, const struct sb_cand
 {
 	const int64_t D = c->interval_us;
 	size_t m = 0, lo = 0, hi = 0;
-	int64_t W;
+	int64_t W, sum = 0;
 	enum sb_err rc;
 
 	if (p->window_us <= 0 || p->window_us % D != 0)
@@ -113,7 +113,7 @@ enum sb_err sb_threshold_signal_w(struct sb_signal_work *w, const struct sb_cand
 	for (size_t a = 0; a < w->n_in; a++) {
 		w->cand[m] = w->cand_all[a];
 		w->score[m] = w->score_all[a];
-		m += w->conf_all[a] >= p->min_confidence;
+		m += w->conf_all[a] >= p->min_conf_e9;
 	}
 	if (st) {
 		st->used = m;
@@ -121,18 +121,19 @@ enum sb_err sb_threshold_signal_w(struct sb_signal_work *w, const struct sb_cand
 		st->below_confidence = w->n_in - m;
 	}
 
-	/* Step 2, window: the mean of [i - W + 1, i], summed in time order. */
+	/* Step 2, window: the exact sum of [i - W + 1, i], slid along (header comment). */
 	for (size_t i = 0; i < c->n; i++) {
 		int64_t first = (int64_t)i - W + 1;
-		double sum = 0.0;
 
 		while (hi < m && w->cand[hi] <= (int64_t)i)
-			hi++;
+			sum += w->score[hi++];
 		while (lo < hi && w->cand[lo] < first)
-			lo++;
-		for (size_t a = lo; a < hi; a++)
-			sum += w->score[a];
-		signal[i] = hi > lo ? sum / (double)(hi - lo) : NAN;
+			sum -= w->score[lo++];
+		if (hi - lo >= SB_SIGNAL_MAX_ARTICLES)
+			return sb_errf(err, SB_EINVAL,
+				       "a window holds %zu articles; exact means need fewer than %u (choose a shorter --window)",
+				       hi - lo, (unsigned)SB_SIGNAL_MAX_ARTICLES);
+		signal[i] = hi > lo ? (double)sum / (double)(hi - lo) : NAN;
 		if (n_in_window)
 			n_in_window[i] = (uint32_t)(hi - lo);
 	}

@@ -12,6 +12,10 @@
 
 #include "../loaders/events.h"
 
+/* An article's score and confidence as the nearest double of their exact decimal. */
+#define SC(ev, i) sb_dec_to_double((ev).score_e9[i])
+#define CF(ev, i) sb_dec_to_double((ev).conf_e9[i])
+
 #include <dirent.h>
 #include <math.h>
 #include <msgpack.h>
@@ -116,8 +120,8 @@ static void load_bad(const char *path, const struct sb_events_opts *o, const cha
 	assert_int_not_equal(rc, SB_OK);
 	assert_int_equal(ev.n, 0);
 	assert_null(ev.t_us);
-	assert_null(ev.score);
-	assert_null(ev.confidence);
+	assert_null(ev.score_e9);
+	assert_null(ev.conf_e9);
 	if (!strstr(err.msg, want))
 		fail_msg("message '%s' lacks '%s'", err.msg, want);
 }
@@ -270,8 +274,8 @@ static void test_time_forms(void **state)
 	assert_int_equal(ev.n, 6);
 	for (size_t i = 0; i < 6; i++) {
 		assert_int_equal(ev.t_us[i], want_t[i]);
-		assert_true(ev.score[i] == want_s[i]);
-		assert_true(ev.confidence[i] == 0.9);
+		assert_true(SC(ev, i) == want_s[i]);
+		assert_true(CF(ev, i) == 0.9);
 	}
 	assert_string_equal(info.kind, "sentiment-jsonl");
 	assert_int_equal(info.rows, 6);
@@ -303,7 +307,7 @@ static void test_stable_sort(void **state)
 	assert_int_equal(ev.n, 7);
 	for (size_t i = 0; i < 7; i++) {
 		assert_int_equal(ev.t_us[i], want_t[i] * 1000000);
-		assert_true(ev.score[i] == want_s[i]);
+		assert_true(SC(ev, i) == want_s[i]);
 	}
 	sb_events_release(&ev);
 }
@@ -331,7 +335,7 @@ static void test_duplicates_and_aliases(void **state)
 	load_ok(&ev, write_text("dups.jsonl", text), &FIELD, &info);
 	assert_int_equal(ev.n, 6);
 	for (size_t i = 0; i < 6; i++)
-		assert_true(ev.score[i] == want_s[i]);
+		assert_true(SC(ev, i) == want_s[i]);
 	assert_int_equal(info.rows, 9);
 	assert_int_equal(info.rows_used, 6);
 	assert_int_equal(info.duplicates, 3);   /* x, y, and the number 7 vs the string "7" */
@@ -358,8 +362,8 @@ static void test_entity_filter(void **state)
 	(void)state;
 	load_ok(&ev, write_text("entity.jsonl", text), &o, &info);
 	assert_int_equal(ev.n, 2);
-	assert_true(ev.score[0] == 0.1);
-	assert_true(ev.score[1] == 0.3);
+	assert_true(SC(ev, 0) == 0.1);
+	assert_true(SC(ev, 1) == 0.3);
 	assert_int_equal(info.rows, 6);
 	assert_int_equal(info.rows_used, 2);
 	assert_int_equal(info.rows_dropped, 4);
@@ -393,12 +397,12 @@ static void test_conf_modes_jsonl(void **state)
 	/* abs/const override the file's (here invalid) confidence */
 	load_ok(&ev, write_text("modes.jsonl", text), &abs_o, NULL);
 	assert_int_equal(ev.n, 2);
-	assert_true(ev.confidence[0] == 0.25);
-	assert_true(ev.confidence[1] == 0.75);
+	assert_true(CF(ev, 0) == 0.25);
+	assert_true(CF(ev, 1) == 0.75);
 	sb_events_release(&ev);
 	load_ok(&ev, tmp_path("modes.jsonl"), &const_o, NULL);
-	assert_true(ev.confidence[0] == 0.3);
-	assert_true(ev.confidence[1] == 0.3);
+	assert_true(CF(ev, 0) == 0.3);
+	assert_true(CF(ev, 1) == 0.3);
 	sb_events_release(&ev);
 }
 
@@ -422,8 +426,8 @@ static void test_jsonl_gz(void **state)
 	assert_int_equal(ev.n, 2);
 	assert_int_equal(ev.t_us[0], T_20240301_123456 * 1000000);
 	assert_int_equal(ev.t_us[1], (T_20240301_123456 + 1) * 1000000);
-	assert_true(ev.score[0] == -0.5 && ev.confidence[0] == 0.25);
-	assert_true(ev.score[1] == 1.0 && ev.confidence[1] == 0.0);
+	assert_true(SC(ev, 0) == -0.5 && CF(ev, 0) == 0.25);
+	assert_true(SC(ev, 1) == 1.0 && CF(ev, 1) == 0.0);
 	assert_string_equal(info.kind, "sentiment-jsonl");
 	sb_events_release(&ev);
 
@@ -503,9 +507,9 @@ static void test_msgpack(void **state)
 	load_ok(&ev, write_sbuf("good.msgpack", &sb), &o, &info);
 	assert_int_equal(ev.n, 2);
 	assert_int_equal(ev.t_us[0], s - 1000000);
-	assert_true(ev.score[0] == -1.0 && ev.confidence[0] == 0.75);
+	assert_true(SC(ev, 0) == -1.0 && CF(ev, 0) == 0.75);
 	assert_int_equal(ev.t_us[1], s);
-	assert_true(ev.score[1] == 0.625 && ev.confidence[1] == 0.5);
+	assert_true(SC(ev, 1) == 0.625 && CF(ev, 1) == 0.5);
 	assert_string_equal(info.kind, "sentiment-msgpack");
 	assert_int_equal(info.rows, 4);
 	assert_int_equal(info.duplicates, 1);
@@ -525,8 +529,8 @@ static void test_msgpack(void **state)
 	assert_int_equal(ev.n, 20000);
 	assert_int_equal(ev.t_us[0], INT64_C(1700000001) * 1000000);      /* i = 19999 */
 	assert_int_equal(ev.t_us[19999], INT64_C(1700020000) * 1000000);  /* i = 0 */
-	assert_true(ev.score[0] == 0.0);      /* 19999 % 3 = 1 -> 0.0 */
-	assert_true(ev.score[19999] == -0.5); /* 0 % 3 = 0 -> -0.5 */
+	assert_true(SC(ev, 0) == 0.0);      /* 19999 % 3 = 1 -> 0.0 */
+	assert_true(SC(ev, 19999) == -0.5); /* 0 % 3 = 0 -> -0.5 */
 	sb_events_release(&ev);
 
 	/* bad: record 2 is not a map */
@@ -631,7 +635,7 @@ static void test_repeated_keys_jsonl(void **state)
 	/* confidence is not read under --confidence const: its repeat does not matter */
 	load_ok(&ev, tmp_path("k_conf.jsonl"), &cst, NULL);
 	assert_int_equal(ev.n, 1);
-	assert_true(ev.confidence[0] == 0.5);
+	assert_true(CF(ev, 0) == 0.5);
 	sb_events_release(&ev);
 
 	/*
@@ -646,7 +650,7 @@ static void test_repeated_keys_jsonl(void **state)
 				"{\"id\":null,\"article_id\":\"b\"," REST ",\"sentiment_score\":0.3}\n"),
 		&FIELD, &info);
 	assert_int_equal(ev.n, 2);
-	assert_true(ev.score[0] == 0.1 && ev.score[1] == 0.3);
+	assert_true(SC(ev, 0) == 0.1 && SC(ev, 1) == 0.3);
 	assert_int_equal(info.rows, 3);
 	assert_int_equal(info.duplicates, 1);
 	sb_events_release(&ev);
@@ -718,7 +722,7 @@ static void test_repeated_keys_msgpack(void **state)
 	}
 	load_ok(&ev, write_sbuf("k_ok.msgpack", &sb), &FIELD, &info);
 	assert_int_equal(ev.n, 1);
-	assert_true(ev.score[0] == 0.25);
+	assert_true(SC(ev, 0) == 0.25);
 	assert_int_equal(info.duplicates, 1);
 	sb_events_release(&ev);
 	msgpack_sbuffer_destroy(&sb);
@@ -814,9 +818,9 @@ static void test_csv_mapping(void **state)
 	assert_int_equal(ev.t_us[0], s);
 	assert_int_equal(ev.t_us[1], s + 1000000);
 	assert_int_equal(ev.t_us[2], s + 2000000);
-	assert_true(ev.score[0] == 0.25 && ev.confidence[0] == 0.25);
-	assert_true(ev.score[1] == -0.5 && ev.confidence[1] == 0.5);
-	assert_true(ev.score[2] == 0.0 && ev.confidence[2] == 0.0);
+	assert_true(SC(ev, 0) == 0.25 && CF(ev, 0) == 0.25);
+	assert_true(SC(ev, 1) == -0.5 && CF(ev, 1) == 0.5);
+	assert_true(SC(ev, 2) == 0.0 && CF(ev, 2) == 0.0);
 	assert_string_equal(info.kind, "sentiment-csv");
 	assert_int_equal(info.rows, 3);
 	sb_events_release(&ev);
@@ -826,7 +830,7 @@ static void test_csv_mapping(void **state)
 	load_ok(&ev, write_gz("map.csv.gz", text), &o, &info);
 	assert_int_equal(ev.n, 3);
 	for (size_t i = 0; i < 3; i++)
-		assert_true(ev.confidence[i] == 0.8);
+		assert_true(CF(ev, i) == 0.8);
 	sb_events_release(&ev);
 
 	/* a mapped column that is not there */
@@ -851,8 +855,8 @@ static void test_csv_defaults(void **state)
 	(void)state;
 	load_ok(&ev, write_text("semi.csv", text), &o, &info);
 	assert_int_equal(ev.n, 2);
-	assert_true(ev.score[0] == 0.5 && ev.confidence[0] == 0.9);
-	assert_true(ev.score[1] == 0.2 && ev.confidence[1] == 0.2);
+	assert_true(SC(ev, 0) == 0.5 && CF(ev, 0) == 0.9);
+	assert_true(SC(ev, 1) == 0.2 && CF(ev, 1) == 0.2);
 	assert_int_equal(info.rows, 4);
 	assert_int_equal(info.duplicates, 1);
 	assert_int_equal(info.rows_dropped, 1);
@@ -865,7 +869,7 @@ static void test_csv_defaults(void **state)
 	load_ok(&ev, write_text("acc.csv", acc), &o, &info);
 	assert_int_equal(ev.n, 1);
 	assert_int_equal(ev.t_us[0], (T_20240301_123456 - 45296) * 1000000);
-	assert_true(ev.score[0] == 0.5 && ev.confidence[0] == 1.0);
+	assert_true(SC(ev, 0) == 0.5 && CF(ev, 0) == 1.0);
 	sb_events_release(&ev);
 }
 
@@ -878,9 +882,11 @@ static void test_write_roundtrip(void **state)
 		"{\"published_at\":-86400,\"sentiment_score\":-0.9999999999999999,\"confidence\":1e-300}\n"
 		"{\"published_at\":1709296496,\"sentiment_score\":0.30000000000000004,\"confidence\":1}\n";
 	const char *want =
-		"{\"published_at\":\"1969-12-31T00:00:00Z\",\"sentiment_score\":-0.9999999999999999,\"confidence\":1e-300}\n"
-		"{\"published_at\":\"2024-03-01T12:34:56Z\",\"sentiment_score\":0.30000000000000004,\"confidence\":1}\n"
-		"{\"published_at\":\"2024-03-01T12:34:56.000001Z\",\"sentiment_score\":0.1,\"confidence\":0.3333333333333333}\n";
+		/* decimals of 10^-9: 0.30000000000000004 is the double next to 0.3, i.e. 0.3;
+		 * -0.9999999999999999 and 1/3 lose digits (rounded, counted) */
+		"{\"published_at\":\"1969-12-31T00:00:00Z\",\"sentiment_score\":-1,\"confidence\":0}\n"
+		"{\"published_at\":\"2024-03-01T12:34:56Z\",\"sentiment_score\":0.3,\"confidence\":1}\n"
+		"{\"published_at\":\"2024-03-01T12:34:56.000001Z\",\"sentiment_score\":0.1,\"confidence\":0.333333333}\n";
 	struct sb_events ev, back;
 	struct sb_errbuf err;
 	char buf[1024];
@@ -896,8 +902,8 @@ static void test_write_roundtrip(void **state)
 	assert_int_equal(back.n, ev.n);
 	for (size_t i = 0; i < ev.n; i++) {
 		assert_int_equal(back.t_us[i], ev.t_us[i]);
-		assert_memory_equal(&back.score[i], &ev.score[i], sizeof(double));
-		assert_memory_equal(&back.confidence[i], &ev.confidence[i], sizeof(double));
+		assert_int_equal(back.score_e9[i], ev.score_e9[i]);
+		assert_int_equal(back.conf_e9[i], ev.conf_e9[i]);
 	}
 	sb_events_release(&back);
 
@@ -973,12 +979,13 @@ static void test_real_bitcoin_news(void **state)
 	assert_int_equal(info.rows_used, 9956);
 	assert_int_equal(info.t_first_us, first);
 	assert_int_equal(info.t_last_us, last);
-	assert_true(ev.score[0] == 0.998557984828949);
+	assert_true(SC(ev, 0) == 0.998557985);   /* 0.998557984828949, rounded to 10^-9 */
+	assert_true(info.rounded > 0);
 	for (size_t i = 0; i < ev.n; i++) {
 		assert_true(i == 0 || ev.t_us[i - 1] <= ev.t_us[i]);
-		assert_true(ev.confidence[i] == fabs(ev.score[i]));
+		assert_true(CF(ev, i) == fabs(SC(ev, i)));
 		in += ev.t_us[i] >= lo && ev.t_us[i] < hi;
-		pos += ev.score[i] > 0;
+		pos += SC(ev, i) > 0;
 	}
 	assert_int_equal(in, 571);
 	assert_int_equal(pos, 3409);
@@ -989,7 +996,7 @@ static void test_real_bitcoin_news(void **state)
 	load_ok(&ev, path, &o, &info);
 	assert_int_equal(ev.n, 9956);
 	for (size_t i = 0; i < ev.n; i++)
-		assert_true(ev.confidence[i] == 0.5);
+		assert_true(CF(ev, i) == 0.5);
 	sb_events_release(&ev);
 
 	/* without a confidence choice the file is refused with a hint */

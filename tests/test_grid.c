@@ -13,15 +13,27 @@
 
 #define MIN_US (INT64_C(60) * SB_US_PER_SEC)
 
-/* Bitwise equality of doubles: the grid promises exact values, not close ones. */
+/*
+ * A decimal value of the grid (10^-9 units) is exactly the decimal 'want' as typed
+ * ("0.82"), printed back the same way.
+ */
 #define SAME(got, want) same_((got), (want), #got, __FILE__, __LINE__)
-static void same_(double got, double want, const char *what, const char *file, int line)
+static void same_(int64_t got, const char *want, const char *what, const char *file, int line)
 {
-	if (memcmp(&got, &want, sizeof(double)) != 0) {
-		print_error("%s = %.17g, want exactly %.17g\n", what, got, want);
+	char buf[SB_DEC_LEN];
+
+	if (strcmp(sb_dec_format(got, buf), want) != 0) {
+		print_error("%s = %lld units (%s), want exactly %s\n", what, (long long)got, buf,
+			    want);
 		_fail(file, line);
 	}
 }
+
+/* Bitwise equality of doubles. */
+#define SAME_D(got, want) do { double g_ = (got), w_ = (want); \
+	if (memcmp(&g_, &w_, sizeof(double)) != 0) { \
+		print_error("%s = %.17g, want exactly %.17g\n", #got, g_, w_); \
+		_fail(__FILE__, __LINE__); } } while (0)
 
 static void parse_ok(struct sb_axis *a, const char *spec, bool dur)
 {
@@ -78,11 +90,15 @@ static void test_single_value(void **state)
 	(void)state;
 	parse_ok(&a, "0.25", false);
 	assert_int_equal(a.n, 1);
-	SAME(a.v[0], 0.25);
+	SAME(a.v[0], "0.25");
+	assert_int_equal(a.v[0], 250000000);
 	free(a.v);
 	parse_ok(&a, "-1e-3", false);
 	assert_int_equal(a.n, 1);
-	SAME(a.v[0], -0.001);
+	SAME(a.v[0], "-0.001");
+	free(a.v);
+	parse_ok(&a, "0.82", false);
+	assert_int_equal(a.v[0], 820000000);
 	free(a.v);
 }
 
@@ -93,54 +109,60 @@ static void test_list(void **state)
 	(void)state;
 	parse_ok(&a, "0.9,0.1,0.5", false);     /* order kept as given */
 	assert_int_equal(a.n, 3);
-	SAME(a.v[0], 0.9);
-	SAME(a.v[1], 0.1);
-	SAME(a.v[2], 0.5);
+	SAME(a.v[0], "0.9");
+	SAME(a.v[1], "0.1");
+	SAME(a.v[2], "0.5");
 	free(a.v);
 }
 
 /*
- * 0.05:0.95:0.01 has 91 values, v[n] = 0.05 + n*0.01 with one rounding each.  Summing
- * 0.01 step after step drifts away from that: the test shows it does for some n,
- * which is why the range must not be built that way.
+ * 0.05:0.95:0.01 is exactly the 91 decimals a person reads: 0.05, 0.06, ... 0.82, ...
+ * 0.95, each printed as such.  In binary floating point, 0.05 + 77 * 0.01 is
+ * 0.8200000000000001: the test shows that, which is why ranges are built on integers.
  */
 static void test_range_91(void **state)
 {
 	struct sb_axis a;
-	double acc = 0.05;
-	int drift = 0;
+	char want[16];
 
 	(void)state;
+	assert_true(0.05 + 77.0 * 0.01 != 0.82);
 	parse_ok(&a, "0.05:0.95:0.01", false);
 	assert_int_equal(a.n, 91);
 	for (size_t n = 0; n < 91; n++) {
-		SAME(a.v[n], 0.05 + (double)n * 0.01);
-		if (n > 0)
-			acc += 0.01;
-		if (memcmp(&acc, &a.v[n], sizeof(double)) != 0)
-			drift++;
+		assert_int_equal(a.v[n], 50000000 + (int64_t)n * 10000000);
+		snprintf(want, sizeof(want), "0.%02zu", 5 + n);
+		if (want[3] == '0')
+			want[3] = '\0';               /* "0.10" is written "0.1" */
+		SAME(a.v[n], want);
 	}
-	SAME(a.v[0], 0.05);
-	SAME(a.v[90], 0.05 + 90.0 * 0.01);
-	/* The point of "start + n*step": repeated addition gives other doubles. */
-	assert_true(drift > 0);
+	SAME(a.v[77], "0.82");
 	free(a.v);
 
 	parse_ok(&a, "0.50:0.99:0.01", false);
 	assert_int_equal(a.n, 50);
-	for (size_t n = 0; n < 50; n++)
-		SAME(a.v[n], 0.5 + (double)n * 0.01);
-	SAME(a.v[49], 0.5 + 49.0 * 0.01);
+	SAME(a.v[0], "0.5");
+	SAME(a.v[49], "0.99");
 	free(a.v);
 
-	/* A range of one value, and one whose stop is not on the step. */
+	/* The stop is included whenever it lies on the step grid (floating point would
+	 * give (0.3 - 0.1) / 0.1 = 1.9999999999999998 and lose it without a fudge). */
+	parse_ok(&a, "0.1:0.3:0.1", false);
+	assert_int_equal(a.n, 3);
+	SAME(a.v[2], "0.3");
+	free(a.v);
 	parse_ok(&a, "0.3:0.3:0.1", false);
 	assert_int_equal(a.n, 1);
-	SAME(a.v[0], 0.3);
+	SAME(a.v[0], "0.3");
 	free(a.v);
 	parse_ok(&a, "0:1:0.3", false);          /* 0, 0.3, 0.6, 0.9 (1.2 > 1) */
 	assert_int_equal(a.n, 4);
-	SAME(a.v[3], 3.0 * 0.3);
+	SAME(a.v[3], "0.9");
+	free(a.v);
+	/* Nine decimals are exact, a tenth is refused rather than rounded. */
+	parse_ok(&a, "0.000000001:0.000000003:0.000000001", false);
+	assert_int_equal(a.n, 3);
+	assert_int_equal(a.v[2], 3);
 	free(a.v);
 }
 
@@ -152,20 +174,26 @@ static void test_durations(void **state)
 	parse_ok(&a, "1m:10m:1m", true);
 	assert_int_equal(a.n, 10);
 	for (size_t n = 0; n < 10; n++)
-		SAME(a.v[n], (double)((int64_t)(n + 1) * MIN_US));
+		assert_int_equal(a.v[n], (int64_t)(n + 1) * MIN_US);
 	free(a.v);
 	parse_ok(&a, "5m,15m", true);
 	assert_int_equal(a.n, 2);
-	SAME(a.v[0], 300e6);
-	SAME(a.v[1], 900e6);
+	assert_int_equal(a.v[0], 300 * SB_US_PER_SEC);
+	assert_int_equal(a.v[1], 900 * SB_US_PER_SEC);
 	free(a.v);
 	parse_ok(&a, "0", true);                 /* a bare 0 is a duration */
 	assert_int_equal(a.n, 1);
-	SAME(a.v[0], 0.0);
+	assert_int_equal(a.v[0], 0);
 	free(a.v);
-	parse_ok(&a, "30s,1h", true);
-	SAME(a.v[0], 30e6);
-	SAME(a.v[1], 3600e6);
+	parse_ok(&a, "30s,1h,250ms", true);
+	assert_int_equal(a.v[0], 30 * SB_US_PER_SEC);
+	assert_int_equal(a.v[1], 3600 * SB_US_PER_SEC);
+	{
+		char buf[SB_DEC_LEN];
+
+		assert_string_equal(sb_axis_format(&a, a.v[1], buf), "3600");
+		assert_string_equal(sb_axis_format(&a, a.v[2], buf), "0.25");
+	}
 	free(a.v);
 }
 
@@ -186,6 +214,9 @@ static void test_errors(void **state)
 	parse_bad("threshold", "0.1:0.5", false);
 	parse_bad("threshold", "nan", false);
 	parse_bad("threshold", "inf", false);
+	parse_bad("threshold", "0.1234567891", false);     /* a 10th decimal */
+	parse_bad("threshold", "0.1:0.5:0.0000000001", false);
+	parse_bad("threshold", "1e10", false);             /* beyond 10^9 */
 	parse_bad("window", "5", true);          /* a bare number is no duration */
 	parse_bad("window", "5x", true);
 	parse_bad("window", "-5m", true);
@@ -261,53 +292,53 @@ static void test_grid_count_and_order(void **state)
 
 	/* id 0: every first value */
 	sb_grid_combo(&g, 0, &c);
-	SAME(c.threshold, 0.1);
-	SAME(c.min_confidence, 0.5);
+	SAME(c.threshold, "0.1");
+	SAME(c.min_confidence, "0.5");
 	assert_int_equal(c.window_us, MIN_US);
-	SAME(c.exit_band, 0.05);
-	SAME(c.fee_bps, 5.0);
-	SAME(c.slippage_bps, 2.0);
+	SAME(c.exit_band, "0.05");
+	SAME(c.fee_bps, "5");
+	SAME(c.slippage_bps, "2");
 	assert_int_equal(c.latency_us, 0);
 
 	/* id 1: latency (last axis) moves first */
 	sb_grid_combo(&g, 1, &c);
-	SAME(c.threshold, 0.1);
-	SAME(c.min_confidence, 0.5);
+	SAME(c.threshold, "0.1");
+	SAME(c.min_confidence, "0.5");
 	assert_int_equal(c.window_us, MIN_US);
 	assert_int_equal(c.latency_us, MIN_US);
 
 	/* id 3 = window index 1, latency 0: window varies next (exit/fee/slip have 1 value) */
 	sb_grid_combo(&g, 3, &c);
-	SAME(c.threshold, 0.1);
-	SAME(c.min_confidence, 0.5);
+	SAME(c.threshold, "0.1");
+	SAME(c.min_confidence, "0.5");
 	assert_int_equal(c.window_us, 5 * MIN_US);
 	assert_int_equal(c.latency_us, 0);
 
 	/* id 6 = min_confidence index 1 (block of 2 windows x 3 latencies) */
 	sb_grid_combo(&g, 6, &c);
-	SAME(c.threshold, 0.1);
-	SAME(c.min_confidence, 0.9);
+	SAME(c.threshold, "0.1");
+	SAME(c.min_confidence, "0.9");
 	assert_int_equal(c.window_us, MIN_US);
 	assert_int_equal(c.latency_us, 0);
 
 	/* id 12 = threshold index 1 (block of 2 x 2 x 3 = 12): threshold varies slowest */
 	sb_grid_combo(&g, 12, &c);
-	SAME(c.threshold, 0.2);
-	SAME(c.min_confidence, 0.5);
+	SAME(c.threshold, "0.2");
+	SAME(c.min_confidence, "0.5");
 	assert_int_equal(c.window_us, MIN_US);
 	assert_int_equal(c.latency_us, 0);
 
 	/* id 23 = 1*12 + 1*6 + 1*3 + 2: threshold 0.2, k 0.9, 5m, 2m */
 	sb_grid_combo(&g, 23, &c);
-	SAME(c.threshold, 0.2);
-	SAME(c.min_confidence, 0.9);
+	SAME(c.threshold, "0.2");
+	SAME(c.min_confidence, "0.9");
 	assert_int_equal(c.window_us, 5 * MIN_US);
 	assert_int_equal(c.latency_us, 2 * MIN_US);
 
 	/* id 35: every last value */
 	sb_grid_combo(&g, 35, &c);
-	SAME(c.threshold, 0.3);
-	SAME(c.min_confidence, 0.9);
+	SAME(c.threshold, "0.3");
+	SAME(c.min_confidence, "0.9");
 	assert_int_equal(c.window_us, 5 * MIN_US);
 	assert_int_equal(c.latency_us, 2 * MIN_US);
 	sb_grid_release(&g);
@@ -332,27 +363,27 @@ static void test_grid_strides(void **state)
 	assert_int_equal(g.count, 128);
 	/* id = t*64 + k*32 + w*16 + e*8 + f*4 + s*2 + L */
 	sb_grid_combo(&g, 2, &c);
-	SAME(c.slippage_bps, 10.0);
+	SAME(c.slippage_bps, "10");
 	assert_int_equal(c.latency_us, 0);
 	sb_grid_combo(&g, 4, &c);
-	SAME(c.fee_bps, 8.0);
-	SAME(c.slippage_bps, 9.0);
+	SAME(c.fee_bps, "8");
+	SAME(c.slippage_bps, "9");
 	sb_grid_combo(&g, 8, &c);
-	SAME(c.exit_band, 6.0);
-	SAME(c.fee_bps, 7.0);
+	SAME(c.exit_band, "6");
+	SAME(c.fee_bps, "7");
 	sb_grid_combo(&g, 16, &c);
 	assert_int_equal(c.window_us, 2 * MIN_US);
-	SAME(c.exit_band, 5.0);
+	SAME(c.exit_band, "5");
 	sb_grid_combo(&g, 32, &c);
-	SAME(c.min_confidence, 4.0);
+	SAME(c.min_confidence, "4");
 	assert_int_equal(c.window_us, MIN_US);
 	sb_grid_combo(&g, 64 + 32 + 8 + 1, &c);
-	SAME(c.threshold, 2.0);
-	SAME(c.min_confidence, 4.0);
+	SAME(c.threshold, "2");
+	SAME(c.min_confidence, "4");
 	assert_int_equal(c.window_us, MIN_US);
-	SAME(c.exit_band, 6.0);
-	SAME(c.fee_bps, 7.0);
-	SAME(c.slippage_bps, 9.0);
+	SAME(c.exit_band, "6");
+	SAME(c.fee_bps, "7");
+	SAME(c.slippage_bps, "9");
 	assert_int_equal(c.latency_us, SB_US_PER_SEC);
 	sb_grid_release(&g);
 }
@@ -376,19 +407,21 @@ static void test_grid_finish_empty_axis(void **state)
 
 static void test_combo_params(void **state)
 {
-	struct sb_combo c = { 0.4, 0.6, 0.05, 7.0, 3.0, 5 * MIN_US, 30 * SB_US_PER_SEC };
+	/* 0.4, 0.6, 0.05, 7 bps, 3 bps in 10^-9 units */
+	struct sb_combo c = { 400000000, 600000000, 50000000, INT64_C(7000000000),
+			      INT64_C(3000000000), 5 * MIN_US, 30 * SB_US_PER_SEC };
 	struct sb_signal_params sp;
 	struct sb_trade_params tp;
 
 	(void)state;
 	sb_combo_signal_params(&c, &sp);
 	sb_combo_trade_params(&c, &tp);
-	SAME(sp.min_confidence, 0.6);
+	assert_int_equal(sp.min_conf_e9, 600000000);
 	assert_int_equal(sp.window_us, 5 * MIN_US);
 	assert_int_equal(sp.latency_us, 30 * SB_US_PER_SEC);
-	SAME(tp.threshold, 0.4);
-	SAME(tp.exit_band, 0.05);
-	SAME(tp.cost, 0.001);                    /* (7 + 3) / 10^4 */
+	SAME_D(tp.threshold, 400000000.0);      /* in the signal's 10^-9 units */
+	SAME_D(tp.exit_band, 50000000.0);
+	SAME_D(tp.cost, 0.001);                  /* (7 + 3) / 10^4 */
 }
 
 int main(void)

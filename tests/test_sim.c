@@ -467,10 +467,10 @@ static void run_lookahead(int64_t t_pub, int64_t latency, size_t first_pos)
 	struct sb_candles c;
 	struct sb_errbuf err;
 	int64_t t[] = { t_pub };
-	double s[] = { 0.9 }, k[] = { 0.9 };
+	int32_t s[] = { 900000000 }, k[] = { 900000000 };     /* 0.9, 0.9 */
 	struct sb_events ev = { 1, t, s, k };
-	struct sb_signal_params sp = { 0.5, MIN, latency };
-	struct sb_trade_params tp = { 0.5, 0.1, 0.0005 };
+	struct sb_signal_params sp = { 500000000, MIN, latency };
+	struct sb_trade_params tp = { 0.5e9, 0.1e9, 0.0005 };  /* h, e in the signal's unit */
 	double sig[6];
 	struct sb_accum a;
 	struct rec_buf b;

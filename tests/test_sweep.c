@@ -73,32 +73,33 @@ static int setup(void **state)
 		fx->c.volume[i] = 1.0;
 	}
 	fx->ev.t_us = malloc(N_EVENTS * sizeof(int64_t));
-	fx->ev.score = malloc(N_EVENTS * sizeof(double));
-	fx->ev.confidence = malloc(N_EVENTS * sizeof(double));
-	if (!fx->ev.t_us || !fx->ev.score || !fx->ev.confidence)
+	fx->ev.score_e9 = malloc(N_EVENTS * sizeof(int32_t));
+	fx->ev.conf_e9 = malloc(N_EVENTS * sizeof(int32_t));
+	if (!fx->ev.t_us || !fx->ev.score_e9 || !fx->ev.conf_e9)
 		return -1;
 	for (size_t a = 0; a < N_EVENTS; a++) {
 		/* span: 10 minutes before the first candle to 10 minutes after the last */
 		int64_t span = (N_CANDLES + 20) * MIN_US;
 
 		fx->ev.t_us[a] = T0 - 10 * MIN_US + (int64_t)(rng_unit() * (double)span);
-		fx->ev.score[a] = round((rng_unit() * 2.0 - 1.0) * 1000.0) / 1000.0;
-		fx->ev.confidence[a] = round(rng_unit() * 100.0) / 100.0;
+		/* three and two decimals, in 10^-9 units */
+		fx->ev.score_e9[a] = (int32_t)round((rng_unit() * 2.0 - 1.0) * 1000.0) * 1000000;
+		fx->ev.conf_e9[a] = (int32_t)round(rng_unit() * 100.0) * 10000000;
 	}
 	/* sorted by time (insertion sort: stable, equal times keep their order) */
 	for (size_t a = 1; a < N_EVENTS; a++) {
 		int64_t t = fx->ev.t_us[a];
-		double s = fx->ev.score[a], k = fx->ev.confidence[a];
+		int32_t s = fx->ev.score_e9[a], k = fx->ev.conf_e9[a];
 		size_t b = a;
 
 		for (; b > 0 && fx->ev.t_us[b - 1] > t; b--) {
 			fx->ev.t_us[b] = fx->ev.t_us[b - 1];
-			fx->ev.score[b] = fx->ev.score[b - 1];
-			fx->ev.confidence[b] = fx->ev.confidence[b - 1];
+			fx->ev.score_e9[b] = fx->ev.score_e9[b - 1];
+			fx->ev.conf_e9[b] = fx->ev.conf_e9[b - 1];
 		}
 		fx->ev.t_us[b] = t;
-		fx->ev.score[b] = s;
-		fx->ev.confidence[b] = k;
+		fx->ev.score_e9[b] = s;
+		fx->ev.conf_e9[b] = k;
 	}
 	fx->ev.n = N_EVENTS;
 	*state = fx;
@@ -172,10 +173,11 @@ static bool accum_same(const struct sb_accum *got, const struct sb_accum *want,
 static void lane_params(size_t nl, size_t salt, struct sb_trade_params *p)
 {
 	static const struct sb_trade_params cases[] = {
-		{ 0.5, 0.1, 0.0005 }, { 0.05, 0.2, 0.0 }, { 0.3, 0.05, 0.003 },
-		{ 1.5, 0.1, 0.0005 }, { 0.0, 0.1, 0.001 }, { 0.2, 0.0, 0.0 },
-		{ 0.1, 1.5, 0.0002 }, { 0.7, 0.3, 0.01 }, { 0.15, 0.15, 0.0005 },
-		{ 2.0, 2.0, 0.0 }, { 0.4, 0.02, 0.0 },
+		/* h and e in the signal's unit, 10^-9 */
+		{ 0.5e9, 0.1e9, 0.0005 }, { 0.05e9, 0.2e9, 0.0 }, { 0.3e9, 0.05e9, 0.003 },
+		{ 1.5e9, 0.1e9, 0.0005 }, { 0.0, 0.1e9, 0.001 }, { 0.2e9, 0.0, 0.0 },
+		{ 0.1e9, 1.5e9, 0.0002 }, { 0.7e9, 0.3e9, 0.01 }, { 0.15e9, 0.15e9, 0.0005 },
+		{ 2.0e9, 2.0e9, 0.0 }, { 0.4e9, 0.02e9, 0.0 },
 	};
 	const size_t nc = sizeof(cases) / sizeof(cases[0]);
 
@@ -188,7 +190,8 @@ static void test_kernels_bit_identical(void **state)
 {
 	static const size_t lane_counts[] = { 1, 3, 7, 8, 9, 15, 16, 17, 33 };
 	static const struct sb_signal_params sigs[] = {
-		{ 0.0, 5 * MIN_US, 0 }, { 0.6, 15 * MIN_US, 2 * MIN_US }, { 0.3, MIN_US, 0 },
+		{ 0, 5 * MIN_US, 0 }, { 600000000, 15 * MIN_US, 2 * MIN_US },
+		{ 300000000, MIN_US, 0 },
 	};
 	static const enum sb_kernel kinds[] = {
 		SB_KERNEL_SCALAR, SB_KERNEL_GENERIC, SB_KERNEL_AVX512,
@@ -308,7 +311,7 @@ static void test_kernels_ruinous_prices(void **state)
 	for (size_t i = 0; i < N; i++) {
 		close[i] = 100.0 * (1.0 + 2.5 * (0.5 + 0.5 * sin((double)i / 40.0))) *
 			   (0.9 + 0.2 * rng_unit());
-		signal[i] = rng_unit() < 0.3 ? NAN : rng_unit() * 2.0 - 1.0;
+		signal[i] = rng_unit() < 0.3 ? NAN : (rng_unit() * 2.0 - 1.0) * 1e9;
 	}
 	lane_params(NL, 5, p);
 	for (size_t l = 0; l < NL; l++) {
@@ -487,7 +490,7 @@ static void test_sweep_hand_case(void **state)
 	};
 	static const double close[4] = { 100, 120, 150, 140 };
 	int64_t t[2] = { T0 + 30 * SB_US_PER_SEC, T0 + MIN_US + 45 * SB_US_PER_SEC };
-	double score[2] = { 0.8, 0.05 }, conf[2] = { 0.9, 0.9 };
+	int32_t score[2] = { 800000000, 50000000 }, conf[2] = { 900000000, 900000000 };
 	struct sb_candles c;
 	struct sb_events ev = { 2, t, score, conf };
 	struct sb_grid g;

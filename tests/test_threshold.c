@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -28,14 +29,28 @@ static void make_candles(struct sb_candles *c, size_t n)
 		c->close[i] = 100.0 + (double)i;
 }
 
-/* Events built by hand on caller-owned arrays (never released through sb_events). */
-static struct sb_events make_events(size_t n, int64_t *t, double *score, double *conf)
-{
-	struct sb_events ev = { n, t, score, conf };
+/* A decimal written in a test as its 10^-9 units (exact for literals with <= 9 decimals). */
+#define E9(x) ((int64_t)llround((x) * 1e9))
 
+/*
+ * Events built by hand: scores and confidences given as decimals, converted into a
+ * static pool (never released through sb_events; one test's events at a time).
+ */
+static struct sb_events make_events(size_t n, int64_t *t, const double *score,
+				    const double *conf)
+{
+	static int32_t s9[64], k9[64];
+	struct sb_events ev = { n, t, s9, k9 };
+
+	assert_true(n <= 64);
+	for (size_t i = 0; i < n; i++) {
+		s9[i] = (int32_t)E9(score[i]);
+		k9[i] = (int32_t)E9(conf[i]);
+	}
 	return ev;
 }
 
+/* The signal is in 10^-9 units; 'want' in plain numbers. */
 static void expect_signal(const double *got, const double *want, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -44,8 +59,8 @@ static void expect_signal(const double *got, const double *want, size_t n)
 				print_error("signal[%zu] = %.17g, want NaN\n", i, got[i]);
 				fail();
 			}
-		} else if (!(fabs(got[i] - want[i]) <= 1e-15)) {
-			print_error("signal[%zu] = %.17g, want %.17g\n", i, got[i], want[i]);
+		} else if (!(fabs(got[i] - want[i] * 1e9) <= 1e-6)) {
+			print_error("signal[%zu] = %.17g, want %.17g x 10^9\n", i, got[i], want[i]);
 			fail();
 		}
 	}
@@ -75,7 +90,7 @@ static void test_window_mean(void **state)
 	double s[] = { 0.25, 0.5, -0.375, 0.75 };
 	double k[] = { 0.9, 0.9, 0.9, 0.9 };
 	struct sb_events ev = make_events(4, t, s, k);
-	struct sb_signal_params p = { 0.5, 3 * D, 0 };
+	struct sb_signal_params p = { E9(0.5), 3 * D, 0 };
 	struct sb_signal_stats st;
 	struct sb_errbuf err;
 	double sig[8];
@@ -114,7 +129,7 @@ static void test_min_confidence(void **state)
 	double s[] = { 0.5, -1.0, 0.25, 1.0 };
 	double k[] = { 0.7, 0.69, 0.71, 0.0 };
 	struct sb_events ev = make_events(4, t, s, k);
-	struct sb_signal_params p = { 0.7, D, 0 };
+	struct sb_signal_params p = { E9(0.7), D, 0 };
 	struct sb_signal_stats st;
 	struct sb_errbuf err;
 	double sig[4];
@@ -132,9 +147,9 @@ static void test_min_confidence(void **state)
 	assert_int_equal(st.outside_range, 0);
 
 	/* k = 0: every article counts: (0.5 - 1 + 0.25 + 1)/4 = 0.75/4 = 0.1875. */
-	p.min_confidence = 0.0;
+	p.min_conf_e9 = 0;
 	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
-	assert_true(fabs(sig[2] - 0.1875) <= 1e-15);
+	assert_true(sig[2] == 0.1875e9);
 	assert_int_equal(nw[2], 4);
 	assert_int_equal(st.below_confidence, 0);
 	sb_candles_release(&c);
@@ -154,7 +169,7 @@ static void test_latency(void **state)
 	double s[] = { 0.5 };
 	double k[] = { 1.0 };
 	struct sb_events ev = make_events(1, t, s, k);
-	struct sb_signal_params p = { 0.5, D, 0 };
+	struct sb_signal_params p = { E9(0.5), D, 0 };
 	struct sb_signal_stats st;
 	struct sb_errbuf err;
 	double sig[4];
@@ -196,7 +211,7 @@ static void test_boundary_later_candle(void **state)
 	double s[] = { -0.5, 0.5 };
 	double k[] = { 1.0, 1.0 };
 	struct sb_events ev = make_events(2, t, s, k);
-	struct sb_signal_params p = { 0.5, D, 0 };
+	struct sb_signal_params p = { E9(0.5), D, 0 };
 	struct sb_errbuf err;
 	double sig[4];
 	uint32_t nw[4];
@@ -227,7 +242,7 @@ static void test_outside_range(void **state)
 	double s[] = { 1.0, 1.0, 0.25, 1.0, 1.0 };
 	double k[] = { 1.0, 1.0, 1.0, 1.0, 1.0 };
 	struct sb_events ev = make_events(5, t, s, k);
-	struct sb_signal_params p = { 0.5, 2 * D, 0 };
+	struct sb_signal_params p = { E9(0.5), 2 * D, 0 };
 	struct sb_signal_stats st;
 	struct sb_errbuf err;
 	double sig[3];
@@ -248,7 +263,7 @@ static void test_no_articles(void **state)
 {
 	struct sb_candles c;
 	struct sb_events ev = make_events(0, NULL, NULL, NULL);
-	struct sb_signal_params p = { 0.0, 5 * D, 0 };
+	struct sb_signal_params p = { E9(0.0), 5 * D, 0 };
 	struct sb_signal_stats st;
 	struct sb_errbuf err;
 	double sig[3];
@@ -273,7 +288,7 @@ static void test_bad_params(void **state)
 	double s[] = { 0.5 };
 	double k[] = { 1.0 };
 	struct sb_events ev = make_events(1, t, s, k);
-	struct sb_signal_params p = { 0.5, 90 * SEC, 0 };   /* 1.5 candles */
+	struct sb_signal_params p = { E9(0.5), 90 * SEC, 0 };   /* 1.5 candles */
 	struct sb_errbuf err;
 	double sig[2];
 
@@ -298,6 +313,91 @@ static void test_bad_params(void **state)
 	sb_candles_release(&c);
 }
 
+/*
+ * Ties are exact.  W = 2 candles, k = 0.82 (typed: an article of confidence exactly
+ * 0.82 counts).  Candle 0: 0.1 (conf 0.82), candle 1: 0.2 (conf 0.9), candle 2: 0.3,
+ * 0.3, 0.3 (conf 0.81: left out).  signal[1] = (0.1 + 0.2) / 2 = 0.15 exactly, so
+ * against h = 0.15 it is not above (in binary floating point, 0.1 + 0.2 > 0.3).
+ * Reordering the articles of one candle gives the same signal bit for bit.
+ */
+static void test_exact_ties(void **state)
+{
+	struct sb_candles c;
+	int64_t t[] = { T0 + 5 * SEC, T0 + 65 * SEC, T0 + 125 * SEC, T0 + 125 * SEC,
+			T0 + 125 * SEC };
+	double s[] = { 0.1, 0.2, 0.3, 0.3, 0.3 };
+	double k[] = { 0.82, 0.9, 0.81, 0.81, 0.81 };
+	struct sb_signal_params p = { E9(0.82), 2 * D, 0 };
+	struct sb_errbuf err;
+	double sig[3], sig2[3];
+	const double h = (double)E9(0.15);
+	struct sb_events ev = make_events(5, t, s, k);
+
+	(void)state;
+	assert_true(0.1 + 0.2 > 0.3);          /* why decimals cannot be doubles here */
+	make_candles(&c, 3);
+	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_OK);
+	assert_true(sig[0] == 0.1e9);
+	assert_true(sig[1] == h);              /* the mean is 0.15, exactly */
+	assert_false(sig[1] > h);
+	assert_true(sig[2] == 0.2e9);          /* 0.3s are below k */
+
+	/* 0.2, 0.1, 0.3 in one candle, in every order: the same bits */
+	{
+		int64_t t3[] = { T0 + 65 * SEC, T0 + 65 * SEC, T0 + 65 * SEC };
+		static const double orders[3][3] = {
+			{ 0.2, 0.1, 0.3 }, { 0.3, 0.2, 0.1 }, { 0.1, 0.3, 0.2 },
+		};
+		const double k3[] = { 0.9, 0.9, 0.9 };
+
+		for (int o = 0; o < 3; o++) {
+			ev = make_events(3, t3, orders[o], k3);
+			assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig2, NULL, NULL, &err), SB_OK);
+			assert_true(sig2[1] == 0.2e9 && sig2[2] == 0.2e9);
+		}
+	}
+	sb_candles_release(&c);
+}
+
+/*
+ * The claim in threshold.h: with an exact integer sum S of n < 2^23 scores (10^-9
+ * units) and an integer threshold h (|h| <= 10^9), the double RN(S / n) compares
+ * with h exactly as the rational S / n does.  Checked here on the hardest cases,
+ * sums within a few units of h * n, for small n, random n and n just below 2^23.
+ */
+static void test_mean_compares_exactly(void **state)
+{
+	uint64_t x = 0x9E3779B97F4A7C15u;
+	uint64_t checked = 0;
+
+	(void)state;
+	for (int round = 0; round < 300000; round++) {
+		int64_t n, h, S;
+		double d, hd;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = round < 1000 ? 1 + round : round % 3 == 0 ? (int64_t)(SB_SIGNAL_MAX_ARTICLES - 1 - x % 64)
+							 : 1 + (int64_t)(x % (SB_SIGNAL_MAX_ARTICLES - 1));
+		h = (int64_t)((x >> 20) % 2000000001u) - 1000000000;
+		for (int64_t dlt = -3; dlt <= 3; dlt++) {
+			S = h * n + dlt;
+			if (S > n * 1000000000 || S < -n * 1000000000)
+				continue;
+			d = (double)S / (double)n;
+			hd = (double)h;
+			assert_true((d > hd) == (S > h * n));
+			assert_true((d < hd) == (S < h * n));
+			assert_true((d == hd) == (S == h * n));
+			/* |s| < e, with e = |h| */
+			assert_true((fabs(d) < fabs(hd)) == (llabs(S) < llabs(h) * n));
+			checked++;
+		}
+	}
+	assert_true(checked > 1000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +408,8 @@ int main(void)
 		cmocka_unit_test(test_outside_range),
 		cmocka_unit_test(test_no_articles),
 		cmocka_unit_test(test_bad_params),
+		cmocka_unit_test(test_exact_ties),
+		cmocka_unit_test(test_mean_compares_exactly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

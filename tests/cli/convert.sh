@@ -16,9 +16,10 @@ cat >"$T/in.jsonl" <<'EOF'
 {"published_at":"2024-03-01T12:34:56.5Z","sentiment_score":0,"confidence":0.3333333333333333}
 EOF
 # 1709296496 = 2024-03-01T12:34:56Z; 14:34:57+02:00 = 12:34:57Z; the second "b" is a duplicate.
+# Scores and confidences are decimals of 10^-9: 1/3 is written 0.333333333.
 cat >"$T/want.jsonl" <<'EOF'
 {"published_at":"2024-03-01T12:34:56Z","sentiment_score":0.1,"confidence":1}
-{"published_at":"2024-03-01T12:34:56.500000Z","sentiment_score":0,"confidence":0.3333333333333333}
+{"published_at":"2024-03-01T12:34:56.500000Z","sentiment_score":0,"confidence":0.333333333}
 {"published_at":"2024-03-01T12:34:57Z","sentiment_score":-0.5,"confidence":0.25}
 EOF
 $BIN convert "$T/in.jsonl" --out "$T/out1.jsonl" 2>"$T/err" || fail "convert exited $?: $(cat "$T/err")"

@@ -47,13 +47,12 @@ want_header="id,threshold,min_confidence,window,exit_band,fee_bps,slippage_bps,l
 n=$(($(wc -l <"$sum") - 1))
 [ "$n" -eq $ncomb ] && ok "summary.csv has $ncomb rows" || fail "summary.csv has $n rows, want $ncomb"
 
-# Grid order, worked out here: the first column varies slowest.  Range values are
-# start + n*step printed exactly: 0.1 + 2*0.1 is the double 0.30000000000000004, while
-# 0.1 + 3*0.1 and 0.1 + 4*0.1 round to 0.4 and 0.5; 0.05 + 1*0.05 is 0.1.  Windows and
-# latencies are in seconds.
+# Grid order, worked out here: the first column varies slowest.  Range values are the
+# decimals as typed (start + n*step in decimal: 0.3, where binary floating point gives
+# 0.30000000000000004).  Windows and latencies are in seconds.
 id=0
 : >"$d/want_params"
-for t in 0.1 0.2 0.30000000000000004 0.4 0.5; do
+for t in 0.1 0.2 0.3 0.4 0.5; do
 for k in 0.5 0.7; do
 for w in 300 900; do
 for e in 0.05 0.1; do

@@ -22,7 +22,7 @@ mkdir "$d/in" && cp "$d/s/binance_trades_2024-03-01_BTCUSDT.csv.gz" "$d/s/news.j
 P="$d/in/binance_trades_2024-03-01_BTCUSDT.csv.gz"
 S="$d/in/news.jsonl"
 common="--prices $P --sentiment $S --entity BTC --candle-cache="
-# 3 thresholds (0.1, 0.30000000000000004, 0.5) x 2 windows = 6 combinations.
+# 3 thresholds (0.1, 0.3, 0.5) x 2 windows = 6 combinations.
 grid="--threshold 0.1:0.5:0.2 --window 5m,15m"
 
 # Runs verify on $1 (more options after it); output in $d/v.out, status in $vrc.
@@ -58,8 +58,8 @@ sha = lambda f: hashlib.sha256(open(f, "rb").read()).hexdigest()
 assert m["sentibt_version"] and m["build"]["commit"] and m["build"]["compiler"], m["build"]
 assert m["argv"][0] == "sweep" and "--threshold" in m["argv"], m["argv"]
 g = m["parameters"]["grid"]
-# Worked out by hand: 0.1 + 1*0.2 is the double 0.30000000000000004; windows in seconds.
-assert g["threshold"] == [0.1, 0.30000000000000004, 0.5], g
+# Worked out by hand: 0.1 + 1*0.2 is the decimal 0.3, as typed; windows in seconds.
+assert g["threshold"] == [0.1, 0.3, 0.5], g
 assert g["window"] == [300, 900] and g["latency"] == [0] and g["min_confidence"] == [0.7], g
 assert m["parameters"]["interval"] == 60 and m["parameters"]["entity"] == "BTC"
 assert m["parameters"]["top"] == 2 and m["parameters"]["rank_by"] == "sharpe"
@@ -135,7 +135,7 @@ verify "$d/t" --tolerance 0.5
 # ---------------------------------------------------------------------------------------
 cp -r "$d/r" "$d/p1"
 # argv and grid together: thresholds 0.1, 0.5 (0.1:0.5:0.4), so outputs differ.
-sed -e 's/"0\.1:0\.5:0\.2"/"0.1:0.5:0.4"/' -e 's/\[0\.1, 0\.30000000000000004, 0\.5\]/[0.1, 0.5]/' \
+sed -e 's/"0\.1:0\.5:0\.2"/"0.1:0.5:0.4"/' -e 's/\[0\.1, 0\.3, 0\.5\]/[0.1, 0.5]/' \
 	"$d/r/manifest.json" >"$d/p1/manifest.json"
 grep -q '"0.1:0.5:0.4"' "$d/p1/manifest.json" && grep -q '\[0.1, 0.5\]' "$d/p1/manifest.json" ||
 	fail "manifest edit setup (argv and grid)"
@@ -144,7 +144,7 @@ verify "$d/p1"
 grep -q "summary.csv" "$d/v.out" && ! grep -q inconsistent "$d/v.out" &&
 	ok "edited argv and grid: outputs differ" || fail "edited argv+grid report: $(cat "$d/v.out")"
 cp -r "$d/r" "$d/p2"
-sed -e 's/\[0\.1, 0\.30000000000000004, 0\.5\]/[0.1, 0.30000000000000004, 0.6]/' \
+sed -e 's/\[0\.1, 0\.3, 0\.5\]/[0.1, 0.3, 0.6]/' \
 	"$d/r/manifest.json" >"$d/p2/manifest.json"
 verify "$d/p2"
 [ $vrc -eq 1 ] && grep -q "manifest parameters inconsistent.*threshold" "$d/v.out" &&
