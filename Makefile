@@ -4,6 +4,7 @@
 #   make demo            install deps if missing, generate the sample, run a backtest + sweep
 #   make test            install deps if missing, build with -Werror, run every test
 #   make bench           the sweep benchmark (scripts/bench-sweep)
+#   make bench-signal    signal build time per window (scripts/bench-signal)
 #   V=1                  show full command lines
 .DEFAULT_GOAL := all
 CC      ?= cc
@@ -50,7 +51,7 @@ FORCE:
 # Keep test objects (make would delete them as intermediates and rebuild next time).
 .SECONDARY:
 
-.PHONY: all deps test FORCE unit-tests cli-tests demo bench golden clean check
+.PHONY: all deps test FORCE unit-tests cli-tests demo bench bench-signal golden clean check
 all: sentibt
 
 # ./sentibt always points at the release build; sanitizer builds stay in build/<sanitizer>/.
@@ -101,6 +102,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory sentibt
 	@scripts/bench-sweep
+
+bench-signal: deps
+	@$(MAKE) --no-print-directory sentibt
+	@scripts/bench-signal
 
 golden: sentibt
 	@scripts/make-golden

@@ -15,29 +15,35 @@ void sb_signal_work_release(struct sb_signal_work *w)
 	free(w->cand_all);
 	free(w->score_all);
 	free(w->conf_all);
-	free(w->cand);
-	free(w->score);
+	free(w->csum);
+	free(w->ccnt);
 	sb_signal_work_init(w);
 }
 
-static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, struct sb_errbuf *err)
+static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_candles,
+				struct sb_errbuf *err)
 {
-	if (n <= w->cap && w->cand_all)
-		return SB_OK;
-	n = n ? n : 1;
-	free(w->cand_all);
-	free(w->score_all);
-	free(w->conf_all);
-	free(w->cand);
-	free(w->score);
-	w->cand_all = malloc(n * sizeof(int64_t));
-	w->score_all = malloc(n * sizeof(int32_t));
-	w->conf_all = malloc(n * sizeof(int32_t));
-	w->cand = malloc(n * sizeof(int64_t));
-	w->score = malloc(n * sizeof(int32_t));
-	w->cap = n;
-	w->valid = false;
-	if (!w->cand_all || !w->score_all || !w->conf_all || !w->cand || !w->score) {
+	if (n > w->cap || !w->cand_all) {
+		n = n ? n : 1;
+		free(w->cand_all);
+		free(w->score_all);
+		free(w->conf_all);
+		w->cand_all = malloc(n * sizeof(int64_t));
+		w->score_all = malloc(n * sizeof(int32_t));
+		w->conf_all = malloc(n * sizeof(int32_t));
+		w->cap = n;
+		w->valid = false;
+	}
+	if (n_candles > w->cap_candles || !w->csum) {
+		n_candles = n_candles ? n_candles : 1;
+		free(w->csum);
+		free(w->ccnt);
+		/* zero now; the window pass leaves them zero for the next signal */
+		w->csum = calloc(n_candles, sizeof(int64_t));
+		w->ccnt = calloc(n_candles, sizeof(uint32_t));
+		w->cap_candles = n_candles;
+	}
+	if (!w->cand_all || !w->score_all || !w->conf_all || !w->csum || !w->ccnt) {
 		sb_signal_work_release(w);
 		return sb_errf(err, SB_ENOMEM, "out of memory building the signal");
 	}
@@ -92,9 +98,11 @@ enum sb_err sb_threshold_signal_w(struct sb_signal_work *w, const struct sb_cand
 				  double *signal, uint32_t *n_in_window,
 				  struct sb_signal_stats *st, struct sb_errbuf *err)
 {
-	const int64_t D = c->interval_us;
-	size_t m = 0, lo = 0, hi = 0;
-	int64_t W, sum = 0;
+	const int64_t D = c->interval_us, k = p->min_conf_e9;
+	const size_t n = c->n;
+	int64_t *csum, sum = 0;
+	uint32_t *ccnt, cnt = 0, cnt_max = 0;
+	size_t W, m = 0;
 	enum sb_err rc;
 
 	if (p->window_us <= 0 || p->window_us % D != 0)
@@ -103,40 +111,59 @@ enum sb_err sb_threshold_signal_w(struct sb_signal_work *w, const struct sb_cand
 			       (long long)p->window_us, (long long)D);
 	if (p->latency_us < 0)
 		return sb_errf(err, SB_EINVAL, "latency must not be negative");
-	W = p->window_us / D;
-	if ((rc = work_reserve(w, ev->n, err)))
+	W = (size_t)(p->window_us / D);
+	if ((rc = work_reserve(w, ev->n, n, err)))
 		return rc;
 	if (!w->valid || w->ev != ev || w->c != c || w->latency_us != p->latency_us)
 		index_articles(w, c, ev, p->latency_us);
+	csum = w->csum;
+	ccnt = w->ccnt;
 
-	/* Step 2, filter: range was checked first, so outside_range does not depend on k. */
+	/* Step 2, filter: per candle, the sum and number of the articles with confidence
+	 * >= k (a mask, not a branch: whether an article counts is unpredictable).  The
+	 * per-candle arrays start zero and are cleared again as the window leaves them. */
 	for (size_t a = 0; a < w->n_in; a++) {
-		w->cand[m] = w->cand_all[a];
-		w->score[m] = w->score_all[a];
-		m += w->conf_all[a] >= p->min_conf_e9;
+		int64_t take = -(int64_t)(w->conf_all[a] >= k);
+		size_t j = (size_t)w->cand_all[a];
+
+		csum[j] += (int64_t)w->score_all[a] & take;
+		ccnt[j] += (uint32_t)(take & 1);
+		m += (size_t)(take & 1);
 	}
 	if (st) {
+		/* range was checked first, so outside_range does not depend on k */
 		st->used = m;
 		st->outside_range = w->outside;
 		st->below_confidence = w->n_in - m;
 	}
 
-	/* Step 2, window: the exact sum of [i - W + 1, i], slid along (header comment). */
-	for (size_t i = 0; i < c->n; i++) {
-		int64_t first = (int64_t)i - W + 1;
+	/* Step 2, window: the exact sum of candles [i - W + 1, i], slid along; the mean
+	 * is one division (header comment).  cnt < 2^32 as m < 2^28 (events.c). */
+	for (size_t i = 0; i < n; i++) {
+		double q;
 
-		while (hi < m && w->cand[hi] <= (int64_t)i)
-			sum += w->score[hi++];
-		while (lo < hi && w->cand[lo] < first)
-			sum -= w->score[lo++];
-		if (hi - lo >= SB_SIGNAL_MAX_ARTICLES)
-			return sb_errf(err, SB_EINVAL,
-				       "a window holds %zu articles; exact means need fewer than %u (choose a shorter --window)",
-				       hi - lo, (unsigned)SB_SIGNAL_MAX_ARTICLES);
-		signal[i] = hi > lo ? (double)sum / (double)(hi - lo) : NAN;
+		sum += csum[i];
+		cnt += ccnt[i];
+		if (i >= W) {
+			sum -= csum[i - W];
+			cnt -= ccnt[i - W];
+			csum[i - W] = 0;
+			ccnt[i - W] = 0;
+		}
+		cnt_max = cnt > cnt_max ? cnt : cnt_max;
+		q = (double)sum / (double)(cnt ? cnt : 1);
+		signal[i] = cnt ? q : NAN;
 		if (n_in_window)
-			n_in_window[i] = (uint32_t)(hi - lo);
+			n_in_window[i] = cnt;
 	}
+	for (size_t i = n > W ? n - W : 0; i < n; i++) {
+		csum[i] = 0;
+		ccnt[i] = 0;
+	}
+	if (cnt_max >= SB_SIGNAL_MAX_ARTICLES)
+		return sb_errf(err, SB_EINVAL,
+			       "a window holds %u articles; exact means need fewer than %u (choose a shorter --window)",
+			       (unsigned)cnt_max, (unsigned)SB_SIGNAL_MAX_ARTICLES);
 	return SB_OK;
 }
 

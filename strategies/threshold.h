@@ -32,9 +32,10 @@ struct sb_signal_work {
 	uint64_t outside;              /* articles outside it */
 	int64_t *cand_all;             /* candle of each in-range article, sorted */
 	int32_t *score_all, *conf_all; /* 10^-9 units */
-	int64_t *cand;                 /* the articles with confidence >= k */
-	int32_t *score;
-	size_t   cap;
+	size_t   cap;                  /* articles the arrays above hold */
+	int64_t *csum;                 /* per candle: sum of the confident scores */
+	uint32_t *ccnt;                /* per candle: their number */
+	size_t   cap_candles;
 };
 
 void sb_signal_work_init(struct sb_signal_work *w);
@@ -52,7 +53,8 @@ enum sb_err sb_threshold_signal_w(struct sb_signal_work *w, const struct sb_cand
  * i is the mean score of the articles with confidence >= k whose j lies in
  * [i - W + 1, i].  signal[i] is NaN where there is none (NaN compares false, so the
  * engine holds).  n_in_window[i] (may be NULL) receives the number of articles in the
- * window.  O(candles + articles) whatever W: a sliding sum.
+ * window.  O(candles + articles) whatever W: per-candle sums, then a sliding sum,
+ * without a data-dependent branch.
  *
  * Exactness.  Scores are integers in 10^-9 units, so the window sum S is an exact
  * integer (no order of summation matters) and the signal is s = RN(S / n) in the same
