@@ -42,6 +42,7 @@
 #define MAX_CSV_COLS   512
 #define MSGPACK_CHUNK  (1u << 16)
 #define MSGPACK_MAX_RECORD (64u << 20)      /* one map larger than this is an error */
+#define MSGPACK_MAX_OBJECTS 100000u         /* objects in one record (an article: dozens) */
 
 enum sym_state { SYM_NONE = 0, SYM_OTHER, SYM_MATCH };
 
@@ -728,10 +729,104 @@ static enum sb_err mp_article(struct loader *L, const msgpack_object *map, uint6
 	return SB_OK;
 }
 
+/*
+ * The extent of the MessagePack object at p[0..avail): 1 with *len set when it is
+ * whole, 0 when more bytes are needed, -1 when it is not MessagePack or holds more
+ * than MSGPACK_MAX_OBJECTS objects.  Checked before msgpack-c sees the bytes: its
+ * unpacker allocates what a size header announces (a 22-byte file asking for 8 GB),
+ * so every announced count is first bounded by the bytes that are really there.
+ */
+static uint64_t be_read(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int mp_extent(const unsigned char *p, size_t avail, size_t *len)
+{
+	size_t off = 0;
+	uint64_t pending = 1, objects = 0;
+
+	while (pending) {
+		unsigned b;
+		uint64_t count = 0, skip = 0;
+		int nlen = 0, extra = 0;
+
+		if (off >= avail)
+			return 0;
+		b = p[off++];
+		pending--;
+		if (++objects > MSGPACK_MAX_OBJECTS)
+			return -1;
+		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+			continue;                              /* ints, nil, booleans */
+		if (b <= 0x8f) {
+			count = 2 * (uint64_t)(b & 0x0f);      /* fixmap */
+		} else if (b <= 0x9f) {
+			count = b & 0x0f;                      /* fixarray */
+		} else if (b <= 0xbf) {
+			skip = b & 0x1f;                       /* fixstr */
+		} else {
+			switch (b) {
+			case 0xc4: case 0xd9: nlen = 1; break;             /* bin8, str8 */
+			case 0xc5: case 0xda: nlen = 2; break;
+			case 0xc6: case 0xdb: nlen = 4; break;
+			case 0xc7: nlen = 1; extra = 1; break;             /* ext8/16/32 */
+			case 0xc8: nlen = 2; extra = 1; break;
+			case 0xc9: nlen = 4; extra = 1; break;
+			case 0xca: skip = 4; break;                        /* float32/64 */
+			case 0xcb: skip = 8; break;
+			case 0xcc: case 0xd0: skip = 1; break;             /* ints */
+			case 0xcd: case 0xd1: skip = 2; break;
+			case 0xce: case 0xd2: skip = 4; break;
+			case 0xcf: case 0xd3: skip = 8; break;
+			case 0xd4: skip = 2; break;                        /* fixext 1..16 */
+			case 0xd5: skip = 3; break;
+			case 0xd6: skip = 5; break;
+			case 0xd7: skip = 9; break;
+			case 0xd8: skip = 17; break;
+			case 0xdc: case 0xdd: case 0xde: case 0xdf: {      /* array/map 16/32 */
+				int cb = (b == 0xdc || b == 0xde) ? 2 : 4;
+
+				if (avail - off < (size_t)cb)
+					return 0;
+				count = be_read(p + off, cb) * (b >= 0xde ? 2 : 1);
+				off += (size_t)cb;
+				break;
+			}
+			default:
+				return -1;                                     /* 0xc1: never used */
+			}
+		}
+		if (nlen) {
+			if (avail - off < (size_t)nlen)
+				return 0;
+			skip = be_read(p + off, nlen) + (uint64_t)extra;
+			off += (size_t)nlen;
+		}
+		if (count) {
+			/* each element takes a byte at least */
+			if (count > MSGPACK_MAX_OBJECTS)
+				return -1;
+			pending += count;
+			continue;
+		}
+		if (skip > avail - off)
+			return skip > MSGPACK_MAX_RECORD ? -1 : 0;
+		off += (size_t)skip;
+	}
+	*len = off;
+	return 1;
+}
+
 static enum sb_err load_msgpack(struct loader *L)
 {
-	msgpack_unpacker up;
-	msgpack_unpacked res;
+	unsigned char *buf = NULL;
+	size_t cap = 0, have = 0, pos = 0, want;
+	msgpack_zone zone;
 	enum sb_err rc = SB_OK;
 	bool eof = false;
 	FILE *f;
@@ -744,98 +839,123 @@ static enum sb_err load_msgpack(struct loader *L)
 	f = fopen(L->path, "rb");
 	if (!f)
 		return sb_errf(L->err, SB_EIO, "%s: cannot open: %s", L->path, strerror(errno));
-	if (!msgpack_unpacker_init(&up, MSGPACK_CHUNK)) {
+	if (!msgpack_zone_init(&zone, MSGPACK_CHUNK)) {
 		fclose(f);
 		return sb_errf(L->err, SB_ENOMEM, "%s: out of memory", L->path);
 	}
-	msgpack_unpacked_init(&res);
 	for (;;) {
-		msgpack_unpack_return ret = msgpack_unpacker_next(&up, &res);
 		uint64_t rec = L->rows + 1;
+		size_t len = 0;
+		int ext = pos < have ? mp_extent(buf + pos, have - pos, &len) : 0;
 
-		if (ret == MSGPACK_UNPACK_SUCCESS) {
+		if (ext < 0) {
+			rc = fail(L, rec, SB_EPARSE,
+				  "expected a MessagePack record of at most %u objects and %u bytes (corrupt data or an impossible size header)",
+				  MSGPACK_MAX_OBJECTS, MSGPACK_MAX_RECORD);
+			break;
+		}
+		if (ext > 0) {
+			msgpack_object obj;
+			size_t off = 0;
 			struct article a = { .score_name = "sentiment_score",
 					     .conf_name = "confidence" };
 
-			if (res.data.type != MSGPACK_OBJECT_MAP) {
-				rc = fail(L, rec, SB_EPARSE, "expected a map");
-				goto out_free;
+			msgpack_zone_clear(&zone);
+			if (msgpack_unpack((const char *)buf + pos, len, &off, &zone, &obj) !=
+			    MSGPACK_UNPACK_SUCCESS || off != len) {
+				rc = fail(L, rec, SB_EPARSE, "expected MessagePack data (corrupt stream)");
+				break;
 			}
-			rc = mp_article(L, &res.data, rec, &a);
+			pos += len;
+			if (obj.type != MSGPACK_OBJECT_MAP) {
+				rc = fail(L, rec, SB_EPARSE, "expected a map");
+				break;
+			}
+			rc = mp_article(L, &obj, rec, &a);
 			if (rc == SB_OK)
 				rc = add_article(L, &a, rec);
 			if (rc != SB_OK)
-				goto out_free;
+				break;
 			continue;
 		}
-		if (ret == MSGPACK_UNPACK_NOMEM_ERROR) {
-			rc = sb_errf(L->err, SB_ENOMEM, "%s: out of memory", L->path);
-			goto out_free;
-		}
-		if (ret != MSGPACK_UNPACK_CONTINUE) {
-			rc = fail(L, rec, SB_EPARSE, "expected MessagePack data (corrupt stream)");
-			goto out_free;
-		}
 		if (eof) {
-			if (msgpack_unpacker_message_size(&up) != 0)
+			if (pos < have)
 				rc = fail(L, rec, SB_EPARSE,
 					  "expected a complete map, the stream ends inside it (truncated file)");
 			else if (L->rows == 0)
 				rc = fail(L, 1, SB_EPARSE, "expected at least one article");
-			goto out_free;
+			break;
 		}
-		if (msgpack_unpacker_message_size(&up) > MSGPACK_MAX_RECORD) {
+		if (have - pos > MSGPACK_MAX_RECORD) {
 			rc = fail(L, rec, SB_EPARSE, "expected a record smaller than %u bytes",
 				  MSGPACK_MAX_RECORD);
-			goto out_free;
+			break;
 		}
-		if (!msgpack_unpacker_reserve_buffer(&up, MSGPACK_CHUNK)) {
-			rc = sb_errf(L->err, SB_ENOMEM, "%s: out of memory", L->path);
-			goto out_free;
+		/* keep the unread tail, then read as much again behind it (at least a chunk),
+		 * so a long record is scanned O(1) times over, not once per chunk */
+		memmove(buf, buf + pos, have - pos);
+		have -= pos;
+		pos = 0;
+		want = have > MSGPACK_CHUNK ? have : MSGPACK_CHUNK;
+		if (have + want > cap) {
+			size_t ncap = (have + want) * 2;
+			unsigned char *nb = realloc(buf, ncap);
+
+			if (!nb) {
+				rc = sb_errf(L->err, SB_ENOMEM, "%s: out of memory", L->path);
+				break;
+			}
+			buf = nb;
+			cap = ncap;
 		}
 		{
-			size_t got = fread(msgpack_unpacker_buffer(&up), 1, MSGPACK_CHUNK, f);
+			size_t got = fread(buf + have, 1, want, f);
 
 			if (got == 0 && ferror(f)) {
 				rc = sb_errf(L->err, SB_EIO, "%s: cannot read: %s", L->path,
 					     strerror(errno));
-				goto out_free;
+				break;
 			}
 			eof = got == 0;
-			msgpack_unpacker_buffer_consumed(&up, got);
+			have += got;
 		}
 	}
-out_free:
-	msgpack_unpacked_destroy(&res);
-	msgpack_unpacker_destroy(&up);
+	msgpack_zone_destroy(&zone);
+	free(buf);
 	fclose(f);
 	return rc;
 }
 
 /* ---- CSV ---- */
 
-/* True when 's' ends inside a quoted field (the sb_csv_split rules: quotes open a
- * field only at its start; "" inside quotes is a literal quote). */
-static bool quote_open(const char *s, char delim)
-{
-	bool in_q = false, at_start = true;
+/*
+ * Whether a record ends inside a quoted field (the sb_csv_split rules: quotes open a
+ * field only at its start; "" inside quotes is a literal quote), scanned one joined
+ * line at a time: the state carries over, so a record of many lines costs linear
+ * time.  A quote that ends a line closes its field whatever follows, since the next
+ * byte of the record is the joining '\n', so the state at a line's end is exact.
+ */
+struct quote_state {
+	bool in_q, at_start;
+};
 
+static void quote_scan(struct quote_state *q, const char *s, char delim)
+{
 	for (; *s; s++) {
-		if (in_q) {
+		if (q->in_q) {
 			if (*s == '"') {
 				if (s[1] == '"')
 					s++;
 				else
-					in_q = false;
+					q->in_q = false;
 			}
-		} else if (at_start && *s == '"') {
-			in_q = true;
-			at_start = false;
+		} else if (q->at_start && *s == '"') {
+			q->in_q = true;
+			q->at_start = false;
 		} else {
-			at_start = *s == delim;
+			q->at_start = *s == delim;
 		}
 	}
-	return in_q;
 }
 
 static char detect_delim(const char *header)
@@ -1009,6 +1129,7 @@ static enum sb_err load_csv(struct loader *L)
 	char *rec = NULL;
 	size_t rec_cap = 0;
 	enum sb_err rc;
+	struct quote_state qs;
 	char delim;
 	int got;
 
@@ -1041,7 +1162,11 @@ static enum sb_err load_csv(struct loader *L)
 		}
 		memcpy(rec, lines.buf, len + 1);
 		/* A quoted field may hold newlines: join lines while a quote is open. */
-		while (quote_open(rec, delim)) {
+		qs = (struct quote_state){ .in_q = false, .at_start = true };
+		quote_scan(&qs, rec, delim);
+		while (qs.in_q) {
+			size_t joined;
+
 			got = sb_lines_next(&lines, L->err);
 			if (got < 0) {
 				rc = SB_EPARSE;
@@ -1067,9 +1192,11 @@ static enum sb_err load_csv(struct loader *L)
 				rec = nr;
 				rec_cap = ncap;
 			}
+			joined = len;
 			rec[len++] = '\n';
 			memcpy(rec + len, lines.buf, lines.len + 1);
 			len += lines.len;
+			quote_scan(&qs, rec + joined, delim);
 		}
 		rc = csv_row(L, rec, delim, &cols, first);
 		if (rc != SB_OK)

@@ -619,6 +619,83 @@ static void test_missing_and_unwritable(void **state)
 	sb_events_release(&ev);
 }
 
+/*
+ * Entries that are well-formed MessagePack but say impossible things (issue 10: an
+ * interval of 0 crashed the signal builder with SIGFPE, -1 gave garbage with exit 0,
+ * far-off article times overflowed): checked like any input, a miss.
+ */
+static void test_forged_entries(void **state)
+{
+	struct sb_candles c, got;
+	struct sb_events ev, gev;
+	struct sb_input_info info[1], ginfo[1];
+	char dir[PATH_MAX];
+	static const int64_t intervals[] = { 0, -1, -MIN, SB_US_PER_DAY + 1, 7 };
+
+	(void)state;
+	make_info(&info[0], 1);
+	path_of("cache-forged", dir);
+	for (size_t k = 0; k < sizeof(intervals) / sizeof(intervals[0]); k++) {
+		make_candles(&c);
+		c.interval_us = intervals[k];
+		sb_cache_store_candles(dir, KEY1, &c, info, 1);
+		sb_candles_init(&got);
+		if (sb_cache_load_candles(dir, KEY1, &got, ginfo, 1))
+			fail_msg("interval %lld: a hit", (long long)intervals[k]);
+		assert_int_equal(got.n, 0);
+		sb_candles_release(&c);
+	}
+	/* t0 not on the interval grid; times beyond 2200; a close outside [low, high]; NaN */
+	for (int k = 0; k < 4; k++) {
+		make_candles(&c);
+		if (k == 0)
+			c.t0_us += 1;
+		if (k == 1)
+			c.t0_us = SB_TIME_MAX_US - MIN;
+		if (k == 2)
+			c.close[2] = c.high[2] * 2;
+		if (k == 3)
+			c.open[1] = NAN;
+		sb_cache_store_candles(dir, KEY1, &c, info, 1);
+		sb_candles_init(&got);
+		if (sb_cache_load_candles(dir, KEY1, &got, ginfo, 1))
+			fail_msg("forged candles case %d: a hit", k);
+		sb_candles_release(&c);
+	}
+	/* the same entry, valid, is a hit: the checks are not just refusing everything */
+	make_candles(&c);
+	sb_cache_store_candles(dir, KEY1, &c, info, 1);
+	assert_true(sb_cache_load_candles(dir, KEY1, &got, ginfo, 1));
+	sb_candles_release(&got);
+	sb_candles_release(&c);
+
+	/* events: unsorted, a time beyond 2200, a score or confidence out of range */
+	for (int k = 0; k < 5; k++) {
+		make_events(&ev, 7);
+		if (k == 0)
+			ev.t_us[3] = ev.t_us[2] - 1;
+		if (k == 1)
+			ev.t_us[6] = SB_TIME_MAX_US;
+		if (k == 2)
+			ev.score_e9[1] = 1000000001;
+		if (k == 3)
+			ev.conf_e9[4] = -1;
+		if (k == 4)
+			ev.t_us[0] = INT64_MIN;
+		sb_cache_store_events(dir, KEY2, &ev, info);
+		sb_events_init(&gev);
+		if (sb_cache_load_events(dir, KEY2, &gev, ginfo))
+			fail_msg("forged events case %d: a hit", k);
+		assert_int_equal(gev.n, 0);
+		sb_events_release(&ev);
+	}
+	make_events(&ev, 7);
+	sb_cache_store_events(dir, KEY2, &ev, info);
+	assert_true(sb_cache_load_events(dir, KEY2, &gev, ginfo));
+	sb_events_release(&gev);
+	sb_events_release(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_candles_roundtrip),
 		cmocka_unit_test(test_events_roundtrip),
 		cmocka_unit_test(test_damaged_entries),
+		cmocka_unit_test(test_forged_entries),
 		cmocka_unit_test(test_missing_and_unwritable),
 	};
 

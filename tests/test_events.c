@@ -1003,6 +1003,94 @@ static void test_real_bitcoin_news(void **state)
 	load_bad(path, &FIELD, "choose --confidence const:X");
 }
 
+/*
+ * Size headers that announce more than the file holds (issue 10): msgpack-c would
+ * allocate what they say (8 GB for a 22-byte file; 1.5 GB for 62 MB of nils), so they
+ * are refused before it sees them, in constant memory.
+ */
+static void test_msgpack_hostile_sizes(void **state)
+{
+	static const unsigned char arr32[22] = { 0xdd, 0xff, 0xff, 0xff, 0xff,
+		0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+		0x80, 0x80, 0x80, 0x80 };
+	static const unsigned char str32[] = { 0x81, 0xa1, 'x', 0xdb, 0xff, 0xff, 0xff, 0xf0,
+					       'a', 'b', 'c' };
+	static const unsigned char map32[] = { 0xdf, 0x7f, 0xff, 0xff, 0xff, 0xc0 };
+	const size_t n_nils = 200000;
+	unsigned char *nils = malloc(n_nils + 8);
+
+	(void)state;
+	load_bad(write_file("arr32.msgpack", (const char *)arr32, sizeof(arr32)), &FIELD,
+		 "arr32.msgpack: record 1: expected a MessagePack record of at most");
+	load_bad(write_file("str32.msgpack", (const char *)str32, sizeof(str32)), &FIELD,
+		 "str32.msgpack: record 1: expected a MessagePack record of at most");
+	load_bad(write_file("map32.msgpack", (const char *)map32, sizeof(map32)), &FIELD,
+		 "map32.msgpack: record 1: expected a MessagePack record of at most");
+	/* an array of 200,000 nils that is really there: more objects than a record may hold */
+	assert_non_null(nils);
+	nils[0] = 0x81; nils[1] = 0xa1; nils[2] = 'x'; nils[3] = 0xdd;
+	nils[4] = (unsigned char)(n_nils >> 24); nils[5] = (unsigned char)(n_nils >> 16);
+	nils[6] = (unsigned char)(n_nils >> 8); nils[7] = (unsigned char)n_nils;
+	memset(nils + 8, 0xc0, n_nils);
+	load_bad(write_file("nils.msgpack", (const char *)nils, n_nils + 8), &FIELD,
+		 "nils.msgpack: record 1: expected a MessagePack record of at most");
+	free(nils);
+	/* the never-used byte 0xc1 */
+	load_bad(write_file("c1.msgpack", "\xc1", 1), &FIELD,
+		 "c1.msgpack: record 1: expected a MessagePack record");
+}
+
+/* A float32 0.7f was meant as 0.7: read as its shortest decimal, not 0.699999988. */
+static void test_msgpack_float32_decimal(void **state)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct sb_events ev;
+	struct sb_input_info info;
+
+	(void)state;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 3);
+	pack_str(&pk, "published_at"); msgpack_pack_int64(&pk, 1700000000);
+	pack_str(&pk, "sentiment_score"); msgpack_pack_float(&pk, -0.3f);
+	pack_str(&pk, "confidence"); msgpack_pack_float(&pk, 0.7f);
+	load_ok(&ev, write_sbuf("f32.msgpack", &sb), &FIELD, &info);
+	assert_int_equal(ev.score_e9[0], -300000000);
+	assert_int_equal(ev.conf_e9[0], 700000000);
+	assert_int_equal(info.rounded, 0);
+	sb_events_release(&ev);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+/*
+ * A quoted news field of 80,000 lines (1 MB) loads whole; the record scan is linear
+ * (it was quadratic: 79 s for 1 MB).
+ */
+static void test_csv_long_multiline_field(void **state)
+{
+	const size_t lines = 80000;
+	const char *head = "date,text,sentiment_score,confidence\n2024-03-01 00:00:00,\"";
+	const char *tail = "\",0.5,0.9\n2024-03-01 00:01:00,short,-0.25,0.5\n";
+	size_t n = strlen(head) + lines * 13 + strlen(tail);
+	char *text = malloc(n + 1), *p;
+	struct sb_events ev;
+	struct sb_input_info info;
+
+	(void)state;
+	assert_non_null(text);
+	p = text + sprintf(text, "%s", head);
+	for (size_t i = 0; i < lines; i++)
+		p += sprintf(p, "%s", i % 2 ? "said \"\"x\"\"\n" : "a, b; c\tdd\n");
+	sprintf(p, "%s", tail);
+	load_ok(&ev, write_text("long.csv", text), &FIELD, &info);
+	assert_int_equal(ev.n, 2);
+	assert_int_equal(ev.score_e9[0], 500000000);
+	assert_int_equal(ev.score_e9[1], -250000000);
+	sb_events_release(&ev);
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1021,6 +1109,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_csv_mapping),
 		cmocka_unit_test(test_csv_defaults),
 		cmocka_unit_test(test_write_roundtrip),
+		cmocka_unit_test(test_msgpack_hostile_sizes),
+		cmocka_unit_test(test_msgpack_float32_decimal),
+		cmocka_unit_test(test_csv_long_multiline_field),
 		cmocka_unit_test(test_real_bitcoin_news),
 	};
 
