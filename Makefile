@@ -87,8 +87,9 @@ deps:
 unit-tests: $(TEST_BIN)
 	@scripts/run-tests unit $(TEST_BIN)
 
+# With SANITIZE=..., the CLI tests run the sanitizer build of the binary.
 cli-tests: sentibt
-	@scripts/run-tests cli tests/cli/*.sh
+	@SENTIBT_BIN=$(BUILD)/sentibt scripts/run-tests cli tests/cli/*.sh
 
 test: deps
 	@$(MAKE) --no-print-directory WERROR=1 unit-tests cli-tests

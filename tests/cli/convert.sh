@@ -2,7 +2,7 @@
 # convert.sh - `sentibt convert`: round trip, CSV mapping, bad input, usage errors.
 # Run from the repo root with ./sentibt built.  Expected outputs are written by hand.
 set -u
-BIN=./sentibt
+BIN=${SENTIBT_BIN:-./sentibt}   # CI points it at the sanitizer build
 T=$(mktemp -d "${TMPDIR:-/tmp}/sentibt-convert-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
