@@ -68,18 +68,88 @@ static bool replaceable(const char *path, const struct stat *st)
 	return empty;
 }
 
+/*
+ * Temporary folders are named "<final>.tmp-<pid>-<start>-XXXXXX", <start> being the
+ * owner's start time in clock ticks since boot (/proc/PID/stat, field 22), so that a
+ * later run can tell the folder of a live run from the leftover of a killed one (kill
+ * -9 leaves it), even when the pid has been reused since.
+ */
+static unsigned long long proc_start(long pid)
+{
+	char path[64], buf[1024];
+	unsigned long long start = 0;
+	FILE *f;
+	size_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');          /* the command name may hold spaces */
+	/* after ") ": state is field 3; the start time is field 22 */
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+/* Removes "<final>.tmp-PID-START-XXXXXX" folders whose run is no longer alive. */
+static void remove_stale_tmp(const char *final)
+{
+	char parent[4096], path[4096 + 256];
+	const char *base = strrchr(final, '/');
+	size_t blen;
+	DIR *dir;
+	struct dirent *e;
+
+	if (base) {
+		snprintf(parent, sizeof(parent), "%.*s", (int)(base - final), final);
+		if (!parent[0])
+			strcpy(parent, "/");
+		base++;
+	} else {
+		strcpy(parent, ".");
+		base = final;
+	}
+	blen = strlen(base);
+	dir = opendir(parent);
+	if (!dir)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		long pid;
+		unsigned long long start;
+		char tail[16];
+
+		if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp-", 5) ||
+		    sscanf(e->d_name + blen + 5, "%ld-%llu-%15s", &pid, &start, tail) != 3 ||
+		    strlen(tail) != 6 || pid <= 0)
+			continue;
+		if (proc_start(pid) == start)
+			continue;           /* its run is alive */
+		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
+		sb_remove_tree(path);
+	}
+	closedir(dir);
+}
+
 enum sb_err sb_run_dir_begin(struct sb_run_dir *d, const char *final, bool force,
 			     struct sb_errbuf *err)
 {
 	struct stat st;
 	char parent[4096];
 	char *slash;
+	int n;
 	size_t len = strlen(final);
 
 	memset(d, 0, sizeof(*d));
 	while (len > 1 && final[len - 1] == '/')
 		len--;
-	if (len == 0 || len + 16 >= sizeof(d->final))
+	if (len == 0 || len + 64 >= sizeof(d->final))
 		return sb_errf(err, SB_EINVAL, "bad output folder '%s'", final);
 	memcpy(d->final, final, len);
 	d->final[len] = '\0';
@@ -104,8 +174,11 @@ enum sb_err sb_run_dir_begin(struct sb_run_dir *d, const char *final, bool force
 		if (rc)
 			return rc;
 	}
-	memcpy(d->tmp, d->final, len);
-	memcpy(d->tmp + len, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
+	remove_stale_tmp(d->final);
+	n = snprintf(d->tmp, sizeof(d->tmp), "%s.tmp-%ld-%llu-XXXXXX", d->final,
+		     (long)getpid(), proc_start((long)getpid()));
+	if (n < 0 || (size_t)n >= sizeof(d->tmp))
+		return sb_errf(err, SB_EINVAL, "bad output folder '%s'", final);
 	if (!mkdtemp(d->tmp))
 		return sb_errf(err, SB_EIO, "%s: cannot create temporary folder: %s", d->tmp,
 			       strerror(errno));

@@ -257,6 +257,24 @@ EOF
 	fi
 fi
 
+# --- leftovers of killed runs (kill -9) are removed; a live run's folder is not ---
+# A dead owner: a pid that does not exist.  A live owner: this shell, with its real
+# start time (field 22 of /proc/$$/stat), and the same pid with another start time
+# (a reused pid: the folder's run is dead).
+dead=99999
+while [ -e "/proc/$dead" ]; do dead=$((dead + 1)); done
+start=$(sed 's/.*) //' "/proc/$$/stat" | cut -d' ' -f20)
+mkdir -p "$d/kept.tmp-$dead-5-aaaaaa/equity" "$d/kept.tmp-$$-$start-bbbbbb" \
+	"$d/kept.tmp-$$-$((start + 1))-cccccc" "$d/other.tmp-$dead-5-dddddd"
+echo x >"$d/kept.tmp-$dead-5-aaaaaa/equity/1.csv"
+run_bt --threshold 0.5 --out "$d/kept" -q >"$d/out" 2>"$d/err" || fail "run beside stale folders: $(cat "$d/err")"
+[ ! -e "$d/kept.tmp-$dead-5-aaaaaa" ] && [ ! -e "$d/kept.tmp-$$-$((start + 1))-cccccc" ] &&
+	ok "temporary folders of dead runs removed" || fail "stale temporary folders left: $(ls "$d")"
+[ -d "$d/kept.tmp-$$-$start-bbbbbb" ] && ok "a live run's temporary folder kept" ||
+	fail "a live run's temporary folder was removed"
+[ -d "$d/other.tmp-$dead-5-dddddd" ] && ok "other outputs' folders untouched" ||
+	fail "another output's temporary folder was removed"
+
 if [ $fails -ne 0 ]; then
 	echo "$fails failure(s)"
 	exit 1
