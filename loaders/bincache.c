@@ -10,15 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/*
- * The schema version of every cached object.  Bump it whenever what a loader
- * produces changes (a column's type or meaning, a new count, a parsing rule), so an
- * old entry can never be served as today's result.  tests/test_bincache.c checks a
- * digest of the sample's loaded candles and articles against the one recorded for
- * this version.
- * 2: scores and confidences as 10^-9 integers; inputs count rounded values.
- */
+/* The container format; each object has its own schema (bincache.h). */
 #define MAGIC "sentibt-cache-2"
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define KIND_CANDLES "candles-" STR(SB_CACHE_CANDLES_SCHEMA)
+#define KIND_EVENTS "events-" STR(SB_CACHE_EVENTS_SCHEMA)
 
 static void key_add_str(struct sb_sha256 *h, const char *s)
 {
@@ -36,7 +33,7 @@ enum sb_err sb_cache_key_candles(const char *const *paths, size_t npaths, int64_
 
 	if (rc)
 		return rc;
-	key_add_str(&h, MAGIC " candles " SB_VERSION);
+	key_add_str(&h, MAGIC " " KIND_CANDLES);
 	snprintf(num, sizeof(num), "%lld", (long long)interval_us);
 	key_add_str(&h, num);
 	for (size_t i = 0; i < npaths; i++) {
@@ -65,7 +62,7 @@ enum sb_err sb_cache_key_events(const char *path, const struct sb_events_opts *o
 
 	if (rc || (rc = sb_sha256_begin(&h, err)))
 		return rc;
-	key_add_str(&h, MAGIC " events " SB_VERSION);
+	key_add_str(&h, MAGIC " " KIND_EVENTS);
 	key_add_str(&h, d);
 	key_add_str(&h, o->entity);
 	snprintf(num, sizeof(num), "%d %.17g", (int)o->conf_mode, o->conf_const);
@@ -157,7 +154,7 @@ void sb_cache_store_candles(const char *dir, const char *key, const struct sb_ca
 	msgpack_packer_init(&pk, f, msgpack_fbuffer_write);
 	msgpack_pack_array(&pk, 14);
 	pack_str(&pk, MAGIC);
-	pack_str(&pk, "candles");
+	pack_str(&pk, KIND_CANDLES);
 	msgpack_pack_uint64(&pk, c->n);
 	msgpack_pack_int64(&pk, c->t0_us);
 	msgpack_pack_int64(&pk, c->interval_us);
@@ -185,7 +182,7 @@ void sb_cache_store_events(const char *dir, const char *key, const struct sb_eve
 	msgpack_packer_init(&pk, f, msgpack_fbuffer_write);
 	msgpack_pack_array(&pk, 7);
 	pack_str(&pk, MAGIC);
-	pack_str(&pk, "events");
+	pack_str(&pk, KIND_EVENTS);
 	msgpack_pack_uint64(&pk, ev->n);
 	pack_col(&pk, ev->t_us, ev->n * sizeof(int64_t));
 	pack_col(&pk, ev->score_e9, ev->n * sizeof(int32_t));
@@ -352,7 +349,7 @@ bool sb_cache_load_candles(const char *dir, const char *key, struct sb_candles *
 	uint64_t n;
 	bool ok = false;
 
-	if (!entry_open(&e, dir, key, "candles", 14) || !get_u64(&e.items[2], &n) ||
+	if (!entry_open(&e, dir, key, KIND_CANDLES, 14) || !get_u64(&e.items[2], &n) ||
 	    n > SIZE_MAX / sizeof(double) || !bin_holds(&e.items[5], n, sizeof(double)) ||
 	    sb_candles_alloc(c, (size_t)n, NULL))
 		goto out;
@@ -380,7 +377,7 @@ bool sb_cache_load_events(const char *dir, const char *key, struct sb_events *ev
 	uint64_t n;
 	bool ok = false;
 
-	if (!entry_open(&e, dir, key, "events", 7) || !get_u64(&e.items[2], &n) ||
+	if (!entry_open(&e, dir, key, KIND_EVENTS, 7) || !get_u64(&e.items[2], &n) ||
 	    n > SIZE_MAX / sizeof(double) || !bin_holds(&e.items[3], n, sizeof(int64_t)))
 		goto out;
 	ev->n = (size_t)n;

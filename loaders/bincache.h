@@ -15,6 +15,18 @@
  * renamed; a damaged or foreign entry is treated as a miss and rewritten.
  */
 
+/*
+ * Schema versions of the cached objects.  Bump one whenever what its loader produces
+ * changes (a column's type or meaning, a count, a parsing rule), so that an old entry
+ * can never be served as today's result: the key and the entry both carry it.
+ * tests/test_bincache.c holds a digest of the sample's loaded candles and articles
+ * for the current versions and fails when a loader's output moves without a bump.
+ *   candles 2: validated on load (interval, times, OHLC bounds)
+ *   events 2: scores and confidences as 10^-9 integers, rounded values counted
+ */
+#define SB_CACHE_CANDLES_SCHEMA 2
+#define SB_CACHE_EVENTS_SCHEMA 2
+
 /* Key of a candle array; digests[] (npaths entries, may be NULL) gets each file's SHA-256. */
 enum sb_err sb_cache_key_candles(const char *const *paths, size_t npaths, int64_t interval_us,
 				 char key[SB_SHA256_HEX], char (*digests)[SB_SHA256_HEX],

@@ -494,10 +494,10 @@ static void test_damaged_entries(void **state)
 	damage(good, bad, size - 1, -1, 0);
 	expect_candle_miss(dir, KEY2, "one byte short");
 
-	/* the layout: fixarray(14) 0x9e, fixstr(15) 0xaf + "sentibt-cache-2", fixstr(7) 0xa7 +
-	 * "candles", then n = 5 as positive fixint at offset 1 + 16 + 8 = 25 */
+	/* the layout: fixarray(14) 0x9e, fixstr(15) 0xaf + "sentibt-cache-2", fixstr(9) 0xa9 +
+	 * "candles-2" (the object's schema), then n = 5 as positive fixint at 1 + 16 + 10 = 27 */
 	{
-		unsigned char head[26];
+		unsigned char head[28];
 		FILE *f = fopen(good, "rb");
 
 		assert_non_null(f);
@@ -506,13 +506,13 @@ static void test_damaged_entries(void **state)
 		assert_int_equal(head[0], 0x9e);
 		assert_int_equal(head[1], 0xaf);
 		assert_memory_equal(head + 2, "sentibt-cache-2", 15);
-		assert_int_equal(head[17], 0xa7);
-		assert_memory_equal(head + 18, "candles", 7);
-		assert_int_equal(head[25], 5);
+		assert_int_equal(head[17], 0xa9);
+		assert_memory_equal(head + 18, "candles-2", 9);
+		assert_int_equal(head[27], 5);
 	}
-	damage(good, bad, -1, 25, 6);          /* n says 6, columns hold 5 */
+	damage(good, bad, -1, 27, 6);          /* n says 6, columns hold 5 */
 	expect_candle_miss(dir, KEY2, "n = 6");
-	damage(good, bad, -1, 25, 0x7f);       /* n says 127 */
+	damage(good, bad, -1, 27, 0x7f);       /* n says 127 */
 	expect_candle_miss(dir, KEY2, "n = 127");
 	damage(good, bad, -1, 5, 'X');         /* another magic */
 	expect_candle_miss(dir, KEY2, "foreign magic");
