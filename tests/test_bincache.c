@@ -6,6 +6,7 @@
 
 #include "testutil.h"
 #include "../loaders/bincache.h"
+#include "../loaders/sample_gen.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -696,6 +697,84 @@ static void test_forged_entries(void **state)
 	sb_events_release(&ev);
 }
 
+/*
+ * What the loaders produce, pinned to the cache schema versions (bincache.h): the
+ * SHA-256 of the candles and articles loaded from a one-day seeded sample.  When a
+ * loader's output changes, this test fails until SB_CACHE_*_SCHEMA is bumped (so no
+ * old entry is served) and the digest below is recorded again for the new version.
+ */
+#define SAMPLE_CANDLES_SCHEMA 2
+#define SAMPLE_CANDLES_SHA "e125349061ca80ead7a6bba1c9a754b500942f489e478815da46634e3c3dd832"
+#define SAMPLE_EVENTS_SCHEMA 2
+#define SAMPLE_EVENTS_SHA "536471a8e30f347d0cec2c53618e97a62c9da45a73e0d23b9179b85af9afa79a"
+
+static void digest_cols(char hex[SB_SHA256_HEX], const void *const *cols, const size_t *bytes,
+			int n)
+{
+	struct sb_sha256 h;
+
+	assert_int_equal(sb_sha256_begin(&h, NULL), SB_OK);
+	for (int k = 0; k < n; k++)
+		sb_sha256_update(&h, cols[k], bytes[k]);
+	sb_sha256_end(&h, hex);
+}
+
+static void test_loader_output_pinned(void **state)
+{
+	struct sb_sample_opts o;
+	struct sb_sample_stats st;
+	struct sb_errbuf err = { "" };
+	struct sb_candles c;
+	struct sb_events ev;
+	struct sb_events_opts eo = { .entity = "BTC" };
+	char dir[PATH_MAX], prices[PATH_MAX + 64], news[PATH_MAX + 64];
+	char hex_c[SB_SHA256_HEX], hex_e[SB_SHA256_HEX];
+	const char *pp = prices;
+
+	(void)state;
+	path_of("pinned-sample", dir);
+	sb_sample_opts_init(&o);
+	o.out_dir = dir;
+	o.days = 1;
+	o.articles_per_day = 400;
+	assert_int_equal(sb_sample_generate(&o, &st, &err), SB_OK);
+	assert_true(sb_sample_trades_path(prices, sizeof(prices), dir, o.exchange, o.start_us,
+					  "BTCUSDT"));
+	snprintf(news, sizeof(news), "%s/news.jsonl", dir);
+	sb_candles_init(&c);
+	sb_events_init(&ev);
+	assert_int_equal(sb_candles_load(&c, &pp, 1, 60 * SB_US_PER_SEC, NULL, &err), SB_OK);
+	assert_int_equal(sb_events_load(&ev, news, &eo, NULL, &err), SB_OK);
+	{
+		const void *cols[] = { &c.n, &c.t0_us, &c.interval_us, c.open, c.high, c.low,
+				       c.close, c.volume, c.buy_volume, c.sell_volume, c.trades };
+		const size_t b = c.n * sizeof(double);
+		const size_t bytes[] = { sizeof(c.n), 8, 8, b, b, b, b, b, b, b,
+					 c.n * sizeof(uint64_t) };
+
+		digest_cols(hex_c, cols, bytes, 11);
+	}
+	{
+		const void *cols[] = { &ev.n, ev.t_us, ev.score_e9, ev.conf_e9 };
+		const size_t bytes[] = { sizeof(ev.n), ev.n * 8, ev.n * 4, ev.n * 4 };
+
+		digest_cols(hex_e, cols, bytes, 4);
+	}
+	printf("loaded sample: candles %s (schema %d), articles %s (schema %d)\n", hex_c,
+	       SB_CACHE_CANDLES_SCHEMA, hex_e, SB_CACHE_EVENTS_SCHEMA);
+	if (SB_CACHE_CANDLES_SCHEMA != SAMPLE_CANDLES_SCHEMA ||
+	    SB_CACHE_EVENTS_SCHEMA != SAMPLE_EVENTS_SCHEMA)
+		fail_msg("a cache schema was bumped: record the digests printed above for it");
+	if (strcmp(hex_c, SAMPLE_CANDLES_SHA) != 0)
+		fail_msg("the candle loaders' output changed: bump SB_CACHE_CANDLES_SCHEMA "
+			 "(loaders/bincache.h), then record the new digest here");
+	if (strcmp(hex_e, SAMPLE_EVENTS_SHA) != 0)
+		fail_msg("the article loaders' output changed: bump SB_CACHE_EVENTS_SCHEMA "
+			 "(loaders/bincache.h), then record the new digest here");
+	sb_candles_release(&c);
+	sb_events_release(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -706,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_events_roundtrip),
 		cmocka_unit_test(test_damaged_entries),
 		cmocka_unit_test(test_forged_entries),
+		cmocka_unit_test(test_loader_output_pinned),
 		cmocka_unit_test(test_missing_and_unwritable),
 	};
 
