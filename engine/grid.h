@@ -2,7 +2,7 @@
 #ifndef SB_GRID_H
 #define SB_GRID_H
 
-#include "common.h"
+#include "../core/common.h"
 #include "../core/decimal.h"
 
 #include <stdio.h>

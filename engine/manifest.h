@@ -2,10 +2,10 @@
 #ifndef SB_MANIFEST_H
 #define SB_MANIFEST_H
 
-#include "common.h"
+#include "../core/common.h"
 #include "grid.h"
 #include "../loaders/candles.h"
-#include "../loaders/digest.h"
+#include "../core/digest.h"
 
 #define SB_MANIFEST_NAME "manifest.json"
 #define SB_MANIFEST_VERSION 1

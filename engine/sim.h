@@ -2,7 +2,7 @@
 #ifndef SB_SIM_H
 #define SB_SIM_H
 
-#include "common.h"
+#include "../core/common.h"
 
 #define SB_INITIAL_EQUITY 10000.0
 

@@ -3,7 +3,7 @@
 #define SB_BINCACHE_H
 
 #include "candles.h"
-#include "digest.h"
+#include "../core/digest.h"
 #include "events.h"
 
 

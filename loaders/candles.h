@@ -2,7 +2,7 @@
 #ifndef SB_CANDLES_H
 #define SB_CANDLES_H
 
-#include "../engine/common.h"
+#include "../core/common.h"
 
 /*
  * Candle i covers [t0_us + i*interval_us, t0_us + (i+1)*interval_us).  Candles are

@@ -2,7 +2,7 @@
 #ifndef SB_EVENTS_H
 #define SB_EVENTS_H
 
-#include "../engine/common.h"
+#include "../core/common.h"
 #include "../core/decimal.h"
 #include "candles.h"   /* struct sb_input_info */
 

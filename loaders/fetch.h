@@ -2,7 +2,7 @@
 #ifndef SB_FETCH_H
 #define SB_FETCH_H
 
-#include "../engine/common.h"
+#include "../core/common.h"
 
 #include <stdbool.h>
 #include <stddef.h>

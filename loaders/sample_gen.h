@@ -44,7 +44,7 @@
 #ifndef SB_SAMPLE_GEN_H
 #define SB_SAMPLE_GEN_H
 
-#include "../engine/common.h"
+#include "../core/common.h"
 
 #define SB_SAMPLE_MAX_SYMBOLS 8
 #define SB_SAMPLE_SYMBOL_MAX  24     /* bytes with the NUL */

@@ -2,7 +2,7 @@
 #ifndef SB_TEXTIO_H
 #define SB_TEXTIO_H
 
-#include "../engine/common.h"
+#include "../core/common.h"
 
 #include <stdio.h>
 #include <zlib.h>

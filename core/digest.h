@@ -2,7 +2,7 @@
 #ifndef SB_DIGEST_H
 #define SB_DIGEST_H
 
-#include "../engine/common.h"
+#include "common.h"
 
 #define SB_SHA256_HEX 65   /* 64 hex digits + NUL */
 
