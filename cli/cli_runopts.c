@@ -29,6 +29,9 @@ const char sb_run_opts_help[] =
 "                            without a confidence column\n"
 "      --time-col, --score-col, --confidence-col NAME   column mapping for news CSVs\n"
 "strategy (DESIGN.md, the threshold strategy):\n"
+"      --strategy NAME       how articles make the signal: mean (default, exact),\n"
+"                            decayed, volume; 'sentibt strategies' lists them and\n"
+"                            their options (--half-life, --volume-factor, ...)\n"
 "      --threshold H         enter long when the signal > H, short when < -H (default 0.5)\n"
 "      --min-confidence K    only articles with confidence >= K count (default 0.7)\n"
 "      --window W            articles of the last W (whole candles) are averaged (default 5m)\n"
@@ -49,8 +52,11 @@ enum {
 	OPT_INTERVAL = 256, OPT_THRESHOLD, OPT_MIN_CONF, OPT_WINDOW, OPT_EXIT_BAND,
 	OPT_FEE, OPT_SLIP, OPT_LATENCY, OPT_ENTITY, OPT_CONFIDENCE, OPT_TIME_COL,
 	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
-	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE,
+	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE, OPT_STRATEGY,
+	OPT_STRATEGY_AXIS,           /* + the index in strategy_axis_opts() */
 };
+
+#define MAX_STRATEGY_OPTS 16
 
 static const struct option long_opts[] = {
 	{ "prices", required_argument, NULL, 'p' },
@@ -79,8 +85,32 @@ static const struct option long_opts[] = {
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "strategy", required_argument, NULL, OPT_STRATEGY },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Every strategy's own axes, as options (one entry per distinct option name). */
+struct strat_opt {
+	const char *option;
+	const char *spec;            /* as typed, or NULL */
+};
+
+static int strategy_axis_opts(struct strat_opt *so)
+{
+	int n = 0;
+
+	for (int s = 0; sb_strategies[s]; s++)
+		for (int k = 0; k < sb_strategies[s]->n_axes; k++) {
+			const char *opt = sb_strategies[s]->axes[k].option;
+			int i = 0;
+
+			while (i < n && strcmp(so[i].option, opt))
+				i++;
+			if (i == n && n < MAX_STRATEGY_OPTS)
+				so[n++] = (struct strat_opt){ opt, NULL };
+		}
+	return n;
+}
 
 static const char *const axis_defaults[SB_N_AXES] = {
 	"0.5", "0.7", "5m", "0.1", "5", "0", "0s",
@@ -138,17 +168,31 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	static char default_out[128];
 	bool sweep = strcmp(cmd, "sweep") == 0;
 	struct sb_errbuf err;
-	int c, rc;
+	struct strat_opt so[MAX_STRATEGY_OPTS];
+	struct option opts[sizeof(long_opts) / sizeof(long_opts[0]) + MAX_STRATEGY_OPTS];
+	const size_t n_base = sizeof(long_opts) / sizeof(long_opts[0]) - 1;
+	const struct sb_strategy *st;
+	int c, rc, n_so = strategy_axis_opts(so);
 
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
 	o->interval = "1m";
 	o->candle_cache = "data/cache/candles";
+	o->strategy = sb_strategies[0]->name;
 	for (int k = 0; k < SB_N_AXES; k++)
 		o->axis_spec[k] = axis_defaults[k];
+	memcpy(opts, long_opts, n_base * sizeof(opts[0]));
+	for (int i = 0; i < n_so; i++)
+		opts[n_base + (size_t)i] = (struct option){ so[i].option, required_argument, NULL,
+							    OPT_STRATEGY_AXIS + i };
+	opts[n_base + (size_t)n_so] = (struct option){ NULL, 0, NULL, 0 };
 	optind = 0;      /* 0, not 1: glibc then also forgets a previous parse (verify re-runs) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:s:o:qh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:s:o:qh", opts, NULL)) != -1) {
+		if (c >= OPT_STRATEGY_AXIS && c < OPT_STRATEGY_AXIS + n_so) {
+			so[c - OPT_STRATEGY_AXIS].spec = optarg;
+			continue;
+		}
 		switch (c) {
 		case 'p':
 			if ((rc = add_price(o, optarg)) >= 0)
@@ -172,6 +216,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_FORCE: o->force = true; break;
 		case OPT_CANDLE_CACHE: o->candle_cache = optarg; break;
 		case OPT_TARDIS_CACHE: o->tardis_cache = optarg; break;
+		case OPT_STRATEGY: o->strategy = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -204,17 +249,60 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	    o->interval_us > SB_US_PER_DAY || o->interval_us % SB_US_PER_SEC)
 		return sb_cli_usage_error(cmd, "--interval: expected whole seconds from 1s to 1d, got '%s'",
 					  o->interval);
-	for (int k = 0; k < SB_N_AXES; k++) {
-		bool dur = k == SB_AX_WINDOW || k == SB_AX_LATENCY;
+	st = sb_strategy_find(o->strategy);
+	if (!st)
+		return sb_cli_usage_error(cmd, "--strategy: expected one of mean, decayed, volume (see 'sentibt strategies'), got '%s'",
+					  o->strategy);
+	o->grid.strategy = st;
+	o->grid.n_axes = SB_N_AXES + st->n_axes;
+	/* a strategy's option given with another strategy is a mistake, not ignored */
+	for (int i = 0; i < n_so; i++) {
+		bool mine = false;
 
-		if (sb_axis_parse(&o->grid.ax[k], sb_axis_options[k], o->axis_spec[k], dur, &err)) {
+		for (int k = 0; k < st->n_axes; k++)
+			if (!strcmp(st->axes[k].option, so[i].option)) {
+				o->axis_spec[SB_N_AXES + k] = so[i].spec ? so[i].spec : st->axes[k].deflt;
+				mine = true;
+			}
+		if (so[i].spec && !mine)
+			return sb_cli_usage_error(cmd, "--%s is not an option of --strategy %s (see 'sentibt strategies')",
+						  so[i].option, st->name);
+	}
+	for (int k = 0; k < o->grid.n_axes; k++) {
+		bool dur = k >= SB_N_AXES ? st->axes[k - SB_N_AXES].is_duration
+					  : k == SB_AX_WINDOW || k == SB_AX_LATENCY;
+		const char *opt = sb_grid_axis_option(&o->grid, k);
+
+		if (sb_axis_parse(&o->grid.ax[k], opt, o->axis_spec[k], dur, &err)) {
 			sb_run_opts_release(o);
 			return sb_cli_usage_error(cmd, "%s", err.msg);
 		}
 		if (!sweep && o->grid.ax[k].n != 1) {
 			sb_run_opts_release(o);
 			return sb_cli_usage_error(cmd, "--%s takes one value here; use 'sentibt sweep' for grids",
-						  sb_axis_options[k]);
+						  opt);
+		}
+		for (size_t i = 0; k >= SB_N_AXES && i < o->grid.ax[k].n; i++) {
+			const struct sb_strategy_axis *sa = &st->axes[k - SB_N_AXES];
+			char lo[SB_DEC_LEN], hi[SB_DEC_LEN], got[SB_DEC_LEN];
+
+			if (sa->whole_candles && o->grid.ax[k].v[i] % o->interval_us) {
+				sb_cli_usage_error(cmd, "--%s: %s s is not a whole number of %s candles",
+						   opt, sb_axis_format(&o->grid.ax[k], o->grid.ax[k].v[i], got),
+						   o->interval);
+				sb_run_opts_release(o);
+				return SB_EXIT_USAGE;
+			}
+			if (o->grid.ax[k].v[i] < sa->lo || o->grid.ax[k].v[i] > sa->hi) {
+				sb_cli_usage_error(cmd, "--%s: expected %s .. %s%s, got %s%s", opt,
+						   sb_axis_format(&o->grid.ax[k], sa->lo, lo),
+						   sb_axis_format(&o->grid.ax[k], sa->hi, hi),
+						   dur ? " s" : "",
+						   sb_axis_format(&o->grid.ax[k], o->grid.ax[k].v[i], got),
+						   dur ? " s" : "");
+				sb_run_opts_release(o);
+				return SB_EXIT_USAGE;
+			}
 		}
 	}
 	if (!check_ranges(o))

@@ -14,7 +14,8 @@ struct sb_run_opts {
 	size_t n_prices;
 	const char *sentiment;
 	const char *interval;
-	const char *axis_spec[SB_N_AXES];    /* as typed; defaults filled in */
+	const char *strategy;                /* --strategy NAME (default "mean") */
+	const char *axis_spec[SB_MAX_AXES];  /* as typed; defaults filled in */
 	const char *entity, *confidence, *time_col, *score_col, *conf_col;
 	const char *out;
 	const char *candle_cache;            /* folder of the binary candle cache, "" = off */

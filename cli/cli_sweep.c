@@ -148,20 +148,20 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 	if (!f)
 		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
 	fputs("id", f);
-	for (int k = 0; k < SB_N_AXES; k++)
-		fprintf(f, ",%s", sb_axis_names[k]);
+	for (int k = 0; k < g->n_axes; k++)
+		fprintf(f, ",%s", sb_grid_axis_name(g, k));
 	for (int k = 0; k < SB_N_METRICS; k++)
 		fprintf(f, ",%s", sb_metric_names[k]);
 	fputs(",skew,kurtosis,psr,dsr\n", f);
 	for (size_t id = 0; id < g->count; id++) {
-		size_t x = id, idx[SB_N_AXES];
+		size_t x = id, idx[SB_MAX_AXES];
 
-		for (int k = SB_N_AXES - 1; k >= 0; k--) {
+		for (int k = g->n_axes - 1; k >= 0; k--) {
 			idx[k] = x % g->ax[k].n;
 			x /= g->ax[k].n;
 		}
 		fprintf(f, "%zu", id);
-		for (int k = 0; k < SB_N_AXES; k++) {
+		for (int k = 0; k < g->n_axes; k++) {
 			fputc(',', f);
 			sb_fput_axis_value(f, &g->ax[k], g->ax[k].v[idx[k]]);
 		}

@@ -224,7 +224,12 @@ static bool check_consistent(const struct verify_opts *v, const struct sb_manife
 			     v->dir, m->interval_s, o.interval);
 		ok = false;
 	}
-	for (int k = 0; ok && k < SB_N_AXES; k++) {
+	if (ok && (o.grid.n_axes != m->n_axes || strcmp(o.grid.strategy->name, m->strategy))) {
+		sb_cli_error("%s: manifest parameters inconsistent: strategy %s in the grid, %s in argv",
+			     v->dir, m->strategy, o.grid.strategy->name);
+		ok = false;
+	}
+	for (int k = 0; ok && k < o.grid.n_axes; k++) {
 		const struct sb_axis *a = &o.grid.ax[k];
 		bool same = a->n == m->n_axis[k];
 
@@ -233,8 +238,8 @@ static bool check_consistent(const struct verify_opts *v, const struct sb_manife
 			same = sb_axis_value_double(a, a->v[i]) == m->axis[k][i];
 		if (!same) {
 			sb_cli_error("%s: manifest parameters inconsistent: parameters.grid.%s differs "
-				     "from argv's --%s %s", v->dir, sb_axis_names[k],
-				     sb_axis_options[k], o.axis_spec[k]);
+				     "from argv's --%s %s", v->dir, sb_grid_axis_name(&o.grid, k),
+				     sb_grid_axis_option(&o.grid, k), o.axis_spec[k]);
 			ok = false;
 		}
 	}

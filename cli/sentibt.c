@@ -1,6 +1,6 @@
 /* sentibt.c - entry point: git-style subcommand dispatch */
 #include "cli.h"
-#include "../engine/common.h"
+#include "../core/common.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +28,7 @@ static const struct cmd_struct commands[] = {
 	{ "fetch",    cmd_fetch,    "download Tardis datasets or any URL into the cache" },
 	{ "verify",   cmd_verify,   "re-run a result folder from its manifest and compare" },
 	{ "report",   cmd_report,   "plot a result folder (gnuplot) and write report.html" },
+	{ "strategies", cmd_strategies, "list the strategies (--strategy) and their sweep axes" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "results.h"
-#include "../strategies/threshold.h"
+#include "../strategies/strategy.h"
 
 void sb_recorder_release(struct sb_recorder *rec)
 {
@@ -38,7 +38,14 @@ enum sb_err sb_backtest_recorded(const struct sb_candles *c, const struct sb_eve
 	}
 	sb_combo_signal_params(combo, &sp);
 	sb_combo_trade_params(combo, &tp);
-	rc = sb_threshold_signal(c, ev, &sp, signal, nwin, NULL, err);
+	{
+		struct sb_signal_work w;
+		const struct sb_strategy *s = combo->strategy ? combo->strategy : sb_strategies[0];
+
+		sb_signal_work_init(&w);
+		rc = s->signal(&w, c, ev, &sp, signal, nwin, NULL, err);
+		sb_signal_work_release(&w);
+	}
 	if (rc)
 		goto out_free;
 	rec->n_in_window = nwin;

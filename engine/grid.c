@@ -159,9 +159,19 @@ enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
 	return rc;
 }
 
+const char *sb_grid_axis_name(const struct sb_grid *g, int k)
+{
+	return k < SB_N_AXES ? sb_axis_names[k] : g->strategy->axes[k - SB_N_AXES].name;
+}
+
+const char *sb_grid_axis_option(const struct sb_grid *g, int k)
+{
+	return k < SB_N_AXES ? sb_axis_options[k] : g->strategy->axes[k - SB_N_AXES].option;
+}
+
 void sb_grid_release(struct sb_grid *g)
 {
-	for (int k = 0; k < SB_N_AXES; k++) {
+	for (int k = 0; k < SB_MAX_AXES; k++) {
 		free(g->ax[k].v);
 		g->ax[k].v = NULL;
 		g->ax[k].n = 0;
@@ -173,9 +183,13 @@ enum sb_err sb_grid_finish(struct sb_grid *g, struct sb_errbuf *err)
 {
 	uint64_t count = 1;
 
-	for (int k = 0; k < SB_N_AXES; k++) {
+	if (!g->strategy)
+		g->strategy = sb_strategies[0];
+	if (g->n_axes < SB_N_AXES)
+		g->n_axes = SB_N_AXES + g->strategy->n_axes;
+	for (int k = 0; k < g->n_axes; k++) {
 		if (g->ax[k].n == 0)
-			return sb_errf(err, SB_EINVAL, "--%s has no value", sb_axis_options[k]);
+			return sb_errf(err, SB_EINVAL, "--%s has no value", sb_grid_axis_option(g, k));
 		count *= g->ax[k].n;
 		if (count > SB_GRID_MAX)
 			return sb_errf(err, SB_EINVAL, "the grid has more than %llu combinations",
@@ -187,9 +201,9 @@ enum sb_err sb_grid_finish(struct sb_grid *g, struct sb_errbuf *err)
 
 void sb_grid_combo(const struct sb_grid *g, size_t id, struct sb_combo *c)
 {
-	int64_t v[SB_N_AXES];
+	int64_t v[SB_MAX_AXES] = { 0 };
 
-	for (int k = SB_N_AXES - 1; k >= 0; k--) {
+	for (int k = g->n_axes - 1; k >= 0; k--) {
 		v[k] = g->ax[k].v[id % g->ax[k].n];
 		id /= g->ax[k].n;
 	}
@@ -200,6 +214,9 @@ void sb_grid_combo(const struct sb_grid *g, size_t id, struct sb_combo *c)
 	c->fee_bps = v[SB_AX_FEE_BPS];
 	c->slippage_bps = v[SB_AX_SLIPPAGE_BPS];
 	c->latency_us = v[SB_AX_LATENCY];
+	for (int k = 0; k < SB_STRATEGY_MAX_AXES; k++)
+		c->extra[k] = v[SB_AX_STRATEGY0 + k];
+	c->strategy = g->strategy;
 }
 
 void sb_combo_signal_params(const struct sb_combo *c, struct sb_signal_params *sp)
@@ -207,6 +224,8 @@ void sb_combo_signal_params(const struct sb_combo *c, struct sb_signal_params *s
 	sp->min_conf_e9 = c->min_confidence;
 	sp->window_us = c->window_us;
 	sp->latency_us = c->latency_us;
+	for (int k = 0; k < SB_STRATEGY_MAX_AXES; k++)
+		sp->extra[k] = c->extra[k];
 }
 
 void sb_combo_trade_params(const struct sb_combo *c, struct sb_trade_params *tp)

@@ -7,12 +7,17 @@
 
 #include <stdio.h>
 #include "sim.h"
-#include "../strategies/threshold.h"
+#include "../strategies/strategy.h"
 
-/* The swept parameters, in summary.csv column order; the first varies slowest. */
+/*
+ * The swept parameters, in summary.csv column order; the first varies slowest.  The
+ * SB_N_AXES axes of every run come first, then the strategy's own (strategy.h), at most
+ * SB_STRATEGY_MAX_AXES, which shape the signal like k, W and L.
+ */
 enum sb_axis_id {
 	SB_AX_THRESHOLD, SB_AX_MIN_CONFIDENCE, SB_AX_WINDOW, SB_AX_EXIT_BAND,
-	SB_AX_FEE_BPS, SB_AX_SLIPPAGE_BPS, SB_AX_LATENCY, SB_N_AXES
+	SB_AX_FEE_BPS, SB_AX_SLIPPAGE_BPS, SB_AX_LATENCY, SB_N_AXES,
+	SB_AX_STRATEGY0 = SB_N_AXES, SB_MAX_AXES = SB_N_AXES + SB_STRATEGY_MAX_AXES
 };
 
 extern const char *const sb_axis_names[SB_N_AXES];     /* summary.csv columns */
@@ -29,14 +34,22 @@ struct sb_axis {
 };
 
 struct sb_grid {
-	struct sb_axis ax[SB_N_AXES];
+	struct sb_axis ax[SB_MAX_AXES];
+	int    n_axes;      /* SB_N_AXES + the strategy's axes */
+	const struct sb_strategy *strategy;
 	size_t count;       /* product of the axis sizes */
 };
+
+/* Column name and option of axis k (the strategy's for k >= SB_N_AXES). */
+const char *sb_grid_axis_name(const struct sb_grid *g, int k);
+const char *sb_grid_axis_option(const struct sb_grid *g, int k);
 
 /* One combination, fully resolved; decimals in 10^-9 units, durations in us. */
 struct sb_combo {
 	int64_t threshold, min_confidence, exit_band, fee_bps, slippage_bps;
 	int64_t window_us, latency_us;
+	int64_t extra[SB_STRATEGY_MAX_AXES];     /* the strategy's axes */
+	const struct sb_strategy *strategy;
 };
 
 /*
@@ -50,7 +63,10 @@ struct sb_combo {
 enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
 			  bool is_duration, struct sb_errbuf *err);
 void sb_grid_release(struct sb_grid *g);
-/* Multiplies out the axis sizes; fails when the grid is empty or too large. */
+/*
+ * Multiplies out the axis sizes; fails when the grid is empty or too large.  The
+ * caller has set g->strategy (NULL: the mean) and parsed g->n_axes axes.
+ */
 enum sb_err sb_grid_finish(struct sb_grid *g, struct sb_errbuf *err);
 
 /* Combination 'id' (0-based, grid order). */

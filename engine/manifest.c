@@ -269,11 +269,13 @@ static cJSON *params_json(const struct sb_manifest_run *r)
 			cJSON_AddItemToArray(k, cJSON_CreateRaw(buf));
 		}
 	}
+	cJSON_AddStringToObject(p, "strategy", r->grid->strategy ? r->grid->strategy->name
+								: sb_strategies[0]->name);
 	g = cJSON_AddObjectToObject(p, "grid");
-	for (int k = 0; g && k < SB_N_AXES; k++) {
+	for (int k = 0; g && k < r->grid->n_axes; k++) {
 		const struct sb_axis *a = &r->grid->ax[k];
 
-		cJSON_AddItemToObject(g, sb_axis_names[k], json_axis_array(a));
+		cJSON_AddItemToObject(g, sb_grid_axis_name(r->grid, k), json_axis_array(a));
 	}
 	json_u64(p, "combinations", r->grid->count);
 	return p;
@@ -394,6 +396,7 @@ static enum sb_err read_manifest(const cJSON *root, const char *path, struct sb_
 	const cJSON *g = cJSON_GetObjectItemCaseSensitive(p, "grid");
 	const cJSON *iv = cJSON_GetObjectItemCaseSensitive(p, "interval");
 	const cJSON *e;
+	const char *names[SB_MAX_AXES];
 	enum sb_err rc;
 	int i = 0;
 
@@ -416,20 +419,34 @@ static enum sb_err read_manifest(const cJSON *root, const char *path, struct sb_
 		return sb_errf(err, SB_EPARSE, "%s: expected 'parameters' with 'grid' and 'interval'",
 			       path);
 	m->interval_s = iv->valuedouble;
-	for (int k = 0; k < SB_N_AXES; k++) {
-		const cJSON *a = cJSON_GetObjectItemCaseSensitive(g, sb_axis_names[k]);
+	{
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(p, "strategy");
+		struct sb_grid sg = { .strategy = sb_strategy_find(cJSON_IsString(s) ? s->valuestring
+										     : "mean") };
+
+		if (!sg.strategy)
+			return sb_errf(err, SB_EPARSE, "%s: unknown strategy '%s'", path, s->valuestring);
+		m->strategy = strdup(sg.strategy->name);
+		if (!m->strategy)
+			return sb_errf(err, SB_ENOMEM, "out of memory");
+		m->n_axes = SB_N_AXES + sg.strategy->n_axes;
+		for (int k = 0; k < m->n_axes; k++)
+			names[k] = sb_grid_axis_name(&sg, k);
+	}
+	for (int k = 0; k < m->n_axes; k++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(g, names[k]);
 		size_t j = 0;
 
 		if (!cJSON_IsArray(a))
 			return sb_errf(err, SB_EPARSE, "%s: expected an array 'parameters.grid.%s'",
-				       path, sb_axis_names[k]);
+				       path, names[k]);
 		m->axis[k] = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(double));
 		if (!m->axis[k])
 			return sb_errf(err, SB_ENOMEM, "out of memory");
 		cJSON_ArrayForEach(e, a) {
 			if (!cJSON_IsNumber(e))
 				return sb_errf(err, SB_EPARSE, "%s: expected numbers in 'parameters.grid.%s'",
-					       path, sb_axis_names[k]);
+					       path, names[k]);
 			m->axis[k][j++] = e->valuedouble;
 		}
 		m->n_axis[k] = j;
@@ -481,7 +498,8 @@ void sb_manifest_release(struct sb_manifest *m)
 		free(m->argv[i]);
 	free(m->argv);
 	free(m->command);
-	for (int k = 0; k < SB_N_AXES; k++)
+	free(m->strategy);
+	for (int k = 0; k < SB_MAX_AXES; k++)
 		free(m->axis[k]);
 	release_files(m->inputs, m->n_inputs);
 	release_files(m->outputs, m->n_outputs);

@@ -54,8 +54,10 @@ struct sb_manifest {
 	char *command;
 	char **argv;                /* argc strings plus a NULL */
 	int argc;
-	double *axis[SB_N_AXES];    /* grid values; durations in seconds */
-	size_t n_axis[SB_N_AXES];
+	char *strategy;             /* "mean" when the manifest names none */
+	int n_axes;                 /* SB_N_AXES + the strategy's axes */
+	double *axis[SB_MAX_AXES];  /* grid values; durations in seconds */
+	size_t n_axis[SB_MAX_AXES];
 	double interval_s;
 	struct sb_manifest_file *inputs, *outputs;
 	size_t n_inputs, n_outputs;

@@ -7,10 +7,21 @@
 
 #define LANE_BLOCK 8   /* lanes per task: one AVX-512 register of doubles */
 
-/* Axis indices of the group (signal) axes and the lane axes. */
-static const int group_axes[] = { SB_AX_MIN_CONFIDENCE, SB_AX_WINDOW, SB_AX_LATENCY };
+/* Axis indices of the lane axes; the group (signal) axes are k, W, L and the strategy's. */
 static const int lane_axes[] = { SB_AX_THRESHOLD, SB_AX_EXIT_BAND, SB_AX_FEE_BPS,
 				 SB_AX_SLIPPAGE_BPS };
+
+static int group_axes_of(const struct sb_grid *g, int *axes)
+{
+	int n = 0;
+
+	axes[n++] = SB_AX_MIN_CONFIDENCE;
+	axes[n++] = SB_AX_WINDOW;
+	axes[n++] = SB_AX_LATENCY;
+	for (int k = SB_N_AXES; k < g->n_axes; k++)
+		axes[n++] = k;
+	return n;
+}
 
 /* Splits 'x' into indices along 'axes' (the last varies fastest). */
 static void unrank(const struct sb_grid *g, const int *axes, int na, size_t x, size_t *idx)
@@ -26,7 +37,7 @@ static size_t rank_id(const struct sb_grid *g, const size_t *idx)
 {
 	size_t id = 0;
 
-	for (int k = 0; k < SB_N_AXES; k++)
+	for (int k = 0; k < g->n_axes; k++)
 		id = id * g->ax[k].n + idx[k];
 	return id;
 }
@@ -44,7 +55,9 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 			 const struct sb_grid *g, const struct sb_sweep_opts *o,
 			 struct sb_metrics *m, struct sb_sweep_stats *st, struct sb_errbuf *err)
 {
-	const size_t n_groups = product(g, group_axes, 3);
+	int group_axes[SB_MAX_AXES];
+	const int n_gax = group_axes_of(g, group_axes);
+	const size_t n_groups = product(g, group_axes, n_gax);
 	const size_t n_lanes = product(g, lane_axes, 4);
 	const size_t blocks_per_group = (n_lanes + LANE_BLOCK - 1) / LANE_BLOCK;
 	size_t blocks_per_task, tasks_per_group, n_tasks;
@@ -66,14 +79,14 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 		return sb_errf(err, SB_ENOMEM, "out of memory for %zu combinations", g->count);
 	}
 	for (size_t l = 0; l < n_lanes; l++) {
-		size_t idx[SB_N_AXES] = { 0 };
+		size_t idx[SB_MAX_AXES] = { 0 };
 		struct sb_combo combo;
 
 		unrank(g, lane_axes, 4, l, idx);
 		sb_grid_combo(g, rank_id(g, idx), &combo);
 		sb_combo_trade_params(&combo, &lane_params[l]);
 		for (size_t gr = 0; gr < n_groups; gr++) {
-			unrank(g, group_axes, 3, gr, idx);
+			unrank(g, group_axes, n_gax, gr, idx);
 			lane_ids[gr * n_lanes + l] = rank_id(g, idx);
 		}
 	}
@@ -123,15 +136,15 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 			nl = n_lanes - l0 < blocks_per_task * LANE_BLOCK ? n_lanes - l0
 									  : blocks_per_task * LANE_BLOCK;
 			if (gr != cur_group) {
-				size_t idx[SB_N_AXES] = { 0 };
+				size_t idx[SB_MAX_AXES] = { 0 };
 				struct sb_combo combo;
 				struct sb_signal_params sp;
 				double t0 = omp_get_wtime();
 
-				unrank(g, group_axes, 3, gr, idx);
+				unrank(g, group_axes, n_gax, gr, idx);
 				sb_grid_combo(g, rank_id(g, idx), &combo);
 				sb_combo_signal_params(&combo, &sp);
-				if (sb_threshold_signal_w(&work, c, ev, &sp, signal, NULL, NULL, &terr)) {
+				if (combo.strategy->signal(&work, c, ev, &sp, signal, NULL, NULL, &terr)) {
 					failed = true;
 #pragma omp critical
 					if (!rc) {

@@ -408,8 +408,10 @@ static void test_grid_finish_empty_axis(void **state)
 static void test_combo_params(void **state)
 {
 	/* 0.4, 0.6, 0.05, 7 bps, 3 bps in 10^-9 units */
-	struct sb_combo c = { 400000000, 600000000, 50000000, INT64_C(7000000000),
-			      INT64_C(3000000000), 5 * MIN_US, 30 * SB_US_PER_SEC };
+	struct sb_combo c = { .threshold = 400000000, .min_confidence = 600000000,
+			      .exit_band = 50000000, .fee_bps = INT64_C(7000000000),
+			      .slippage_bps = INT64_C(3000000000), .window_us = 5 * MIN_US,
+			      .latency_us = 30 * SB_US_PER_SEC, .extra = { 77, 88 } };
 	struct sb_signal_params sp;
 	struct sb_trade_params tp;
 
@@ -419,6 +421,8 @@ static void test_combo_params(void **state)
 	assert_int_equal(sp.min_conf_e9, 600000000);
 	assert_int_equal(sp.window_us, 5 * MIN_US);
 	assert_int_equal(sp.latency_us, 30 * SB_US_PER_SEC);
+	assert_int_equal(sp.extra[0], 77);      /* the strategy's axes reach its signal */
+	assert_int_equal(sp.extra[1], 88);
 	SAME_D(tp.threshold, 400000000.0);      /* in the signal's 10^-9 units */
 	SAME_D(tp.exit_band, 50000000.0);
 	SAME_D(tp.cost, 0.001);                  /* (7 + 3) / 10^4 */

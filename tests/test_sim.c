@@ -11,7 +11,7 @@
 
 #include "testutil.h"
 #include "../engine/sim.h"
-#include "../strategies/threshold.h"
+#include "../strategies/strategy.h"
 
 #define HOUR (INT64_C(3600) * SB_US_PER_SEC)
 #define DAY  SB_US_PER_DAY
@@ -469,7 +469,7 @@ static void run_lookahead(int64_t t_pub, int64_t latency, size_t first_pos)
 	int64_t t[] = { t_pub };
 	int32_t s[] = { 900000000 }, k[] = { 900000000 };     /* 0.9, 0.9 */
 	struct sb_events ev = { 1, t, s, k };
-	struct sb_signal_params sp = { 500000000, MIN, latency };
+	struct sb_signal_params sp = { 500000000, MIN, latency, { 0 } };
 	struct sb_trade_params tp = { 0.5e9, 0.1e9, 0.0005 };  /* h, e in the signal's unit */
 	double sig[6];
 	struct sb_accum a;
@@ -483,7 +483,7 @@ static void run_lookahead(int64_t t_pub, int64_t latency, size_t first_pos)
 	for (int i = 0; i < 6; i++)
 		c.close[i] = 100.0 + i;
 	q = 10000.0 / (c.close[first_pos] * 1.0005);
-	assert_int_equal(sb_threshold_signal(&c, &ev, &sp, sig, NULL, NULL, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &sp, sig, NULL, NULL, &err), SB_OK);
 	rec_init(&b);
 	sb_accum_init(&a);
 	sb_sim_scalar(c.n, c.close, sig, &tp, &a, &b.rec);

@@ -14,7 +14,7 @@
 #include "../engine/kernels.h"
 #include "../engine/sim.h"
 #include "../engine/sweep.h"
-#include "../strategies/threshold.h"
+#include "../strategies/strategy.h"
 
 #define MIN_US  (INT64_C(60) * SB_US_PER_SEC)
 #define T0      INT64_C(1709251200000000)   /* 2024-03-01T00:00:00Z */
@@ -190,8 +190,8 @@ static void test_kernels_bit_identical(void **state)
 {
 	static const size_t lane_counts[] = { 1, 3, 7, 8, 9, 15, 16, 17, 33 };
 	static const struct sb_signal_params sigs[] = {
-		{ 0, 5 * MIN_US, 0 }, { 600000000, 15 * MIN_US, 2 * MIN_US },
-		{ 300000000, MIN_US, 0 },
+		{ 0, 5 * MIN_US, 0, { 0 } }, { 600000000, 15 * MIN_US, 2 * MIN_US, { 0 } },
+		{ 300000000, MIN_US, 0, { 0 } },
 	};
 	static const enum sb_kernel kinds[] = {
 		SB_KERNEL_SCALAR, SB_KERNEL_GENERIC, SB_KERNEL_AVX512,
@@ -208,7 +208,7 @@ static void test_kernels_bit_identical(void **state)
 	if (!avx)
 		printf("SKIP: no AVX-512 (the avx512 kernel is not tested)\n");
 	for (size_t si = 0; si < sizeof(sigs) / sizeof(sigs[0]); si++) {
-		assert_int_equal(sb_threshold_signal(&fx->c, &fx->ev, &sigs[si], signal, NULL, NULL,
+		assert_int_equal(sb_mean_signal(&fx->c, &fx->ev, &sigs[si], signal, NULL, NULL,
 						     &err), SB_OK);
 		n_sig = 0;
 		for (size_t i = 0; i < N_CANDLES; i++)

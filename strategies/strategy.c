@@ -1,9 +1,20 @@
-/* threshold.c - per-candle sentiment signal of the threshold strategy */
-#include "threshold.h"
+/* strategy.c - the strategy list and the steps every signal shares */
+#include "strategy.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+const struct sb_strategy *const sb_strategies[] = {
+	&sb_strategy_mean, &sb_strategy_decayed, &sb_strategy_volume, NULL,
+};
+
+const struct sb_strategy *sb_strategy_find(const char *name)
+{
+	for (int i = 0; sb_strategies[i]; i++)
+		if (strcmp(sb_strategies[i]->name, name) == 0)
+			return sb_strategies[i];
+	return NULL;
+}
 
 void sb_signal_work_init(struct sb_signal_work *w)
 {
@@ -17,12 +28,16 @@ void sb_signal_work_release(struct sb_signal_work *w)
 	free(w->conf_all);
 	free(w->csum);
 	free(w->ccnt);
+	for (int k = 0; k < 3; k++)
+		free(w->scratch[k]);
 	sb_signal_work_init(w);
 }
 
 static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_candles,
 				struct sb_errbuf *err)
 {
+	bool ok = true;
+
 	if (n > w->cap || !w->cand_all) {
 		n = n ? n : 1;
 		free(w->cand_all);
@@ -33,17 +48,24 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		w->conf_all = malloc(n * sizeof(int32_t));
 		w->cap = n;
 		w->valid = false;
+		ok = w->cand_all && w->score_all && w->conf_all;
 	}
-	if (n_candles > w->cap_candles || !w->csum) {
+	if (ok && (n_candles > w->cap_candles || !w->csum)) {
 		n_candles = n_candles ? n_candles : 1;
 		free(w->csum);
 		free(w->ccnt);
-		/* zero now; the window pass leaves them zero for the next signal */
+		/* zero now; each signal leaves them zero for the next */
 		w->csum = calloc(n_candles, sizeof(int64_t));
 		w->ccnt = calloc(n_candles, sizeof(uint32_t));
+		for (int k = 0; k < 3; k++) {
+			free(w->scratch[k]);
+			w->scratch[k] = malloc(n_candles * sizeof(double));
+			ok = ok && w->scratch[k];
+		}
 		w->cap_candles = n_candles;
+		ok = ok && w->csum && w->ccnt;
 	}
-	if (!w->cand_all || !w->score_all || !w->conf_all || !w->csum || !w->ccnt) {
+	if (!ok) {
 		sb_signal_work_release(w);
 		return sb_errf(err, SB_ENOMEM, "out of memory building the signal");
 	}
@@ -93,16 +115,15 @@ static void index_articles(struct sb_signal_work *w, const struct sb_candles *c,
 	w->valid = true;
 }
 
-enum sb_err sb_threshold_signal_w(struct sb_signal_work *w, const struct sb_candles *c,
+enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_candles *c,
 				  const struct sb_events *ev, const struct sb_signal_params *p,
-				  double *signal, uint32_t *n_in_window,
-				  struct sb_signal_stats *st, struct sb_errbuf *err)
+				  size_t *W_candles, struct sb_signal_stats *st,
+				  struct sb_errbuf *err)
 {
 	const int64_t D = c->interval_us, k = p->min_conf_e9;
-	const size_t n = c->n;
-	int64_t *csum, sum = 0;
-	uint32_t *ccnt, cnt = 0, cnt_max = 0;
-	size_t W, m = 0;
+	int64_t *csum;
+	uint32_t *ccnt;
+	size_t m = 0;
 	enum sb_err rc;
 
 	if (p->window_us <= 0 || p->window_us % D != 0)
@@ -111,17 +132,14 @@ enum sb_err sb_threshold_signal_w(struct sb_signal_work *w, const struct sb_cand
 			       (long long)p->window_us, (long long)D);
 	if (p->latency_us < 0)
 		return sb_errf(err, SB_EINVAL, "latency must not be negative");
-	W = (size_t)(p->window_us / D);
-	if ((rc = work_reserve(w, ev->n, n, err)))
+	*W_candles = (size_t)(p->window_us / D);
+	if ((rc = work_reserve(w, ev->n, c->n, err)))
 		return rc;
 	if (!w->valid || w->ev != ev || w->c != c || w->latency_us != p->latency_us)
 		index_articles(w, c, ev, p->latency_us);
 	csum = w->csum;
 	ccnt = w->ccnt;
-
-	/* Step 2, filter: per candle, the sum and number of the articles with confidence
-	 * >= k (a mask, not a branch: whether an article counts is unpredictable).  The
-	 * per-candle arrays start zero and are cleared again as the window leaves them. */
+	/* A mask, not a branch: whether an article counts is unpredictable. */
 	for (size_t a = 0; a < w->n_in; a++) {
 		int64_t take = -(int64_t)(w->conf_all[a] >= k);
 		size_t j = (size_t)w->cand_all[a];
@@ -136,47 +154,11 @@ enum sb_err sb_threshold_signal_w(struct sb_signal_work *w, const struct sb_cand
 		st->outside_range = w->outside;
 		st->below_confidence = w->n_in - m;
 	}
-
-	/* Step 2, window: the exact sum of candles [i - W + 1, i], slid along; the mean
-	 * is one division (header comment).  cnt < 2^32 as m < 2^28 (events.c). */
-	for (size_t i = 0; i < n; i++) {
-		double q;
-
-		sum += csum[i];
-		cnt += ccnt[i];
-		if (i >= W) {
-			sum -= csum[i - W];
-			cnt -= ccnt[i - W];
-			csum[i - W] = 0;
-			ccnt[i - W] = 0;
-		}
-		cnt_max = cnt > cnt_max ? cnt : cnt_max;
-		q = (double)sum / (double)(cnt ? cnt : 1);
-		signal[i] = cnt ? q : NAN;
-		if (n_in_window)
-			n_in_window[i] = cnt;
-	}
-	for (size_t i = n > W ? n - W : 0; i < n; i++) {
-		csum[i] = 0;
-		ccnt[i] = 0;
-	}
-	if (cnt_max >= SB_SIGNAL_MAX_ARTICLES)
-		return sb_errf(err, SB_EINVAL,
-			       "a window holds %u articles; exact means need fewer than %u (choose a shorter --window)",
-			       (unsigned)cnt_max, (unsigned)SB_SIGNAL_MAX_ARTICLES);
 	return SB_OK;
 }
 
-enum sb_err sb_threshold_signal(const struct sb_candles *c, const struct sb_events *ev,
-				const struct sb_signal_params *p, double *signal,
-				uint32_t *n_in_window, struct sb_signal_stats *st,
-				struct sb_errbuf *err)
+void sb_signal_candle_sums_clear(struct sb_signal_work *w, size_t n)
 {
-	struct sb_signal_work w;
-	enum sb_err rc;
-
-	sb_signal_work_init(&w);
-	rc = sb_threshold_signal_w(&w, c, ev, p, signal, n_in_window, st, err);
-	sb_signal_work_release(&w);
-	return rc;
+	memset(w->csum, 0, n * sizeof(*w->csum));
+	memset(w->ccnt, 0, n * sizeof(*w->ccnt));
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../strategies/threshold.h"
+#include "../strategies/strategy.h"
 
 /* 2024-01-01T00:00:00Z, 1-minute candles. */
 #define T0  INT64_C(1704067200000000)
@@ -90,7 +90,7 @@ static void test_window_mean(void **state)
 	double s[] = { 0.25, 0.5, -0.375, 0.75 };
 	double k[] = { 0.9, 0.9, 0.9, 0.9 };
 	struct sb_events ev = make_events(4, t, s, k);
-	struct sb_signal_params p = { E9(0.5), 3 * D, 0 };
+	struct sb_signal_params p = { E9(0.5), 3 * D, 0, { 0 } };
 	struct sb_signal_stats st;
 	struct sb_errbuf err;
 	double sig[8];
@@ -100,7 +100,7 @@ static void test_window_mean(void **state)
 
 	(void)state;
 	make_candles(&c, 8);
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
 	expect_signal(sig, want, 8);
 	for (size_t i = 0; i < 8; i++)
 		assert_int_equal(nw[i], want_n[i]);
@@ -108,7 +108,7 @@ static void test_window_mean(void **state)
 	assert_int_equal(st.below_confidence, 0);
 	assert_int_equal(st.outside_range, 0);
 	/* n_in_window and stats are optional. */
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_OK);
 	expect_signal(sig, want, 8);
 	sb_candles_release(&c);
 }
@@ -129,7 +129,7 @@ static void test_min_confidence(void **state)
 	double s[] = { 0.5, -1.0, 0.25, 1.0 };
 	double k[] = { 0.7, 0.69, 0.71, 0.0 };
 	struct sb_events ev = make_events(4, t, s, k);
-	struct sb_signal_params p = { E9(0.7), D, 0 };
+	struct sb_signal_params p = { E9(0.7), D, 0, { 0 } };
 	struct sb_signal_stats st;
 	struct sb_errbuf err;
 	double sig[4];
@@ -138,7 +138,7 @@ static void test_min_confidence(void **state)
 
 	(void)state;
 	make_candles(&c, 4);
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
 	expect_signal(sig, want, 4);
 	assert_int_equal(nw[2], 2);
 	assert_int_equal(nw[1], 0);
@@ -148,7 +148,7 @@ static void test_min_confidence(void **state)
 
 	/* k = 0: every article counts: (0.5 - 1 + 0.25 + 1)/4 = 0.75/4 = 0.1875. */
 	p.min_conf_e9 = 0;
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
 	assert_true(sig[2] == 0.1875e9);
 	assert_int_equal(nw[2], 4);
 	assert_int_equal(st.below_confidence, 0);
@@ -169,7 +169,7 @@ static void test_latency(void **state)
 	double s[] = { 0.5 };
 	double k[] = { 1.0 };
 	struct sb_events ev = make_events(1, t, s, k);
-	struct sb_signal_params p = { E9(0.5), D, 0 };
+	struct sb_signal_params p = { E9(0.5), D, 0, { 0 } };
 	struct sb_signal_stats st;
 	struct sb_errbuf err;
 	double sig[4];
@@ -179,19 +179,19 @@ static void test_latency(void **state)
 
 	(void)state;
 	make_candles(&c, 4);
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
 	expect_signal(sig, want0, 4);
 
 	p.latency_us = 30 * SEC;
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
 	expect_signal(sig, want1, 4);
 
 	p.latency_us = 10 * SEC;
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
 	expect_signal(sig, want1, 4);
 
 	p.latency_us = 190 * SEC;
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
 	expect_signal(sig, none, 4);
 	assert_int_equal(st.used, 0);
 	assert_int_equal(st.outside_range, 1);
@@ -211,7 +211,7 @@ static void test_boundary_later_candle(void **state)
 	double s[] = { -0.5, 0.5 };
 	double k[] = { 1.0, 1.0 };
 	struct sb_events ev = make_events(2, t, s, k);
-	struct sb_signal_params p = { E9(0.5), D, 0 };
+	struct sb_signal_params p = { E9(0.5), D, 0, { 0 } };
 	struct sb_errbuf err;
 	double sig[4];
 	uint32_t nw[4];
@@ -219,7 +219,7 @@ static void test_boundary_later_candle(void **state)
 
 	(void)state;
 	make_candles(&c, 4);
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, NULL, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, nw, NULL, &err), SB_OK);
 	expect_signal(sig, want, 4);
 	assert_int_equal(nw[1], 1);
 	assert_int_equal(nw[2], 1);
@@ -242,7 +242,7 @@ static void test_outside_range(void **state)
 	double s[] = { 1.0, 1.0, 0.25, 1.0, 1.0 };
 	double k[] = { 1.0, 1.0, 1.0, 1.0, 1.0 };
 	struct sb_events ev = make_events(5, t, s, k);
-	struct sb_signal_params p = { E9(0.5), 2 * D, 0 };
+	struct sb_signal_params p = { E9(0.5), 2 * D, 0, { 0 } };
 	struct sb_signal_stats st;
 	struct sb_errbuf err;
 	double sig[3];
@@ -250,7 +250,7 @@ static void test_outside_range(void **state)
 
 	(void)state;
 	make_candles(&c, 3);
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, &st, &err), SB_OK);
 	expect_signal(sig, want, 3);
 	assert_int_equal(st.used, 1);
 	assert_int_equal(st.outside_range, 4);
@@ -263,7 +263,7 @@ static void test_no_articles(void **state)
 {
 	struct sb_candles c;
 	struct sb_events ev = make_events(0, NULL, NULL, NULL);
-	struct sb_signal_params p = { E9(0.0), 5 * D, 0 };
+	struct sb_signal_params p = { E9(0.0), 5 * D, 0, { 0 } };
 	struct sb_signal_stats st;
 	struct sb_errbuf err;
 	double sig[3];
@@ -272,7 +272,7 @@ static void test_no_articles(void **state)
 
 	(void)state;
 	make_candles(&c, 3);
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, nw, &st, &err), SB_OK);
 	expect_signal(sig, want, 3);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(nw[i], 0);
@@ -288,28 +288,28 @@ static void test_bad_params(void **state)
 	double s[] = { 0.5 };
 	double k[] = { 1.0 };
 	struct sb_events ev = make_events(1, t, s, k);
-	struct sb_signal_params p = { E9(0.5), 90 * SEC, 0 };   /* 1.5 candles */
+	struct sb_signal_params p = { E9(0.5), 90 * SEC, 0, { 0 } };   /* 1.5 candles */
 	struct sb_errbuf err;
 	double sig[2];
 
 	(void)state;
 	make_candles(&c, 2);
 	err.msg[0] = '\0';
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
 	assert_true(err.msg[0] != '\0');
 	p.window_us = 0;
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
 	p.window_us = -D;
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
 	p.window_us = D + 1;
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
 	p.window_us = 2 * D;
 	p.latency_us = -SEC;
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_EINVAL);
 	/* err may be NULL. */
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, NULL), SB_EINVAL);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, NULL, NULL), SB_EINVAL);
 	p.latency_us = 0;
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_OK);
 	sb_candles_release(&c);
 }
 
@@ -327,7 +327,7 @@ static void test_exact_ties(void **state)
 			T0 + 125 * SEC };
 	double s[] = { 0.1, 0.2, 0.3, 0.3, 0.3 };
 	double k[] = { 0.82, 0.9, 0.81, 0.81, 0.81 };
-	struct sb_signal_params p = { E9(0.82), 2 * D, 0 };
+	struct sb_signal_params p = { E9(0.82), 2 * D, 0, { 0 } };
 	struct sb_errbuf err;
 	double sig[3], sig2[3];
 	const double h = (double)E9(0.15);
@@ -336,7 +336,7 @@ static void test_exact_ties(void **state)
 	(void)state;
 	assert_true(0.1 + 0.2 > 0.3);          /* why decimals cannot be doubles here */
 	make_candles(&c, 3);
-	assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_OK);
+	assert_int_equal(sb_mean_signal(&c, &ev, &p, sig, NULL, NULL, &err), SB_OK);
 	assert_true(sig[0] == 0.1e9);
 	assert_true(sig[1] == h);              /* the mean is 0.15, exactly */
 	assert_false(sig[1] > h);
@@ -352,7 +352,7 @@ static void test_exact_ties(void **state)
 
 		for (int o = 0; o < 3; o++) {
 			ev = make_events(3, t3, orders[o], k3);
-			assert_int_equal(sb_threshold_signal(&c, &ev, &p, sig2, NULL, NULL, &err), SB_OK);
+			assert_int_equal(sb_mean_signal(&c, &ev, &p, sig2, NULL, NULL, &err), SB_OK);
 			assert_true(sig2[1] == 0.2e9 && sig2[2] == 0.2e9);
 		}
 	}

@@ -1,0 +1,122 @@
+/* strategy.h - strategies as signals: candles + articles + one parameter group -> signal
+ *
+ * A strategy turns the candles, the articles and the parameters that shape a signal
+ * (min-confidence k, window W, latency L, and its own axes) into one number per candle,
+ * or NaN where it has none.  The engine's rule (DESIGN.md steps 3-7: enter above h,
+ * exit inside e, costs) and its kernels are the same for every strategy; they only
+ * see the signal.  Signals are in units of 10^-9 (a mean score of 0.5 is 500000000.0),
+ * the unit in which thresholds are exact integers.
+ *
+ * Adding a strategy: a file in strategies/ defining a 'struct sb_strategy' (name, its
+ * axes, its signal function), listed in sb_strategies[] (strategy.c).  The CLI, the grid,
+ * summary.csv, manifests and verify pick its axes up from there; nothing in engine/
+ * changes.
+ */
+#ifndef SB_STRATEGY_H
+#define SB_STRATEGY_H
+
+#include "../loaders/candles.h"
+#include "../loaders/events.h"
+
+#define SB_STRATEGY_MAX_AXES 2
+
+/* The parameters that shape a signal; combinations sharing them share one signal. */
+struct sb_signal_params {
+	int64_t min_conf_e9;      /* k in 10^-9 units: articles with confidence >= k count */
+	int64_t window_us;        /* W: a whole number of candles, >= 1 candle */
+	int64_t latency_us;       /* L: an article is usable at t_pub + L */
+	int64_t extra[SB_STRATEGY_MAX_AXES];   /* the strategy's own axes, in their units */
+};
+
+struct sb_signal_stats {
+	uint64_t used;             /* articles that fell inside the candle range */
+	uint64_t below_confidence; /* left out by min_confidence */
+	uint64_t outside_range;    /* available before the first or after the last candle */
+};
+
+/*
+ * Scratch space for building many signals from the same candles and articles: the
+ * candle index of every article is computed once per latency and reused, and no
+ * buffer is allocated (or page-faulted in) again per signal.  Not shared by threads.
+ */
+struct sb_signal_work {
+	const struct sb_events *ev;    /* what the cached indices belong to */
+	const struct sb_candles *c;
+	int64_t latency_us;
+	bool    valid;
+	size_t  n_in;                  /* articles inside the candle range */
+	uint64_t outside;              /* articles outside it */
+	int64_t *cand_all;             /* candle of each in-range article, sorted */
+	int32_t *score_all, *conf_all; /* 10^-9 units */
+	size_t   cap;                  /* articles the arrays above hold */
+	/* Per candle: the exact sum and number of the confident articles.  Zero between
+	 * calls: a strategy that fills them (sb_signal_candle_sums) leaves them zero. */
+	int64_t *csum;
+	uint32_t *ccnt;
+	double  *scratch[3];           /* n candles each, for a strategy's own use */
+	size_t   cap_candles;
+};
+
+void sb_signal_work_init(struct sb_signal_work *w);
+void sb_signal_work_release(struct sb_signal_work *w);
+
+typedef enum sb_err (*sb_signal_fn)(struct sb_signal_work *w, const struct sb_candles *c,
+				    const struct sb_events *ev,
+				    const struct sb_signal_params *p, double *signal,
+				    uint32_t *n_in_window, struct sb_signal_stats *st,
+				    struct sb_errbuf *err);
+
+/* One sweep axis of a strategy, beyond k, W and L. */
+struct sb_strategy_axis {
+	const char *name;          /* summary.csv column and manifest key: "half_life" */
+	const char *option;        /* command-line option: "half-life" */
+	bool        is_duration;   /* microseconds; otherwise a decimal in 10^-9 units */
+	const char *deflt;         /* default, as typed: "1h" */
+	int64_t     lo, hi;        /* accepted values, inclusive, in the axis's units */
+	bool        whole_candles; /* a duration that must be a whole number of candles */
+	const char *help;          /* one line for --help */
+};
+
+struct sb_strategy {
+	const char *name;          /* --strategy NAME */
+	const char *summary;       /* one line */
+	int         n_axes;
+	struct sb_strategy_axis axes[SB_STRATEGY_MAX_AXES];
+	sb_signal_fn signal;
+};
+
+/* The strategies, NULL-terminated; the first is the default ("mean"). */
+extern const struct sb_strategy *const sb_strategies[];
+const struct sb_strategy *sb_strategy_find(const char *name);   /* NULL when unknown */
+
+/*
+ * The steps every strategy shares, for their signal functions: checks W and L, indexes
+ * the articles (step 1) and fills w->csum/w->ccnt with the per-candle exact sums of
+ * the articles with confidence >= k (step 2's filter), in O(candles + articles).
+ * *W_candles receives W in candles.
+ */
+enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_candles *c,
+				  const struct sb_events *ev, const struct sb_signal_params *p,
+				  size_t *W_candles, struct sb_signal_stats *st,
+				  struct sb_errbuf *err);
+/* Sets w->csum and w->ccnt back to zero (for a strategy that does not clear as it goes). */
+void sb_signal_candle_sums_clear(struct sb_signal_work *w, size_t n);
+
+/*
+ * The windowed mean (the seed's signal, DESIGN.md steps 1-2), exact; see mean.c.
+ * n_in_window[i] (may be NULL) receives the number of articles in candle i's window.
+ */
+#define SB_SIGNAL_MAX_ARTICLES (UINT32_C(1) << 23)
+enum sb_err sb_mean_signal_w(struct sb_signal_work *w, const struct sb_candles *c,
+			     const struct sb_events *ev, const struct sb_signal_params *p,
+			     double *signal, uint32_t *n_in_window, struct sb_signal_stats *st,
+			     struct sb_errbuf *err);
+/* The same with a scratch space of its own. */
+enum sb_err sb_mean_signal(const struct sb_candles *c, const struct sb_events *ev,
+			   const struct sb_signal_params *p, double *signal,
+			   uint32_t *n_in_window, struct sb_signal_stats *st,
+			   struct sb_errbuf *err);
+
+extern const struct sb_strategy sb_strategy_mean, sb_strategy_decayed, sb_strategy_volume;
+
+#endif
