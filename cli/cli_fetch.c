@@ -30,10 +30,14 @@ static void usage(FILE *out)
 		"'url' downloads any file (e.g. sentiment data) into the cache and keeps its ETag /\n"
 		"Last-Modified in NAME.meta; the next run asks the server and a 304 keeps the copy.\n"
 		"\n"
-		"Every body goes to a temporary file, is checked (complete, valid gzip for .gz),\n"
-		"then renamed into place.  429, 5xx, network errors and cut-short bodies are retried\n"
-		"with exponential backoff; 400/401/403/404 stop the run.  Two runs on the same files\n"
-		"at once are safe (no lock: each downloads to its own temporary file).\n"
+		"Every body goes to a temporary file, is checked, then renamed into place: exactly\n"
+		"its Content-Length (shorter or longer fails, whatever the format), valid gzip for\n"
+		".gz, and no HTML/XML page (by Content-Type or first bytes) for a data file (.gz,\n"
+		".csv, .jsonl, .ndjson, .msgpack, .mpk).  429, 5xx, network errors, cut or overlong\n"
+		"bodies and too-slow transfers are retried with exponential backoff; 400/401/403/404,\n"
+		"an HTML page, a body over --max-bytes and a file past its --deadline stop the run.\n"
+		"Nothing is left at the cache path by a failure.  Two runs on the same files at\n"
+		"once are safe (no lock: each downloads to its own temporary file).\n"
 		"\n"
 		"options:\n"
 		"  --exchange EX         exchange id, e.g. deribit, binance-futures\n"
@@ -51,6 +55,14 @@ static void usage(FILE *out)
 		"  --retry-base-ms MS    first backoff step (1000, or $SENTIBT_RETRY_BASE_MS);\n"
 		"                        doubles per attempt, capped at 120 s, plus jitter\n"
 		"  --idle-timeout S      abort a transfer that receives nothing for S seconds (120)\n"
+		"  --max-bytes N         size cap of a body, N bytes or with K/M/G/T (32G; env\n"
+		"                        SENTIBT_FETCH_MAX_BYTES); not retried\n"
+		"  --deadline T          give up on a file T after its first request, retries and\n"
+		"                        waits included: 90s, 30m, 6h, bare digits = seconds (6h;\n"
+		"                        env SENTIBT_FETCH_DEADLINE); not retried\n"
+		"  --min-rate N          fail a transfer averaging under N bytes/s over a window\n"
+		"                        (1K; 0 = no minimum; env SENTIBT_FETCH_MIN_RATE); retried\n"
+		"  --rate-window T       that window (60s; env SENTIBT_FETCH_RATE_WINDOW)\n"
 		"  -q, --quiet           no progress line or retry notes\n"
 		"  -h, --help            this help\n"
 		"\n"
@@ -84,7 +96,8 @@ static bool parse_pos(const char *s, int64_t lo, int64_t hi, int64_t *out)
 
 enum {
 	OPT_EXCHANGE = 256, OPT_DATA_TYPE, OPT_SYMBOLS, OPT_FROM, OPT_TO, OPT_CACHE, OPT_NAME,
-	OPT_BASE_URL, OPT_KEY_ENV, OPT_JOBS, OPT_RETRIES, OPT_RETRY_BASE, OPT_IDLE
+	OPT_BASE_URL, OPT_KEY_ENV, OPT_JOBS, OPT_RETRIES, OPT_RETRY_BASE, OPT_IDLE,
+	OPT_MAX_BYTES, OPT_DEADLINE, OPT_MIN_RATE, OPT_RATE_WINDOW
 };
 
 static void print_summary(const struct sb_fetch_stats *st)
@@ -113,6 +126,10 @@ int cmd_fetch(int argc, char **argv)
 		{ "retries",       required_argument, NULL, OPT_RETRIES },
 		{ "retry-base-ms", required_argument, NULL, OPT_RETRY_BASE },
 		{ "idle-timeout",  required_argument, NULL, OPT_IDLE },
+		{ "max-bytes",     required_argument, NULL, OPT_MAX_BYTES },
+		{ "deadline",      required_argument, NULL, OPT_DEADLINE },
+		{ "min-rate",      required_argument, NULL, OPT_MIN_RATE },
+		{ "rate-window",   required_argument, NULL, OPT_RATE_WINDOW },
 		{ "quiet",         no_argument,       NULL, 'q' },
 		{ "help",          no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -188,6 +205,34 @@ int cmd_fetch(int argc, char **argv)
 				goto out;
 			}
 			o.idle_timeout_s = (long)v;
+			break;
+		case OPT_MAX_BYTES:
+			if (!sb_fetch_parse_bytes(optarg, &o.max_bytes) || o.max_bytes == 0) {
+				sb_cli_usage_error("fetch", "--max-bytes: expected a size like 500M or"
+						   " 32G, got '%s'", optarg);
+				goto out;
+			}
+			break;
+		case OPT_DEADLINE:
+			if (!sb_fetch_parse_ms(optarg, &o.deadline_ms) || o.deadline_ms == 0) {
+				sb_cli_usage_error("fetch", "--deadline: expected a duration like 90s,"
+						   " 30m or 6h (at most 30 days), got '%s'", optarg);
+				goto out;
+			}
+			break;
+		case OPT_MIN_RATE:
+			if (!sb_fetch_parse_bytes(optarg, &o.min_rate)) {
+				sb_cli_usage_error("fetch", "--min-rate: expected bytes per second like"
+						   " 1024 or 1K (0: none), got '%s'", optarg);
+				goto out;
+			}
+			break;
+		case OPT_RATE_WINDOW:
+			if (!sb_fetch_parse_ms(optarg, &o.rate_window_ms) || o.rate_window_ms == 0) {
+				sb_cli_usage_error("fetch", "--rate-window: expected a duration like 60s,"
+						   " got '%s'", optarg);
+				goto out;
+			}
 			break;
 		case 'q': o.quiet = true; o.progress = false; break;
 		case 'h': usage(stdout); rc = SB_EXIT_OK; goto out;

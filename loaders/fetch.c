@@ -25,8 +25,71 @@
 #define PROGRESS_MS        166             /* at most ~6 progress lines a second */
 #define ERRBODY_MAX        512             /* start of a non-200 body kept for messages */
 #define RETRY_AFTER_MAX_MS (3600 * 1000LL)
+#define HEAD_MAX           64              /* start of a body kept for the type checks */
+#define DEFAULT_MAX_BYTES      (UINT64_C(32) << 30)            /* 32 GiB */
+#define DEFAULT_DEADLINE_MS    (INT64_C(6) * 3600 * 1000)      /* 6 h */
+#define DEFAULT_MIN_RATE       1024                            /* bytes/s ... */
+#define DEFAULT_RATE_WINDOW_MS (INT64_C(60) * 1000)            /* ... over 60 s */
 
 /* ---------------------------------------------------------------- options, names */
+
+bool sb_fetch_parse_bytes(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	const char *p = s, *u;
+	uint64_t v = 0;
+	int shift = 0;
+
+	if (!s || *p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > SB_FETCH_BYTES_MAX)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p && (u = strchr(units, *p >= 'a' ? *p - 'a' + 'A' : *p))) {
+		shift = 10 * (int)(u - units + 1);
+		p++;
+		if (p[0] == 'i' && p[1] == 'B')
+			p += 2;
+	}
+	if (*p || v > SB_FETCH_BYTES_MAX >> shift)
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+bool sb_fetch_parse_ms(const char *s, int64_t *ms)
+{
+	int64_t v;
+
+	if (sb_parse_int64(s, &v)) {               /* bare digits: seconds */
+		if (!s || *s < '0' || *s > '9' || v > SB_FETCH_DURATION_MAX / 1000)
+			return false;
+		*ms = v * 1000;
+		return true;
+	}
+	if (!sb_parse_duration(s, &v) || v / 1000 > SB_FETCH_DURATION_MAX || (v > 0 && v < 1000))
+		return false;                      /* below 1 ms would round to "none" */
+	*ms = v / 1000;
+	return true;
+}
+
+static void env_bytes(const char *name, uint64_t *v)
+{
+	const char *env = getenv(name);
+
+	if (env && *env)
+		(void)sb_fetch_parse_bytes(env, v);    /* left as it is when invalid */
+}
+
+static void env_ms(const char *name, int64_t *v)
+{
+	const char *env = getenv(name);
+
+	if (env && *env)
+		(void)sb_fetch_parse_ms(env, v);
+}
 
 void sb_fetch_opts_init(struct sb_fetch_opts *o)
 {
@@ -52,6 +115,21 @@ void sb_fetch_opts_init(struct sb_fetch_opts *o)
 	}
 	o->retry_cap_ms = 120000;
 	o->idle_timeout_s = 120;
+	/* several GB a day for the big Tardis files; an endless body stops here */
+	o->max_bytes = DEFAULT_MAX_BYTES;
+	env_bytes("SENTIBT_FETCH_MAX_BYTES", &o->max_bytes);
+	if (o->max_bytes == 0)
+		o->max_bytes = DEFAULT_MAX_BYTES;      /* a cap of nothing is a mistake */
+	o->deadline_ms = DEFAULT_DEADLINE_MS;
+	env_ms("SENTIBT_FETCH_DEADLINE", &o->deadline_ms);
+	if (o->deadline_ms == 0)
+		o->deadline_ms = DEFAULT_DEADLINE_MS;
+	o->min_rate = DEFAULT_MIN_RATE;
+	env_bytes("SENTIBT_FETCH_MIN_RATE", &o->min_rate);
+	o->rate_window_ms = DEFAULT_RATE_WINDOW_MS;
+	env_ms("SENTIBT_FETCH_RATE_WINDOW", &o->rate_window_ms);
+	if (o->rate_window_ms == 0)
+		o->rate_window_ms = DEFAULT_RATE_WINDOW_MS;
 	o->quiet = false;
 	o->progress = true;
 }
@@ -280,7 +358,7 @@ bool sb_fetch_tardis_name(char *out, size_t cap, const char *exchange,
 	return put(out, cap, &len, ".csv.gz", 7);
 }
 
-/* -------------------------------------------------------------- backoff, headers */
+/* ----------------------------------------------------------------------- backoff */
 
 int64_t sb_fetch_backoff_ms(int attempt, long base_ms, long cap_ms, int factor,
 			    int64_t retry_after_ms, double jitter01)
@@ -303,34 +381,6 @@ int64_t sb_fetch_backoff_ms(int attempt, long base_ms, long cap_ms, int factor,
 			d = retry_after_ms;
 	}
 	return d;
-}
-
-bool sb_fetch_parse_retry_after(const char *v, int64_t now_s, int64_t *ms)
-{
-	time_t t;
-	int64_t s = 0;
-	const char *p;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (*v >= '0' && *v <= '9') {
-		for (p = v; *p >= '0' && *p <= '9'; p++) {
-			if (s > 100000000)
-				return false;
-			s = s * 10 + (*p - '0');
-		}
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p)
-			return false;
-		*ms = s * 1000;
-		return true;
-	}
-	t = curl_getdate(v, NULL);        /* RFC 7231 IMF-fixdate and the obsolete forms */
-	if (t == (time_t)-1)
-		return false;
-	*ms = (int64_t)t > now_s ? ((int64_t)t - now_s) * 1000 : 0;
-	return true;
 }
 
 /* ------------------------------------------------------------------ file helpers */
@@ -459,8 +509,10 @@ struct item {
 	char   *etag, *lastmod;   /* validators to send, or NULL */
 	unsigned day_of_month;    /* Tardis mode, else 0 */
 	bool    gz;               /* check the body as gzip */
+	const char *expect;       /* the data format the name promises, or NULL */
 	int     attempts;
 	int64_t ready_ms;         /* do not start before this (backoff) */
+	int64_t deadline_ms;      /* give up at this time; 0 before the first request */
 	enum item_state state;
 };
 
@@ -485,7 +537,8 @@ struct run {
 	int64_t  t0_ms, last_progress_ms;
 };
 
-enum xfer_fail { XF_NONE, XF_DISK, XF_CORRUPT };
+/* Why a transfer was stopped from a callback; XF_TOOBIG and XF_TYPE are final. */
+enum xfer_fail { XF_NONE, XF_DISK, XF_CORRUPT, XF_NOTGZ, XF_TYPE, XF_TOOBIG, XF_SLOW };
 
 struct xfer {
 	struct run  *run;
@@ -494,16 +547,23 @@ struct xfer {
 	struct curl_slist *hdrs;
 	char *tmp;                /* temp path, or NULL before the first 200 byte */
 	int   fd;
-	long  status;             /* of the last status line seen */
-	int64_t clen;             /* Content-Length, -1 if none */
-	int64_t retry_after_ms;   /* -1 if none */
+	long  status;             /* of the response whose body is arriving */
 	char  etag[256], lastmod[128];
 	char  body[ERRBODY_MAX + 1];
 	size_t body_len;
 	uint64_t got;             /* bytes written to tmp */
-	unsigned char magic[2];
+	uint64_t rx;              /* body bytes received, any status (the size cap) */
+	unsigned char head[HEAD_MAX];
+	size_t head_len;
+	bool  ctype_checked, head_checked;
+	bool  excess;             /* libcurl saw bytes past Content-Length */
+	int64_t win_ms;           /* start of the current minimum-rate window */
+	curl_off_t win_bytes;     /* bytes received before it */
+	int64_t slow_ms;          /* XF_SLOW: the window that was too slow, */
+	curl_off_t slow_bytes;    /* and what it got */
 	enum xfer_fail fail;
 	int   fail_errno;
+	char  why[192];           /* XF_NOTGZ, XF_TYPE: what came instead */
 	z_stream z;
 	bool  z_ready;
 	int   z_state;            /* 0 nothing yet, 1 inside a member, 2 a member ended */
@@ -591,11 +651,128 @@ static bool gz_feed(struct xfer *x, const unsigned char *p, size_t n)
 	return true;
 }
 
+/* The start of a body for messages: printable ASCII kept, the rest as '.'. */
+static void show_start(const unsigned char *p, size_t n, char out[40])
+{
+	size_t k = n < 32 ? n : 32;
+
+	out[0] = '\'';
+	for (size_t i = 0; i < k; i++)
+		out[1 + i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.';
+	snprintf(out + 1 + k, 40 - 1 - k, "'%s", n > k ? "..." : "");
+}
+
+/* True when 'p' starts like an HTML or XML page (a BOM and blanks skipped). */
+static bool looks_like_markup(const unsigned char *p, size_t n)
+{
+	static const char *const tags[] = { "<!doctype", "<html", "<?xml" };
+
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		p += 3;
+		n -= 3;
+	}
+	while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+		p++;
+		n--;
+	}
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		size_t k = strlen(tags[i]);
+
+		if (n >= k && strncasecmp((const char *)p, tags[i], k) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A data file announced as a web page is never the data: a login or captive portal,
+ * a CDN error page, a wrong URL answered by a site's index.  False (x->fail set)
+ * when the Content-Type of the 200 says HTML or XML and the name promises data.
+ */
+static bool ctype_ok(struct xfer *x)
+{
+	static const char *const bad[] = { "text/html", "application/xhtml", "text/xml",
+					   "application/xml" };
+	const char *ct = NULL;
+	char shown[72];
+	size_t k = 0;
+
+	x->ctype_checked = true;
+	if (!x->it->expect || curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct) != CURLE_OK
+	    || !ct)
+		return true;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (strncasecmp(ct, bad[i], strlen(bad[i])) != 0)
+			continue;
+		for (; ct[k] && k < sizeof(shown) - 1; k++)
+			shown[k] = (unsigned char)ct[k] >= 0x20 && ct[k] != 0x7f ? ct[k] : '.';
+		shown[k] = '\0';
+		snprintf(x->why, sizeof(x->why), "expected %s, got Content-Type '%s'",
+			 x->it->expect, shown);
+		x->fail = XF_TYPE;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Checks the start of a 200 body once enough of it is in x->head ('at_end': all of
+ * it is): the gzip magic for ".gz", and no HTML or XML page where data is expected.
+ * False with x->fail set when it contradicts the name.
+ */
+static bool head_ok(struct xfer *x, bool at_end)
+{
+	const struct item *it = x->it;
+	char shown[40];
+
+	if (x->head_checked || !it->expect)
+		return true;
+	if (it->gz) {
+		if (x->head_len < 2 && !at_end)
+			return true;
+		x->head_checked = true;
+		if (x->head_len >= 2 && x->head[0] == 0x1f && x->head[1] == 0x8b)
+			return true;
+	} else {
+		if (x->head_len < HEAD_MAX && !at_end)
+			return true;
+		x->head_checked = true;
+		if (!looks_like_markup(x->head, x->head_len))
+			return true;
+	}
+	show_start(x->head, x->head_len, shown);
+	if (looks_like_markup(x->head, x->head_len)) {
+		x->fail = XF_TYPE;
+		snprintf(x->why, sizeof(x->why), "expected %s, got an HTML/XML page starting %s",
+			 it->expect, shown);
+	} else {
+		x->fail = XF_NOTGZ;           /* retried: a proxy may have mangled it */
+		snprintf(x->why, sizeof(x->why), "the body is not gzip (no 1f 8b magic): %s",
+			 x->head_len ? shown : "it is empty");
+		if (x->head_len)
+			snprintf(x->why + strlen(x->why), sizeof(x->why) - strlen(x->why),
+				 " (%02x %02x)", x->head[0], x->head_len > 1 ? x->head[1] : 0);
+	}
+	return false;
+}
+
 static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
 {
 	struct xfer *x = ud;
 	size_t n = sz * nm, off = 0;
+	long status = 0;
 
+	/* the cap holds whether a length was announced or not: an endless body stops */
+	if (n > x->run->o->max_bytes - x->rx) {
+		x->fail = XF_TOOBIG;
+		return 0;
+	}
+	x->rx += n;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status != x->status) {           /* another response (libcurl skips redirects') */
+		x->status = status;
+		x->body_len = 0;
+	}
 	if (x->status != 200) {              /* an error page: keep its start for messages */
 		size_t k = ERRBODY_MAX - x->body_len;
 
@@ -606,12 +783,20 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
 		x->body[x->body_len] = '\0';
 		return n;
 	}
+	if (!x->ctype_checked && !ctype_ok(x))
+		return 0;
+	if (x->head_len < HEAD_MAX) {
+		size_t k = HEAD_MAX - x->head_len < n ? HEAD_MAX - x->head_len : n;
+
+		memcpy(x->head + x->head_len, p, k);
+		x->head_len += k;
+		if (!head_ok(x, false))
+			return 0;
+	}
 	if (!x->tmp && open_tmp(x) != 0) {
 		x->fail = XF_DISK;
 		return 0;
 	}
-	for (size_t i = 0; i < n && x->got + i < 2; i++)
-		x->magic[x->got + i] = (unsigned char)p[i];
 	if (x->it->gz && !gz_feed(x, (const unsigned char *)p, n)) {
 		x->fail = XF_CORRUPT;
 		return 0;
@@ -632,71 +817,49 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
 	return n;
 }
 
-static bool header_is(const char *line, size_t n, const char *name, const char **val,
-		      size_t *vlen)
-{
-	size_t k = strlen(name);
-
-	if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
-		return false;
-	line += k + 1;
-	n -= k + 1;
-	while (n > 0 && (*line == ' ' || *line == '\t')) {
-		line++;
-		n--;
-	}
-	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
-		n--;
-	*val = line;
-	*vlen = n;
-	return true;
-}
-
-static size_t on_header(char *line, size_t sz, size_t nm, void *ud)
+/*
+ * libcurl's own notes.  "Excess found" is its only report of a body longer than its
+ * Content-Length: it keeps the announced bytes, says so here and closes the
+ * connection.  It sees the excess when it comes in the same read as the end of the
+ * body; later bytes stay unread on the socket.  Request headers (with the key) pass
+ * here too and are not looked at.
+ */
+static int on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *ud)
 {
 	struct xfer *x = ud;
-	size_t n = sz * nm, vl;
-	const char *v;
-	char tmp[256];
 
-	if (n >= 9 && strncmp(line, "HTTP/", 5) == 0) {      /* a new response (redirects) */
-		const char *sp = memchr(line, ' ', n);
+	(void)h;
+	if (type == CURLINFO_TEXT && n >= 12 && memcmp(p, "Excess found", 12) == 0)
+		x->excess = true;
+	return 0;
+}
 
-		x->status = 0;
-		if (sp && (size_t)(sp - line) + 4 <= n && sp[1] >= '1' && sp[1] <= '5')
-			x->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
-		x->clen = -1;
-		x->retry_after_ms = -1;
-		x->etag[0] = x->lastmod[0] = '\0';
-		x->body_len = 0;
-		return n;
+/*
+ * The minimum rate: a window of rate_window_ms that brought less than min_rate
+ * bytes/s on average stops the transfer.  libcurl calls this at least about once a
+ * second, data or not (its idle timeout keeps a timer running).
+ */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct xfer *x = ud;
+	const struct sb_fetch_opts *o = x->run->o;
+	int64_t now = mono_ms(), span = now - x->win_ms;
+
+	(void)dltotal;
+	(void)ultotal;
+	(void)ulnow;
+	if (span < o->rate_window_ms)
+		return 0;
+	if ((double)(dlnow - x->win_bytes) * 1000.0 < (double)o->min_rate * (double)span) {
+		x->fail = XF_SLOW;
+		x->slow_ms = span;
+		x->slow_bytes = dlnow - x->win_bytes;
+		return 1;
 	}
-	if (header_is(line, n, "content-length", &v, &vl)) {
-		int64_t c = 0;
-		size_t i;
-
-		for (i = 0; i < vl && v[i] >= '0' && v[i] <= '9' && c < INT64_MAX / 10 - 9; i++)
-			c = c * 10 + (v[i] - '0');
-		x->clen = (i == vl && vl > 0) ? c : -1;
-	} else if (header_is(line, n, "etag", &v, &vl)) {
-		if (vl < sizeof(x->etag)) {
-			memcpy(x->etag, v, vl);
-			x->etag[vl] = '\0';
-		}
-	} else if (header_is(line, n, "last-modified", &v, &vl)) {
-		if (vl < sizeof(x->lastmod)) {
-			memcpy(x->lastmod, v, vl);
-			x->lastmod[vl] = '\0';
-		}
-	} else if (header_is(line, n, "retry-after", &v, &vl) && vl < sizeof(tmp)) {
-		int64_t ms;
-
-		memcpy(tmp, v, vl);
-		tmp[vl] = '\0';
-		if (sb_fetch_parse_retry_after(tmp, (int64_t)time(NULL), &ms))
-			x->retry_after_ms = ms;
-	}
-	return n;
+	x->win_ms = now;
+	x->win_bytes = dlnow;
+	return 0;
 }
 
 static void xfer_free(struct xfer *x, bool remove_tmp)
@@ -746,17 +909,27 @@ static bool add_header(struct curl_slist **l, const char *name, const char *valu
 	return true;
 }
 
+static void fail_deadline(struct run *r, struct item *it, const char *why);
+
 static enum sb_err start_item(struct run *r, struct item *it)
 {
 	const struct sb_fetch_opts *o = r->o;
 	struct xfer *x;
 	char *url = it->url, *url_retry = NULL;
 	bool ok = true;
+	int64_t now = mono_ms(), left;
 
 	/* Another process (or an earlier group) may have finished it meanwhile. */
 	if (r->tardis && cached_gz_ok(it->path)) {
 		it->state = IT_CACHED;
 		r->st.cached++;
+		return SB_OK;
+	}
+	if (!it->deadline_ms)
+		it->deadline_ms = now + o->deadline_ms;
+	left = it->deadline_ms - now;
+	if (left <= 0) {                        /* retry_or_fail() keeps this rare */
+		fail_deadline(r, it, NULL);
 		return SB_OK;
 	}
 	x = calloc(1, sizeof(*x));
@@ -765,8 +938,7 @@ static enum sb_err start_item(struct run *r, struct item *it)
 	x->run = r;
 	x->it = it;
 	x->fd = -1;
-	x->clen = -1;
-	x->retry_after_ms = -1;
+	x->win_ms = now;
 	x->easy = curl_easy_init();
 	if (!x->easy) {
 		free(x);
@@ -807,8 +979,6 @@ static enum sb_err start_item(struct run *r, struct item *it)
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, USER_AGENT);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->hdrs);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_err);
@@ -821,10 +991,21 @@ static enum sb_err start_item(struct run *r, struct item *it)
 	curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	/* idle timeout, no total one: multi-GB files take a long time */
+	/* the bounds: idle timeout, what is left of the deadline, size cap, minimum rate */
 	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, o->idle_timeout_s);
 	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT, o->idle_timeout_s);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)left);
+	/* stops an announced oversize at once; on_body() counts the rest */
+	curl_easy_setopt(x->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
+	if (o->min_rate > 0) {
+		curl_easy_setopt(x->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(x->easy, CURLOPT_XFERINFODATA, x);
+		curl_easy_setopt(x->easy, CURLOPT_NOPROGRESS, 0L);
+	}
+	curl_easy_setopt(x->easy, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(x->easy, CURLOPT_DEBUGDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_VERBOSE, 1L);    /* to on_debug(), never printed */
 	/* CURLOPT_ACCEPT_ENCODING deliberately unset: bytes are stored as served */
 	free(url_retry);                        /* libcurl copied it */
 	if (curl_multi_add_handle(r->multi, x->easy) != CURLM_OK) {
@@ -853,6 +1034,31 @@ static void cancel_all(struct run *r)
 		}
 }
 
+static void fmt_bytes(double b, char out[32])
+{
+	static const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int i = 0;
+
+	while (b >= 1024 && i < 4) {
+		b /= 1024;
+		i++;
+	}
+	snprintf(out, 32, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+/* A duration for messages: "6 h", "90 s", "250 ms". */
+static void fmt_ms(int64_t ms, char out[32])
+{
+	if (ms >= 3600000 && ms % 3600000 == 0)
+		snprintf(out, 32, "%lld h", (long long)(ms / 3600000));
+	else if (ms >= 60000 && ms % 60000 == 0)
+		snprintf(out, 32, "%lld min", (long long)(ms / 60000));
+	else if (ms % 1000 == 0)
+		snprintf(out, 32, "%lld s", (long long)(ms / 1000));
+	else
+		snprintf(out, 32, "%lld ms", (long long)ms);
+}
+
 static void fail_final(struct run *r, struct item *it, enum sb_err code, const char *fmt, ...)
 	SB_PRINTF(4, 5);
 
@@ -875,7 +1081,28 @@ static void fail_final(struct run *r, struct item *it, enum sb_err code, const c
 	}
 }
 
-/* Requeues 'it' after a backoff, or fails it when its attempts are used up. */
+/*
+ * The limits name the URL too: in Tardis mode the label names the file, and its URL
+ * holds no secret (the key goes in a header).
+ */
+static const char *url_note(const struct run *r, const struct item *it, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s", r->tardis ? it->url : "", r->tardis ? ": " : "");
+	return buf;
+}
+
+/* The deadline is final: a retry could only pass it again. */
+static void fail_deadline(struct run *r, struct item *it, const char *why)
+{
+	char d[32], u[4200];
+
+	fmt_ms(r->o->deadline_ms, d);
+	fail_final(r, it, SB_ENET, "%snot done within the deadline of %s from its first request"
+		   " (--deadline or SENTIBT_FETCH_DEADLINE)%s%s%s", url_note(r, it, u, sizeof(u)),
+		   d, why ? " (" : "", why ? why : "", why ? ")" : "");
+}
+
+/* Requeues 'it' after a backoff, or fails it when its attempts or its time are used up. */
 static void retry_or_fail(struct run *r, struct item *it, int factor, int64_t retry_after_ms,
 			  const char *why)
 {
@@ -889,6 +1116,13 @@ static void retry_or_fail(struct run *r, struct item *it, int factor, int64_t re
 	}
 	d = sb_fetch_backoff_ms(it->attempts, r->o->retry_base_ms, r->o->retry_cap_ms, factor,
 				retry_after_ms, j);
+	if (mono_ms() + d >= it->deadline_ms) {
+		char w[4800];
+
+		snprintf(w, sizeof(w), "%s; no time left for attempt %d", why, it->attempts + 1);
+		fail_deadline(r, it, w);
+		return;
+	}
 	it->ready_ms = mono_ms() + d;
 	it->state = IT_QUEUED;
 	note(r, "%s: %s; retry %d/%d in %.1f s", it->label, why, it->attempts + 1,
@@ -979,27 +1213,48 @@ out_free:
 	return ok;
 }
 
+/* A response header's value as libcurl has it (the last response), or "". */
+static void get_header(struct xfer *x, const char *name, char *out, size_t cap)
+{
+	struct curl_header *h;
+
+	out[0] = '\0';
+	if (curl_easy_header(x->easy, name, 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
+	    strlen(h->value) < cap)
+		snprintf(out, cap, "%s", h->value);
+}
+
 static void finish_200(struct run *r, struct xfer *x)
 {
 	struct item *it = x->it;
+	curl_off_t clen = -1;
+	char why[160];
 
 	if (!x->tmp && open_tmp(x) != 0) {       /* an empty body */
 		fail_final(r, it, SB_EIO, "cannot create a file in '%s': %s", r->dir,
 			   strerror(x->fail_errno));
 		return;
 	}
-	if (x->clen >= 0 && (uint64_t)x->clen != x->got) {
-		char why[96];
-
-		snprintf(why, sizeof(why), "body cut short (%llu of %lld bytes)",
-			 (unsigned long long)x->got, (long long)x->clen);
+	/*
+	 * Whatever the format: a length that disagrees with Content-Length is a cut or
+	 * a broken framing, and a text file would lose its last row unnoticed.
+	 */
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
+	if (x->excess) {
+		snprintf(why, sizeof(why), "the body is longer than its Content-Length of %lld"
+			 " bytes", (long long)clen);
+		retry_or_fail(r, it, 1, -1, why);
+		return;
+	}
+	if (clen >= 0 && (uint64_t)clen != x->got) {
+		snprintf(why, sizeof(why), "body %s (%llu of %lld bytes)", (uint64_t)clen > x->got
+			 ? "cut short" : "longer than its Content-Length",
+			 (unsigned long long)x->got, (long long)clen);
 		retry_or_fail(r, it, 1, -1, why);
 		return;
 	}
 	if (it->gz && x->z_state != 2) {
-		retry_or_fail(r, it, 1, -1, x->got < 2 || x->magic[0] != 0x1f ||
-			      x->magic[1] != 0x8b ? "the body is not gzip (no 1f 8b magic)"
-			      : "the gzip stream ends early");
+		retry_or_fail(r, it, 1, -1, "the gzip stream ends early");
 		return;
 	}
 	if (fsync(x->fd) != 0 || close(x->fd) != 0) {
@@ -1008,6 +1263,8 @@ static void finish_200(struct run *r, struct xfer *x)
 		return;
 	}
 	x->fd = -1;
+	get_header(x, "ETag", x->etag, sizeof(x->etag));
+	get_header(x, "Last-Modified", x->lastmod, sizeof(x->lastmod));
 	if (rename(x->tmp, it->path) != 0) {
 		fail_final(r, it, SB_EIO, "cannot rename into '%s': %s", it->path,
 			   strerror(errno));
@@ -1069,21 +1326,68 @@ static void final_http(struct run *r, struct xfer *x)
 	}
 }
 
+/* Retry-After in ms, -1 without one (a 429 then waits 60 * base); libcurl parses it. */
+static int64_t retry_after_ms(struct xfer *x)
+{
+	struct curl_header *h;
+	curl_off_t s = 0;
+
+	if (curl_easy_header(x->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return -1;
+	/* seconds or an HTTP date; 0 for "0", a past date, or one libcurl cannot read */
+	curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &s);
+	if (s <= 0)
+		return 0;
+	return s > RETRY_AFTER_MAX_MS / 1000 ? RETRY_AFTER_MAX_MS : (int64_t)s * 1000;
+}
+
 static void finish_xfer(struct run *r, struct xfer *x, CURLcode res)
 {
+	const struct sb_fetch_opts *o = r->o;
 	struct item *it = x->it;
-	char why[CURL_ERROR_SIZE + 64];
+	char why[4608], u[4200], a[32], b[32];
 
 	drop_active(r, x);
+	x->status = 0;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+	if (res == CURLE_OK && x->fail == XF_NONE && x->status == 200 &&
+	    (x->ctype_checked || ctype_ok(x)))
+		(void)head_ok(x, true);              /* a body too short to check before */
 	if (x->fail == XF_DISK) {
 		fail_final(r, it, SB_EIO, "cannot write into '%s': %s", r->dir,
 			   strerror(x->fail_errno));
+	} else if (x->fail == XF_TOOBIG || res == CURLE_FILESIZE_EXCEEDED) {
+		/* final: the same file would be as large the next time */
+		fmt_bytes((double)o->max_bytes, a);
+		fail_final(r, it, SB_ENET, "%s%s the size cap of %llu bytes (%s; --max-bytes or"
+			   " SENTIBT_FETCH_MAX_BYTES)", url_note(r, it, u, sizeof(u)),
+			   x->fail == XF_TOOBIG ? "the body passed" : "the Content-Length is over",
+			   (unsigned long long)o->max_bytes, a);
+	} else if (x->fail == XF_TYPE) {
+		fail_final(r, it, SB_ENET, "%s%s", url_note(r, it, u, sizeof(u)), x->why);
+	} else if (x->fail == XF_NOTGZ) {
+		retry_or_fail(r, it, 1, -1, x->why);
 	} else if (x->fail == XF_CORRUPT) {
-		retry_or_fail(r, it, 1, -1, x->got < 2 && (x->magic[0] != 0x1f) ?
-			      "the body is not gzip (no 1f 8b magic)" : "corrupt gzip data");
+		retry_or_fail(r, it, 1, -1, "corrupt gzip data");
+	} else if (x->fail == XF_SLOW) {
+		/* retried: a new connection may take another route or server */
+		fmt_ms(x->slow_ms, a);
+		fmt_ms(o->rate_window_ms, b);
+		snprintf(why, sizeof(why), "%stoo slow: %lld bytes in %s, below the minimum rate"
+			 " of %llu bytes/s over %s (--min-rate, --rate-window or"
+			 " SENTIBT_FETCH_MIN_RATE, SENTIBT_FETCH_RATE_WINDOW)",
+			 url_note(r, it, u, sizeof(u)), (long long)x->slow_bytes, a,
+			 (unsigned long long)o->min_rate, b);
+		retry_or_fail(r, it, 1, -1, why);
+	} else if (res == CURLE_OPERATION_TIMEDOUT &&
+		   /* libcurl's clock (CLOCK_MONOTONIC_RAW) may be ~0.05% apart from ours */
+		   mono_ms() + (o->deadline_ms >> 10) + 50 >= it->deadline_ms) {
+		fmt_bytes((double)x->rx, a);
+		snprintf(why, sizeof(why), "%s received", a);
+		fail_deadline(r, it, why);
 	} else if (res != CURLE_OK) {
-		snprintf(why, sizeof(why), "%s", x->curl_err[0] ? x->curl_err :
-			 curl_easy_strerror(res));
+		snprintf(why, sizeof(why), "%s%s", res == CURLE_PARTIAL_FILE ? "body cut short: "
+			 : "", x->curl_err[0] ? x->curl_err : curl_easy_strerror(res));
 		if (retryable_curl(res))
 			retry_or_fail(r, it, 1, -1, why);
 		else
@@ -1094,29 +1398,19 @@ static void finish_xfer(struct run *r, struct xfer *x, CURLcode res)
 		it->state = IT_CACHED;
 		r->st.cached++;
 	} else if (x->status == 429) {
-		retry_or_fail(r, it, 1, x->retry_after_ms >= 0 ? x->retry_after_ms :
-			      60 * (int64_t)r->o->retry_base_ms, "HTTP 429 too many requests");
+		int64_t ra = retry_after_ms(x);
+
+		retry_or_fail(r, it, 1, ra >= 0 ? ra : 60 * (int64_t)o->retry_base_ms,
+			      "HTTP 429 too many requests");
 	} else if (x->status >= 500 || x->status == 408 ||
 		   (x->status == 400 && strstr(x->body, "ISO 8601 format"))) {
 		/* 400 "ISO 8601 format": a known transient CDN bug (tardis-python 22cefb2) */
 		snprintf(why, sizeof(why), "HTTP %ld", x->status);
-		retry_or_fail(r, it, x->status == 500 ? 2 : 1, x->retry_after_ms, why);
+		retry_or_fail(r, it, x->status == 500 ? 2 : 1, retry_after_ms(x), why);
 	} else {
 		final_http(r, x);
 	}
 	xfer_free(x, true);
-}
-
-static void fmt_bytes(double b, char out[32])
-{
-	static const char *u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int i = 0;
-
-	while (b >= 1024 && i < 4) {
-		b /= 1024;
-		i++;
-	}
-	snprintf(out, 32, i ? "%.1f %s" : "%.0f %s", b, u[i]);
 }
 
 static void show_progress(struct run *r, bool force)
@@ -1284,6 +1578,24 @@ static char *path_join(const char *dir, const char *name)
 	return p;
 }
 
+/* The data format a file name promises (what the loaders read), or NULL. */
+static const char *expected_format(const char *name)
+{
+	static const struct { const char *ext, *what; } fmts[] = {
+		{ ".gz", "gzip data" }, { ".jsonl", "JSON lines" }, { ".ndjson", "JSON lines" },
+		{ ".csv", "CSV" }, { ".msgpack", "MessagePack" }, { ".mpk", "MessagePack" },
+	};
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		size_t k = strlen(fmts[i].ext);
+
+		if (n > k && strcmp(name + n - k, fmts[i].ext) == 0)
+			return fmts[i].what;
+	}
+	return NULL;
+}
+
 /* ------------------------------------------------------------------ Tardis mode */
 
 static bool plain_id(const char *s)
@@ -1319,6 +1631,7 @@ static enum sb_err add_tardis_item(const struct sb_fetch_opts *o, struct item *i
 	snprintf(it->label, n, "%s %s %s %s", exchange, dt, sym, ds);
 	it->day_of_month = d;
 	it->gz = true;
+	it->expect = expected_format(it->path);
 	it->state = IT_QUEUED;
 	return SB_OK;
 }
@@ -1565,6 +1878,7 @@ enum sb_err sb_fetch_url(const struct sb_fetch_opts *o, const char *url, const c
 
 		it.gz = pl > 3 && strcmp(it.path + pl - 3, ".gz") == 0;
 	}
+	it.expect = expected_format(it.path);
 	load_meta(&it);
 	it.state = IT_QUEUED;
 	run_init(&r, o, o->cache_dir, err);

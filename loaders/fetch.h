@@ -11,19 +11,26 @@
 /*
  * How downloads are made.  Every transfer goes through the same machinery:
  *   - libcurl's multi interface, 'jobs' transfers at once, connections reused;
- *   - an idle timeout ('idle_timeout_s' seconds below 1 byte/s), no total timeout;
+ *   - bounds on every transfer: at most 'max_bytes' of body (announced or received),
+ *     at least 'min_rate' bytes/s on average over each 'rate_window_ms', and
+ *     'deadline_ms' for a file from its first request, retries and waits included;
+ *     also an idle timeout ('idle_timeout_s' seconds below 1 byte/s), no other;
  *   - the body goes to "<final>.part.<pid>.<random>" in the same folder, is checked
- *     (status 200, Content-Length, one or more complete gzip members with valid CRCs
+ *     (status 200, exactly Content-Length bytes when there is one, nothing of the
+ *     type the name contradicts, one or more complete gzip members with valid CRCs
  *     for names ending ".gz"), fsync'd, renamed into place, and the folder fsync'd;
- *   - 429, 5xx, 408, network errors, idle timeouts and cut-short bodies are retried
- *     up to 'retries' attempts in all, waiting min(cap, base * 2^(attempt-1)) plus
- *     up to 50% jitter; a 429 waits at least its Retry-After (seconds or an HTTP
- *     date), or 60 * base when it has none; a 500 waits twice as long.  A body that
- *     is not valid gzip is retried the same way (a proxy or CDN may have mangled it)
- *     and reported when the attempts run out.
- *   - 400/401/403/404 (and other 4xx) are final: the first final error cancels the
- *     transfers still running or waiting, removes their temporary files, and keeps
- *     the files already verified.
+ *   - 429, 5xx, 408, network errors, idle timeouts, too-slow transfers and bodies
+ *     cut short or longer than their Content-Length are retried up to 'retries'
+ *     attempts in all, waiting min(cap, base * 2^(attempt-1)) plus up to 50% jitter;
+ *     a 429 waits at least its Retry-After (seconds or an HTTP date), or 60 * base
+ *     when it has none; a 500 waits twice as long.  A body that is not valid gzip is
+ *     retried the same way (a proxy or CDN may have mangled it) and reported when
+ *     the attempts run out.
+ *   - final, never retried: 400/401/403/404 (and other 4xx), a body over the size
+ *     cap, a file past its deadline, and an HTML/XML page (by Content-Type or by its
+ *     first bytes) where a data file (.gz, .csv, .jsonl, .ndjson, .msgpack, .mpk) was
+ *     expected.  The first final error cancels the transfers still running or
+ *     waiting, removes their temporary files, and keeps the files already verified.
  * Two processes fetching the same files at once both finish with one valid copy:
  * no lock is taken, each downloads to its own temporary file and rename() is atomic
  * (a transfer is skipped when the final file appeared while it was queued).
@@ -38,9 +45,19 @@ struct sb_fetch_opts {
 	long retry_base_ms;        /* first backoff step, 1000 (env SENTIBT_RETRY_BASE_MS) */
 	long retry_cap_ms;         /* longest backoff, 120000 */
 	long idle_timeout_s;       /* abort a transfer idle this long, 120 */
+	uint64_t max_bytes;        /* largest body, 32 GiB (env SENTIBT_FETCH_MAX_BYTES) */
+	int64_t deadline_ms;       /* per file from its first request, retries included,
+				      6 h (env SENTIBT_FETCH_DEADLINE) */
+	uint64_t min_rate;         /* bytes/s, 1 KiB; 0: no minimum (env SENTIBT_FETCH_MIN_RATE) */
+	int64_t rate_window_ms;    /* ... on average over each window this long, 60 s
+				      (env SENTIBT_FETCH_RATE_WINDOW) */
 	bool quiet;                /* no retry notes or progress on stderr (false) */
 	bool progress;             /* progress line (<= 6 Hz) when stderr is a terminal (true) */
 };
+
+/* Bounds of the limits above, for options and environment variables. */
+#define SB_FETCH_BYTES_MAX     (UINT64_C(1) << 50)              /* 1 PiB */
+#define SB_FETCH_DURATION_MAX  (INT64_C(30) * 86400 * 1000)     /* 30 days, in ms */
 
 /* Counts for the summary line. */
 struct sb_fetch_stats {
@@ -68,8 +85,21 @@ struct sb_tardis_ref {
 	int64_t from_day, to_day;  /* to_day exclusive; a single day gives to = from + 1 */
 };
 
-/* Fills 'o' with the defaults above (reads SENTIBT_TARDIS_BASE_URL, SENTIBT_RETRY_BASE_MS). */
+/*
+ * Fills 'o' with the defaults above and the environment variables named there (a
+ * value that is not a number in range is ignored).
+ */
 void sb_fetch_opts_init(struct sb_fetch_opts *o);
+
+/*
+ * sb_fetch_parse_bytes() reads a byte count: digits with an optional suffix K, M, G
+ * or T (powers of 1024; "KiB" etc. too), 0 .. SB_FETCH_BYTES_MAX.
+ * sb_fetch_parse_ms() reads a duration: seconds as bare digits, or a number with a
+ * unit as sb_parse_duration() reads it ("500ms", "90s", "5m", "6h"), into whole
+ * milliseconds, 0 .. SB_FETCH_DURATION_MAX.  Both are false on anything else.
+ */
+bool sb_fetch_parse_bytes(const char *s, uint64_t *out);
+bool sb_fetch_parse_ms(const char *s, int64_t *ms);
 
 /* True when 's' starts with "tardis:". */
 bool sb_fetch_is_tardis_ref(const char *s);
@@ -111,12 +141,6 @@ bool sb_fetch_tardis_name(char *out, size_t cap, const char *exchange,
  */
 int64_t sb_fetch_backoff_ms(int attempt, long base_ms, long cap_ms, int factor,
 			    int64_t retry_after_ms, double jitter01);
-
-/*
- * sb_fetch_parse_retry_after() reads a Retry-After value, delta-seconds or an HTTP
- * date, into milliseconds from 'now' (a date in the past gives 0).  False if neither.
- */
-bool sb_fetch_parse_retry_after(const char *v, int64_t now_s, int64_t *ms);
 
 /*
  * sb_fetch_tardis() downloads what is missing of 'req' into o->cache_dir, with the

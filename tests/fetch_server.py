@@ -15,6 +15,16 @@ scripts faults ('n' = how many requests this path got before this one):
   CORRUPT     always 200, gzip with a broken CRC
   NOTGZ       always 200, plain text   DOWN500    always 500
   SLOW*       body sent in pieces over ~1 s
+  HTMLPAGE    always 200, Content-Type text/html, a login page
+/fault/MODE/NAME serves a small JSON-lines body with a fault (NAME only names the file):
+  ok          200 application/x-ndjson, as it should be
+  endless     200, no Content-Length, never ends (until the client leaves, or 60 s)
+  big         200, Content-Length 1 GiB announced, then bytes until the client leaves
+  trickle     200, 2 bytes per second (stops after 30 s)
+  longbody    Content-Length 10 bytes short of the body; headers and body in one write
+  shortbody   Content-Length 10 bytes over the body, then the connection is closed
+  html        200 text/html, an HTML page
+  htmlbody    200 application/octet-stream, but the body is an HTML page
 /files/NAME serves DIR/NAME with an ETag (a hash of its content) and Last-Modified,
 and answers 304 to a matching If-None-Match.
 Each request appends a JSON line to the log: time, path, status, auth
@@ -50,7 +60,19 @@ def trades_body(exchange, symbol, y, m, d):
     return gzip.compress(("\n".join(rows) + "\n").encode(), mtime=0)
 
 
+def jsonl_body(n=20):
+    rows = ['{"id":"n%d","published_at":"2024-03-01T00:%02d:30Z","sentiment_score":0.%d,'
+            '"confidence":0.9,"symbols":["BTC"]}' % (i, i, i % 10) for i in range(n)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
+             b"<body><form>Please sign in</form></body></html>\n")
+
+
 def body_for(path):
+    if re.match(r"^/fault/(ok|longbody|shortbody|trickle)/", path):
+        return jsonl_body()
     m = PATH_RE.match(path.split("?", 1)[0])
     if not m:
         return None
@@ -122,6 +144,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             st.counts[path] = n + 1
         if path.startswith("/files/") and st.files:
             return self.serve_file(path[7:])
+        if path.startswith("/fault/"):
+            return self.serve_fault(path[7:].split("/", 1)[0])
         m = PATH_RE.match(path)
         if not m:
             self.record(404)
@@ -155,6 +179,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = bytes(b)
         if sym == "NOTGZ":
             body = b"exchange,symbol\nthis is not gzip\n"
+        if sym == "HTMLPAGE":
+            self.record(200)
+            return self.send(200, HTML_PAGE, ctype="text/html; charset=utf-8")
         self.record(200)
         if sym == "CUT" and n < 1:
             self.send_response(200)
@@ -181,6 +208,62 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(0.2)
             return
         self.send(200, body, ctype="text/csv")
+
+    def serve_fault(self, mode):
+        body = jsonl_body()
+        if mode == "ok":
+            self.record(200)
+            return self.send(200, body, ctype="application/x-ndjson")
+        if mode == "html":
+            self.record(200)
+            return self.send(200, HTML_PAGE, ctype="text/html; charset=utf-8")
+        if mode == "htmlbody":
+            self.record(200)
+            return self.send(200, b"\r\n  " + HTML_PAGE, ctype="application/octet-stream")
+        if mode in ("longbody", "shortbody"):
+            self.record(200)
+            clen = len(body) - 10 if mode == "longbody" else len(body) + 10
+            head = ("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                    "Content-Length: %d\r\n\r\n" % clen).encode()
+            self.close_connection = True
+            self.wfile.write(head + body)    # one write: the excess comes with the end
+            self.wfile.flush()
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if mode in ("endless", "big", "trickle"):
+            self.record(200)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-ndjson")
+            if mode == "big":
+                self.send_header("Content-Length", str(1 << 30))
+            elif mode == "trickle":
+                self.send_header("Content-Length", str(len(body)))
+            else:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            t_end = time.time() + (30 if mode == "trickle" else 60)
+            chunk = body * (65536 // len(body) + 1)
+            i = 0
+            try:
+                while time.time() < t_end:
+                    if mode == "trickle":
+                        if i >= len(body):
+                            break
+                        self.wfile.write(body[i:i + 1])
+                        i += 1
+                        time.sleep(0.5)
+                    else:
+                        self.wfile.write(chunk)
+            except OSError:
+                pass                             # the client gave up, as it should
+            self.close_connection = True
+            return
+        self.record(404)
+        return self.send(404, b"no such fault\n")
 
     def serve_file(self, name):
         st = self.server.state

@@ -1,5 +1,5 @@
-/* test_fetch.c - URL building, file naming, tardis: references, backoff, Retry-After,
- * and sb_fetch_resolve_tardis() on a prepared cache (loopback only). */
+/* test_fetch.c - URL building, file naming, tardis: references, backoff, the limits'
+ * parsers and defaults, and sb_fetch_resolve_tardis() on a prepared cache (loopback only). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -142,23 +142,49 @@ static void test_backoff(void **state)
 	assert_int_equal(sb_fetch_backoff_ms(3, 0, 120000, 1, -1, 0.9), 0);
 }
 
-static void test_retry_after(void **state)
+static void test_limits(void **state)
 {
+	uint64_t b = 7;
 	int64_t ms = -1;
 
 	(void)state;
-	assert_true(sb_fetch_parse_retry_after("120", 0, &ms));
-	assert_int_equal(ms, 120000);
-	assert_true(sb_fetch_parse_retry_after(" 0", 0, &ms));
+	assert_true(sb_fetch_parse_bytes("0", &b));
+	assert_int_equal(b, 0);
+	assert_true(sb_fetch_parse_bytes("1024", &b));
+	assert_int_equal(b, 1024);
+	assert_true(sb_fetch_parse_bytes("1K", &b));
+	assert_int_equal(b, 1024);
+	assert_true(sb_fetch_parse_bytes("100k", &b));
+	assert_int_equal(b, 102400);
+	assert_true(sb_fetch_parse_bytes("32G", &b));
+	assert_int_equal(b, UINT64_C(32) << 30);
+	assert_true(sb_fetch_parse_bytes("5MiB", &b));
+	assert_int_equal(b, UINT64_C(5) << 20);
+	assert_true(sb_fetch_parse_bytes("1024T", &b));          /* the largest: 1 PiB */
+	assert_int_equal(b, SB_FETCH_BYTES_MAX);
+	assert_false(sb_fetch_parse_bytes("1025T", &b));
+	assert_false(sb_fetch_parse_bytes("99999999999999999999999", &b));
+	assert_false(sb_fetch_parse_bytes("1.5G", &b));
+	assert_false(sb_fetch_parse_bytes("-1", &b));
+	assert_false(sb_fetch_parse_bytes("1KB", &b));
+	assert_false(sb_fetch_parse_bytes("K", &b));
+	assert_false(sb_fetch_parse_bytes("", &b));
+
+	assert_true(sb_fetch_parse_ms("90", &ms));               /* bare digits: seconds */
+	assert_int_equal(ms, 90000);
+	assert_true(sb_fetch_parse_ms("250ms", &ms));
+	assert_int_equal(ms, 250);
+	assert_true(sb_fetch_parse_ms("6h", &ms));
+	assert_int_equal(ms, 6 * 3600 * 1000);
+	assert_true(sb_fetch_parse_ms("30d", &ms));
+	assert_int_equal(ms, SB_FETCH_DURATION_MAX);
+	assert_true(sb_fetch_parse_ms("0", &ms));
 	assert_int_equal(ms, 0);
-	/* RFC 7231's example date is 784111777 seconds after the epoch */
-	assert_true(sb_fetch_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111767, &ms));
-	assert_int_equal(ms, 10000);
-	assert_true(sb_fetch_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111800, &ms));
-	assert_int_equal(ms, 0);                          /* in the past: go now */
-	assert_false(sb_fetch_parse_retry_after("12x", 0, &ms));
-	assert_false(sb_fetch_parse_retry_after("soon", 0, &ms));
-	assert_false(sb_fetch_parse_retry_after("-5", 0, &ms));
+	assert_false(sb_fetch_parse_ms("31d", &ms));
+	assert_false(sb_fetch_parse_ms("500us", &ms));           /* under 1 ms */
+	assert_false(sb_fetch_parse_ms("-5", &ms));
+	assert_false(sb_fetch_parse_ms("5x", &ms));
+	assert_false(sb_fetch_parse_ms("", &ms));
 }
 
 static void test_opts(void **state)
@@ -168,6 +194,10 @@ static void test_opts(void **state)
 	(void)state;
 	unsetenv("SENTIBT_TARDIS_BASE_URL");
 	unsetenv("SENTIBT_RETRY_BASE_MS");
+	unsetenv("SENTIBT_FETCH_MAX_BYTES");
+	unsetenv("SENTIBT_FETCH_DEADLINE");
+	unsetenv("SENTIBT_FETCH_MIN_RATE");
+	unsetenv("SENTIBT_FETCH_RATE_WINDOW");
 	sb_fetch_opts_init(&o);
 	assert_string_equal(o.cache_dir, "data/cache/tardis");
 	assert_string_equal(o.base_url, "https://datasets.tardis.dev/v1");
@@ -175,13 +205,39 @@ static void test_opts(void **state)
 	assert_int_equal(o.jobs, 8);
 	assert_int_equal(o.retry_base_ms, 1000);
 	assert_int_equal(o.idle_timeout_s, 120);
+	assert_int_equal(o.max_bytes, UINT64_C(32) << 30);
+	assert_int_equal(o.deadline_ms, 6 * 3600 * 1000);
+	assert_int_equal(o.min_rate, 1024);
+	assert_int_equal(o.rate_window_ms, 60000);
 	setenv("SENTIBT_TARDIS_BASE_URL", "http://127.0.0.1:1/v1", 1);
 	setenv("SENTIBT_RETRY_BASE_MS", "5", 1);
+	setenv("SENTIBT_FETCH_MAX_BYTES", "1M", 1);
+	setenv("SENTIBT_FETCH_DEADLINE", "1500ms", 1);
+	setenv("SENTIBT_FETCH_MIN_RATE", "0", 1);
+	setenv("SENTIBT_FETCH_RATE_WINDOW", "2", 1);
 	sb_fetch_opts_init(&o);
 	assert_string_equal(o.base_url, "http://127.0.0.1:1/v1");
 	assert_int_equal(o.retry_base_ms, 5);
+	assert_int_equal(o.max_bytes, 1 << 20);
+	assert_int_equal(o.deadline_ms, 1500);
+	assert_int_equal(o.min_rate, 0);
+	assert_int_equal(o.rate_window_ms, 2000);
+	/* nonsense, or a cap, deadline or window of nothing: the defaults stay */
+	setenv("SENTIBT_FETCH_MAX_BYTES", "0", 1);
+	setenv("SENTIBT_FETCH_DEADLINE", "soon", 1);
+	setenv("SENTIBT_FETCH_MIN_RATE", "fast", 1);
+	setenv("SENTIBT_FETCH_RATE_WINDOW", "0", 1);
+	sb_fetch_opts_init(&o);
+	assert_int_equal(o.max_bytes, UINT64_C(32) << 30);
+	assert_int_equal(o.deadline_ms, 6 * 3600 * 1000);
+	assert_int_equal(o.min_rate, 1024);
+	assert_int_equal(o.rate_window_ms, 60000);
 	unsetenv("SENTIBT_TARDIS_BASE_URL");
 	unsetenv("SENTIBT_RETRY_BASE_MS");
+	unsetenv("SENTIBT_FETCH_MAX_BYTES");
+	unsetenv("SENTIBT_FETCH_DEADLINE");
+	unsetenv("SENTIBT_FETCH_MIN_RATE");
+	unsetenv("SENTIBT_FETCH_RATE_WINDOW");
 }
 
 /* The smallest valid gzip file: an empty member (header, empty block, CRC 0, size 0). */
@@ -261,7 +317,7 @@ int main(void)
 		cmocka_unit_test(test_days),
 		cmocka_unit_test(test_ref),
 		cmocka_unit_test(test_backoff),
-		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_opts),
 		cmocka_unit_test(test_resolve),
 	};

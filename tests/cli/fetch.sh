@@ -71,6 +71,13 @@ run help fetch --help
 [ $rc -eq 0 ] || fail "--help exit $rc"
 has help "EXCLUSIVE"
 has help "exit codes"
+for o in --max-bytes --deadline --min-rate --rate-window SENTIBT_FETCH_MAX_BYTES; do has help "$o"; done
+run badcap fetch url "http://127.0.0.1:$PORT/fault/ok/x.jsonl" --cache "$T/u0" --max-bytes 0
+[ $rc -eq 2 ] || fail "--max-bytes 0: exit $rc, expected 2"
+has badcap "--max-bytes: expected a size"
+run baddl fetch url "http://127.0.0.1:$PORT/fault/ok/x.jsonl" --cache "$T/u0" --deadline 5x
+[ $rc -eq 2 ] || fail "--deadline 5x: exit $rc, expected 2"
+has baddl "--deadline: expected a duration"
 run baddate fetch tardis --exchange deribit --data-type trades --symbols X --from 2020-02-30 --to 2020-03-02 --base-url "$BASE" --cache "$T/u0"
 [ $rc -eq 2 ] || fail "impossible date: exit $rc, expected 2"
 has baddate "--from: expected a date YYYY-MM-DD, got '2020-02-30'"
@@ -160,6 +167,66 @@ run notgz fetch tardis --exchange ex-bad --data-type trades --symbols NOTGZ --fr
 [ $rc -eq 1 ] || fail "non-gzip body: exit $rc"
 has notgz "not gzip"
 [ -z "$(ls "$T/c6")" ] || fail "files left after failures: $(ls "$T/c6")"
+ok
+
+# --- bounds (issue 10): size cap, minimum rate, deadline; nothing cached or left ----------
+F="http://127.0.0.1:$PORT/fault"
+# an endless body (once 2.65 GB in 10 s): stopped at the cap, not retried
+SENTIBT_FETCH_MAX_BYTES=1M run endless fetch url "$F/endless/news.jsonl" --cache "$T/b"
+[ $rc -eq 1 ] || fail "endless body: exit $rc, expected 1"
+has endless "$F/endless/news.jsonl: the body passed the size cap of 1048576 bytes (1.0 MiB"
+[ "$(nreq /fault/endless/)" -eq 1 ] || fail "a body over the size cap was retried"
+# a size over the cap announced by Content-Length: stopped before the body
+run big fetch url "$F/big/news.jsonl" --cache "$T/b" --max-bytes 100K
+[ $rc -eq 1 ] || fail "announced size over --max-bytes: exit $rc, expected 1"
+has big "$F/big/news.jsonl: the Content-Length is over the size cap of 102400 bytes"
+# 2 bytes a second is never idle: below the minimum rate, retried, then a failure
+SENTIBT_FETCH_MIN_RATE=1K SENTIBT_FETCH_RATE_WINDOW=1 run slow fetch url "$F/trickle/news.jsonl" --cache "$T/b" --retries 2
+[ $rc -eq 1 ] || fail "2 bytes/s under a 1 KiB/s minimum: exit $rc, expected 1"
+has slow "$F/trickle/news.jsonl: too slow: "
+has slow "below the minimum rate of 1024 bytes/s over 1 s"
+has slow "gave up after 2 attempts"
+[ "$(nreq /fault/trickle/)" -eq 2 ] || fail "too slow: expected 2 attempts"
+# the same with no minimum: the deadline ends it, and is not retried
+run dl fetch url "$F/trickle/news.jsonl" --cache "$T/b" --min-rate 0 --deadline 1s
+[ $rc -eq 1 ] || fail "2 bytes/s past --deadline 1s: exit $rc, expected 1"
+has dl "$F/trickle/news.jsonl: not done within the deadline of 1 s"
+[ "$(nreq /fault/trickle/)" -eq 3 ] || fail "the deadline was retried"
+[ -z "$(ls -A "$T/b")" ] || fail "bounds: files left: $(ls -A "$T/b")"
+ok
+
+# --- a length that disagrees with Content-Length fails for every file, not only gzip ----
+# Content-Length 10 bytes short (libcurl keeps that many: a cut last row, stored before)
+run longcl fetch url "$F/longbody/news.jsonl" --cache "$T/l" --retries 2
+[ $rc -eq 1 ] || fail "body longer than Content-Length: exit $rc, expected 1"
+has longcl "$F/longbody/news.jsonl: the body is longer than its Content-Length of 2140 bytes"
+has longcl "gave up after 2 attempts"
+run shortcl fetch url "$F/shortbody/news.jsonl" --cache "$T/l" --retries 2
+[ $rc -eq 1 ] || fail "body shorter than Content-Length: exit $rc, expected 1"
+has shortcl "$F/shortbody/news.jsonl: body cut short"
+[ -z "$(ls -A "$T/l")" ] || fail "length mismatch: files left: $(ls -A "$T/l")"
+# the same body, framed right, is stored as served
+run okcl fetch url "$F/ok/news.jsonl" --cache "$T/l"
+[ $rc -eq 0 ] || fail "the right body: exit $rc"
+expect /fault/ok/news.jsonl "$T/l/news.jsonl"
+ok
+
+# --- an HTML page where data is expected: final, never stored ---------------------------
+run html fetch url "$F/html/news.jsonl" --cache "$T/h"
+[ $rc -eq 1 ] || fail "text/html for news.jsonl: exit $rc, expected 1"
+has html "$F/html/news.jsonl: expected JSON lines, got Content-Type 'text/html; charset=utf-8'"
+[ "$(nreq /fault/html/)" -eq 1 ] || fail "an HTML page was retried"
+run htmlbody fetch url "$F/htmlbody/news.csv" --cache "$T/h"
+[ $rc -eq 1 ] || fail "an HTML body for news.csv: exit $rc, expected 1"
+has htmlbody "$F/htmlbody/news.csv: expected CSV, got an HTML/XML page starting '..  <!DOCTYPE html>"
+run htmlgz fetch tardis --exchange ex-html --data-type trades --symbols HTMLPAGE --from 2020-06-01 --to 2020-06-02 --cache "$T/h" --base-url "$BASE"
+[ $rc -eq 1 ] || fail "text/html for a .csv.gz: exit $rc, expected 1"
+has htmlgz "ex-html trades HTMLPAGE 2020-06-01: $BASE/ex-html/trades/2020/06/01/HTMLPAGE.csv.gz: expected gzip data, got Content-Type 'text/html"
+[ "$(nreq /v1/ex-html/)" -eq 1 ] || fail "an HTML page for a .csv.gz was retried"
+[ -z "$(ls -A "$T/h")" ] || fail "HTML pages: files left: $(ls -A "$T/h")"
+# a name that promises no data format keeps what came
+run htmlok fetch url "$F/html/page.html" --cache "$T/h"
+[ $rc -eq 0 ] || fail "an HTML page as page.html: exit $rc"
 ok
 
 # --- 401 and 404 are final; the first one stops the rest ---------------------------
