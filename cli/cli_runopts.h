@@ -14,6 +14,7 @@ struct sb_run_opts {
 	size_t n_prices;
 	const char *sentiment;
 	const char *interval;
+	const char *max_gap;                 /* --max-gap as typed (default "3d") */
 	const char *axis_spec[SB_N_AXES];    /* as typed; defaults filled in */
 	const char *entity, *confidence, *time_col, *score_col, *conf_col;
 	const char *out;
@@ -24,6 +25,7 @@ struct sb_run_opts {
 	const char *top, *rank_by, *keep, *threads, *kernel;
 	/* resolved */
 	int64_t interval_us;
+	int64_t max_gap_us;                  /* 0 = no limit */
 	struct sb_grid grid;
 };
 

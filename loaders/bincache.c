@@ -90,7 +90,7 @@ static void pack_infos(msgpack_packer *pk, const struct sb_input_info *info, siz
 {
 	msgpack_pack_array(pk, n);
 	for (size_t i = 0; i < n; i++) {
-		msgpack_pack_array(pk, 9);
+		msgpack_pack_array(pk, 11);
 		pack_str(pk, info[i].path);
 		pack_str(pk, info[i].kind);
 		msgpack_pack_uint64(pk, info[i].rows);
@@ -100,6 +100,8 @@ static void pack_infos(msgpack_packer *pk, const struct sb_input_info *info, siz
 		pack_str(pk, info[i].dropped_why);
 		msgpack_pack_int64(pk, info[i].t_first_us);
 		msgpack_pack_int64(pk, info[i].t_last_us);
+		msgpack_pack_uint64(pk, info[i].filled_candles);
+		msgpack_pack_int64(pk, info[i].longest_gap_us);
 	}
 }
 
@@ -280,7 +282,7 @@ static bool get_infos(const msgpack_object *o, struct sb_input_info *info, size_
 		const msgpack_object *a = &o->via.array.ptr[i];
 		const msgpack_object *f;
 
-		if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 9)
+		if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 11)
 			return false;
 		f = a->via.array.ptr;
 		if (!get_str(&f[0], info[i].path, sizeof(info[i].path)) ||
@@ -288,7 +290,8 @@ static bool get_infos(const msgpack_object *o, struct sb_input_info *info, size_
 		    !get_u64(&f[2], &info[i].rows) || !get_u64(&f[3], &info[i].rows_used) ||
 		    !get_u64(&f[4], &info[i].rows_dropped) || !get_u64(&f[5], &info[i].duplicates) ||
 		    !get_str(&f[6], info[i].dropped_why, sizeof(info[i].dropped_why)) ||
-		    !get_i64(&f[7], &info[i].t_first_us) || !get_i64(&f[8], &info[i].t_last_us))
+		    !get_i64(&f[7], &info[i].t_first_us) || !get_i64(&f[8], &info[i].t_last_us) ||
+		    !get_u64(&f[9], &info[i].filled_candles) || !get_i64(&f[10], &info[i].longest_gap_us))
 			return false;
 	}
 	return true;

@@ -284,6 +284,8 @@ static void make_info(struct sb_input_info *info, int k)
 	snprintf(info->dropped_why, sizeof(info->dropped_why), "2 outside candle range");
 	info->t_first_us = INT64_C(-5) - k;          /* negative: before 1970 */
 	info->t_last_us = INT64_C(1709337599999999);
+	info->filled_candles = UINT64_C(4321) + (uint64_t)k;
+	info->longest_gap_us = INT64_C(259200000000) - k;   /* the gap limit needs it back */
 }
 
 static void same_info(const struct sb_input_info *got, const struct sb_input_info *want)
@@ -297,6 +299,8 @@ static void same_info(const struct sb_input_info *got, const struct sb_input_inf
 	assert_string_equal(got->dropped_why, want->dropped_why);
 	assert_true(got->t_first_us == want->t_first_us);
 	assert_true(got->t_last_us == want->t_last_us);
+	assert_int_equal(got->filled_candles, want->filled_candles);
+	assert_true(got->longest_gap_us == want->longest_gap_us);
 }
 
 static void same_candles(const struct sb_candles *got, const struct sb_candles *want)
