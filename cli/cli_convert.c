@@ -1,6 +1,7 @@
 /* cli_convert.c - `sentibt convert`: any sentiment file to the canonical JSON Lines */
 #include "cli.h"
 #include "../loaders/events.h"
+#include "../loaders/input.h"
 #include "../loaders/textio.h"
 
 #include <getopt.h>
@@ -15,7 +16,8 @@ static void usage(FILE *out)
 		"Reads a sentiment file and writes it as JSON Lines, one article per line,\n"
 		"sorted by time: {\"published_at\":\"RFC 3339 Z\",\"sentiment_score\":s,\"confidence\":c}.\n"
 		"IN is told by its name: .jsonl, .msgpack (a stream of maps) or .csv with a\n"
-		"header, each optionally .gz.  Fields: published_at (RFC 3339 or integer epoch\n"
+		"header, each optionally .gz; a pipe (read once) without such a name is told\n"
+		"by its first bytes.  Fields: published_at (RFC 3339 or integer epoch\n"
 		"s/ms/us), sentiment_score in [-1,1], confidence in [0,1], optional id (alias\n"
 		"article_id; duplicates after the first are dropped and counted) and symbols\n"
 		"(alias key_entities).\n"
@@ -58,6 +60,7 @@ int cmd_convert(int argc, char **argv)
 	struct sb_events_opts o = { 0 };
 	struct sb_input_info info;
 	struct sb_events ev;
+	struct sb_input src;
 	struct sb_errbuf err = { { 0 } };
 	const char *out = NULL;
 	char t0[SB_TIME_LEN], t1[SB_TIME_LEN];
@@ -110,12 +113,19 @@ int cmd_convert(int argc, char **argv)
 					  "--confidence-col needs --confidence field, not abs/const");
 
 	sb_events_init(&ev);
-	if (sb_events_load(&ev, argv[optind], &o, &info, &err) != SB_OK ||
-	    sb_events_write_jsonl(&ev, out, &err) != SB_OK) {
+	if (sb_input_open(&src, argv[optind], &err) != SB_OK) {
 		sb_cli_error("%s", err.msg);
+		return SB_EXIT_FAIL;
+	}
+	if (sb_events_load(&ev, src.path, &o, &info, &err) != SB_OK ||
+	    sb_events_write_jsonl(&ev, out, &err) != SB_OK) {
+		sb_input_rename_msg(&src, err.msg, sizeof(err.msg));
+		sb_cli_error("%s", err.msg);
+		sb_input_close(&src);
 		sb_events_release(&ev);
 		return SB_EXIT_FAIL;
 	}
+	sb_input_close(&src);
 	if (!quiet) {
 		sb_format_time(info.t_first_us, t0);
 		sb_format_time(info.t_last_us, t1);

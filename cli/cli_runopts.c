@@ -11,6 +11,7 @@
 
 #include "../loaders/bincache.h"
 #include "../loaders/fetch.h"
+#include "../loaders/input.h"
 #include "../loaders/textio.h"
 
 const char sb_run_opts_help[] =
@@ -23,6 +24,11 @@ const char sb_run_opts_help[] =
 "      --tardis-cache DIR    that cache (default data/cache/tardis; see 'sentibt fetch')\n"
 "  -s, --sentiment FILE      articles: .jsonl, .jsonl.gz, .msgpack, or a news .csv(.gz)\n"
 "      --interval D          candle length, 1s .. 1d (default 1m)\n"
+"      --max-gap D           longest gap in prices filled with the previous close and\n"
+"                            zero volume (default 3d); a longer one is an error naming\n"
+"                            the file and line.  0 = no limit (the grid stays capped at\n"
+"                            2^25 candles, up to ~5 GB).  Filled candles are counted in\n"
+"                            the manifest\n"
 "      --entity SYM          keep articles whose symbols include SYM (all when the file\n"
 "                            has no symbols)\n"
 "      --confidence MODE     field (default), abs (|score|) or const:X, for files\n"
@@ -46,13 +52,15 @@ const char sb_run_opts_help[] =
 "      --candle-cache DIR    binary candle cache (default data/cache/candles; '' = off)\n"
 "  -q, --quiet               no table, no progress\n"
 "  -h, --help                this text\n"
+"Input files are regular files or pipes (a pipe, e.g. <(zcat x.gz), is read once into a\n"
+"temporary copy, at most 4 GiB); devices, folders and sockets are an error.\n"
 "exit codes: 0 success, 1 failure (bad input, I/O, network), 2 usage error\n";
 
 enum {
 	OPT_INTERVAL = 256, OPT_THRESHOLD, OPT_MIN_CONF, OPT_WINDOW, OPT_EXIT_BAND,
 	OPT_FEE, OPT_SLIP, OPT_LATENCY, OPT_ENTITY, OPT_CONFIDENCE, OPT_TIME_COL,
 	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
-	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE, OPT_STRATEGY,
+	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE, OPT_STRATEGY, OPT_MAX_GAP,
 	OPT_STRATEGY_AXIS,           /* + the index in strategy_axis_opts() */
 };
 
@@ -62,6 +70,7 @@ static const struct option long_opts[] = {
 	{ "prices", required_argument, NULL, 'p' },
 	{ "sentiment", required_argument, NULL, 's' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "max-gap", required_argument, NULL, OPT_MAX_GAP },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "min-confidence", required_argument, NULL, OPT_MIN_CONF },
 	{ "window", required_argument, NULL, OPT_WINDOW },
@@ -177,6 +186,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
 	o->interval = "1m";
+	o->max_gap = "3d";
 	o->candle_cache = "data/cache/candles";
 	o->strategy = sb_strategies[0]->name;
 	for (int k = 0; k < SB_N_AXES; k++)
@@ -200,6 +210,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			break;
 		case 's': o->sentiment = optarg; break;
 		case OPT_INTERVAL: o->interval = optarg; break;
+		case OPT_MAX_GAP: o->max_gap = optarg; break;
 		case OPT_THRESHOLD: o->axis_spec[SB_AX_THRESHOLD] = optarg; break;
 		case OPT_MIN_CONF: o->axis_spec[SB_AX_MIN_CONFIDENCE] = optarg; break;
 		case OPT_WINDOW: o->axis_spec[SB_AX_WINDOW] = optarg; break;
@@ -249,6 +260,9 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	    o->interval_us > SB_US_PER_DAY || o->interval_us % SB_US_PER_SEC)
 		return sb_cli_usage_error(cmd, "--interval: expected whole seconds from 1s to 1d, got '%s'",
 					  o->interval);
+	if (!sb_parse_duration(o->max_gap, &o->max_gap_us))
+		return sb_cli_usage_error(cmd, "--max-gap: expected a duration such as 3d, 12h or 0 (no limit), got '%s'",
+					  o->max_gap);
 	st = sb_strategy_find(o->strategy);
 	if (!st)
 		return sb_cli_usage_error(cmd, "--strategy: expected one of mean, decayed, volume (see 'sentibt strategies'), got '%s'",
@@ -414,36 +428,77 @@ static void note_digest(struct sb_input_info *info, const char *path,
 	info->size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/*
+ * A cached array passed the gap limit of the run that stored it; one with a gap
+ * longer than this run's limit is a miss, so that the loader reports the gap.
+ */
+static bool gaps_within(const struct sb_input_info *info, size_t n, int64_t max_gap_us)
+{
+	for (size_t i = 0; max_gap_us && i < n; i++)
+		if (info[i].longest_gap_us > max_gap_us)
+			return false;
+	return true;
+}
+
+/*
+ * Every input goes through sb_input_open() before it is hashed or read (pipes are
+ * spooled, devices refused); the loaders read src[].path, messages and the manifest
+ * show the names given.
+ */
 static bool load_candles(const struct sb_run_opts *o, struct sb_run_inputs *in)
 {
-	const char *const *paths = (const char *const *)in->price_paths;
+	const size_t n = in->n_price_files;
 	const char *cache = o->candle_cache;
 	char key[SB_SHA256_HEX], (*digests)[SB_SHA256_HEX];
+	struct sb_input *src;
+	const char **paths;
 	bool keyed, ok = false;
 	struct sb_errbuf err;
+	size_t opened = 0;
 
-	in->price_info = calloc(in->n_price_files, sizeof(*in->price_info));
-	digests = calloc(in->n_price_files, sizeof(*digests));
-	if (!in->price_info || !digests) {
-		free(digests);
+	in->price_info = calloc(n, sizeof(*in->price_info));
+	digests = calloc(n, sizeof(*digests));
+	src = calloc(n, sizeof(*src));
+	paths = calloc(n, sizeof(*paths));
+	if (!in->price_info || !digests || !src || !paths) {
 		sb_cli_error("out of memory");
-		return false;
+		goto out_free;
 	}
-	keyed = !sb_cache_key_candles(paths, in->n_price_files, o->interval_us, key, digests, &err);
+	for (; opened < n; opened++) {
+		if (sb_input_open(&src[opened], in->price_paths[opened], &err)) {
+			sb_cli_error("%s", err.msg);
+			goto out_free;
+		}
+		paths[opened] = src[opened].path;
+	}
+	keyed = !sb_cache_key_candles(paths, n, o->interval_us, key, digests, &err);
 	if (keyed && cache && *cache &&
-	    sb_cache_load_candles(cache, key, &in->candles, in->price_info, in->n_price_files)) {
+	    sb_cache_load_candles(cache, key, &in->candles, in->price_info, n) &&
+	    gaps_within(in->price_info, n, o->max_gap_us)) {
 		ok = true;
-	} else if (sb_candles_load(&in->candles, paths, in->n_price_files, o->interval_us,
-				   in->price_info, &err)) {
+	} else if (sb_candles_load_ex(&in->candles, paths, n, o->interval_us, o->max_gap_us,
+				      in->price_info, &err)) {
+		for (size_t i = 0; i < n; i++)
+			sb_input_rename_msg(&src[i], err.msg, sizeof(err.msg));
 		sb_cli_error("%s", err.msg);
 	} else {
+		for (size_t i = 0; i < n; i++)
+			snprintf(in->price_info[i].path, sizeof(in->price_info[i].path), "%s",
+				 src[i].name);
 		if (keyed && cache && *cache)
-			sb_cache_store_candles(cache, key, &in->candles, in->price_info,
-					       in->n_price_files);
+			sb_cache_store_candles(cache, key, &in->candles, in->price_info, n);
 		ok = true;
 	}
-	for (size_t i = 0; ok && keyed && i < in->n_price_files; i++)
-		note_digest(&in->price_info[i], paths[i], digests[i]);
+	for (size_t i = 0; ok && i < n; i++) {
+		snprintf(in->price_info[i].path, sizeof(in->price_info[i].path), "%s", src[i].name);
+		if (keyed)
+			note_digest(&in->price_info[i], paths[i], digests[i]);
+	}
+out_free:
+	for (size_t i = 0; src && i < opened; i++)
+		sb_input_close(&src[i]);
+	free(src);
+	free(paths);
 	free(digests);
 	return ok;
 }
@@ -453,23 +508,34 @@ static bool load_events(const struct sb_run_opts *o, const struct sb_events_opts
 {
 	const char *cache = o->candle_cache;
 	char key[SB_SHA256_HEX], digest[SB_SHA256_HEX];
-	bool keyed = !sb_cache_key_events(o->sentiment, eo, key, digest, NULL);
+	struct sb_input src;
 	struct sb_errbuf err;
+	bool keyed, ok = false;
 
-	if (keyed && cache && *cache &&
-	    sb_cache_load_events(cache, key, &in->events, &in->sentiment_info)) {
-		note_digest(&in->sentiment_info, o->sentiment, digest);
-		return true;
-	}
-	if (sb_events_load(&in->events, o->sentiment, eo, &in->sentiment_info, &err)) {
+	if (sb_input_open(&src, o->sentiment, &err)) {
 		sb_cli_error("%s", err.msg);
 		return false;
 	}
-	if (keyed && cache && *cache)
-		sb_cache_store_events(cache, key, &in->events, &in->sentiment_info);
-	if (keyed)
-		note_digest(&in->sentiment_info, o->sentiment, digest);
-	return true;
+	keyed = !sb_cache_key_events(src.path, eo, key, digest, NULL);
+	if (keyed && cache && *cache &&
+	    sb_cache_load_events(cache, key, &in->events, &in->sentiment_info)) {
+		ok = true;
+	} else if (sb_events_load(&in->events, src.path, eo, &in->sentiment_info, &err)) {
+		sb_input_rename_msg(&src, err.msg, sizeof(err.msg));
+		sb_cli_error("%s", err.msg);
+	} else {
+		snprintf(in->sentiment_info.path, sizeof(in->sentiment_info.path), "%s", src.name);
+		if (keyed && cache && *cache)
+			sb_cache_store_events(cache, key, &in->events, &in->sentiment_info);
+		ok = true;
+	}
+	if (ok) {
+		snprintf(in->sentiment_info.path, sizeof(in->sentiment_info.path), "%s", src.name);
+		if (keyed)
+			note_digest(&in->sentiment_info, src.path, digest);
+	}
+	sb_input_close(&src);
+	return ok;
 }
 
 bool sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in)

@@ -15,6 +15,7 @@ struct sb_run_opts {
 	const char *sentiment;
 	const char *interval;
 	const char *strategy;                /* --strategy NAME (default "mean") */
+	const char *max_gap;                 /* --max-gap as typed (default "3d") */
 	const char *axis_spec[SB_MAX_AXES];  /* as typed; defaults filled in */
 	const char *entity, *confidence, *time_col, *score_col, *conf_col;
 	const char *out;
@@ -25,6 +26,7 @@ struct sb_run_opts {
 	const char *top, *rank_by, *keep, *threads, *kernel;
 	/* resolved */
 	int64_t interval_us;
+	int64_t max_gap_us;                  /* 0 = no limit */
 	struct sb_grid grid;
 };
 

@@ -303,6 +303,11 @@ int cmd_sweep(int argc, char **argv)
 		sb_cli_usage_error("sweep", "--kernel: expected auto, avx512, generic or scalar");
 		goto out_opts;
 	}
+	if (so.kernel == SB_KERNEL_AVX512 && !sb_kernel_avx512_supported()) {
+		sb_cli_usage_error("sweep", "--kernel avx512: this CPU (or build) lacks one of %s",
+				   sb_kernel_avx512_features);
+		goto out_opts;
+	}
 	if (o.keep) {
 		struct sb_axis ids;
 

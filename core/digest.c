@@ -1,5 +1,6 @@
 /* digest.c - SHA-256 through OpenSSL */
 #include "digest.h"
+#include "filetype.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -45,12 +46,25 @@ enum sb_err sb_sha256_file(const char *path, char hex[SB_SHA256_HEX], uint64_t *
 	struct sb_sha256 h;
 	unsigned char *buf;
 	uint64_t total = 0;
-	FILE *f = fopen(path, "rb");
+	struct stat st;
 	enum sb_err rc;
 	size_t got;
+	FILE *f;
 
+	/*
+	 * Regular files only, checked before opening: /dev/zero would be hashed forever,
+	 * and a pipe would be drained here, leaving nothing for its reader (sb_input_open()
+	 * copies pipes to a regular file first).
+	 */
+	if (stat(path, &st) == 0 && (rc = sb_check_file_type(path, &st, false, err)))
+		return rc;
+	f = fopen(path, "rb");
 	if (!f)
 		return sb_errf(err, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) == 0 && (rc = sb_check_file_type(path, &st, false, err))) {
+		fclose(f);
+		return rc;
+	}
 	buf = malloc(CHUNK);
 	rc = buf ? sb_sha256_begin(&h, err) : sb_errf(err, SB_ENOMEM, "out of memory");
 	if (rc)

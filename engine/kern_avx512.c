@@ -8,7 +8,9 @@
 #include <stdalign.h>
 #include <string.h>
 
-#define TARGET __attribute__((target("avx512f,avx512dq")))
+#define FEATURE(f) f
+#define COMMA ,
+#define TARGET __attribute__((target(SB_AVX512_FEATURES(FEATURE, COMMA))))
 
 /*
  * The same operations, in the same order, as sb_step_transition() and sb_step_mark()

@@ -131,16 +131,25 @@ void sb_kernel_generic(size_t n, const double *restrict close, const double *res
 	}
 }
 
+#define FEATURE_TEXT(f) f
+const char sb_kernel_avx512_features[] = SB_AVX512_FEATURES(FEATURE_TEXT, ",");
+
+bool sb_kernel_avx512_supported(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CPU_HAS(f) __builtin_cpu_supports(f)
+	__builtin_cpu_init();
+	return SB_AVX512_FEATURES(CPU_HAS, &&);
+#undef CPU_HAS
+#else
+	return false;
+#endif
+}
+
 sb_kernel_fn sb_kernel_get(enum sb_kernel k, const char **name)
 {
-	if (k == SB_KERNEL_AUTO) {
-#if defined(__x86_64__) && defined(__GNUC__)
-		__builtin_cpu_init();
-		k = __builtin_cpu_supports("avx512f") ? SB_KERNEL_AVX512 : SB_KERNEL_GENERIC;
-#else
-		k = SB_KERNEL_GENERIC;
-#endif
-	}
+	if (k == SB_KERNEL_AUTO)
+		k = sb_kernel_avx512_supported() ? SB_KERNEL_AVX512 : SB_KERNEL_GENERIC;
 	switch (k) {
 	case SB_KERNEL_SCALAR:
 		*name = "scalar";

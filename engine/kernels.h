@@ -22,11 +22,24 @@ void sb_kernel_scalar(size_t n, const double *restrict close, const double *rest
 /* Portable blocks of 8 lanes in plain C that any compiler may vectorise (x86-64, ARM). */
 void sb_kernel_generic(size_t n, const double *restrict close, const double *restrict signal,
 		       const struct sb_trade_params *p, size_t nl, struct sb_accum *out);
-/* AVX-512F intrinsics, 8 lanes per register; only call when the CPU has AVX-512F. */
+/*
+ * The CPU features kern_avx512.c is compiled for: one list, expanded with X(feature)
+ * for each and SEP between them, into its target attribute and into the run-time
+ * check, so that a feature the kernel is built with is never left unchecked (a CPU
+ * with AVX-512F but not DQ, such as Knights Landing, must not get it).
+ */
+#define SB_AVX512_FEATURES(X, SEP) X("avx512f") SEP X("avx512dq")
+
+/* AVX-512 intrinsics, 8 lanes per register; only call when sb_kernel_avx512_supported(). */
 void sb_kernel_avx512(size_t n, const double *restrict close, const double *restrict signal,
 		      const struct sb_trade_params *p, size_t nl, struct sb_accum *out);
 
-/* AUTO picks AVX-512 when the CPU has it (and the build could emit it), else generic. */
+/* True when the build has the AVX-512 kernel and the CPU has every feature it uses. */
+bool sb_kernel_avx512_supported(void);
+/* The features as text, "avx512f,avx512dq", for messages and tests. */
+extern const char sb_kernel_avx512_features[];
+
+/* AUTO picks AVX-512 when sb_kernel_avx512_supported(), else generic. */
 sb_kernel_fn sb_kernel_get(enum sb_kernel k, const char **name);
 /* Reads "auto", "scalar", "generic", "avx512"; false on anything else. */
 bool sb_kernel_parse(const char *s, enum sb_kernel *k);

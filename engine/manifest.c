@@ -185,6 +185,10 @@ static enum sb_err add_input(cJSON *arr, const char *role, const char *path,
 	if (strncmp(info->kind, "sentiment", 9) == 0)
 		json_u64(o, "rounded", info->rounded);
 	cJSON_AddStringToObject(o, "dropped_why", info->dropped_why);
+	if (!strcmp(role, "prices")) {
+		json_u64(o, "filled_candles", info->filled_candles);
+		json_u64(o, "longest_gap_s", (uint64_t)(info->longest_gap_us / SB_US_PER_SEC));
+	}
 	if (info->rows_used) {
 		sb_format_time(info->t_first_us, t);
 		cJSON_AddStringToObject(o, "first", t);

@@ -96,7 +96,7 @@ static void pack_infos(msgpack_packer *pk, const struct sb_input_info *info, siz
 {
 	msgpack_pack_array(pk, n);
 	for (size_t i = 0; i < n; i++) {
-		msgpack_pack_array(pk, 10);
+		msgpack_pack_array(pk, 12);
 		pack_str(pk, info[i].path);
 		pack_str(pk, info[i].kind);
 		msgpack_pack_uint64(pk, info[i].rows);
@@ -107,6 +107,8 @@ static void pack_infos(msgpack_packer *pk, const struct sb_input_info *info, siz
 		msgpack_pack_int64(pk, info[i].t_first_us);
 		msgpack_pack_int64(pk, info[i].t_last_us);
 		msgpack_pack_uint64(pk, info[i].rounded);
+		msgpack_pack_uint64(pk, info[i].filled_candles);
+		msgpack_pack_int64(pk, info[i].longest_gap_us);
 	}
 }
 
@@ -294,7 +296,7 @@ static bool get_infos(const msgpack_object *o, struct sb_input_info *info, size_
 		const msgpack_object *a = &o->via.array.ptr[i];
 		const msgpack_object *f;
 
-		if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 10)
+		if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 12)
 			return false;
 		f = a->via.array.ptr;
 		if (!get_str(&f[0], info[i].path, sizeof(info[i].path)) ||
@@ -303,7 +305,8 @@ static bool get_infos(const msgpack_object *o, struct sb_input_info *info, size_
 		    !get_u64(&f[4], &info[i].rows_dropped) || !get_u64(&f[5], &info[i].duplicates) ||
 		    !get_str(&f[6], info[i].dropped_why, sizeof(info[i].dropped_why)) ||
 		    !get_i64(&f[7], &info[i].t_first_us) || !get_i64(&f[8], &info[i].t_last_us) ||
-		    !get_u64(&f[9], &info[i].rounded))
+		    !get_u64(&f[9], &info[i].rounded) ||
+		    !get_u64(&f[10], &info[i].filled_candles) || !get_i64(&f[11], &info[i].longest_gap_us))
 			return false;
 	}
 	return true;

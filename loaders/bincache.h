@@ -22,9 +22,10 @@
  * tests/test_bincache.c holds a digest of the sample's loaded candles and articles
  * for the current versions and fails when a loader's output moves without a bump.
  *   candles 2: validated on load (interval, times, OHLC bounds)
+ *   candles 3: duplicate Tardis trades dropped, filled gaps counted, OHLC bounds
  *   events 2: scores and confidences as 10^-9 integers, rounded values counted
  */
-#define SB_CACHE_CANDLES_SCHEMA 2
+#define SB_CACHE_CANDLES_SCHEMA 3
 #define SB_CACHE_EVENTS_SCHEMA 2
 
 /* Key of a candle array; digests[] (npaths entries, may be NULL) gets each file's SHA-256. */

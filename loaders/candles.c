@@ -8,11 +8,27 @@
 #include <strings.h>
 
 /*
- * Upper bound on the candle grid.  One bogus timestamp years away would otherwise make
- * the loader allocate gigabytes before anything looks wrong; 2^25 candles is a year
- * of 1s candles or 63 years of 1m candles.
+ * Upper bound on the candle grid, whatever --max-gap allows: 2^25 candles is a year
+ * of 1s candles or 63 years of 1m candles (about 5 GB while loading).  The gap limit
+ * is what stops one bogus timestamp years away, before any memory is taken.
  */
 #define GRID_MAX ((size_t)1 << 25)
+
+/*
+ * Duplicate Tardis trades.  A trade id seen again is the same trade (a feed replayed
+ * after a reconnect, two captures stitched together): the first copy counts, the
+ * others are counted as duplicates and left out.  Files are ordered by
+ * local_timestamp and a repeat arrives close to its original, so the loader remembers
+ * the ids of the trades whose local_timestamp is within DUP_WINDOW_US of the latest
+ * one read (across the files of one load), at most DUP_MAX_IDS of them (the oldest
+ * go first): about 70 bytes an id, at most ~70 MB, whatever the span of the files.
+ * Within that window the test is exact: ids are compared byte for byte (the hash
+ * only finds the candidates).  An id repeated after more than DUP_WINDOW_US is not
+ * recognised.  Empty ids (Tardis leaves the cell empty when the exchange gives none)
+ * and files without an 'id' column are not checked.
+ */
+#define DUP_WINDOW_US (10 * 60 * SB_US_PER_SEC)
+#define DUP_MAX_IDS ((size_t)1 << 20)
 
 #define MAX_COLS 4096   /* fields per line; the header decides how many are expected */
 
@@ -29,7 +45,7 @@ enum side { SIDE_UNKNOWN = 0, SIDE_BUY, SIDE_SELL };
 struct header {
 	enum kind kind;
 	int ncols;
-	int ts, lts, side, price, amount, sym;     /* Tardis; 'symbol' is optional */
+	int ts, lts, side, price, amount, sym, id; /* Tardis; 'symbol', 'id' optional */
 	int time, open, high, low, close, volume;  /* OHLCV */
 	char text[200];                            /* the header as read, for messages */
 };
@@ -40,6 +56,7 @@ struct row {
 	int64_t lt;      /* Tardis 'local_timestamp'; = t for OHLCV */
 	double o, h, l, c, v;
 	enum side side;
+	const char *id;  /* Tardis trade id; NULL when the file has none or it is empty */
 };
 
 /* One open input file. */
@@ -59,6 +76,7 @@ struct bucket {
 	double o, h, l, c, v, buy, sell;
 	uint64_t rows;
 	int64_t first, last;
+	uint32_t file;           /* index of the file of its first row, for the gap counts */
 };
 
 /*
@@ -70,6 +88,7 @@ struct grid {
 	struct bucket *b;
 	size_t front, n, cap;
 	int64_t k0, d;
+	int64_t max_gap;         /* longest gap allowed, us; 0 = no limit */
 };
 
 /*
@@ -92,6 +111,9 @@ struct filestat {
 	int64_t first_span;                /* of the first data row, for ordering */
 	int64_t min_gap;                   /* OHLCV: smallest spacing of consecutive rows */
 	uint64_t min_gap_line;
+	uint64_t duplicates;               /* Tardis rows whose id was seen before */
+	uint64_t filled;                   /* empty candles in the gaps its rows close */
+	int64_t longest_gap;               /* longest of those gaps when checked, us */
 };
 
 static char *trim(char *s)
@@ -152,7 +174,7 @@ static enum sb_err read_header(struct infile *f, struct sb_errbuf *err)
 	for (int i = 0; i < n; i++)
 		names[i] = trim(names[i]);
 	h->ncols = n;
-	h->ts = h->lts = h->side = h->price = h->amount = h->sym = -1;
+	h->ts = h->lts = h->side = h->price = h->amount = h->sym = h->id = -1;
 	h->time = h->open = h->high = h->low = h->close = h->volume = -1;
 
 	if (find_col(names, n, "local_timestamp") >= 0 || find_col(names, n, "exchange") >= 0) {
@@ -163,6 +185,7 @@ static enum sb_err read_header(struct infile *f, struct sb_errbuf *err)
 		h->price = find_col(names, n, "price");
 		h->amount = find_col(names, n, "amount");
 		h->sym = find_col(names, n, "symbol");
+		h->id = find_col(names, n, "id");
 		if (h->ts < 0)
 			return missing_col(f, "'timestamp'", err);
 		if (h->lts < 0)
@@ -317,6 +340,35 @@ static enum sb_err check_symbol(const struct infile *f, struct symref *ref,
 }
 
 /*
+ * An OHLCV row's low and high must bound its open and close: a row that breaks this
+ * (a truncated close, columns swapped) would otherwise trade at a price that never was.
+ */
+static enum sb_err check_range(const struct infile *f, const struct row *r,
+			       struct sb_errbuf *err)
+{
+	const struct header *h = &f->hdr;
+	const char *a, *b;
+	int ca, cb;
+
+	if (r->l > r->h) {
+		ca = h->low, cb = h->high, a = "low", b = "above high";
+	} else if (r->o < r->l) {
+		ca = h->open, cb = h->low, a = "open", b = "below low";
+	} else if (r->c < r->l) {
+		ca = h->close, cb = h->low, a = "close", b = "below low";
+	} else if (r->o > r->h) {
+		ca = h->open, cb = h->high, a = "open", b = "above high";
+	} else if (r->c > r->h) {
+		ca = h->close, cb = h->high, a = "close", b = "above high";
+	} else {
+		return SB_OK;
+	}
+	return sb_errf(err, SB_EPARSE,
+		       "%s:%llu: expected low <= open, close <= high, got %s %.40s %s %.40s",
+		       f->path, lineno(f), a, f->fields[ca], b, f->fields[cb]);
+}
+
+/*
  * Reads the next data row of 'f' into 'r', skipping blank lines.  Returns 1, 0 at
  * the end of the file, -1 on error (message in err).
  */
@@ -352,6 +404,7 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 		    get_amount(f, h->amount, "amount", &r->v, err))
 			return -1;
 		r->o = r->h = r->l = r->c;
+		r->id = h->id >= 0 && f->fields[h->id][0] ? f->fields[h->id] : NULL;
 		if (strcmp(s, "buy") == 0) {
 			r->side = SIDE_BUY;
 		} else if (strcmp(s, "sell") == 0) {
@@ -373,9 +426,11 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 		if (get_price(f, h->open, "open", &r->o, err) ||
 		    get_price(f, h->high, "high", &r->h, err) ||
 		    get_price(f, h->low, "low", &r->l, err) ||
-		    get_price(f, h->close, "close", &r->c, err))
+		    get_price(f, h->close, "close", &r->c, err) ||
+		    check_range(f, r, err))
 			return -1;
 		r->v = 0;
+		r->id = NULL;
 		if (h->volume >= 0 && get_amount(f, h->volume, "volume", &r->v, err))
 			return -1;
 		r->side = SIDE_UNKNOWN;
@@ -419,9 +474,57 @@ static enum sb_err grid_grow(struct grid *g, size_t add_front, size_t add_back)
 	return SB_OK;
 }
 
+/* "3d", "2d 17h 29m", "90s", "250ms": the non-zero units of a duration. */
+static void format_duration(int64_t us, char *out, size_t size)
+{
+	static const struct { int64_t us; const char *unit; } units[] = {
+		{ SB_US_PER_DAY, "d" }, { 3600 * SB_US_PER_SEC, "h" },
+		{ 60 * SB_US_PER_SEC, "m" }, { SB_US_PER_SEC, "s" }, { 1000, "ms" }, { 1, "us" },
+	};
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && len < size; i++) {
+		int64_t q = us / units[i].us;
+
+		if (q == 0)
+			continue;
+		us -= q * units[i].us;
+		len += (size_t)snprintf(out + len, size - len, "%s%lld%s", len ? " " : "",
+					(long long)q, units[i].unit);
+	}
+	if (len == 0)
+		snprintf(out, size, "0s");
+}
+
+/*
+ * A new candle k outside the grid opens a gap of 'empty' candles between it and the
+ * nearest candle with rows (the grid's first and last candles always have rows).
+ * Checked before the grid grows: a gap longer than the limit is an error naming the
+ * row.  'lo' is the first empty candle.
+ */
+static enum sb_err check_gap(const struct grid *g, int64_t lo, size_t empty,
+			     const struct infile *f, struct filestat *st, struct sb_errbuf *err)
+{
+	int64_t gap = (int64_t)empty * g->d;
+	char a[SB_TIME_LEN], b[SB_TIME_LEN], want[64], got[64];
+
+	if (gap > st->longest_gap)
+		st->longest_gap = gap;
+	if (g->max_gap == 0 || gap <= g->max_gap)
+		return SB_OK;
+	sb_format_time(lo * g->d, a);
+	sb_format_time((lo + (int64_t)empty) * g->d, b);
+	format_duration(g->max_gap, want, sizeof(want));
+	format_duration(gap, got, sizeof(got));
+	return sb_errf(err, SB_EINVAL,
+		       "%s:%llu: expected no gap in prices longer than %s (--max-gap), got %s without a price, from %s to %s",
+		       f->path, lineno(f), want, got, a, b);
+}
+
 /* The bucket for time 't', widening the grid as needed; NULL with a message on error. */
 static struct bucket *grid_slot(struct grid *g, int64_t t, const struct infile *f,
-				struct sb_errbuf *err)
+				struct filestat *st, struct sb_errbuf *err)
 {
 	int64_t k = sb_floordiv(t, g->d);
 	enum sb_err rc = SB_OK;
@@ -432,9 +535,13 @@ static struct bucket *grid_slot(struct grid *g, int64_t t, const struct infile *
 		add_back = 1;
 	} else if (k < g->k0) {
 		add_front = (size_t)(g->k0 - k);
+		rc = check_gap(g, k + 1, add_front - 1, f, st, err);
 	} else if (k - g->k0 >= (int64_t)g->n) {
 		add_back = (size_t)(k - g->k0) - g->n + 1;
+		rc = check_gap(g, g->k0 + (int64_t)g->n, add_back - 1, f, st, err);
 	}
+	if (rc)
+		return NULL;
 	if (add_front || add_back) {
 		char ts[SB_TIME_LEN], t0[SB_TIME_LEN];
 
@@ -488,6 +595,173 @@ static void bucket_add(struct bucket *b, const struct row *r)
 	b->rows++;
 }
 
+/* ---- the ids of recent trades (see DUP_WINDOW_US) ---- */
+
+/* One remembered id: inline when short (every id format Tardis has), else on the heap. */
+struct seen_id {
+	int64_t lt;              /* local_timestamp of its trade */
+	uint64_t hash;
+	uint32_t len;
+	char s[44];              /* the id when len < sizeof(s), else a char * to it */
+};
+
+/*
+ * A ring of the ids in arrival order (the oldest at 'head') and an open-addressing
+ * table of ring positions + 1 (0 = free) with linear probing, twice the ring's size.
+ */
+struct idwin {
+	struct seen_id *e;
+	size_t cap, head, n;
+	uint32_t *slot;
+	size_t nslot;
+	int64_t lt_max;
+};
+
+static uint64_t hash_id(const char *s, size_t len)
+{
+	uint64_t h = UINT64_C(1469598103934665603);    /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h ^ (h >> 29);
+}
+
+static const char *seen_str(const struct seen_id *e)
+{
+	const char *p;
+
+	if (e->len < sizeof(e->s))
+		return e->s;
+	memcpy(&p, e->s, sizeof(p));
+	return p;
+}
+
+static void idwin_free(struct idwin *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		const struct seen_id *e = &w->e[(w->head + i) & (w->cap - 1)];
+
+		if (e->len >= sizeof(e->s))
+			free((void *)seen_str(e));
+	}
+	free(w->e);
+	free(w->slot);
+	memset(w, 0, sizeof(*w));
+}
+
+static void idwin_put(struct idwin *w, size_t pos)
+{
+	size_t mask = w->nslot - 1, i = w->e[pos].hash & mask;
+
+	while (w->slot[i])
+		i = (i + 1) & mask;
+	w->slot[i] = (uint32_t)pos + 1;
+}
+
+/* A ring twice as large (the ids in order from 0) and a table to match. */
+static bool idwin_grow(struct idwin *w)
+{
+	size_t cap = w->cap ? w->cap * 2 : 1024;
+	struct seen_id *e = malloc(cap * sizeof(*e));
+	uint32_t *slot = calloc(2 * cap, sizeof(*slot));
+
+	if (!e || !slot) {
+		free(e);
+		free(slot);
+		return false;
+	}
+	for (size_t i = 0; i < w->n; i++)
+		e[i] = w->e[(w->head + i) & (w->cap - 1)];
+	free(w->e);
+	free(w->slot);
+	w->e = e;
+	w->slot = slot;
+	w->cap = cap;
+	w->nslot = 2 * cap;
+	w->head = 0;
+	for (size_t i = 0; i < w->n; i++)
+		idwin_put(w, i);
+	return true;
+}
+
+/* Forgets the oldest id: its table slot is emptied by backward shifting. */
+static void idwin_drop_oldest(struct idwin *w)
+{
+	size_t mask = w->nslot - 1, pos = w->head, i = w->e[pos].hash & mask, j;
+
+	while (w->slot[i] != (uint32_t)pos + 1)
+		i = (i + 1) & mask;
+	for (j = i;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!w->slot[j])
+			break;
+		home = w->e[w->slot[j] - 1].hash & mask;
+		/* the entry at j stays when its home lies cyclically in (i, j] */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		w->slot[i] = w->slot[j];
+		i = j;
+	}
+	w->slot[i] = 0;
+	if (w->e[pos].len >= sizeof(w->e[pos].s))
+		free((void *)seen_str(&w->e[pos]));
+	w->head = (w->head + 1) & (w->cap - 1);
+	w->n--;
+}
+
+/*
+ * Returns 1 when 'id' was among the remembered ids (a duplicate), 0 when it is new
+ * (and now remembered), -1 when out of memory.
+ */
+static int idwin_check(struct idwin *w, const char *id, int64_t lt)
+{
+	size_t len = strlen(id), mask, i, pos;
+	uint64_t h = hash_id(id, len);
+	struct seen_id *e;
+
+	if (w->n == 0 || lt > w->lt_max)
+		w->lt_max = lt;
+	while (w->n && w->e[w->head].lt < w->lt_max - DUP_WINDOW_US)
+		idwin_drop_oldest(w);
+	if (w->n) {
+		mask = w->nslot - 1;
+		for (i = h & mask; w->slot[i]; i = (i + 1) & mask) {
+			const struct seen_id *c = &w->e[w->slot[i] - 1];
+
+			if (c->hash == h && c->len == len && memcmp(seen_str(c), id, len) == 0)
+				return 1;
+		}
+	}
+	if (w->n == w->cap) {
+		if (w->cap >= DUP_MAX_IDS)
+			idwin_drop_oldest(w);
+		else if (!idwin_grow(w))
+			return -1;
+	}
+	pos = (w->head + w->n) & (w->cap - 1);
+	e = &w->e[pos];
+	e->lt = lt;
+	e->hash = h;
+	e->len = (uint32_t)len;
+	if (len < sizeof(e->s)) {
+		memcpy(e->s, id, len + 1);
+	} else {
+		char *copy = malloc(len + 1);
+
+		if (!copy)
+			return -1;
+		memcpy(copy, id, len + 1);
+		memcpy(e->s, &copy, sizeof(copy));
+	}
+	w->n++;
+	idwin_put(w, pos);
+	return 0;
+}
+
 /*
  * Opens 'path', reads its header and first data row: the kind and the time used to
  * order the files.  The file is closed again.
@@ -521,9 +795,10 @@ out_close:
 	return rc;
 }
 
-/* Streams every row of 'path' into the grid. */
-static enum sb_err load_file(struct grid *g, const char *path, struct filestat *st,
-			     struct symref *ref, struct sb_errbuf *err)
+/* Streams every row of 'path' (file number 'file') into the grid. */
+static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
+			     struct filestat *st, struct symref *ref, struct idwin *ids,
+			     struct sb_errbuf *err)
 {
 	struct infile f;
 	struct row r;
@@ -559,22 +834,11 @@ static enum sb_err load_file(struct grid *g, const char *path, struct filestat *
 			}
 		}
 		prev = r.t;
-		b = grid_slot(g, r.t, &f, err);
-		if (!b) {
-			rc = SB_EINVAL;
-			goto out_close;
-		}
-		bucket_add(b, &r);
 		if (st->rows == 0) {
-			st->t_min = st->t_max = r.t;
 			st->span_min = st->span_max = r.lt;
 			st->span_min_line = f.lines.lineno;
 			st->first_span = r.lt;
 		}
-		if (r.t < st->t_min)
-			st->t_min = r.t;
-		if (r.t > st->t_max)
-			st->t_max = r.t;
 		if (r.lt < st->span_min) {
 			st->span_min = r.lt;
 			st->span_min_line = f.lines.lineno;
@@ -582,6 +846,33 @@ static enum sb_err load_file(struct grid *g, const char *path, struct filestat *
 		if (r.lt > st->span_max)
 			st->span_max = r.lt;
 		st->rows++;
+		if (r.id) {
+			int dup = idwin_check(ids, r.id, r.lt);
+
+			if (dup < 0) {
+				rc = sb_errf(err, SB_ENOMEM, "%s:%llu: out of memory", path,
+					     lineno(&f));
+				goto out_close;
+			}
+			if (dup) {
+				st->duplicates++;
+				continue;
+			}
+		}
+		b = grid_slot(g, r.t, &f, st, err);
+		if (!b) {
+			rc = SB_EINVAL;
+			goto out_close;
+		}
+		if (b->rows == 0)
+			b->file = file;
+		bucket_add(b, &r);
+		if (st->rows - st->duplicates == 1)
+			st->t_min = st->t_max = r.t;
+		if (r.t < st->t_min)
+			st->t_min = r.t;
+		if (r.t > st->t_max)
+			st->t_max = r.t;
 	}
 	if (got < 0) {
 		rc = SB_EPARSE;
@@ -635,6 +926,22 @@ enum sb_err sb_candles_alloc(struct sb_candles *c, size_t n, struct sb_errbuf *e
 	}
 	c->n = n;
 	return SB_OK;
+}
+
+/* Counts the empty candles of each gap for the file of the candle that ends it. */
+static void count_filled(const struct grid *g, struct filestat *st)
+{
+	const struct bucket *b = g->b + g->front;
+	uint64_t run = 0;
+
+	for (size_t i = 0; i < g->n; i++) {
+		if (b[i].rows == 0) {
+			run++;
+		} else if (run) {      /* the last candle has rows: every run ends */
+			st[b[i].file].filled += run;
+			run = 0;
+		}
+	}
 }
 
 /* Copies the grid into 'c', carrying the previous close through empty candles. */
@@ -708,16 +1015,28 @@ static void fill_info(struct sb_input_info *info, const char *path, enum kind ki
 	snprintf(info->path, sizeof(info->path), "%s", path);
 	snprintf(info->kind, sizeof(info->kind), "%s", kind_name(kind));
 	info->rows = st->rows;
-	info->rows_used = st->rows;
+	info->rows_used = st->rows - st->duplicates;
+	info->duplicates = st->duplicates;
 	info->t_first_us = st->t_min;
 	info->t_last_us = st->t_max;
+	info->filled_candles = st->filled;
+	info->longest_gap_us = st->longest_gap;
 }
 
 enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size_t npaths,
 			    int64_t interval_us, struct sb_input_info *info,
 			    struct sb_errbuf *err)
 {
+	return sb_candles_load_ex(c, paths, npaths, interval_us, SB_MAX_GAP_DEFAULT_US, info,
+				  err);
+}
+
+enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, size_t npaths,
+			       int64_t interval_us, int64_t max_gap_us,
+			       struct sb_input_info *info, struct sb_errbuf *err)
+{
 	struct grid g = { 0 };
+	struct idwin ids = { 0 };
 	size_t *order = NULL;
 	int64_t *first = NULL;
 	struct filestat *st = NULL;
@@ -737,6 +1056,10 @@ enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size
 			       interval_us > 0 ? ibuf : "a non-positive interval");
 	if (!paths || npaths == 0)
 		return sb_errf(err, SB_EINVAL, "expected at least one input file");
+	if (npaths > UINT32_MAX)
+		return sb_errf(err, SB_EINVAL, "expected at most %u input files", UINT32_MAX);
+	if (max_gap_us < 0)
+		return sb_errf(err, SB_EINVAL, "expected a maximum gap >= 0 (0 = no limit)");
 	order = malloc(npaths * sizeof(*order));
 	first = malloc(npaths * sizeof(*first));
 	st = calloc(npaths, sizeof(*st));
@@ -769,10 +1092,11 @@ enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size
 	}
 
 	g.d = interval_us;
+	g.max_gap = max_gap_us;
 	for (size_t oi = 0; oi < npaths; oi++) {
 		size_t i = order[oi];
 
-		rc = load_file(&g, paths[i], &st[i], &ref, err);
+		rc = load_file(&g, paths[i], (uint32_t)i, &st[i], &ref, &ids, err);
 		if (rc)
 			goto out_free;
 		for (size_t oj = 0; oj < oi; oj++) {
@@ -786,9 +1110,8 @@ enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size
 			min_gap = st[i].min_gap;
 			gap_file = i;
 		}
-		if (info)
-			fill_info(&info[i], paths[i], kind, &st[i]);
 	}
+	idwin_free(&ids);
 
 	/* An OHLCV row is one candle of the file's interval: it can be merged, not split. */
 	if (kind == KIND_OHLCV && min_gap != INT64_MAX && interval_us % min_gap != 0) {
@@ -801,9 +1124,13 @@ enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size
 			     ibuf, interval_us < min_gap ? " (finer than the file's candles)" : "");
 		goto out_free;
 	}
+	count_filled(&g, st);
+	for (size_t i = 0; info && i < npaths; i++)
+		fill_info(&info[i], paths[i], kind, &st[i]);
 	rc = grid_to_candles(&g, kind, c, err);
 
 out_free:
+	idwin_free(&ids);
 	grid_free(&g);
 	free(order);
 	free(first);

@@ -32,6 +32,9 @@ struct sb_input_info {
 	uint64_t rounded;           /* numbers with more than 9 decimals, rounded (sentiment) */
 	char     dropped_why[256];  /* short account, e.g. "12 outside candle range" */
 	int64_t  t_first_us, t_last_us;   /* span of the rows used */
+	uint64_t filled_candles;    /* prices: empty candles before this file's candles that
+				     * carry the previous close (the gaps it closes) */
+	int64_t  longest_gap_us;    /* prices: longest such gap, as checked against max_gap */
 	char     sha256[65];        /* content digest, when the caller computed it ("" if not) */
 	uint64_t size;              /* bytes, with sha256 */
 };
@@ -42,16 +45,40 @@ void sb_candles_release(struct sb_candles *c);   /* frees columns; safe twice */
 /* Allocates n candles (all columns zeroed); releases what 'c' held before. */
 enum sb_err sb_candles_alloc(struct sb_candles *c, size_t n, struct sb_errbuf *err);
 
+/* The longest gap in prices filled by default (--max-gap): 3 days. */
+#define SB_MAX_GAP_DEFAULT_US (3 * SB_US_PER_DAY)
+
 /*
- * sb_candles_load() builds one candle array of 'interval_us' from 'npaths' files of
+ * sb_candles_load_ex() builds one candle array of 'interval_us' from 'npaths' files of
  * one symbol.  Each file is either a Tardis trades CSV or an OHLCV candle CSV, plain
  * or gzip'd (told apart by the gzip magic, not the name), and the kind is told by its
- * header; all files must be of the same kind.  Files are streamed in constant memory.
+ * header; all files must be of the same kind.  Files are streamed: memory is the
+ * candle grid (the candles with rows plus the gaps filled between them) and, for
+ * Tardis files, the ids of the last 10 minutes of trades.
  * Several files concatenate in time order; files whose spans overlap are an error, and
  * so are Tardis rows of another symbol than the first row's (one series, one instrument).
- * info[] (npaths entries, may be NULL) receives per-file statistics.
- * On error 'c' is left empty and 'err' says "path:line: what was expected".
+ *
+ * Gaps: the empty candles between two candles with rows carry the previous close
+ * with zero volume and are counted (info[].filled_candles).  A gap longer than
+ * 'max_gap_us' (SB_MAX_GAP_DEFAULT_US; 0 = no limit) is an error naming the row that
+ * ends it, found before memory is taken for it; gaps are measured in file order (a
+ * Tardis row that later fills a candle inside a gap does not shorten the gap seen).
+ * With or without the limit, a grid of more than 2^25 candles is an error.
+ *
+ * Rows: OHLCV prices must be finite, > 0 and low <= open, close <= high.  Tardis
+ * trades with an 'id' seen before (same id string, among the trades of the previous
+ * 10 minutes of local_timestamp and at most 2^20 of them) are counted as duplicates
+ * (info[].duplicates) and left out; empty ids are not checked.
+ *
+ * info[] (npaths entries, may be NULL) receives per-file statistics; rows = rows_used
+ * + duplicates.  On error 'c' is left empty and 'err' says "path:line: what was
+ * expected".
  */
+enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, size_t npaths,
+			       int64_t interval_us, int64_t max_gap_us,
+			       struct sb_input_info *info, struct sb_errbuf *err);
+
+/* sb_candles_load_ex() with max_gap_us = SB_MAX_GAP_DEFAULT_US. */
 enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size_t npaths,
 			    int64_t interval_us, struct sb_input_info *info,
 			    struct sb_errbuf *err);

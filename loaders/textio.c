@@ -1,5 +1,6 @@
 /* textio.c - gz line reader, CSV splitting, strict number and time parsing */
 #include "textio.h"
+#include "input.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,10 +11,12 @@
 bool sb_file_is_gzip(const char *path)
 {
 	unsigned char magic[2];
-	FILE *f = fopen(path, "rb");
+	struct stat st;
+	FILE *f;
 	bool gz;
 
-	if (!f)
+	/* Only a regular file: peeking at a pipe would eat the bytes its reader needs. */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !(f = fopen(path, "rb")))
 		return false;
 	gz = fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 	fclose(f);
@@ -25,13 +28,23 @@ bool sb_file_is_gzip(const char *path)
 
 enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf *err)
 {
+	struct stat st;
+	enum sb_err rc;
 	size_t got;
 
 	memset(l, 0, sizeof(*l));
 	l->path = path;
+	/* A device such as /dev/zero would never end: refused before it is opened, and
+	 * again on what was opened.  A pipe is read once, front to back, which is fine. */
+	if (stat(path, &st) == 0 && (rc = sb_check_file_type(path, &st, true, err)))
+		return rc;
 	l->f = fopen(path, "rb");
 	if (!l->f)
 		return sb_errf(err, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fileno(l->f), &st) == 0 && (rc = sb_check_file_type(path, &st, true, err))) {
+		sb_lines_close(l);
+		return rc;
+	}
 	l->cap = 4096;
 	l->buf = malloc(l->cap);
 	l->in = malloc(IN_SIZE);
@@ -191,7 +204,7 @@ int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
 {
 	l->len = 0;
 	for (;;) {
-		const unsigned char *p, *nl;
+		const unsigned char *p, *nl, *nul;
 		size_t n;
 
 		if (l->out_pos == l->out_len) {
@@ -211,6 +224,15 @@ int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
 		if (n > SB_LINE_MAX - 1 - l->len) {
 			sb_errf(err, SB_EPARSE, "%s:%llu: expected a line shorter than %u bytes",
 				l->path, (unsigned long long)l->lineno + 1, SB_LINE_MAX);
+			return -1;
+		}
+		/* Callers see a C string: a NUL would silently cut the line short. */
+		nul = memchr(p, '\0', n);
+		if (nul) {
+			sb_errf(err, SB_EPARSE,
+				"%s:%llu: expected text, got an unexpected NUL byte at byte %zu of the line (a binary or damaged file?)",
+				l->path, (unsigned long long)l->lineno + 1,
+				l->len + (size_t)(nul - p) + 1);
 			return -1;
 		}
 		if (l->len + n + 1 > l->cap) {

@@ -32,17 +32,25 @@ struct sb_lines {
 	bool     in_eof, done;
 };
 
+/*
+ * sb_lines_open() reads a regular file or a pipe (once, front to back); anything else
+ * (/dev/zero, a folder) is refused before it is opened: "path: expected a regular
+ * file or a pipe, got a character device" (SB_EINVAL).
+ */
 enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf *err);
 /*
  * sb_lines_next() returns 1 with l->buf set, 0 at end of file (again on every later
- * call), -1 on error (message in err): "path:line: ..." for a line too long or a
- * damaged gzip stream, "path: expected end of file after the gzip stream, got N
- * trailing bytes" when the last gzip member is followed by something else.
+ * call), -1 on error (message in err): "path:line: ..." for a line too long, a NUL
+ * byte in the line ("expected text, got an unexpected NUL byte at byte N of the
+ * line": l->buf is a C string, and a NUL would silently cut it) or a damaged gzip
+ * stream, "path: expected end of file after the gzip stream, got N trailing bytes"
+ * when the last gzip member is followed by something else.
  */
 int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err);
 void sb_lines_close(struct sb_lines *l);   /* safe twice, and after a failed open */
 
-/* True when the file starts with the gzip magic 1f 8b. */
+/* True when 'path' is a regular file that starts with the gzip magic 1f 8b (a pipe is
+ * never peeked at: that would eat the bytes its reader needs). */
 bool sb_file_is_gzip(const char *path);
 
 /*

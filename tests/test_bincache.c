@@ -288,6 +288,8 @@ static void make_info(struct sb_input_info *info, int k)
 	snprintf(info->dropped_why, sizeof(info->dropped_why), "2 outside candle range");
 	info->t_first_us = INT64_C(-5) - k;          /* negative: before 1970 */
 	info->t_last_us = INT64_C(1709337599999999);
+	info->filled_candles = UINT64_C(4321) + (uint64_t)k;
+	info->longest_gap_us = INT64_C(259200000000) - k;   /* the gap limit needs it back */
 }
 
 static void same_info(const struct sb_input_info *got, const struct sb_input_info *want)
@@ -302,6 +304,8 @@ static void same_info(const struct sb_input_info *got, const struct sb_input_inf
 	assert_string_equal(got->dropped_why, want->dropped_why);
 	assert_true(got->t_first_us == want->t_first_us);
 	assert_true(got->t_last_us == want->t_last_us);
+	assert_int_equal(got->filled_candles, want->filled_candles);
+	assert_true(got->longest_gap_us == want->longest_gap_us);
 }
 
 static void same_candles(const struct sb_candles *got, const struct sb_candles *want)
@@ -496,7 +500,7 @@ static void test_damaged_entries(void **state)
 	expect_candle_miss(dir, KEY2, "one byte short");
 
 	/* the layout: fixarray(14) 0x9e, fixstr(15) 0xaf + "sentibt-cache-2", fixstr(9) 0xa9 +
-	 * "candles-2" (the object's schema), then n = 5 as positive fixint at 1 + 16 + 10 = 27 */
+	 * "candles-3" (the object's schema), then n = 5 as positive fixint at 1 + 16 + 10 = 27 */
 	{
 		unsigned char head[28];
 		FILE *f = fopen(good, "rb");
@@ -508,7 +512,7 @@ static void test_damaged_entries(void **state)
 		assert_int_equal(head[1], 0xaf);
 		assert_memory_equal(head + 2, "sentibt-cache-2", 15);
 		assert_int_equal(head[17], 0xa9);
-		assert_memory_equal(head + 18, "candles-2", 9);
+		assert_memory_equal(head + 18, "candles-3", 9);
 		assert_int_equal(head[27], 5);
 	}
 	damage(good, bad, -1, 27, 6);          /* n says 6, columns hold 5 */
@@ -703,7 +707,7 @@ static void test_forged_entries(void **state)
  * loader's output changes, this test fails until SB_CACHE_*_SCHEMA is bumped (so no
  * old entry is served) and the digest below is recorded again for the new version.
  */
-#define SAMPLE_CANDLES_SCHEMA 2
+#define SAMPLE_CANDLES_SCHEMA 3
 #define SAMPLE_CANDLES_SHA "e125349061ca80ead7a6bba1c9a754b500942f489e478815da46634e3c3dd832"
 #define SAMPLE_EVENTS_SCHEMA 2
 #define SAMPLE_EVENTS_SHA "536471a8e30f347d0cec2c53618e97a62c9da45a73e0d23b9179b85af9afa79a"

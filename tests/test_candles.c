@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -135,6 +137,13 @@ static void test_tardis_two_files_by_hand(void **state)
 	assert_int_equal(info[1].rows_used, 9);
 	assert_int_equal(info[1].t_first_us, T0 - 3 * SB_US_PER_SEC);
 	assert_int_equal(info[1].t_last_us, T0 + 170 * SB_US_PER_SEC);
+	/* gaps: minute 1 is closed by minute 2 (first row there: A's row 6), minute 3 by
+	 * minute 4 (B's); each 1 candle, 60 s; no duplicate ids (the empty ones unchecked) */
+	assert_int_equal(info[1].filled_candles, 1);
+	assert_int_equal(info[0].filled_candles, 1);
+	assert_int_equal(info[1].longest_gap_us, MIN);
+	assert_int_equal(info[0].longest_gap_us, MIN);
+	assert_int_equal(info[0].duplicates + info[1].duplicates, 0);
 
 	sb_candles_release(&c);
 	sb_candles_release(&c);         /* safe twice */
@@ -449,6 +458,31 @@ static const struct bad_case bad_cases[] = {
 	{ "interval 500ms", TH TR, NULL, 0, 500000, 0, 0, "interval", "1s to 1d", false },
 	{ "interval 1500ms", TH TR, NULL, 0, 1500000, 0, 0, "whole seconds", NULL, false },
 	{ "interval 2d", TH TR, NULL, 0, 2 * SB_US_PER_DAY, 0, 0, "interval", "2d", false },
+	/* issue 10: low and high must bound open and close */
+	{ "ohlcv close below low (truncated close)", OH OR "2024-01-01 00:01:00,62040,62100,62039,62,1\n",
+	  NULL, 0, 0, 1, 3, "expected low <= open, close <= high", "got close 62 below low 62039",
+	  false },
+	{ "ohlcv open below low", OH "2024-01-01 00:00:00,8,11,9,10,1\n", NULL, 0, 0, 1, 2,
+	  "expected low <= open, close <= high", "got open 8 below low 9", false },
+	{ "ohlcv open above high", OH "2024-01-01 00:00:00,12,11,9,10.5,1\n", NULL, 0, 0, 1, 2,
+	  "expected low <= open, close <= high", "got open 12 above high 11", false },
+	{ "ohlcv close above high", OH "2024-01-01 00:00:00,10,11,9,11.5,1\n", NULL, 0, 0, 1, 2,
+	  "expected low <= open, close <= high", "got close 11.5 above high 11", false },
+	{ "ohlcv low above high", OH "2024-01-01 00:00:00,10,9,11,10,1\n", NULL, 0, 0, 1, 2,
+	  "expected low <= open, close <= high", "got low 11 above high 9", false },
+	/* issue 10: gaps longer than 3 days (the default --max-gap) */
+	{ "tardis gap of 4 days", TH TR "bitmex,XBTUSD,1704412810000000,1704412810100000,r2,buy,100,1\n",
+	  NULL, 0, 0, 1, 3, "expected no gap in prices longer than 3d (--max-gap), got 3d 23h 59m",
+	  "from 2024-01-01T00:01:00Z to 2024-01-05T00:00:00Z", false },
+	{ "tardis gap before the first row", TH TR
+	  "bitmex,XBTUSD,1703635210000000,1704067210200000,r2,buy,100,1\n", NULL, 0, 0, 1, 3,
+	  "longer than 3d (--max-gap), got 4d 23h 59m",
+	  "from 2023-12-27T00:01:00Z to 2024-01-01T00:00:00Z", false },
+	{ "ohlcv gap between files", OH OR, OH "2024-01-05 00:00:00,10,11,9,10.5,1\n", 0, 0, 2, 2,
+	  "longer than 3d (--max-gap), got 3d 23h 59m", "to 2024-01-05T00:00:00Z", false },
+	{ "ohlcv gap of 4 days at 1d", OH OR "2024-01-06 00:00:00,10,11,9,10.5,1\n", NULL, 0,
+	  SB_US_PER_DAY, 1, 3, "longer than 3d (--max-gap), got 4d without a price",
+	  "from 2024-01-02T00:00:00Z to 2024-01-06T00:00:00Z", false },
 };
 
 /* A gzip'd trades file of many varied rows, cut in the middle of the stream. */
@@ -784,6 +818,330 @@ static void test_real_tardis_sample(void **state)
 	sb_candles_release(&c);
 }
 
+/* ---- issue 10: gaps, duplicates, the reproducers under tests/regress ---- */
+
+/*
+ * Loads 'text' as one file at 'interval' with 'max_gap' into 'c' (initialised; what it
+ * held is released); the result code, info filled.
+ */
+static enum sb_err load_text(const char *name, const char *text, int64_t interval,
+			     int64_t max_gap, struct sb_candles *c, struct sb_input_info *info,
+			     struct sb_errbuf *err, char path[PATH_MAX])
+{
+	const char *paths[1];
+
+	tu_write_text(name, text, false, path);
+	paths[0] = path;
+	return sb_candles_load_ex(c, paths, 1, interval, max_gap, info, err);
+}
+
+/* A gap of exactly the limit fills; one candle more is an error; 0 lifts the limit. */
+static void test_gap_limit(void **state)
+{
+	static const char four_days[] = OH OR "2024-01-01 00:01:00,10,11,9,10.5,1\n"
+		"2024-01-05 00:00:00,10,11,9,10.5,2\n";
+	char p[PATH_MAX], want[PATH_MAX + 256];
+	struct sb_input_info info;
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	sb_candles_init(&c);
+	/* 1d candles Jan 1 (two 1m rows) and Jan 5: Jan 2, 3, 4 filled = 3 days, the
+	 * default limit */
+	if (load_text("gap3d.csv", four_days, SB_US_PER_DAY, SB_MAX_GAP_DEFAULT_US, &c, &info,
+		      &err, p))
+		fail_msg("%s", err.msg);
+	assert_int_equal(c.n, 5);
+	check_candle(&c, 1, 10.5, 10.5, 10.5, 10.5, 0, 0, 0, 0);
+	check_candle(&c, 3, 10.5, 10.5, 10.5, 10.5, 0, 0, 0, 0);
+	check_candle(&c, 4, 10, 11, 9, 10.5, 2, 0, 0, 0);
+	assert_int_equal(info.filled_candles, 3);
+	assert_int_equal(info.longest_gap_us, 3 * SB_US_PER_DAY);
+	assert_int_equal(info.rows, 3);
+	assert_int_equal(info.rows_used, 3);
+	sb_candles_release(&c);
+
+	/* the same at 1m: 5758 filled minutes, 3d 23h 58m, over the limit */
+	assert_int_equal(load_text("gap3d.csv", four_days, MIN, SB_MAX_GAP_DEFAULT_US, &c, &info,
+				   &err, p), SB_EINVAL);
+	assert_int_equal(c.n, 0);
+	snprintf(want, sizeof(want),
+		 "%s:4: expected no gap in prices longer than 3d (--max-gap), got 3d 23h 58m without a price, from 2024-01-01T00:02:00Z to 2024-01-05T00:00:00Z",
+		 p);
+	assert_string_equal(err.msg, want);
+	/* a limit of 4d, or none, fills it and counts it */
+	if (load_text("gap3d.csv", four_days, MIN, 4 * SB_US_PER_DAY, &c, &info, &err, p))
+		fail_msg("%s", err.msg);
+	assert_int_equal(c.n, 4 * 1440 + 1);
+	assert_int_equal(info.filled_candles, 4 * 1440 - 2);
+	assert_int_equal(info.longest_gap_us, 4 * SB_US_PER_DAY - 2 * MIN);
+	if (load_text("gap3d.csv", four_days, MIN, 0, &c, &info, &err, p))
+		fail_msg("%s", err.msg);
+	assert_int_equal(c.n, 4 * 1440 + 1);
+	/* 1d candles with a 2d limit: the 3-day gap is too long */
+	assert_int_equal(load_text("gap3d.csv", four_days, SB_US_PER_DAY, 2 * SB_US_PER_DAY, &c,
+				   &info, &err, p), SB_EINVAL);
+	assert_non_null(strstr(err.msg, "longer than 2d (--max-gap), got 3d without a price"));
+	/* no gap limit: the grid's cap of 2^25 candles still holds, checked before the
+	 * grid grows (two trades 2 years apart in 1s candles: 63 million) */
+	assert_int_equal(load_text("cap.csv", TH TR "bitmex,XBTUSD,1767225610000000,1767225610100000,r2,buy,100,1\n",
+				   SB_US_PER_SEC, 0, &c, &info, &err, p), SB_EINVAL);
+	assert_non_null(strstr(err.msg, ":3: expected times within 33554432 candles of each other"));
+	/* a negative limit is refused */
+	assert_int_equal(load_text("gap3d.csv", four_days, MIN, -1, &c, &info, &err, p),
+			 SB_EINVAL);
+	sb_candles_release(&c);
+}
+
+/* The hostile-input reproducers: two rows 59 and 60 years apart. */
+static void test_regress_far_apart(void **state)
+{
+	static const struct { const char *path, *rest; } cases[] = {
+		{ "tests/regress/tardis-59y-gap.csv",
+		  ":3: expected no gap in prices longer than 3d (--max-gap), got 21549d 23h 59m without a price, from 2024-01-01T00:01:00Z to 2083-01-01T00:00:00Z" },
+		{ "tests/regress/ohlcv-60y-gap.csv",
+		  ":3: expected no gap in prices longer than 3d (--max-gap), got 21914d 23h 59m without a price, from 2024-01-01T00:01:00Z to 2084-01-01T00:00:00Z" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *paths[1] = { cases[i].path };
+		char want[PATH_MAX + 256];
+		struct sb_candles c;
+		struct sb_errbuf err = { "" };
+
+		sb_candles_init(&c);
+		assert_int_equal(sb_candles_load(&c, paths, 1, MIN, NULL, &err), SB_EINVAL);
+		assert_int_equal(c.n, 0);
+		snprintf(want, sizeof(want), "%s%s", cases[i].path, cases[i].rest);
+		assert_string_equal(err.msg, want);
+	}
+}
+
+/*
+ * The gap is refused before memory is taken for it: in a child limited to 512 MB of
+ * address space, the 59-year file still gets the gap message (before the fix it
+ * asked for 2.5-4.4 GB and would fail with "out of memory").  Not under ASan, whose
+ * shadow memory needs terabytes of address space.
+ */
+static void test_gap_memory(void **state)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	(void)state;
+	printf("SKIP: address-space limit not applicable under AddressSanitizer\n");
+#else
+	pid_t pid;
+	int status;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *paths[1] = { "tests/regress/tardis-59y-gap.csv" };
+		struct rlimit rl = { 512u << 20, 512u << 20 };
+		struct sb_candles c;
+		struct sb_errbuf err = { "" };
+		enum sb_err rc;
+
+		if (setrlimit(RLIMIT_AS, &rl) != 0)
+			_exit(3);
+		sb_candles_init(&c);
+		rc = sb_candles_load(&c, paths, 1, MIN, NULL, &err);
+		if (rc == SB_EINVAL && strstr(err.msg, "--max-gap"))
+			_exit(0);
+		fprintf(stderr, "child: rc %d: %s\n", (int)rc, err.msg);
+		_exit(1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+#endif
+}
+
+/* The reproducer of the truncated last row: close 62 under a low of 62039. */
+static void test_regress_close_below_low(void **state)
+{
+	const char *paths[1] = { "tests/regress/ohlcv-close-below-low.csv" };
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	sb_candles_init(&c);
+	assert_int_equal(sb_candles_load(&c, paths, 1, MIN, NULL, &err), SB_EPARSE);
+	assert_int_equal(c.n, 0);
+	assert_string_equal(err.msg,
+			    "tests/regress/ohlcv-close-below-low.csv:4: expected low <= open, close <= high, got close 62 below low 62039.0");
+}
+
+/* A NUL byte in a row is an error of the line reader, for every loader. */
+static void test_regress_nul(void **state)
+{
+	const char *paths[1] = { "tests/regress/nul-in-row.csv" };
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	sb_candles_init(&c);
+	assert_int_equal(sb_candles_load(&c, paths, 1, MIN, NULL, &err), SB_EPARSE);
+	assert_int_equal(c.n, 0);
+	assert_string_equal(err.msg,
+			    "tests/regress/nul-in-row.csv:3: expected text, got an unexpected NUL byte at byte 56 of the line (a binary or damaged file?)");
+}
+
+/*
+ * The reproducer: trade 3456789001 arrives again on line 4, 3456789002 on line 6;
+ * the two rows with an empty id on lines 7 and 8 are both kept (no id, no check).
+ */
+static void test_regress_duplicates(void **state)
+{
+	const char *paths[1] = { "tests/regress/tardis-duplicate-ids.csv" };
+	struct sb_input_info info;
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	sb_candles_init(&c);
+	if (sb_candles_load(&c, paths, 1, MIN, &info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(info.rows, 7);
+	assert_int_equal(info.duplicates, 2);
+	assert_int_equal(info.rows_used, 5);
+	assert_int_equal(info.rows_dropped, 0);
+	/* minute 0: 0.5 buy + 1.25 sell (not 1 + 2.5); minute 1: 0.75 buy at 62020, then
+	 * minute 1 also takes 2 x 0.1 buy at 62030 (+100 s) */
+	assert_int_equal(c.n, 2);
+	check_candle(&c, 0, 62010.5, 62011.0, 62010.5, 62011.0, 1.75, 0.5, 1.25, 2);
+	check_candle(&c, 1, 62020.0, 62030.0, 62020.0, 62030.0, 0.95, 0.95, 0, 3);
+	sb_candles_release(&c);
+}
+
+/* Duplicates across the files of one load, long ids, and the window's edge. */
+static void test_duplicates_files_and_window(void **state)
+{
+	char id50[64], text[1024], p1[PATH_MAX], p2[PATH_MAX];
+	const char *paths[2];
+	struct sb_input_info info[2];
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	memset(id50, 'x', 50);
+	id50[50] = '\0';
+	/* file 1: a long id (kept off the inline buffer), file 2 repeats it and "k1" */
+	snprintf(text, sizeof(text), TH
+		 "bitmex,XBTUSD,1704067210000000,1704067210000000,%s,buy,100,1\n"
+		 "bitmex,XBTUSD,1704067220000000,1704067220000000,k1,buy,101,1\n", id50);
+	tu_write_text("dup1.csv", text, false, p1);
+	snprintf(text, sizeof(text), TH
+		 "bitmex,XBTUSD,1704067230000000,1704067230000000,%s,buy,100,1\n"
+		 "bitmex,XBTUSD,1704067240000000,1704067240000000,k1,buy,101,1\n"
+		 "bitmex,XBTUSD,1704067250000000,1704067250000000,k2,sell,102,1\n", id50);
+	tu_write_text("dup2.csv", text, false, p2);
+	paths[0] = p1;
+	paths[1] = p2;
+	sb_candles_init(&c);
+	if (sb_candles_load(&c, paths, 2, MIN, info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(info[0].duplicates, 0);
+	assert_int_equal(info[1].duplicates, 2);
+	assert_int_equal(info[1].rows_used, 1);
+	assert_int_equal(c.n, 1);
+	check_candle(&c, 0, 100, 102, 100, 102, 3, 2, 1, 3);
+
+	/* 10 minutes of local_timestamp is remembered, more is not: "w" again after
+	 * exactly 600 s is a duplicate, after 600.000001 s a new trade */
+	tu_write_text("dupw.csv", TH
+		      "bitmex,XBTUSD,1704067200000000,1704067200000000,w,buy,100,1\n"
+		      "bitmex,XBTUSD,1704067800000000,1704067800000000,w,buy,100,1\n"
+		      "bitmex,XBTUSD,1704067200000000,1704067800000001,v,buy,100,1\n"
+		      "bitmex,XBTUSD,1704067800000000,1704068400000001,w,buy,100,1\n", false, p1);
+	paths[0] = p1;
+	if (sb_candles_load(&c, paths, 1, MIN, info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(info[0].duplicates, 1);
+	assert_int_equal(info[0].rows_used, 3);
+	sb_candles_release(&c);
+}
+
+/*
+ * The id window against a brute-force reference, on trades whose local_timestamp
+ * steps by up to 40 s (so ids leave the 10-minute window all the time), bursts of
+ * 3000 trades within seconds (the ring grows), and ids repeated at random distances.
+ * A trade is a duplicate when an earlier kept trade with the same id has a
+ * local_timestamp >= the latest one so far minus 10 minutes.
+ */
+static void test_duplicates_against_reference(void **state)
+{
+	enum { N = 30000 };
+	int64_t *lt = malloc(N * sizeof(*lt));
+	unsigned *id = malloc(N * sizeof(*id));
+	bool *kept = malloc(N * sizeof(*kept));
+	size_t cap = (size_t)N * 96 + 256, len = 0;
+	char *text = malloc(cap), p[PATH_MAX];
+	const char *paths[1];
+	struct sb_input_info info;
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+	uint64_t x = 88172645463325252u, dups = 0;
+	int64_t t = T0 * 0 + INT64_C(1704067200000000), lt_max = 0;
+	double vol = 0;
+	size_t lo = 0;
+
+	(void)state;
+	assert_true(lt && id && kept && text);
+	len = (size_t)snprintf(text, cap, TH);
+	for (size_t i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if ((i / 3000) % 4 == 1)
+			t += (int64_t)(x % 2000);                     /* a burst: ms apart */
+		else
+			t += (int64_t)(x % 40000000);                 /* up to 40 s */
+		lt[i] = t;
+		if (i > 0 && x % 5 == 0)
+			id[i] = id[i - 1 - (size_t)((x >> 20) % (i < 400 ? i : 400))];
+		else
+			id[i] = (unsigned)i * 7919u + 1u;
+		len += (size_t)snprintf(text + len, cap - len,
+					"bitmex,XBTUSD,%lld,%lld,id-%u,buy,100,%u\n",
+					(long long)t, (long long)t, id[i], 1 + (unsigned)(x % 7));
+		/* the reference */
+		lt_max = t > lt_max ? t : lt_max;
+		while (lo < i && lt[lo] < lt_max - 600 * SB_US_PER_SEC)
+			lo++;
+		kept[i] = true;
+		for (size_t j = lo; j < i; j++)
+			if (kept[j] && id[j] == id[i]) {
+				kept[i] = false;
+				break;
+			}
+		if (kept[i])
+			vol += (double)(1 + (unsigned)(x % 7));
+		else
+			dups++;
+	}
+	assert_true(dups > 1000);       /* the case is not trivial */
+	tu_write_bytes("dupref.csv", text, len, false, p);
+	paths[0] = p;
+	sb_candles_init(&c);
+	if (sb_candles_load(&c, paths, 1, MIN, &info, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(info.duplicates, dups);
+	assert_int_equal(info.rows_used, N - dups);
+	{
+		double got = 0;
+
+		for (size_t i = 0; i < c.n; i++)
+			got += c.volume[i];
+		assert_true(got == vol);    /* integers: exact */
+	}
+	sb_candles_release(&c);
+	free(lt);
+	free(id);
+	free(kept);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -800,6 +1158,14 @@ int main(void)
 		cmocka_unit_test(test_tardis_symbols),
 		cmocka_unit_test(test_real_binance_1m),
 		cmocka_unit_test(test_real_tardis_sample),
+		cmocka_unit_test(test_gap_limit),
+		cmocka_unit_test(test_regress_far_apart),
+		cmocka_unit_test(test_gap_memory),
+		cmocka_unit_test(test_regress_close_below_low),
+		cmocka_unit_test(test_regress_nul),
+		cmocka_unit_test(test_regress_duplicates),
+		cmocka_unit_test(test_duplicates_files_and_window),
+		cmocka_unit_test(test_duplicates_against_reference),
 	};
 
 	return cmocka_run_group_tests_name("candles", tests, tu_tmpdir_setup, tu_tmpdir_teardown);

@@ -118,12 +118,7 @@ static int teardown(void **state)
 
 static bool have_avx512(void)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx512f");
-#else
-	return false;
-#endif
+	return sb_kernel_avx512_supported();
 }
 
 /* Field by field: doubles compared as bits, counters with ==.  No tolerance anywhere. */
@@ -565,9 +560,53 @@ static void test_sweep_bad_window(void **state)
 	sb_grid_release(&g);
 }
 
+/*
+ * Kernel dispatch (issue 10): kern_avx512.c is compiled for AVX-512F and DQ, so auto
+ * may pick it only when the CPU has both.  The feature list is the one the target
+ * attribute is built from; the CPU's flags are read independently from /proc/cpuinfo.
+ */
+static void test_kernel_dispatch_features(void **state)
+{
+	char line[8192], flags[8192] = "", feats[64], *save = NULL;
+	bool all = true;
+	const char *name;
+	FILE *f;
+
+	(void)state;
+	assert_string_equal(sb_kernel_avx512_features, "avx512f,avx512dq");
+	sb_kernel_get(SB_KERNEL_AUTO, &name);
+	assert_string_equal(name, sb_kernel_avx512_supported() ? "avx512" : "generic");
+#if defined(__x86_64__) && defined(__GNUC__)
+	f = fopen("/proc/cpuinfo", "r");
+	if (!f) {
+		printf("SKIP: no /proc/cpuinfo, CPU flags not cross-checked\n");
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5)) {
+			snprintf(flags, sizeof(flags), " %s", strchr(line, ':') + 1);
+			break;
+		}
+	fclose(f);
+	flags[strcspn(flags, "\n")] = ' ';
+	snprintf(feats, sizeof(feats), "%s", sb_kernel_avx512_features);
+	for (char *t = strtok_r(feats, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char want[80];
+
+		snprintf(want, sizeof(want), " %s ", t);
+		all = all && strstr(flags, want) != NULL;
+	}
+	assert_int_equal(sb_kernel_avx512_supported(), all);
+	printf("CPU has %s: %s\n", sb_kernel_avx512_features, all ? "yes" : "no");
+#else
+	assert_false(sb_kernel_avx512_supported());
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kernel_dispatch_features),
 		cmocka_unit_test(test_kernels_bit_identical),
 		cmocka_unit_test(test_kernels_synthetic_signal),
 		cmocka_unit_test(test_kernels_ruinous_prices),

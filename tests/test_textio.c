@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -254,6 +256,118 @@ static void expect_trailing(const char *path, long n_lines, unsigned long long n
 		 "%s: expected end of file after the gzip stream, got %llu trailing bytes", path,
 		 ntrail);
 	assert_string_equal(err.msg, want);
+}
+
+/*
+ * A NUL byte cuts a C string: anything after it in the line would be silently lost,
+ * so the reader refuses the line, plain or gzip'd, in the middle of a buffer or at
+ * the very end of a file without a newline, and reads the lines before it.
+ */
+static void test_lines_nul_byte(void **state)
+{
+	static const struct { const char *name; const char *text; size_t n; unsigned line, byte; } cases[] = {
+		{ "nul_mid.csv", "a,b\n1,2\0,3\n4,5\n", 14, 2, 4 },
+		{ "nul_first.csv", "\0a,b\n", 5, 1, 1 },
+		{ "nul_last.csv", "a,b\n1,2\n3\0", 11, 3, 2 },
+		{ "nul_crlf.csv", "a,b\r\n\r\0\n", 8, 2, 2 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int gz = 0; gz <= 1; gz++) {
+			char p[PATH_MAX], name[64], want[PATH_MAX + 160];
+			struct sb_lines l;
+			struct sb_errbuf err = { "" };
+			unsigned good = 0;
+			int r;
+
+			snprintf(name, sizeof(name), "%s%s", cases[i].name, gz ? ".gz" : "");
+			tu_write_bytes(name, cases[i].text, cases[i].n, gz, p);
+			assert_int_equal(sb_lines_open(&l, p, &err), SB_OK);
+			while ((r = sb_lines_next(&l, &err)) == 1)
+				good++;
+			sb_lines_close(&l);
+			assert_int_equal(r, -1);
+			assert_int_equal(good, cases[i].line - 1);
+			snprintf(want, sizeof(want),
+				 "%s:%u: expected text, got an unexpected NUL byte at byte %u of the line (a binary or damaged file?)",
+				 p, cases[i].line, cases[i].byte);
+			assert_string_equal(err.msg, want);
+		}
+	}
+}
+
+/* A NUL after the 128 KiB buffer boundary, in a line that spans two buffers. */
+static void test_lines_nul_across_buffers(void **state)
+{
+	size_t n = (1u << 17) + 4096;
+	char *text = malloc(n), p[PATH_MAX];
+	struct sb_lines l;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	assert_non_null(text);
+	memcpy(text, "h\n", 2);
+	memset(text + 2, 'x', n - 3);
+	text[(1u << 17) + 100] = '\0';
+	text[n - 1] = '\n';
+	tu_write_bytes("nul_span.csv", text, n, false, p);
+	free(text);
+	assert_int_equal(sb_lines_open(&l, p, &err), SB_OK);
+	assert_int_equal(sb_lines_next(&l, &err), 1);
+	assert_int_equal(sb_lines_next(&l, &err), -1);
+	sb_lines_close(&l);
+	assert_non_null(strstr(err.msg, ":2: expected text, got an unexpected NUL byte at byte 131171 "));
+}
+
+/*
+ * Only regular files and pipes are read: /dev/zero would never end, a folder has no
+ * lines.  Refused before a byte is read, naming the path and what it is.
+ */
+static void test_lines_not_a_file(void **state)
+{
+	struct sb_lines l;
+	struct sb_errbuf err = { "" };
+
+	(void)state;
+	assert_int_equal(sb_lines_open(&l, "/dev/zero", &err), SB_EINVAL);
+	assert_string_equal(err.msg, "/dev/zero: expected a regular file or a pipe, got a character device");
+	sb_lines_close(&l);
+	assert_int_equal(sb_lines_open(&l, tu_tmpdir, &err), SB_EINVAL);
+	assert_non_null(strstr(err.msg, "expected a regular file or a pipe, got a directory"));
+	sb_lines_close(&l);
+	assert_false(sb_file_is_gzip("/dev/zero"));
+	assert_false(sb_file_is_gzip(tu_tmpdir));
+}
+
+/*
+ * A FIFO is read once, front to back: sb_file_is_gzip() does not peek at it (that
+ * would eat bytes the reader needs), and the line reader gets every line.
+ */
+static void test_lines_fifo(void **state)
+{
+	static const char *const want[] = { "a,b", "1,2" };
+	char p[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/lines.fifo", tu_tmpdir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_false(sb_file_is_gzip(p));          /* returns at once: no writer needed */
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		FILE *f = fopen(p, "w");
+
+		if (!f || fputs("a,b\n1,2\n", f) < 0 || fclose(f) != 0)
+			_exit(1);
+		_exit(0);
+	}
+	expect_lines(p, want, 2);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	unlink(p);
 }
 
 /* Concatenated members are one stream; anything else after the last one is an error. */
@@ -676,6 +790,10 @@ int main(void)
 		cmocka_unit_test(test_lines_too_long),
 		cmocka_unit_test(test_lines_damaged_gzip),
 		cmocka_unit_test(test_lines_gzip_members),
+		cmocka_unit_test(test_lines_nul_byte),
+		cmocka_unit_test(test_lines_nul_across_buffers),
+		cmocka_unit_test(test_lines_not_a_file),
+		cmocka_unit_test(test_lines_fifo),
 		cmocka_unit_test(test_csv_split),
 		cmocka_unit_test(test_parse_double),
 		cmocka_unit_test(test_parse_int64),
