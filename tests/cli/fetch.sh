@@ -7,7 +7,8 @@ if ! command -v python3 >/dev/null 2>&1; then
 	echo "SKIP: python3 not found; fetch tests not run"
 	exit 0
 fi
-[ -x ./sentibt ] || { echo "fetch.sh: ./sentibt not built"; exit 1; }
+BIN=${SENTIBT_BIN:-./sentibt}   # CI points it at the sanitizer build
+[ -x "$BIN" ] || { echo "fetch.sh: $BIN not built"; exit 1; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/sentibt-fetch.XXXXXX")
 SRV=
@@ -40,7 +41,7 @@ ok() { N=$((N + 1)); }
 # run NAME ARGS... : ./sentibt with stdout+stderr in $T/out.NAME, exit code in $rc
 run() {
 	name=$1; shift
-	./sentibt "$@" >"$T/out.$name" 2>&1
+	"$BIN" "$@" >"$T/out.$name" 2>&1
 	rc=$?
 }
 has() { grep -qF -- "$2" "$T/out.$1" || fail "$1: output lacks '$2'"; }
@@ -281,7 +282,7 @@ ok
 
 # --- two processes on the same files at once -------------------------------------------
 for p in 1 2; do
-	./sentibt fetch tardis --exchange ex-two --data-type trades --symbols SLOWA,SLOWB,PLAIN \
+	"$BIN" fetch tardis --exchange ex-two --data-type trades --symbols SLOWA,SLOWB,PLAIN \
 		--from 2020-08-01 --to 2020-08-02 --cache "$T/c8" --base-url "$BASE" >"$T/out.two$p" 2>&1 &
 	eval "pid$p=\$!"
 done
@@ -295,7 +296,7 @@ done
 ok
 
 # --- a killed run leaves nothing at the final path; its temp is removed later ----------
-./sentibt fetch tardis --exchange ex-kill --data-type trades --symbols SLOWK --from 2020-09-01 \
+"$BIN" fetch tardis --exchange ex-kill --data-type trades --symbols SLOWK --from 2020-09-01 \
 	--to 2020-09-02 --cache "$T/c9" --base-url "$BASE" -q >"$T/out.kill" 2>&1 &
 kp=$!
 i=0
@@ -327,7 +328,7 @@ EOF2
 # bt NAME : the backtest, day files cached in $T/bt/tardis (--tardis-cache); stdout+stderr
 # in $T/out.NAME, exit code in $rc
 bt() {
-	SENTIBT_TARDIS_BASE_URL="$BASE" TARDIS_API_KEY=$KEY ./sentibt backtest \
+	SENTIBT_TARDIS_BASE_URL="$BASE" TARDIS_API_KEY=$KEY "$BIN" backtest \
 		--prices tardis:ex-bt:trades:BTCUSDT:2024-03-01..2024-03-03 --sentiment "$T/bt-news.jsonl" \
 		--tardis-cache "$T/bt/tardis" --candle-cache '' --out "$T/bt-$1" -q >"$T/out.$1" 2>&1
 	rc=$?
@@ -354,7 +355,7 @@ ok
 
 # --- on a terminal (script(1) gives one), a progress line: files, bytes, rate --------
 if command -v script >/dev/null 2>&1; then
-	script -qec "./sentibt fetch tardis --exchange ex-prog --data-type trades --symbols SLOW1 \
+	script -qec "$BIN fetch tardis --exchange ex-prog --data-type trades --symbols SLOW1 \
 		--from 2024-03-01 --to 2024-03-02 --base-url $BASE --cache $T/prog" /dev/null \
 		>"$T/out.prog" 2>&1 </dev/null
 	grep -q "fetch: 0/1 files, .*/s" "$T/out.prog" || fail "no progress line on a terminal"

@@ -3,7 +3,7 @@
 # Run from the repo root with ./sentibt built.
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
-bin=./sentibt
+bin=${SENTIBT_BIN:-./sentibt}   # CI points it at the sanitizer build
 [ -x "$bin" ] || fail "$bin not built"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sentibt-sample-sh.XXXXXX") || fail "mktemp"
 trap 'rm -rf "$tmp"' EXIT INT TERM
