@@ -2,18 +2,11 @@
 #include "cli.h"
 #include "cli_runopts.h"
 
-#include <cJSON.h>
-#include <errno.h>
-#include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../engine/backtest.h"
-#include "../engine/results.h"
-#include "../engine/stats.h"
 #include "../engine/sweep.h"
 #include "../loaders/textio.h"
 
@@ -52,7 +45,7 @@ struct progress {
 static void show_progress(void *ctx, size_t done, size_t total)
 {
 	struct progress *p = ctx;
-	double el = omp_get_wtime() - p->start;
+	double el = sb_wtime() - p->start;
 	double rate = el > 0 ? (double)done / el : 0;
 
 	if (done < total && (el < p->delay || el - p->last < 1.0 / 6))
@@ -68,186 +61,6 @@ static void show_progress(void *ctx, size_t done, size_t total)
 	fflush(stderr);
 }
 
-/* What the top K are chosen by: a summary metric, or psr / dsr. */
-static const double *g_rank_key;   /* per combination; qsort has no context argument */
-static int g_rank_dir;             /* +1 highest first, -1 lowest first */
-
-/* Undefined (NaN) values rank last; ties by id. */
-static int cmp_rank(const void *a, const void *b)
-{
-	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-	double va = g_rank_key[ia], vb = g_rank_key[ib];
-
-	if (isnan(va) != isnan(vb))
-		return isnan(va) ? 1 : -1;
-	if (!isnan(va) && va != vb)
-		return (g_rank_dir > 0 ? va > vb : va < vb) ? -1 : 1;
-	return ia < ib ? -1 : ia > ib;
-}
-
-/* PSR against SR* = 0 and DSR against d->sr0 of combination id, over T = n candles. */
-static double row_psr(const struct sb_metrics *m, size_t n)
-{
-	return sb_psr(m->sharpe_pc, 0.0, (double)n, m->skew, m->kurtosis);
-}
-
-static double row_dsr(const struct sb_metrics *m, const struct sb_dsr *d, size_t n)
-{
-	return sb_psr(m->sharpe_pc, d->sr0, (double)n, m->skew, m->kurtosis);
-}
-
-/* N, V and SR*_0 of the DSR from every combination's per-candle Sharpe (stats.h). */
-static enum sb_err prepare_dsr(const struct sb_metrics *m, size_t count, struct sb_dsr *d,
-			       struct sb_errbuf *err)
-{
-	double *sr = malloc(count * sizeof(*sr));
-
-	if (!sr)
-		return sb_errf(err, SB_ENOMEM, "out of memory for %zu Sharpe ratios", count);
-	for (size_t i = 0; i < count; i++)
-		sr[i] = m[i].sharpe_pc;
-	sb_dsr_prepare(sr, count, d);
-	free(sr);
-	return SB_OK;
-}
-
-/* stats.json: the deflated Sharpe ratio of the best combination and its inputs. */
-static enum sb_err write_stats_json(const char *path, const struct sb_dsr *d,
-				    const struct sb_metrics *m, size_t best, size_t n_candles,
-				    const char *rank_by, struct sb_errbuf *err)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (o) {
-		sb_json_add_num(o, "n_trials", (double)d->n_trials);
-		cJSON_AddStringToObject(o, "n_trials_note",
-					"combinations with a defined Sharpe ratio (not independent "
-					"trials: an upper bound, so the DSR errs low)");
-		sb_json_add_num(o, "var_sharpe", d->var_sr);
-		sb_json_add_num(o, "sr0", d->sr0);
-		cJSON_AddStringToObject(o, "sharpe_note", "per-candle (not annualised) Sharpe ratios");
-		sb_json_add_num(o, "candles", (double)n_candles);
-		cJSON_AddStringToObject(o, "rank_by", rank_by);
-		sb_json_add_num(o, "best_id", (double)best);
-		sb_json_add_num(o, "best_sharpe_per_candle", m[best].sharpe_pc);
-		sb_json_add_num(o, "best_skew", m[best].skew);
-		sb_json_add_num(o, "best_kurtosis", m[best].kurtosis);
-		sb_json_add_num(o, "best_psr", row_psr(&m[best], n_candles));
-		sb_json_add_num(o, "best_dsr", row_dsr(&m[best], d, n_candles));
-	}
-	return sb_write_json(path, o, err);
-}
-
-/* summary.csv; after the metrics: skew, kurtosis (raw) of per-candle returns, psr, dsr. */
-static enum sb_err write_summary(const char *path, const struct sb_grid *g,
-				 const struct sb_metrics *m, const struct sb_dsr *d,
-				 size_t n_candles, struct sb_errbuf *err)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
-	fputs("id", f);
-	for (int k = 0; k < g->n_axes; k++)
-		fprintf(f, ",%s", sb_grid_axis_name(g, k));
-	for (int k = 0; k < SB_N_METRICS; k++)
-		fprintf(f, ",%s", sb_metric_names[k]);
-	fputs(",skew,kurtosis,psr,dsr\n", f);
-	for (size_t id = 0; id < g->count; id++) {
-		size_t x = id, idx[SB_MAX_AXES];
-
-		for (int k = g->n_axes - 1; k >= 0; k--) {
-			idx[k] = x % g->ax[k].n;
-			x /= g->ax[k].n;
-		}
-		fprintf(f, "%zu", id);
-		for (int k = 0; k < g->n_axes; k++) {
-			fputc(',', f);
-			sb_fput_axis_value(f, &g->ax[k], g->ax[k].v[idx[k]]);
-		}
-		for (int k = 0; k < SB_N_METRICS; k++) {
-			fputc(',', f);
-			sb_fput_num(f, sb_metric_value(&m[id], k));
-		}
-		{
-			const double extra[] = { m[id].skew, m[id].kurtosis,
-						 row_psr(&m[id], n_candles),
-						 row_dsr(&m[id], d, n_candles) };
-
-			for (size_t k = 0; k < sizeof(extra) / sizeof(extra[0]); k++) {
-				fputc(',', f);
-				sb_fput_num(f, extra[k]);
-			}
-		}
-		fputc('\n', f);
-	}
-	if (fclose(f) != 0)
-		return sb_errf(err, SB_EIO, "%s: write failed: %s", path, strerror(errno));
-	return SB_OK;
-}
-
-/* Writes equity/<id>.csv and trades/<id>.csv; checks the re-run equals the sweep. */
-static enum sb_err write_curves(const char *dir, const struct sb_run_inputs *in,
-				const struct sb_grid *g, size_t id, const struct sb_metrics *swept,
-				struct sb_errbuf *err)
-{
-	struct sb_recorder rec;
-	struct sb_metrics m;
-	struct sb_combo combo;
-	char eq[4200], tr[4200], name[64];
-	enum sb_err rc;
-
-	sb_grid_combo(g, id, &combo);
-	rc = sb_backtest_recorded(&in->candles, &in->events, &combo, &rec, &m, err);
-	if (rc)
-		return rc;
-	/* The curves come from the scalar path: they must tell the summary row's story. */
-	if (memcmp(&m, swept, sizeof(m)) != 0) {
-		sb_recorder_release(&rec);
-		return sb_errf(err, SB_EINVAL,
-			       "internal error: combination %zu re-run on the scalar path differs from the sweep (try --kernel scalar, and please report it)",
-			       id);
-	}
-	snprintf(name, sizeof(name), "equity/%zu.csv", id);
-	rc = sb_path_join(eq, sizeof(eq), dir, name, err);
-	snprintf(name, sizeof(name), "trades/%zu.csv", id);
-	if (!rc)
-		rc = sb_path_join(tr, sizeof(tr), dir, name, err);
-	if (!rc)
-		rc = sb_backtest_write_curves(&in->candles, &rec, eq, tr, err);
-	sb_recorder_release(&rec);
-	return rc;
-}
-
-/*
- * Curves of the top combinations, then of --keep ones, one combination per thread:
- * each is an independent scalar re-run and two files.  The first error in list
- * order is reported.
- */
-static enum sb_err write_all_curves(const char *dir, const struct sb_run_inputs *in,
-				    const struct sb_grid *g, const struct sb_metrics *m,
-				    const size_t *order, size_t n_top, const size_t *keep,
-				    size_t n_keep, int threads, struct sb_errbuf *err)
-{
-	const size_t n = n_top + n_keep;
-	size_t first_bad = SIZE_MAX;
-
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
-	for (size_t i = 0; i < n; i++) {
-		size_t id = i < n_top ? order[i] : keep[i - n_top];
-		struct sb_errbuf e;
-
-		if (write_curves(dir, in, g, id, &m[id], &e)) {
-#pragma omp critical
-			if (i < first_bad) {
-				first_bad = i;
-				*err = e;
-			}
-		}
-	}
-	return first_bad == SIZE_MAX ? SB_OK : SB_EIO;
-}
-
 static bool parse_count(const char *s, size_t *v)
 {
 	int64_t x;
@@ -258,34 +71,64 @@ static bool parse_count(const char *s, size_t *v)
 	return true;
 }
 
+/* The run's figures and the top of the ranking, for a terminal. */
+static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+		      const struct sb_sweep_request *req, const struct sb_sweep_result *res)
+{
+	const struct sb_sweep_stats *st = &res->stats;
+	const size_t best = res->order[0], n = in->candles.n;
+
+	printf("sweep: %zu combinations (%zu signal groups) over %zu candles, %zu articles\n",
+	       o->grid.count, st->groups, n, in->events.n);
+	printf("       %.3f s on %d threads (%.3f s of it building signals), kernel %s: "
+	       "%.3g combination-candles/s\n", st->seconds_total, st->threads, st->seconds_signal,
+	       st->kernel, (double)o->grid.count * (double)n / st->seconds_total);
+	printf("results: %s/summary.csv; curves of the top %zu by %s in %s/equity/ and %s/trades/\n",
+	       res->dir, res->n_top, req->rank_by, res->dir, res->dir);
+	printf("deflated Sharpe of the best (id %zu): DSR %.4g, PSR %.4g; N = %zu trials, "
+	       "V[SR] = %.4g, SR0 = %.4g per candle (%s/stats.json)\n", best,
+	       sb_run_row_dsr(&res->m[best], &res->dsr, n), sb_run_row_psr(&res->m[best], n),
+	       res->dsr.n_trials, res->dsr.var_sr, res->dsr.sr0, res->dir);
+	printf("%6s %10s %10s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
+	       "window", req->rank_by, "total_ret", "max_drawdown", "trades", "psr", "dsr");
+	for (size_t i = 0; i < res->n_top && i < 10; i++) {
+		const size_t id = res->order[i];
+		const struct sb_metrics *mm = &res->m[id];
+		struct sb_combo cb;
+		char h[SB_DEC_LEN], k[SB_DEC_LEN], w[SB_DEC_LEN];
+
+		sb_grid_combo(&o->grid, id, &cb);
+		printf("%6zu %10s %10s %7ss %10.4g %10.4g %12.4g %8llu %7.4f %7.4f\n", id,
+		       sb_axis_format(&o->grid.ax[SB_AX_THRESHOLD], cb.threshold, h),
+		       sb_axis_format(&o->grid.ax[SB_AX_MIN_CONFIDENCE], cb.min_confidence, k),
+		       sb_axis_format(&o->grid.ax[SB_AX_WINDOW], cb.window_us, w), res->rank_key[id],
+		       mm->total_return, mm->max_drawdown, (unsigned long long)mm->trades,
+		       sb_run_row_psr(mm, n), sb_run_row_dsr(mm, &res->dsr, n));
+	}
+}
+
 int cmd_sweep(int argc, char **argv)
 {
 	struct sb_run_opts o;
 	struct sb_run_inputs in;
-	struct sb_sweep_opts so = { 0 };
-	struct sb_sweep_stats st;
-	struct sb_run_dir dir;
-	struct sb_errbuf err;
+	struct sb_sweep_request req = { .top = 10 };
+	struct sb_sweep_result res = { 0 };
+	struct sb_errbuf err = { "" };
 	struct progress prog = { 0 };
-	struct sb_metrics *m = NULL;
-	struct sb_dsr dsr;
-	size_t *order = NULL, top = 10, n_top, *keep = NULL, n_keep = 0;
-	char path[4200];
-	const char *rank_by;
-	double *rank_key = NULL;
-	int rank_idx, rc = sb_run_opts_parse(&o, "sweep", argc, argv, usage_text);
+	size_t *keep = NULL, n_keep = 0;
+	int rc = sb_run_opts_parse(&o, "sweep", argc, argv, usage_text);
 
 	if (rc >= 0)
 		return rc;
 	rc = SB_EXIT_USAGE;
-	rank_by = o.rank_by ? o.rank_by : "sharpe";
-	rank_idx = sb_metric_index(rank_by);
-	if (rank_idx < 0 && strcmp(rank_by, "psr") && strcmp(rank_by, "dsr")) {
+	req.rank_by = o.rank_by ? o.rank_by : "sharpe";
+	if (sb_metric_index(req.rank_by) < 0 && strcmp(req.rank_by, "psr") &&
+	    strcmp(req.rank_by, "dsr")) {
 		sb_cli_usage_error("sweep", "--rank-by: unknown metric '%s' (a summary.csv metric, psr or dsr)",
-				   rank_by);
+				   req.rank_by);
 		goto out_opts;
 	}
-	if (o.top && !parse_count(o.top, &top)) {
+	if (o.top && !parse_count(o.top, &req.top)) {
 		sb_cli_usage_error("sweep", "--top: expected a count, got '%s'", o.top);
 		goto out_opts;
 	}
@@ -297,13 +140,13 @@ int cmd_sweep(int argc, char **argv)
 					   o.threads);
 			goto out_opts;
 		}
-		so.threads = (int)nt;
+		req.engine.threads = (int)nt;
 	}
-	if (o.kernel && !sb_kernel_parse(o.kernel, &so.kernel)) {
+	if (o.kernel && !sb_kernel_parse(o.kernel, &req.engine.kernel)) {
 		sb_cli_usage_error("sweep", "--kernel: expected auto, avx512, generic or scalar");
 		goto out_opts;
 	}
-	if (so.kernel == SB_KERNEL_AVX512 && !sb_kernel_avx512_supported()) {
+	if (req.engine.kernel == SB_KERNEL_AVX512 && !sb_kernel_avx512_supported()) {
 		sb_cli_usage_error("sweep", "--kernel avx512: this CPU (or build) lacks one of %s",
 				   sb_kernel_avx512_features);
 		goto out_opts;
@@ -331,109 +174,34 @@ int cmd_sweep(int argc, char **argv)
 			keep[n_keep++] = (size_t)id;
 		}
 		free(ids.v);
+		req.keep = keep;
+		req.n_keep = n_keep;
 	}
 	rc = SB_EXIT_FAIL;
-	if (!sb_run_load_inputs(&o, &in))
-		goto out_inputs;
-	m = calloc(o.grid.count, sizeof(*m));
-	order = malloc(o.grid.count * sizeof(*order));
-	if (!m || !order) {
-		sb_cli_error("out of memory for %zu combinations", o.grid.count);
+	if (sb_run_load_inputs(&o, &in, &err)) {
+		sb_cli_error("%s", err.msg);
 		goto out_inputs;
 	}
 	if (!o.quiet && isatty(STDERR_FILENO)) {
 		const char *delay = getenv("SENTIBT_PROGRESS_DELAY");
 
-		prog.start = omp_get_wtime();
+		prog.start = sb_wtime();
 		prog.delay = 1.0;
 		if (delay && !sb_parse_double(delay, &prog.delay))
 			prog.delay = 1.0;
 		prog.last = -1.0;
-		so.progress = show_progress;
-		so.progress_ctx = &prog;
+		req.engine.progress = show_progress;
+		req.engine.progress_ctx = &prog;
 	}
-	if (sb_sweep_run(&in.candles, &in.events, &o.grid, &so, m, &st, &err)) {
+	if (sb_run_sweep(&o, &in, &req, argc, argv, &res, &err)) {
 		sb_cli_error("%s", err.msg);
 		goto out_inputs;
 	}
-	if (prepare_dsr(m, o.grid.count, &dsr, &err)) {
-		sb_cli_error("%s", err.msg);
-		goto out_inputs;
-	}
-	rank_key = malloc(o.grid.count * sizeof(*rank_key));
-	if (!rank_key) {
-		sb_cli_error("out of memory");
-		goto out_inputs;
-	}
-	for (size_t i = 0; i < o.grid.count; i++) {
-		order[i] = i;
-		rank_key[i] = rank_idx >= 0 ? sb_metric_value(&m[i], rank_idx)
-			    : !strcmp(rank_by, "psr") ? row_psr(&m[i], in.candles.n)
-			    : row_dsr(&m[i], &dsr, in.candles.n);
-	}
-	g_rank_key = rank_key;
-	g_rank_dir = strcmp(rank_by, "max_drawdown") == 0 ? -1 : 1;
-	qsort(order, o.grid.count, sizeof(*order), cmp_rank);
-	n_top = top < o.grid.count ? top : o.grid.count;
-
-	if (sb_run_dir_begin(&dir, o.out, o.force, &err)) {
-		sb_cli_error("%s", err.msg);
-		goto out_inputs;
-	}
-	if (sb_path_join(path, sizeof(path), dir.tmp, "summary.csv", &err) ||
-	    write_summary(path, &o.grid, m, &dsr, in.candles.n, &err) ||
-	    sb_path_join(path, sizeof(path), dir.tmp, "stats.json", &err) ||
-	    write_stats_json(path, &dsr, m, order[0], in.candles.n, rank_by, &err) ||
-	    sb_path_join(path, sizeof(path), dir.tmp, "equity", &err) || sb_mkdirs(path, &err) ||
-	    sb_path_join(path, sizeof(path), dir.tmp, "trades", &err) || sb_mkdirs(path, &err))
-		goto out_abort;
-	if (write_all_curves(dir.tmp, &in, &o.grid, m, order, n_top, keep, n_keep, so.threads,
-			     &err))
-		goto out_abort;
-	/* The manifest is the last file written: it lists every output. */
-	if (sb_cli_write_manifest(dir.tmp, &o, &in, argc, argv, &err))
-		goto out_abort;
-	if (sb_run_dir_commit(&dir, &err))
-		goto out_abort;
-
-	if (!o.quiet) {
-		printf("sweep: %zu combinations (%zu signal groups) over %zu candles, %zu articles\n",
-		       o.grid.count, st.groups, in.candles.n, in.events.n);
-		printf("       %.3f s on %d threads (%.3f s of it building signals), kernel %s: "
-		       "%.3g combination-candles/s\n", st.seconds_total, st.threads, st.seconds_signal,
-		       st.kernel, (double)o.grid.count * (double)in.candles.n / st.seconds_total);
-		printf("results: %s/summary.csv; curves of the top %zu by %s in %s/equity/ and %s/trades/\n",
-		       dir.final, n_top, rank_by, dir.final, dir.final);
-		printf("deflated Sharpe of the best (id %zu): DSR %.4g, PSR %.4g; N = %zu trials, "
-		       "V[SR] = %.4g, SR0 = %.4g per candle (%s/stats.json)\n", order[0],
-		       row_dsr(&m[order[0]], &dsr, in.candles.n), row_psr(&m[order[0]], in.candles.n),
-		       dsr.n_trials, dsr.var_sr, dsr.sr0, dir.final);
-		printf("%6s %10s %10s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
-		       "window", rank_by, "total_ret", "max_drawdown", "trades",
-		       "psr", "dsr");
-		for (size_t i = 0; i < n_top && i < 10; i++) {
-			struct sb_combo cb;
-			const struct sb_metrics *mm = &m[order[i]];
-			char h[SB_DEC_LEN], k[SB_DEC_LEN], w[SB_DEC_LEN];
-
-			sb_grid_combo(&o.grid, order[i], &cb);
-			printf("%6zu %10s %10s %7ss %10.4g %10.4g %12.4g %8llu %7.4f %7.4f\n",
-			       order[i], sb_axis_format(&o.grid.ax[SB_AX_THRESHOLD], cb.threshold, h),
-			       sb_axis_format(&o.grid.ax[SB_AX_MIN_CONFIDENCE], cb.min_confidence, k),
-			       sb_axis_format(&o.grid.ax[SB_AX_WINDOW], cb.window_us, w), rank_key[order[i]],
-			       mm->total_return, mm->max_drawdown, (unsigned long long)mm->trades,
-			       row_psr(mm, in.candles.n), row_dsr(mm, &dsr, in.candles.n));
-		}
-	}
+	if (!o.quiet)
+		print_top(&o, &in, &req, &res);
 	rc = SB_EXIT_OK;
-	goto out_inputs;
-out_abort:
-	sb_cli_error("%s", err.msg);
-	sb_run_dir_abort(&dir);
 out_inputs:
-	free(rank_key);
-	free(m);
-	free(order);
+	sb_sweep_result_release(&res);
 	sb_run_inputs_release(&in);
 out_opts:
 	free(keep);

@@ -188,3 +188,23 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 		*err = first_err;
 	return rc;
 }
+
+size_t sb_parallel_for(size_t n, int threads, bool (*fn)(void *ctx, size_t i), void *ctx)
+{
+	size_t first_bad = SIZE_MAX;
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+	for (size_t i = 0; i < n; i++) {
+		if (!fn(ctx, i)) {
+#pragma omp critical
+			if (i < first_bad)
+				first_bad = i;
+		}
+	}
+	return first_bad;
+}
+
+double sb_wtime(void)
+{
+	return omp_get_wtime();
+}

@@ -36,4 +36,13 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 			 const struct sb_grid *g, const struct sb_sweep_opts *o,
 			 struct sb_metrics *m, struct sb_sweep_stats *st, struct sb_errbuf *err);
 
+/*
+ * OpenMP lives in this module only (sweep.c); other layers parallelise through these.
+ * sb_parallel_for() runs fn(ctx, i) for i in [0, n) on 'threads' threads (0: OpenMP's
+ * default), one index at a time, dynamically scheduled, and returns the lowest i whose
+ * fn returned false, or SIZE_MAX.  sb_wtime() is a wall clock in seconds.
+ */
+size_t sb_parallel_for(size_t n, int threads, bool (*fn)(void *ctx, size_t i), void *ctx);
+double sb_wtime(void);
+
 #endif
