@@ -1,6 +1,6 @@
 /* cli_fetch.c - `sentibt fetch`: Tardis datasets or any URL into the local cache */
 #include "cli.h"
-#include "../engine/common.h"
+#include "../core/common.h"
 #include "../loaders/fetch.h"
 #include "../loaders/textio.h"
 

@@ -1,6 +1,6 @@
 /* sentibt.c - entry point: git-style subcommand dispatch */
 #include "cli.h"
-#include "../engine/common.h"
+#include "../core/common.h"
 
 #include <stdarg.h>
 #include <stdio.h>
