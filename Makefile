@@ -34,7 +34,7 @@ else
 Q := @
 endif
 
-LIB_SRC  := $(wildcard core/*.c engine/*.c loaders/*.c strategies/*.c run/*.c cli/cli_*.c)
+LIB_SRC  := $(wildcard core/*.c engine/*.c loaders/*.c strategies/*.c run/*.c report/*.c cli/cli_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/cli/sentibt.o
 TEST_SRC := $(wildcard tests/test_*.c)

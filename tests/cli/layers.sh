@@ -8,7 +8,7 @@ out=$(scripts/check-layers 2>&1) && ok "tree: $out" || fail "tree violates the l
 
 # A copy of the tree with one upward include (loaders -> engine) and a stray <zlib.h>.
 mkdir -p "$d/t/scripts"
-cp -R core loaders strategies engine run cli "$d/t/"
+cp -R core loaders strategies engine run report cli "$d/t/"
 cp scripts/check-layers "$d/t/scripts/"
 printf '#include "../engine/sim.h"\n' >>"$d/t/loaders/textio.c"
 printf '#include <zlib.h>\n' >>"$d/t/engine/grid.c"

@@ -1,0 +1,45 @@
+/* gnuplot.h - the one module that runs gnuplot (no other file starts a program)
+ *
+ * The charts are the scripts/report/ *.gp files, each run twice (PNG and SVG) by
+ * fork/exec, no shell, with its variables given as one -e argument; gnuplot's messages
+ * go to OUT/data/gnuplot.log.  The data a script plots are written beforehand as plain
+ * whitespace columns under OUT/data/ (sb_gp_open_data).
+ */
+#ifndef SB_REPORT_GNUPLOT_H
+#define SB_REPORT_GNUPLOT_H
+
+#include "../core/common.h"
+
+#include <stdio.h>
+
+#define SB_GP_PATH 4300   /* capacity of a data file path */
+
+struct sb_gp;
+
+/*
+ * Finds the scripts: 'scripts' (--scripts), else $SENTIBT_REPORT_SCRIPTS, else next to
+ * the binary (BIN/../../scripts/report as built, BIN/../share/sentibt/report as
+ * installed, BIN/scripts/report), else ./scripts/report; the folder must hold
+ * heatmap.gp.  Free with sb_gp_free().
+ */
+enum sb_err sb_gp_new(struct sb_gp **g, const char *scripts, struct sb_errbuf *err);
+void sb_gp_free(struct sb_gp *g);
+
+/* A chart's variables: sb_gp_begin() clears them, then one call per variable. */
+void sb_gp_begin(struct sb_gp *g);
+void sb_gp_str(struct sb_gp *g, const char *name, const char *value);   /* quoted */
+void sb_gp_num(struct sb_gp *g, const char *name, double v);            /* %.17g */
+
+/*
+ * Runs 'script' with the variables, plus fmt, out and script_dir, once for PNG and
+ * once for SVG: OUTDIR/BASE.png and OUTDIR/BASE.svg.  Fails when gnuplot is missing
+ * or exits non-zero (its messages are in OUTDIR/data/gnuplot.log).
+ */
+enum sb_err sb_gp_run(struct sb_gp *g, const char *script, const char *outdir,
+		      const char *base, struct sb_errbuf *err);
+
+/* Creates OUTDIR/data/BASE.dat for writing; its path goes to 'dat' (for sb_gp_str). */
+FILE *sb_gp_open_data(const char *outdir, const char *base, char dat[SB_GP_PATH],
+		      struct sb_errbuf *err);
+
+#endif

@@ -1,0 +1,249 @@
+/* html.c - report.html: escaping, figures, the page, and the tables of the JSON files */
+#include "html.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "../engine/grid.h"
+
+#define TABLE_ROWS 10
+
+void sb_html_esc(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+void sb_html_num(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs("&ndash;", f);
+	else
+		fprintf(f, "%.4g", v);
+}
+
+void sb_html_figure(FILE *f, const char *base, const char *caption)
+{
+	fprintf(f, "<figure><a href=\"%s.svg\"><img src=\"%s.png\" alt=\"", base, base);
+	sb_html_esc(f, caption);
+	fputs("\"></a><figcaption>", f);
+	sb_html_esc(f, caption);
+	fprintf(f, " (<a href=\"%s.png\">PNG</a>, <a href=\"%s.svg\">SVG</a>)</figcaption></figure>\n",
+		base, base);
+}
+
+void sb_html_head(FILE *f, const char *title)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
+	sb_html_esc(f, title);
+	fputs("</title>\n<style>\n"
+	      "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}\n"
+	      "table{border-collapse:collapse;margin:1em 0;font-size:90%}\n"
+	      "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
+	      "th{background:#f0f0f0}\ntable.kv td,table.kv th{text-align:left}\n"
+	      "img{max-width:100%;border:1px solid #ddd}\nfigure{margin:1.5em 0}\n"
+	      ".note{color:#666;font-size:90%}\ncode{font-size:90%}\n"
+	      "</style></head><body>\n<h1>", f);
+	sb_html_esc(f, title);
+	fputs("</h1>\n", f);
+}
+
+void sb_html_foot(FILE *f)
+{
+	fputs("<p class=\"note\">Made by <code>sentibt report</code> with gnuplot; the plotted "
+	      "data are in data/.</p>\n</body></html>\n", f);
+}
+
+/* DIR/NAME parsed; NULL when absent or unreadable, with err set when it is not JSON. */
+static cJSON *read_json(const char *dir, const char *name, char path[4200],
+			struct sb_errbuf *err)
+{
+	FILE *f;
+	char *buf = NULL;
+	long len;
+	cJSON *j = NULL;
+
+	snprintf(path, 4200, "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && len < (64L << 20) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1)) &&
+	    fread(buf, 1, (size_t)len, f) == (size_t)len) {
+		buf[len] = '\0';
+		j = cJSON_Parse(buf);
+		if (!j)
+			sb_errf(err, SB_EPARSE, "%s: expected JSON", path);
+	}
+	free(buf);
+	fclose(f);
+	return j;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+/* <td>value</td>, escaped; empty when the key is missing or not a string. */
+static void td_str(FILE *f, const cJSON *o, const char *key, const char *open,
+		   const char *close)
+{
+	fputs(open, f);
+	sb_html_esc(f, jstr(o, key) ? jstr(o, key) : "");
+	fputs(close, f);
+}
+
+void sb_html_manifest(FILE *f, const char *dir)
+{
+	char path[4200];
+	cJSON *m;
+	const cJSON *x;
+	struct sb_errbuf err;
+
+	m = read_json(dir, "manifest.json", path, &err);
+	if (!m) {
+		fputs("<p class=\"note\">No manifest.json in the result folder.</p>\n", f);
+		return;
+	}
+	fputs("<h2>Run</h2>\n<table class=\"kv\">\n", f);
+	if (jstr(m, "sentibt_version"))
+		td_str(f, m, "sentibt_version", "<tr><th>version</th><td>", "</td></tr>\n");
+	x = cJSON_GetObjectItemCaseSensitive(m, "build");
+	if (jstr(x, "commit"))
+		td_str(f, x, "commit", "<tr><th>commit</th><td><code>", "</code></td></tr>\n");
+	x = cJSON_GetObjectItemCaseSensitive(m, "argv");
+	if (cJSON_IsArray(x)) {
+		const cJSON *a;
+
+		fputs("<tr><th>command</th><td><code>sentibt", f);
+		cJSON_ArrayForEach(a, x)
+			if (cJSON_IsString(a)) {
+				fputc(' ', f);
+				sb_html_esc(f, a->valuestring);
+			}
+		fputs("</code></td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+	x = cJSON_GetObjectItemCaseSensitive(m, "inputs");
+	if (cJSON_IsArray(x)) {
+		const cJSON *in;
+
+		fputs("<table><tr><th>input</th><th>path</th><th>rows</th><th>first</th>"
+		      "<th>last</th><th>SHA-256</th></tr>\n", f);
+		cJSON_ArrayForEach(in, x) {
+			const cJSON *rows = cJSON_GetObjectItemCaseSensitive(in, "rows");
+
+			td_str(f, in, "role", "<tr><td>", "</td>");
+			td_str(f, in, "path", "<td>", "</td>");
+			fputs("<td>", f);
+			if (cJSON_IsNumber(rows))
+				fprintf(f, "%.0f", rows->valuedouble);
+			td_str(f, in, "first", "</td><td>", "");
+			td_str(f, in, "last", "</td><td>", "");
+			td_str(f, in, "sha256", "</td><td><code>", "</code></td></tr>\n");
+		}
+		fputs("</table>\n", f);
+	}
+	cJSON_Delete(m);
+}
+
+/* <tr><th>key</th><td>number or dash</td></tr> */
+static void kv_num(FILE *f, const char *key, const cJSON *v)
+{
+	fputs("<tr><th>", f);
+	sb_html_esc(f, key);
+	fputs("</th><td>", f);
+	sb_html_num(f, cJSON_IsNumber(v) ? v->valuedouble : NAN);
+	fputs("</td></tr>\n", f);
+}
+
+void sb_html_stats(FILE *f, const char *dir)
+{
+	static const char *const keys[] = { "n_trials", "var_sharpe", "sr0", "best_id",
+					    "best_psr", "best_dsr" };
+	char path[4200];
+	struct sb_errbuf err;
+	cJSON *stats = read_json(dir, "stats.json", path, &err);
+	const char *rank_by;
+
+	/* stats.json: the deflated Sharpe ratio of the sweep's best. */
+	fputs("<h2>Overfitting check</h2>\n", f);
+	if (!stats) {
+		fputs("<p class=\"note\">No stats.json in the result folder.</p>\n", f);
+		return;
+	}
+	rank_by = jstr(stats, "rank_by");
+	fprintf(f, "<p>The deflated Sharpe ratio (Bailey and L&oacute;pez de Prado, 2014) "
+		"is the probability that the best combination's true Sharpe ratio beats "
+		"SR0, the best per-candle Sharpe expected from N trials of a worthless "
+		"strategy (N = combinations tried, V = variance of their per-candle Sharpe "
+		"ratios). Best by %s.</p>\n<table class=\"kv\">\n", rank_by ? rank_by : "?");
+	for (int k = 0; k < 6; k++)
+		kv_num(f, keys[k], cJSON_GetObjectItemCaseSensitive(stats, keys[k]));
+	fputs("</table>\n", f);
+	cJSON_Delete(stats);
+}
+
+enum sb_err sb_html_metrics(FILE *f, const char *dir, struct sb_errbuf *err)
+{
+	char path[4200];
+	cJSON *m = read_json(dir, "metrics.json", path, err);
+	const cJSON *x;
+
+	if (!m)
+		return sb_errf(err, SB_EPARSE, "%s: expected a JSON object of metrics", path);
+	fputs("<h2>Metrics</h2>\n<table class=\"kv\">\n", f);
+	cJSON_ArrayForEach(x, m)
+		kv_num(f, x->string ? x->string : "", x);
+	fputs("</table>\n", f);
+	cJSON_Delete(m);
+	return SB_OK;
+}
+
+/* <td>number</td> */
+static void td_num(FILE *f, double v)
+{
+	fputs("<td>", f);
+	sb_html_num(f, v);
+	fputs("</td>", f);
+}
+
+void sb_html_top_table(FILE *f, const struct sb_table *t, const size_t *order, int idcol,
+		       int mcol, const char *metric)
+{
+	static const char *const mc[] = { "total_return", "max_drawdown", "trades", "psr",
+					  "dsr" };
+
+	fprintf(f, "<h2>Top %d by %s</h2>\n<table><tr><th>id</th>", TABLE_ROWS, metric);
+	for (int k = 0; k < SB_N_AXES; k++)
+		if (sb_table_col(t, sb_axis_names[k]) >= 0)
+			fprintf(f, "<th>%s</th>", sb_axis_names[k]);
+	fprintf(f, "<th>%s</th><th>total_return</th><th>max_drawdown</th><th>trades</th>"
+		"<th>psr</th><th>dsr</th></tr>\n", metric);
+	for (size_t i = 0; i < t->nrow && i < TABLE_ROWS; i++) {
+		size_t r = order[i];
+
+		fprintf(f, "<tr><td>%.0f</td>", sb_table_cell(t, r, idcol));
+		for (int k = 0; k < SB_N_AXES; k++)
+			if (sb_table_col(t, sb_axis_names[k]) >= 0)
+				td_num(f, sb_table_cell(t, r, sb_table_col(t, sb_axis_names[k])));
+		td_num(f, sb_table_cell(t, r, mcol));
+		for (int k = 0; k < 5; k++)
+			td_num(f, sb_table_cell(t, r, sb_table_col(t, mc[k])));
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n<p class=\"note\">psr: probability that the true Sharpe ratio is "
+	      "above 0; dsr: that it is above SR0 (see above). Both use the per-candle Sharpe, "
+	      "the number of candles, skewness and raw kurtosis of the per-candle returns.</p>\n",
+	      f);
+}

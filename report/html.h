@@ -1,0 +1,41 @@
+/* html.h - the pieces of report.html: page, escaping, figures and the tables read from
+ * the result folder (manifest.json, stats.json, metrics.json, the top of summary.csv)
+ *
+ * The JSON files are read here (with cJSON, which no header of report/ shows).
+ */
+#ifndef SB_REPORT_HTML_H
+#define SB_REPORT_HTML_H
+
+#include "../core/common.h"
+#include "table.h"
+
+#include <stdio.h>
+
+/* The page: <head> with its style and an <h1>; the closing note and tags. */
+void sb_html_head(FILE *f, const char *title);
+void sb_html_foot(FILE *f);
+
+/* Text with < > & " escaped. */
+void sb_html_esc(FILE *f, const char *s);
+/* %.4g, or an en dash for NaN. */
+void sb_html_num(FILE *f, double v);
+/* BASE.png linked to BASE.svg, with a caption. */
+void sb_html_figure(FILE *f, const char *base, const char *caption);
+
+/* The key facts of DIR/manifest.json (version, commit, command line, inputs); a note
+ * when there is none or it cannot be read. */
+void sb_html_manifest(FILE *f, const char *dir);
+/* The overfitting check of a sweep from DIR/stats.json; a note when there is none. */
+void sb_html_stats(FILE *f, const char *dir);
+/* The table of DIR/metrics.json (a backtest); fails when it cannot be read. */
+enum sb_err sb_html_metrics(FILE *f, const char *dir, struct sb_errbuf *err);
+
+/*
+ * The first rows of summary.csv in rank order (order[] = row indexes, best first): id,
+ * the parameters present, the metric (column mcol), total_return, max_drawdown,
+ * trades, psr and dsr.
+ */
+void sb_html_top_table(FILE *f, const struct sb_table *t, const size_t *order, int idcol,
+		       int mcol, const char *metric);
+
+#endif

@@ -1,0 +1,37 @@
+/* report.h - `sentibt report`: the charts (gnuplot) and report.html of a result folder
+ *
+ * A sweep folder (summary.csv) gets heatmaps of a metric over threshold x min
+ * confidence, the curves and trade histograms of its top combinations and the top
+ * table; a backtest folder (metrics.json) its curves, histogram and metrics.  The
+ * plotted columns are kept under OUT/data/.  The report is built in a temporary folder
+ * renamed into place at the end, so a failure leaves no report.  docs/report.md.
+ */
+#ifndef SB_REPORT_H
+#define SB_REPORT_H
+
+#include "../core/common.h"
+#include "../engine/grid.h"
+
+struct sb_report_opts {
+	const char *dir;            /* the result folder */
+	const char *out;            /* the report folder; NULL: DIR/report */
+	const char *metric;         /* the summary.csv column to map and rank by */
+	const char *scripts;        /* the gnuplot scripts; NULL: found (report/gnuplot.h) */
+	double slice[SB_N_AXES];    /* the fixed value of each axis, NaN when free */
+	size_t top;                 /* combinations to chart */
+	bool force;                 /* replace an existing OUT */
+};
+
+/*
+ * "window=5m,latency=0" -> fixed[axis] (durations in seconds, as in summary.csv), NaN
+ * for the others; s may be NULL (nothing fixed).  SB_EINVAL with a message for a
+ * usage error.
+ */
+enum sb_err sb_report_parse_slice(const char *s, double fixed[SB_N_AXES],
+				  struct sb_errbuf *err);
+
+/* Writes the report; 'html' (cap bytes) receives the path of the final report.html. */
+enum sb_err sb_report_run(const struct sb_report_opts *o, char *html, size_t cap,
+			  struct sb_errbuf *err);
+
+#endif
