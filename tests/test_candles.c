@@ -959,34 +959,33 @@ static void test_gap_memory(void **state)
 #endif
 }
 
-/* The reproducer of the truncated last row: close 62 under a low of 62039. */
-static void test_regress_close_below_low(void **state)
+/* A reproducer of tests/regress/ fails to load with exactly this message. */
+static void expect_regress_error(const char *path, const char *want)
 {
-	const char *paths[1] = { "tests/regress/ohlcv-close-below-low.csv" };
+	const char *paths[1] = { path };
 	struct sb_candles c;
 	struct sb_errbuf err = { "" };
 
-	(void)state;
 	sb_candles_init(&c);
 	assert_int_equal(sb_candles_load(&c, paths, 1, MIN, NULL, &err), SB_EPARSE);
 	assert_int_equal(c.n, 0);
-	assert_string_equal(err.msg,
-			    "tests/regress/ohlcv-close-below-low.csv:4: expected low <= open, close <= high, got close 62 below low 62039.0");
+	assert_string_equal(err.msg, want);
+}
+
+/* The reproducer of the truncated last row: close 62 under a low of 62039. */
+static void test_regress_close_below_low(void **state)
+{
+	(void)state;
+	expect_regress_error("tests/regress/ohlcv-close-below-low.csv",
+			     "tests/regress/ohlcv-close-below-low.csv:4: expected low <= open, close <= high, got close 62 below low 62039.0");
 }
 
 /* A NUL byte in a row is an error of the line reader, for every loader. */
 static void test_regress_nul(void **state)
 {
-	const char *paths[1] = { "tests/regress/nul-in-row.csv" };
-	struct sb_candles c;
-	struct sb_errbuf err = { "" };
-
 	(void)state;
-	sb_candles_init(&c);
-	assert_int_equal(sb_candles_load(&c, paths, 1, MIN, NULL, &err), SB_EPARSE);
-	assert_int_equal(c.n, 0);
-	assert_string_equal(err.msg,
-			    "tests/regress/nul-in-row.csv:3: expected text, got an unexpected NUL byte at byte 56 of the line (a binary or damaged file?)");
+	expect_regress_error("tests/regress/nul-in-row.csv",
+			     "tests/regress/nul-in-row.csv:3: expected text, got an unexpected NUL byte at byte 56 of the line (a binary or damaged file?)");
 }
 
 /*
