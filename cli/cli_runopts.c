@@ -45,6 +45,10 @@ const char sb_run_opts_help[] =
 "      --fee-bps F           fee per side in basis points (default 5)\n"
 "      --slippage-bps S      slippage per side in basis points (default 0)\n"
 "      --latency L           an article is usable L after publication (default 0s)\n"
+"period:\n"
+"      --from T, --to T      trade only the candles wholly inside [T1, T2) (a date or an\n"
+"                            RFC 3339 time); articles before --from still feed the first\n"
+"                            windows, as they would have live\n"
 "output:\n"
 "  -o, --out DIR             result folder (default results/<command>-<UTC time>); written\n"
 "                            under a temporary name and renamed when complete\n"
@@ -61,6 +65,7 @@ enum {
 	OPT_FEE, OPT_SLIP, OPT_LATENCY, OPT_ENTITY, OPT_CONFIDENCE, OPT_TIME_COL,
 	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
 	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE, OPT_STRATEGY, OPT_MAX_GAP,
+	OPT_FROM, OPT_TO, OPT_WALK_FORWARD, OPT_SPLIT,
 	OPT_STRATEGY_AXIS,           /* + the index in strategy_axis_opts() */
 };
 
@@ -71,6 +76,10 @@ static const struct option long_opts[] = {
 	{ "sentiment", required_argument, NULL, 's' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "max-gap", required_argument, NULL, OPT_MAX_GAP },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "walk-forward", required_argument, NULL, OPT_WALK_FORWARD },
+	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "min-confidence", required_argument, NULL, OPT_MIN_CONF },
 	{ "window", required_argument, NULL, OPT_WINDOW },
@@ -211,6 +220,15 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case 's': o->sentiment = optarg; break;
 		case OPT_INTERVAL: o->interval = optarg; break;
 		case OPT_MAX_GAP: o->max_gap = optarg; break;
+		case OPT_FROM: o->from = optarg; break;
+		case OPT_TO: o->to = optarg; break;
+		case OPT_WALK_FORWARD: case OPT_SPLIT:
+			if (!sweep)
+				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
+							  argv[optind - 1]);
+			if (c == OPT_WALK_FORWARD) o->walk_forward = optarg;
+			else o->split = optarg;
+			break;
 		case OPT_THRESHOLD: o->axis_spec[SB_AX_THRESHOLD] = optarg; break;
 		case OPT_MIN_CONF: o->axis_spec[SB_AX_MIN_CONFIDENCE] = optarg; break;
 		case OPT_WINDOW: o->axis_spec[SB_AX_WINDOW] = optarg; break;
@@ -260,6 +278,18 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	    o->interval_us > SB_US_PER_DAY || o->interval_us % SB_US_PER_SEC)
 		return sb_cli_usage_error(cmd, "--interval: expected whole seconds from 1s to 1d, got '%s'",
 					  o->interval);
+	o->from_us = INT64_MIN;
+	o->to_us = INT64_MAX;
+	if (o->from && !sb_parse_time(o->from, &o->from_us))
+		return sb_cli_usage_error(cmd, "--from: expected a date or RFC 3339 time (2024-03-01, 2024-03-01T12:00:00Z), got '%s'",
+					  o->from);
+	if (o->to && !sb_parse_time(o->to, &o->to_us))
+		return sb_cli_usage_error(cmd, "--to: expected a date or RFC 3339 time (2024-03-01, 2024-03-01T12:00:00Z), got '%s'",
+					  o->to);
+	if (o->from && o->to && o->to_us <= o->from_us)
+		return sb_cli_usage_error(cmd, "--to must be after --from");
+	if (o->walk_forward && o->split)
+		return sb_cli_usage_error(cmd, "--walk-forward and --split exclude each other");
 	if (!sb_parse_duration(o->max_gap, &o->max_gap_us))
 		return sb_cli_usage_error(cmd, "--max-gap: expected a duration such as 3d, 12h or 0 (no limit), got '%s'",
 					  o->max_gap);

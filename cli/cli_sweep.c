@@ -76,7 +76,7 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 		      const struct sb_sweep_request *req, const struct sb_sweep_result *res)
 {
 	const struct sb_sweep_stats *st = &res->stats;
-	const size_t best = res->order[0], n = in->candles.n;
+	const size_t best = res->order[0], n = res->n_candles;
 
 	printf("sweep: %zu combinations (%zu signal groups) over %zu candles, %zu articles\n",
 	       o->grid.count, st->groups, n, in->events.n);
@@ -107,6 +107,35 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 	}
 }
 
+/* --walk-forward / --split: the folds, then a table of them. */
+static int walk_forward(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			const struct sb_sweep_request *req, const struct sb_walk_spec *w, int argc,
+			char **argv)
+{
+	struct sb_walk_result wr;
+	struct sb_errbuf err = { "" };
+
+	if (sb_run_walk_forward(o, in, req, w, argc, argv, &wr, &err)) {
+		sb_cli_error("%s", err.msg);
+		sb_walk_result_release(&wr);
+		return SB_EXIT_FAIL;
+	}
+	if (!o->quiet) {
+		printf("walk-forward: %zu fold%s, best by %s on each training part, traded on the test part\n",
+		       wr.n_folds, wr.n_folds == 1 ? "" : "s", req->rank_by);
+		printf("%5s %8s %14s %14s %10s %10s\n", "fold", "id", "in-sample ret", "out-sample ret",
+		       "is sharpe", "oos sharpe");
+		for (size_t i = 0; i < wr.n_folds; i++)
+			printf("%5zu %8zu %14.4g %14.4g %10.4g %10.4g\n", i, wr.best[i],
+			       wr.in_sample[i].total_return, wr.out_sample[i].total_return,
+			       wr.in_sample[i].sharpe, wr.out_sample[i].sharpe);
+		printf("out-of-sample growth, folds compounded: %.6g (%s/walkforward.csv, oos_equity.csv)\n",
+		       wr.oos_growth, wr.dir);
+	}
+	sb_walk_result_release(&wr);
+	return SB_EXIT_OK;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
 	struct sb_run_opts o;
@@ -115,6 +144,7 @@ int cmd_sweep(int argc, char **argv)
 	struct sb_sweep_result res = { 0 };
 	struct sb_errbuf err = { "" };
 	struct progress prog = { 0 };
+	struct sb_walk_spec wspec;
 	size_t *keep = NULL, n_keep = 0;
 	int rc = sb_run_opts_parse(&o, "sweep", argc, argv, usage_text);
 
@@ -177,6 +207,11 @@ int cmd_sweep(int argc, char **argv)
 		req.keep = keep;
 		req.n_keep = n_keep;
 	}
+	if ((o.walk_forward || o.split) &&
+	    !sb_walk_spec_parse(o.walk_forward, o.split, &wspec, err.msg, sizeof(err.msg))) {
+		sb_cli_usage_error("sweep", "%s", err.msg);
+		goto out_opts;
+	}
 	rc = SB_EXIT_FAIL;
 	if (sb_run_load_inputs(&o, &in, &err)) {
 		sb_cli_error("%s", err.msg);
@@ -192,6 +227,10 @@ int cmd_sweep(int argc, char **argv)
 		prog.last = -1.0;
 		req.engine.progress = show_progress;
 		req.engine.progress_ctx = &prog;
+	}
+	if (o.walk_forward || o.split) {
+		rc = walk_forward(&o, &in, &req, &wspec, argc, argv);
+		goto out_inputs;
 	}
 	if (sb_run_sweep(&o, &in, &req, argc, argv, &res, &err)) {
 		sb_cli_error("%s", err.msg);

@@ -20,6 +20,14 @@ enum sb_err sb_backtest_recorded(const struct sb_candles *c, const struct sb_eve
 				 const struct sb_combo *combo, struct sb_recorder *rec,
 				 struct sb_metrics *m, struct sb_errbuf *err)
 {
+	return sb_backtest_recorded_range(c, ev, combo, 0, c->n, rec, m, err);
+}
+
+enum sb_err sb_backtest_recorded_range(const struct sb_candles *c, const struct sb_events *ev,
+				       const struct sb_combo *combo, size_t first, size_t n_sim,
+				       struct sb_recorder *rec, struct sb_metrics *m,
+				       struct sb_errbuf *err)
+{
 	struct sb_signal_params sp;
 	struct sb_trade_params tp;
 	struct sb_accum acc;
@@ -48,15 +56,20 @@ enum sb_err sb_backtest_recorded(const struct sb_candles *c, const struct sb_eve
 	}
 	if (rc)
 		goto out_free;
-	rec->n_in_window = nwin;
+	if (first > c->n || n_sim > c->n - first || n_sim == 0) {
+		rc = sb_errf(err, SB_EINVAL, "candle range [%zu, +%zu) outside the %zu candles",
+			     first, n_sim, c->n);
+		goto out_free;
+	}
+	rec->n_in_window = nwin + first;
 	sb_accum_init(&acc);
-	sb_sim_scalar(c->n, c->close, signal, &tp, &acc, rec);
+	sb_sim_scalar(n_sim, c->close + first, signal + first, &tp, &acc, rec);
 	rec->n_in_window = NULL;
 	if (rec->oom) {
 		rc = sb_errf(err, SB_ENOMEM, "out of memory recording trades");
 		goto out_free;
 	}
-	sb_metrics_finish(&acc, c->n, c->interval_us, m);
+	sb_metrics_finish(&acc, n_sim, c->interval_us, m);
 out_free:
 	free(signal);
 	free(nwin);

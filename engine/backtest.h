@@ -16,6 +16,15 @@
 enum sb_err sb_backtest_recorded(const struct sb_candles *c, const struct sb_events *ev,
 				 const struct sb_combo *combo, struct sb_recorder *rec,
 				 struct sb_metrics *m, struct sb_errbuf *err);
+/*
+ * The same, trading only the candles [first, first + n) (signals still built over all
+ * of 'c'); rec's arrays and trade indices are relative to 'first': write them with
+ * sb_candles_view(c, first, n, ...).
+ */
+enum sb_err sb_backtest_recorded_range(const struct sb_candles *c, const struct sb_events *ev,
+				       const struct sb_combo *combo, size_t first, size_t n,
+				       struct sb_recorder *rec, struct sb_metrics *m,
+				       struct sb_errbuf *err);
 void sb_recorder_release(struct sb_recorder *rec);
 
 /* Writes equity and trade files for one recorded combination to the given paths. */

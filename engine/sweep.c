@@ -68,9 +68,13 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 	size_t done = 0;
 	double t_start = omp_get_wtime(), t_signal = 0.0;
 	int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+	const size_t first = o->first, n_sim = o->count ? o->count : c->n - first;
 	enum sb_err rc = SB_OK;
 	struct sb_errbuf first_err = { "" };
 
+	if (first > c->n || n_sim > c->n - first || n_sim == 0)
+		return sb_errf(err, SB_EINVAL, "candle range [%zu, +%zu) outside the %zu candles",
+			       first, n_sim, c->n);
 	lane_params = malloc(n_lanes * sizeof(*lane_params));
 	lane_ids = malloc(n_groups * n_lanes * sizeof(*lane_ids));
 	if (!lane_params || !lane_ids) {
@@ -156,9 +160,9 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 				cur_group = gr;
 				t_signal += omp_get_wtime() - t0;
 			}
-			kernel(c->n, c->close, signal, lane_params + l0, nl, acc);
+			kernel(n_sim, c->close + first, signal + first, lane_params + l0, nl, acc);
 			for (size_t l = 0; l < nl; l++)
-				sb_metrics_finish(&acc[l], c->n, c->interval_us,
+				sb_metrics_finish(&acc[l], n_sim, c->interval_us,
 						  &m[lane_ids[gr * n_lanes + l0 + l]]);
 #pragma omp atomic
 			done += nl;

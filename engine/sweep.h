@@ -11,6 +11,9 @@
 struct sb_sweep_opts {
 	enum sb_kernel kernel;     /* SB_KERNEL_AUTO unless a test asks for one */
 	int threads;               /* 0: OpenMP's default (OMP_NUM_THREADS or all cores) */
+	/* The candles traded: [first, first + count), count 0 = all.  Signals are built
+	 * over every candle, so articles before 'first' feed its first windows. */
+	size_t first, count;
 	/* Called from one thread after each task with combinations done (it rate-limits
 	 * itself); may be NULL. */
 	void (*progress)(void *ctx, size_t done, size_t total);

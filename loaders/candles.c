@@ -1139,3 +1139,18 @@ out_free:
 		sb_candles_release(c);
 	return rc;
 }
+
+void sb_candles_view(const struct sb_candles *c, size_t first, size_t n, struct sb_candles *v)
+{
+	*v = *c;
+	v->n = n;
+	v->t0_us = c->t0_us + (int64_t)first * c->interval_us;
+	v->open = c->open + first;
+	v->high = c->high + first;
+	v->low = c->low + first;
+	v->close = c->close + first;
+	v->volume = c->volume + first;
+	v->buy_volume = c->buy_volume + first;
+	v->sell_volume = c->sell_volume + first;
+	v->trades = c->trades + first;
+}

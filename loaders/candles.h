@@ -40,6 +40,12 @@ struct sb_input_info {
 };
 
 void sb_candles_init(struct sb_candles *c);      /* no allocation */
+
+/*
+ * sb_candles_view() makes 'v' the candles [first, first + n) of 'c', sharing its
+ * columns (no copy; never release a view).  first + n <= c->n.
+ */
+void sb_candles_view(const struct sb_candles *c, size_t first, size_t n, struct sb_candles *v);
 void sb_candles_release(struct sb_candles *c);   /* frees columns; safe twice */
 
 /* Allocates n candles (all columns zeroed); releases what 'c' held before. */

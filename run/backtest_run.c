@@ -14,12 +14,18 @@ enum sb_err sb_run_backtest(const struct sb_run_opts *o, const struct sb_run_inp
 	struct sb_combo combo;
 	struct sb_run_dir dir;
 	char path[4200], path2[4200];
+	struct sb_candles view;
+	size_t first, n;
 	enum sb_err rc;
 
 	sb_grid_combo(&o->grid, 0, &combo);
-	rc = sb_backtest_recorded(&in->candles, &in->events, &combo, &rec, &res->m, err);
+	rc = sb_run_range(o, &in->candles, &first, &n, err);
+	if (!rc)
+		rc = sb_backtest_recorded_range(&in->candles, &in->events, &combo, first, n, &rec,
+						&res->m, err);
 	if (rc)
 		return rc;
+	sb_candles_view(&in->candles, first, n, &view);
 	rc = sb_run_dir_begin(&dir, o->out, o->force, err);
 	if (rc)
 		goto out;
@@ -27,7 +33,7 @@ enum sb_err sb_run_backtest(const struct sb_run_opts *o, const struct sb_run_inp
 	    (rc = sb_write_metrics_json(path, &res->m, err)) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "equity.csv", err)) ||
 	    (rc = sb_path_join(path2, sizeof(path2), dir.tmp, "trades.csv", err)) ||
-	    (rc = sb_backtest_write_curves(&in->candles, &rec, path, path2, err)) ||
+	    (rc = sb_backtest_write_curves(&view, &rec, path, path2, err)) ||
 	    /* the manifest is the last file written: it lists every output */
 	    (rc = sb_run_write_manifest(dir.tmp, o, in, argc, argv, err)) ||
 	    (rc = sb_run_dir_commit(&dir, err))) {

@@ -214,3 +214,25 @@ void sb_run_inputs_release(struct sb_run_inputs *in)
 	free(in->price_info);
 	memset(in, 0, sizeof(*in));
 }
+
+enum sb_err sb_run_range(const struct sb_run_opts *o, const struct sb_candles *c,
+			 size_t *first, size_t *n, struct sb_errbuf *err)
+{
+	const int64_t D = c->interval_us, end = c->t0_us + (int64_t)c->n * D;
+	int64_t lo = o->from_us > c->t0_us ? o->from_us : c->t0_us;
+	int64_t hi = o->to_us < end ? o->to_us : end;
+	int64_t i0 = (lo - c->t0_us + D - 1) / D;     /* first candle starting at or after lo */
+	int64_t i1 = (hi - c->t0_us) / D;             /* candles ending at or before hi */
+	char a[SB_TIME_LEN], b[SB_TIME_LEN];
+
+	if (hi <= lo || i1 <= i0) {
+		sb_format_time(c->t0_us, a);
+		sb_format_time(end, b);
+		return sb_errf(err, SB_EINVAL,
+			       "--from/--to: no whole candle lies inside the period (the candles span %s .. %s)",
+			       a, b);
+	}
+	*first = (size_t)i0;
+	*n = (size_t)(i1 - i0);
+	return SB_OK;
+}

@@ -25,6 +25,8 @@ struct sb_run_opts {
 	const char *interval;
 	const char *strategy;                /* --strategy NAME (default "mean") */
 	const char *max_gap;                 /* --max-gap as typed (default "3d") */
+	const char *from, *to;               /* --from / --to as typed, or NULL */
+	const char *walk_forward, *split;    /* sweep: --walk-forward SPEC, --split P% */
 	const char *axis_spec[SB_MAX_AXES];  /* as typed; defaults filled in */
 	const char *entity, *confidence, *time_col, *score_col, *conf_col;
 	const char *out;
@@ -35,6 +37,7 @@ struct sb_run_opts {
 	const char *top, *rank_by, *keep, *threads, *kernel;
 	/* resolved */
 	int64_t interval_us;
+	int64_t from_us, to_us;              /* INT64_MIN / INT64_MAX when not given */
 	int64_t max_gap_us;                  /* 0 = no limit */
 	struct sb_grid grid;
 };
@@ -48,6 +51,14 @@ struct sb_run_inputs {
 	char **price_paths;                  /* resolved paths (tardis: refs expanded) */
 	struct sb_input_info sentiment_info;
 };
+
+/*
+ * The candles traded, [*first, *first + *n): those that lie wholly inside
+ * [from, to) (all without --from/--to).  Fails when none does.  Articles before
+ * 'first' still feed its first windows, as they would have live.
+ */
+enum sb_err sb_run_range(const struct sb_run_opts *o, const struct sb_candles *c,
+			 size_t *first, size_t *n, struct sb_errbuf *err);
 
 /* Loads candles and events (Tardis references resolved, the cache used). */
 enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in,
@@ -85,10 +96,25 @@ struct sb_sweep_result {
 	size_t *order;               /* ids, best first */
 	double *rank_key;            /* per combination: the value ranked by */
 	size_t n_top;
+	size_t n_candles;            /* candles traded (the --from/--to period) */
 	struct sb_dsr dsr;
 	struct sb_sweep_stats stats;
 	char dir[4096];              /* the result folder, once committed */
 };
+
+/* The candles traded: [first, first + n). */
+struct sb_engine_range {
+	size_t first, n;
+};
+
+/*
+ * sb_run_grid() runs the grid over the candles of 'r' and ranks it (res->m, order,
+ * rank_key, n_top, dsr, stats); it writes nothing.  sb_run_sweep() and the walk-forward
+ * folds use it.
+ */
+enum sb_err sb_run_grid(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			const struct sb_sweep_request *req, const struct sb_engine_range *r,
+			struct sb_sweep_result *res, struct sb_errbuf *err);
 
 /* PSR against SR* = 0, and DSR against the sweep's SR0, of one row over n candles. */
 double sb_run_row_psr(const struct sb_metrics *m, size_t n);
@@ -102,5 +128,40 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 			 const struct sb_sweep_request *req, int argc, char **argv,
 			 struct sb_sweep_result *res, struct sb_errbuf *err);
 void sb_sweep_result_release(struct sb_sweep_result *res);
+
+/* Out-of-sample tests (walkforward.c): --walk-forward train=D,test=D[,step=D] or --split P%. */
+struct sb_walk_spec {
+	bool split;
+	int64_t split_pct_e9;           /* P in 10^-9 units: the first P % of the candles train */
+	int64_t train_us, test_us, step_us;   /* step defaults to test */
+};
+/* Parses the options (one of them NULL); false with the reason in 'why'. */
+bool sb_walk_spec_parse(const char *walk_forward, const char *split, struct sb_walk_spec *w,
+			char *why, size_t cap);
+
+struct sb_fold {
+	struct sb_engine_range train, test;
+};
+
+struct sb_walk_result {
+	struct sb_fold *folds;
+	size_t n_folds;
+	size_t *best;                   /* per fold: the id chosen on the training candles */
+	struct sb_metrics *in_sample;   /* its metrics there */
+	struct sb_metrics *out_sample;  /* and on the test candles */
+	double oos_growth;              /* product of the folds' final equity / 10,000 */
+	char dir[4096];
+};
+
+/*
+ * sb_run_walk_forward() runs the grid on each fold's training candles, trades the best
+ * by req->rank_by on its test candles, and writes walkforward.csv (a row per fold),
+ * oos_equity.csv (the test parts stitched, compounding) and the manifest into o->out.
+ */
+enum sb_err sb_run_walk_forward(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+				const struct sb_sweep_request *req, const struct sb_walk_spec *w,
+				int argc, char **argv, struct sb_walk_result *wr,
+				struct sb_errbuf *err);
+void sb_walk_result_release(struct sb_walk_result *wr);
 
 #endif

@@ -133,17 +133,20 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 
 /* Writes equity/<id>.csv and trades/<id>.csv; checks the re-run equals the sweep. */
 static enum sb_err write_curves(const char *dir, const struct sb_run_inputs *in,
-				const struct sb_grid *g, size_t id, const struct sb_metrics *swept,
-				struct sb_errbuf *err)
+				const struct sb_grid *g, size_t first, size_t n, size_t id,
+				const struct sb_metrics *swept, struct sb_errbuf *err)
 {
 	struct sb_recorder rec;
 	struct sb_metrics m;
 	struct sb_combo combo;
+	struct sb_candles view;
 	char eq[4200], tr[4200], name[64];
 	enum sb_err rc;
 
 	sb_grid_combo(g, id, &combo);
-	rc = sb_backtest_recorded(&in->candles, &in->events, &combo, &rec, &m, err);
+	sb_candles_view(&in->candles, first, n, &view);
+	rc = sb_backtest_recorded_range(&in->candles, &in->events, &combo, first, n, &rec, &m,
+					err);
 	if (rc)
 		return rc;
 	/* The curves come from the scalar path: they must tell the summary row's story. */
@@ -159,7 +162,7 @@ static enum sb_err write_curves(const char *dir, const struct sb_run_inputs *in,
 	if (!rc)
 		rc = sb_path_join(tr, sizeof(tr), dir, name, err);
 	if (!rc)
-		rc = sb_backtest_write_curves(&in->candles, &rec, eq, tr, err);
+		rc = sb_backtest_write_curves(&view, &rec, eq, tr, err);
 	sb_recorder_release(&rec);
 	return rc;
 }
@@ -175,7 +178,7 @@ struct curves_ctx {
 	const struct sb_grid *g;
 	const struct sb_metrics *m;
 	const size_t *order, *keep;
-	size_t n_top;
+	size_t n_top, first, n;          /* n_top ids; the candles traded */
 	struct sb_errbuf *errs;          /* one per task */
 };
 
@@ -184,15 +187,17 @@ static bool curve_task(void *p, size_t i)
 	struct curves_ctx *c = p;
 	size_t id = i < c->n_top ? c->order[i] : c->keep[i - c->n_top];
 
-	return write_curves(c->dir, c->in, c->g, id, &c->m[id], &c->errs[i]) == SB_OK;
+	return write_curves(c->dir, c->in, c->g, c->first, c->n, id, &c->m[id], &c->errs[i]) ==
+	       SB_OK;
 }
 
 static enum sb_err write_all_curves(const char *dir, const struct sb_run_inputs *in,
 				    const struct sb_grid *g, const struct sb_metrics *m,
-				    const size_t *order, size_t n_top, const size_t *keep,
-				    size_t n_keep, int threads, struct sb_errbuf *err)
+				    const struct sb_engine_range *r, const size_t *order, size_t n_top,
+				    const size_t *keep, size_t n_keep, int threads,
+				    struct sb_errbuf *err)
 {
-	struct curves_ctx ctx = { dir, in, g, m, order, keep, n_top, NULL };
+	struct curves_ctx ctx = { dir, in, g, m, order, keep, n_top, r->first, r->n, NULL };
 	const size_t n = n_top + n_keep;
 	size_t bad;
 
@@ -216,14 +221,17 @@ void sb_sweep_result_release(struct sb_sweep_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs *in,
-			 const struct sb_sweep_request *req, int argc, char **argv,
-			 struct sb_sweep_result *res, struct sb_errbuf *err)
+/*
+ * sb_run_grid() runs the grid over the candles of 'r' and ranks it: res->m, order,
+ * rank_key, n_top and dsr.  No file is written.
+ */
+enum sb_err sb_run_grid(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			const struct sb_sweep_request *req, const struct sb_engine_range *r,
+			struct sb_sweep_result *res, struct sb_errbuf *err)
 {
 	const size_t count = o->grid.count;
 	const int rank_idx = sb_metric_index(req->rank_by);
-	struct sb_run_dir dir;
-	char path[4200];
+	struct sb_sweep_opts eo = req->engine;
 	enum sb_err rc;
 
 	memset(res, 0, sizeof(*res));
@@ -234,8 +242,9 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 		sb_sweep_result_release(res);
 		return sb_errf(err, SB_ENOMEM, "out of memory for %zu combinations", count);
 	}
-	rc = sb_sweep_run(&in->candles, &in->events, &o->grid, &req->engine, res->m, &res->stats,
-			  err);
+	eo.first = r->first;
+	eo.count = r->n;
+	rc = sb_sweep_run(&in->candles, &in->events, &o->grid, &eo, res->m, &res->stats, err);
 	if (!rc)
 		rc = prepare_dsr(res->m, count, &res->dsr, err);
 	if (rc) {
@@ -245,27 +254,46 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	for (size_t i = 0; i < count; i++) {
 		res->order[i] = i;
 		res->rank_key[i] = rank_idx >= 0 ? sb_metric_value(&res->m[i], rank_idx)
-				 : !strcmp(req->rank_by, "psr") ? sb_run_row_psr(&res->m[i], in->candles.n)
-				 : sb_run_row_dsr(&res->m[i], &res->dsr, in->candles.n);
+				 : !strcmp(req->rank_by, "psr") ? sb_run_row_psr(&res->m[i], r->n)
+				 : sb_run_row_dsr(&res->m[i], &res->dsr, r->n);
 	}
 	g_rank_key = res->rank_key;
 	g_rank_dir = strcmp(req->rank_by, "max_drawdown") == 0 ? -1 : 1;
 	qsort(res->order, count, sizeof(*res->order), cmp_rank);
 	res->n_top = req->top < count ? req->top : count;
+	res->n_candles = r->n;
+	return SB_OK;
+}
+
+enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			 const struct sb_sweep_request *req, int argc, char **argv,
+			 struct sb_sweep_result *res, struct sb_errbuf *err)
+{
+	struct sb_engine_range r;
+	struct sb_run_dir dir;
+	char path[4200];
+	enum sb_err rc;
+
+	rc = sb_run_range(o, &in->candles, &r.first, &r.n, err);
+	if (rc)
+		return rc;
+	rc = sb_run_grid(o, in, req, &r, res, err);
+	if (rc)
+		return rc;
 
 	rc = sb_run_dir_begin(&dir, o->out, o->force, err);
 	if (rc)
 		return rc;
 	if ((rc = sb_path_join(path, sizeof(path), dir.tmp, "summary.csv", err)) ||
-	    (rc = write_summary(path, &o->grid, res->m, &res->dsr, in->candles.n, err)) ||
+	    (rc = write_summary(path, &o->grid, res->m, &res->dsr, r.n, err)) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "stats.json", err)) ||
-	    (rc = write_stats_json(path, &res->dsr, res->m, res->order[0], in->candles.n,
+	    (rc = write_stats_json(path, &res->dsr, res->m, res->order[0], r.n,
 				   req->rank_by, err)) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "equity", err)) ||
 	    (rc = sb_mkdirs(path, err)) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "trades", err)) ||
 	    (rc = sb_mkdirs(path, err)) ||
-	    (rc = write_all_curves(dir.tmp, in, &o->grid, res->m, res->order, res->n_top,
+	    (rc = write_all_curves(dir.tmp, in, &o->grid, res->m, &r, res->order, res->n_top,
 				   req->keep, req->n_keep, req->engine.threads, err)) ||
 	    /* the manifest is the last file written: it lists every output */
 	    (rc = sb_run_write_manifest(dir.tmp, o, in, argc, argv, err)) ||
