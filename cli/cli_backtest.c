@@ -34,6 +34,9 @@ int cmd_backtest(int argc, char **argv)
 		printf("backtest: %zu candles, %zu articles -> %s\n", in.candles.n, in.events.n,
 		       res.dir);
 		sb_print_metrics(stdout, &res.m);
+		printf("buy and hold: return %.4g, Sharpe %.4g, max drawdown %.4g; excess return %.4g\n",
+		       res.bh.total_return, res.bh.sharpe, res.bh.max_drawdown,
+		       res.m.total_return - res.bh.total_return);
 	}
 	rc = SB_EXIT_OK;
 out:

@@ -89,6 +89,8 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 	       "V[SR] = %.4g, SR0 = %.4g per candle (%s/stats.json)\n", best,
 	       sb_run_row_dsr(&res->m[best], &res->dsr, n), sb_run_row_psr(&res->m[best], n),
 	       res->dsr.n_trials, res->dsr.var_sr, res->dsr.sr0, res->dir);
+	printf("buy and hold over the same candles: return %.4g, Sharpe %.4g, max drawdown %.4g\n",
+	       res->bh.total_return, res->bh.sharpe, res->bh.max_drawdown);
 	printf("%6s %10s %10s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
 	       "window", req->rank_by, "total_ret", "max_drawdown", "trades", "psr", "dsr");
 	for (size_t i = 0; i < res->n_top && i < 10; i++) {

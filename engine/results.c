@@ -280,12 +280,22 @@ enum sb_err sb_write_json(const char *path, struct cJSON *o, struct sb_errbuf *e
 }
 
 enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
-				  struct sb_errbuf *err)
+				  const struct sb_metrics *bh, struct sb_errbuf *err)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *b;
 
 	for (int i = 0; o && i < SB_N_METRICS; i++)
 		sb_json_add_num(o, sb_metric_names[i], sb_metric_value(m, i));
+	if (o && bh) {
+		sb_json_add_num(o, "excess_return", m->total_return - bh->total_return);
+		b = cJSON_AddObjectToObject(o, "buy_and_hold");
+		if (b) {
+			sb_json_add_num(b, "total_return", bh->total_return);
+			sb_json_add_num(b, "sharpe", bh->sharpe);
+			sb_json_add_num(b, "max_drawdown", bh->max_drawdown);
+			sb_json_add_num(b, "final_equity", bh->final_equity);
+		}
+	}
 	return sb_write_json(path, o, err);
 }
 
@@ -311,19 +321,20 @@ enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 				const struct sb_recorder *rec, struct sb_errbuf *err)
 {
 	FILE *f = fopen(path, "w");
-	char line[SB_TIME_LEN + 4 * SB_NUM_LEN + 8];
+	char line[SB_TIME_LEN + 5 * SB_NUM_LEN + 8];
 	/*
 	 * Fixed decimals (price 1e-8, units 1e-8, equity 1e-4, drawdown 1e-8): curves are
 	 * for reading and plotting, and a year of minutes must not take seconds to write.
 	 * The metrics, from the unrounded values, are exact in metrics.json/summary.csv.
 	 */
-	struct fixed_cell cells[4] = { { .decimals = 8 }, { .decimals = 8 }, { .decimals = 4 },
-				       { .decimals = 8 } };
+	struct fixed_cell cells[5] = { { .decimals = 8 }, { .decimals = 8 }, { .decimals = 4 },
+				       { .decimals = 8 }, { .decimals = 4 } };
 
 	if (!f)
 		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	fputs("time,close,position,equity,drawdown\n", f);
+	/* buy_hold: the equity of holding the asset from the first open (sim.h) */
+	fputs("time,close,position,equity,drawdown,buy_hold\n", f);
 	for (size_t i = 0; i < c->n; i++) {
 		size_t len = sb_format_time_fast(c->t0_us + (int64_t)(i + 1) * c->interval_us, line);
 
@@ -335,6 +346,8 @@ enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 		len += put_fixed(&cells[2], rec->equity[i], line + len);
 		line[len++] = ',';
 		len += put_fixed(&cells[3], rec->drawdown[i], line + len);
+		line[len++] = ',';
+		len += put_fixed(&cells[4], sb_buy_hold_equity(c->open[0], c->close[i]), line + len);
 		line[len++] = '\n';
 		fwrite(line, 1, len, f);
 	}

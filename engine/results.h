@@ -41,8 +41,9 @@ enum sb_err sb_write_json(const char *path, struct cJSON *o, struct sb_errbuf *e
 /* Prints a double exactly (shortest round-trip text), or nothing when NaN. */
 void sb_fput_num(FILE *f, double v);
 
+/* metrics.json: the metrics, then (bh may be NULL) excess_return and buy_and_hold {...}. */
 enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
-				  struct sb_errbuf *err);
+				  const struct sb_metrics *bh, struct sb_errbuf *err);
 /* equity.csv: time (candle close, UTC), close, position, equity, drawdown. */
 enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 				const struct sb_recorder *rec, struct sb_errbuf *err);

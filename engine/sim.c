@@ -215,3 +215,18 @@ int sb_metric_index(const char *name)
 			return i;
 	return -1;
 }
+
+void sb_buy_hold(size_t n, double open0, const double *close, int64_t interval_us,
+		 struct sb_metrics *m)
+{
+	struct sb_accum a;
+
+	sb_accum_init(&a);
+	a.q = SB_INITIAL_EQUITY / open0;
+	a.cash = 0.0;
+	a.pos = 1;
+	a.trades = 1;
+	for (size_t i = 0; i < n; i++)
+		sb_step_mark(&a, close[i]);
+	sb_metrics_finish(&a, n, interval_us, m);
+}

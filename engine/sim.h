@@ -107,6 +107,20 @@ static inline void sb_step_mark(struct sb_accum *a, double c)
 void sb_sim_scalar(size_t n, const double *close, const double *signal,
 		   const struct sb_trade_params *p, struct sb_accum *a, struct sb_recorder *rec);
 
+/*
+ * The buy-and-hold benchmark over the same candles: all in at the first candle's open,
+ * no costs, marked at every close (E_i = q c_i, q = 10,000 / open_0), so its metrics are
+ * defined exactly as the strategy's (the same sb_step_mark()).  It is the number a
+ * strategy has to beat: the asset's own return, Sharpe and drawdown over the period.
+ */
+void sb_buy_hold(size_t n, double open0, const double *close, int64_t interval_us,
+		 struct sb_metrics *m);
+/* Its equity at candle i, as sb_buy_hold() marks it. */
+static inline double sb_buy_hold_equity(double open0, double close_i)
+{
+	return SB_INITIAL_EQUITY / open0 * close_i;
+}
+
 /* Step 7: metrics from the sums; interval_us gives the annualisation. */
 void sb_metrics_finish(const struct sb_accum *a, size_t n, int64_t interval_us,
 		       struct sb_metrics *m);

@@ -26,11 +26,12 @@ enum sb_err sb_run_backtest(const struct sb_run_opts *o, const struct sb_run_inp
 	if (rc)
 		return rc;
 	sb_candles_view(&in->candles, first, n, &view);
+	sb_buy_hold(view.n, view.open[0], view.close, view.interval_us, &res->bh);
 	rc = sb_run_dir_begin(&dir, o->out, o->force, err);
 	if (rc)
 		goto out;
 	if ((rc = sb_path_join(path, sizeof(path), dir.tmp, "metrics.json", err)) ||
-	    (rc = sb_write_metrics_json(path, &res->m, err)) ||
+	    (rc = sb_write_metrics_json(path, &res->m, &res->bh, err)) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "equity.csv", err)) ||
 	    (rc = sb_path_join(path2, sizeof(path2), dir.tmp, "trades.csv", err)) ||
 	    (rc = sb_backtest_write_curves(&view, &rec, path, path2, err)) ||

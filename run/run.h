@@ -76,6 +76,7 @@ enum sb_err sb_run_write_manifest(const char *dir, const struct sb_run_opts *o,
 /* backtest: one combination recorded; DIR/metrics.json, equity.csv, trades.csv, manifest. */
 struct sb_backtest_result {
 	struct sb_metrics m;
+	struct sb_metrics bh;        /* buy and hold over the same candles */
 	char dir[4096];              /* the result folder, once committed */
 };
 enum sb_err sb_run_backtest(const struct sb_run_opts *o, const struct sb_run_inputs *in,
@@ -97,6 +98,7 @@ struct sb_sweep_result {
 	double *rank_key;            /* per combination: the value ranked by */
 	size_t n_top;
 	size_t n_candles;            /* candles traded (the --from/--to period) */
+	struct sb_metrics bh;        /* buy and hold over them */
 	struct sb_dsr dsr;
 	struct sb_sweep_stats stats;
 	char dir[4096];              /* the result folder, once committed */

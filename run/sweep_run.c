@@ -82,11 +82,15 @@ static enum sb_err write_stats_json(const char *path, const struct sb_dsr *d,
 	return sb_write_json(path, o, err);
 }
 
-/* summary.csv; after the metrics: skew, kurtosis (raw) of per-candle returns, psr, dsr. */
-/* summary.csv; after the metrics: skew, kurtosis (raw) of per-candle returns, psr, dsr. */
+/*
+ * summary.csv; after the metrics: skew, kurtosis (raw) of per-candle returns, psr, dsr,
+ * then the buy-and-hold benchmark of the period (the same on every row) and the row's
+ * excess return over it.
+ */
 static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 				 const struct sb_metrics *m, const struct sb_dsr *d,
-				 size_t n_candles, struct sb_errbuf *err)
+				 const struct sb_metrics *bh, size_t n_candles,
+				 struct sb_errbuf *err)
 {
 	FILE *f = fopen(path, "w");
 
@@ -97,7 +101,7 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 		fprintf(f, ",%s", sb_grid_axis_name(g, k));
 	for (int k = 0; k < SB_N_METRICS; k++)
 		fprintf(f, ",%s", sb_metric_names[k]);
-	fputs(",skew,kurtosis,psr,dsr\n", f);
+	fputs(",skew,kurtosis,psr,dsr,bh_return,bh_sharpe,bh_max_drawdown,excess_return\n", f);
 	for (size_t id = 0; id < g->count; id++) {
 		size_t x = id, idx[SB_MAX_AXES];
 
@@ -117,7 +121,9 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 		{
 			const double extra[] = { m[id].skew, m[id].kurtosis,
 						 sb_run_row_psr(&m[id], n_candles),
-						 sb_run_row_dsr(&m[id], d, n_candles) };
+						 sb_run_row_dsr(&m[id], d, n_candles),
+						 bh->total_return, bh->sharpe, bh->max_drawdown,
+						 m[id].total_return - bh->total_return };
 
 			for (size_t k = 0; k < sizeof(extra) / sizeof(extra[0]); k++) {
 				fputc(',', f);
@@ -262,6 +268,8 @@ enum sb_err sb_run_grid(const struct sb_run_opts *o, const struct sb_run_inputs 
 	qsort(res->order, count, sizeof(*res->order), cmp_rank);
 	res->n_top = req->top < count ? req->top : count;
 	res->n_candles = r->n;
+	sb_buy_hold(r->n, in->candles.open[r->first], in->candles.close + r->first,
+		    in->candles.interval_us, &res->bh);
 	return SB_OK;
 }
 
@@ -285,7 +293,7 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	if (rc)
 		return rc;
 	if ((rc = sb_path_join(path, sizeof(path), dir.tmp, "summary.csv", err)) ||
-	    (rc = write_summary(path, &o->grid, res->m, &res->dsr, r.n, err)) ||
+	    (rc = write_summary(path, &o->grid, res->m, &res->dsr, &res->bh, r.n, err)) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "stats.json", err)) ||
 	    (rc = write_stats_json(path, &res->dsr, res->m, res->order[0], r.n,
 				   req->rank_by, err)) ||

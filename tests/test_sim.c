@@ -510,6 +510,26 @@ static void test_no_lookahead(void **state)
 	run_lookahead(T0 + 3 * MIN + 30 * SB_US_PER_SEC, MIN, 4);
 }
 
+/*
+ * Buy and hold, by hand: open 100, closes 100, 110, 99: E = 10000, 11000, 9900; returns
+ * 0, 0.1, -0.1 (as E_i / E_{i-1} - 1); total -0.01; max drawdown 1 - 9900 / 11000 = 0.1;
+ * mean return 0: Sharpe 0.
+ */
+static void test_buy_hold(void **state)
+{
+	const double close[3] = { 100, 110, 99 };
+	struct sb_metrics m;
+
+	(void)state;
+	sb_buy_hold(3, 100.0, close, MIN, &m);
+	NEAR(m.final_equity, 9900.0, 1e-12);
+	NEAR(m.total_return, -0.01, 1e-15);
+	NEAR(m.max_drawdown, 0.1, 1e-15);
+	NEAR(m.exposure, 1.0, 0);
+	NEAR(m.sharpe, 0.0, 1e-12);
+	assert_true(sb_buy_hold_equity(100.0, 110.0) == 11000.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_drawdown_initial_peak),
 		cmocka_unit_test(test_two_trades),
 		cmocka_unit_test(test_no_lookahead),
+		cmocka_unit_test(test_buy_hold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

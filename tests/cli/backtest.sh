@@ -84,7 +84,7 @@ import json, math, sys
 m = json.load(open(sys.argv[1]))
 keys = ["total_return", "sharpe", "sortino", "max_drawdown", "calmar", "trades",
         "closed_trades", "win_rate", "profit_factor", "exposure", "avg_trade_return",
-        "final_equity"]
+        "final_equity", "excess_return", "buy_and_hold"]
 bad = [k for k in keys if k not in m] + [k for k in m if k not in keys]
 if bad:
     sys.exit("metrics.json keys wrong: %s" % bad)

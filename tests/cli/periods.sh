@@ -29,6 +29,19 @@ head -2 "$d/p1/equity.csv" | tail -1 | grep -q '^2024-01-01T00:03:00Z,102,' &&
 sed -n 2p "$d/p1/trades.csv" | grep -q '^2024-01-01T00:03:00Z,102,' &&
 	ok "an article before --from feeds the first window: long at candle 2" ||
 	fail "trades: $(cat "$d/p1/trades.csv")"
+# buy and hold over the same 3 candles: in at candle 2's open (102), out at 104
+if command -v python3 >/dev/null; then
+	python3 - "$d/p1/metrics.json" <<'PY' && ok "buy_and_hold over the period, worked by hand" || fail "buy_and_hold: $(cat "$d/p1/metrics.json")"
+import json, sys
+m = json.load(open(sys.argv[1]))
+want = (10000 / 102 * 104) / 10000 - 1
+assert m["buy_and_hold"]["total_return"] == want, m["buy_and_hold"]
+assert m["buy_and_hold"]["max_drawdown"] == 0, m["buy_and_hold"]
+assert m["excess_return"] == m["total_return"] - want, m
+PY
+fi
+head -1 "$d/p1/equity.csv" | grep -q ',buy_hold$' && sed -n 4p "$d/p1/equity.csv" | grep -q ',10196.0784$' &&
+	ok "equity.csv carries the buy-and-hold equity (10000 / 102 x 104)" || fail "equity.csv: $(cat "$d/p1/equity.csv")"
 # shellcheck disable=SC2086
 "$BIN" backtest $bt --from 2024-01-01T00:02:30Z --to 2024-01-01T00:03:30Z --out "$d/p2" -q 2>"$d/err"
 [ $? -eq 1 ] && grep -q "no whole candle lies inside" "$d/err" && [ ! -e "$d/p2" ] &&

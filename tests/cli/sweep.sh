@@ -41,7 +41,7 @@ rc=$?
 sum="$d/r/summary.csv"
 [ -s "$sum" ] || { echo "FAIL: no $sum"; exit 1; }
 
-want_header="id,threshold,min_confidence,window,exit_band,fee_bps,slippage_bps,latency,total_return,sharpe,sortino,max_drawdown,calmar,trades,closed_trades,win_rate,profit_factor,exposure,avg_trade_return,final_equity,skew,kurtosis,psr,dsr"
+want_header="id,threshold,min_confidence,window,exit_band,fee_bps,slippage_bps,latency,total_return,sharpe,sortino,max_drawdown,calmar,trades,closed_trades,win_rate,profit_factor,exposure,avg_trade_return,final_equity,skew,kurtosis,psr,dsr,bh_return,bh_sharpe,bh_max_drawdown,excess_return"
 [ "$(head -n 1 "$sum")" = "$want_header" ] && ok "summary.csv header" ||
 	fail "summary.csv header is '$(head -n 1 "$sum")'"
 n=$(($(wc -l <"$sum") - 1))
