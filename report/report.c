@@ -106,7 +106,7 @@ static enum sb_err chart_equity(struct sb_gp *g, const char *csv, const char *ou
 {
 	static const char *const cols[] = { "time", "close", "position", "equity", "drawdown" };
 	struct sb_table t;
-	int c[5];
+	int c[5], bh;
 	char dat[SB_GP_PATH];
 	FILE *f;
 	enum sb_err rc = sb_table_read(&t, csv, err);
@@ -123,13 +123,16 @@ static enum sb_err chart_equity(struct sb_gp *g, const char *csv, const char *ou
 		rc = SB_EIO;
 		goto out_table;
 	}
-	fputs("# epoch_s close position_sign equity drawdown\n", f);
+	/* buy_hold is optional: result folders older than the benchmark lack it */
+	bh = sb_table_col(&t, "buy_hold");
+	fputs("# epoch_s close position_sign equity drawdown buy_hold\n", f);
 	for (size_t r = 0; r < t.nrow; r++) {
 		double pos = sb_table_cell(&t, r, c[2]);
 
-		fprintf(f, "%.0f %.17g %d %.17g %.17g\n", sb_table_cell(&t, r, c[0]),
+		fprintf(f, "%.0f %.17g %d %.17g %.17g %.17g\n", sb_table_cell(&t, r, c[0]),
 			sb_table_cell(&t, r, c[1]), (pos > 0) - (pos < 0),
-			sb_table_cell(&t, r, c[3]), sb_table_cell(&t, r, c[4]));
+			sb_table_cell(&t, r, c[3]), sb_table_cell(&t, r, c[4]),
+			bh >= 0 ? sb_table_cell(&t, r, bh) : NAN);
 		if (top_dat)
 			fprintf(top_dat, "%.0f %.17g\n", sb_table_cell(&t, r, c[0]),
 				sb_table_cell(&t, r, c[3]));

@@ -1,6 +1,7 @@
 # equity.gp - one combination: equity, drawdown and price (with the position shaded).
 # -e variables: fmt, out, script_dir, data (whitespace columns: epoch seconds, close,
-# position sign -1/0/1, equity, drawdown as a fraction), title, subtitle.
+# position sign -1/0/1, equity, drawdown as a fraction, buy-and-hold equity or nan),
+# title, subtitle.
 load script_dir.'common.gp'
 # about four drawdown tics whatever the depth (the panel is short)
 stats data using (-100*$5) name 'DD' nooutput
@@ -22,6 +23,7 @@ set tmargin 1
 set bmargin 0.5
 set ylabel 'equity'
 plot data using 1:4 with lines lw 1.5 lc rgb '#2166ac' title 'equity', \
+     data using 1:6 with lines lw 1 dt 3 lc rgb '#e08214' title 'buy and hold', \
      10000 with lines dt 2 lc rgb '#888888' title 'initial 10,000'
 set size 1, 0.2
 set origin 0, 0.33
