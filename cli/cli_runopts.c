@@ -65,7 +65,7 @@ enum {
 	OPT_FEE, OPT_SLIP, OPT_LATENCY, OPT_ENTITY, OPT_CONFIDENCE, OPT_TIME_COL,
 	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
 	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE, OPT_STRATEGY, OPT_MAX_GAP,
-	OPT_FROM, OPT_TO, OPT_WALK_FORWARD, OPT_SPLIT,
+	OPT_FROM, OPT_TO, OPT_WALK_FORWARD, OPT_SPLIT, OPT_PLACEBO, OPT_SEED,
 	OPT_STRATEGY_AXIS,           /* + the index in strategy_axis_opts() */
 };
 
@@ -80,6 +80,8 @@ static const struct option long_opts[] = {
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "walk-forward", required_argument, NULL, OPT_WALK_FORWARD },
 	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "placebo", required_argument, NULL, OPT_PLACEBO },
+	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "min-confidence", required_argument, NULL, OPT_MIN_CONF },
 	{ "window", required_argument, NULL, OPT_WINDOW },
@@ -222,12 +224,14 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_MAX_GAP: o->max_gap = optarg; break;
 		case OPT_FROM: o->from = optarg; break;
 		case OPT_TO: o->to = optarg; break;
-		case OPT_WALK_FORWARD: case OPT_SPLIT:
+		case OPT_WALK_FORWARD: case OPT_SPLIT: case OPT_PLACEBO: case OPT_SEED:
 			if (!sweep)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
 							  argv[optind - 1]);
 			if (c == OPT_WALK_FORWARD) o->walk_forward = optarg;
-			else o->split = optarg;
+			else if (c == OPT_SPLIT) o->split = optarg;
+			else if (c == OPT_PLACEBO) o->placebo = optarg;
+			else o->seed = optarg;
 			break;
 		case OPT_THRESHOLD: o->axis_spec[SB_AX_THRESHOLD] = optarg; break;
 		case OPT_MIN_CONF: o->axis_spec[SB_AX_MIN_CONFIDENCE] = optarg; break;

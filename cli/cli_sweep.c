@@ -91,6 +91,12 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 	       res->dsr.n_trials, res->dsr.var_sr, res->dsr.sr0, res->dir);
 	printf("buy and hold over the same candles: return %.4g, Sharpe %.4g, max drawdown %.4g\n",
 	       res->bh.total_return, res->bh.sharpe, res->bh.max_drawdown);
+	if (res->placebo.n)
+		printf("placebo news (%zu sets, seed %llu, scores permuted, times shifted): the best %s "
+		       "%.4g beats %.1f %% of the placebo grids' bests, p = %.4g (%s/placebo.csv)\n",
+		       res->placebo.n, (unsigned long long)res->placebo.seed, req->rank_by,
+		       res->placebo.best_real, 100.0 * res->placebo.best_percentile,
+		       res->placebo.p_value, res->dir);
 	printf("%6s %10s %10s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
 	       "window", req->rank_by, "total_ret", "max_drawdown", "trades", "psr", "dsr");
 	for (size_t i = 0; i < res->n_top && i < 10; i++) {
@@ -208,6 +214,26 @@ int cmd_sweep(int argc, char **argv)
 		free(ids.v);
 		req.keep = keep;
 		req.n_keep = n_keep;
+	}
+	if (o.placebo && (!parse_count(o.placebo, &req.placebo) || req.placebo > 100000)) {
+		sb_cli_usage_error("sweep", "--placebo: expected a count from 0 to 100000, got '%s'",
+				   o.placebo);
+		goto out_opts;
+	}
+	req.seed = 1;
+	if (o.seed) {
+		size_t s;
+
+		if (!parse_count(o.seed, &s)) {
+			sb_cli_usage_error("sweep", "--seed: expected a non-negative integer, got '%s'",
+					   o.seed);
+			goto out_opts;
+		}
+		req.seed = s;
+	}
+	if (req.placebo && (o.walk_forward || o.split)) {
+		sb_cli_usage_error("sweep", "--placebo runs on a plain sweep, not with --walk-forward or --split");
+		goto out_opts;
 	}
 	if ((o.walk_forward || o.split) &&
 	    !sb_walk_spec_parse(o.walk_forward, o.split, &wspec, err.msg, sizeof(err.msg))) {

@@ -27,6 +27,7 @@ struct sb_run_opts {
 	const char *max_gap;                 /* --max-gap as typed (default "3d") */
 	const char *from, *to;               /* --from / --to as typed, or NULL */
 	const char *walk_forward, *split;    /* sweep: --walk-forward SPEC, --split P% */
+	const char *placebo, *seed;          /* sweep: --placebo N, --seed S */
 	const char *axis_spec[SB_MAX_AXES];  /* as typed; defaults filled in */
 	const char *entity, *confidence, *time_col, *score_col, *conf_col;
 	const char *out;
@@ -90,6 +91,20 @@ struct sb_sweep_request {
 	const size_t *keep;          /* ids whose curves are written too */
 	size_t n_keep;
 	struct sb_sweep_opts engine; /* threads, kernel, progress */
+	size_t placebo;              /* placebo article sets to run the grid on (0: none) */
+	uint64_t seed;               /* their seed */
+};
+
+/* Placebo news (placebo.c): the grid's best against the bests of N placebo grids. */
+struct sb_placebo_result {
+	size_t n;
+	uint64_t seed;
+	double best_real;            /* the real grid's best --rank-by value */
+	double *best;                /* per placebo set: its grid's best */
+	size_t *best_id;
+	int64_t *offset_us;          /* its circular time shift */
+	double best_percentile;      /* share of placebo bests the real best beats (ties 1/2) */
+	double p_value;              /* (1 + #placebo bests >= real best) / (N + 1) */
 };
 
 struct sb_sweep_result {
@@ -99,6 +114,7 @@ struct sb_sweep_result {
 	size_t n_top;
 	size_t n_candles;            /* candles traded (the --from/--to period) */
 	struct sb_metrics bh;        /* buy and hold over them */
+	struct sb_placebo_result placebo;   /* when req->placebo */
 	struct sb_dsr dsr;
 	struct sb_sweep_stats stats;
 	char dir[4096];              /* the result folder, once committed */
@@ -130,6 +146,20 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 			 const struct sb_sweep_request *req, int argc, char **argv,
 			 struct sb_sweep_result *res, struct sb_errbuf *err);
 void sb_sweep_result_release(struct sb_sweep_result *res);
+
+/* Runs the placebo grids and writes DIR/placebo.csv (a row per placebo set). */
+enum sb_err sb_run_placebo(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			   const struct sb_sweep_request *req, const struct sb_sweep_result *real,
+			   size_t n_placebo, uint64_t seed, const char *dir,
+			   struct sb_placebo_result *pr, struct sb_errbuf *err);
+void sb_placebo_result_release(struct sb_placebo_result *pr);
+/*
+ * Placebo set number 'which' (0-based) of 'seed', as sb_run_placebo() makes it, into
+ * 'out' (arrays of ev->n owned by the caller); *offset gets its time shift.
+ */
+enum sb_err sb_placebo_events(const struct sb_events *ev, const struct sb_candles *c,
+			      uint64_t seed, size_t which, struct sb_events *out,
+			      int64_t *offset, struct sb_errbuf *err);
 
 /* Out-of-sample tests (walkforward.c): --walk-forward train=D,test=D[,step=D] or --split P%. */
 struct sb_walk_spec {

@@ -224,6 +224,7 @@ void sb_sweep_result_release(struct sb_sweep_result *res)
 	free(res->m);
 	free(res->order);
 	free(res->rank_key);
+	sb_placebo_result_release(&res->placebo);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -303,6 +304,8 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	    (rc = sb_mkdirs(path, err)) ||
 	    (rc = write_all_curves(dir.tmp, in, &o->grid, res->m, &r, res->order, res->n_top,
 				   req->keep, req->n_keep, req->engine.threads, err)) ||
+	    (req->placebo && (rc = sb_run_placebo(o, in, req, res, req->placebo, req->seed,
+						  dir.tmp, &res->placebo, err))) ||
 	    /* the manifest is the last file written: it lists every output */
 	    (rc = sb_run_write_manifest(dir.tmp, o, in, argc, argv, err)) ||
 	    (rc = sb_run_dir_commit(&dir, err))) {
