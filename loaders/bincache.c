@@ -1,8 +1,7 @@
-/* bincache.c - MessagePack entries: a header, raw little-endian columns, loader stats */
+/* bincache.c - MessagePack entries (mpk.h): a header, raw little-endian columns, loader stats */
 #include "bincache.h"
+#include "mpk.h"
 
-#include <msgpack.h>
-#include <msgpack/fbuffer.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,37 +77,23 @@ enum sb_err sb_cache_key_events(const char *path, const struct sb_events_opts *o
 
 /* ---- writing ---- */
 
-static void pack_str(msgpack_packer *pk, const char *s)
+static void pack_infos(FILE *f, const struct sb_input_info *info, size_t n)
 {
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
-static void pack_col(msgpack_packer *pk, const void *col, size_t bytes)
-{
-	msgpack_pack_bin(pk, bytes);
-	msgpack_pack_bin_body(pk, col, bytes);
-}
-
-static void pack_infos(msgpack_packer *pk, const struct sb_input_info *info, size_t n)
-{
-	msgpack_pack_array(pk, n);
+	sb_mpk_put_array(f, (uint32_t)n);
 	for (size_t i = 0; i < n; i++) {
-		msgpack_pack_array(pk, 12);
-		pack_str(pk, info[i].path);
-		pack_str(pk, info[i].kind);
-		msgpack_pack_uint64(pk, info[i].rows);
-		msgpack_pack_uint64(pk, info[i].rows_used);
-		msgpack_pack_uint64(pk, info[i].rows_dropped);
-		msgpack_pack_uint64(pk, info[i].duplicates);
-		pack_str(pk, info[i].dropped_why);
-		msgpack_pack_int64(pk, info[i].t_first_us);
-		msgpack_pack_int64(pk, info[i].t_last_us);
-		msgpack_pack_uint64(pk, info[i].rounded);
-		msgpack_pack_uint64(pk, info[i].filled_candles);
-		msgpack_pack_int64(pk, info[i].longest_gap_us);
+		sb_mpk_put_array(f, 12);
+		sb_mpk_put_str(f, info[i].path);
+		sb_mpk_put_str(f, info[i].kind);
+		sb_mpk_put_uint(f, info[i].rows);
+		sb_mpk_put_uint(f, info[i].rows_used);
+		sb_mpk_put_uint(f, info[i].rows_dropped);
+		sb_mpk_put_uint(f, info[i].duplicates);
+		sb_mpk_put_str(f, info[i].dropped_why);
+		sb_mpk_put_int(f, info[i].t_first_us);
+		sb_mpk_put_int(f, info[i].t_last_us);
+		sb_mpk_put_uint(f, info[i].rounded);
+		sb_mpk_put_uint(f, info[i].filled_candles);
+		sb_mpk_put_int(f, info[i].longest_gap_us);
 	}
 }
 
@@ -148,27 +133,25 @@ void sb_cache_store_candles(const char *dir, const char *key, const struct sb_ca
 {
 	char tmp[4200], final[4200];
 	const size_t bytes = c->n * sizeof(double);
-	msgpack_packer pk;
 	FILE *f;
 
 	if (!dir || !*dir || !(f = open_entry_tmp(dir, key, tmp, sizeof(tmp), final, sizeof(final))))
 		return;
-	msgpack_packer_init(&pk, f, msgpack_fbuffer_write);
-	msgpack_pack_array(&pk, 14);
-	pack_str(&pk, MAGIC);
-	pack_str(&pk, KIND_CANDLES);
-	msgpack_pack_uint64(&pk, c->n);
-	msgpack_pack_int64(&pk, c->t0_us);
-	msgpack_pack_int64(&pk, c->interval_us);
-	pack_col(&pk, c->open, bytes);
-	pack_col(&pk, c->high, bytes);
-	pack_col(&pk, c->low, bytes);
-	pack_col(&pk, c->close, bytes);
-	pack_col(&pk, c->volume, bytes);
-	pack_col(&pk, c->buy_volume, bytes);
-	pack_col(&pk, c->sell_volume, bytes);
-	pack_col(&pk, c->trades, c->n * sizeof(uint64_t));
-	pack_infos(&pk, info, ninfo);
+	sb_mpk_put_array(f, 14);
+	sb_mpk_put_str(f, MAGIC);
+	sb_mpk_put_str(f, KIND_CANDLES);
+	sb_mpk_put_uint(f, c->n);
+	sb_mpk_put_int(f, c->t0_us);
+	sb_mpk_put_int(f, c->interval_us);
+	sb_mpk_put_bin(f, c->open, bytes);
+	sb_mpk_put_bin(f, c->high, bytes);
+	sb_mpk_put_bin(f, c->low, bytes);
+	sb_mpk_put_bin(f, c->close, bytes);
+	sb_mpk_put_bin(f, c->volume, bytes);
+	sb_mpk_put_bin(f, c->buy_volume, bytes);
+	sb_mpk_put_bin(f, c->sell_volume, bytes);
+	sb_mpk_put_bin(f, c->trades, c->n * sizeof(uint64_t));
+	pack_infos(f, info, ninfo);
 	close_entry(f, tmp, final);
 }
 
@@ -176,20 +159,18 @@ void sb_cache_store_events(const char *dir, const char *key, const struct sb_eve
 			   const struct sb_input_info *info)
 {
 	char tmp[4200], final[4200];
-	msgpack_packer pk;
 	FILE *f;
 
 	if (!dir || !*dir || !(f = open_entry_tmp(dir, key, tmp, sizeof(tmp), final, sizeof(final))))
 		return;
-	msgpack_packer_init(&pk, f, msgpack_fbuffer_write);
-	msgpack_pack_array(&pk, 7);
-	pack_str(&pk, MAGIC);
-	pack_str(&pk, KIND_EVENTS);
-	msgpack_pack_uint64(&pk, ev->n);
-	pack_col(&pk, ev->t_us, ev->n * sizeof(int64_t));
-	pack_col(&pk, ev->score_e9, ev->n * sizeof(int32_t));
-	pack_col(&pk, ev->conf_e9, ev->n * sizeof(int32_t));
-	pack_infos(&pk, info, 1);
+	sb_mpk_put_array(f, 7);
+	sb_mpk_put_str(f, MAGIC);
+	sb_mpk_put_str(f, KIND_EVENTS);
+	sb_mpk_put_uint(f, ev->n);
+	sb_mpk_put_bin(f, ev->t_us, ev->n * sizeof(int64_t));
+	sb_mpk_put_bin(f, ev->score_e9, ev->n * sizeof(int32_t));
+	sb_mpk_put_bin(f, ev->conf_e9, ev->n * sizeof(int32_t));
+	pack_infos(f, info, 1);
 	close_entry(f, tmp, final);
 }
 
@@ -197,22 +178,27 @@ void sb_cache_store_events(const char *dir, const char *key, const struct sb_eve
 
 struct entry {
 	char *buf;
-	msgpack_unpacked up;
-	msgpack_object *items;
+	struct sb_mpk_doc *doc;
+	struct sb_mpk_val items[14];   /* the top-level array, n_items of it */
 	uint32_t n_items;
 };
+
+/* True when v is the string s. */
+static bool str_is(const struct sb_mpk_val *v, const char *s)
+{
+	return v->type == SB_MPK_STR && v->n == strlen(s) && !memcmp(v->s, s, v->n);
+}
 
 static bool entry_open(struct entry *e, const char *dir, const char *key, const char *kind,
 		       uint32_t n_items)
 {
 	char path[4200];
+	struct sb_mpk_val root;
 	struct stat st;
-	size_t off = 0;
 	FILE *f;
 
 	memset(e, 0, sizeof(*e));
-	msgpack_unpacked_init(&e->up);
-	if (!dir || !*dir)
+	if (!dir || !*dir || n_items > sizeof(e->items) / sizeof(e->items[0]))
 		return false;
 	snprintf(path, sizeof(path), "%s/%s.mpk", dir, key);
 	f = fopen(path, "rb");
@@ -224,81 +210,76 @@ static bool entry_open(struct entry *e, const char *dir, const char *key, const 
 		return false;
 	}
 	fclose(f);
-	if (msgpack_unpack_next(&e->up, e->buf, (size_t)st.st_size, &off) != MSGPACK_UNPACK_SUCCESS ||
-	    off != (size_t)st.st_size || e->up.data.type != MSGPACK_OBJECT_ARRAY ||
-	    e->up.data.via.array.size != n_items)
+	e->doc = sb_mpk_parse(e->buf, (size_t)st.st_size, &root);
+	if (!e->doc || root.type != SB_MPK_ARRAY || root.n != n_items)
 		return false;
-	e->items = e->up.data.via.array.ptr;
+	for (uint32_t i = 0; i < n_items; i++)
+		e->items[i] = sb_mpk_item(&root, i);
 	e->n_items = n_items;
-	return e->items[0].type == MSGPACK_OBJECT_STR &&
-	       e->items[0].via.str.size == strlen(MAGIC) &&
-	       !memcmp(e->items[0].via.str.ptr, MAGIC, strlen(MAGIC)) &&
-	       e->items[1].type == MSGPACK_OBJECT_STR &&
-	       e->items[1].via.str.size == strlen(kind) &&
-	       !memcmp(e->items[1].via.str.ptr, kind, strlen(kind));
+	return str_is(&e->items[0], MAGIC) && str_is(&e->items[1], kind);
 }
 
 static void entry_close(struct entry *e)
 {
-	msgpack_unpacked_destroy(&e->up);
+	sb_mpk_doc_free(e->doc);
 	free(e->buf);
 }
 
-static bool get_u64(const msgpack_object *o, uint64_t *v)
+static bool get_u64(const struct sb_mpk_val *v, uint64_t *out)
 {
-	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+	if (v->type != SB_MPK_UINT)
 		return false;
-	*v = o->via.u64;
+	*out = v->u;
 	return true;
 }
 
-static bool get_i64(const msgpack_object *o, int64_t *v)
+static bool get_i64(const struct sb_mpk_val *v, int64_t *out)
 {
-	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
-		*v = (int64_t)o->via.u64;
-	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		*v = o->via.i64;
+	if (v->type == SB_MPK_UINT && v->u <= INT64_MAX)
+		*out = (int64_t)v->u;
+	else if (v->type == SB_MPK_INT)
+		*out = v->i;
 	else
 		return false;
 	return true;
 }
 
-static bool get_col(const msgpack_object *o, void *dst, size_t bytes)
+static bool get_col(const struct sb_mpk_val *v, void *dst, size_t bytes)
 {
-	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != bytes)
+	if (v->type != SB_MPK_BIN || v->n != bytes)
 		return false;
 	if (bytes)
-		memcpy(dst, o->via.bin.ptr, bytes);
+		memcpy(dst, v->s, bytes);
 	return true;
 }
 
 /* Checked before allocating: the entry really holds n values of 'size' bytes. */
-static bool bin_holds(const msgpack_object *o, uint64_t n, size_t size)
+static bool bin_holds(const struct sb_mpk_val *v, uint64_t n, size_t size)
 {
-	return o->type == MSGPACK_OBJECT_BIN && o->via.bin.size / size == n &&
-	       o->via.bin.size % size == 0;
+	return v->type == SB_MPK_BIN && v->n / size == n && v->n % size == 0;
 }
 
-static bool get_str(const msgpack_object *o, char *dst, size_t cap)
+static bool get_str(const struct sb_mpk_val *v, char *dst, size_t cap)
 {
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
+	if (v->type != SB_MPK_STR || v->n >= cap)
 		return false;
-	memcpy(dst, o->via.str.ptr, o->via.str.size);
-	dst[o->via.str.size] = '\0';
+	memcpy(dst, v->s, v->n);
+	dst[v->n] = '\0';
 	return true;
 }
 
-static bool get_infos(const msgpack_object *o, struct sb_input_info *info, size_t n)
+static bool get_infos(const struct sb_mpk_val *v, struct sb_input_info *info, size_t n)
 {
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != n)
+	if (v->type != SB_MPK_ARRAY || v->n != n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		const msgpack_object *a = &o->via.array.ptr[i];
-		const msgpack_object *f;
+		struct sb_mpk_val a = sb_mpk_item(v, (uint32_t)i);
+		struct sb_mpk_val f[12];
 
-		if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != 12)
+		if (a.type != SB_MPK_ARRAY || a.n != 12)
 			return false;
-		f = a->via.array.ptr;
+		for (uint32_t j = 0; j < 12; j++)
+			f[j] = sb_mpk_item(&a, j);
 		if (!get_str(&f[0], info[i].path, sizeof(info[i].path)) ||
 		    !get_str(&f[1], info[i].kind, sizeof(info[i].kind)) ||
 		    !get_u64(&f[2], &info[i].rows) || !get_u64(&f[3], &info[i].rows_used) ||

@@ -1,4 +1,4 @@
-/* bincache.h - binary cache of loaded candles and articles (MessagePack via msgpack-c) */
+/* bincache.h - binary cache of loaded candles and articles (MessagePack through mpk.h) */
 #ifndef SB_BINCACHE_H
 #define SB_BINCACHE_H
 

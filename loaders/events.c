@@ -18,14 +18,14 @@
  *   the header line; quoted fields may span lines (the record keeps the number of
  *   its first line); optional columns id/article_id and symbols/key_entities (a
  *   list separated by commas, semicolons, '|' or spaces, brackets and quotes allowed).
- * - MessagePack is read with stdio in 64 KiB chunks; a gzip'd .msgpack(.gz) is
- *   refused with a hint, since zlib is called from textio.c only.
+ * - MessagePack is read with stdio in 64 KiB chunks (mpk.h); a gzip'd .msgpack(.gz)
+ *   is refused with a hint.
  */
 #include "events.h"
+#include "mpk.h"
 #include "textio.h"
 
 #include <cJSON.h>
-#include <msgpack.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +40,6 @@
 
 #define MAX_ARTICLES   ((size_t)1 << 28)   /* cap on the record array: 8 GiB */
 #define MAX_CSV_COLS   512
-#define MSGPACK_CHUNK  (1u << 16)
 #define MSGPACK_MAX_RECORD (64u << 20)      /* one map larger than this is an error */
 #define MSGPACK_MAX_OBJECTS 100000u         /* objects in one record (an article: dozens) */
 
@@ -537,22 +536,16 @@ out_close:
 
 /* ---- MessagePack ---- */
 
-static bool mp_str(const msgpack_object *o, const char **s, size_t *len)
+static bool mp_str(const struct sb_mpk_val *v, const char **s, size_t *len)
 {
-	if (o->type == MSGPACK_OBJECT_STR) {
-		*s = o->via.str.ptr;
-		*len = o->via.str.size;
-		return true;
-	}
-	if (o->type == MSGPACK_OBJECT_BIN) {
-		*s = o->via.bin.ptr;
-		*len = o->via.bin.size;
-		return true;
-	}
-	return false;
+	if (v->type != SB_MPK_STR && v->type != SB_MPK_BIN)
+		return false;
+	*s = v->s;
+	*len = v->n;
+	return true;
 }
 
-static bool mp_key_is(const msgpack_object *k, const char *name)
+static bool mp_key_is(const struct sb_mpk_val *k, const char *name)
 {
 	const char *s;
 	size_t len;
@@ -560,13 +553,13 @@ static bool mp_key_is(const msgpack_object *k, const char *name)
 	return mp_str(k, &s, &len) && strlen(name) == len && memcmp(s, name, len) == 0;
 }
 
-static bool mp_number(const msgpack_object *o, double *v)
+static bool mp_number(const struct sb_mpk_val *v, double *out)
 {
-	switch (o->type) {
-	case MSGPACK_OBJECT_FLOAT32: {
+	switch (v->type) {
+	case SB_MPK_FLOAT32: {
 		/* A float32 0.7f was meant as 0.7: take the shortest decimal that reads back
 		 * as the same float (at most 9 digits), not the float's binary value. */
-		float f = (float)o->via.f64;
+		float f = (float)v->f;
 		char buf[32];
 
 		for (int prec = 1; prec <= 9; prec++) {
@@ -574,70 +567,67 @@ static bool mp_number(const msgpack_object *o, double *v)
 			if (strtof(buf, NULL) == f)
 				break;
 		}
-		*v = strtod(buf, NULL);
+		*out = strtod(buf, NULL);
 		return true;
 	}
-	case MSGPACK_OBJECT_FLOAT64:
-		*v = o->via.f64;
+	case SB_MPK_FLOAT64:
+		*out = v->f;
 		return true;
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-		*v = (double)o->via.u64;
+	case SB_MPK_UINT:
+		*out = (double)v->u;
 		return true;
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		*v = (double)o->via.i64;
+	case SB_MPK_INT:
+		*out = (double)v->i;
 		return true;
 	default:
 		return false;
 	}
 }
 
-static bool mp_time(const msgpack_object *o, int64_t *t_us)
+static bool mp_time(const struct sb_mpk_val *v, int64_t *t_us)
 {
 	char buf[64];
-	const char *s;
-	size_t len;
-	msgpack_timestamp ts;
+	int64_t sec;
+	uint32_t nsec;
 
-	switch (o->type) {
-	case MSGPACK_OBJECT_STR:
-		mp_str(o, &s, &len);
-		if (len >= sizeof(buf))
+	switch (v->type) {
+	case SB_MPK_STR:
+		if (v->n >= sizeof(buf))
 			return false;
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		return strlen(buf) == len && sb_parse_time(buf, t_us);
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-		if (o->via.u64 > (uint64_t)INT64_MAX)
+		memcpy(buf, v->s, v->n);
+		buf[v->n] = '\0';
+		return strlen(buf) == v->n && sb_parse_time(buf, t_us);
+	case SB_MPK_UINT:
+		if (v->u > (uint64_t)INT64_MAX)
 			return false;
-		snprintf(buf, sizeof(buf), "%lld", (long long)o->via.u64);
+		snprintf(buf, sizeof(buf), "%lld", (long long)v->u);
 		return sb_parse_time(buf, t_us);
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		snprintf(buf, sizeof(buf), "%lld", (long long)o->via.i64);
+	case SB_MPK_INT:
+		snprintf(buf, sizeof(buf), "%lld", (long long)v->i);
 		return sb_parse_time(buf, t_us);
-	case MSGPACK_OBJECT_FLOAT32:
-	case MSGPACK_OBJECT_FLOAT64:
-		return time_from_double(o->via.f64, t_us);
-	case MSGPACK_OBJECT_EXT:                    /* the msgpack timestamp type (-1) */
-		if (!msgpack_object_to_timestamp(o, &ts) || ts.tv_nsec >= 1000000000u ||
-		    ts.tv_sec > INT64_MAX / SB_US_PER_SEC - 1 ||
-		    ts.tv_sec < INT64_MIN / SB_US_PER_SEC + 1)
+	case SB_MPK_FLOAT32:
+	case SB_MPK_FLOAT64:
+		return time_from_double(v->f, t_us);
+	case SB_MPK_EXT:                            /* the msgpack timestamp type (-1) */
+		if (!sb_mpk_timestamp(v, &sec, &nsec) || nsec >= 1000000000u ||
+		    sec > INT64_MAX / SB_US_PER_SEC - 1 || sec < INT64_MIN / SB_US_PER_SEC + 1)
 			return false;
-		*t_us = ts.tv_sec * SB_US_PER_SEC + ts.tv_nsec / 1000;
+		*t_us = sec * SB_US_PER_SEC + nsec / 1000;
 		return *t_us >= SB_TIME_MIN_US && *t_us < SB_TIME_MAX_US;   /* as sb_parse_time */
 	default:
 		return false;
 	}
 }
 
-/* A string id points into the unpacked zone, alive until add_article() copies it. */
-static bool mp_id(const msgpack_object *v, struct article *a)
+/* A string id points into the stream's record, alive until add_article() copies it. */
+static bool mp_id(const struct sb_mpk_val *v, struct article *a)
 {
 	if (mp_str(v, &a->id, &a->id_len))
 		return true;
-	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-		snprintf(a->id_buf, sizeof(a->id_buf), "%llu", (unsigned long long)v->via.u64);
-	else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		snprintf(a->id_buf, sizeof(a->id_buf), "%lld", (long long)v->via.i64);
+	if (v->type == SB_MPK_UINT)
+		snprintf(a->id_buf, sizeof(a->id_buf), "%llu", (unsigned long long)v->u);
+	else if (v->type == SB_MPK_INT)
+		snprintf(a->id_buf, sizeof(a->id_buf), "%lld", (long long)v->i);
 	else
 		return false;
 	a->id = a->id_buf;
@@ -646,37 +636,40 @@ static bool mp_id(const msgpack_object *v, struct article *a)
 }
 
 /* The rule above read_keys, for one MessagePack map. */
-static enum sb_err mp_check_keys(struct loader *L, const msgpack_object *map, uint64_t rec)
+static enum sb_err mp_check_keys(struct loader *L, const struct sb_mpk_val *map, uint64_t rec)
 {
-	const msgpack_object *seen[N_READ_KEYS * 2] = { NULL };
+	struct sb_mpk_val seen[N_READ_KEYS * 2];
+	bool has[N_READ_KEYS * 2] = { false };
 
-	for (uint32_t i = 0; i < map->via.map.size; i++) {
-		const msgpack_object_kv *kv = &map->via.map.ptr[i];
+	for (uint32_t i = 0; i < map->n; i++) {
+		struct sb_mpk_val k, v;
 		const char *s;
 		size_t len;
 		int idx;
 
-		if (!mp_str(&kv->key, &s, &len))
+		sb_mpk_pair(map, i, &k, &v);
+		if (!mp_str(&k, &s, &len))
 			continue;
 		idx = read_key_index(L, s, len);
 		if (idx < 0)
 			continue;
-		if (seen[idx])
+		if (has[idx])
 			return twice(L, rec, idx);
-		seen[idx] = &kv->val;
+		seen[idx] = v;
+		has[idx] = true;
 	}
 	for (size_t i = 0; i < N_READ_KEYS; i++) {
-		const msgpack_object *a = seen[2 * i], *b = seen[2 * i + 1];
+		const struct sb_mpk_val *a = &seen[2 * i], *b = &seen[2 * i + 1];
 
 		/* nil means absent, as in mp_article() */
-		if (a && b && a->type != MSGPACK_OBJECT_NIL && b->type != MSGPACK_OBJECT_NIL &&
-		    !msgpack_object_equal(*a, *b))
+		if (has[2 * i] && has[2 * i + 1] && a->type != SB_MPK_NIL && b->type != SB_MPK_NIL &&
+		    !sb_mpk_equal(a, b))
 			return both_aliases(L, rec, i);
 	}
 	return SB_OK;
 }
 
-static enum sb_err mp_article(struct loader *L, const msgpack_object *map, uint64_t rec,
+static enum sb_err mp_article(struct loader *L, const struct sb_mpk_val *map, uint64_t rec,
 			      struct article *a)
 {
 	bool seen_id = false, seen_sym = false;
@@ -685,153 +678,62 @@ static enum sb_err mp_article(struct loader *L, const msgpack_object *map, uint6
 	if (rc != SB_OK)
 		return rc;
 
-	for (uint32_t i = 0; i < map->via.map.size; i++) {
-		const msgpack_object *k = &map->via.map.ptr[i].key;
-		const msgpack_object *v = &map->via.map.ptr[i].val;
+	for (uint32_t i = 0; i < map->n; i++) {
+		struct sb_mpk_val k, v;
 
-		if (v->type == MSGPACK_OBJECT_NIL)
+		sb_mpk_pair(map, i, &k, &v);
+		if (v.type == SB_MPK_NIL)
 			continue;
-		if (mp_key_is(k, "published_at")) {
-			if (!mp_time(v, &a->t_us))
+		if (mp_key_is(&k, "published_at")) {
+			if (!mp_time(&v, &a->t_us))
 				return fail(L, rec, SB_EPARSE,
 					    "expected published_at as an RFC 3339 time, an integer epoch (s, ms or us) or a msgpack timestamp, between 1900 and 2200");
 			a->has_time = true;
-		} else if (mp_key_is(k, "sentiment_score")) {
-			if (!mp_number(v, &a->score))
+		} else if (mp_key_is(&k, "sentiment_score")) {
+			if (!mp_number(&v, &a->score))
 				return fail(L, rec, SB_EPARSE, "expected sentiment_score as a number");
 			a->has_score = true;
-		} else if (mp_key_is(k, "confidence") && L->o->conf_mode == SB_CONF_FIELD) {
-			if (!mp_number(v, &a->conf))
+		} else if (mp_key_is(&k, "confidence") && L->o->conf_mode == SB_CONF_FIELD) {
+			if (!mp_number(&v, &a->conf))
 				return fail(L, rec, SB_EPARSE, "expected confidence as a number");
 			a->has_conf = true;
-		} else if ((mp_key_is(k, "id") || (mp_key_is(k, "article_id") && !seen_id))) {
+		} else if ((mp_key_is(&k, "id") || (mp_key_is(&k, "article_id") && !seen_id))) {
 			/* "id" wins over its alias whatever the key order */
-			if (!mp_id(v, a))
+			if (!mp_id(&v, a))
 				return fail(L, rec, SB_EPARSE, "expected id as a string or an integer");
-			seen_id = mp_key_is(k, "id");
-		} else if (mp_key_is(k, "symbols") || (mp_key_is(k, "key_entities") && !seen_sym)) {
-			if (v->type != MSGPACK_OBJECT_ARRAY)
+			seen_id = mp_key_is(&k, "id");
+		} else if (mp_key_is(&k, "symbols") || (mp_key_is(&k, "key_entities") && !seen_sym)) {
+			if (v.type != SB_MPK_ARRAY)
 				return fail(L, rec, SB_EPARSE, "expected symbols as an array of strings");
 			a->sym = SYM_OTHER;
-			for (uint32_t j = 0; j < v->via.array.size; j++) {
+			for (uint32_t j = 0; j < v.n; j++) {
+				struct sb_mpk_val item = sb_mpk_item(&v, j);
 				const char *s;
 				size_t len;
 
-				if (!mp_str(&v->via.array.ptr[j], &s, &len))
+				if (!mp_str(&item, &s, &len))
 					return fail(L, rec, SB_EPARSE,
 						    "expected symbols as an array of strings");
 				if (entity_is(L, s, len))
 					a->sym = SYM_MATCH;
 			}
-			seen_sym = mp_key_is(k, "symbols");
+			seen_sym = mp_key_is(&k, "symbols");
 		}
 	}
 	return SB_OK;
 }
 
 /*
- * The extent of the MessagePack object at p[0..avail): 1 with *len set when it is
- * whole, 0 when more bytes are needed, -1 when it is not MessagePack or holds more
- * than MSGPACK_MAX_OBJECTS objects.  Checked before msgpack-c sees the bytes: its
- * unpacker allocates what a size header announces (a 22-byte file asking for 8 GB),
- * so every announced count is first bounded by the bytes that are really there.
+ * Records are bounded (MSGPACK_MAX_OBJECTS, MSGPACK_MAX_RECORD) before msgpack-c sees
+ * their bytes: see mpk.h.
  */
-static uint64_t be_read(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static int mp_extent(const unsigned char *p, size_t avail, size_t *len)
-{
-	size_t off = 0;
-	uint64_t pending = 1, objects = 0;
-
-	while (pending) {
-		unsigned b;
-		uint64_t count = 0, skip = 0;
-		int nlen = 0, extra = 0;
-
-		if (off >= avail)
-			return 0;
-		b = p[off++];
-		pending--;
-		if (++objects > MSGPACK_MAX_OBJECTS)
-			return -1;
-		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
-			continue;                              /* ints, nil, booleans */
-		if (b <= 0x8f) {
-			count = 2 * (uint64_t)(b & 0x0f);      /* fixmap */
-		} else if (b <= 0x9f) {
-			count = b & 0x0f;                      /* fixarray */
-		} else if (b <= 0xbf) {
-			skip = b & 0x1f;                       /* fixstr */
-		} else {
-			switch (b) {
-			case 0xc4: case 0xd9: nlen = 1; break;             /* bin8, str8 */
-			case 0xc5: case 0xda: nlen = 2; break;
-			case 0xc6: case 0xdb: nlen = 4; break;
-			case 0xc7: nlen = 1; extra = 1; break;             /* ext8/16/32 */
-			case 0xc8: nlen = 2; extra = 1; break;
-			case 0xc9: nlen = 4; extra = 1; break;
-			case 0xca: skip = 4; break;                        /* float32/64 */
-			case 0xcb: skip = 8; break;
-			case 0xcc: case 0xd0: skip = 1; break;             /* ints */
-			case 0xcd: case 0xd1: skip = 2; break;
-			case 0xce: case 0xd2: skip = 4; break;
-			case 0xcf: case 0xd3: skip = 8; break;
-			case 0xd4: skip = 2; break;                        /* fixext 1..16 */
-			case 0xd5: skip = 3; break;
-			case 0xd6: skip = 5; break;
-			case 0xd7: skip = 9; break;
-			case 0xd8: skip = 17; break;
-			case 0xdc: case 0xdd: case 0xde: case 0xdf: {      /* array/map 16/32 */
-				int cb = (b == 0xdc || b == 0xde) ? 2 : 4;
-
-				if (avail - off < (size_t)cb)
-					return 0;
-				count = be_read(p + off, cb) * (b >= 0xde ? 2 : 1);
-				off += (size_t)cb;
-				break;
-			}
-			default:
-				return -1;                                     /* 0xc1: never used */
-			}
-		}
-		if (nlen) {
-			if (avail - off < (size_t)nlen)
-				return 0;
-			skip = be_read(p + off, nlen) + (uint64_t)extra;
-			off += (size_t)nlen;
-		}
-		if (count) {
-			/* each element takes a byte at least */
-			if (count > MSGPACK_MAX_OBJECTS)
-				return -1;
-			pending += count;
-			continue;
-		}
-		if (skip > avail - off)
-			return skip > MSGPACK_MAX_RECORD ? -1 : 0;
-		off += (size_t)skip;
-	}
-	*len = off;
-	return 1;
-}
-
 static enum sb_err load_msgpack(struct loader *L)
 {
-	unsigned char *buf = NULL;
-	size_t cap = 0, have = 0, pos = 0, want;
-	msgpack_zone zone;
+	struct sb_mpk_stream *s;
 	enum sb_err rc = SB_OK;
-	bool eof = false;
 	FILE *f;
 
-	/* zlib is textio's business (one module per library): no .msgpack.gz */
+	/* only text inputs are read through gz.h: no .msgpack.gz */
 	if (sb_file_is_gzip(L->path))
 		return sb_errf(L->err, SB_EINVAL,
 			       "%s: expected an uncompressed MessagePack stream, got gzip data (gunzip it first)",
@@ -839,89 +741,62 @@ static enum sb_err load_msgpack(struct loader *L)
 	f = fopen(L->path, "rb");
 	if (!f)
 		return sb_errf(L->err, SB_EIO, "%s: cannot open: %s", L->path, strerror(errno));
-	if (!msgpack_zone_init(&zone, MSGPACK_CHUNK)) {
+	s = sb_mpk_stream_open(f, MSGPACK_MAX_OBJECTS, MSGPACK_MAX_RECORD);
+	if (!s) {
 		fclose(f);
 		return sb_errf(L->err, SB_ENOMEM, "%s: out of memory", L->path);
 	}
 	for (;;) {
 		uint64_t rec = L->rows + 1;
-		size_t len = 0;
-		int ext = pos < have ? mp_extent(buf + pos, have - pos, &len) : 0;
+		struct sb_mpk_val obj;
+		struct article a = { .score_name = "sentiment_score", .conf_name = "confidence" };
+		int got = sb_mpk_next(s, &obj);
 
-		if (ext < 0) {
-			rc = fail(L, rec, SB_EPARSE,
-				  "expected a MessagePack record of at most %u objects and %u bytes (corrupt data or an impossible size header)",
-				  MSGPACK_MAX_OBJECTS, MSGPACK_MAX_RECORD);
-			break;
-		}
-		if (ext > 0) {
-			msgpack_object obj;
-			size_t off = 0;
-			struct article a = { .score_name = "sentiment_score",
-					     .conf_name = "confidence" };
-
-			msgpack_zone_clear(&zone);
-			if (msgpack_unpack((const char *)buf + pos, len, &off, &zone, &obj) !=
-			    MSGPACK_UNPACK_SUCCESS || off != len) {
-				rc = fail(L, rec, SB_EPARSE, "expected MessagePack data (corrupt stream)");
-				break;
-			}
-			pos += len;
-			if (obj.type != MSGPACK_OBJECT_MAP) {
-				rc = fail(L, rec, SB_EPARSE, "expected a map");
-				break;
-			}
-			rc = mp_article(L, &obj, rec, &a);
-			if (rc == SB_OK)
-				rc = add_article(L, &a, rec);
-			if (rc != SB_OK)
-				break;
-			continue;
-		}
-		if (eof) {
-			if (pos < have)
-				rc = fail(L, rec, SB_EPARSE,
-					  "expected a complete map, the stream ends inside it (truncated file)");
-			else if (L->rows == 0)
+		if (got == 0) {
+			if (L->rows == 0)
 				rc = fail(L, 1, SB_EPARSE, "expected at least one article");
 			break;
 		}
-		if (have - pos > MSGPACK_MAX_RECORD) {
-			rc = fail(L, rec, SB_EPARSE, "expected a record smaller than %u bytes",
-				  MSGPACK_MAX_RECORD);
-			break;
-		}
-		/* keep the unread tail, then read as much again behind it (at least a chunk),
-		 * so a long record is scanned O(1) times over, not once per chunk */
-		memmove(buf, buf + pos, have - pos);
-		have -= pos;
-		pos = 0;
-		want = have > MSGPACK_CHUNK ? have : MSGPACK_CHUNK;
-		if (have + want > cap) {
-			size_t ncap = (have + want) * 2;
-			unsigned char *nb = realloc(buf, ncap);
-
-			if (!nb) {
-				rc = sb_errf(L->err, SB_ENOMEM, "%s: out of memory", L->path);
+		if (got < 0) {
+			switch ((enum sb_mpk_stop)got) {
+			case SB_MPK_EBOUND:
+				rc = fail(L, rec, SB_EPARSE,
+					  "expected a MessagePack record of at most %u objects and %u bytes (corrupt data or an impossible size header)",
+					  MSGPACK_MAX_OBJECTS, MSGPACK_MAX_RECORD);
 				break;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		{
-			size_t got = fread(buf + have, 1, want, f);
-
-			if (got == 0 && ferror(f)) {
+			case SB_MPK_ECORRUPT:
+				rc = fail(L, rec, SB_EPARSE, "expected MessagePack data (corrupt stream)");
+				break;
+			case SB_MPK_ETRUNC:
+				rc = fail(L, rec, SB_EPARSE,
+					  "expected a complete map, the stream ends inside it (truncated file)");
+				break;
+			case SB_MPK_ETOOBIG:
+				rc = fail(L, rec, SB_EPARSE, "expected a record smaller than %u bytes",
+					  MSGPACK_MAX_RECORD);
+				break;
+			case SB_MPK_EREAD:
 				rc = sb_errf(L->err, SB_EIO, "%s: cannot read: %s", L->path,
 					     strerror(errno));
 				break;
+			case SB_MPK_ENOMEM:
+			default:
+				rc = sb_errf(L->err, SB_ENOMEM, "%s: out of memory", L->path);
+				break;
 			}
-			eof = got == 0;
-			have += got;
+			break;
 		}
+		if (obj.type != SB_MPK_MAP) {
+			rc = fail(L, rec, SB_EPARSE, "expected a map");
+			break;
+		}
+		rc = mp_article(L, &obj, rec, &a);
+		if (rc == SB_OK)
+			rc = add_article(L, &a, rec);
+		if (rc != SB_OK)
+			break;
 	}
-	msgpack_zone_destroy(&zone);
-	free(buf);
+	sb_mpk_stream_close(s);
 	fclose(f);
 	return rc;
 }

@@ -1,9 +1,9 @@
 /* fetch.c - the downloader: the only module that calls libcurl (see fetch.h) */
 #include "fetch.h"
+#include "gz.h"
 #include "textio.h"
 
 #include <curl/curl.h>
-#include <zlib.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -564,11 +564,8 @@ struct xfer {
 	enum xfer_fail fail;
 	int   fail_errno;
 	char  why[192];           /* XF_NOTGZ, XF_TYPE: what came instead */
-	z_stream z;
-	bool  z_ready;
-	int   z_state;            /* 0 nothing yet, 1 inside a member, 2 a member ended */
+	struct sb_gz_check *gz;   /* the body checked as gzip; NULL before its first byte */
 	char  curl_err[CURL_ERROR_SIZE];
-	unsigned char zout[32768];
 };
 
 static void note(const struct run *r, const char *fmt, ...) SB_PRINTF(2, 3);
@@ -611,44 +608,12 @@ static int open_tmp(struct xfer *x)
 	return -1;
 }
 
-/* Streams gzip bytes through inflate; false when they cannot be a valid gzip file. */
+/* Streams gzip bytes through a check; false when they cannot be a valid gzip file. */
 static bool gz_feed(struct xfer *x, const unsigned char *p, size_t n)
 {
-	if (!x->z_ready) {
-		memset(&x->z, 0, sizeof(x->z));
-		if (inflateInit2(&x->z, 16 + MAX_WBITS) != Z_OK)
-			return false;
-		x->z_ready = true;
-	}
-	while (n > 0) {
-		int ret;
-
-		if (x->z_state == 2 && inflateReset(&x->z) != Z_OK)   /* another member */
-			return false;
-		x->z_state = 1;
-		x->z.next_in = (unsigned char *)p;
-		x->z.avail_in = (uInt)(n > 1u << 30 ? 1u << 30 : n);
-		for (;;) {
-			x->z.next_out = x->zout;
-			x->z.avail_out = sizeof(x->zout);
-			ret = inflate(&x->z, Z_NO_FLUSH);
-			if (ret == Z_STREAM_END) {
-				x->z_state = 2;
-				break;
-			}
-			if (ret == Z_BUF_ERROR && x->z.avail_in == 0)
-				break;
-			if (ret != Z_OK)
-				return false;
-			if (x->z.avail_in == 0 && x->z.avail_out != 0)
-				break;
-		}
-		size_t used = (size_t)(x->z.next_in - p);
-
-		p += used;
-		n -= used;
-	}
-	return true;
+	if (!x->gz && !(x->gz = sb_gz_check_new()))
+		return false;
+	return sb_gz_check_feed(x->gz, p, n);
 }
 
 /* The start of a body for messages: printable ASCII kept, the rest as '.'. */
@@ -876,8 +841,7 @@ static void xfer_free(struct xfer *x, bool remove_tmp)
 			(void)unlink(x->tmp);
 		free(x->tmp);
 	}
-	if (x->z_ready)
-		inflateEnd(&x->z);
+	sb_gz_check_free(x->gz);
 	free(x);
 }
 
@@ -1253,7 +1217,7 @@ static void finish_200(struct run *r, struct xfer *x)
 		retry_or_fail(r, it, 1, -1, why);
 		return;
 	}
-	if (it->gz && x->z_state != 2) {
+	if (it->gz && !sb_gz_check_complete(x->gz)) {
 		retry_or_fail(r, it, 1, -1, "the gzip stream ends early");
 		return;
 	}

@@ -27,7 +27,7 @@ static bool write_all(int fd, const unsigned char *p, size_t n)
 
 /*
  * The extension a copy without one gets, from its first bytes (see input.h).  The
- * gzip case reads the first line through textio, which owns zlib.
+ * gzip case reads the first line through textio (gz.h owns zlib).
  */
 static const char *guess_suffix(const char *path)
 {

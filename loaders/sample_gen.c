@@ -1,5 +1,6 @@
 /* sample_gen.c - seeded SYNTHETIC trades (Tardis CSV.gz) and news (JSONL); see sample_gen.h */
 #include "sample_gen.h"
+#include "gz.h"
 #include "textio.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <zlib.h>
 
 #define SEC_PER_DAY 86400
 #define WRITE_BUF   (1u << 20)
@@ -851,38 +851,37 @@ static enum sb_err write_trades_file(const char *path, const char *exchange, con
 	char tmp[4200], prefix[64];
 	char *buf = malloc(WRITE_BUF + LINE_MAX_TRADE);
 	char *p;
-	gzFile gz;
+	struct sb_gz_writer *gz;
 	size_t prefix_len;
 	struct stat stt;
-	int zerr;
+	enum sb_err rc;
 
 	if (!buf)
 		return sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
 	prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "%s,%s,", exchange, symbol);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	gz = gzopen(tmp, "wb6");
+	gz = sb_gz_writer_open(tmp, 6, err);
 	if (!gz) {
 		free(buf);
-		return sb_errf(err, SB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+		return SB_EIO;
 	}
 	p = put_str(buf, "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
 	for (size_t i = 0; i < n; i++) {
 		p = format_trade(p, prefix, prefix_len, &rows[i], first_id + i, price_dec,
 				 amt_dec);
 		if ((size_t)(p - buf) >= WRITE_BUF) {
-			if (gzwrite(gz, buf, (unsigned)(p - buf)) != (int)(p - buf))
+			if ((rc = sb_gz_write(gz, buf, (size_t)(p - buf), err)))
 				goto out_gz_error;
 			p = buf;
 		}
 	}
-	if (p > buf && gzwrite(gz, buf, (unsigned)(p - buf)) != (int)(p - buf))
+	if (p > buf && (rc = sb_gz_write(gz, buf, (size_t)(p - buf), err)))
 		goto out_gz_error;
 	free(buf);
-	zerr = gzclose(gz);
-	if (zerr != Z_OK) {
+	rc = sb_gz_writer_close(gz, err);
+	if (rc) {
 		remove(tmp);
-		return sb_errf(err, SB_EIO, "%s: cannot finish the gzip file (zlib error %d)", tmp,
-			       zerr);
+		return rc;
 	}
 	if (rename(tmp, path) != 0) {
 		int e = errno;
@@ -894,15 +893,10 @@ static enum sb_err write_trades_file(const char *path, const char *exchange, con
 	return SB_OK;
 
 out_gz_error:
-	{
-		const char *msg = gzerror(gz, &zerr);
-		sb_errf(err, SB_EIO, "%s: write failed: %s", tmp,
-			zerr == Z_ERRNO ? strerror(errno) : msg);
-		gzclose(gz);
-		free(buf);
-		remove(tmp);
-		return SB_EIO;
-	}
+	sb_gz_writer_close(gz, NULL);
+	free(buf);
+	remove(tmp);
+	return rc;
 }
 
 static enum sb_err write_symbol_days(const struct sb_sample_opts *o, size_t si,

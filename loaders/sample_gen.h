@@ -36,8 +36,8 @@
  * find, but far from a sure thing.  Scores are symmetric around 0 (as many long as short).
  *
  * Determinism: one xoshiro256** stream per purpose, seeded through splitmix64 from the
- * seed; numbers are formatted by hand (no printf, no locale); gzip goes through zlib's
- * gzopen("wb6"), whose header has mtime 0, so the same seed and options give byte-
+ * seed; numbers are formatted by hand (no printf, no locale); gzip goes through gz.h,
+ * zlib's gzopen("wb6"), whose header has mtime 0, so the same seed and options give byte-
  * identical files on the same zlib and libm (the files are written in parallel, but
  * each one's bytes do not depend on the thread count).
  */

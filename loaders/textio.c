@@ -1,5 +1,6 @@
 /* textio.c - gz line reader, CSV splitting, strict number and time parsing */
 #include "textio.h"
+#include "gz.h"
 #include "input.h"
 
 #include <errno.h>
@@ -23,14 +24,10 @@ bool sb_file_is_gzip(const char *path)
 	return gz;
 }
 
-#define IN_SIZE  (1u << 17)
-#define OUT_SIZE (1u << 17)
-
 enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf *err)
 {
 	struct stat st;
 	enum sb_err rc;
-	size_t got;
 
 	memset(l, 0, sizeof(*l));
 	l->path = path;
@@ -47,157 +44,30 @@ enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf
 	}
 	l->cap = 4096;
 	l->buf = malloc(l->cap);
-	l->in = malloc(IN_SIZE);
-	l->out = malloc(OUT_SIZE);
-	if (!l->buf || !l->in || !l->out)
-		goto out_nomem;
-	/* the first bytes decide: gzip magic, else plain text (handed out as read) */
-	got = fread(l->in, 1, IN_SIZE, l->f);
-	if (got < IN_SIZE && ferror(l->f)) {
-		int e = errno;
-
+	if (!l->buf) {
 		sb_lines_close(l);
-		return sb_errf(err, SB_EIO, "%s: cannot read: %s", path, strerror(e));
+		return sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
 	}
-	l->in_eof = got < IN_SIZE;
-	l->is_gzip = got >= 2 && l->in[0] == 0x1f && l->in[1] == 0x8b;
-	if (!l->is_gzip) {
-		memcpy(l->out, l->in, got);
-		l->out_len = got;
-		return SB_OK;
+	rc = sb_gz_reader_open(&l->gz, l->f, path, err);
+	if (rc) {
+		sb_lines_close(l);
+		return rc;
 	}
-	if (inflateInit2(&l->z, 16 + MAX_WBITS) != Z_OK)
-		goto out_nomem;
-	l->z_live = true;
-	l->z.next_in = l->in;
-	l->z.avail_in = (uInt)got;
+	l->is_gzip = sb_gz_reader_is_gzip(l->gz);
 	return SB_OK;
-
-out_nomem:
-	sb_lines_close(l);
-	return sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
 }
 
 void sb_lines_close(struct sb_lines *l)
 {
+	sb_gz_reader_close(l->gz);
 	if (l->f)
 		fclose(l->f);
-	if (l->z_live)
-		inflateEnd(&l->z);
 	free(l->buf);
-	free(l->in);
-	free(l->out);
 	l->f = NULL;
-	l->z_live = false;
+	l->gz = NULL;
 	l->buf = NULL;
-	l->in = l->out = NULL;
-}
-
-/* Moves the unread input to the front and reads more after it; -1 on a read error. */
-static int refill_in(struct sb_lines *l, struct sb_errbuf *err)
-{
-	size_t keep = l->z.avail_in, got;
-
-	if (l->in_eof)
-		return 0;
-	memmove(l->in, l->z.next_in, keep);
-	got = fread(l->in + keep, 1, IN_SIZE - keep, l->f);
-	if (got < IN_SIZE - keep) {
-		if (ferror(l->f)) {
-			sb_errf(err, SB_EIO, "%s: cannot read: %s", l->path, strerror(errno));
-			return -1;
-		}
-		l->in_eof = true;
-	}
-	l->z.next_in = l->in;
-	l->z.avail_in = (uInt)(keep + got);
-	return 0;
-}
-
-/*
- * After a member: another member (gzip magic), the end of the file, or trailing
- * bytes, which are counted to the end for the message.  Returns 1 to go on with a
- * new member, 0 at the end, -1 on error.
- */
-static int after_member(struct sb_lines *l, struct sb_errbuf *err)
-{
-	uint64_t trailing;
-
-	while (l->z.avail_in < 2 && !l->in_eof)
-		if (refill_in(l, err) < 0)
-			return -1;
-	if (l->z.avail_in == 0)
-		return 0;
-	if (l->z.avail_in >= 2 && l->z.next_in[0] == 0x1f && l->z.next_in[1] == 0x8b) {
-		inflateReset(&l->z);
-		l->member_end = false;
-		return 1;
-	}
-	trailing = l->z.avail_in;
-	while (!l->in_eof) {
-		l->z.avail_in = 0;
-		if (refill_in(l, err) < 0)
-			return -1;
-		trailing += l->z.avail_in;
-	}
-	sb_errf(err, SB_EPARSE, "%s: expected end of file after the gzip stream, got %llu trailing bytes",
-		l->path, (unsigned long long)trailing);
-	return -1;
-}
-
-/* Refills l->out: returns the bytes now there, 0 at the end of the file, -1 on error. */
-static long fill_out(struct sb_lines *l, struct sb_errbuf *err)
-{
+	l->out = NULL;
 	l->out_pos = l->out_len = 0;
-	if (l->done)
-		return 0;
-	if (!l->is_gzip) {
-		size_t got = l->in_eof ? 0 : fread(l->out, 1, OUT_SIZE, l->f);
-
-		if (got < OUT_SIZE && ferror(l->f)) {
-			sb_errf(err, SB_EIO, "%s: cannot read: %s", l->path, strerror(errno));
-			return -1;
-		}
-		if (got == 0)
-			l->done = true;
-		l->out_len = got;
-		return (long)got;
-	}
-	l->z.next_out = l->out;
-	l->z.avail_out = OUT_SIZE;
-	while (l->z.avail_out == OUT_SIZE) {
-		int ret;
-
-		if (l->member_end) {
-			int r = after_member(l, err);
-
-			if (r < 0)
-				return -1;
-			if (r == 0) {
-				l->done = true;
-				break;
-			}
-		}
-		if (l->z.avail_in == 0 && refill_in(l, err) < 0)
-			return -1;
-		ret = inflate(&l->z, Z_NO_FLUSH);
-		if (ret == Z_STREAM_END) {
-			l->member_end = true;
-		} else if (ret == Z_BUF_ERROR && l->z.avail_in == 0 && l->in_eof) {
-			sb_errf(err, SB_EPARSE,
-				"%s:%llu: expected a complete gzip stream, got: unexpected end of file (truncated or corrupt file)",
-				l->path, (unsigned long long)l->lineno + 1);
-			return -1;
-		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-			sb_errf(err, ret == Z_MEM_ERROR ? SB_ENOMEM : SB_EPARSE,
-				"%s:%llu: expected a complete gzip stream, got: %s (truncated or corrupt file)",
-				l->path, (unsigned long long)l->lineno + 1,
-				l->z.msg ? l->z.msg : "invalid data");
-			return -1;
-		}
-	}
-	l->out_len = OUT_SIZE - l->z.avail_out;
-	return (long)l->out_len;
 }
 
 int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
@@ -208,10 +78,12 @@ int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
 		size_t n;
 
 		if (l->out_pos == l->out_len) {
-			long got = fill_out(l, err);
+			long got = sb_gz_read(l->gz, &l->out, l->lineno + 1, err);
 
 			if (got < 0)
 				return -1;
+			l->out_pos = 0;
+			l->out_len = (size_t)got;
 			if (got == 0) {
 				if (l->len == 0)
 					return 0;

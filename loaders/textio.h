@@ -5,17 +5,17 @@
 #include "../core/common.h"
 
 #include <stdio.h>
-#include <zlib.h>
 
 #define SB_LINE_MAX (1u << 20)   /* longest accepted line: 1 MiB */
 
 /*
  * A line reader over plain or gzip'd files (told apart by the gzip magic 1f 8b, not
- * the name) in constant memory.  Concatenated gzip members are read as one stream,
- * as gzip -d does.  A truncated or corrupt gzip stream, or bytes after the last
- * member, is reported as an error, never as a short file.  (zlib's gzread would
- * take trailing non-gzip bytes for the end of the file, so inflate is called here.)
+ * the name) in constant memory, decoded by gz.h: concatenated gzip members are read
+ * as one stream, as gzip -d does; a truncated or corrupt gzip stream, or bytes after
+ * the last member, is reported as an error, never as a short file.
  */
+struct sb_gz_reader;
+
 struct sb_lines {
 	FILE    *f;
 	const char *path;
@@ -24,12 +24,9 @@ struct sb_lines {
 	size_t   len, cap;
 	bool     is_gzip;
 	/* reader state, private to textio.c */
-	z_stream z;
-	unsigned char *in, *out;  /* raw input (gzip only), decoded bytes */
+	struct sb_gz_reader *gz;  /* hands out the decoded bytes */
+	const unsigned char *out; /* the bytes it handed out last */
 	size_t   out_pos, out_len;
-	bool     z_live;          /* inflateInit2() done */
-	bool     member_end;      /* inflate finished a member; more may follow */
-	bool     in_eof, done;
 };
 
 /*
