@@ -1,5 +1,6 @@
 /* bincache.c - MessagePack entries (mpk.h): a header, raw little-endian columns, loader stats */
 #include "bincache.h"
+#include "../core/atomic.h"
 #include "mpk.h"
 
 #include <math.h>
@@ -97,46 +98,27 @@ static void pack_infos(FILE *f, const struct sb_input_info *info, size_t n)
 	}
 }
 
-/* Opens "<dir>/<key>.mpk.tmp-XXXXXX"; the caller renames it to 'final'. */
-static FILE *open_entry_tmp(const char *dir, const char *key, char *tmp, size_t cap,
-			    char *final, size_t fcap)
+/* Opens the entry "<dir>/<key>.mpk" for writing through core/atomic. */
+static bool open_entry(const char *dir, const char *key, struct sb_atomic *out)
 {
-	struct sb_errbuf err;
-	int fd;
-	FILE *f;
+	char final[4200];
 
-	if (sb_mkdirs(dir, &err))
-		return NULL;
-	snprintf(final, fcap, "%s/%s.mpk", dir, key);
-	snprintf(tmp, cap, "%s/%s.mpk.tmp-XXXXXX", dir, key);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return NULL;
-	f = fdopen(fd, "wb");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-	}
-	return f;
-}
-
-static void close_entry(FILE *f, const char *tmp, const char *final)
-{
-	bool ok = fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
-
-	if (fclose(f) != 0 || !ok || rename(tmp, final) != 0)
-		unlink(tmp);
+	if (!dir || !*dir || sb_mkdirs(dir, NULL))
+		return false;
+	snprintf(final, sizeof(final), "%s/%s.mpk", dir, key);
+	return sb_atomic_open(out, final, NULL) == SB_OK;
 }
 
 void sb_cache_store_candles(const char *dir, const char *key, const struct sb_candles *c,
 			    const struct sb_input_info *info, size_t ninfo)
 {
-	char tmp[4200], final[4200];
 	const size_t bytes = c->n * sizeof(double);
+	struct sb_atomic out;
 	FILE *f;
 
-	if (!dir || !*dir || !(f = open_entry_tmp(dir, key, tmp, sizeof(tmp), final, sizeof(final))))
+	if (!open_entry(dir, key, &out))
 		return;
+	f = out.f;
 	sb_mpk_put_array(f, 14);
 	sb_mpk_put_str(f, MAGIC);
 	sb_mpk_put_str(f, KIND_CANDLES);
@@ -152,17 +134,18 @@ void sb_cache_store_candles(const char *dir, const char *key, const struct sb_ca
 	sb_mpk_put_bin(f, c->sell_volume, bytes);
 	sb_mpk_put_bin(f, c->trades, c->n * sizeof(uint64_t));
 	pack_infos(f, info, ninfo);
-	close_entry(f, tmp, final);
+	sb_atomic_commit(&out, NULL);   /* best effort: a failed entry is only a later miss */
 }
 
 void sb_cache_store_events(const char *dir, const char *key, const struct sb_events *ev,
 			   const struct sb_input_info *info)
 {
-	char tmp[4200], final[4200];
+	struct sb_atomic out;
 	FILE *f;
 
-	if (!dir || !*dir || !(f = open_entry_tmp(dir, key, tmp, sizeof(tmp), final, sizeof(final))))
+	if (!open_entry(dir, key, &out))
 		return;
+	f = out.f;
 	sb_mpk_put_array(f, 7);
 	sb_mpk_put_str(f, MAGIC);
 	sb_mpk_put_str(f, KIND_EVENTS);
@@ -171,7 +154,7 @@ void sb_cache_store_events(const char *dir, const char *key, const struct sb_eve
 	sb_mpk_put_bin(f, ev->score_e9, ev->n * sizeof(int32_t));
 	sb_mpk_put_bin(f, ev->conf_e9, ev->n * sizeof(int32_t));
 	pack_infos(f, info, 1);
-	close_entry(f, tmp, final);
+	sb_atomic_commit(&out, NULL);   /* best effort: a failed entry is only a later miss */
 }
 
 /* ---- reading ---- */

@@ -24,6 +24,7 @@
 #include "events.h"
 #include "mpk.h"
 #include "textio.h"
+#include "../core/atomic.h"
 
 #include <cJSON.h>
 
@@ -1184,55 +1185,19 @@ enum sb_err sb_events_load(struct sb_events *ev, const char *path,
 enum sb_err sb_events_write_jsonl(const struct sb_events *ev, const char *path,
 				  struct sb_errbuf *err)
 {
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + sizeof(".tmp-XXXXXX"));
-	enum sb_err rc = SB_OK;
-	FILE *f;
-	int fd;
+	struct sb_atomic out;
+	enum sb_err rc = sb_atomic_open(&out, path, err);
 
-	if (!tmp)
-		return sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = sb_errf(err, SB_EIO, "%s: cannot create a temporary file: %s", tmp,
-			     strerror(errno));
-		goto out_free;
-	}
-	fchmod(fd, 0644);      /* mkstemp makes it 0600; this is an ordinary data file */
-	f = fdopen(fd, "w");
-	if (!f) {
-		rc = sb_errf(err, SB_EIO, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		goto out_unlink;
-	}
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < ev->n; i++) {
 		char t[SB_TIME_LEN], s[SB_DEC_LEN], c[SB_DEC_LEN];
 
 		sb_format_time(ev->t_us[i], t);
 		sb_dec_format(ev->score_e9[i], s);
 		sb_dec_format(ev->conf_e9[i], c);
-		fprintf(f, "{\"published_at\":\"%s\",\"sentiment_score\":%s,\"confidence\":%s}\n",
+		fprintf(out.f, "{\"published_at\":\"%s\",\"sentiment_score\":%s,\"confidence\":%s}\n",
 			t, s, c);
 	}
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
-		rc = sb_errf(err, SB_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-		fclose(f);
-		goto out_unlink;
-	}
-	if (fclose(f) != 0) {
-		rc = sb_errf(err, SB_EIO, "%s: cannot write: %s", tmp, strerror(errno));
-		goto out_unlink;
-	}
-	if (rename(tmp, path) != 0) {
-		rc = sb_errf(err, SB_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
-		goto out_unlink;
-	}
-	goto out_free;
-out_unlink:
-	unlink(tmp);
-out_free:
-	free(tmp);
-	return rc;
+	return sb_atomic_commit(&out, err);
 }

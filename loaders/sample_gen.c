@@ -1,5 +1,6 @@
 /* sample_gen.c - seeded SYNTHETIC trades (Tardis CSV.gz) and news (JSONL); see sample_gen.h */
 #include "sample_gen.h"
+#include "../core/atomic.h"
 #include "gz.h"
 #include "textio.h"
 
@@ -559,16 +560,17 @@ static const char *base_name(const char *base)
 static enum sb_err write_news(const struct sb_sample_opts *o, char bases[][SB_SAMPLE_SYMBOL_MAX],
 			      const struct news *nw, uint64_t *bytes, struct sb_errbuf *err)
 {
-	char path[4096], tmp[4200], line[1024];
+	char path[4096], line[1024];
+	struct sb_atomic out;
 	FILE *f;
 	uint64_t idkey = o->seed ^ UINT64_C(0x6e657773);    /* "news" */
+	enum sb_err rc;
 
 	if (snprintf(path, sizeof(path), "%s/news.jsonl", o->out_dir) >= (int)sizeof(path))
 		return sb_errf(err, SB_EINVAL, "%s: path too long", o->out_dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "wb");
-	if (!f)
-		return sb_errf(err, SB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+	if ((rc = sb_atomic_open(&out, path, err)))
+		return rc;
+	f = out.f;
 	for (size_t i = 0; i < nw->n; i++) {
 		const struct article *a = &nw->a[i];
 		const char *names[3];
@@ -625,26 +627,14 @@ static enum sb_err write_news(const struct sb_sample_opts *o, char bases[][SB_SA
 			goto out_write_error;
 		*bytes += (uint64_t)(p - line);
 	}
-	if (fflush(f) != 0 || ferror(f))
-		goto out_write_error;
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto out_write_error;
-	}
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		remove(tmp);
-		return sb_errf(err, SB_EIO, "%s: cannot rename to '%s': %s", tmp, path, strerror(e));
-	}
-	return SB_OK;
+	return sb_atomic_commit(&out, err);
 
 out_write_error:
 	{
 		int e = errno;
-		if (f)
-			fclose(f);
-		remove(tmp);
-		return sb_errf(err, SB_EIO, "%s: write failed: %s", tmp, strerror(e));
+
+		sb_atomic_abort(&out);
+		return sb_errf(err, SB_EIO, "%s: write failed: %s", out.tmp, strerror(e));
 	}
 }
 
@@ -848,7 +838,8 @@ static enum sb_err write_trades_file(const char *path, const char *exchange, con
 				     int price_dec, int amt_dec, uint64_t *bytes,
 				     struct sb_errbuf *err)
 {
-	char tmp[4200], prefix[64];
+	char prefix[64];
+	struct sb_atomic out;
 	char *buf = malloc(WRITE_BUF + LINE_MAX_TRADE);
 	char *p;
 	struct sb_gz_writer *gz;
@@ -859,9 +850,13 @@ static enum sb_err write_trades_file(const char *path, const char *exchange, con
 	if (!buf)
 		return sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
 	prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "%s,%s,", exchange, symbol);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	gz = sb_gz_writer_open(tmp, 6, err);
+	if ((rc = sb_atomic_open_path(&out, path, err))) {
+		free(buf);
+		return rc;
+	}
+	gz = sb_gz_writer_open(out.tmp, 6, err);
 	if (!gz) {
+		sb_atomic_abort(&out);
 		free(buf);
 		return SB_EIO;
 	}
@@ -879,15 +874,12 @@ static enum sb_err write_trades_file(const char *path, const char *exchange, con
 		goto out_gz_error;
 	free(buf);
 	rc = sb_gz_writer_close(gz, err);
-	if (rc) {
-		remove(tmp);
+	if (!rc)
+		rc = sb_atomic_commit(&out, err);
+	else
+		sb_atomic_abort(&out);
+	if (rc)
 		return rc;
-	}
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		remove(tmp);
-		return sb_errf(err, SB_EIO, "%s: cannot rename to '%s': %s", tmp, path, strerror(e));
-	}
 	if (stat(path, &stt) == 0)
 		*bytes += (uint64_t)stt.st_size;
 	return SB_OK;
@@ -895,7 +887,7 @@ static enum sb_err write_trades_file(const char *path, const char *exchange, con
 out_gz_error:
 	sb_gz_writer_close(gz, NULL);
 	free(buf);
-	remove(tmp);
+	sb_atomic_abort(&out);
 	return rc;
 }
 

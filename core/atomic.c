@@ -1,0 +1,92 @@
+/* atomic.c - temporary file, fsync, rename */
+#include "atomic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static enum sb_err make_tmp(struct sb_atomic *a, const char *path, int *fd,
+			    struct sb_errbuf *err)
+{
+	memset(a, 0, sizeof(*a));
+	if (strlen(path) >= sizeof(a->path))
+		return sb_errf(err, SB_EINVAL, "%s: path too long", path);
+	strcpy(a->path, path);
+	snprintf(a->tmp, sizeof(a->tmp), "%s.tmp-XXXXXX", path);
+	*fd = mkstemp(a->tmp);
+	if (*fd < 0)
+		return sb_errf(err, SB_EIO, "%s: cannot create a temporary file: %s", a->tmp,
+			       strerror(errno));
+	/* mkstemp makes it 0600; these are ordinary data files */
+	fchmod(*fd, 0644);
+	return SB_OK;
+}
+
+enum sb_err sb_atomic_open(struct sb_atomic *a, const char *path, struct sb_errbuf *err)
+{
+	int fd;
+	enum sb_err rc = make_tmp(a, path, &fd, err);
+
+	if (rc)
+		return rc;
+	a->f = fdopen(fd, "wb");
+	if (!a->f) {
+		rc = sb_errf(err, SB_EIO, "%s: %s", a->tmp, strerror(errno));
+		close(fd);
+		unlink(a->tmp);
+	}
+	return rc;
+}
+
+enum sb_err sb_atomic_open_path(struct sb_atomic *a, const char *path, struct sb_errbuf *err)
+{
+	int fd;
+	enum sb_err rc = make_tmp(a, path, &fd, err);
+
+	if (!rc)
+		close(fd);
+	return rc;
+}
+
+enum sb_err sb_atomic_commit(struct sb_atomic *a, struct sb_errbuf *err)
+{
+	int e = 0;
+
+	if (a->f) {
+		if (fflush(a->f) != 0 || ferror(a->f) || fsync(fileno(a->f)) != 0)
+			e = errno ? errno : EIO;
+		if (fclose(a->f) != 0 && !e)
+			e = errno ? errno : EIO;
+		a->f = NULL;
+	} else {
+		int fd = open(a->tmp, O_RDONLY);
+
+		if (fd < 0 || fsync(fd) != 0)
+			e = errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (e) {
+		unlink(a->tmp);
+		return sb_errf(err, SB_EIO, "%s: cannot write: %s", a->tmp, strerror(e));
+	}
+	if (rename(a->tmp, a->path) != 0) {
+		e = errno;
+		unlink(a->tmp);
+		return sb_errf(err, SB_EIO, "%s: cannot rename into place: %s", a->path,
+			       strerror(e));
+	}
+	return SB_OK;
+}
+
+void sb_atomic_abort(struct sb_atomic *a)
+{
+	if (a->f)
+		fclose(a->f);
+	a->f = NULL;
+	if (a->tmp[0])
+		unlink(a->tmp);
+}
