@@ -605,6 +605,99 @@ static enum sb_err report_backtest(struct sb_gp *g, const struct sb_report_opts 
 			     "open trades marked at the last close", html, err);
 }
 
+/* ---- walk-forward ---- */
+
+/*
+ * A walk-forward folder (sweep --walk-forward / --split): the folds table and the
+ * stitched out-of-sample equity, one gnuplot data block per fold (equity_top.gp).
+ */
+static enum sb_err report_walk_forward(struct sb_gp *g, const struct sb_report_opts *o,
+				       const char *out, FILE *html, struct sb_errbuf *err)
+{
+	static const char *const fcols[] = { "fold", "id", "is_total_return", "oos_total_return",
+					     "is_sharpe", "oos_sharpe" };
+	static const char *const ecols[] = { "time", "fold", "equity" };
+	struct sb_table ft, et;
+	char path[4200], dat[SB_GP_PATH], names[1024] = "";
+	int fc[6], ec[3];
+	FILE *f;
+	enum sb_err rc;
+
+	snprintf(path, sizeof(path), "%s/walkforward.csv", o->dir);
+	rc = sb_table_read(&ft, path, err);
+	if (rc)
+		return rc;
+	rc = sb_table_need_cols(&ft, path, fcols, fc, 6, err);
+	if (rc)
+		goto out_ft;
+	snprintf(path, sizeof(path), "%s/oos_equity.csv", o->dir);
+	rc = sb_table_read(&et, path, err);
+	if (rc)
+		goto out_ft;
+	rc = sb_table_need_cols(&et, path, ecols, ec, 3, err);
+	if (!rc && et.nrow == 0)
+		rc = sb_errf(err, SB_EPARSE, "%s:2: expected at least one row", path);
+	if (rc)
+		goto out_et;
+	sb_html_head(html, "sentibt walk-forward report");
+	fprintf(html, "<p>Result folder <code>");
+	sb_html_esc(html, o->dir);
+	fprintf(html, "</code>: %zu fold%s; in each, the best combination on the training "
+		"candles traded the test candles that follow.</p>\n", ft.nrow,
+		ft.nrow == 1 ? "" : "s");
+	sb_html_manifest(html, o->dir);
+	fputs("<table><tr><th>fold</th><th>id</th><th>in-sample return</th>"
+	      "<th>out-of-sample return</th><th>in-sample Sharpe</th><th>out-of-sample Sharpe</th></tr>\n",
+	      html);
+	for (size_t r = 0; r < ft.nrow; r++) {
+		fputs("<tr>", html);
+		for (int k = 0; k < 6; k++) {
+			fputs("<td>", html);
+			sb_html_num(html, sb_table_cell(&ft, r, fc[k]));
+			fputs("</td>", html);
+		}
+		fputs("</tr>\n", html);
+	}
+	fputs("</table>\n", html);
+	f = sb_gp_open_data(out, "oos_equity", dat, err);
+	if (!f) {
+		rc = SB_EIO;
+		goto out_et;
+	}
+	for (size_t r = 0; r < et.nrow; r++) {
+		size_t len;
+
+		if (r && sb_table_cell(&et, r, ec[1]) != sb_table_cell(&et, r - 1, ec[1]))
+			fputs("\n\n", f);
+		if (r == 0 || sb_table_cell(&et, r, ec[1]) != sb_table_cell(&et, r - 1, ec[1])) {
+			len = strlen(names);
+			snprintf(names + len, sizeof(names) - len, "%sfold=%.0f", len ? " " : "",
+				 sb_table_cell(&et, r, ec[1]));
+		}
+		fprintf(f, "%.0f %.17g\n", sb_table_cell(&et, r, ec[0]), sb_table_cell(&et, r, ec[2]));
+	}
+	rc = close_file(f, dat, err);
+	if (!rc) {
+		size_t n = 1;
+
+		for (const char *p = names; *p; p++)
+			n += *p == ' ';
+		sb_gp_begin(g);
+		sb_gp_str(g, "data", dat);
+		sb_gp_str(g, "names", names);
+		sb_gp_str(g, "title", "Out-of-sample equity, the folds' test parts stitched (compounded)");
+		sb_gp_num(g, "n", (double)n);
+		rc = sb_gp_run(g, "equity_top.gp", out, "oos_equity", err);
+	}
+	if (!rc)
+		sb_html_figure(html, "oos_equity", "out-of-sample equity by fold");
+out_et:
+	sb_table_release(&et);
+out_ft:
+	sb_table_release(&ft);
+	return rc;
+}
+
 /* ---- the report folder ---- */
 
 enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t cap,
@@ -614,7 +707,7 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 	const char *out = o->out;
 	struct sb_gp *g;
 	struct sb_run_dir rd;
-	bool sweep;
+	bool sweep, walk;
 	FILE *html;
 	enum sb_err rc;
 
@@ -624,10 +717,13 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 	}
 	snprintf(path, sizeof(path), "%s/summary.csv", o->dir);
 	sweep = is_file(path);
+	snprintf(path, sizeof(path), "%s/walkforward.csv", o->dir);
+	walk = is_file(path);
 	snprintf(path, sizeof(path), "%s/metrics.json", o->dir);
-	if (!sweep && !is_file(path))
+	if (!sweep && !walk && !is_file(path))
 		return sb_errf(err, SB_EINVAL, "%s: expected a result folder with summary.csv "
-			       "(sweep) or metrics.json (backtest)", o->dir);
+			       "(sweep), walkforward.csv (walk-forward) or metrics.json (backtest)",
+			       o->dir);
 	rc = sb_gp_new(&g, o->scripts, err);
 	if (rc)
 		return rc;
@@ -647,7 +743,8 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 		goto out_abort;
 	}
 	rc = sweep ? report_sweep(g, o, rd.tmp, html, err)
-		   : report_backtest(g, o, rd.tmp, html, err);
+	   : walk ? report_walk_forward(g, o, rd.tmp, html, err)
+		  : report_backtest(g, o, rd.tmp, html, err);
 	if (rc) {
 		fclose(html);
 		goto out_abort;

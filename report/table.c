@@ -48,7 +48,8 @@ static enum sb_err parse_cell(const char *name, const char *s, double *out)
 		*out = NAN;
 		return SB_OK;
 	}
-	if (ends_with(name, "time")) {
+	/* times: "time", "entry_time", ... and walkforward.csv's "train_from", "test_to" */
+	if (ends_with(name, "time") || ends_with(name, "_from") || ends_with(name, "_to")) {
 		if (!sb_parse_time(s, &t))
 			return SB_EPARSE;
 		*out = (double)t / (double)SB_US_PER_SEC;

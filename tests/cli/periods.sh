@@ -86,6 +86,14 @@ for fold in 0 1; do
 		fail "fold $fold: walkforward.csv oos_total_return '$want', backtest '$got'"
 done
 "$BIN" verify "$d/wf" >"$d/v" 2>&1 && ok "verify of a walk-forward run" || fail "verify: $(cat "$d/v")"
+if command -v gnuplot >/dev/null; then
+	"$BIN" report "$d/wf" >"$d/rep" 2>&1 && [ -s "$d/wf/report/oos_equity.png" ] &&
+		grep -q "out-of-sample return" "$d/wf/report/report.html" &&
+		ok "report of a walk-forward folder: the stitched equity and the folds table" ||
+		fail "walk-forward report: $(cat "$d/rep")"
+else
+	echo "SKIP: gnuplot absent, walk-forward report not drawn"
+fi
 
 # --- --split 50%: one fold at the middle candle ---
 # shellcheck disable=SC2086
