@@ -97,6 +97,10 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 		       res->placebo.n, (unsigned long long)res->placebo.seed, req->rank_by,
 		       res->placebo.best_real, 100.0 * res->placebo.best_percentile,
 		       res->placebo.p_value, res->dir);
+	for (size_t k = 0; k < res->placebo.n_keep; k++)
+		printf("  kept id %zu: %s %.4g beats %.1f %% of its own values on the placebo sets\n",
+		       req->keep[k], req->rank_by, res->rank_key[req->keep[k]],
+		       100.0 * res->placebo.keep_percentile[k]);
 	printf("%6s %10s %10s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
 	       "window", req->rank_by, "total_ret", "max_drawdown", "trades", "psr", "dsr");
 	for (size_t i = 0; i < res->n_top && i < 10; i++) {

@@ -121,11 +121,16 @@ enum sb_err sb_run_placebo(const struct sb_run_opts *o, const struct sb_run_inpu
 	pr->best = calloc(n_placebo ? n_placebo : 1, sizeof(*pr->best));
 	pr->best_id = calloc(n_placebo ? n_placebo : 1, sizeof(*pr->best_id));
 	pr->offset_us = calloc(n_placebo ? n_placebo : 1, sizeof(*pr->offset_us));
+	pr->n_keep = req->n_keep;
+	pr->keep_vals = calloc((n_placebo ? n_placebo : 1) * (req->n_keep ? req->n_keep : 1),
+			       sizeof(*pr->keep_vals));
+	pr->keep_percentile = calloc(req->n_keep ? req->n_keep : 1, sizeof(*pr->keep_percentile));
 	tmp = malloc(in->events.n * sizeof(*tmp));
 	fake.events.t_us = malloc(in->events.n * sizeof(int64_t));
 	fake.events.score_e9 = malloc(in->events.n * sizeof(int32_t));
 	fake.events.conf_e9 = malloc(in->events.n * sizeof(int32_t));
-	if (!pr->best || !pr->best_id || !pr->offset_us || !tmp || !fake.events.t_us ||
+	if (!pr->best || !pr->best_id || !pr->offset_us || !pr->keep_vals ||
+	    !pr->keep_percentile || !tmp || !fake.events.t_us ||
 	    !fake.events.score_e9 || !fake.events.conf_e9) {
 		rc = sb_errf(err, SB_ENOMEM, "out of memory");
 		goto out;
@@ -140,6 +145,8 @@ enum sb_err sb_run_placebo(const struct sb_run_opts *o, const struct sb_run_inpu
 			goto out;
 		pr->best_id[p] = res.order[0];
 		pr->best[p] = res.rank_key[res.order[0]];
+		for (size_t k = 0; k < req->n_keep; k++)
+			pr->keep_vals[p * req->n_keep + k] = res.rank_key[req->keep[k]];
 		sb_sweep_result_release(&res);
 		if (better(best_real, pr->best[p], dir_rank))
 			below++;
@@ -153,6 +160,18 @@ enum sb_err sb_run_placebo(const struct sb_run_opts *o, const struct sb_run_inpu
 	pr->best_percentile = n_placebo ? (below + 0.5 * ties) / (double)n_placebo : NAN;
 	/* P(placebo best >= real best), with the real grid counted as one draw */
 	pr->p_value = (1.0 + not_below + ties) / (double)(n_placebo + 1);
+	/* a kept combination against the same combination on the placebo sets */
+	for (size_t k = 0; k < req->n_keep; k++) {
+		double v = real->rank_key[req->keep[k]], b = 0, t = 0;
+
+		for (size_t p = 0; p < n_placebo; p++) {
+			double x = pr->keep_vals[p * req->n_keep + k];
+
+			b += better(v, x, dir_rank);
+			t += !better(v, x, dir_rank) && !better(x, v, dir_rank);
+		}
+		pr->keep_percentile[k] = n_placebo ? (b + 0.5 * t) / (double)n_placebo : NAN;
+	}
 
 	/* placebo.csv: one row per placebo set */
 	rc = sb_path_join(path, sizeof(path), dir, "placebo.csv", err);
@@ -163,13 +182,20 @@ enum sb_err sb_run_placebo(const struct sb_run_opts *o, const struct sb_run_inpu
 		rc = sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
 		goto out;
 	}
-	fprintf(f, "placebo,offset_s,best_id,best_%s\n", req->rank_by);
+	fprintf(f, "placebo,offset_s,best_id,best_%s", req->rank_by);
+	for (size_t k = 0; k < req->n_keep; k++)
+		fprintf(f, ",id_%zu", req->keep[k]);
+	fputc('\n', f);
 	for (size_t p = 0; p < n_placebo; p++) {
 		char num[SB_DEC_LEN];
 
 		fprintf(f, "%zu,%s,%zu,", p, sb_dec_format(pr->offset_us[p] * 1000, num),
 			pr->best_id[p]);
 		sb_fput_num(f, pr->best[p]);
+		for (size_t k = 0; k < req->n_keep; k++) {
+			fputc(',', f);
+			sb_fput_num(f, pr->keep_vals[p * req->n_keep + k]);
+		}
 		fputc('\n', f);
 	}
 	if (fclose(f) != 0)
@@ -187,6 +213,8 @@ void sb_placebo_result_release(struct sb_placebo_result *pr)
 	free(pr->best);
 	free(pr->best_id);
 	free(pr->offset_us);
+	free(pr->keep_vals);
+	free(pr->keep_percentile);
 	memset(pr, 0, sizeof(*pr));
 }
 

@@ -105,6 +105,9 @@ struct sb_placebo_result {
 	int64_t *offset_us;          /* its circular time shift */
 	double best_percentile;      /* share of placebo bests the real best beats (ties 1/2) */
 	double p_value;              /* (1 + #placebo bests >= real best) / (N + 1) */
+	size_t n_keep;               /* the --keep ids, each against itself on the placebos */
+	double *keep_vals;           /* [placebo][keep]: its --rank-by value there */
+	double *keep_percentile;     /* share of those the real value beats (ties 1/2) */
 };
 
 struct sb_sweep_result {

@@ -45,6 +45,16 @@ assert abs(float(m.group(2)) - p) < 1e-3 * p, (m.group(2), p)
 PY
 fi
 
+# --keep ids: a column each, against themselves
+# shellcheck disable=SC2086
+"$BIN" sweep $in $grid --placebo 5 --seed 7 --keep 0,3 --out "$d/k" >"$d/k.out" 2>/dev/null
+head -1 "$d/k/placebo.csv" | grep -q ',id_0,id_3$' && grep -q "kept id 3:" "$d/k.out" &&
+	ok "--keep ids: a column each and a percentile" || fail "keep: $(head -2 "$d/k/placebo.csv")"
+# the first 5 placebo sets do not depend on how many follow
+cut -d, -f1-4 "$d/k/placebo.csv" | head -6 >"$d/k5"
+head -6 "$d/a/placebo.csv" | cut -d, -f1-4 >"$d/a5"
+cmp -s "$d/k5" "$d/a5" && ok "placebo set i is the same whatever N" || fail "placebo sets depend on N"
+
 # usage errors
 bad() {
 	what=$1 want=$2
