@@ -329,7 +329,9 @@ bool sb_fetch_parse_retry_after(const char *v, int64_t now_s, int64_t *ms)
 	t = curl_getdate(v, NULL);        /* RFC 7231 IMF-fixdate and the obsolete forms */
 	if (t == (time_t)-1)
 		return false;
-	*ms = (int64_t)t > now_s ? ((int64_t)t - now_s) * 1000 : 0;
+	/* a date billions of years ahead (curl takes it) must not overflow the product */
+	s = (int64_t)t > now_s ? (int64_t)t - now_s : 0;
+	*ms = s > INT64_MAX / 1000 ? INT64_MAX : s * 1000;
 	return true;
 }
 
