@@ -5,6 +5,7 @@
 #   make test            install deps if missing, build with -Werror, run every test
 #   make bench           the sweep benchmark (scripts/bench-sweep)
 #   make bench-signal    signal build time per window (scripts/bench-signal)
+#   make fuzz            fuzz every parser FUZZ_TIME s (clang, libFuzzer, ASan+UBSan; build/fuzz/)
 #   V=1                  show full command lines
 .DEFAULT_GOAL := all
 CC      ?= cc
@@ -40,6 +41,12 @@ MAIN_OBJ := $(BUILD)/cli/sentibt.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
+# Fuzz harnesses (tests/fuzz/fuzz_<target>.c).  The normal build links each with
+# tests/fuzz/replay.c, and unit-tests replays the checked-in corpus and crash inputs
+# through it; `make fuzz` links them with libFuzzer instead (see below).
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
+
 # The commit and flags go into manifests; buildinfo.o is rebuilt every time (cheap).
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell \
 	git diff --quiet HEAD 2>/dev/null || echo +dirty)
@@ -51,7 +58,8 @@ FORCE:
 # Keep test objects (make would delete them as intermediates and rebuild next time).
 .SECONDARY:
 
-.PHONY: all deps test FORCE unit-tests cli-tests demo bench bench-signal golden clean check
+.PHONY: all deps test FORCE unit-tests cli-tests demo bench bench-signal golden clean check \
+	fuzz fuzz-build fuzz-merge fuzz-replay
 all: sentibt
 
 # ./sentibt always points at the release build; sanitizer builds stay in build/<sanitizer>/.
@@ -80,12 +88,22 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/testutil.o $(BUILD)/libsenti
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
+$(FUZZ_REPLAY): $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o \
+		$(BUILD)/tests/fuzz/replay.o $(BUILD)/tests/fuzz/util.o $(BUILD)/libsentibt.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 deps:
 	@scripts/install-deps
 
-# Unit tests: one cmocka program per module.  CLI tests: shell scripts that run ./sentibt.
-unit-tests: $(TEST_BIN)
+# Unit tests: one cmocka program per module, then the fuzz corpora and crash inputs
+# replayed through each harness.  CLI tests: shell scripts that run ./sentibt.
+unit-tests: $(TEST_BIN) $(FUZZ_REPLAY)
 	@scripts/run-tests unit $(TEST_BIN)
+	@scripts/run-tests fuzz $(FUZZ_REPLAY)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@scripts/run-tests fuzz $(FUZZ_REPLAY)
 
 # With SANITIZE=..., the CLI tests run the sanitizer build of the binary.
 cli-tests: sentibt
@@ -111,7 +129,45 @@ bench-signal: deps
 golden: sentibt
 	@scripts/make-golden
 
+# Fuzzing: every source compiled again with clang and ASan+UBSan (plus libFuzzer's
+# coverage hooks) in build/fuzz/, each harness linked with libFuzzer, then run for
+# FUZZ_TIME seconds on tests/fuzz/corpus/<target>/ (scripts/fuzz-run).  New inputs
+# go to build/fuzz/corpus/<target>/ (`make fuzz-merge` adds those that bring new
+# coverage to the checked-in corpus); crash inputs to tests/fuzz/crashes/<target>/.
+FUZZ_CC    ?= clang-14
+FUZZ_TIME  ?= 30
+FUZZ_BUILD := build/fuzz
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -O1 -g $(WARN) -fopenmp -ffp-contract=off -MMD -MP $(FUZZ_SAN) \
+	      -fsanitize=fuzzer-no-link
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/libsentibt.a: $(FUZZ_LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BIN): $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o \
+		$(FUZZ_BUILD)/tests/fuzz/util.o $(FUZZ_BUILD)/libsentibt.a
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -fopenmp -o $@ $^ $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	@scripts/install-deps fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/fuzz-run run $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+fuzz-merge: fuzz-build
+	@scripts/fuzz-run merge 0 $(FUZZ_TARGETS)
+
 clean:
 	rm -rf build sentibt
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_BIN:=.d) $(wildcard $(BUILD)/tests/fuzz/*.d) \
+	$(wildcard $(FUZZ_BUILD)/*/*.d $(FUZZ_BUILD)/tests/fuzz/*.d)

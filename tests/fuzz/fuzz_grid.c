@@ -1,0 +1,69 @@
+/* fuzz_grid.c - parameter values: sb_axis_parse() (decimal and duration axes) and
+ * sb_dec_parse(), on the input as a NUL-terminated string
+ *
+ * What is checked: a parsed axis has distinct values within the type's bounds, a
+ * failure leaves it empty with a message, and every value prints (sb_axis_format, as
+ * summary.csv and manifests show it) as a decimal that reads back exactly.
+ */
+#include "fuzz.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../engine/grid.h"
+
+static void axis(const char *spec, bool is_duration)
+{
+	struct sb_errbuf err = { { 0 } };
+	struct sb_axis a;
+	enum sb_err rc = sb_axis_parse(&a, is_duration ? "window" : "threshold", spec,
+				       is_duration, &err);
+
+	FZ_CHECK_ERR(rc, err);
+	if (rc) {
+		FZ_CHECK(a.n == 0 && !a.v);
+		return;
+	}
+	FZ_CHECK(a.n > 0 && a.v && a.is_duration == is_duration);
+	for (size_t i = 0; i < a.n; i++) {
+		if (is_duration)
+			FZ_CHECK(a.v[i] >= 0 && a.v[i] <= SB_DURATION_MAX_US);
+		else
+			FZ_CHECK(a.v[i] >= -SB_DEC_MAX_UNITS && a.v[i] <= SB_DEC_MAX_UNITS);
+		/* distinct: a range ascends; a list is as short as the input */
+		if (strchr(spec, ':'))
+			FZ_CHECK(i == 0 || a.v[i - 1] < a.v[i]);
+		else
+			for (size_t j = 0; j < i; j++)
+				FZ_CHECK(a.v[j] != a.v[i]);
+		/* a range may hold 10^6 values: print the ends only; sb_dec_parse takes
+		 * up to 10^9, durations go to 100 years (3.2 * 10^9 s) */
+		if ((i < 64 || a.n - i <= 64) &&
+		    (!is_duration || a.v[i] <= SB_DEC_MAX_UNITS / 1000)) {
+			char out[SB_DEC_LEN];
+			int64_t back;
+
+			/* durations print in seconds: 1 us is 1000 units of 10^-9 */
+			FZ_CHECK(sb_dec_parse(sb_axis_format(&a, a.v[i], out), &back));
+			FZ_CHECK(back == (is_duration ? a.v[i] * 1000 : a.v[i]));
+		}
+	}
+	free(a.v);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *s = fz_str(data, size);
+	int64_t v;
+
+	axis(s, false);
+	axis(s, true);
+	if (sb_dec_parse(s, &v)) {
+		char out[SB_DEC_LEN];
+		int64_t back;
+
+		FZ_CHECK(v >= -SB_DEC_MAX_UNITS && v <= SB_DEC_MAX_UNITS);
+		FZ_CHECK(sb_dec_parse(sb_dec_format(v, out), &back) && back == v);
+	}
+	return 0;
+}
