@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cJSON.h>
-
+#include "../core/json.h"
 #include "../engine/backtest.h"
 #include "../engine/results.h"
 
@@ -60,18 +59,18 @@ static enum sb_err write_stats_json(const char *path, const struct sb_dsr *d,
 				    const struct sb_metrics *m, size_t best, size_t n_candles,
 				    const char *rank_by, struct sb_errbuf *err)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct sb_json *o = sb_json_new_object();
 
 	if (o) {
 		sb_json_add_num(o, "n_trials", (double)d->n_trials);
-		cJSON_AddStringToObject(o, "n_trials_note",
-					"combinations with a defined Sharpe ratio (not independent "
-					"trials: an upper bound, so the DSR errs low)");
+		sb_json_add_str(o, "n_trials_note",
+				"combinations with a defined Sharpe ratio (not independent "
+				"trials: an upper bound, so the DSR errs low)");
 		sb_json_add_num(o, "var_sharpe", d->var_sr);
 		sb_json_add_num(o, "sr0", d->sr0);
-		cJSON_AddStringToObject(o, "sharpe_note", "per-candle (not annualised) Sharpe ratios");
+		sb_json_add_str(o, "sharpe_note", "per-candle (not annualised) Sharpe ratios");
 		sb_json_add_num(o, "candles", (double)n_candles);
-		cJSON_AddStringToObject(o, "rank_by", rank_by);
+		sb_json_add_str(o, "rank_by", rank_by);
 		sb_json_add_num(o, "best_id", (double)best);
 		sb_json_add_num(o, "best_sharpe_per_candle", m[best].sharpe_pc);
 		sb_json_add_num(o, "best_skew", m[best].skew);
@@ -79,7 +78,7 @@ static enum sb_err write_stats_json(const char *path, const struct sb_dsr *d,
 		sb_json_add_num(o, "best_psr", sb_run_row_psr(&m[best], n_candles));
 		sb_json_add_num(o, "best_dsr", sb_run_row_dsr(&m[best], d, n_candles));
 	}
-	return sb_write_json(path, o, err);
+	return sb_json_write(path, o, 0, err);
 }
 
 /* summary.csv; after the metrics: skew, kurtosis (raw) of per-candle returns, psr, dsr. */
