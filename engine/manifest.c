@@ -1,10 +1,10 @@
-/* manifest.c - manifest.json (written and read with cJSON) and result comparison */
+/* manifest.c - manifest.json (written and read through core/json) and result comparison */
 #include "manifest.h"
 #include "buildinfo.h"
 #include "results.h"
+#include "../core/json.h"
 #include "../loaders/textio.h"
 
-#include <cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -115,31 +115,14 @@ enum sb_err sb_list_files(const char *dir, char ***paths, size_t *n, struct sb_e
 /* Writing                                                                             */
 /* ---------------------------------------------------------------------------------- */
 
-static void json_u64(cJSON *o, const char *key, uint64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	cJSON_AddRawToObject(o, key, buf);
-}
-
-static void json_str_or_null(cJSON *o, const char *key, const char *s)
-{
-	if (s)
-		cJSON_AddStringToObject(o, key, s);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
 /* An axis's values as typed: decimals ("0.82"), durations in seconds. */
-static cJSON *json_axis_array(const struct sb_axis *ax)
+static void json_axis_array(struct sb_json *g, const char *key, const struct sb_axis *ax)
 {
-	cJSON *a = cJSON_CreateArray();
+	struct sb_json *a = sb_json_add_array(g, key);
 	char buf[SB_DEC_LEN];
 
 	for (size_t i = 0; a && i < ax->n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateRaw(sb_axis_format(ax, ax->v[i], buf)));
-	return a;
+		sb_json_add_num_text(a, NULL, sb_axis_format(ax, ax->v[i], buf));
 }
 
 static bool is_given(const struct sb_manifest_run *r, const char *path)
@@ -150,12 +133,12 @@ static bool is_given(const struct sb_manifest_run *r, const char *path)
 	return false;
 }
 
-static enum sb_err add_input(cJSON *arr, const char *role, const char *path,
+static enum sb_err add_input(struct sb_json *arr, const char *role, const char *path,
 			     const struct sb_input_info *info, bool from_ref, struct sb_errbuf *err)
 {
 	char hex[SB_SHA256_HEX], t[SB_TIME_LEN];
 	uint64_t size;
-	cJSON *o;
+	struct sb_json *o;
 	enum sb_err rc = SB_OK;
 
 	/* The loader step hashed the file already (for the cache key); hash only if not. */
@@ -165,42 +148,41 @@ static enum sb_err add_input(cJSON *arr, const char *role, const char *path,
 	} else if ((rc = sb_sha256_file(path, hex, &size, err))) {
 		return rc;
 	}
-	o = cJSON_CreateObject();
+	o = sb_json_add_object(arr, NULL);
 	if (!o)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
-	cJSON_AddItemToArray(arr, o);
-	cJSON_AddStringToObject(o, "role", role);
-	cJSON_AddStringToObject(o, "path", path);
+	sb_json_add_str(o, "role", role);
+	sb_json_add_str(o, "path", path);
 	if (from_ref)
-		cJSON_AddTrueToObject(o, "from_tardis_ref");
-	json_u64(o, "size", size);
-	cJSON_AddStringToObject(o, "sha256", hex);
+		sb_json_add_bool(o, "from_tardis_ref", true);
+	sb_json_add_u64(o, "size", size);
+	sb_json_add_str(o, "sha256", hex);
 	if (!info)
 		return SB_OK;
-	cJSON_AddStringToObject(o, "kind", info->kind);
-	json_u64(o, "rows", info->rows);
-	json_u64(o, "rows_used", info->rows_used);
-	json_u64(o, "rows_dropped", info->rows_dropped);
-	json_u64(o, "duplicates", info->duplicates);
+	sb_json_add_str(o, "kind", info->kind);
+	sb_json_add_u64(o, "rows", info->rows);
+	sb_json_add_u64(o, "rows_used", info->rows_used);
+	sb_json_add_u64(o, "rows_dropped", info->rows_dropped);
+	sb_json_add_u64(o, "duplicates", info->duplicates);
 	if (strncmp(info->kind, "sentiment", 9) == 0)
-		json_u64(o, "rounded", info->rounded);
-	cJSON_AddStringToObject(o, "dropped_why", info->dropped_why);
+		sb_json_add_u64(o, "rounded", info->rounded);
+	sb_json_add_str(o, "dropped_why", info->dropped_why);
 	if (!strcmp(role, "prices")) {
-		json_u64(o, "filled_candles", info->filled_candles);
-		json_u64(o, "longest_gap_s", (uint64_t)(info->longest_gap_us / SB_US_PER_SEC));
+		sb_json_add_u64(o, "filled_candles", info->filled_candles);
+		sb_json_add_u64(o, "longest_gap_s", (uint64_t)(info->longest_gap_us / SB_US_PER_SEC));
 	}
 	if (info->rows_used) {
 		sb_format_time(info->t_first_us, t);
-		cJSON_AddStringToObject(o, "first", t);
+		sb_json_add_str(o, "first", t);
 		sb_format_time(info->t_last_us, t);
-		cJSON_AddStringToObject(o, "last", t);
+		sb_json_add_str(o, "last", t);
 	}
 	return SB_OK;
 }
 
-static enum sb_err add_outputs(cJSON *root, const char *dir, struct sb_errbuf *err)
+static enum sb_err add_outputs(struct sb_json *root, const char *dir, struct sb_errbuf *err)
 {
-	cJSON *arr = cJSON_AddArrayToObject(root, "outputs");
+	struct sb_json *arr = sb_json_add_array(root, "outputs");
 	char **paths, (*hex)[SB_SHA256_HEX] = NULL;
 	uint64_t *size = NULL;
 	size_t n, first_bad = SIZE_MAX;
@@ -226,16 +208,15 @@ static enum sb_err add_outputs(cJSON *root, const char *dir, struct sb_errbuf *e
 	if (!rc && first_bad != SIZE_MAX)
 		rc = SB_EIO;
 	for (size_t i = 0; !rc && i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
+		struct sb_json *o = sb_json_add_object(arr, NULL);
 
 		if (!o) {
 			rc = sb_errf(err, SB_ENOMEM, "out of memory");
 			break;
 		}
-		cJSON_AddItemToArray(arr, o);
-		cJSON_AddStringToObject(o, "path", paths[i]);
-		json_u64(o, "size", size[i]);
-		cJSON_AddStringToObject(o, "sha256", hex[i]);
+		sb_json_add_str(o, "path", paths[i]);
+		sb_json_add_u64(o, "size", size[i]);
+		sb_json_add_str(o, "sha256", hex[i]);
 	}
 	free(hex);
 	free(size);
@@ -243,68 +224,60 @@ static enum sb_err add_outputs(cJSON *root, const char *dir, struct sb_errbuf *e
 	return rc;
 }
 
-static cJSON *params_json(const struct sb_manifest_run *r)
+static void params_json(struct sb_json *root, const struct sb_manifest_run *r)
 {
-	cJSON *p = cJSON_CreateObject(), *g, *cols, *args;
+	struct sb_json *p = sb_json_add_object(root, "parameters"), *g, *cols, *args;
 
 	if (!p)
-		return NULL;
-	cJSON_AddStringToObject(p, "command", r->sweep ? "sweep" : "backtest");
+		return;
+	sb_json_add_str(p, "command", r->sweep ? "sweep" : "backtest");
 	sb_json_add_num(p, "interval", (double)r->interval_us / (double)SB_US_PER_SEC);
-	json_str_or_null(p, "entity", r->entity);
-	cJSON_AddStringToObject(p, "confidence", r->confidence ? r->confidence : "field");
-	cols = cJSON_AddObjectToObject(p, "columns");
-	json_str_or_null(cols, "time", r->time_col);
-	json_str_or_null(cols, "score", r->score_col);
-	json_str_or_null(cols, "confidence", r->conf_col);
-	args = cJSON_AddArrayToObject(p, "prices");
+	sb_json_add_str(p, "entity", r->entity);
+	sb_json_add_str(p, "confidence", r->confidence ? r->confidence : "field");
+	cols = sb_json_add_object(p, "columns");
+	sb_json_add_str(cols, "time", r->time_col);
+	sb_json_add_str(cols, "score", r->score_col);
+	sb_json_add_str(cols, "confidence", r->conf_col);
+	args = sb_json_add_array(p, "prices");
 	for (size_t i = 0; args && i < r->n_price_args; i++)
-		cJSON_AddItemToArray(args, cJSON_CreateString(r->price_args[i]));
-	json_str_or_null(p, "sentiment", r->sentiment_path);
+		sb_json_add_str(args, NULL, r->price_args[i]);
+	sb_json_add_str(p, "sentiment", r->sentiment_path);
 	if (r->sweep) {
-		cJSON *k = cJSON_AddArrayToObject(p, "keep");
+		struct sb_json *k = sb_json_add_array(p, "keep");
 
-		json_u64(p, "top", r->top);
-		cJSON_AddStringToObject(p, "rank_by", r->rank_by);
-		for (size_t i = 0; k && i < r->n_keep; i++) {
-			char buf[32];
-
-			snprintf(buf, sizeof(buf), "%zu", r->keep[i]);
-			cJSON_AddItemToArray(k, cJSON_CreateRaw(buf));
-		}
+		sb_json_add_u64(p, "top", r->top);
+		sb_json_add_str(p, "rank_by", r->rank_by);
+		for (size_t i = 0; k && i < r->n_keep; i++)
+			sb_json_add_u64(k, NULL, r->keep[i]);
 	}
-	cJSON_AddStringToObject(p, "strategy", r->grid->strategy ? r->grid->strategy->name
-								: sb_strategies[0]->name);
-	g = cJSON_AddObjectToObject(p, "grid");
-	for (int k = 0; g && k < r->grid->n_axes; k++) {
-		const struct sb_axis *a = &r->grid->ax[k];
-
-		cJSON_AddItemToObject(g, sb_grid_axis_name(r->grid, k), json_axis_array(a));
-	}
-	json_u64(p, "combinations", r->grid->count);
-	return p;
+	sb_json_add_str(p, "strategy", r->grid->strategy ? r->grid->strategy->name
+							 : sb_strategies[0]->name);
+	g = sb_json_add_object(p, "grid");
+	for (int k = 0; g && k < r->grid->n_axes; k++)
+		json_axis_array(g, sb_grid_axis_name(r->grid, k), &r->grid->ax[k]);
+	sb_json_add_u64(p, "combinations", r->grid->count);
 }
 
 enum sb_err sb_manifest_write(const char *dir, const struct sb_manifest_run *r,
 			      struct sb_errbuf *err)
 {
-	cJSON *root = cJSON_CreateObject(), *b, *argv, *inputs;
+	struct sb_json *root = sb_json_new_object(), *b, *argv, *inputs;
 	char path[4200];
 	enum sb_err rc = SB_OK;
 
 	if (!root)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
-	json_u64(root, "manifest_version", SB_MANIFEST_VERSION);
-	cJSON_AddStringToObject(root, "sentibt_version", SB_VERSION);
-	b = cJSON_AddObjectToObject(root, "build");
-	cJSON_AddStringToObject(b, "commit", sb_build_commit);
-	cJSON_AddStringToObject(b, "compiler", sb_build_compiler);
-	cJSON_AddStringToObject(b, "flags", sb_build_flags);
-	argv = cJSON_AddArrayToObject(root, "argv");
+	sb_json_add_u64(root, "manifest_version", SB_MANIFEST_VERSION);
+	sb_json_add_str(root, "sentibt_version", SB_VERSION);
+	b = sb_json_add_object(root, "build");
+	sb_json_add_str(b, "commit", sb_build_commit);
+	sb_json_add_str(b, "compiler", sb_build_compiler);
+	sb_json_add_str(b, "flags", sb_build_flags);
+	argv = sb_json_add_array(root, "argv");
 	for (int i = 0; argv && i < r->argc; i++)
-		cJSON_AddItemToArray(argv, cJSON_CreateString(r->argv[i]));
-	cJSON_AddItemToObject(root, "parameters", params_json(r));
-	inputs = cJSON_AddArrayToObject(root, "inputs");
+		sb_json_add_str(argv, NULL, r->argv[i]);
+	params_json(root, r);
+	inputs = sb_json_add_array(root, "inputs");
 	for (size_t i = 0; !rc && i < r->n_price_files; i++)
 		rc = add_input(inputs, "prices", r->price_paths[i],
 			       r->price_info ? &r->price_info[i] : NULL,
@@ -316,120 +289,82 @@ enum sb_err sb_manifest_write(const char *dir, const struct sb_manifest_run *r,
 	if (!rc)
 		rc = sb_path_join(path, sizeof(path), dir, SB_MANIFEST_NAME, err);
 	if (rc) {
-		cJSON_Delete(root);
+		sb_json_free(root);
 		return rc;
 	}
-	return sb_write_json(path, root, err);
+	return sb_json_write(path, root, 0, err);
 }
 
 /* ---------------------------------------------------------------------------------- */
 /* Reading                                                                             */
 /* ---------------------------------------------------------------------------------- */
 
-static char *read_text(const char *path, struct sb_errbuf *err)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, got;
-
-	if (!f) {
-		sb_errf(err, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	do {
-		if (cap - len < 65536) {
-			char *nb = realloc(buf, cap + 65536 + 1);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				sb_errf(err, SB_ENOMEM, "out of memory");
-				return NULL;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-	} while (got > 0);
-	if (ferror(f)) {
-		sb_errf(err, SB_EIO, "%s: read failed", path);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
-static enum sb_err read_files(const cJSON *arr, const char *key, const char *path,
+static enum sb_err read_files(const struct sb_json *arr, const char *key, const char *path,
 			      struct sb_manifest_file **out, size_t *n, struct sb_errbuf *err)
 {
-	size_t cnt = (size_t)cJSON_GetArraySize(arr), i = 0;
-	const cJSON *e;
+	size_t cnt = sb_json_size(arr), i = 0;
+	const struct sb_json *e;
 
-	if (!cJSON_IsArray(arr))
+	if (!sb_json_is_array(arr))
 		return sb_errf(err, SB_EPARSE, "%s: expected an array '%s'", path, key);
 	*out = calloc(cnt ? cnt : 1, sizeof(**out));
 	if (!*out)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
-	cJSON_ArrayForEach(e, arr) {
-		const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "path");
-		const cJSON *h = cJSON_GetObjectItemCaseSensitive(e, "sha256");
+	SB_JSON_FOR_EACH(e, arr) {
+		const char *p = sb_json_string(sb_json_get(e, "path"));
+		const char *h = sb_json_string(sb_json_get(e, "sha256"));
 
-		if (!cJSON_IsString(p) || !cJSON_IsString(h) || strlen(h->valuestring) != 64)
+		if (!p || !h || strlen(h) != 64)
 			return sb_errf(err, SB_EPARSE,
 				       "%s: expected 'path' and a 64-digit 'sha256' in %s entry %zu",
 				       path, key, i + 1);
-		(*out)[i].path = strdup(p->valuestring);
+		(*out)[i].path = strdup(p);
 		if (!(*out)[i].path)
 			return sb_errf(err, SB_ENOMEM, "out of memory");
-		memcpy((*out)[i].sha256, h->valuestring, SB_SHA256_HEX);
-		(*out)[i].from_ref = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "from_tardis_ref"));
+		memcpy((*out)[i].sha256, h, SB_SHA256_HEX);
+		(*out)[i].from_ref = sb_json_is_true(sb_json_get(e, "from_tardis_ref"));
 		*n = ++i;
 	}
 	return SB_OK;
 }
 
-static enum sb_err read_manifest(const cJSON *root, const char *path, struct sb_manifest *m,
-				 struct sb_errbuf *err)
+static enum sb_err read_manifest(const struct sb_json *root, const char *path,
+				 struct sb_manifest *m, struct sb_errbuf *err)
 {
-	const cJSON *argv = cJSON_GetObjectItemCaseSensitive(root, "argv");
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "parameters");
-	const cJSON *g = cJSON_GetObjectItemCaseSensitive(p, "grid");
-	const cJSON *iv = cJSON_GetObjectItemCaseSensitive(p, "interval");
-	const cJSON *e;
+	const struct sb_json *argv = sb_json_get(root, "argv");
+	const struct sb_json *p = sb_json_get(root, "parameters");
+	const struct sb_json *g = sb_json_get(p, "grid");
+	const struct sb_json *iv = sb_json_get(p, "interval");
+	const struct sb_json *e;
 	const char *names[SB_MAX_AXES];
 	enum sb_err rc;
 	int i = 0;
 
-	if (!cJSON_IsArray(argv) || cJSON_GetArraySize(argv) < 1)
+	if (!sb_json_is_array(argv) || sb_json_size(argv) < 1)
 		return sb_errf(err, SB_EPARSE, "%s: expected an array 'argv'", path);
-	m->argv = calloc((size_t)cJSON_GetArraySize(argv) + 1, sizeof(*m->argv));
+	m->argv = calloc(sb_json_size(argv) + 1, sizeof(*m->argv));
 	if (!m->argv)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
-	cJSON_ArrayForEach(e, argv) {
-		if (!cJSON_IsString(e))
+	SB_JSON_FOR_EACH(e, argv) {
+		if (!sb_json_is_string(e))
 			return sb_errf(err, SB_EPARSE, "%s: expected strings in 'argv'", path);
-		if (!(m->argv[i] = strdup(e->valuestring)))
+		if (!(m->argv[i] = strdup(sb_json_string(e))))
 			return sb_errf(err, SB_ENOMEM, "out of memory");
 		m->argc = ++i;
 	}
 	m->command = strdup(m->argv[0]);
 	if (!m->command)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
-	if (!cJSON_IsObject(g) || !cJSON_IsNumber(iv))
+	if (!sb_json_is_object(g) || !sb_json_is_number(iv))
 		return sb_errf(err, SB_EPARSE, "%s: expected 'parameters' with 'grid' and 'interval'",
 			       path);
-	m->interval_s = iv->valuedouble;
+	m->interval_s = sb_json_number(iv);
 	{
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(p, "strategy");
-		struct sb_grid sg = { .strategy = sb_strategy_find(cJSON_IsString(s) ? s->valuestring
-										     : "mean") };
+		const char *s = sb_json_string(sb_json_get(p, "strategy"));
+		struct sb_grid sg = { .strategy = sb_strategy_find(s ? s : "mean") };
 
 		if (!sg.strategy)
-			return sb_errf(err, SB_EPARSE, "%s: unknown strategy '%s'", path, s->valuestring);
+			return sb_errf(err, SB_EPARSE, "%s: unknown strategy '%s'", path, s);
 		m->strategy = strdup(sg.strategy->name);
 		if (!m->strategy)
 			return sb_errf(err, SB_ENOMEM, "out of memory");
@@ -438,52 +373,50 @@ static enum sb_err read_manifest(const cJSON *root, const char *path, struct sb_
 			names[k] = sb_grid_axis_name(&sg, k);
 	}
 	for (int k = 0; k < m->n_axes; k++) {
-		const cJSON *a = cJSON_GetObjectItemCaseSensitive(g, names[k]);
+		const struct sb_json *a = sb_json_get(g, names[k]);
 		size_t j = 0;
 
-		if (!cJSON_IsArray(a))
+		if (!sb_json_is_array(a))
 			return sb_errf(err, SB_EPARSE, "%s: expected an array 'parameters.grid.%s'",
 				       path, names[k]);
-		m->axis[k] = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(double));
+		m->axis[k] = calloc(sb_json_size(a) + 1, sizeof(double));
 		if (!m->axis[k])
 			return sb_errf(err, SB_ENOMEM, "out of memory");
-		cJSON_ArrayForEach(e, a) {
-			if (!cJSON_IsNumber(e))
+		SB_JSON_FOR_EACH(e, a) {
+			if (!sb_json_is_number(e))
 				return sb_errf(err, SB_EPARSE, "%s: expected numbers in 'parameters.grid.%s'",
 					       path, names[k]);
-			m->axis[k][j++] = e->valuedouble;
+			m->axis[k][j++] = sb_json_number(e);
 		}
 		m->n_axis[k] = j;
 	}
-	rc = read_files(cJSON_GetObjectItemCaseSensitive(root, "inputs"), "inputs", path,
-			&m->inputs, &m->n_inputs, err);
+	rc = read_files(sb_json_get(root, "inputs"), "inputs", path, &m->inputs, &m->n_inputs,
+			err);
 	if (!rc)
-		rc = read_files(cJSON_GetObjectItemCaseSensitive(root, "outputs"), "outputs", path,
-				&m->outputs, &m->n_outputs, err);
+		rc = read_files(sb_json_get(root, "outputs"), "outputs", path, &m->outputs,
+				&m->n_outputs, err);
 	return rc;
 }
 
 enum sb_err sb_manifest_read(const char *dir, struct sb_manifest *m, struct sb_errbuf *err)
 {
-	char path[4200], *text;
-	cJSON *root;
+	char path[4200];
+	struct sb_json *root;
 	enum sb_err rc;
 
 	memset(m, 0, sizeof(*m));
 	rc = sb_path_join(path, sizeof(path), dir, SB_MANIFEST_NAME, err);
 	if (rc)
 		return rc;
-	text = read_text(path, err);
-	if (!text)
-		return SB_EIO;
-	root = cJSON_Parse(text);
-	free(text);
-	if (!cJSON_IsObject(root)) {
-		cJSON_Delete(root);
+	rc = sb_json_load(path, 0, &root, err);
+	if (rc && rc != SB_EPARSE)
+		return rc;
+	if (!sb_json_is_object(root)) {
+		sb_json_free(root);
 		return sb_errf(err, SB_EPARSE, "%s: expected a JSON object", path);
 	}
 	rc = read_manifest(root, path, m, err);
-	cJSON_Delete(root);
+	sb_json_free(root);
 	if (rc)
 		sb_manifest_release(m);
 	return rc;
@@ -700,59 +633,45 @@ out:
 	return rc;
 }
 
-static cJSON *parse_json_file(const char *path, struct sb_errbuf *err)
-{
-	char *text = read_text(path, err);
-	cJSON *j;
-
-	if (!text)
-		return NULL;
-	j = cJSON_Parse(text);
-	free(text);
-	if (!j)
-		sb_errf(err, SB_EPARSE, "%s: expected JSON", path);
-	return j;
-}
-
 enum sb_err sb_compare_json_files(const char *old_path, const char *new_path, const char *name,
 				  double tol, struct sb_diffs *d, struct sb_errbuf *err)
 {
-	cJSON *o = parse_json_file(old_path, err), *n, *e;
+	struct sb_json *o, *n;
+	const struct sb_json *e;
 
-	if (!o)
+	if (sb_json_load(old_path, 0, &o, err))
 		return SB_EPARSE;
-	n = parse_json_file(new_path, err);
-	if (!n) {
-		cJSON_Delete(o);
+	if (sb_json_load(new_path, 0, &n, err)) {
+		sb_json_free(o);
 		return SB_EPARSE;
 	}
-	if (!cJSON_IsObject(o) || !cJSON_IsObject(n)) {
-		if (!cJSON_Compare(o, n, true))
+	if (!sb_json_is_object(o) || !sb_json_is_object(n)) {
+		if (!sb_json_equal(o, n))
 			sb_diffs_add(d, "%s: differs", name);
 		goto out;
 	}
-	cJSON_ArrayForEach(e, o) {
-		cJSON *f = cJSON_GetObjectItemCaseSensitive(n, e->string);
+	SB_JSON_FOR_EACH(e, o) {
+		const struct sb_json *f = sb_json_get(n, sb_json_key(e));
 		char *a, *b;
 
 		if (!f) {
-			sb_diffs_add(d, "%s: '%s' is missing", name, e->string);
+			sb_diffs_add(d, "%s: '%s' is missing", name, sb_json_key(e));
 			continue;
 		}
-		a = cJSON_PrintUnformatted(e);
-		b = cJSON_PrintUnformatted(f);
-		if (a && b && !(cJSON_IsNumber(e) && cJSON_IsNumber(f) ? sb_cells_equal(a, b, tol)
-				: cJSON_Compare(e, f, true)))
-			sb_diffs_add(d, "%s: '%s': was %s, now %s", name, e->string, a, b);
+		a = sb_json_print(e, false);
+		b = sb_json_print(f, false);
+		if (a && b && !(sb_json_is_number(e) && sb_json_is_number(f) ? sb_cells_equal(a, b, tol)
+				: sb_json_equal(e, f)))
+			sb_diffs_add(d, "%s: '%s': was %s, now %s", name, sb_json_key(e), a, b);
 		free(a);
 		free(b);
 	}
-	cJSON_ArrayForEach(e, n)
-		if (!cJSON_GetObjectItemCaseSensitive(o, e->string))
-			sb_diffs_add(d, "%s: '%s' is new", name, e->string);
+	SB_JSON_FOR_EACH(e, n)
+		if (!sb_json_get(o, sb_json_key(e)))
+			sb_diffs_add(d, "%s: '%s' is new", name, sb_json_key(e));
 out:
-	cJSON_Delete(o);
-	cJSON_Delete(n);
+	sb_json_free(o);
+	sb_json_free(n);
 	return SB_OK;
 }
 

@@ -2,8 +2,8 @@
 #define _XOPEN_SOURCE 700
 #include "results.h"
 #include "../core/decimal.h"
+#include "../core/json.h"
 
-#include <cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
@@ -249,46 +249,16 @@ static enum sb_err close_checked(FILE *f, const char *path, struct sb_errbuf *er
 	return SB_OK;
 }
 
-void sb_json_add_num(cJSON *o, const char *key, double v)
-{
-	char buf[SB_NUM_LEN];
-
-	/* Raw text, so the value reads back exactly (cJSON prints %.15g when it can). */
-	if (isnan(v))
-		cJSON_AddNullToObject(o, key);
-	else
-		cJSON_AddRawToObject(o, key, sb_fmt_num(v, buf));
-}
-
-enum sb_err sb_write_json(const char *path, struct cJSON *o, struct sb_errbuf *err)
-{
-	char *text = o ? cJSON_Print(o) : NULL;
-	FILE *f;
-
-	cJSON_Delete(o);
-	if (!text)
-		return sb_errf(err, SB_ENOMEM, "out of memory");
-	f = fopen(path, "w");
-	if (!f) {
-		free(text);
-		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
-	}
-	fputs(text, f);
-	fputc('\n', f);
-	free(text);
-	return close_checked(f, path, err);
-}
-
 enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
 				  const struct sb_metrics *bh, struct sb_errbuf *err)
 {
-	cJSON *o = cJSON_CreateObject(), *b;
+	struct sb_json *o = sb_json_new_object(), *b;
 
 	for (int i = 0; o && i < SB_N_METRICS; i++)
 		sb_json_add_num(o, sb_metric_names[i], sb_metric_value(m, i));
 	if (o && bh) {
 		sb_json_add_num(o, "excess_return", m->total_return - bh->total_return);
-		b = cJSON_AddObjectToObject(o, "buy_and_hold");
+		b = sb_json_add_object(o, "buy_and_hold");
 		if (b) {
 			sb_json_add_num(b, "total_return", bh->total_return);
 			sb_json_add_num(b, "sharpe", bh->sharpe);
@@ -296,7 +266,7 @@ enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
 			sb_json_add_num(b, "final_equity", bh->final_equity);
 		}
 	}
-	return sb_write_json(path, o, err);
+	return sb_json_write(path, o, 0, err);
 }
 
 /* The text of the last value of a column: curves repeat values for long stretches. */

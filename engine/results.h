@@ -31,13 +31,6 @@ enum sb_err sb_path_join(char *out, size_t cap, const char *dir, const char *nam
 /* rm -rf (used for temporary folders only) */
 void sb_remove_tree(const char *path);
 
-struct cJSON;
-/* Adds key: v to a cJSON object, exactly (shortest round-trip text), null when NaN. */
-void sb_json_add_num(struct cJSON *o, const char *key, double v);
-
-/* Writes 'o' (may be NULL: out of memory) as indented JSON to 'path' and frees it. */
-enum sb_err sb_write_json(const char *path, struct cJSON *o, struct sb_errbuf *err);
-
 /* Prints a double exactly (shortest round-trip text), or nothing when NaN. */
 void sb_fput_num(FILE *f, double v);
 

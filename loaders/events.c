@@ -25,8 +25,7 @@
 #include "mpk.h"
 #include "textio.h"
 #include "../core/atomic.h"
-
-#include <cJSON.h>
+#include "../core/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -370,17 +369,18 @@ static enum sb_err both_aliases(struct loader *L, uint64_t where, size_t pair)
 /* ---- JSON Lines ---- */
 
 /* The rule above read_keys, for one JSON object. */
-static enum sb_err json_check_keys(struct loader *L, const cJSON *obj, uint64_t line)
+static enum sb_err json_check_keys(struct loader *L, const struct sb_json *obj, uint64_t line)
 {
-	const cJSON *seen[N_READ_KEYS * 2] = { NULL };
-	const cJSON *item;
+	const struct sb_json *seen[N_READ_KEYS * 2] = { NULL };
+	const struct sb_json *item;
 
-	cJSON_ArrayForEach(item, obj) {
+	SB_JSON_FOR_EACH(item, obj) {
+		const char *key = sb_json_key(item);
 		int idx;
 
-		if (!item->string)
+		if (!key)
 			continue;
-		idx = read_key_index(L, item->string, strlen(item->string));
+		idx = read_key_index(L, key, strlen(key));
 		if (idx < 0)
 			continue;
 		if (seen[idx])
@@ -388,34 +388,38 @@ static enum sb_err json_check_keys(struct loader *L, const cJSON *obj, uint64_t 
 		seen[idx] = item;
 	}
 	for (size_t i = 0; i < N_READ_KEYS; i++) {
-		const cJSON *a = seen[2 * i], *b = seen[2 * i + 1];
+		const struct sb_json *a = seen[2 * i], *b = seen[2 * i + 1];
 
 		/* null means absent, as in json_field() */
-		if (a && b && !cJSON_IsNull(a) && !cJSON_IsNull(b) && !cJSON_Compare(a, b, true))
+		if (a && b && !sb_json_is_null(a) && !sb_json_is_null(b) && !sb_json_equal(a, b))
 			return both_aliases(L, line, i);
 	}
 	return SB_OK;
 }
 
 /* The value of 'name' (else of 'alias'); a JSON null counts as absent. */
-static const cJSON *json_field(const cJSON *obj, const char *name, const char *alias,
-			       const char **used)
+static const struct sb_json *json_field(const struct sb_json *obj, const char *name,
+					const char *alias, const char **used)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	const struct sb_json *v = sb_json_get(obj, name);
 
 	*used = name;
-	if ((!v || cJSON_IsNull(v)) && alias) {
-		v = cJSON_GetObjectItemCaseSensitive(obj, alias);
+	if (sb_json_is_null(v))
+		v = NULL;
+	if (!v && alias) {
+		v = sb_json_get(obj, alias);
 		*used = alias;
+		if (sb_json_is_null(v))
+			v = NULL;
 	}
-	return v && !cJSON_IsNull(v) ? v : NULL;
+	return v;
 }
 
-static enum sb_err json_article(struct loader *L, const cJSON *obj, uint64_t line,
+static enum sb_err json_article(struct loader *L, const struct sb_json *obj, uint64_t line,
 				struct article *a)
 {
 	const char *name;
-	const cJSON *v;
+	const struct sb_json *v;
 	enum sb_err rc = json_check_keys(L, obj, line);
 
 	if (rc != SB_OK)
@@ -424,14 +428,14 @@ static enum sb_err json_article(struct loader *L, const cJSON *obj, uint64_t lin
 	if (v) {
 		bool ok;
 
-		if (cJSON_IsString(v))
-			ok = sb_parse_time(v->valuestring, &a->t_us);
-		else if (cJSON_IsNumber(v))
-			ok = time_from_double(v->valuedouble, &a->t_us);
+		if (sb_json_is_string(v))
+			ok = sb_parse_time(sb_json_string(v), &a->t_us);
+		else if (sb_json_is_number(v))
+			ok = time_from_double(sb_json_number(v), &a->t_us);
 		else
 			ok = false;
 		if (!ok) {
-			char *s = cJSON_PrintUnformatted(v);
+			char *s = sb_json_print(v, false);
 			enum sb_err e = fail(L, line, SB_EPARSE,
 					     "expected published_at as an RFC 3339 time or an integer epoch (s, ms or us) between 1900 and 2200, got %.60s",
 					     s ? s : "?");
@@ -442,26 +446,26 @@ static enum sb_err json_article(struct loader *L, const cJSON *obj, uint64_t lin
 	}
 	v = json_field(obj, "sentiment_score", NULL, &name);
 	if (v) {
-		if (!cJSON_IsNumber(v))
+		if (!sb_json_is_number(v))
 			return fail(L, line, SB_EPARSE, "expected sentiment_score as a number");
-		a->score = v->valuedouble;
+		a->score = sb_json_number(v);
 		a->has_score = true;
 	}
 	if (L->o->conf_mode == SB_CONF_FIELD) {
 		v = json_field(obj, "confidence", NULL, &name);
 		if (v) {
-			if (!cJSON_IsNumber(v))
+			if (!sb_json_is_number(v))
 				return fail(L, line, SB_EPARSE, "expected confidence as a number");
-			a->conf = v->valuedouble;
+			a->conf = sb_json_number(v);
 			a->has_conf = true;
 		}
 	}
 	v = json_field(obj, "id", "article_id", &name);
 	if (v) {
-		if (cJSON_IsString(v)) {
-			a->id = v->valuestring;
-		} else if (cJSON_IsNumber(v)) {
-			snprintf(a->id_buf, sizeof(a->id_buf), "%.17g", v->valuedouble);
+		if (sb_json_is_string(v)) {
+			a->id = sb_json_string(v);
+		} else if (sb_json_is_number(v)) {
+			snprintf(a->id_buf, sizeof(a->id_buf), "%.17g", sb_json_number(v));
 			a->id = a->id_buf;
 		} else {
 			return fail(L, line, SB_EPARSE, "expected %s as a string or a number", name);
@@ -470,16 +474,18 @@ static enum sb_err json_article(struct loader *L, const cJSON *obj, uint64_t lin
 	}
 	v = json_field(obj, "symbols", "key_entities", &name);
 	if (v) {
-		const cJSON *s;
+		const struct sb_json *s;
 
-		if (!cJSON_IsArray(v))
+		if (!sb_json_is_array(v))
 			return fail(L, line, SB_EPARSE, "expected %s as an array of strings", name);
 		a->sym = SYM_OTHER;
-		cJSON_ArrayForEach(s, v) {
-			if (!cJSON_IsString(s))
+		SB_JSON_FOR_EACH(s, v) {
+			const char *sym = sb_json_string(s);
+
+			if (!sym)
 				return fail(L, line, SB_EPARSE, "expected %s as an array of strings",
 					    name);
-			if (entity_is(L, s->valuestring, strlen(s->valuestring)))
+			if (entity_is(L, sym, strlen(sym)))
 				a->sym = SYM_MATCH;
 		}
 	}
@@ -504,23 +510,22 @@ static enum sb_err load_jsonl(struct loader *L)
 		return rc;
 	while ((got = sb_lines_next(&lines, L->err)) == 1) {
 		struct article a = { .score_name = "sentiment_score", .conf_name = "confidence" };
-		const char *end = NULL;
-		cJSON *obj;
+		struct sb_json *obj;
 
 		if (is_blank(lines.buf))
 			continue;
-		obj = cJSON_ParseWithLengthOpts(lines.buf, lines.len + 1, &end, 1);
-		if (!obj || !cJSON_IsObject(obj)) {
+		obj = sb_json_parse(lines.buf, lines.len);
+		if (!sb_json_is_object(obj)) {
 			rc = fail(L, lines.lineno, SB_EPARSE,
 				  "expected a JSON object per line, got '%.40s%s'", lines.buf,
 				  lines.len > 40 ? "..." : "");
-			cJSON_Delete(obj);
+			sb_json_free(obj);
 			goto out_close;
 		}
 		rc = json_article(L, obj, lines.lineno, &a);
 		if (rc == SB_OK)
 			rc = add_article(L, &a, lines.lineno);
-		cJSON_Delete(obj);
+		sb_json_free(obj);
 		if (rc != SB_OK)
 			goto out_close;
 	}

@@ -2,6 +2,7 @@
 #include "fetch.h"
 #include "gz.h"
 #include "textio.h"
+#include "../core/json.h"
 
 #include <curl/curl.h>
 
@@ -1114,67 +1115,20 @@ static bool retryable_curl(CURLcode c)
 	}
 }
 
-/* Writes "{path}.meta" atomically: url, ETag, Last-Modified and size as JSON. */
-static void json_str(FILE *f, const char *s)
+/*
+ * Writes "{path}.meta" atomically: url, ETag, Last-Modified and size as JSON.
+ * (Before core/json, one line written by hand; load_meta() reads both.)
+ */
+static bool write_meta(const struct xfer *x)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	struct sb_json *o = sb_json_new_object();
+	struct sb_errbuf err;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static bool write_meta(struct run *r, const struct xfer *x)
-{
-	const struct item *it = x->it;
-	size_t n = strlen(it->meta_path) + 64;
-	char *tmp = malloc(n);
-	FILE *f = NULL;
-	int fd = -1;
-	bool ok = false;
-
-	if (!tmp)
-		return false;
-	snprintf(tmp, n, "%s.part.%ld.%08x", it->meta_path, (long)getpid(),
-		 (unsigned)(rng_next(&r->rng) >> 32));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w")))
-		goto out_remove;
-	fd = -1;
-	fputs("{\"url\": ", f);
-	json_str(f, it->url);
-	fputs(", \"etag\": ", f);
-	json_str(f, x->etag);
-	fputs(", \"last_modified\": ", f);
-	json_str(f, x->lastmod);
-	fprintf(f, ", \"size\": %llu}\n", (unsigned long long)x->got);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		goto out_remove;
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto out_remove;
-	}
-	f = NULL;
-	if (rename(tmp, it->meta_path) != 0)
-		goto out_remove;
-	ok = true;
-	goto out_free;
-out_remove:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	(void)unlink(tmp);
-out_free:
-	free(tmp);
-	return ok;
+	sb_json_add_str(o, "url", x->it->url);
+	sb_json_add_str(o, "etag", x->etag);
+	sb_json_add_str(o, "last_modified", x->lastmod);
+	sb_json_add_u64(o, "size", x->got);
+	return sb_json_write(x->it->meta_path, o, SB_JSON_ATOMIC, &err) == SB_OK;
 }
 
 /* A response header's value as libcurl has it (the last response), or "". */
@@ -1239,7 +1193,7 @@ static void finish_200(struct run *r, struct xfer *x)
 	fsync_dir(r->dir);
 	if (it->meta_path) {
 		if (x->etag[0] || x->lastmod[0]) {
-			if (!write_meta(r, x))
+			if (!write_meta(x))
 				note(r, "%s.meta: cannot write it; the next run downloads again",
 				     it->path);
 		} else {
@@ -1681,73 +1635,34 @@ out_items:
 
 /* -------------------------------------------------------------------- URL mode */
 
-/* Reads the JSON string value of "key" written by write_meta(); NULL if absent. */
-static char *meta_get(const char *buf, const char *key)
+/* A copy of the non-empty string 'key' of the object 'o', or NULL. */
+static char *meta_get(const struct sb_json *o, const char *key)
 {
-	char pat[64], *out, *o;
-	const char *p;
+	const char *s = sb_json_string(sb_json_get(o, key));
 
-	snprintf(pat, sizeof(pat), "\"%s\": \"", key);
-	p = strstr(buf, pat);
-	if (!p)
-		return NULL;
-	p += strlen(pat);
-	out = o = malloc(strlen(p) + 1);
-	if (!out)
-		return NULL;
-	for (; *p && *p != '"'; p++) {
-		if (*p == '\\' && p[1] == 'u' && p[2] && p[3] && p[4] && p[5]) {
-			unsigned v = 0;
-
-			for (int i = 2; i < 6; i++) {
-				char c = p[i];
-
-				v = v * 16 + (unsigned)(c >= 'a' ? c - 'a' + 10 : c >= 'A' ?
-							c - 'A' + 10 : c - '0');
-			}
-			*o++ = (char)(v & 0x7f);
-			p += 5;
-		} else if (*p == '\\' && p[1]) {
-			*o++ = *++p;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-	if (*p != '"' || !out[0]) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	return s && s[0] ? strdup(s) : NULL;
 }
 
 /* Loads validators from it->meta_path when they describe the cached file of this URL. */
 static void load_meta(struct item *it)
 {
-	char buf[4096], *url, *size_s;
+	struct sb_json *o;
+	struct sb_errbuf err;
 	struct stat st;
-	FILE *f;
-	size_t n;
+	const char *url;
+	uint64_t size;
 
 	if (stat(it->path, &st) != 0 || !S_ISREG(st.st_mode))
 		return;
-	f = fopen(it->meta_path, "r");
-	if (!f)
+	if (sb_json_load(it->meta_path, 1u << 20, &o, &err) != SB_OK)
 		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	url = meta_get(buf, "url");
-	size_s = strstr(buf, "\"size\": ");
-	if (url && strcmp(url, it->url) == 0 && size_s) {
-		long long sz = strtoll(size_s + 8, NULL, 10);
-
-		if (sz == (long long)st.st_size) {
-			it->etag = meta_get(buf, "etag");
-			it->lastmod = meta_get(buf, "last_modified");
-		}
+	url = sb_json_string(sb_json_get(o, "url"));
+	if (url && strcmp(url, it->url) == 0 && sb_json_u64(sb_json_get(o, "size"), &size) &&
+	    size == (uint64_t)st.st_size) {
+		it->etag = meta_get(o, "etag");
+		it->lastmod = meta_get(o, "last_modified");
 	}
-	free(url);
+	sb_json_free(o);
 }
 
 /* The URL's last path segment with unsafe characters replaced, or NULL. */

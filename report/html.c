@@ -1,10 +1,10 @@
 /* html.c - report.html: escaping, figures, the page, and the tables of the JSON files */
 #include "html.h"
 
-#include <cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 
+#include "../core/json.h"
 #include "../engine/grid.h"
 
 #define TABLE_ROWS 10
@@ -62,40 +62,23 @@ void sb_html_foot(FILE *f)
 }
 
 /* DIR/NAME parsed; NULL when absent or unreadable, with err set when it is not JSON. */
-static cJSON *read_json(const char *dir, const char *name, char path[4200],
-			struct sb_errbuf *err)
+static struct sb_json *read_json(const char *dir, const char *name, char path[4200],
+				  struct sb_errbuf *err)
 {
-	FILE *f;
-	char *buf = NULL;
-	long len;
-	cJSON *j = NULL;
+	struct sb_json *j;
 
 	snprintf(path, 4200, "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && len < (64L << 20) &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1)) &&
-	    fread(buf, 1, (size_t)len, f) == (size_t)len) {
-		buf[len] = '\0';
-		j = cJSON_Parse(buf);
-		if (!j)
-			sb_errf(err, SB_EPARSE, "%s: expected JSON", path);
-	}
-	free(buf);
-	fclose(f);
+	sb_json_load(path, 64u << 20, &j, err);
 	return j;
 }
 
-static const char *jstr(const cJSON *o, const char *key)
+static const char *jstr(const struct sb_json *o, const char *key)
 {
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(x) ? x->valuestring : NULL;
+	return sb_json_string(sb_json_get(o, key));
 }
 
 /* <td>value</td>, escaped; empty when the key is missing or not a string. */
-static void td_str(FILE *f, const cJSON *o, const char *key, const char *open,
+static void td_str(FILE *f, const struct sb_json *o, const char *key, const char *open,
 		   const char *close)
 {
 	fputs(open, f);
@@ -106,8 +89,8 @@ static void td_str(FILE *f, const cJSON *o, const char *key, const char *open,
 void sb_html_manifest(FILE *f, const char *dir)
 {
 	char path[4200];
-	cJSON *m;
-	const cJSON *x;
+	struct sb_json *m;
+	const struct sb_json *x;
 	struct sb_errbuf err;
 
 	m = read_json(dir, "manifest.json", path, &err);
@@ -118,52 +101,52 @@ void sb_html_manifest(FILE *f, const char *dir)
 	fputs("<h2>Run</h2>\n<table class=\"kv\">\n", f);
 	if (jstr(m, "sentibt_version"))
 		td_str(f, m, "sentibt_version", "<tr><th>version</th><td>", "</td></tr>\n");
-	x = cJSON_GetObjectItemCaseSensitive(m, "build");
+	x = sb_json_get(m, "build");
 	if (jstr(x, "commit"))
 		td_str(f, x, "commit", "<tr><th>commit</th><td><code>", "</code></td></tr>\n");
-	x = cJSON_GetObjectItemCaseSensitive(m, "argv");
-	if (cJSON_IsArray(x)) {
-		const cJSON *a;
+	x = sb_json_get(m, "argv");
+	if (sb_json_is_array(x)) {
+		const struct sb_json *a;
 
 		fputs("<tr><th>command</th><td><code>sentibt", f);
-		cJSON_ArrayForEach(a, x)
-			if (cJSON_IsString(a)) {
+		SB_JSON_FOR_EACH(a, x)
+			if (sb_json_is_string(a)) {
 				fputc(' ', f);
-				sb_html_esc(f, a->valuestring);
+				sb_html_esc(f, sb_json_string(a));
 			}
 		fputs("</code></td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
-	x = cJSON_GetObjectItemCaseSensitive(m, "inputs");
-	if (cJSON_IsArray(x)) {
-		const cJSON *in;
+	x = sb_json_get(m, "inputs");
+	if (sb_json_is_array(x)) {
+		const struct sb_json *in;
 
 		fputs("<table><tr><th>input</th><th>path</th><th>rows</th><th>first</th>"
 		      "<th>last</th><th>SHA-256</th></tr>\n", f);
-		cJSON_ArrayForEach(in, x) {
-			const cJSON *rows = cJSON_GetObjectItemCaseSensitive(in, "rows");
+		SB_JSON_FOR_EACH(in, x) {
+			const struct sb_json *rows = sb_json_get(in, "rows");
 
 			td_str(f, in, "role", "<tr><td>", "</td>");
 			td_str(f, in, "path", "<td>", "</td>");
 			fputs("<td>", f);
-			if (cJSON_IsNumber(rows))
-				fprintf(f, "%.0f", rows->valuedouble);
+			if (sb_json_is_number(rows))
+				fprintf(f, "%.0f", sb_json_number(rows));
 			td_str(f, in, "first", "</td><td>", "");
 			td_str(f, in, "last", "</td><td>", "");
 			td_str(f, in, "sha256", "</td><td><code>", "</code></td></tr>\n");
 		}
 		fputs("</table>\n", f);
 	}
-	cJSON_Delete(m);
+	sb_json_free(m);
 }
 
 /* <tr><th>key</th><td>number or dash</td></tr> */
-static void kv_num(FILE *f, const char *key, const cJSON *v)
+static void kv_num(FILE *f, const char *key, const struct sb_json *v)
 {
 	fputs("<tr><th>", f);
 	sb_html_esc(f, key);
 	fputs("</th><td>", f);
-	sb_html_num(f, cJSON_IsNumber(v) ? v->valuedouble : NAN);
+	sb_html_num(f, sb_json_number(v));
 	fputs("</td></tr>\n", f);
 }
 
@@ -173,7 +156,7 @@ void sb_html_stats(FILE *f, const char *dir)
 					    "best_psr", "best_dsr" };
 	char path[4200];
 	struct sb_errbuf err;
-	cJSON *stats = read_json(dir, "stats.json", path, &err);
+	struct sb_json *stats = read_json(dir, "stats.json", path, &err);
 	const char *rank_by;
 
 	/* stats.json: the deflated Sharpe ratio of the sweep's best. */
@@ -189,24 +172,24 @@ void sb_html_stats(FILE *f, const char *dir)
 		"strategy (N = combinations tried, V = variance of their per-candle Sharpe "
 		"ratios). Best by %s.</p>\n<table class=\"kv\">\n", rank_by ? rank_by : "?");
 	for (int k = 0; k < 6; k++)
-		kv_num(f, keys[k], cJSON_GetObjectItemCaseSensitive(stats, keys[k]));
+		kv_num(f, keys[k], sb_json_get(stats, keys[k]));
 	fputs("</table>\n", f);
-	cJSON_Delete(stats);
+	sb_json_free(stats);
 }
 
 enum sb_err sb_html_metrics(FILE *f, const char *dir, struct sb_errbuf *err)
 {
 	char path[4200];
-	cJSON *m = read_json(dir, "metrics.json", path, err);
-	const cJSON *x;
+	struct sb_json *m = read_json(dir, "metrics.json", path, err);
+	const struct sb_json *x;
 
 	if (!m)
 		return sb_errf(err, SB_EPARSE, "%s: expected a JSON object of metrics", path);
 	fputs("<h2>Metrics</h2>\n<table class=\"kv\">\n", f);
-	cJSON_ArrayForEach(x, m)
-		kv_num(f, x->string ? x->string : "", x);
+	SB_JSON_FOR_EACH(x, m)
+		kv_num(f, sb_json_key(x) ? sb_json_key(x) : "", x);
 	fputs("</table>\n", f);
-	cJSON_Delete(m);
+	sb_json_free(m);
 	return SB_OK;
 }
 

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cJSON.h>
-
+#include "../core/json.h"
 #include "../engine/backtest.h"
 #include "../engine/results.h"
 
@@ -58,28 +57,53 @@ static enum sb_err prepare_dsr(const struct sb_metrics *m, size_t count, struct 
 /* stats.json: the deflated Sharpe ratio of the best combination and its inputs. */
 static enum sb_err write_stats_json(const char *path, const struct sb_dsr *d,
 				    const struct sb_metrics *m, size_t best, size_t n_candles,
-				    const char *rank_by, struct sb_errbuf *err)
+				    const struct sb_sweep_request *req,
+				    const struct sb_sweep_result *res, struct sb_errbuf *err)
 {
-	cJSON *o = cJSON_CreateObject();
+	const char *rank_by = req->rank_by;
+	const struct sb_placebo_result *pr = &res->placebo;
+	struct sb_json *o = sb_json_new_object(), *p, *a;
 
 	if (o) {
 		sb_json_add_num(o, "n_trials", (double)d->n_trials);
-		cJSON_AddStringToObject(o, "n_trials_note",
-					"combinations with a defined Sharpe ratio (not independent "
-					"trials: an upper bound, so the DSR errs low)");
+		sb_json_add_str(o, "n_trials_note",
+				"combinations with a defined Sharpe ratio (not independent "
+				"trials: an upper bound, so the DSR errs low)");
 		sb_json_add_num(o, "var_sharpe", d->var_sr);
 		sb_json_add_num(o, "sr0", d->sr0);
-		cJSON_AddStringToObject(o, "sharpe_note", "per-candle (not annualised) Sharpe ratios");
+		sb_json_add_str(o, "sharpe_note", "per-candle (not annualised) Sharpe ratios");
 		sb_json_add_num(o, "candles", (double)n_candles);
-		cJSON_AddStringToObject(o, "rank_by", rank_by);
+		sb_json_add_str(o, "rank_by", rank_by);
 		sb_json_add_num(o, "best_id", (double)best);
 		sb_json_add_num(o, "best_sharpe_per_candle", m[best].sharpe_pc);
 		sb_json_add_num(o, "best_skew", m[best].skew);
 		sb_json_add_num(o, "best_kurtosis", m[best].kurtosis);
 		sb_json_add_num(o, "best_psr", sb_run_row_psr(&m[best], n_candles));
 		sb_json_add_num(o, "best_dsr", sb_run_row_dsr(&m[best], d, n_candles));
+		p = sb_json_add_object(o, "buy_and_hold");
+		sb_json_add_num(p, "total_return", res->bh.total_return);
+		sb_json_add_num(p, "sharpe", res->bh.sharpe);
+		sb_json_add_num(p, "max_drawdown", res->bh.max_drawdown);
 	}
-	return sb_write_json(path, o, err);
+	if (o && req->placebo) {
+		p = sb_json_add_object(o, "placebo");
+		sb_json_add_num(p, "n", (double)pr->n);
+		sb_json_add_num(p, "seed", (double)pr->seed);
+		sb_json_add_str(p, "method", "scores permuted across articles, publication times "
+					     "shifted circularly by a random offset within the candles' span");
+		sb_json_add_num(p, "best_real", pr->best_real);
+		sb_json_add_num(p, "best_percentile", pr->best_percentile);
+		sb_json_add_num(p, "p_value", pr->p_value);
+		a = sb_json_add_array(p, "keep");
+		for (size_t k = 0; a && k < pr->n_keep; k++) {
+			struct sb_json *e = sb_json_add_object(a, NULL);
+
+			sb_json_add_num(e, "id", (double)req->keep[k]);
+			sb_json_add_num(e, "value", res->rank_key[req->keep[k]]);
+			sb_json_add_num(e, "percentile", pr->keep_percentile[k]);
+		}
+	}
+	return sb_json_write(path, o, 0, err);
 }
 
 /*
@@ -296,16 +320,15 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	if ((rc = sb_path_join(path, sizeof(path), dir.tmp, "summary.csv", err)) ||
 	    (rc = write_summary(path, &o->grid, res->m, &res->dsr, &res->bh, r.n, err)) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "stats.json", err)) ||
-	    (rc = write_stats_json(path, &res->dsr, res->m, res->order[0], r.n,
-				   req->rank_by, err)) ||
+	    (req->placebo && (rc = sb_run_placebo(o, in, req, res, req->placebo, req->seed,
+						  dir.tmp, &res->placebo, err))) ||
+	    (rc = write_stats_json(path, &res->dsr, res->m, res->order[0], r.n, req, res, err)) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "equity", err)) ||
 	    (rc = sb_mkdirs(path, err)) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "trades", err)) ||
 	    (rc = sb_mkdirs(path, err)) ||
 	    (rc = write_all_curves(dir.tmp, in, &o->grid, res->m, &r, res->order, res->n_top,
 				   req->keep, req->n_keep, req->engine.threads, err)) ||
-	    (req->placebo && (rc = sb_run_placebo(o, in, req, res, req->placebo, req->seed,
-						  dir.tmp, &res->placebo, err))) ||
 	    /* the manifest is the last file written: it lists every output */
 	    (rc = sb_run_write_manifest(dir.tmp, o, in, argc, argv, err)) ||
 	    (rc = sb_run_dir_commit(&dir, err))) {

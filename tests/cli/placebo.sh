@@ -45,6 +45,14 @@ assert abs(float(m.group(2)) - p) < 1e-3 * p, (m.group(2), p)
 PY
 fi
 
+if command -v python3 >/dev/null; then
+	python3 - "$d/a/stats.json" <<'PY' && ok "stats.json: the placebo block" || fail "stats.json placebo: $(cat "$d/a/stats.json")"
+import json, sys
+p = json.load(open(sys.argv[1]))["placebo"]
+assert p["n"] == 12 and p["seed"] == 7 and 0 < p["p_value"] <= 1 and 0 <= p["best_percentile"] <= 1, p
+assert "permuted" in p["method"] and p["keep"] == [], p
+PY
+fi
 # --keep ids: a column each, against themselves
 # shellcheck disable=SC2086
 "$BIN" sweep $in $grid --placebo 5 --seed 7 --keep 0,3 --out "$d/k" >"$d/k.out" 2>/dev/null
