@@ -893,7 +893,8 @@ static enum sb_err load_msgpack(struct loader *L)
 		}
 		/* keep the unread tail, then read as much again behind it (at least a chunk),
 		 * so a long record is scanned O(1) times over, not once per chunk */
-		memmove(buf, buf + pos, have - pos);
+		if (have > pos)     /* buf is NULL before the first read: no memmove(NULL, ...) */
+			memmove(buf, buf + pos, have - pos);
 		have -= pos;
 		pos = 0;
 		want = have > MSGPACK_CHUNK ? have : MSGPACK_CHUNK;
