@@ -243,13 +243,47 @@ static enum sb_err add_outputs(cJSON *root, const char *dir, struct sb_errbuf *e
 	return rc;
 }
 
+static void json_seconds(cJSON *o, const char *key, int64_t us)
+{
+	sb_json_add_num(o, key, (double)us / (double)SB_US_PER_SEC);
+}
+
+/* The event study's parameters: decimals as typed, durations in seconds. */
+static void event_study_json(cJSON *p, const struct sb_manifest_run *r)
+{
+	const struct sb_es_opts *e = r->events;
+	cJSON *o = cJSON_AddObjectToObject(p, "event_study"), *a;
+	char buf[SB_DEC_LEN];
+
+	if (!o)
+		return;
+	cJSON_AddRawToObject(o, "min_confidence", sb_dec_format(e->min_conf_e9, buf));
+	json_seconds(o, "latency", e->latency_us);
+	a = cJSON_AddArrayToObject(o, "horizons");
+	for (size_t h = 0; a && h < e->n_horizons; h++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)e->horizon_us[h] /
+							   (double)SB_US_PER_SEC));
+	json_str_or_null(o, "buckets", r->buckets_spec);
+	if (e->n_edges) {
+		a = cJSON_AddArrayToObject(o, "bucket_edges");
+		for (size_t i = 0; a && i < e->n_edges; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateRaw(sb_dec_format(e->edges_e9[i], buf)));
+	} else {
+		json_u64(o, "quantiles", (uint64_t)e->quantiles);
+	}
+	json_u64(o, "bootstrap", e->bootstrap);
+	json_u64(o, "seed", e->seed);
+	json_seconds(o, "volume_window", e->volume_window_us);
+	json_seconds(o, "cluster", e->cluster_us);
+}
+
 static cJSON *params_json(const struct sb_manifest_run *r)
 {
 	cJSON *p = cJSON_CreateObject(), *g, *cols, *args;
 
 	if (!p)
 		return NULL;
-	cJSON_AddStringToObject(p, "command", r->sweep ? "sweep" : "backtest");
+	cJSON_AddStringToObject(p, "command", r->events ? "events" : r->sweep ? "sweep" : "backtest");
 	sb_json_add_num(p, "interval", (double)r->interval_us / (double)SB_US_PER_SEC);
 	json_str_or_null(p, "entity", r->entity);
 	cJSON_AddStringToObject(p, "confidence", r->confidence ? r->confidence : "field");
@@ -272,6 +306,10 @@ static cJSON *params_json(const struct sb_manifest_run *r)
 			snprintf(buf, sizeof(buf), "%zu", r->keep[i]);
 			cJSON_AddItemToArray(k, cJSON_CreateRaw(buf));
 		}
+	}
+	if (r->events) {
+		event_study_json(p, r);
+		return p;
 	}
 	cJSON_AddStringToObject(p, "strategy", r->grid->strategy ? r->grid->strategy->name
 								: sb_strategies[0]->name);
@@ -419,15 +457,23 @@ static enum sb_err read_manifest(const cJSON *root, const char *path, struct sb_
 	m->command = strdup(m->argv[0]);
 	if (!m->command)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
-	if (!cJSON_IsObject(g) || !cJSON_IsNumber(iv))
+	if (!strcmp(m->command, "events")) {
+		/* no grid: the event study's parameters are checked by re-parsing argv */
+		if (!cJSON_IsNumber(iv))
+			return sb_errf(err, SB_EPARSE, "%s: expected 'parameters' with 'interval'", path);
+		m->interval_s = iv->valuedouble;
+		m->strategy = strdup("");
+		if (!m->strategy)
+			return sb_errf(err, SB_ENOMEM, "out of memory");
+	} else if (!cJSON_IsObject(g) || !cJSON_IsNumber(iv)) {
 		return sb_errf(err, SB_EPARSE, "%s: expected 'parameters' with 'grid' and 'interval'",
 			       path);
-	m->interval_s = iv->valuedouble;
-	{
+	} else {
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(p, "strategy");
 		struct sb_grid sg = { .strategy = sb_strategy_find(cJSON_IsString(s) ? s->valuestring
 										     : "mean") };
 
+		m->interval_s = iv->valuedouble;
 		if (!sg.strategy)
 			return sb_errf(err, SB_EPARSE, "%s: unknown strategy '%s'", path, s->valuestring);
 		m->strategy = strdup(sg.strategy->name);

@@ -1,6 +1,7 @@
 /* results.c - atomic result folders and the writers of backtest outputs */
 #define _XOPEN_SOURCE 700
 #include "results.h"
+#include "event_study.h"
 #include "../core/decimal.h"
 
 #include <cJSON.h>
@@ -286,6 +287,58 @@ enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
 
 	for (int i = 0; o && i < SB_N_METRICS; i++)
 		sb_json_add_num(o, sb_metric_names[i], sb_metric_value(m, i));
+	return sb_write_json(path, o, err);
+}
+
+static void add_u64(cJSON *o, const char *key, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	cJSON_AddRawToObject(o, key, buf);
+}
+
+enum sb_err sb_write_event_stats_json(const char *path, const struct sb_event_study *es,
+				      struct sb_errbuf *err)
+{
+	const struct sb_es_counts *c = &es->counts;
+	cJSON *o = cJSON_CreateObject(), *a, *v;
+	char buf[SB_DEC_LEN];
+
+	if (!o)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	add_u64(o, "articles", c->articles);
+	add_u64(o, "outside_range", c->outside_range);
+	add_u64(o, "below_confidence", c->below_confidence);
+	add_u64(o, "clustered_out", c->clustered_out);
+	add_u64(o, "events", c->events);
+	add_u64(o, "outside_buckets", c->outside_buckets);
+	add_u64(o, "shared_candle", c->shared_candle);
+	a = cJSON_AddArrayToObject(o, "bucket_edges");
+	for (size_t i = 0; a && es->n_buckets && i <= es->n_buckets; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateRaw(sb_dec_format(es->edges_e9[i], buf)));
+	v = cJSON_AddObjectToObject(o, "volume_spike");
+	if (v) {
+		add_u64(v, "defined", c->spike_defined);
+		add_u64(v, "truncated", c->spike_truncated);
+		add_u64(v, "short_history", c->spike_short_history);
+		add_u64(v, "zero_volume", c->spike_zero_volume);
+	}
+	a = cJSON_AddArrayToObject(o, "horizons");
+	for (size_t h = 0; a && h < es->n_horizons; h++) {
+		const struct sb_es_horizon *hz = &es->hz[h];
+		cJSON *e = cJSON_CreateObject();
+
+		if (!e)
+			break;
+		cJSON_AddItemToArray(a, e);
+		sb_json_add_num(e, "horizon_s", (double)hz->horizon_us / (double)SB_US_PER_SEC);
+		add_u64(e, "candles", hz->candles);
+		add_u64(e, "with_return", hz->with_return);
+		add_u64(e, "truncated", hz->truncated);
+		add_u64(e, "overlapping", hz->overlapping);
+		add_u64(e, "disjoint_windows", hz->disjoint_windows);
+	}
 	return sb_write_json(path, o, err);
 }
 

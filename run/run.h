@@ -8,6 +8,7 @@
 #ifndef SB_RUN_H
 #define SB_RUN_H
 
+#include "../engine/event_study.h"
 #include "../engine/grid.h"
 #include "../engine/sim.h"
 #include "../engine/stats.h"
@@ -18,7 +19,7 @@
 #define SB_MAX_PRICE_FILES 4096
 
 struct sb_run_opts {
-	const char *cmd;                     /* "backtest" or "sweep" */
+	const char *cmd;                     /* "backtest", "sweep" or "events" */
 	const char *prices[SB_MAX_PRICE_FILES];
 	size_t n_prices;
 	const char *sentiment;
@@ -31,8 +32,10 @@ struct sb_run_opts {
 	const char *candle_cache;            /* folder of the binary candle cache, "" = off */
 	const char *tardis_cache;            /* where tardis: references are cached (NULL: default) */
 	bool force, quiet;
-	/* sweep only */
+	/* sweep only (threads: sweep and events) */
 	const char *top, *rank_by, *keep, *threads, *kernel;
+	/* events only, as typed (defaults filled in by the parser) */
+	const char *horizons, *buckets, *bootstrap, *seed, *volume_window, *cluster;
 	/* resolved */
 	int64_t interval_us;
 	int64_t max_gap_us;                  /* 0 = no limit */
@@ -102,5 +105,32 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 			 const struct sb_sweep_request *req, int argc, char **argv,
 			 struct sb_sweep_result *res, struct sb_errbuf *err);
 void sb_sweep_result_release(struct sb_sweep_result *res);
+
+/*
+ * events (the event study, engine/event_study.h).  sb_run_events_opts() resolves the
+ * options as typed (o->horizons ... o->cluster, o->threads, k and L from the grid)
+ * against the candle interval; SB_EINVAL with a message naming the option when one is
+ * wrong (a usage error).
+ */
+enum sb_err sb_run_events_opts(const struct sb_run_opts *o, struct sb_es_opts *eo,
+			       struct sb_errbuf *err);
+
+/* sb_run_events() runs the study and writes DIR/events.csv, event_study.csv, ic.csv,
+ * event_stats.json and the manifest. */
+struct sb_events_result {
+	struct sb_event_study es;
+	char dir[4096];              /* the result folder, once committed */
+};
+enum sb_err sb_run_events(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			  const struct sb_es_opts *eo, int argc, char **argv,
+			  struct sb_events_result *res, struct sb_errbuf *err);
+void sb_events_result_release(struct sb_events_result *res);
+
+/* The manifest of an events run: the inputs as for backtest, the event study's
+ * parameters instead of a grid. */
+enum sb_err sb_run_write_events_manifest(const char *dir, const struct sb_run_opts *o,
+					 const struct sb_run_inputs *in,
+					 const struct sb_es_opts *eo, int argc, char **argv,
+					 struct sb_errbuf *err);
 
 #endif
