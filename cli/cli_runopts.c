@@ -1,4 +1,4 @@
-/* cli_runopts.c - options shared by backtest and sweep; loading candles and articles */
+/* cli_runopts.c - options shared by backtest, sweep and events; loading candles and articles */
 #include "cli_runopts.h"
 #include "cli.h"
 
@@ -14,51 +14,60 @@
 #include "../loaders/input.h"
 #include "../loaders/textio.h"
 
-const char sb_run_opts_help[] =
-"inputs:\n"
-"  -p, --prices FILE...      Tardis trades CSV(.gz) or OHLCV candle CSV(.gz), told apart\n"
-"                            by their header; several daily files of one symbol concatenate.\n"
-"                            Repeat the flag or list the files after it.  A reference\n"
-"                            tardis:EXCHANGE:TYPE:SYMBOL:FROM..TO (TO exclusive) reads the\n"
-"                            day files from the Tardis cache and fetches the missing ones\n"
-"      --tardis-cache DIR    that cache (default data/cache/tardis; see 'sentibt fetch')\n"
-"  -s, --sentiment FILE      articles: .jsonl, .jsonl.gz, .msgpack, or a news .csv(.gz)\n"
-"      --interval D          candle length, 1s .. 1d (default 1m)\n"
-"      --max-gap D           longest gap in prices filled with the previous close and\n"
-"                            zero volume (default 3d); a longer one is an error naming\n"
-"                            the file and line.  0 = no limit (the grid stays capped at\n"
-"                            2^25 candles, up to ~5 GB).  Filled candles are counted in\n"
-"                            the manifest\n"
-"      --entity SYM          keep articles whose symbols include SYM (all when the file\n"
-"                            has no symbols)\n"
-"      --confidence MODE     field (default), abs (|score|) or const:X, for files\n"
-"                            without a confidence column\n"
+#define HELP_INPUTS \
+"inputs:\n" \
+"  -p, --prices FILE...      Tardis trades CSV(.gz) or OHLCV candle CSV(.gz), told apart\n" \
+"                            by their header; several daily files of one symbol concatenate.\n" \
+"                            Repeat the flag or list the files after it.  A reference\n" \
+"                            tardis:EXCHANGE:TYPE:SYMBOL:FROM..TO (TO exclusive) reads the\n" \
+"                            day files from the Tardis cache and fetches the missing ones\n" \
+"      --tardis-cache DIR    that cache (default data/cache/tardis; see 'sentibt fetch')\n" \
+"  -s, --sentiment FILE      articles: .jsonl, .jsonl.gz, .msgpack, or a news .csv(.gz)\n" \
+"      --interval D          candle length, 1s .. 1d (default 1m)\n" \
+"      --max-gap D           longest gap in prices filled with the previous close and\n" \
+"                            zero volume (default 3d); a longer one is an error naming\n" \
+"                            the file and line.  0 = no limit (the grid stays capped at\n" \
+"                            2^25 candles, up to ~5 GB).  Filled candles are counted in\n" \
+"                            the manifest\n" \
+"      --entity SYM          keep articles whose symbols include SYM (all when the file\n" \
+"                            has no symbols)\n" \
+"      --confidence MODE     field (default), abs (|score|) or const:X, for files\n" \
+"                            without a confidence column\n" \
 "      --time-col, --score-col, --confidence-col NAME   column mapping for news CSVs\n"
-"strategy (DESIGN.md, the threshold strategy):\n"
-"      --strategy NAME       how articles make the signal: mean (default, exact),\n"
-"                            decayed, volume; 'sentibt strategies' lists them and\n"
-"                            their options (--half-life, --volume-factor, ...)\n"
-"      --threshold H         enter long when the signal > H, short when < -H (default 0.5)\n"
-"      --min-confidence K    only articles with confidence >= K count (default 0.7)\n"
-"      --window W            articles of the last W (whole candles) are averaged (default 5m)\n"
-"      --exit-band E         exit when |signal| < E (default 0.1)\n"
-"      --fee-bps F           fee per side in basis points (default 5)\n"
-"      --slippage-bps S      slippage per side in basis points (default 0)\n"
+
+#define HELP_STRATEGY \
+"strategy (DESIGN.md, the threshold strategy):\n" \
+"      --strategy NAME       how articles make the signal: mean (default, exact),\n" \
+"                            decayed, volume; 'sentibt strategies' lists them and\n" \
+"                            their options (--half-life, --volume-factor, ...)\n" \
+"      --threshold H         enter long when the signal > H, short when < -H (default 0.5)\n" \
+"      --min-confidence K    only articles with confidence >= K count (default 0.7)\n" \
+"      --window W            articles of the last W (whole candles) are averaged (default 5m)\n" \
+"      --exit-band E         exit when |signal| < E (default 0.1)\n" \
+"      --fee-bps F           fee per side in basis points (default 5)\n" \
+"      --slippage-bps S      slippage per side in basis points (default 0)\n" \
 "      --latency L           an article is usable L after publication (default 0s)\n"
-"period:\n"
-"      --from T, --to T      trade only the candles wholly inside [T1, T2) (a date or an\n"
-"                            RFC 3339 time); articles before --from still feed the first\n"
+
+#define HELP_PERIOD \
+"period:\n" \
+"      --from T, --to T      trade only the candles wholly inside [T1, T2) (a date or an\n" \
+"                            RFC 3339 time); articles before --from still feed the first\n" \
 "                            windows, as they would have live\n"
-"output:\n"
-"  -o, --out DIR             result folder (default results/<command>-<UTC time>); written\n"
-"                            under a temporary name and renamed when complete\n"
-"      --force               replace DIR when it exists\n"
-"      --candle-cache DIR    binary candle cache (default data/cache/candles; '' = off)\n"
-"  -q, --quiet               no table, no progress\n"
-"  -h, --help                this text\n"
-"Input files are regular files or pipes (a pipe, e.g. <(zcat x.gz), is read once into a\n"
-"temporary copy, at most 4 GiB); devices, folders and sockets are an error.\n"
-"exit codes: 0 success, 1 failure (bad input, I/O, network), 2 usage error\n";
+
+#define HELP_OUTPUT \
+"output:\n" \
+"  -o, --out DIR             result folder (default results/<command>-<UTC time>); written\n" \
+"                            under a temporary name and renamed when complete\n" \
+"      --force               replace DIR when it exists\n" \
+"      --candle-cache DIR    binary candle cache (default data/cache/candles; '' = off)\n" \
+"  -q, --quiet               no table, no progress\n" \
+"  -h, --help                this text\n" \
+"Input files are regular files or pipes (a pipe, e.g. <(zcat x.gz), is read once into a\n" \
+"temporary copy, at most 4 GiB); devices, folders and sockets are an error.\n" \
+"exit codes: 0 success, 1 failure (bad input, I/O, network), 2 usage error\n"
+
+const char sb_run_opts_help[] = HELP_INPUTS HELP_STRATEGY HELP_PERIOD HELP_OUTPUT;
+const char sb_events_opts_help[] = HELP_INPUTS HELP_OUTPUT;
 
 enum {
 	OPT_INTERVAL = 256, OPT_THRESHOLD, OPT_MIN_CONF, OPT_WINDOW, OPT_EXIT_BAND,
@@ -66,6 +75,7 @@ enum {
 	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
 	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE, OPT_STRATEGY, OPT_MAX_GAP,
 	OPT_FROM, OPT_TO, OPT_WALK_FORWARD, OPT_SPLIT, OPT_PLACEBO, OPT_SEED,
+	OPT_HORIZONS, OPT_BUCKETS, OPT_BOOTSTRAP, OPT_VOLUME_WINDOW, OPT_CLUSTER,
 	OPT_STRATEGY_AXIS,           /* + the index in strategy_axis_opts() */
 };
 
@@ -106,6 +116,10 @@ static const struct option long_opts[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "strategy", required_argument, NULL, OPT_STRATEGY },
+	{ "horizons", required_argument, NULL, OPT_HORIZONS },
+	{ "buckets", required_argument, NULL, OPT_BUCKETS },
+	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
+	{ "cluster", required_argument, NULL, OPT_CLUSTER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -186,10 +200,10 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		      const char *usage_text)
 {
 	static char default_out[128];
-	bool sweep = strcmp(cmd, "sweep") == 0;
+	bool sweep = strcmp(cmd, "sweep") == 0, events = strcmp(cmd, "events") == 0;
 	struct sb_errbuf err;
 	struct strat_opt so[MAX_STRATEGY_OPTS];
-	struct option opts[sizeof(long_opts) / sizeof(long_opts[0]) + MAX_STRATEGY_OPTS];
+	struct option opts[sizeof(long_opts) / sizeof(long_opts[0]) + MAX_STRATEGY_OPTS + 1];
 	const size_t n_base = sizeof(long_opts) / sizeof(long_opts[0]) - 1;
 	const struct sb_strategy *st;
 	int c, rc, n_so = strategy_axis_opts(so);
@@ -202,14 +216,50 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	o->strategy = sb_strategies[0]->name;
 	for (int k = 0; k < SB_N_AXES; k++)
 		o->axis_spec[k] = axis_defaults[k];
+	if (events) {
+		/* the event study looks at every article unless told otherwise */
+		o->axis_spec[SB_AX_MIN_CONFIDENCE] = "0";
+		o->horizons = "5m,15m,60m,240m";
+		o->buckets = "quantiles:5";
+		o->bootstrap = "1000";
+		o->seed = "1";
+		o->volume_window = "60m";
+		o->cluster = "0";
+	}
 	memcpy(opts, long_opts, n_base * sizeof(opts[0]));
 	for (int i = 0; i < n_so; i++)
 		opts[n_base + (size_t)i] = (struct option){ so[i].option, required_argument, NULL,
 							    OPT_STRATEGY_AXIS + i };
-	opts[n_base + (size_t)n_so] = (struct option){ NULL, 0, NULL, 0 };
+	/*
+	 * events' --volume-window (the spike ratio's trailing window) shares its name with
+	 * the volume strategy's axis, which means the same kind of window; the option is
+	 * matched by name below, and only added when no strategy has it.
+	 */
+	{
+		size_t k = n_base + (size_t)n_so;
+		bool have_vw = false;
+
+		for (int i = 0; i < n_so; i++)
+			have_vw = have_vw || !strcmp(so[i].option, "volume-window");
+		if (!have_vw)
+			opts[k++] = (struct option){ "volume-window", required_argument, NULL,
+						     OPT_VOLUME_WINDOW };
+		opts[k] = (struct option){ NULL, 0, NULL, 0 };
+	}
 	optind = 0;      /* 0, not 1: glibc then also forgets a previous parse (verify re-runs) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:s:o:qh", opts, NULL)) != -1) {
+		if (events && c >= OPT_STRATEGY_AXIS && c < OPT_STRATEGY_AXIS + n_so &&
+		    !strcmp(so[c - OPT_STRATEGY_AXIS].option, "volume-window"))
+			c = OPT_VOLUME_WINDOW;
+		if (events && ((c >= OPT_STRATEGY_AXIS && c < OPT_STRATEGY_AXIS + n_so) ||
+			       c == OPT_THRESHOLD || c == OPT_WINDOW || c == OPT_EXIT_BAND ||
+			       c == OPT_FEE || c == OPT_SLIP || c == OPT_STRATEGY))
+			return sb_cli_usage_error(cmd, "'%s' is a strategy option, not an option of events",
+						  argv[optind - 1]);
+		if (!events && c >= OPT_HORIZONS && c <= OPT_CLUSTER)
+			return sb_cli_usage_error(cmd, "'%s' is an option of events only",
+						  argv[optind - 1]);
 		if (c >= OPT_STRATEGY_AXIS && c < OPT_STRATEGY_AXIS + n_so) {
 			so[c - OPT_STRATEGY_AXIS].spec = optarg;
 			continue;
@@ -224,14 +274,13 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_MAX_GAP: o->max_gap = optarg; break;
 		case OPT_FROM: o->from = optarg; break;
 		case OPT_TO: o->to = optarg; break;
-		case OPT_WALK_FORWARD: case OPT_SPLIT: case OPT_PLACEBO: case OPT_SEED:
+		case OPT_WALK_FORWARD: case OPT_SPLIT: case OPT_PLACEBO:
 			if (!sweep)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
 							  argv[optind - 1]);
 			if (c == OPT_WALK_FORWARD) o->walk_forward = optarg;
 			else if (c == OPT_SPLIT) o->split = optarg;
-			else if (c == OPT_PLACEBO) o->placebo = optarg;
-			else o->seed = optarg;
+			else o->placebo = optarg;
 			break;
 		case OPT_THRESHOLD: o->axis_spec[SB_AX_THRESHOLD] = optarg; break;
 		case OPT_MIN_CONF: o->axis_spec[SB_AX_MIN_CONFIDENCE] = optarg; break;
@@ -253,16 +302,32 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case 'q': o->quiet = true; break;
 		case 'h':
 			fputs(usage_text, stdout);
-			fputs(sb_run_opts_help, stdout);
+			fputs(events ? sb_events_opts_help : sb_run_opts_help, stdout);
 			return SB_EXIT_OK;
-		case OPT_TOP: case OPT_RANK_BY: case OPT_KEEP: case OPT_THREADS: case OPT_KERNEL:
+		case OPT_HORIZONS: o->horizons = optarg; break;
+		case OPT_BUCKETS: o->buckets = optarg; break;
+		case OPT_BOOTSTRAP: o->bootstrap = optarg; break;
+		case OPT_SEED:      /* placebo sets (sweep) and the bootstrap (events) */
+			if (!sweep && !events)
+				return sb_cli_usage_error(cmd, "'%s' is an option of sweep and events only",
+							  argv[optind - 1]);
+			o->seed = optarg;
+			break;
+		case OPT_VOLUME_WINDOW: o->volume_window = optarg; break;
+		case OPT_CLUSTER: o->cluster = optarg; break;
+		case OPT_THREADS:
+			if (!sweep && !events)
+				return sb_cli_usage_error(cmd, "'%s' is an option of sweep and events only",
+							  argv[optind - 1]);
+			o->threads = optarg;
+			break;
+		case OPT_TOP: case OPT_RANK_BY: case OPT_KEEP: case OPT_KERNEL:
 			if (!sweep)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
 							  argv[optind - 1]);
 			if (c == OPT_TOP) o->top = optarg;
 			else if (c == OPT_RANK_BY) o->rank_by = optarg;
 			else if (c == OPT_KEEP) o->keep = optarg;
-			else if (c == OPT_THREADS) o->threads = optarg;
 			else o->kernel = optarg;
 			break;
 		case ':':

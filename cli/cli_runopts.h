@@ -1,19 +1,24 @@
-/* cli_runopts.h - the options that backtest and sweep share, and loading their inputs */
+/* cli_runopts.h - the options that backtest, sweep and events share */
 #ifndef SB_CLI_RUNOPTS_H
 #define SB_CLI_RUNOPTS_H
 
 #include "../run/run.h"
 
 /*
- * Parses argv for 'cmd'.  Returns -1 when the run should go on, or an exit code
- * (0 after --help, 2 on a usage error, with the message printed).  For backtest each
- * numeric option must be a single value.
+ * Parses argv for 'cmd' ("backtest", "sweep" or "events").  Returns -1 when the run
+ * should go on, or an exit code (0 after --help, 2 on a usage error, with the message
+ * printed).  For backtest and events each numeric option must be a single value.
+ * events takes the inputs, --min-confidence (default 0 there), --latency, --threads
+ * and its own options (kept as typed in o->horizons ... o->cluster, defaults filled
+ * in); a strategy option given to events is a usage error, and so is an events
+ * option given to backtest or sweep.
  */
 int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **argv,
 		      const char *usage_text);
 void sb_run_opts_release(struct sb_run_opts *o);
 
-/* The help text of the shared options, for both commands' usage. */
+/* The help text of the shared options: backtest and sweep; events (no strategy). */
 extern const char sb_run_opts_help[];
+extern const char sb_events_opts_help[];
 
 #endif

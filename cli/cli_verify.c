@@ -16,10 +16,10 @@
 static const char usage_text[] =
 "usage: sentibt verify DIR [--tolerance REL] [--input-dir IDIR] [--keep-rerun]\n"
 "\n"
-"Re-runs the backtest or sweep that wrote result folder DIR, from DIR/manifest.json,\n"
-"and compares every output with the re-run.\n"
-"  1. The manifest's grid must equal the grid parsed from its recorded command line\n"
-"     (else \"manifest parameters inconsistent\").\n"
+"Re-runs the backtest, sweep or events run that wrote result folder DIR, from\n"
+"DIR/manifest.json, and compares every output with the re-run.\n"
+"  1. The manifest's grid (events: its interval) must equal what its recorded command\n"
+"     line parses to (else \"manifest parameters inconsistent\").\n"
 "  2. Every input is found by its recorded path (relative paths from the current\n"
 "     folder) and checked by SHA-256; a changed or missing input is reported and\n"
 "     nothing is re-run.  Files resolved from a tardis: reference that are no longer\n"
@@ -147,15 +147,15 @@ static bool check_consistent(const struct verify_opts *v, const struct sb_manife
 	struct sb_run_opts o;
 	int argc, rc;
 	char **argv = rerun_argv(v, m, "unused", &argc);
-	bool ok = true;
+	bool ok = true, events = !strcmp(m->command, "events");
 
 	if (!argv) {
 		sb_cli_error("out of memory");
 		return false;
 	}
-	if (strcmp(m->command, "backtest") && strcmp(m->command, "sweep")) {
-		sb_cli_error("%s/manifest.json: expected argv[0] backtest or sweep, got '%s'", v->dir,
-			     m->command);
+	if (strcmp(m->command, "backtest") && strcmp(m->command, "sweep") && !events) {
+		sb_cli_error("%s/manifest.json: expected argv[0] backtest, sweep or events, got '%s'",
+			     v->dir, m->command);
 		free_argv(argv, argc);
 		return false;
 	}
@@ -170,12 +170,13 @@ static bool check_consistent(const struct verify_opts *v, const struct sb_manife
 			     v->dir, m->interval_s, o.interval);
 		ok = false;
 	}
-	if (ok && (o.grid.n_axes != m->n_axes || strcmp(o.grid.strategy->name, m->strategy))) {
+	if (ok && !events &&
+	    (o.grid.n_axes != m->n_axes || strcmp(o.grid.strategy->name, m->strategy))) {
 		sb_cli_error("%s: manifest parameters inconsistent: strategy %s in the grid, %s in argv",
 			     v->dir, m->strategy, o.grid.strategy->name);
 		ok = false;
 	}
-	for (int k = 0; ok && k < o.grid.n_axes; k++) {
+	for (int k = 0; ok && !events && k < o.grid.n_axes; k++) {
 		const struct sb_axis *a = &o.grid.ax[k];
 		bool same = a->n == m->n_axis[k];
 
@@ -257,7 +258,8 @@ static int rerun(const struct verify_opts *v, const struct sb_manifest *m, const
 		sb_cli_error("out of memory");
 		return SB_EXIT_FAIL;
 	}
-	rc = !strcmp(m->command, "sweep") ? cmd_sweep(argc, argv) : cmd_backtest(argc, argv);
+	rc = !strcmp(m->command, "sweep") ? cmd_sweep(argc, argv)
+	     : !strcmp(m->command, "events") ? cmd_events(argc, argv) : cmd_backtest(argc, argv);
 	free_argv(argv, argc);
 	return rc;
 }

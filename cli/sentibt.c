@@ -23,6 +23,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "backtest", cmd_backtest, "run the threshold strategy once and write its results" },
 	{ "sweep",    cmd_sweep,    "run a parameter grid in parallel; summary + top-K curves" },
+	{ "events",   cmd_events,   "the event study: forward returns after each article, by score" },
 	{ "sample",   cmd_sample,   "write the seeded synthetic sample data (offline)" },
 	{ "convert",  cmd_convert,  "turn a sentiment CSV/JSONL/msgpack file into JSON Lines" },
 	{ "fetch",    cmd_fetch,    "download Tardis datasets or any URL into the cache" },

@@ -224,13 +224,46 @@ static enum sb_err add_outputs(struct sb_json *root, const char *dir, struct sb_
 	return rc;
 }
 
+static void json_seconds(struct sb_json *o, const char *key, int64_t us)
+{
+	sb_json_add_num(o, key, (double)us / (double)SB_US_PER_SEC);
+}
+
+/* The event study's parameters: decimals as typed, durations in seconds. */
+static void event_study_json(struct sb_json *p, const struct sb_manifest_run *r)
+{
+	const struct sb_es_opts *e = r->events;
+	struct sb_json *o = sb_json_add_object(p, "event_study"), *a;
+	char buf[SB_DEC_LEN];
+
+	if (!o)
+		return;
+	sb_json_add_num_text(o, "min_confidence", sb_dec_format(e->min_conf_e9, buf));
+	json_seconds(o, "latency", e->latency_us);
+	a = sb_json_add_array(o, "horizons");
+	for (size_t h = 0; a && h < e->n_horizons; h++)
+		json_seconds(a, NULL, e->horizon_us[h]);
+	sb_json_add_str(o, "buckets", r->buckets_spec);
+	if (e->n_edges) {
+		a = sb_json_add_array(o, "bucket_edges");
+		for (size_t i = 0; a && i < e->n_edges; i++)
+			sb_json_add_num_text(a, NULL, sb_dec_format(e->edges_e9[i], buf));
+	} else {
+		sb_json_add_u64(o, "quantiles", (uint64_t)e->quantiles);
+	}
+	sb_json_add_u64(o, "bootstrap", e->bootstrap);
+	sb_json_add_u64(o, "seed", e->seed);
+	json_seconds(o, "volume_window", e->volume_window_us);
+	json_seconds(o, "cluster", e->cluster_us);
+}
+
 static void params_json(struct sb_json *root, const struct sb_manifest_run *r)
 {
 	struct sb_json *p = sb_json_add_object(root, "parameters"), *g, *cols, *args;
 
 	if (!p)
 		return;
-	sb_json_add_str(p, "command", r->sweep ? "sweep" : "backtest");
+	sb_json_add_str(p, "command", r->events ? "events" : r->sweep ? "sweep" : "backtest");
 	sb_json_add_num(p, "interval", (double)r->interval_us / (double)SB_US_PER_SEC);
 	sb_json_add_str(p, "entity", r->entity);
 	sb_json_add_str(p, "confidence", r->confidence ? r->confidence : "field");
@@ -249,6 +282,10 @@ static void params_json(struct sb_json *root, const struct sb_manifest_run *r)
 		sb_json_add_str(p, "rank_by", r->rank_by);
 		for (size_t i = 0; k && i < r->n_keep; i++)
 			sb_json_add_u64(k, NULL, r->keep[i]);
+	}
+	if (r->events) {
+		event_study_json(p, r);
+		return;
 	}
 	sb_json_add_str(p, "strategy", r->grid->strategy ? r->grid->strategy->name
 							 : sb_strategies[0]->name);
@@ -355,14 +392,22 @@ static enum sb_err read_manifest(const struct sb_json *root, const char *path,
 	m->command = strdup(m->argv[0]);
 	if (!m->command)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
-	if (!sb_json_is_object(g) || !sb_json_is_number(iv))
+	if (!strcmp(m->command, "events")) {
+		/* no grid: the event study's parameters are checked by re-parsing argv */
+		if (!sb_json_is_number(iv))
+			return sb_errf(err, SB_EPARSE, "%s: expected 'parameters' with 'interval'", path);
+		m->interval_s = sb_json_number(iv);
+		m->strategy = strdup("");
+		if (!m->strategy)
+			return sb_errf(err, SB_ENOMEM, "out of memory");
+	} else if (!sb_json_is_object(g) || !sb_json_is_number(iv)) {
 		return sb_errf(err, SB_EPARSE, "%s: expected 'parameters' with 'grid' and 'interval'",
 			       path);
-	m->interval_s = sb_json_number(iv);
-	{
+	} else {
 		const char *s = sb_json_string(sb_json_get(p, "strategy"));
 		struct sb_grid sg = { .strategy = sb_strategy_find(s ? s : "mean") };
 
+		m->interval_s = sb_json_number(iv);
 		if (!sg.strategy)
 			return sb_errf(err, SB_EPARSE, "%s: unknown strategy '%s'", path, s);
 		m->strategy = strdup(sg.strategy->name);

@@ -3,6 +3,7 @@
 #define SB_MANIFEST_H
 
 #include "../core/common.h"
+#include "event_study.h"
 #include "grid.h"
 #include "../loaders/candles.h"
 #include "../core/digest.h"
@@ -13,8 +14,11 @@
 /* Everything a manifest records about one run; the writer copies, never keeps. */
 struct sb_manifest_run {
 	int argc;
-	char *const *argv;                  /* argv[0] = the command, "backtest" or "sweep" */
-	const struct sb_grid *grid;
+	char *const *argv;                  /* argv[0] = the command: backtest, sweep, events */
+	const struct sb_grid *grid;         /* backtest and sweep */
+	/* events: its parameters replace the strategy and the grid */
+	const struct sb_es_opts *events;
+	const char *buckets_spec;           /* --buckets as typed */
 	int64_t interval_us;
 	const char *entity, *confidence;    /* NULL = not given (all / "field") */
 	const char *time_col, *score_col, *conf_col;   /* NULL = the loader's defaults */
@@ -54,8 +58,8 @@ struct sb_manifest {
 	char *command;
 	char **argv;                /* argc strings plus a NULL */
 	int argc;
-	char *strategy;             /* "mean" when the manifest names none */
-	int n_axes;                 /* SB_N_AXES + the strategy's axes */
+	char *strategy;             /* "mean" when the manifest names none; "" for events */
+	int n_axes;                 /* SB_N_AXES + the strategy's axes; 0 for events */
 	double *axis[SB_MAX_AXES];  /* grid values; durations in seconds */
 	size_t n_axis[SB_MAX_AXES];
 	double interval_s;

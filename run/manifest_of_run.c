@@ -1,4 +1,4 @@
-/* manifest_of_run.c - the manifest of a backtest or sweep, from its options and inputs */
+/* manifest_of_run.c - the manifest of a backtest, sweep or events run, from its options and inputs */
 #include "run.h"
 
 #include <stdlib.h>
@@ -55,4 +55,33 @@ enum sb_err sb_run_write_manifest(const char *dir, const struct sb_run_opts *o,
 	free(keep.v);
 	free(ids);
 	return rc;
+}
+
+enum sb_err sb_run_write_events_manifest(const char *dir, const struct sb_run_opts *o,
+					 const struct sb_run_inputs *in,
+					 const struct sb_es_opts *eo, int argc, char **argv,
+					 struct sb_errbuf *err)
+{
+	struct sb_manifest_run r;
+
+	memset(&r, 0, sizeof(r));
+	r.argc = argc;
+	r.argv = argv;
+	r.grid = &o->grid;
+	r.events = eo;
+	r.buckets_spec = o->buckets;
+	r.interval_us = o->interval_us;
+	r.entity = o->entity;
+	r.confidence = o->confidence;
+	r.time_col = o->time_col;
+	r.score_col = o->score_col;
+	r.conf_col = o->conf_col;
+	r.price_args = o->prices;
+	r.n_price_args = o->n_prices;
+	r.price_paths = (const char *const *)in->price_paths;
+	r.price_info = in->price_info;
+	r.n_price_files = in->n_price_files;
+	r.sentiment_path = o->sentiment;
+	r.sentiment_info = &in->sentiment_info;
+	return sb_manifest_write(dir, &r, err);
 }

@@ -8,6 +8,7 @@
 #ifndef SB_RUN_H
 #define SB_RUN_H
 
+#include "../engine/event_study.h"
 #include "../engine/grid.h"
 #include "../engine/sim.h"
 #include "../engine/stats.h"
@@ -18,7 +19,7 @@
 #define SB_MAX_PRICE_FILES 4096
 
 struct sb_run_opts {
-	const char *cmd;                     /* "backtest" or "sweep" */
+	const char *cmd;                     /* "backtest", "sweep" or "events" */
 	const char *prices[SB_MAX_PRICE_FILES];
 	size_t n_prices;
 	const char *sentiment;
@@ -27,15 +28,18 @@ struct sb_run_opts {
 	const char *max_gap;                 /* --max-gap as typed (default "3d") */
 	const char *from, *to;               /* --from / --to as typed, or NULL */
 	const char *walk_forward, *split;    /* sweep: --walk-forward SPEC, --split P% */
-	const char *placebo, *seed;          /* sweep: --placebo N, --seed S */
+	const char *placebo;                 /* sweep: --placebo N (with --seed) */
 	const char *axis_spec[SB_MAX_AXES];  /* as typed; defaults filled in */
 	const char *entity, *confidence, *time_col, *score_col, *conf_col;
 	const char *out;
 	const char *candle_cache;            /* folder of the binary candle cache, "" = off */
 	const char *tardis_cache;            /* where tardis: references are cached (NULL: default) */
 	bool force, quiet;
-	/* sweep only */
+	/* sweep only (threads: sweep and events) */
 	const char *top, *rank_by, *keep, *threads, *kernel;
+	/* events only, as typed (defaults filled in by the parser) */
+	const char *horizons, *buckets, *bootstrap, *volume_window, *cluster;
+	const char *seed;                    /* --seed: placebo sets (sweep), bootstrap (events) */
 	/* resolved */
 	int64_t interval_us;
 	int64_t from_us, to_us;              /* INT64_MIN / INT64_MAX when not given */
@@ -198,5 +202,32 @@ enum sb_err sb_run_walk_forward(const struct sb_run_opts *o, const struct sb_run
 				int argc, char **argv, struct sb_walk_result *wr,
 				struct sb_errbuf *err);
 void sb_walk_result_release(struct sb_walk_result *wr);
+
+/*
+ * events (the event study, engine/event_study.h).  sb_run_events_opts() resolves the
+ * options as typed (o->horizons ... o->cluster, o->threads, k and L from the grid)
+ * against the candle interval; SB_EINVAL with a message naming the option when one is
+ * wrong (a usage error).
+ */
+enum sb_err sb_run_events_opts(const struct sb_run_opts *o, struct sb_es_opts *eo,
+			       struct sb_errbuf *err);
+
+/* sb_run_events() runs the study and writes DIR/events.csv, event_study.csv, ic.csv,
+ * event_stats.json and the manifest. */
+struct sb_events_result {
+	struct sb_event_study es;
+	char dir[4096];              /* the result folder, once committed */
+};
+enum sb_err sb_run_events(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			  const struct sb_es_opts *eo, int argc, char **argv,
+			  struct sb_events_result *res, struct sb_errbuf *err);
+void sb_events_result_release(struct sb_events_result *res);
+
+/* The manifest of an events run: the inputs as for backtest, the event study's
+ * parameters instead of a grid. */
+enum sb_err sb_run_write_events_manifest(const char *dir, const struct sb_run_opts *o,
+					 const struct sb_run_inputs *in,
+					 const struct sb_es_opts *eo, int argc, char **argv,
+					 struct sb_errbuf *err);
 
 #endif
