@@ -1,9 +1,11 @@
 /* util.c - input files and invariant checks shared by the fuzz harnesses */
 #include "fuzz.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,30 @@ static void cleanup(void)
 	dir[0] = '\0';
 }
 
+/*
+ * libFuzzer leaves by _Exit() on a crash and in -merge children, past atexit(): so
+ * each folder is named after its process, and folders of processes gone are removed.
+ */
+static void remove_stale(const char *base)
+{
+	DIR *d = opendir(base);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[600];
+		long pid;
+
+		if (sscanf(e->d_name, "sentibt-fuzz-%ld-", &pid) != 1 || pid <= 0 ||
+		    pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", base, e->d_name);
+		sb_remove_tree(path);
+	}
+	closedir(d);
+}
+
 const char *fz_dir(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -68,7 +94,8 @@ const char *fz_dir(void)
 		base = "/dev/shm";
 	else if (!base || !*base)
 		base = "/tmp";
-	snprintf(dir, sizeof(dir), "%s/sentibt-fuzz-XXXXXX", base);
+	remove_stale(base);
+	snprintf(dir, sizeof(dir), "%s/sentibt-fuzz-%ld-XXXXXX", base, (long)getpid());
 	if (!mkdtemp(dir))
 		die(dir);
 	atexit(cleanup);
