@@ -7,6 +7,29 @@
 #include "../engine/manifest.h"
 #include "../loaders/textio.h"
 
+/* What every manifest records: the command line, the loader options and the inputs. */
+static void fill_common(struct sb_manifest_run *r, const struct sb_run_opts *o,
+			const struct sb_run_inputs *in, int argc, char **argv)
+{
+	memset(r, 0, sizeof(*r));
+	r->argc = argc;
+	r->argv = argv;
+	r->grid = &o->grid;
+	r->interval_us = o->interval_us;
+	r->entity = o->entity;
+	r->confidence = o->confidence;
+	r->time_col = o->time_col;
+	r->score_col = o->score_col;
+	r->conf_col = o->conf_col;
+	r->price_args = o->prices;
+	r->n_price_args = o->n_prices;
+	r->price_paths = (const char *const *)in->price_paths;
+	r->price_info = in->price_info;
+	r->n_price_files = in->n_price_files;
+	r->sentiment_path = o->sentiment;
+	r->sentiment_info = &in->sentiment_info;
+}
+
 enum sb_err sb_run_write_manifest(const char *dir, const struct sb_run_opts *o,
 				  const struct sb_run_inputs *in, int argc, char **argv,
 				  struct sb_errbuf *err)
@@ -17,16 +40,7 @@ enum sb_err sb_run_write_manifest(const char *dir, const struct sb_run_opts *o,
 	int64_t top = 10;
 	enum sb_err rc;
 
-	memset(&r, 0, sizeof(r));
-	r.argc = argc;
-	r.argv = argv;
-	r.grid = &o->grid;
-	r.interval_us = o->interval_us;
-	r.entity = o->entity;
-	r.confidence = o->confidence;
-	r.time_col = o->time_col;
-	r.score_col = o->score_col;
-	r.conf_col = o->conf_col;
+	fill_common(&r, o, in, argc, argv);
 	r.sweep = strcmp(o->cmd, "sweep") == 0;
 	r.rank_by = o->rank_by ? o->rank_by : "sharpe";
 	/* sweep has checked these already; here they are only resolved. */
@@ -44,13 +58,6 @@ enum sb_err sb_run_write_manifest(const char *dir, const struct sb_run_opts *o,
 		r.keep = ids;
 		r.n_keep = keep.n;
 	}
-	r.price_args = o->prices;
-	r.n_price_args = o->n_prices;
-	r.price_paths = (const char *const *)in->price_paths;
-	r.price_info = in->price_info;
-	r.n_price_files = in->n_price_files;
-	r.sentiment_path = o->sentiment;
-	r.sentiment_info = &in->sentiment_info;
 	rc = sb_manifest_write(dir, &r, err);
 	free(keep.v);
 	free(ids);
@@ -64,24 +71,8 @@ enum sb_err sb_run_write_events_manifest(const char *dir, const struct sb_run_op
 {
 	struct sb_manifest_run r;
 
-	memset(&r, 0, sizeof(r));
-	r.argc = argc;
-	r.argv = argv;
-	r.grid = &o->grid;
+	fill_common(&r, o, in, argc, argv);
 	r.events = eo;
 	r.buckets_spec = o->buckets;
-	r.interval_us = o->interval_us;
-	r.entity = o->entity;
-	r.confidence = o->confidence;
-	r.time_col = o->time_col;
-	r.score_col = o->score_col;
-	r.conf_col = o->conf_col;
-	r.price_args = o->prices;
-	r.n_price_args = o->n_prices;
-	r.price_paths = (const char *const *)in->price_paths;
-	r.price_info = in->price_info;
-	r.n_price_files = in->n_price_files;
-	r.sentiment_path = o->sentiment;
-	r.sentiment_info = &in->sentiment_info;
 	return sb_manifest_write(dir, &r, err);
 }

@@ -102,30 +102,18 @@ sed -n 2p "$d/sp/walkforward.csv" | cut -d, -f2-5 | grep -q '^2024-03-01T00:00:0
 	ok "--split 50%: train and test halves" || fail "split row: $(sed -n 2p "$d/sp/walkforward.csv")"
 
 # --- usage errors ---
-bad() {
-	what=$1 want=$2
-	shift 2
-	# shellcheck disable=SC2086
-	"$BIN" "$@" --out "$d/bad" -q >"$d/o" 2>&1
-	rc=$?
-	if [ $rc -eq 2 ] && grep -q -- "$want" "$d/o" && [ ! -e "$d/bad" ]; then
-		ok "$what: exit 2"
-	else
-		fail "$what: exit $rc: $(cat "$d/o")"
-	fi
-}
 # shellcheck disable=SC2086
-bad "walk-forward without test" "--walk-forward: expected" sweep $in $grid --walk-forward train=2d
+expect_usage "walk-forward without test" "--walk-forward: expected" sweep $in $grid --walk-forward train=2d
 # shellcheck disable=SC2086
-bad "walk-forward on backtest" "is an option of sweep only" backtest $in --walk-forward train=2d,test=1d
+expect_usage "walk-forward on backtest" "is an option of sweep only" backtest $in --walk-forward train=2d,test=1d
 # shellcheck disable=SC2086
-bad "split 100%" "--split: expected a percentage strictly" sweep $in $grid --split 100%
+expect_usage "split 100%" "--split: expected a percentage strictly" sweep $in $grid --split 100%
 # shellcheck disable=SC2086
-bad "split and walk-forward" "exclude each other" sweep $in $grid --split 50% --walk-forward train=1d,test=1d
+expect_usage "split and walk-forward" "exclude each other" sweep $in $grid --split 50% --walk-forward train=1d,test=1d
 # shellcheck disable=SC2086
-bad "to before from" "--to must be after --from" sweep $in $grid --from 2024-03-02 --to 2024-03-01
+expect_usage "to before from" "--to must be after --from" sweep $in $grid --from 2024-03-02 --to 2024-03-01
 # shellcheck disable=SC2086
-bad "from not a time" "--from: expected a date" backtest $in --from yesterday
+expect_usage "from not a time" "--from: expected a date" backtest $in --from yesterday
 
 [ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "all period checks passed"

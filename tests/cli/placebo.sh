@@ -64,24 +64,12 @@ head -6 "$d/a/placebo.csv" | cut -d, -f1-4 >"$d/a5"
 cmp -s "$d/k5" "$d/a5" && ok "placebo set i is the same whatever N" || fail "placebo sets depend on N"
 
 # usage errors
-bad() {
-	what=$1 want=$2
-	shift 2
-	# shellcheck disable=SC2086
-	"$BIN" "$@" --out "$d/bad" -q >"$d/o" 2>&1
-	rc=$?
-	if [ $rc -eq 2 ] && grep -q -- "$want" "$d/o" && [ ! -e "$d/bad" ]; then
-		ok "$what: exit 2"
-	else
-		fail "$what: exit $rc: $(cat "$d/o")"
-	fi
-}
 # shellcheck disable=SC2086
-bad "placebo on backtest" "is an option of sweep only" backtest $in --placebo 3
+expect_usage "placebo on backtest" "is an option of sweep only" backtest $in --placebo 3
 # shellcheck disable=SC2086
-bad "placebo not a count" "--placebo: expected a count" sweep $in $grid --placebo -1
+expect_usage "placebo not a count" "--placebo: expected a count" sweep $in $grid --placebo -1
 # shellcheck disable=SC2086
-bad "placebo with walk-forward" "--placebo runs on a plain sweep" sweep $in $grid --placebo 3 --split 50%
+expect_usage "placebo with walk-forward" "--placebo runs on a plain sweep" sweep $in $grid --placebo 3 --split 50%
 
 [ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "all placebo checks passed"

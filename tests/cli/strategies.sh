@@ -110,24 +110,12 @@ t_vol=$(sed -n 2p "$d/vol/summary.csv" | cut -d, -f16)
 	fail "trades: volume '$t_vol', mean '$t_mean'"
 
 # --- usage errors: exit 2, a message, nothing written ---
-bad() {
-	what=$1 want=$2
-	shift 2
-	# shellcheck disable=SC2086
-	"$BIN" sweep $common "$@" --out "$d/bad" -q >"$d/o" 2>&1
-	rc=$?
-	if [ $rc -eq 2 ] && grep -q -- "$want" "$d/o" && [ ! -e "$d/bad" ]; then
-		ok "$what: exit 2"
-	else
-		fail "$what: exit $rc: $(cat "$d/o")"
-	fi
-}
-bad "unknown strategy" "--strategy: expected one of" --strategy median
-bad "axis of another strategy" "--half-life is not an option of --strategy mean" --half-life 1h
-bad "axis of another strategy" "--half-life is not an option of --strategy volume" \
+expect_usage "unknown strategy" "--strategy: expected one of" sweep $common --strategy median
+expect_usage "axis of another strategy" "--half-life is not an option of --strategy mean" sweep $common --half-life 1h
+expect_usage "axis of another strategy" "--half-life is not an option of --strategy volume" sweep $common \
 	--strategy volume --half-life 1h
-bad "half-life below 1s" "--half-life: expected" --strategy decayed --half-life 0s
-bad "volume window not whole candles" "--volume-window: 90 s is not a whole number" \
+expect_usage "half-life below 1s" "--half-life: expected" sweep $common --strategy decayed --half-life 0s
+expect_usage "volume window not whole candles" "--volume-window: 90 s is not a whole number" sweep $common \
 	--strategy volume --volume-window 90s
 
 [ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }

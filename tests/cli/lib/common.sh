@@ -10,3 +10,17 @@ ok()   { echo "ok: $*"; }
 d=$(mktemp -d "${TMPDIR:-/tmp}/sentibt-${TEST_NAME:-cli}.XXXXXX") || exit 1
 trap 'rm -rf "$d"' EXIT INT TERM
 export LC_ALL=C
+
+# expect_usage "what" "part of the message" ARGS...: $BIN ARGS --out $d/bad exits 2 with
+# the message and writes nothing.
+expect_usage() {
+	what=$1 want=$2
+	shift 2
+	"$BIN" "$@" --out "$d/bad" -q >"$d/usage.out" 2>&1
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q -- "$want" "$d/usage.out" && [ ! -e "$d/bad" ]; then
+		ok "$what: exit 2"
+	else
+		fail "$what: exit $rc: $(cat "$d/usage.out")"
+	fi
+}
