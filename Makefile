@@ -107,7 +107,8 @@ fuzz-replay: $(FUZZ_REPLAY)
 
 # With SANITIZE=..., the CLI tests run the sanitizer build of the binary.
 cli-tests: sentibt
-	@SENTIBT_BIN=$(BUILD)/sentibt scripts/run-tests cli tests/cli/*.sh
+	@SENTIBT_BIN=$(BUILD)/sentibt $(if $(SANITIZE),SENTIBT_SANITIZED=1) \
+		scripts/run-tests cli tests/cli/*.sh
 
 test: deps
 	@$(MAKE) --no-print-directory WERROR=1 unit-tests cli-tests
