@@ -9,8 +9,8 @@
 #include <string.h>
 
 #define FEATURE(f) f
-#define COMMA ,
-#define TARGET __attribute__((target(SB_AVX512_FEATURES(FEATURE, COMMA))))
+/* one string, "avx512f" "," "avx512dq" joined by the compiler: clang takes no list */
+#define TARGET __attribute__((target(SB_AVX512_FEATURES(FEATURE, ","))))
 
 /*
  * The same operations, in the same order, as sb_step_transition() and sb_step_mark()
