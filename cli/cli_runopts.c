@@ -75,7 +75,8 @@ enum {
 	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
 	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE, OPT_STRATEGY, OPT_MAX_GAP,
 	OPT_FROM, OPT_TO, OPT_WALK_FORWARD, OPT_SPLIT, OPT_PLACEBO, OPT_SEED,
-	OPT_HORIZONS, OPT_BUCKETS, OPT_BOOTSTRAP, OPT_VOLUME_WINDOW, OPT_CLUSTER,
+	OPT_HORIZONS, OPT_BUCKETS, OPT_BOOTSTRAP, OPT_VOLUME_WINDOW, OPT_PATH_BEFORE,
+	OPT_PATH_AFTER, OPT_PATH_BOOTSTRAP, OPT_CLUSTER,
 	OPT_STRATEGY_AXIS,           /* + the index in strategy_axis_opts() */
 };
 
@@ -120,6 +121,9 @@ static const struct option long_opts[] = {
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
 	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
 	{ "cluster", required_argument, NULL, OPT_CLUSTER },
+	{ "path-before", required_argument, NULL, OPT_PATH_BEFORE },
+	{ "path-after", required_argument, NULL, OPT_PATH_AFTER },
+	{ "path-bootstrap", required_argument, NULL, OPT_PATH_BOOTSTRAP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -225,6 +229,9 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		o->seed = "1";
 		o->volume_window = "60m";
 		o->cluster = "0";
+		o->path_before = "60m";
+		o->path_after = "240m";
+		o->path_bootstrap = "200";
 	}
 	memcpy(opts, long_opts, n_base * sizeof(opts[0]));
 	for (int i = 0; i < n_so; i++)
@@ -315,6 +322,9 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			break;
 		case OPT_VOLUME_WINDOW: o->volume_window = optarg; break;
 		case OPT_CLUSTER: o->cluster = optarg; break;
+		case OPT_PATH_BEFORE: o->path_before = optarg; break;
+		case OPT_PATH_AFTER: o->path_after = optarg; break;
+		case OPT_PATH_BOOTSTRAP: o->path_bootstrap = optarg; break;
 		case OPT_THREADS:
 			if (!sweep && !events)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep and events only",

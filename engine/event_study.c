@@ -22,6 +22,9 @@ void sb_es_opts_init(struct sb_es_opts *o)
 	o->volume_window_us = 60 * 60 * SB_US_PER_SEC;
 	o->bootstrap = 1000;
 	o->seed = 1;
+	o->path_before_us = 60 * 60 * SB_US_PER_SEC;
+	o->path_after_us = 240 * 60 * SB_US_PER_SEC;
+	o->path_bootstrap = 200;
 }
 
 void sb_event_study_release(struct sb_event_study *es)
@@ -29,6 +32,7 @@ void sb_event_study_release(struct sb_event_study *es)
 	free(es->ev);
 	free(es->ret);
 	free(es->cell);
+	free(es->path);
 	memset(es, 0, sizeof(*es));
 }
 
@@ -261,9 +265,18 @@ static enum sb_err check_opts(const struct sb_candles *c, const struct sb_es_opt
 			if (o->edges_e9[i] <= o->edges_e9[i - 1])
 				return sb_errf(err, SB_EINVAL, "bucket edges must be increasing");
 	}
-	if (o->bootstrap > SB_ES_MAX_BOOTSTRAP)
+	if (o->bootstrap > SB_ES_MAX_BOOTSTRAP || o->path_bootstrap > SB_ES_MAX_BOOTSTRAP)
 		return sb_errf(err, SB_EINVAL, "expected at most %d bootstrap resamples, got %u",
-			       SB_ES_MAX_BOOTSTRAP, o->bootstrap);
+			       SB_ES_MAX_BOOTSTRAP,
+			       o->bootstrap > o->path_bootstrap ? o->bootstrap : o->path_bootstrap);
+	if (o->path_before_us < 0 || o->path_before_us % D || o->path_after_us < 0 ||
+	    o->path_after_us % D || o->path_before_us / D > SB_ES_MAX_PATH ||
+	    o->path_after_us / D > SB_ES_MAX_PATH)
+		return sb_errf(err, SB_EINVAL,
+			       "path window -%lld s .. %lld s is not 0 to %d whole %lld s candles each side",
+			       (long long)(o->path_before_us / SB_US_PER_SEC),
+			       (long long)(o->path_after_us / SB_US_PER_SEC), SB_ES_MAX_PATH,
+			       (long long)(D / SB_US_PER_SEC));
 	return SB_OK;
 }
 
@@ -516,6 +529,94 @@ out:
 	return rc;
 }
 
+/* The event path: per bucket and offset, over the bucket's events (event order). */
+struct path_ctx {
+	const struct sb_candles *c;
+	const struct sb_event_study *es;
+	const struct sb_es_opts *o;
+	const size_t *idx;           /* event indexes grouped by bucket, event order */
+	const size_t *off;           /* n_buckets + 1 offsets into idx */
+};
+
+static bool run_path_cell(void *p, size_t ci)
+{
+	struct path_ctx *x = p;
+	const struct sb_event_study *es = x->es;
+	const size_t no = es->n_offsets, b = ci / no, k = ci % no;
+	const int64_t o = (int64_t)k - (int64_t)es->path_before, nc = (int64_t)x->c->n;
+	const size_t *ev = x->idx + x->off[b], cap = x->off[b + 1] - x->off[b];
+	const uint32_t B = x->o->path_bootstrap;
+	struct sb_es_path_cell *cell = &es->path[ci];
+	double *v, *scratch, sum = 0;
+	size_t n = 0;
+
+	*cell = (struct sb_es_path_cell){ 0, NAN, NAN, NAN };
+	if (cap == 0)
+		return true;
+	v = malloc(cap * sizeof(*v));
+	scratch = malloc((B ? B : 1) * sizeof(*scratch));
+	if (!v || !scratch) {
+		free(v);
+		free(scratch);
+		return false;
+	}
+	for (size_t i = 0; i < cap; i++) {
+		int64_t j = es->ev[ev[i]].candle, t = j + o;
+
+		if (t < 0 || t >= nc)
+			continue;
+		v[n] = log(x->c->close[t] / x->c->close[j]);
+		sum += v[n++];
+	}
+	cell->n = n;
+	if (n) {
+		cell->mean = sum / (double)n;
+		sb_bootstrap_mean_ci(v, n, B, x->o->seed, es->n_horizons * es->n_buckets + ci,
+				     scratch, &cell->ci_lo, &cell->ci_hi);
+	}
+	free(v);
+	free(scratch);
+	return true;
+}
+
+static enum sb_err event_path(const struct sb_candles *c, const struct sb_es_opts *o,
+			      struct sb_event_study *es, struct sb_errbuf *err)
+{
+	const size_t nb = es->n_buckets, ne = es->n_events;
+	size_t *idx, *off, *fill;
+	struct path_ctx x;
+	enum sb_err rc = SB_OK;
+
+	es->path_before = (size_t)(o->path_before_us / c->interval_us);
+	es->n_offsets = es->path_before + (size_t)(o->path_after_us / c->interval_us) + 1;
+	es->path = calloc(nb * es->n_offsets > 0 ? nb * es->n_offsets : 1, sizeof(*es->path));
+	idx = malloc((ne ? ne : 1) * sizeof(*idx));
+	off = calloc(nb + 1, sizeof(*off));
+	fill = malloc((nb ? nb : 1) * sizeof(*fill));
+	if (!es->path || !idx || !off || !fill) {
+		rc = sb_errf(err, SB_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < ne; i++)
+		if (es->ev[i].bucket >= 0)
+			off[es->ev[i].bucket + 1]++;
+	for (size_t b = 0; b < nb; b++)
+		off[b + 1] += off[b];
+	memcpy(fill, off, nb * sizeof(*fill));
+	for (size_t i = 0; i < ne; i++)
+		if (es->ev[i].bucket >= 0)
+			idx[fill[es->ev[i].bucket]++] = i;
+	x = (struct path_ctx){ c, es, o, idx, off };
+	if (nb * es->n_offsets > 0 &&
+	    sb_parallel_for(nb * es->n_offsets, o->threads, run_path_cell, &x) != SIZE_MAX)
+		rc = sb_errf(err, SB_ENOMEM, "out of memory in the path bootstrap");
+out:
+	free(idx);
+	free(off);
+	free(fill);
+	return rc;
+}
+
 enum sb_err sb_event_study_run(const struct sb_candles *c, const struct sb_events *ev,
 			       const struct sb_es_opts *o, struct sb_event_study *es,
 			       struct sb_errbuf *err)
@@ -544,7 +645,7 @@ enum sb_err sb_event_study_run(const struct sb_candles *c, const struct sb_event
 	free(xs);
 	free(ys);
 	xs = ys = NULL;
-	if ((rc = aggregate(o, es, err)))
+	if ((rc = aggregate(o, es, err)) || (rc = event_path(c, o, es, err)))
 		goto fail;
 	return SB_OK;
 fail:

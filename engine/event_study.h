@@ -52,6 +52,13 @@
  *    counted), a rough count of the independent observations.  The bootstrap and the t-statistic assume independent events; with
  *    overlap they overstate the precision.  A cluster duration C >= H * D leaves no two
  *    events of the same horizon overlapping.
+ *  - Event path: for each event in a bucket and each candle offset o in [-P, F], the
+ *    cumulative log return relative to the entry close, path(o) = ln(c_{j+o} / c_j)
+ *    (path(0) = 0); an event whose j + o lies outside the candles is left out at that
+ *    offset (n counts per offset).  Per bucket and offset: n, mean (summed in event
+ *    order) and the percentile bootstrap interval of the mean as above with B_path
+ *    resamples; path cell (b, k) (k = o + P) uses cell number n_horizons * buckets + b *
+ *    (P + F + 1) + k (after the horizon cells), so each has its own stream.
  */
 #ifndef SB_EVENT_STUDY_H
 #define SB_EVENT_STUDY_H
@@ -63,6 +70,7 @@
 #define SB_ES_MAX_HORIZONS 16
 #define SB_ES_MAX_BUCKETS  64
 #define SB_ES_MAX_BOOTSTRAP 1000000
+#define SB_ES_MAX_PATH 100000             /* candles before, and after, the event */
 
 struct sb_es_opts {
 	int64_t  min_conf_e9;                   /* k: events have confidence >= k */
@@ -77,6 +85,8 @@ struct sb_es_opts {
 	uint32_t bootstrap;                     /* B: 0 = no interval */
 	uint64_t seed;
 	int      threads;                       /* for the bootstrap; 0 = OpenMP's default */
+	int64_t  path_before_us, path_after_us; /* P, F: whole candles, 0 .. MAX_PATH each */
+	uint32_t path_bootstrap;                /* B_path: resamples per path cell; 0 = none */
 };
 
 /* One event (one kept article). */
@@ -94,6 +104,12 @@ struct sb_es_event {
 struct sb_es_cell {
 	size_t n;
 	double mean, median, ci_lo, ci_hi, hit_rate;
+};
+
+/* One bucket x offset cell of event_path.csv; NaN where undefined (n = 0, B_path = 0). */
+struct sb_es_path_cell {
+	size_t n;
+	double mean, ci_lo, ci_hi;
 };
 
 struct sb_es_horizon {
@@ -127,11 +143,14 @@ struct sb_event_study {
 	size_t n_buckets;              /* 0 when there is no event (quantile buckets) */
 	int64_t edges_e9[SB_ES_MAX_BUCKETS + 1];   /* n_buckets + 1 edges */
 	struct sb_es_cell *cell;       /* n_horizons x n_buckets, horizon-major */
+	size_t path_before;            /* P, candles */
+	size_t n_offsets;              /* P + F + 1: offsets -P .. F */
+	struct sb_es_path_cell *path;  /* n_buckets x n_offsets, bucket-major */
 	struct sb_es_counts counts;
 };
 
 /* Defaults of `sentibt events`: horizons 5m,15m,60m,240m, quintiles, B = 1000, seed 1,
- * V = 60m, k = 0, L = 0, no clustering. */
+ * V = 60m, k = 0, L = 0, no clustering; path P = 60m, F = 240m, B_path = 200. */
 void sb_es_opts_init(struct sb_es_opts *o);
 
 /*

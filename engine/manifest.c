@@ -255,6 +255,9 @@ static void event_study_json(struct sb_json *p, const struct sb_manifest_run *r)
 	sb_json_add_u64(o, "seed", e->seed);
 	json_seconds(o, "volume_window", e->volume_window_us);
 	json_seconds(o, "cluster", e->cluster_us);
+	json_seconds(o, "path_before", e->path_before_us);
+	json_seconds(o, "path_after", e->path_after_us);
+	sb_json_add_u64(o, "path_bootstrap", e->path_bootstrap);
 }
 
 static void params_json(struct sb_json *root, const struct sb_manifest_run *r)

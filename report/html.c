@@ -150,6 +150,57 @@ static void kv_num(FILE *f, const char *key, const struct sb_json *v)
 	fputs("</td></tr>\n", f);
 }
 
+/* stats.json's "buy_and_hold": the benchmark over the same candles. */
+static void buy_and_hold(FILE *f, const struct sb_json *b)
+{
+	static const char *const keys[] = { "total_return", "sharpe", "max_drawdown" };
+
+	if (!sb_json_is_object(b))
+		return;
+	fputs("<h3>Buy and hold</h3>\n<p>All in at the first traded candle's open, marked at every close, "
+	      "no costs: the benchmark a strategy has to beat.</p>\n<table class=\"kv\">\n", f);
+	for (int k = 0; k < 3; k++)
+		kv_num(f, keys[k], sb_json_get(b, keys[k]));
+	fputs("</table>\n", f);
+}
+
+/* stats.json's "placebo" (sweep --placebo N): the real best against the placebo bests. */
+static void placebo(FILE *f, const struct sb_json *p, const char *rank_by)
+{
+	static const char *const keys[] = { "n", "seed", "best_real", "best_percentile",
+					    "p_value" };
+	const struct sb_json *keep, *e;
+
+	if (!sb_json_is_object(p))
+		return;
+	fprintf(f, "<h3>Placebo news</h3>\n<p>The whole grid re-run on N placebo article sets; "
+		"the real grid's best %s (best_real) against the placebo grids' bests: "
+		"best_percentile is the share of placebo bests it beats (ties half), p_value = "
+		"P(placebo best &ge; real best), the real grid counted as one draw.</p>\n"
+		"<table class=\"kv\">\n", rank_by ? rank_by : "?");
+	for (int k = 0; k < 5; k++) {
+		kv_num(f, keys[k], sb_json_get(p, keys[k]));
+		if (k == 1 && jstr(p, "method"))
+			td_str(f, p, "method", "<tr><th>method</th><td>", "</td></tr>\n");
+	}
+	fputs("</table>\n", f);
+	keep = sb_json_get(p, "keep");
+	if (!sb_json_is_array(keep) || sb_json_size(keep) == 0)
+		return;
+	fputs("<table><tr><th>kept id</th><th>value</th><th>percentile among the placebo "
+	      "values of the same combination</th></tr>\n", f);
+	SB_JSON_FOR_EACH(e, keep) {
+		fputs("<tr><td>", f);
+		sb_html_num(f, sb_json_number(sb_json_get(e, "id")));
+		fputs("</td><td>", f);
+		sb_html_num(f, sb_json_number(sb_json_get(e, "value")));
+		fputs("</td><td>", f);
+		sb_html_num(f, sb_json_number(sb_json_get(e, "percentile")));
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 void sb_html_stats(FILE *f, const char *dir)
 {
 	static const char *const keys[] = { "n_trials", "var_sharpe", "sr0", "best_id",
@@ -174,6 +225,8 @@ void sb_html_stats(FILE *f, const char *dir)
 	for (int k = 0; k < 6; k++)
 		kv_num(f, keys[k], sb_json_get(stats, keys[k]));
 	fputs("</table>\n", f);
+	buy_and_hold(f, sb_json_get(stats, "buy_and_hold"));
+	placebo(f, sb_json_get(stats, "placebo"), rank_by);
 	sb_json_free(stats);
 }
 
@@ -199,6 +252,30 @@ static void td_num(FILE *f, double v)
 	fputs("<td>", f);
 	sb_html_num(f, v);
 	fputs("</td>", f);
+}
+
+void sb_html_table(FILE *f, const struct sb_table *t)
+{
+	fputs("<table><tr>", f);
+	for (int c = 0; c < t->ncol; c++) {
+		fputs("<th>", f);
+		sb_html_esc(f, t->names[c]);
+		fputs("</th>", f);
+	}
+	fputs("</tr>\n", f);
+	for (size_t r = 0; r < t->nrow; r++) {
+		fputs("<tr>", f);
+		for (int c = 0; c < t->ncol; c++) {
+			double v = sb_table_cell(t, r, c);
+
+			if (!isnan(v) && v == floor(v) && fabs(v) < 1e15)
+				fprintf(f, "<td>%.0f</td>", v);
+			else
+				td_num(f, v);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
 }
 
 void sb_html_top_table(FILE *f, const struct sb_table *t, const size_t *order, int idcol,

@@ -25,8 +25,11 @@ void sb_html_figure(FILE *f, const char *base, const char *caption);
 /* The key facts of DIR/manifest.json (version, commit, command line, inputs); a note
  * when there is none or it cannot be read. */
 void sb_html_manifest(FILE *f, const char *dir);
-/* The overfitting check of a sweep from DIR/stats.json; a note when there is none. */
+/* The overfitting check of a sweep from DIR/stats.json (deflated Sharpe ratio, buy and
+ * hold, placebo news when run); a note when there is none. */
 void sb_html_stats(FILE *f, const char *dir);
+/* Every column of a CSV as an HTML table (whole numbers without decimals). */
+void sb_html_table(FILE *f, const struct sb_table *t);
 /* The table of DIR/metrics.json (a backtest); fails when it cannot be read. */
 enum sb_err sb_html_metrics(FILE *f, const char *dir, struct sb_errbuf *err);
 

@@ -698,6 +698,150 @@ out_ft:
 	return rc;
 }
 
+/* ---- event study ---- */
+
+/* "[lo,hi)" (the top bucket "[lo,hi]"), no spaces: one word of gnuplot's 'names'. */
+static void bucket_name(char *buf, size_t cap, double lo, double hi, bool top)
+{
+	snprintf(buf, cap, "[%.4g,%.4g%c", lo, hi, top ? ']' : ')');
+}
+
+/* event_path.csv -> data/event_path.dat (one block per bucket with events) and its chart. */
+static enum sb_err chart_event_path(struct sb_gp *g, const char *csv, const char *out,
+				    FILE *html, struct sb_errbuf *err)
+{
+	static const char *const cols[] = { "bucket_lo", "bucket_hi", "offset_s", "n", "mean",
+					    "ci_lo", "ci_hi" };
+	struct sb_table t;
+	int c[7];
+	char dat[SB_GP_PATH], names[4096] = "", title[256];
+	size_t blocks = 0, nmax = 0;
+	FILE *f;
+	enum sb_err rc = sb_table_read(&t, csv, err);
+
+	if (rc)
+		return rc;
+	rc = sb_table_need_cols(&t, csv, cols, c, 7, err);
+	if (rc)
+		goto out_table;
+	f = sb_gp_open_data(out, "event_path", dat, err);
+	if (!f) {
+		rc = SB_EIO;
+		goto out_table;
+	}
+	fputs("# minutes mean_pct ci_lo_pct ci_hi_pct (log return from the entry close, %)\n", f);
+	for (size_t r0 = 0; r0 < t.nrow;) {
+		double lo = sb_table_cell(&t, r0, c[0]), hi = sb_table_cell(&t, r0, c[1]);
+		size_t r1 = r0, rows = 0;
+
+		while (r1 < t.nrow && sb_table_cell(&t, r1, c[0]) == lo &&
+		       sb_table_cell(&t, r1, c[1]) == hi)
+			r1++;
+		for (size_t r = r0; r < r1; r++) {
+			double n = sb_table_cell(&t, r, c[3]);
+
+			if (!(n > 0))
+				continue;
+			if (rows == 0 && blocks)
+				fputs("\n\n", f);
+			if ((size_t)n > nmax)
+				nmax = (size_t)n;
+			/* no interval (--path-bootstrap 0): a band of zero width at the mean */
+			fprintf(f, "%.17g %.17g %.17g %.17g\n", sb_table_cell(&t, r, c[2]) / 60.0,
+				100 * sb_table_cell(&t, r, c[4]),
+				100 * (isnan(sb_table_cell(&t, r, c[5])) ? sb_table_cell(&t, r, c[4])
+									   : sb_table_cell(&t, r, c[5])),
+				100 * (isnan(sb_table_cell(&t, r, c[6])) ? sb_table_cell(&t, r, c[4])
+									   : sb_table_cell(&t, r, c[6])));
+			rows++;
+		}
+		if (rows) {
+			char nm[128];
+			size_t len = strlen(names);
+
+			bucket_name(nm, sizeof(nm), lo, hi, r1 == t.nrow);
+			snprintf(names + len, sizeof(names) - len, "%s%s", len ? " " : "", nm);
+			blocks++;
+		}
+		r0 = r1;
+	}
+	rc = close_file(f, dat, err);
+	if (rc)
+		goto out_table;
+	fputs("<h2>Mean cumulative return path by score bucket</h2>\n", html);
+	if (blocks == 0) {
+		fputs("<p class=\"note\">No event in any bucket: no path.</p>\n", html);
+		goto out_table;
+	}
+	snprintf(title, sizeof(title), "Mean cumulative log return around the articles, by score "
+		 "bucket (up to %zu events per point)", nmax);
+	sb_gp_begin(g);
+	sb_gp_str(g, "data", dat);
+	sb_gp_str(g, "names", names);
+	sb_gp_str(g, "title", title);
+	sb_gp_str(g, "subtitle", "bands: bootstrap 95% interval of the mean; 0 = the close of "
+		  "the article's candle (the entry)");
+	sb_gp_num(g, "n", (double)blocks);
+	rc = sb_gp_run(g, "event_path.gp", out, "event_path", err);
+	if (!rc)
+		sb_html_figure(html, "event_path", "mean cumulative log return path by score bucket, "
+			       "with its bootstrap 95% interval");
+out_table:
+	sb_table_release(&t);
+	return rc;
+}
+
+/* A CSV of the folder as a table under a heading. */
+static enum sb_err csv_table(const char *dir, const char *name, const char *heading,
+			     const char *note, FILE *html, struct sb_errbuf *err)
+{
+	struct sb_table t;
+	char path[4200];
+	enum sb_err rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	rc = sb_table_read(&t, path, err);
+	if (rc)
+		return rc;
+	fprintf(html, "<h2>%s</h2>\n<p class=\"note\">%s (<code>%s</code>)</p>\n", heading,
+		note, name);
+	sb_html_table(html, &t);
+	sb_table_release(&t);
+	return SB_OK;
+}
+
+/*
+ * An events folder (sentibt events): the path chart from event_path.csv (older folders
+ * have none: a note), then the tables of ic.csv and event_study.csv.
+ */
+static enum sb_err report_events(struct sb_gp *g, const struct sb_report_opts *o,
+				 const char *out, FILE *html, struct sb_errbuf *err)
+{
+	char path[4200];
+	enum sb_err rc = SB_OK;
+
+	sb_html_head(html, "sentibt event study report");
+	fputs("<p>Result folder <code>", html);
+	sb_html_esc(html, o->dir);
+	fputs("</code>: what the price did after each article, by score bucket.</p>\n", html);
+	sb_html_manifest(html, o->dir);
+	snprintf(path, sizeof(path), "%s/event_path.csv", o->dir);
+	if (is_file(path))
+		rc = chart_event_path(g, path, out, html, err);
+	else
+		fputs("<p class=\"note\">No event_path.csv in the result folder (made by an "
+		      "older sentibt): no path chart.</p>\n", html);
+	if (!rc)
+		rc = csv_table(o->dir, "ic.csv", "Information coefficient per horizon",
+			       "Spearman's rank correlation of score with forward log return, its "
+			       "t-statistic and the events with a return", html, err);
+	if (!rc)
+		rc = csv_table(o->dir, "event_study.csv", "Forward returns per horizon and bucket",
+			       "Log returns; ci_lo, ci_hi: bootstrap 95% interval of the mean; "
+			       "hit_rate: share of returns &gt; 0", html, err);
+	return rc;
+}
+
 /* ---- the report folder ---- */
 
 enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t cap,
@@ -707,7 +851,7 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 	const char *out = o->out;
 	struct sb_gp *g;
 	struct sb_run_dir rd;
-	bool sweep, walk;
+	bool sweep, walk, events;
 	FILE *html;
 	enum sb_err rc;
 
@@ -719,11 +863,13 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 	sweep = is_file(path);
 	snprintf(path, sizeof(path), "%s/walkforward.csv", o->dir);
 	walk = is_file(path);
+	snprintf(path, sizeof(path), "%s/event_study.csv", o->dir);
+	events = is_file(path);
 	snprintf(path, sizeof(path), "%s/metrics.json", o->dir);
-	if (!sweep && !walk && !is_file(path))
+	if (!sweep && !walk && !events && !is_file(path))
 		return sb_errf(err, SB_EINVAL, "%s: expected a result folder with summary.csv "
-			       "(sweep), walkforward.csv (walk-forward) or metrics.json (backtest)",
-			       o->dir);
+			       "(sweep), walkforward.csv (walk-forward), event_study.csv (events) "
+			       "or metrics.json (backtest)", o->dir);
 	rc = sb_gp_new(&g, o->scripts, err);
 	if (rc)
 		return rc;
@@ -744,6 +890,7 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 	}
 	rc = sweep ? report_sweep(g, o, rd.tmp, html, err)
 	   : walk ? report_walk_forward(g, o, rd.tmp, html, err)
+	   : events ? report_events(g, o, rd.tmp, html, err)
 		  : report_backtest(g, o, rd.tmp, html, err);
 	if (rc) {
 		fclose(html);

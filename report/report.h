@@ -2,7 +2,10 @@
  *
  * A sweep folder (summary.csv) gets heatmaps of a metric over threshold x min
  * confidence, the curves and trade histograms of its top combinations and the top
- * table; a backtest folder (metrics.json) its curves, histogram and metrics.  The
+ * table (and stats.json: deflated Sharpe, buy and hold, placebo news); an events folder
+ * (event_study.csv) the mean cumulative return path by score bucket (event_path.csv)
+ * and the tables of ic.csv and event_study.csv; a backtest folder (metrics.json) its
+ * curves, histogram and metrics.  The
  * plotted columns are kept under OUT/data/.  The report is built in a temporary folder
  * renamed into place at the end, so a failure leaves no report.  docs/report.md.
  */

@@ -6,6 +6,8 @@
  *                      ret_<H>s column per horizon (seconds), volume_spike
  * DIR/event_study.csv  horizon_s,bucket_lo,bucket_hi,n,mean,median,ci_lo,ci_hi,hit_rate
  * DIR/ic.csv           horizon_s,ic,t_stat,n
+ * DIR/event_path.csv  bucket_lo,bucket_hi,offset_s,n,mean,ci_lo,ci_hi: the mean cumulative
+ *                      log return from the entry close, per bucket and candle offset
  * DIR/event_stats.json what was dropped, edges used, truncation and overlap per horizon
  * DIR/manifest.json
  * Numbers are exact (shortest round-trip text); undefined values are empty cells.
@@ -132,6 +134,23 @@ enum sb_err sb_run_events_opts(const struct sb_run_opts *o, struct sb_es_opts *e
 			       "--cluster: expected a duration such as 1h, or 0 (every article an event), got '%s'",
 			       o->cluster);
 	eo->cluster_us = v;
+	if (!sb_parse_duration(o->path_before, &v) || v < 0 || v % D ||
+	    v / D > SB_ES_MAX_PATH)
+		return sb_errf(err, SB_EINVAL,
+			       "--path-before: expected 0 to %d whole %lld s candles, got '%s'",
+			       SB_ES_MAX_PATH, (long long)(D / SB_US_PER_SEC), o->path_before);
+	eo->path_before_us = v;
+	if (!sb_parse_duration(o->path_after, &v) || v < 0 || v % D ||
+	    v / D > SB_ES_MAX_PATH)
+		return sb_errf(err, SB_EINVAL,
+			       "--path-after: expected 0 to %d whole %lld s candles, got '%s'",
+			       SB_ES_MAX_PATH, (long long)(D / SB_US_PER_SEC), o->path_after);
+	eo->path_after_us = v;
+	if (!sb_parse_int64(o->path_bootstrap, &v) || v < 0 || v > SB_ES_MAX_BOOTSTRAP)
+		return sb_errf(err, SB_EINVAL,
+			       "--path-bootstrap: expected a count from 0 to %d, got '%s'",
+			       SB_ES_MAX_BOOTSTRAP, o->path_bootstrap);
+	eo->path_bootstrap = (uint32_t)v;
 	if (o->threads) {
 		if (!sb_parse_int64(o->threads, &v) || v < 1 || v > 4096)
 			return sb_errf(err, SB_EINVAL, "--threads: expected a count from 1 to 4096, got '%s'",
@@ -273,6 +292,36 @@ static enum sb_err write_ic_csv(const char *path, const struct sb_event_study *e
 	return close_checked(f, path, err);
 }
 
+static enum sb_err write_path_csv(const char *path, const struct sb_candles *c,
+				  const struct sb_event_study *es, struct sb_errbuf *err)
+{
+	FILE *f = open_out(path, err);
+
+	if (!f)
+		return SB_EIO;
+	fputs("bucket_lo,bucket_hi,offset_s,n,mean,ci_lo,ci_hi\n", f);
+	for (size_t b = 0; b < es->n_buckets; b++)
+		for (size_t k = 0; k < es->n_offsets; k++) {
+			const struct sb_es_path_cell *x = &es->path[b * es->n_offsets + k];
+
+			fput_dec(f, es->edges_e9[b]);
+			fputc(',', f);
+			fput_dec(f, es->edges_e9[b + 1]);
+			fputc(',', f);
+			fput_seconds(f, ((int64_t)k - (int64_t)es->path_before) * c->interval_us);
+			fputc(',', f);
+			fput_count(f, x->n);
+			fputc(',', f);
+			sb_fput_num(f, x->mean);
+			fputc(',', f);
+			sb_fput_num(f, x->ci_lo);
+			fputc(',', f);
+			sb_fput_num(f, x->ci_hi);
+			fputc('\n', f);
+		}
+	return close_checked(f, path, err);
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* The run                                                                             */
 /* ---------------------------------------------------------------------------------- */
@@ -287,8 +336,8 @@ enum sb_err sb_run_events(const struct sb_run_opts *o, const struct sb_run_input
 			  struct sb_events_result *res, struct sb_errbuf *err)
 {
 	static const char *const names[] = { "events.csv", "event_study.csv", "ic.csv",
-					      "event_stats.json" };
-	char path[4][4200];
+					      "event_stats.json", "event_path.csv" };
+	char path[5][4200];
 	struct sb_run_dir dir;
 	struct sb_candles view;
 	size_t first, n;
@@ -306,13 +355,14 @@ enum sb_err sb_run_events(const struct sb_run_opts *o, const struct sb_run_input
 	rc = sb_run_dir_begin(&dir, o->out, o->force, err);
 	if (rc)
 		return rc;
-	for (size_t i = 0; !rc && i < 4; i++)
+	for (size_t i = 0; !rc && i < 5; i++)
 		rc = sb_path_join(path[i], sizeof(path[i]), dir.tmp, names[i], err);
 	if (rc ||
 	    (rc = write_events_csv(path[0], &view, &res->es, err)) ||
 	    (rc = write_study_csv(path[1], &res->es, err)) ||
 	    (rc = write_ic_csv(path[2], &res->es, err)) ||
 	    (rc = sb_write_event_stats_json(path[3], &res->es, err)) ||
+	    (rc = write_path_csv(path[4], &view, &res->es, err)) ||
 	    /* the manifest is the last file written: it lists every output */
 	    (rc = sb_run_write_events_manifest(dir.tmp, o, in, eo, argc, argv, err)) ||
 	    (rc = sb_run_dir_commit(&dir, err))) {

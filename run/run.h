@@ -39,6 +39,7 @@ struct sb_run_opts {
 	const char *top, *rank_by, *keep, *threads, *kernel;
 	/* events only, as typed (defaults filled in by the parser) */
 	const char *horizons, *buckets, *bootstrap, *volume_window, *cluster;
+	const char *path_before, *path_after, *path_bootstrap;   /* events: event_path.csv */
 	const char *seed;                    /* --seed: placebo sets (sweep), bootstrap (events) */
 	/* resolved */
 	int64_t interval_us;

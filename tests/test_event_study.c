@@ -516,6 +516,87 @@ static void test_consistent_with_strategy(void **state)
 	sb_candles_release(&c);
 }
 
+/*
+ * The event path by hand: 8 candles, closes 100, 102, 104, 101, 99, 105, 108, 110; two
+ * events in bucket [0, 1]: e1 in candle 1 (c_j = 102), e2 in candle 5 (c_j = 105);
+ * P = 2, F = 3 candles, offsets -2 .. 3.
+ *   o = -2: e1 needs candle -1 (left out); e2 ln(101/105)             n = 1
+ *   o = -1: e1 ln(100/102), e2 ln(99/105)                             n = 2
+ *   o =  0: 0, 0                                                       n = 2
+ *   o =  1: e1 ln(104/102), e2 ln(108/105)                            n = 2
+ *   o =  2: e1 ln(101/102), e2 ln(110/105)                            n = 2
+ *   o =  3: e1 ln(99/102); e2 needs candle 8 of 8 (left out)          n = 1
+ * Bucket [-1, 0) holds no event: n = 0 and NaN everywhere.  With one value the
+ * interval is that value; with two it lies between them.
+ */
+static void test_event_path(void **state)
+{
+	static const double close[] = { 100, 102, 104, 101, 99, 105, 108, 110 };
+	static const int hz[] = { 1 };
+	const int64_t t[] = { T0 + 70 * SEC, T0 + 310 * SEC };
+	const double score[] = { 0.5, 0.25 }, conf[] = { 1, 1 };
+	const double e1[] = { NAN, log(100.0 / 102), 0, log(104.0 / 102), log(101.0 / 102),
+			      log(99.0 / 102) };
+	const double e2[] = { log(101.0 / 105), log(99.0 / 105), 0, log(108.0 / 105),
+			      log(110.0 / 105), NAN };
+	struct sb_candles c;
+	struct sb_events ev = make_events(2, t, score, conf);
+	struct sb_es_opts o;
+	struct sb_event_study es, es2;
+	struct sb_errbuf err;
+
+	(void)state;
+	make_candles(&c, 8, close, NULL);
+	opts(&o, 1, hz);
+	o.path_before_us = 2 * D;
+	o.path_after_us = 3 * D;
+	o.path_bootstrap = 100;
+	assert_int_equal(sb_event_study_run(&c, &ev, &o, &es, &err), SB_OK);
+	assert_int_equal(es.n_buckets, 2);
+	assert_int_equal(es.path_before, 2);
+	assert_int_equal(es.n_offsets, 6);
+	for (size_t k = 0; k < 6; k++) {
+		const struct sb_es_path_cell *x0 = &es.path[k], *x = &es.path[6 + k];
+
+		assert_int_equal(x0->n, 0);
+		IS_NAN(x0->mean);
+		IS_NAN(x0->ci_lo);
+		if (isnan(e1[k]) || isnan(e2[k])) {
+			double v = isnan(e1[k]) ? e2[k] : e1[k];
+
+			assert_int_equal(x->n, 1);
+			assert_true(x->mean == v);
+			assert_true(x->ci_lo == v && x->ci_hi == v);
+		} else {
+			assert_int_equal(x->n, 2);
+			assert_true(x->mean == (e1[k] + e2[k]) / 2);
+			assert_true(x->ci_lo >= fmin(e1[k], e2[k]) && x->ci_lo <= x->mean);
+			assert_true(x->ci_hi <= fmax(e1[k], e2[k]) && x->ci_hi >= x->mean);
+		}
+	}
+	assert_true(es.path[6 + 2].mean == 0 && es.path[6 + 2].ci_lo == 0 &&
+		    es.path[6 + 2].ci_hi == 0);
+	/* the same with two threads, and no interval without resamples */
+	o.threads = 2;
+	assert_int_equal(sb_event_study_run(&c, &ev, &o, &es2, &err), SB_OK);
+	for (size_t k = 0; k < 12; k++) {
+		assert_int_equal(es2.path[k].n, es.path[k].n);
+		assert_memory_equal(&es2.path[k].ci_lo, &es.path[k].ci_lo, sizeof(double));
+		assert_memory_equal(&es2.path[k].ci_hi, &es.path[k].ci_hi, sizeof(double));
+	}
+	sb_event_study_release(&es2);
+	o.path_bootstrap = 0;
+	assert_int_equal(sb_event_study_run(&c, &ev, &o, &es2, &err), SB_OK);
+	assert_true(es2.path[6 + 1].mean == es.path[6 + 1].mean);
+	IS_NAN(es2.path[6 + 1].ci_lo);
+	sb_event_study_release(&es2);
+	/* not whole candles */
+	o.path_after_us = 90 * SEC;
+	assert_int_equal(sb_event_study_run(&c, &ev, &o, &es2, &err), SB_EINVAL);
+	sb_event_study_release(&es);
+	sb_candles_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_zero_volume),
 		cmocka_unit_test(test_bad_opts),
 		cmocka_unit_test(test_consistent_with_strategy),
+		cmocka_unit_test(test_event_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -111,9 +111,25 @@ rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: events exit $rc: $(cat "$d/r1.err")"; exit 1; }
 [ -s "$d/r1.err" ] && fail "events wrote on stderr: $(cat "$d/r1.err")" || ok "events silent on stderr"
 grep -q "ic" "$d/r1.out" && ok "events prints the IC table" || fail "no table: $(cat "$d/r1.out")"
-for f in events.csv event_study.csv ic.csv event_stats.json manifest.json; do
+for f in events.csv event_study.csv ic.csv event_stats.json event_path.csv manifest.json; do
 	[ -s "$d/r1/$f" ] || fail "missing $d/r1/$f"
 done
+grep -q '"event_path.csv"' "$d/r1/manifest.json" && ok "manifest lists event_path.csv" ||
+	fail "manifest lacks event_path.csv"
+[ "$(head -n 1 "$d/r1/event_path.csv")" = "bucket_lo,bucket_hi,offset_s,n,mean,ci_lo,ci_hi" ] &&
+	ok "event_path.csv header" || fail "event_path.csv header: $(head -n 1 "$d/r1/event_path.csv")"
+# defaults P = 60m, F = 240m on 1m candles: 301 offsets x 5 quintiles
+n=$(($(wc -l <"$d/r1/event_path.csv") - 1))
+[ "$n" -eq 1505 ] && ok "event_path.csv: 5 buckets x 301 offsets" || fail "event_path.csv has $n rows, want 1505"
+[ "$(awk -F, 'NR > 1 { print $3 }' "$d/r1/event_path.csv" | sort -n | sed -n '1p;$p' | tr '\n' ' ')" = "-3600 14400 " ] &&
+	ok "event_path.csv: offsets -3600 .. 14400 s" || fail "event_path.csv: offset range"
+# path(0) = 0 with its interval, and n at offset 0 = every event in a bucket
+n0=$(awk -F, 'NR > 1 && $3 == 0 { if ($5 != 0 || $6 != 0 || $7 != 0) bad = 1; s += $4 }
+	END { print bad ? "bad" : s }' "$d/r1/event_path.csv")
+ne=$(($(wc -l <"$d/r1/events.csv") - 1))
+nin=$(awk -F, 'NR > 1 && $5 != "" { k++ } END { print k + 0 }' "$d/r1/events.csv")
+[ "$n0" = "$nin" ] && [ "$nin" -eq "$ne" ] && ok "event_path.csv: path(0) = 0, n = $ne events" ||
+	fail "event_path.csv at offset 0: $n0, events in buckets $nin of $ne"
 [ "$(head -n 1 "$d/r1/event_study.csv")" = "horizon_s,bucket_lo,bucket_hi,n,mean,median,ci_lo,ci_hi,hit_rate" ] &&
 	ok "event_study.csv header" || fail "event_study.csv header: $(head -n 1 "$d/r1/event_study.csv")"
 [ "$(head -n 1 "$d/r1/ic.csv")" = "horizon_s,ic,t_stat,n" ] && ok "ic.csv header" ||
@@ -155,6 +171,16 @@ first = [int(s["n"]) for s in study if s["horizon_s"] == "300"]
 assert all(abs(k - st["events"] / 5) <= 5 for k in first), first
 # the planted link of the synthetic data: a positive IC at 5 and 15 minutes
 assert float(ic["300"]["ic"]) > 0.03 and float(ic["900"]["ic"]) > 0.03, ic
+# the path: n never above offset 0's, decreasing towards the data's ends; its 300 s mean is
+# event_study.csv's mean of the same bucket when no event is left out at either place
+path = list(csv.DictReader(open(d + "/event_path.csv")))
+for r in path:
+    if int(r["n"]) > 1:
+        assert float(r["ci_lo"]) <= float(r["mean"]) <= float(r["ci_hi"]), r
+for s in study:
+    if s["horizon_s"] == "300":
+        p = [r for r in path if r["bucket_lo"] == s["bucket_lo"] and r["offset_s"] == "300"][0]
+        assert p["n"] == s["n"] and abs(float(p["mean"]) - float(s["mean"])) < 1e-15, (p, s)
 print("ok: sample: %d events, ic %s" % (st["events"], [ic[k]["ic"][:6] for k in sorted(ic, key=int)]))
 EOF
 else
@@ -165,7 +191,7 @@ fi
 ev --out "$d/r2" --threads 2 -q >/dev/null 2>"$d/err" || fail "second run: $(cat "$d/err")"
 ev --out "$d/r3" -q >/dev/null 2>"$d/err" || fail "third run: $(cat "$d/err")"
 same=1
-for f in events.csv event_study.csv ic.csv event_stats.json; do
+for f in events.csv event_study.csv ic.csv event_stats.json event_path.csv; do
 	cmp -s "$d/r1/$f" "$d/r2/$f" && cmp -s "$d/r1/$f" "$d/r3/$f" || { same=0; fail "$f differs between runs"; }
 done
 [ $same -eq 1 ] && ok "outputs byte-identical on 1, 2 and the default threads"
@@ -202,6 +228,23 @@ n=$(($(wc -l <"$d/edges/event_study.csv") - 1))
 "$BIN" verify "$d/edges" >"$d/out" 2>&1 && ok "verify: an events folder re-runs identically" ||
 	fail "verify events: $(cat "$d/out")"
 
+# The report of an events folder: the path chart and the two tables.
+if command -v gnuplot >/dev/null 2>&1; then
+	if "$BIN" report "$d/r1" >"$d/out" 2>"$d/err"; then
+		R="$d/r1/report"
+		[ -s "$R/event_path.png" ] && [ "$(head -c 8 "$R/event_path.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+			grep -q '<svg' "$R/event_path.svg" && ok "report: event_path.png and .svg" ||
+			fail "report: no event_path chart"
+		grep -q 'src="event_path.png"' "$R/report.html" && grep -q '<th>t_stat</th>' "$R/report.html" &&
+			grep -q '<th>hit_rate</th>' "$R/report.html" &&
+			ok "report.html: the path, ic.csv and event_study.csv" || fail "report.html incomplete"
+	else
+		fail "report of an events folder: $(cat "$d/err")"
+	fi
+else
+	echo "SKIP: gnuplot not installed: the events report not tested"
+fi
+
 # An existing --out is kept without --force.
 ev --out "$d/r1" -q >/dev/null 2>"$d/err"
 rc=$?
@@ -234,6 +277,9 @@ expect_usage "negative bootstrap" --bootstrap -1
 expect_usage "bad seed" --seed x
 expect_usage "volume window of half a candle" --volume-window 30s
 expect_usage "bad cluster" --cluster soon
+expect_usage "path of half a candle" --path-before 30s
+expect_usage "negative path" --path-after -1m
+expect_usage "negative path bootstrap" --path-bootstrap -1
 expect_usage "threads 0" --threads 0
 expect_usage "a grid of confidences" --min-confidence 0.5,0.7
 expect_usage "min-confidence above 1" --min-confidence 2

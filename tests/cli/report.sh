@@ -67,6 +67,18 @@ grep -q 'src="heatmap_0.png"' "$R/report.html" && ok "report.html shows the heat
 	[ -s "$d/slice/heatmap_0.png" ] && [ ! -e "$d/slice/heatmap_1.png" ] &&
 	ok "--slice window=5m: one heatmap" || fail "--slice: $(cat "$d/err")"
 
+# placebo news and buy and hold from stats.json in the overfitting section
+"$BIN" sweep $common --threshold 0.3,0.5 --min-confidence 0.6 --placebo 3 --keep 0 \
+	--out "$d/pl" >/dev/null 2>"$d/err" || fail "sweep --placebo 3: $(cat "$d/err")"
+if "$BIN" report "$d/pl" >/dev/null 2>"$d/err"; then
+	grep -q '<th>p_value</th>' "$d/pl/report/report.html" &&
+		grep -q '<th>best_percentile</th>' "$d/pl/report/report.html" &&
+		grep -q 'Buy and hold' "$d/pl/report/report.html" &&
+		ok "report.html: placebo (p_value) and buy and hold" || fail "report.html lacks the placebo block"
+else
+	fail "report of a placebo sweep: $(cat "$d/err")"
+fi
+
 # --- failures: exit code, message, no report folder left behind ---
 "$BIN" report "$d/nope" --out "$d/r1" >/dev/null 2>"$d/err"; rc=$?
 [ $rc -eq 1 ] && grep -q 'expected a result folder' "$d/err" && ok "missing DIR: exit 1" ||
