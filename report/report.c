@@ -463,8 +463,8 @@ static enum sb_err sweep_curves(struct sb_gp *g, const struct sb_report_opts *o,
 				const struct sb_table *t, const size_t *order, int idcol,
 				int mcol, const char *out, FILE *html, struct sb_errbuf *err)
 {
-	char dat[SB_GP_PATH], title[1024], names[1024] = "";
-	size_t n_curves = 0;
+	char dat[SB_GP_PATH], title[1024], names[1024] = "", first_eq[4200] = "";
+	size_t n_curves = 0, n_blocks;
 	FILE *top = sb_gp_open_data(out, "equity_top", dat, err);
 	enum sb_err rc = SB_OK;
 
@@ -505,7 +505,31 @@ static enum sb_err sweep_curves(struct sb_gp *g, const struct sb_report_opts *o,
 		rc = trades_figure(g, tr, out, base, name, what, html, err);
 		len = strlen(names);
 		snprintf(names + len, sizeof(names) - len, "%sid=%zu", len ? " " : "", id);
+		if (!n_curves)
+			snprintf(first_eq, sizeof(first_eq), "%s", eq);
 		n_curves++;
+	}
+	/* buy and hold over the same candles (any curve's buy_hold column), one more block */
+	n_blocks = n_curves;
+	if (!rc && n_curves) {
+		struct sb_table bt;
+		int bc, tc;
+
+		if (sb_table_read(&bt, first_eq, NULL) == SB_OK) {
+			bc = sb_table_col(&bt, "buy_hold");
+			tc = sb_table_col(&bt, "time");
+			for (size_t r = 0; bc >= 0 && tc >= 0 && r < bt.nrow; r++)
+				fprintf(top, "%.0f %.17g\n", sb_table_cell(&bt, r, tc),
+					sb_table_cell(&bt, r, bc));
+			if (bc >= 0 && tc >= 0) {
+				size_t len = strlen(names);
+
+				fputs("\n\n", top);
+				snprintf(names + len, sizeof(names) - len, " buy-and-hold");
+				n_blocks++;
+			}
+			sb_table_release(&bt);
+		}
 	}
 	if (fclose(top) != 0 && !rc)
 		rc = sb_errf(err, SB_EIO, "%s: write failed", dat);
@@ -516,7 +540,7 @@ static enum sb_err sweep_curves(struct sb_gp *g, const struct sb_report_opts *o,
 		sb_gp_str(g, "data", dat);
 		sb_gp_str(g, "names", names);
 		sb_gp_str(g, "title", title);
-		sb_gp_num(g, "n", (double)n_curves);
+		sb_gp_num(g, "n", (double)n_blocks);
 		rc = sb_gp_run(g, "equity_top.gp", out, "equity_top", err);
 		if (!rc)
 			sb_html_figure(html, "equity_top", title);
