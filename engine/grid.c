@@ -199,14 +199,34 @@ enum sb_err sb_grid_finish(struct sb_grid *g, struct sb_errbuf *err)
 	return SB_OK;
 }
 
-void sb_grid_combo(const struct sb_grid *g, size_t id, struct sb_combo *c)
+void sb_grid_values(const struct sb_grid *g, size_t id, int64_t v[SB_MAX_AXES])
 {
-	int64_t v[SB_MAX_AXES] = { 0 };
-
-	for (int k = g->n_axes - 1; k >= 0; k--) {
+	for (int k = SB_MAX_AXES - 1; k >= 0; k--) {
+		if (k >= g->n_axes) {
+			v[k] = 0;
+			continue;
+		}
 		v[k] = g->ax[k].v[id % g->ax[k].n];
 		id /= g->ax[k].n;
 	}
+}
+
+void sb_fput_combo_values(FILE *f, const struct sb_grid *g, size_t id)
+{
+	int64_t v[SB_MAX_AXES];
+
+	sb_grid_values(g, id, v);
+	for (int k = 0; k < g->n_axes; k++) {
+		fputc(',', f);
+		sb_fput_axis_value(f, &g->ax[k], v[k]);
+	}
+}
+
+void sb_grid_combo(const struct sb_grid *g, size_t id, struct sb_combo *c)
+{
+	int64_t v[SB_MAX_AXES];
+
+	sb_grid_values(g, id, v);
 	c->threshold = v[SB_AX_THRESHOLD];
 	c->min_confidence = v[SB_AX_MIN_CONFIDENCE];
 	c->window_us = v[SB_AX_WINDOW];

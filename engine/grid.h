@@ -69,6 +69,11 @@ void sb_grid_release(struct sb_grid *g);
  */
 enum sb_err sb_grid_finish(struct sb_grid *g, struct sb_errbuf *err);
 
+/* The axis values of combination 'id' (grid order; v[k] = 0 past g->n_axes). */
+void sb_grid_values(const struct sb_grid *g, size_t id, int64_t v[SB_MAX_AXES]);
+/* Writes ",v1,v2,..." as summary.csv shows combination 'id''s parameters. */
+void sb_fput_combo_values(FILE *f, const struct sb_grid *g, size_t id);
+
 /* Combination 'id' (0-based, grid order). */
 void sb_grid_combo(const struct sb_grid *g, size_t id, struct sb_combo *c);
 

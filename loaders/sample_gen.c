@@ -71,6 +71,16 @@ static double rng_normal(struct sb_rng *r)
 	return u * sqrt(-2.0 * log(q) / q);
 }
 
+uint64_t sb_rng_below(struct sb_rng *r, uint64_t n)
+{
+	uint64_t lim = UINT64_MAX - UINT64_MAX % n, x;
+
+	do
+		x = sb_rng_next(r);
+	while (x >= lim);
+	return x % n;
+}
+
 /* Uniform integer in [0, n), 0 < n <= 2^32 (53-bit scaling; the bias is negligible here). */
 static uint64_t rng_below(struct sb_rng *r, uint64_t n)
 {

@@ -62,6 +62,8 @@ uint64_t sb_splitmix64(uint64_t *x);
 void sb_rng_seed(struct sb_rng *r, uint64_t seed);
 /* sb_rng_next() returns the next 64-bit output. */
 uint64_t sb_rng_next(struct sb_rng *r);
+/* sb_rng_below() returns a uniform integer in [0, n), n > 0, without bias (rejection). */
+uint64_t sb_rng_below(struct sb_rng *r, uint64_t n);
 /* sb_rng_uniform() returns a double in [0, 1) from the top 53 bits. */
 double sb_rng_uniform(struct sb_rng *r);
 

@@ -98,11 +98,15 @@ static void chart_begin(struct sb_gp *g, const char *dat, const char *title,
 	sb_gp_str(g, "subtitle", subtitle);
 }
 
-/* equity.csv -> data/<base>.dat and the equity / drawdown / price chart; each curve is
- * also appended to top_dat (may be NULL) as one gnuplot data block. */
+/*
+ * equity.csv -> data/<base>.dat and the equity / drawdown / price chart; each curve is
+ * also appended to top_dat (may be NULL) as one gnuplot data block, preceded by the
+ * curve's buy_hold column as a block of its own when *top_bh is true (set false when the
+ * file has none): the benchmark is the same for every curve, so it is written once.
+ */
 static enum sb_err chart_equity(struct sb_gp *g, const char *csv, const char *out,
 				const char *base, const char *title, const char *subtitle,
-				FILE *top_dat, struct sb_errbuf *err)
+				FILE *top_dat, bool *top_bh, struct sb_errbuf *err)
 {
 	static const char *const cols[] = { "time", "close", "position", "equity", "drawdown" };
 	struct sb_table t;
@@ -125,6 +129,14 @@ static enum sb_err chart_equity(struct sb_gp *g, const char *csv, const char *ou
 	}
 	/* buy_hold is optional: result folders older than the benchmark lack it */
 	bh = sb_table_col(&t, "buy_hold");
+	if (top_dat && top_bh && *top_bh) {
+		*top_bh = bh >= 0;
+		for (size_t r = 0; bh >= 0 && r < t.nrow; r++)
+			fprintf(top_dat, "%.0f %.17g\n", sb_table_cell(&t, r, c[0]),
+				sb_table_cell(&t, r, bh));
+		if (bh >= 0)
+			fputs("\n\n", top_dat);
+	}
 	fputs("# epoch_s close position_sign equity drawdown buy_hold\n", f);
 	for (size_t r = 0; r < t.nrow; r++) {
 		double pos = sb_table_cell(&t, r, c[2]);
@@ -463,8 +475,9 @@ static enum sb_err sweep_curves(struct sb_gp *g, const struct sb_report_opts *o,
 				const struct sb_table *t, const size_t *order, int idcol,
 				int mcol, const char *out, FILE *html, struct sb_errbuf *err)
 {
-	char dat[SB_GP_PATH], title[1024], names[1024] = "", first_eq[4200] = "";
-	size_t n_curves = 0, n_blocks;
+	char dat[SB_GP_PATH], title[1024], names[1024] = "";
+	size_t n_curves = 0;
+	bool bh = true;                /* the first curve writes the buy-and-hold block */
 	FILE *top = sb_gp_open_data(out, "equity_top", dat, err);
 	enum sb_err rc = SB_OK;
 
@@ -496,7 +509,7 @@ static enum sb_err sweep_curves(struct sb_gp *g, const struct sb_report_opts *o,
 			 "(%.4g)", id, n_curves + 1, o->metric, sb_table_cell(t, r, mcol));
 		snprintf(base, sizeof(base), "equity_%zu", id);
 		fprintf(html, "<h3>#%zu: combination %zu</h3>\n", n_curves + 1, id);
-		rc = chart_equity(g, eq, out, base, title, what, top, err);
+		rc = chart_equity(g, eq, out, base, title, what, top, n_curves ? NULL : &bh, err);
 		if (rc)
 			break;
 		sb_html_figure(html, base, what);
@@ -504,32 +517,9 @@ static enum sb_err sweep_curves(struct sb_gp *g, const struct sb_report_opts *o,
 		snprintf(name, sizeof(name), "combination %zu", id);
 		rc = trades_figure(g, tr, out, base, name, what, html, err);
 		len = strlen(names);
-		snprintf(names + len, sizeof(names) - len, "%sid=%zu", len ? " " : "", id);
-		if (!n_curves)
-			snprintf(first_eq, sizeof(first_eq), "%s", eq);
+		snprintf(names + len, sizeof(names) - len, "%s%sid=%zu", len ? " " : "",
+			 !n_curves && bh ? "buy-and-hold " : "", id);
 		n_curves++;
-	}
-	/* buy and hold over the same candles (any curve's buy_hold column), one more block */
-	n_blocks = n_curves;
-	if (!rc && n_curves) {
-		struct sb_table bt;
-		int bc, tc;
-
-		if (sb_table_read(&bt, first_eq, NULL) == SB_OK) {
-			bc = sb_table_col(&bt, "buy_hold");
-			tc = sb_table_col(&bt, "time");
-			for (size_t r = 0; bc >= 0 && tc >= 0 && r < bt.nrow; r++)
-				fprintf(top, "%.0f %.17g\n", sb_table_cell(&bt, r, tc),
-					sb_table_cell(&bt, r, bc));
-			if (bc >= 0 && tc >= 0) {
-				size_t len = strlen(names);
-
-				fputs("\n\n", top);
-				snprintf(names + len, sizeof(names) - len, " buy-and-hold");
-				n_blocks++;
-			}
-			sb_table_release(&bt);
-		}
 	}
 	if (fclose(top) != 0 && !rc)
 		rc = sb_errf(err, SB_EIO, "%s: write failed", dat);
@@ -540,7 +530,7 @@ static enum sb_err sweep_curves(struct sb_gp *g, const struct sb_report_opts *o,
 		sb_gp_str(g, "data", dat);
 		sb_gp_str(g, "names", names);
 		sb_gp_str(g, "title", title);
-		sb_gp_num(g, "n", (double)n_blocks);
+		sb_gp_num(g, "n", (double)(n_curves + (bh ? 1 : 0)));
 		rc = sb_gp_run(g, "equity_top.gp", out, "equity_top", err);
 		if (!rc)
 			sb_html_figure(html, "equity_top", title);
@@ -620,7 +610,7 @@ static enum sb_err report_backtest(struct sb_gp *g, const struct sb_report_opts 
 		return rc;
 	snprintf(path, sizeof(path), "%s/equity.csv", o->dir);
 	rc = chart_equity(g, path, out, "equity", "Equity, drawdown and price", "backtest",
-			  NULL, err);
+			  NULL, NULL, err);
 	if (rc)
 		return rc;
 	sb_html_figure(html, "equity", "equity, drawdown and price");

@@ -36,7 +36,7 @@ enum sb_err sb_run_backtest(const struct sb_run_opts *o, const struct sb_run_inp
 	    (rc = sb_path_join(path2, sizeof(path2), dir.tmp, "trades.csv", err)) ||
 	    (rc = sb_backtest_write_curves(&view, &rec, path, path2, err)) ||
 	    /* the manifest is the last file written: it lists every output */
-	    (rc = sb_run_write_manifest(dir.tmp, o, in, argc, argv, err)) ||
+	    (rc = sb_run_write_manifest(dir.tmp, o, in, NULL, argc, argv, err)) ||
 	    (rc = sb_run_dir_commit(&dir, err))) {
 		sb_run_dir_abort(&dir);
 		goto out;

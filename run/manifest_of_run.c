@@ -1,11 +1,9 @@
 /* manifest_of_run.c - the manifest of a backtest, sweep or events run, from its options and inputs */
 #include "run.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "../engine/manifest.h"
-#include "../loaders/textio.h"
 
 /* What every manifest records: the command line, the loader options and the inputs. */
 static void fill_common(struct sb_manifest_run *r, const struct sb_run_opts *o,
@@ -31,37 +29,21 @@ static void fill_common(struct sb_manifest_run *r, const struct sb_run_opts *o,
 }
 
 enum sb_err sb_run_write_manifest(const char *dir, const struct sb_run_opts *o,
-				  const struct sb_run_inputs *in, int argc, char **argv,
+				  const struct sb_run_inputs *in,
+				  const struct sb_sweep_request *req, int argc, char **argv,
 				  struct sb_errbuf *err)
 {
 	struct sb_manifest_run r;
-	struct sb_axis keep = { 0 };
-	size_t *ids = NULL;
-	int64_t top = 10;
-	enum sb_err rc;
 
 	fill_common(&r, o, in, argc, argv);
-	r.sweep = strcmp(o->cmd, "sweep") == 0;
-	r.rank_by = o->rank_by ? o->rank_by : "sharpe";
-	/* sweep has checked these already; here they are only resolved. */
-	if (o->top && !sb_parse_int64(o->top, &top))
-		top = 10;
-	r.top = (size_t)top;
-	if (o->keep && !sb_axis_parse(&keep, "keep", o->keep, false, NULL)) {
-		ids = malloc((keep.n ? keep.n : 1) * sizeof(*ids));
-		if (!ids) {
-			free(keep.v);
-			return sb_errf(err, SB_ENOMEM, "out of memory");
-		}
-		for (size_t i = 0; i < keep.n; i++)
-			ids[i] = (size_t)(keep.v[i] / SB_DEC_SCALE);   /* checked by sweep */
-		r.keep = ids;
-		r.n_keep = keep.n;
+	if (req) {      /* a sweep: what the CLI resolved, not the option text again */
+		r.sweep = true;
+		r.rank_by = req->rank_by;
+		r.top = req->top;
+		r.keep = req->keep;
+		r.n_keep = req->n_keep;
 	}
-	rc = sb_manifest_write(dir, &r, err);
-	free(keep.v);
-	free(ids);
-	return rc;
+	return sb_manifest_write(dir, &r, err);
 }
 
 enum sb_err sb_run_write_events_manifest(const char *dir, const struct sb_run_opts *o,

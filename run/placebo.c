@@ -39,17 +39,6 @@ static int cmp_art(const void *pa, const void *pb)
 	return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-/* A uniform integer in [0, n): rejection sampling, no modulo bias. */
-static uint64_t rng_below(struct sb_rng *r, uint64_t n)
-{
-	uint64_t lim = UINT64_MAX - UINT64_MAX % n, x;
-
-	do
-		x = sb_rng_next(r);
-	while (x >= lim);
-	return x % n;
-}
-
 /* Placebo set from 'ev' into 'out' (arrays owned by the caller, ev->n each). */
 static void make_placebo(const struct sb_events *ev, const struct sb_candles *c,
 			 struct sb_rng *r, struct art *tmp, struct sb_events *out,
@@ -63,7 +52,7 @@ static void make_placebo(const struct sb_events *ev, const struct sb_candles *c,
 	const int64_t span = (int64_t)c->n * c->interval_us;
 	size_t n = ev->n;
 
-	*offset = (int64_t)rng_below(r, (uint64_t)span);
+	*offset = (int64_t)sb_rng_below(r, (uint64_t)span);
 	for (size_t i = 0; i < n; i++) {
 		int64_t rel = ev->t_us[i] - c->t0_us;
 		int64_t m = ((rel % span) + span) % span;
@@ -74,7 +63,7 @@ static void make_placebo(const struct sb_events *ev, const struct sb_candles *c,
 	for (size_t i = 0; i < n; i++)
 		tmp[i].s = ev->score_e9[i];
 	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)rng_below(r, i);
+		size_t j = (size_t)sb_rng_below(r, i);
 		int32_t x = tmp[i - 1].s;
 
 		tmp[i - 1].s = tmp[j].s;

@@ -71,12 +71,16 @@ enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs
 			       struct sb_errbuf *err);
 void sb_run_inputs_release(struct sb_run_inputs *in);
 
+struct sb_sweep_request;
+
 /*
  * sb_run_write_manifest() fills a manifest from the options and loaded inputs of a
- * backtest or sweep (argv as given to the command) and writes DIR/manifest.json.
+ * backtest (req NULL) or sweep (argv as given to the command) and writes
+ * DIR/manifest.json.
  */
 enum sb_err sb_run_write_manifest(const char *dir, const struct sb_run_opts *o,
-				  const struct sb_run_inputs *in, int argc, char **argv,
+				  const struct sb_run_inputs *in,
+				  const struct sb_sweep_request *req, int argc, char **argv,
 				  struct sb_errbuf *err);
 
 /* backtest: one combination recorded; DIR/metrics.json, equity.csv, trades.csv, manifest. */
@@ -121,7 +125,7 @@ struct sb_sweep_result {
 	double *rank_key;            /* per combination: the value ranked by */
 	size_t n_top;
 	size_t n_candles;            /* candles traded (the --from/--to period) */
-	struct sb_metrics bh;        /* buy and hold over them */
+	struct sb_metrics bh;        /* buy and hold over them (sb_run_sweep) */
 	struct sb_placebo_result placebo;   /* when req->placebo */
 	struct sb_dsr dsr;
 	struct sb_sweep_stats stats;

@@ -127,17 +127,8 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 		fprintf(f, ",%s", sb_metric_names[k]);
 	fputs(",skew,kurtosis,psr,dsr,bh_return,bh_sharpe,bh_max_drawdown,excess_return\n", f);
 	for (size_t id = 0; id < g->count; id++) {
-		size_t x = id, idx[SB_MAX_AXES];
-
-		for (int k = g->n_axes - 1; k >= 0; k--) {
-			idx[k] = x % g->ax[k].n;
-			x /= g->ax[k].n;
-		}
 		fprintf(f, "%zu", id);
-		for (int k = 0; k < g->n_axes; k++) {
-			fputc(',', f);
-			sb_fput_axis_value(f, &g->ax[k], g->ax[k].v[idx[k]]);
-		}
+		sb_fput_combo_values(f, g, id);
 		for (int k = 0; k < SB_N_METRICS; k++) {
 			fputc(',', f);
 			sb_fput_num(f, sb_metric_value(&m[id], k));
@@ -293,8 +284,6 @@ enum sb_err sb_run_grid(const struct sb_run_opts *o, const struct sb_run_inputs 
 	qsort(res->order, count, sizeof(*res->order), cmp_rank);
 	res->n_top = req->top < count ? req->top : count;
 	res->n_candles = r->n;
-	sb_buy_hold(r->n, in->candles.open[r->first], in->candles.close + r->first,
-		    in->candles.interval_us, &res->bh);
 	return SB_OK;
 }
 
@@ -313,6 +302,9 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	rc = sb_run_grid(o, in, req, &r, res, err);
 	if (rc)
 		return rc;
+	/* once for the run (not in sb_run_grid: placebo sets and folds do not need it) */
+	sb_buy_hold(r.n, in->candles.open[r.first], in->candles.close + r.first,
+		    in->candles.interval_us, &res->bh);
 
 	rc = sb_run_dir_begin(&dir, o->out, o->force, err);
 	if (rc)
@@ -330,7 +322,7 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	    (rc = write_all_curves(dir.tmp, in, &o->grid, res->m, &r, res->order, res->n_top,
 				   req->keep, req->n_keep, req->engine.threads, err)) ||
 	    /* the manifest is the last file written: it lists every output */
-	    (rc = sb_run_write_manifest(dir.tmp, o, in, argc, argv, err)) ||
+	    (rc = sb_run_write_manifest(dir.tmp, o, in, req, argc, argv, err)) ||
 	    (rc = sb_run_dir_commit(&dir, err))) {
 		sb_run_dir_abort(&dir);
 		return rc;

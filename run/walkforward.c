@@ -158,12 +158,7 @@ static enum sb_err write_folds(const char *path, const struct sb_run_opts *o,
 	fputc('\n', f);
 	for (size_t i = 0; i < wr->n_folds; i++) {
 		const struct sb_fold *fo = &wr->folds[i];
-		size_t x = wr->best[i], idx[SB_MAX_AXES];
 
-		for (int k = o->grid.n_axes - 1; k >= 0; k--) {
-			idx[k] = x % o->grid.ax[k].n;
-			x /= o->grid.ax[k].n;
-		}
 		fprintf(f, "%zu,", i);
 		fput_time_of(f, c, fo->train.first);
 		fputc(',', f);
@@ -173,10 +168,7 @@ static enum sb_err write_folds(const char *path, const struct sb_run_opts *o,
 		fputc(',', f);
 		fput_time_of(f, c, fo->test.first + fo->test.n);
 		fprintf(f, ",%zu", wr->best[i]);
-		for (int k = 0; k < o->grid.n_axes; k++) {
-			fputc(',', f);
-			sb_fput_axis_value(f, &o->grid.ax[k], o->grid.ax[k].v[idx[k]]);
-		}
+		sb_fput_combo_values(f, &o->grid, wr->best[i]);
 		fput_metrics(f, &wr->in_sample[i]);
 		fput_metrics(f, &wr->out_sample[i]);
 		fputc('\n', f);
@@ -270,7 +262,7 @@ enum sb_err sb_run_walk_forward(const struct sb_run_opts *o, const struct sb_run
 	eq = NULL;
 	if ((rc = sb_path_join(path, sizeof(path), dir.tmp, "walkforward.csv", err)) ||
 	    (rc = write_folds(path, o, c, wr, err)) ||
-	    (rc = sb_run_write_manifest(dir.tmp, o, in, argc, argv, err)) ||
+	    (rc = sb_run_write_manifest(dir.tmp, o, in, req, argc, argv, err)) ||
 	    (rc = sb_run_dir_commit(&dir, err)))
 		goto fail;
 	snprintf(wr->dir, sizeof(wr->dir), "%s", dir.final);
