@@ -14,7 +14,7 @@ WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 OPT     ?= -O2 -g
 override CFLAGS   += -std=c11 $(OPT) $(WARN) -fopenmp -ffp-contract=off -MMD -MP
 override CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I/usr/include/cjson
-LIBS     = -lcurl -lz -lmsgpackc -lcjson -lcrypto -lm
+LIBS     = -lcurl -lisal -lz -lpthread -lmsgpackc -lcjson -lcrypto -lm
 override LDFLAGS  += -fopenmp
 
 ifdef SANITIZE

@@ -57,10 +57,17 @@ struct row {
 	double o, h, l, c, v;
 	enum side side;
 	const char *id;  /* Tardis trade id; NULL when the file has none or it is empty */
+	uint64_t id_hash; /* its hash, when 'id' */
 };
 
 /* One open input file. */
+struct idwin;
+
+/* Hashes 'id' and starts fetching its table slot from memory; returns the hash. */
+static uint64_t idwin_prefetch(const struct idwin *w, const char *id);
+
 struct infile {
+	struct idwin *ids;   /* the duplicate window the rows go to (NULL: peeking) */
 	const char *path;
 	struct sb_lines lines;
 	struct header hdr;
@@ -369,6 +376,144 @@ static enum sb_err check_range(const struct infile *f, const struct row *r,
 }
 
 /*
+ * The fast path of a Tardis row.  The fields a day of trades is made of (digits,
+ * one '.', "buy"/"sell") are read here without strtoll/strtod; anything else (signs,
+ * exponents, spaces, more digits than a double holds exactly, a value out of range)
+ * goes to the checked parsers above, which give the same numbers, or the message.
+ */
+
+/*
+ * Unsigned decimal digits only, at most 18 of them: true with the value.  A time
+ * then passes get_us() exactly when 1e14 <= v < SB_TIME_MAX_US.
+ */
+static bool fast_uint(const char *s, int64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; (unsigned char)(s[i] - '0') < 10; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	if (s[i] != '\0' || i == 0 || i > 18)
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
+static bool fast_us(const char *s, int64_t *out)
+{
+	return fast_uint(s, out) && *out >= INT64_C(100000000000000) && *out < SB_TIME_MAX_US;
+}
+
+/*
+ * digits[.digits] with at most 19 significant digits, the integer of all digits m
+ * at most 2^53 and k <= 22 decimals: m and 10^k are exact doubles, so m / 10^k is
+ * the correctly rounded quotient, the double strtod() returns (Clinger's fast path).
+ */
+static bool fast_decimal(const char *s, double *out)
+{
+	static const double pow10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+	};
+	uint64_t m = 0;
+	size_t i, nd, k = 0;
+
+	for (i = 0; (unsigned char)(s[i] - '0') < 10; i++)
+		m = m * 10 + (uint64_t)(s[i] - '0');
+	nd = i;
+	if (nd == 0)
+		return false;
+	if (s[i] == '.') {
+		const char *f = s + i + 1;
+
+		for (k = 0; (unsigned char)(f[k] - '0') < 10; k++)
+			m = m * 10 + (uint64_t)(f[k] - '0');
+		if (k == 0 || f[k] != '\0')
+			return false;
+		nd += k;
+	} else if (s[i] != '\0') {
+		return false;
+	}
+	if (nd > 19 || k > 22 || m > (UINT64_C(1) << 53))
+		return false;
+	*out = (double)m / pow10[k];
+	return true;
+}
+
+/* The numbers and side of a Tardis row on the fast path; false: take the slow one. */
+static bool fast_tardis(const struct infile *f, struct row *r)
+{
+	const struct header *h = &f->hdr;
+	const char *s = f->fields[h->side];
+
+	if (!fast_us(f->fields[h->ts], &r->t) || !fast_us(f->fields[h->lts], &r->lt) ||
+	    !fast_decimal(f->fields[h->price], &r->c) || !(r->c > 0) ||
+	    !fast_decimal(f->fields[h->amount], &r->v))
+		return false;
+	if (s[0] == 'b' && s[1] == 'u' && s[2] == 'y' && s[3] == '\0')
+		r->side = SIDE_BUY;
+	else if (s[0] == 's' && s[1] == 'e' && s[2] == 'l' && s[3] == 'l' && s[4] == '\0')
+		r->side = SIDE_SELL;
+	else
+		return false;
+	r->o = r->h = r->l = r->c;
+	return true;
+}
+
+/* The bytes of w equal to the byte in every lane of 'b': 0x80 in each, exactly. */
+static uint64_t bytes_eq(uint64_t w, uint64_t b)
+{
+	const uint64_t lo7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
+	uint64_t x = w ^ b;
+
+	return ~(((x & lo7) + lo7) | x | lo7);
+}
+
+/*
+ * A line split at commas in place, as sb_csv_split() would when it has no quote:
+ * eight bytes at a time.  Returns the number of fields; a quote or more than 'max'
+ * fields undoes the split and hands the line to sb_csv_split().
+ */
+static int split_fields(char *line, size_t len, char **fields, int max)
+{
+	const uint64_t comma = UINT64_C(0x2c2c2c2c2c2c2c2c), quote = UINT64_C(0x2222222222222222);
+	size_t i = 0;
+	int n = 1;
+
+	fields[0] = line;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, m;
+
+		memcpy(&w, line + i, 8);
+		if (bytes_eq(w, quote))
+			goto out_slow;
+		for (m = bytes_eq(w, comma); m; m &= m - 1) {
+			size_t at = i + (size_t)(__builtin_ctzll(m) >> 3);
+
+			if (n == max)
+				goto out_slow;
+			line[at] = '\0';
+			fields[n++] = line + at + 1;
+		}
+	}
+	for (; i < len; i++) {
+		if (line[i] == '"')
+			goto out_slow;
+		if (line[i] == ',') {
+			if (n == max)
+				goto out_slow;
+			line[i] = '\0';
+			fields[n++] = line + i + 1;
+		}
+	}
+	return n;
+out_slow:
+	for (int k = 1; k < n; k++)
+		fields[k][-1] = ',';
+	return sb_csv_split(line, ',', fields, max);
+}
+
+/*
  * Reads the next data row of 'f' into 'r', skipping blank lines.  Returns 1, 0 at
  * the end of the file, -1 on error (message in err).
  */
@@ -383,7 +528,7 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 			return r_lines;
 	} while (f->lines.len == 0);
 
-	n = sb_csv_split(f->lines.buf, ',', f->fields, h->ncols);
+	n = split_fields(f->lines.buf, f->lines.len, f->fields, h->ncols);
 	if (n != h->ncols) {
 		if (n < 0)
 			sb_errf(err, SB_EPARSE,
@@ -396,6 +541,14 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 		return -1;
 	}
 	if (h->kind == KIND_TARDIS) {
+		/* first, so that the id's slot is on its way while the numbers are read */
+		r->id = h->id >= 0 && f->fields[h->id][0] ? f->fields[h->id] : NULL;
+		if (r->id)
+			r->id_hash = idwin_prefetch(f->ids, r->id);
+		if (fast_tardis(f, r))
+			return 1;
+	}
+	if (h->kind == KIND_TARDIS) {
 		const char *s = f->fields[h->side];
 
 		if (get_us(f, h->ts, "timestamp", &r->t, err) ||
@@ -404,7 +557,6 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 		    get_amount(f, h->amount, "amount", &r->v, err))
 			return -1;
 		r->o = r->h = r->l = r->c;
-		r->id = h->id >= 0 && f->fields[h->id][0] ? f->fields[h->id] : NULL;
 		if (strcmp(s, "buy") == 0) {
 			r->side = SIDE_BUY;
 		} else if (strcmp(s, "sell") == 0) {
@@ -607,12 +759,14 @@ struct seen_id {
 
 /*
  * A ring of the ids in arrival order (the oldest at 'head') and an open-addressing
- * table of ring positions + 1 (0 = free) with linear probing, twice the ring's size.
+ * table with linear probing, twice the ring's size.  A slot holds the low 32 bits
+ * of the id's hash above its ring position + 1 (0 = free), so that probing and
+ * deleting read the table only, not the ring.
  */
 struct idwin {
 	struct seen_id *e;
 	size_t cap, head, n;
-	uint32_t *slot;
+	uint64_t *slot;
 	size_t nslot;
 	int64_t lt_max;
 };
@@ -625,7 +779,12 @@ static uint64_t hash_id(const char *s, size_t len)
 		h ^= (unsigned char)s[i];
 		h *= UINT64_C(1099511628211);
 	}
-	return h ^ (h >> 29);
+	/* murmur3's finaliser: ids that differ in their last digit land far apart */
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	return h ^ (h >> 33);
 }
 
 static const char *seen_str(const struct seen_id *e)
@@ -657,7 +816,7 @@ static void idwin_put(struct idwin *w, size_t pos)
 
 	while (w->slot[i])
 		i = (i + 1) & mask;
-	w->slot[i] = (uint32_t)pos + 1;
+	w->slot[i] = (w->e[pos].hash << 32) | (pos + 1);
 }
 
 /* A ring twice as large (the ids in order from 0) and a table to match. */
@@ -665,7 +824,7 @@ static bool idwin_grow(struct idwin *w)
 {
 	size_t cap = w->cap ? w->cap * 2 : 1024;
 	struct seen_id *e = malloc(cap * sizeof(*e));
-	uint32_t *slot = calloc(2 * cap, sizeof(*slot));
+	uint64_t *slot = calloc(2 * cap, sizeof(*slot));
 
 	if (!e || !slot) {
 		free(e);
@@ -691,7 +850,7 @@ static void idwin_drop_oldest(struct idwin *w)
 {
 	size_t mask = w->nslot - 1, pos = w->head, i = w->e[pos].hash & mask, j;
 
-	while (w->slot[i] != (uint32_t)pos + 1)
+	while ((uint32_t)w->slot[i] != (uint32_t)pos + 1)
 		i = (i + 1) & mask;
 	for (j = i;;) {
 		size_t home;
@@ -699,7 +858,7 @@ static void idwin_drop_oldest(struct idwin *w)
 		j = (j + 1) & mask;
 		if (!w->slot[j])
 			break;
-		home = w->e[w->slot[j] - 1].hash & mask;
+		home = (w->slot[j] >> 32) & mask;
 		/* the entry at j stays when its home lies cyclically in (i, j] */
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
@@ -711,16 +870,28 @@ static void idwin_drop_oldest(struct idwin *w)
 		free((void *)seen_str(&w->e[pos]));
 	w->head = (w->head + 1) & (w->cap - 1);
 	w->n--;
+	/* the table is larger than the cache: fetch the slot of a later one ahead */
+	if (w->n > 4)
+		__builtin_prefetch(&w->slot[w->e[(w->head + 4) & (w->cap - 1)].hash & mask]);
 }
 
 /*
  * Returns 1 when 'id' was among the remembered ids (a duplicate), 0 when it is new
  * (and now remembered), -1 when out of memory.
  */
-static int idwin_check(struct idwin *w, const char *id, int64_t lt)
+static uint64_t idwin_prefetch(const struct idwin *w, const char *id)
+{
+	uint64_t h = hash_id(id, strlen(id));
+
+	if (w && w->nslot)
+		__builtin_prefetch(&w->slot[h & (w->nslot - 1)]);
+	return h;
+}
+
+/* 'h' is hash_id(id). */
+static int idwin_check(struct idwin *w, const char *id, uint64_t h, int64_t lt)
 {
 	size_t len = strlen(id), mask, i, pos;
-	uint64_t h = hash_id(id, len);
 	struct seen_id *e;
 
 	if (w->n == 0 || lt > w->lt_max)
@@ -730,8 +901,11 @@ static int idwin_check(struct idwin *w, const char *id, int64_t lt)
 	if (w->n) {
 		mask = w->nslot - 1;
 		for (i = h & mask; w->slot[i]; i = (i + 1) & mask) {
-			const struct seen_id *c = &w->e[w->slot[i] - 1];
+			const struct seen_id *c;
 
+			if ((w->slot[i] >> 32) != (h & 0xffffffffu))
+				continue;
+			c = &w->e[(uint32_t)w->slot[i] - 1];
 			if (c->hash == h && c->len == len && memcmp(seen_str(c), id, len) == 0)
 				return 1;
 		}
@@ -811,6 +985,8 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 	rc = infile_open(&f, path, err);
 	if (rc)
 		goto out_close;
+	sb_lines_readahead(&f.lines);        /* inflate on another core while parsing */
+	f.ids = ids;
 	while ((got = next_row(&f, &r, err)) > 0) {
 		struct bucket *b;
 
@@ -847,7 +1023,7 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 			st->span_max = r.lt;
 		st->rows++;
 		if (r.id) {
-			int dup = idwin_check(ids, r.id, r.lt);
+			int dup = idwin_check(ids, r.id, r.id_hash, r.lt);
 
 			if (dup < 0) {
 				rc = sb_errf(err, SB_ENOMEM, "%s:%llu: out of memory", path,

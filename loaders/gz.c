@@ -1,7 +1,11 @@
-/* gz.c - the only file that includes zlib (see gz.h) */
+/* gz.c - the only file that includes zlib and ISA-L (see gz.h) */
+#define _GNU_SOURCE             /* sched_getaffinity, CPU_COUNT */
 #include "gz.h"
 
 #include <errno.h>
+#include <isa-l/igzip_lib.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,20 +13,81 @@
 
 /* ---- reading ---- */
 
-#define IN_SIZE  (1u << 17)
-#define OUT_SIZE (1u << 17)
+#define IN_SIZE  (1u << 18)
+#define OUT_SIZE (1u << 18)
+#define RING     8             /* decoded chunks a read-ahead thread may hold */
+
+static const char *const backend_names[] = { "isal", "zlib" };
+static int backend_forced = -1;   /* sb_gz_set_backend(); -1: SENTIBT_GZ, else isal */
+
+/* Why a read failed, told by the decoder; the message is made by sb_gz_read(). */
+enum fail { FAIL_NONE, FAIL_TRUNCATED, FAIL_CORRUPT, FAIL_NOMEM, FAIL_TRAILING, FAIL_IO };
+
+/* One decoded chunk handed from the read-ahead thread to the reader. */
+struct chunk {
+	unsigned char *p;
+	size_t n;
+	enum fail fail;            /* the chunk ends the stream with this failure */
+	const char *reason;        /* FAIL_CORRUPT */
+	uint64_t trailing;         /* FAIL_TRAILING */
+	int err_no;                /* FAIL_IO */
+};
 
 struct sb_gz_reader {
 	FILE       *f;
 	const char *path;
+	enum sb_gz_backend backend;
 	z_stream    z;
+	struct inflate_state *isal;
 	unsigned char *in, *out;  /* raw input (gzip only), decoded bytes */
+	const unsigned char *next_in;
+	size_t      avail_in;
 	size_t      first_len;    /* plain: bytes read by open, in r->out, not handed out yet */
 	bool        is_gzip;
 	bool        z_live;       /* inflateInit2() done */
-	bool        member_end;   /* inflate finished a member; more may follow */
+	bool        member_end;   /* a member finished; more may follow */
 	bool        in_eof, done;
+	struct chunk last;        /* what the decoder said last (its failure, if any) */
+	/* read-ahead: a thread decodes into ring[], the reader takes them in order */
+	bool        ahead;
+	pthread_t   thread;
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	struct chunk ring[RING];
+	size_t      head, count;  /* the oldest chunk not taken; chunks ready */
+	bool        taken;        /* ring[head] is handed out (freed on the next read) */
+	bool        stop;         /* the reader is closing: the thread ends */
 };
+
+void sb_gz_set_backend(enum sb_gz_backend b)
+{
+	backend_forced = (int)b;
+}
+
+enum sb_gz_backend sb_gz_backend(void)
+{
+	const char *e;
+
+	if (backend_forced >= 0)
+		return (enum sb_gz_backend)backend_forced;
+	e = getenv("SENTIBT_GZ");
+	return e && strcmp(e, "zlib") == 0 ? SB_GZ_ZLIB : SB_GZ_ISAL;
+}
+
+const char *sb_gz_backend_name(enum sb_gz_backend b)
+{
+	return backend_names[b];
+}
+
+static bool start_member(struct sb_gz_reader *r)
+{
+	if (r->backend == SB_GZ_ISAL) {
+		isal_inflate_reset(r->isal);
+		r->isal->crc_flag = ISAL_GZIP;
+		return true;
+	}
+	return inflateReset(&r->z) == Z_OK;
+}
 
 enum sb_err sb_gz_reader_open(struct sb_gz_reader **rp, FILE *f, const char *path,
 			      struct sb_errbuf *err)
@@ -35,6 +100,7 @@ enum sb_err sb_gz_reader_open(struct sb_gz_reader **rp, FILE *f, const char *pat
 		goto out_nomem;
 	r->f = f;
 	r->path = path;
+	r->backend = sb_gz_backend();
 	r->in = malloc(IN_SIZE);
 	r->out = malloc(OUT_SIZE);
 	if (!r->in || !r->out)
@@ -55,11 +121,19 @@ enum sb_err sb_gz_reader_open(struct sb_gz_reader **rp, FILE *f, const char *pat
 		*rp = r;
 		return SB_OK;
 	}
-	if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK)
-		goto out_nomem;
-	r->z_live = true;
-	r->z.next_in = r->in;
-	r->z.avail_in = (uInt)got;
+	if (r->backend == SB_GZ_ISAL) {
+		r->isal = malloc(sizeof(*r->isal));
+		if (!r->isal)
+			goto out_nomem;
+		isal_inflate_init(r->isal);
+		r->isal->crc_flag = ISAL_GZIP;
+	} else {
+		if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK)
+			goto out_nomem;
+		r->z_live = true;
+	}
+	r->next_in = r->in;
+	r->avail_in = got;
 	*rp = r;
 	return SB_OK;
 
@@ -73,36 +147,26 @@ bool sb_gz_reader_is_gzip(const struct sb_gz_reader *r)
 	return r->is_gzip;
 }
 
-void sb_gz_reader_close(struct sb_gz_reader *r)
+/* Moves the unread input to the front and reads more after it; false on a read error. */
+static bool refill_in(struct sb_gz_reader *r)
 {
-	if (!r)
-		return;
-	if (r->z_live)
-		inflateEnd(&r->z);
-	free(r->in);
-	free(r->out);
-	free(r);
-}
-
-/* Moves the unread input to the front and reads more after it; -1 on a read error. */
-static int refill_in(struct sb_gz_reader *r, struct sb_errbuf *err)
-{
-	size_t keep = r->z.avail_in, got;
+	size_t keep = r->avail_in, got;
 
 	if (r->in_eof)
-		return 0;
-	memmove(r->in, r->z.next_in, keep);
+		return true;
+	memmove(r->in, r->next_in, keep);
 	got = fread(r->in + keep, 1, IN_SIZE - keep, r->f);
 	if (got < IN_SIZE - keep) {
 		if (ferror(r->f)) {
-			sb_errf(err, SB_EIO, "%s: cannot read: %s", r->path, strerror(errno));
-			return -1;
+			r->last.fail = FAIL_IO;
+			r->last.err_no = errno;
+			return false;
 		}
 		r->in_eof = true;
 	}
-	r->z.next_in = r->in;
-	r->z.avail_in = (uInt)(keep + got);
-	return 0;
+	r->next_in = r->in;
+	r->avail_in = keep + got;
+	return true;
 }
 
 /*
@@ -110,93 +174,323 @@ static int refill_in(struct sb_gz_reader *r, struct sb_errbuf *err)
  * bytes, which are counted to the end for the message.  Returns 1 to go on with a
  * new member, 0 at the end, -1 on error.
  */
-static int after_member(struct sb_gz_reader *r, struct sb_errbuf *err)
+static int after_member(struct sb_gz_reader *r)
 {
 	uint64_t trailing;
 
-	while (r->z.avail_in < 2 && !r->in_eof)
-		if (refill_in(r, err) < 0)
+	while (r->avail_in < 2 && !r->in_eof)
+		if (!refill_in(r))
 			return -1;
-	if (r->z.avail_in == 0)
+	if (r->avail_in == 0)
 		return 0;
-	if (r->z.avail_in >= 2 && r->z.next_in[0] == 0x1f && r->z.next_in[1] == 0x8b) {
-		inflateReset(&r->z);
+	if (r->avail_in >= 2 && r->next_in[0] == 0x1f && r->next_in[1] == 0x8b) {
+		if (!start_member(r)) {
+			r->last.fail = FAIL_NOMEM;
+			return -1;
+		}
 		r->member_end = false;
 		return 1;
 	}
-	trailing = r->z.avail_in;
+	trailing = r->avail_in;
 	while (!r->in_eof) {
-		r->z.avail_in = 0;
-		if (refill_in(r, err) < 0)
+		r->avail_in = 0;
+		if (!refill_in(r))
 			return -1;
-		trailing += r->z.avail_in;
+		trailing += r->avail_in;
 	}
-	sb_errf(err, SB_EPARSE, "%s: expected end of file after the gzip stream, got %llu trailing bytes",
-		r->path, (unsigned long long)trailing);
+	r->last.fail = FAIL_TRAILING;
+	r->last.trailing = trailing;
 	return -1;
 }
 
-/* Plain input: the bytes read by open first, then straight from the file. */
-static long read_plain(struct sb_gz_reader *r, struct sb_errbuf *err)
+static const char *isal_reason(int ret)
 {
-	size_t got = r->first_len;
-
-	if (got) {
-		r->first_len = 0;
-		return (long)got;
+	switch (ret) {
+	case ISAL_INVALID_BLOCK:       return "invalid deflate block";
+	case ISAL_INVALID_SYMBOL:      return "invalid deflate symbol";
+	case ISAL_INVALID_LOOKBACK:    return "invalid distance too far back";
+	case ISAL_INVALID_WRAPPER:     return "incorrect header check";
+	case ISAL_UNSUPPORTED_METHOD:  return "unknown compression method";
+	case ISAL_INCORRECT_CHECKSUM:  return "incorrect data check";
+	default:                       return "invalid data";
 	}
-	got = r->in_eof ? 0 : fread(r->out, 1, OUT_SIZE, r->f);
-	if (got < OUT_SIZE && ferror(r->f)) {
-		sb_errf(err, SB_EIO, "%s: cannot read: %s", r->path, strerror(errno));
-		return -1;
-	}
-	if (got == 0)
-		r->done = true;
-	return (long)got;
 }
 
-long sb_gz_read(struct sb_gz_reader *r, const unsigned char **p, uint64_t at_line,
-		struct sb_errbuf *err)
+/*
+ * One inflate call on the current member into out[*n .. cap): 1 when the member
+ * ended, 0 when it made progress or needs input, -1 on damaged data (r->last says
+ * why).  No progress with no input left at the end of the file is a truncation.
+ */
+static int inflate_some(struct sb_gz_reader *r, unsigned char *out, size_t cap, size_t *n)
 {
-	*p = r->out;
+	size_t in0 = r->avail_in, n0 = *n;
+
+	if (r->backend == SB_GZ_ISAL) {
+		struct inflate_state *s = r->isal;
+		enum isal_block_state st0 = s->block_state;
+		int ret;
+
+		s->next_in = (uint8_t *)(uintptr_t)r->next_in;
+		s->avail_in = (uint32_t)r->avail_in;
+		s->next_out = out + *n;
+		s->avail_out = (uint32_t)(cap - *n);
+		ret = isal_inflate(s);
+		r->next_in = s->next_in;
+		r->avail_in = s->avail_in;
+		*n = cap - s->avail_out;
+		if (ret < 0) {
+			r->last.fail = FAIL_CORRUPT;
+			r->last.reason = isal_reason(ret);
+			return -1;
+		}
+		if (s->block_state == ISAL_BLOCK_FINISH)
+			return 1;
+		/* nothing read, nothing written, no step taken, and no input to come */
+		if (r->in_eof && in0 == 0 && *n == n0 && s->block_state == st0) {
+			r->last.fail = FAIL_TRUNCATED;
+			return -1;
+		}
+		return 0;
+	}
+	int ret;
+
+	r->z.next_in = (unsigned char *)(uintptr_t)r->next_in;
+	r->z.avail_in = (uInt)r->avail_in;
+	r->z.next_out = out + *n;
+	r->z.avail_out = (uInt)(cap - *n);
+	ret = inflate(&r->z, Z_NO_FLUSH);
+	r->next_in = r->z.next_in;
+	r->avail_in = r->z.avail_in;
+	*n = cap - r->z.avail_out;
+	if (ret == Z_STREAM_END)
+		return 1;
+	if (ret == Z_BUF_ERROR && r->avail_in == 0 && r->in_eof) {
+		r->last.fail = FAIL_TRUNCATED;
+		return -1;
+	}
+	if (ret != Z_OK && ret != Z_BUF_ERROR) {
+		r->last.fail = ret == Z_MEM_ERROR ? FAIL_NOMEM : FAIL_CORRUPT;
+		r->last.reason = r->z.msg ? r->z.msg : "invalid data";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Decodes the next bytes into out[0 .. cap): their number, 0 at the end of the
+ * stream, -1 on failure (r->last; again on every later call).  A chunk is full
+ * unless the stream ends or fails.
+ */
+static long decode(struct sb_gz_reader *r, unsigned char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (r->last.fail != FAIL_NONE)    /* a failure stays */
+		return -1;
 	if (r->done)
 		return 0;
-	if (!r->is_gzip)
-		return read_plain(r, err);
-	r->z.next_out = r->out;
-	r->z.avail_out = OUT_SIZE;
-	while (r->z.avail_out == OUT_SIZE) {
+	if (!r->is_gzip) {
+		if (r->first_len) {
+			n = r->first_len;
+			r->first_len = 0;
+			return (long)n;
+		}
+		n = r->in_eof ? 0 : fread(out, 1, cap, r->f);
+		if (n < cap && ferror(r->f)) {
+			r->last.fail = FAIL_IO;
+			r->last.err_no = errno;
+			return -1;
+		}
+		if (n == 0)
+			r->done = true;
+		return (long)n;
+	}
+	while (n < cap) {
 		int ret;
 
 		if (r->member_end) {
-			int m = after_member(r, err);
+			int m = after_member(r);
 
 			if (m < 0)
-				return -1;
+				break;
 			if (m == 0) {
 				r->done = true;
 				break;
 			}
 		}
-		if (r->z.avail_in == 0 && refill_in(r, err) < 0)
-			return -1;
-		ret = inflate(&r->z, Z_NO_FLUSH);
-		if (ret == Z_STREAM_END) {
+		if (r->avail_in == 0 && !refill_in(r))
+			break;
+		ret = inflate_some(r, out, cap, &n);
+		if (ret < 0)
+			break;
+		if (ret == 1)
 			r->member_end = true;
-		} else if (ret == Z_BUF_ERROR && r->z.avail_in == 0 && r->in_eof) {
-			sb_errf(err, SB_EPARSE,
-				"%s:%llu: expected a complete gzip stream, got: unexpected end of file (truncated or corrupt file)",
-				r->path, (unsigned long long)at_line);
-			return -1;
-		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-			sb_errf(err, ret == Z_MEM_ERROR ? SB_ENOMEM : SB_EPARSE,
-				"%s:%llu: expected a complete gzip stream, got: %s (truncated or corrupt file)",
-				r->path, (unsigned long long)at_line,
-				r->z.msg ? r->z.msg : "invalid data");
-			return -1;
-		}
 	}
-	return (long)(OUT_SIZE - r->z.avail_out);
+	/* the bytes decoded before a failure first; the failure on the next call */
+	return n == 0 && r->last.fail != FAIL_NONE ? -1 : (long)n;
+}
+
+/* The read-ahead thread: decodes chunks into the ring until the end, a failure or stop. */
+static void *ahead_main(void *arg)
+{
+	struct sb_gz_reader *r = arg;
+
+	for (;;) {
+		struct chunk *c;
+		long n;
+
+		pthread_mutex_lock(&r->mu);
+		while (r->count == RING && !r->stop)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->stop) {
+			pthread_mutex_unlock(&r->mu);
+			return NULL;
+		}
+		c = &r->ring[(r->head + r->count) % RING];
+		pthread_mutex_unlock(&r->mu);
+
+		n = decode(r, c->p, OUT_SIZE);    /* outside the lock: the slot is ours */
+		c->n = n > 0 ? (size_t)n : 0;
+		c->fail = n < 0 ? r->last.fail : FAIL_NONE;
+		c->reason = r->last.reason;
+		c->trailing = r->last.trailing;
+		c->err_no = r->last.err_no;
+
+		pthread_mutex_lock(&r->mu);
+		r->count++;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		if (n <= 0)
+			return NULL;
+	}
+}
+
+/* CPUs this process may run on (taskset, cgroups' cpusets): 1 when unknown. */
+static int cpus_available(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 1;
+	return CPU_COUNT(&set);
+}
+
+bool sb_gz_reader_readahead(struct sb_gz_reader *r)
+{
+	const char *e = getenv("SENTIBT_LOAD_THREADS");
+	size_t i;
+
+	if (!r->is_gzip || r->ahead || r->done || cpus_available() < 2 ||
+	    (e && strcmp(e, "1") == 0))
+		return false;
+	for (i = 0; i < RING; i++) {
+		r->ring[i].p = malloc(OUT_SIZE);
+		if (!r->ring[i].p)
+			goto out_free;
+	}
+	if (pthread_mutex_init(&r->mu, NULL) != 0)
+		goto out_free;
+	if (pthread_cond_init(&r->cv, NULL) != 0)
+		goto out_mutex;
+	if (pthread_create(&r->thread, NULL, ahead_main, r) != 0)
+		goto out_cond;
+	r->ahead = true;
+	return true;
+
+out_cond:
+	pthread_cond_destroy(&r->cv);
+out_mutex:
+	pthread_mutex_destroy(&r->mu);
+out_free:
+	for (i = 0; i < RING; i++) {
+		free(r->ring[i].p);
+		r->ring[i].p = NULL;
+	}
+	return false;
+}
+
+void sb_gz_reader_close(struct sb_gz_reader *r)
+{
+	if (!r)
+		return;
+	if (r->ahead) {
+		pthread_mutex_lock(&r->mu);
+		r->stop = true;
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thread, NULL);
+		pthread_cond_destroy(&r->cv);
+		pthread_mutex_destroy(&r->mu);
+		for (size_t i = 0; i < RING; i++)
+			free(r->ring[i].p);
+	}
+	if (r->z_live)
+		inflateEnd(&r->z);
+	free(r->isal);
+	free(r->in);
+	free(r->out);
+	free(r);
+}
+
+/* The message for a failed read ('c' says why). */
+static long failed(const struct sb_gz_reader *r, const struct chunk *c, uint64_t at_line,
+		   struct sb_errbuf *err)
+{
+	switch (c->fail) {
+	case FAIL_TRAILING:
+		sb_errf(err, SB_EPARSE,
+			"%s: expected end of file after the gzip stream, got %llu trailing bytes",
+			r->path, (unsigned long long)c->trailing);
+		break;
+	case FAIL_IO:
+		sb_errf(err, SB_EIO, "%s: cannot read: %s", r->path, strerror(c->err_no));
+		break;
+	case FAIL_NOMEM:
+		sb_errf(err, SB_ENOMEM, "%s: out of memory", r->path);
+		break;
+	case FAIL_TRUNCATED:
+		sb_errf(err, SB_EPARSE,
+			"%s:%llu: expected a complete gzip stream, got: unexpected end of file (truncated or corrupt file)",
+			r->path, (unsigned long long)at_line);
+		break;
+	default:
+		sb_errf(err, SB_EPARSE,
+			"%s:%llu: expected a complete gzip stream, got: %s (truncated or corrupt file)",
+			r->path, (unsigned long long)at_line, c->reason);
+		break;
+	}
+	return -1;
+}
+
+long sb_gz_read(struct sb_gz_reader *r, const unsigned char **p, uint64_t at_line,
+		struct sb_errbuf *err)
+{
+	struct chunk *c;
+	long n;
+
+	if (!r->ahead) {
+		*p = r->out;
+		n = decode(r, r->out, OUT_SIZE);
+		return n < 0 ? failed(r, &r->last, at_line, err) : n;
+	}
+	pthread_mutex_lock(&r->mu);
+	if (r->taken) {               /* the chunk handed out last is free again */
+		r->taken = false;
+		r->head = (r->head + 1) % RING;
+		r->count--;
+		pthread_cond_broadcast(&r->cv);
+	}
+	while (r->count == 0)
+		pthread_cond_wait(&r->cv, &r->mu);
+	c = &r->ring[r->head];
+	pthread_mutex_unlock(&r->mu);
+	*p = c->p;
+	if (c->fail != FAIL_NONE)
+		return failed(r, c, at_line, err);   /* stays at the head: fails again */
+	if (c->n == 0)
+		return 0;                             /* the end, again on every later call */
+	r->taken = true;
+	return (long)c->n;
 }
 
 /* ---- writing ---- */

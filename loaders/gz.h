@@ -1,6 +1,7 @@
-/* gz.h - gzip, the one module that calls zlib: a streaming gzip-or-plain reader, a
- * gzip file writer and a check that bytes form complete gzip data.  No zlib type
- * shows here: every handle is opaque. */
+/* gz.h - gzip, the one module that calls zlib and ISA-L: a streaming gzip-or-plain
+ * reader (ISA-L's igzip by default, zlib as the fallback), a gzip file writer and a
+ * check that bytes form complete gzip data (zlib).  No library type shows here:
+ * every handle is opaque. */
 #ifndef SB_GZ_H
 #define SB_GZ_H
 
@@ -9,6 +10,19 @@
 #include <stdio.h>
 
 /* ---- reading ---- */
+
+/*
+ * The inflater of the readers opened from now on.  ISA-L's igzip (the default) and
+ * zlib decode the same bytes and fail on the same damaged streams; zlib is the
+ * fallback, chosen with SENTIBT_GZ=zlib in the environment or sb_gz_set_backend()
+ * (which wins; for tests and benchmarks).  docs/performance.md has the figures.
+ */
+enum sb_gz_backend { SB_GZ_ISAL, SB_GZ_ZLIB };
+#define SB_GZ_BACKENDS 2
+
+void sb_gz_set_backend(enum sb_gz_backend b);
+enum sb_gz_backend sb_gz_backend(void);
+const char *sb_gz_backend_name(enum sb_gz_backend b);   /* "isal", "zlib" */
 
 /*
  * A reader over an open stream, plain or gzip'd, told apart by the first bytes (the
@@ -40,6 +54,17 @@ bool sb_gz_reader_is_gzip(const struct sb_gz_reader *r);
 long sb_gz_read(struct sb_gz_reader *r, const unsigned char **p, uint64_t at_line,
 		struct sb_errbuf *err);
 void sb_gz_reader_close(struct sb_gz_reader *r);   /* NULL is fine */
+
+/*
+ * sb_gz_reader_readahead() moves the decoding of a gzip stream to a thread of its
+ * own that runs ahead of sb_gz_read() by at most 8 chunks of 256 KiB, so that
+ * inflating and parsing share two cores.  The bytes, their chunks, and the errors
+ * (with the line the reader passes when it reaches them) are those of the
+ * synchronous reader.  Done only for gzip input, when the process may run on more
+ * than one CPU and SENTIBT_LOAD_THREADS is not 1; returns whether it started.  It
+ * may be called after reads: the thread goes on where they stopped.
+ */
+bool sb_gz_reader_readahead(struct sb_gz_reader *r);
 
 /* ---- writing ---- */
 

@@ -70,6 +70,11 @@ void sb_lines_close(struct sb_lines *l)
 	l->out_pos = l->out_len = 0;
 }
 
+void sb_lines_readahead(struct sb_lines *l)
+{
+	sb_gz_reader_readahead(l->gz);
+}
+
 int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
 {
 	l->len = 0;

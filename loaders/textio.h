@@ -46,6 +46,10 @@ enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf
 int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err);
 void sb_lines_close(struct sb_lines *l);   /* safe twice, and after a failed open */
 
+/* Decodes a gzip'd file ahead on a thread of its own (sb_gz_reader_readahead()):
+ * the same lines and errors.  Call after sb_lines_open(), at any line. */
+void sb_lines_readahead(struct sb_lines *l);
+
 /* True when 'path' is a regular file that starts with the gzip magic 1f 8b (a pipe is
  * never peeked at: that would eat the bytes its reader needs). */
 bool sb_file_is_gzip(const char *path);
