@@ -6,6 +6,7 @@
 
 #include "testutil.h"
 #include "../loaders/candles.h"
+#include "../loaders/gz.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -1141,6 +1142,162 @@ static void test_duplicates_against_reference(void **state)
 	free(text);
 }
 
+/* xorshift64: the tests' own seeded generator */
+static uint64_t rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* A decimal string of 1..20 significant digits, 0..10 decimals, leading zeros sometimes. */
+static void rand_decimal(uint64_t *x, char *out)
+{
+	int nd = 1 + (int)(rnd(x) % 20), k = (int)(rnd(x) % 11), len = 0;
+
+	if (rnd(x) % 8 == 0)
+		out[len++] = '0';
+	for (int i = 0; i < nd; i++) {
+		if (i == nd - k && k > 0 && k < nd)
+			out[len++] = '.';
+		out[len++] = (char)('0' + rnd(x) % 10);
+	}
+	out[len] = '\0';
+}
+
+/*
+ * Prices and amounts of every shape (the fast path's digits with one '.', and what it
+ * hands to the checked parser: exponents, '+', "5.", ".5", more digits than a double
+ * holds, 19-digit timestamps with leading zeros) must give the doubles strtod gives,
+ * bit for bit: strtod is the oracle, one trade per 1s candle.
+ */
+static void test_numbers_match_strtod(void **state)
+{
+	static const char *const special[] = {
+		"0.1", "5.", ".5", "1e3", "2.5E-1", "+7", "0001.50", "9007199254740993",
+		"9007199254740992.5", "123456789012345678901234", "0.000000001", "19876.55",
+		"0.00012345", "1234567890123456789", "12345678901234567890", "4.35", "0.3",
+	};
+	const size_t n = 4000, ns = sizeof(special) / sizeof(special[0]);
+	char (*price)[40] = calloc(n, sizeof(*price)), (*amount)[40] = calloc(n, sizeof(*amount));
+	size_t cap = n * 160 + 100, len = 0;
+	char *text = malloc(cap), path[PATH_MAX];
+	const char *paths[1];
+	struct sb_errbuf err = { "" };
+	struct sb_candles c;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+
+	(void)state;
+	assert_non_null(price);
+	assert_non_null(amount);
+	assert_non_null(text);
+	len += (size_t)sprintf(text, "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+	for (size_t i = 0; i < n; i++) {
+		long long t = (long long)(T0 + (int64_t)i * SB_US_PER_SEC + 1000);
+
+		if (i < ns)
+			snprintf(price[i], sizeof(price[i]), "%s", special[i]);
+		else
+			rand_decimal(&x, price[i]);
+		if (i >= ns && i < 2 * ns)
+			snprintf(amount[i], sizeof(amount[i]), "%s", special[i - ns]);
+		else
+			rand_decimal(&x, amount[i]);
+		if (!(strtod(price[i], NULL) > 0))
+			snprintf(price[i], sizeof(price[i]), "1.25");
+		len += (size_t)snprintf(text + len, cap - len, "binance,BTCUSDT,%s%lld,%lld,i%zu,%s,%s,%s\n",
+					i % 7 == 3 ? "000" : "", t, t + 5, i,
+					i % 3 == 0 ? "buy" : i % 3 == 1 ? "sell" : "unknown",
+					price[i], amount[i]);
+	}
+	tu_write_bytes("numbers.csv.gz", text, len, true, path);
+	free(text);
+	paths[0] = path;
+	sb_candles_init(&c);
+	if (sb_candles_load(&c, paths, 1, SB_US_PER_SEC, NULL, &err))
+		fail_msg("load failed: %s", err.msg);
+	assert_int_equal(c.n, n);
+	for (size_t i = 0; i < n; i++) {
+		double p = strtod(price[i], NULL), a = strtod(amount[i], NULL);
+
+		if (memcmp(&c.close[i], &p, sizeof(p)) || memcmp(&c.volume[i], &a, sizeof(a)))
+			fail_msg("row %zu: price '%s' -> %.17g (strtod %.17g), amount '%s' -> %.17g (strtod %.17g)",
+				 i, price[i], c.close[i], p, amount[i], c.volume[i], a);
+		assert_true(c.buy_volume[i] == (i % 3 == 0 ? a : 0));
+		assert_true(c.sell_volume[i] == (i % 3 == 1 ? a : 0));
+	}
+	sb_candles_release(&c);
+	free(price);
+	free(amount);
+}
+
+/*
+ * Three gzip'd days loaded in every way (ISA-L or zlib, decoded ahead on a second
+ * core or not) give the same candles and counts, byte for byte; some ids repeat
+ * across the files' boundaries, so the duplicate window crosses files too.
+ */
+static void test_backends_and_threads_same(void **state)
+{
+	enum { FILES = 3, ROWS = 60000 };
+	char path[FILES][PATH_MAX];
+	const char *paths[FILES];
+	struct sb_input_info info0[FILES], info[FILES];
+	struct sb_candles c0, c;
+	struct sb_errbuf err = { "" };
+	uint64_t x = 12345;
+	double price = 20000;
+
+	(void)state;
+	for (int f = 0; f < FILES; f++) {
+		size_t cap = (size_t)ROWS * 120 + 100, len = 0;
+		char *text = malloc(cap), name[32];
+		int64_t lt = T0 + (int64_t)f * 3600 * SB_US_PER_SEC;
+
+		assert_non_null(text);
+		len += (size_t)sprintf(text, "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+		for (int i = 0; i < ROWS; i++) {
+			/* the first rows of a file repeat ids of the previous file's last rows */
+			long id = f > 0 && i < 40 && i % 4 == 0 ? (long)f * ROWS - 1 - i : (long)f * ROWS + i;
+
+			lt += (int64_t)(rnd(&x) % 110000);
+			price += (double)((int)(rnd(&x) % 7) - 3) / 10;
+			len += (size_t)snprintf(text + len, cap - len,
+						"binance,BTCUSDT,%lld,%lld,%ld,%s,%.1f,%.3f\n",
+						(long long)(lt - (int64_t)(rnd(&x) % 200000)),
+						(long long)lt, id, rnd(&x) & 1 ? "buy" : "sell", price,
+						(double)(rnd(&x) % 50000) / 1000);
+		}
+		snprintf(name, sizeof(name), "day%d.csv.gz", f);
+		tu_write_bytes(name, text, len, true, path[f]);
+		free(text);
+		paths[f] = path[FILES - 1 - f];        /* given out of order */
+	}
+	sb_candles_init(&c0);
+	sb_candles_init(&c);
+	sb_gz_set_backend(SB_GZ_ZLIB);
+	assert_int_equal(setenv("SENTIBT_LOAD_THREADS", "1", 1), 0);
+	if (sb_candles_load(&c0, paths, FILES, MIN, info0, &err))
+		fail_msg("zlib, serial: %s", err.msg);
+	assert_true(info0[1].duplicates > 0 && info0[0].duplicates > 0);
+	for (int m = 0; m < 3; m++) {
+		sb_gz_set_backend(m == 1 ? SB_GZ_ZLIB : SB_GZ_ISAL);
+		assert_int_equal(setenv("SENTIBT_LOAD_THREADS", m == 0 ? "1" : "2", 1), 0);
+		if (sb_candles_load(&c, paths, FILES, MIN, info, &err))
+			fail_msg("mode %d: %s", m, err.msg);
+		expect_same(&c0, &c);
+		for (int f = 0; f < FILES; f++) {
+			assert_int_equal(info[f].rows, info0[f].rows);
+			assert_int_equal(info[f].duplicates, info0[f].duplicates);
+			assert_int_equal(info[f].filled_candles, info0[f].filled_candles);
+		}
+	}
+	unsetenv("SENTIBT_LOAD_THREADS");
+	sb_gz_set_backend(SB_GZ_ISAL);
+	sb_candles_release(&c0);
+	sb_candles_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1165,6 +1322,8 @@ int main(void)
 		cmocka_unit_test(test_regress_duplicates),
 		cmocka_unit_test(test_duplicates_files_and_window),
 		cmocka_unit_test(test_duplicates_against_reference),
+		cmocka_unit_test(test_numbers_match_strtod),
+		cmocka_unit_test(test_backends_and_threads_same),
 	};
 
 	return cmocka_run_group_tests_name("candles", tests, tu_tmpdir_setup, tu_tmpdir_teardown);
