@@ -5,6 +5,7 @@
 #   make test            install deps if missing, build with -Werror, run every test
 #   make bench           the sweep benchmark (scripts/bench-sweep)
 #   make bench-signal    signal build time per window (scripts/bench-signal)
+#   make bench-load      Tardis days to candles against zcat/igzip/libdeflate (scripts/bench-load)
 #   make fuzz            fuzz every parser FUZZ_TIME s (clang, libFuzzer, ASan+UBSan; build/fuzz/)
 #   V=1                  show full command lines
 .DEFAULT_GOAL := all
@@ -58,7 +59,7 @@ FORCE:
 # Keep test objects (make would delete them as intermediates and rebuild next time).
 .SECONDARY:
 
-.PHONY: all deps test FORCE unit-tests cli-tests demo bench bench-signal golden clean check \
+.PHONY: all deps test FORCE unit-tests cli-tests demo bench bench-signal bench-load golden clean check \
 	fuzz fuzz-build fuzz-merge fuzz-replay
 all: sentibt
 
@@ -126,6 +127,11 @@ bench: deps
 bench-signal: deps
 	@$(MAKE) --no-print-directory sentibt
 	@scripts/bench-signal
+
+bench-load:
+	@scripts/install-deps bench
+	@$(MAKE) --no-print-directory sentibt
+	@scripts/bench-load
 
 golden: sentibt
 	@scripts/make-golden
