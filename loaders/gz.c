@@ -1,11 +1,9 @@
 /* gz.c - the only file that includes zlib and ISA-L (see gz.h) */
-#define _GNU_SOURCE             /* sched_getaffinity, CPU_COUNT */
 #include "gz.h"
+#include "../core/thread.h"
 
 #include <errno.h>
 #include <isa-l/igzip_lib.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,15 +46,13 @@ struct sb_gz_reader {
 	bool        member_end;   /* a member finished; more may follow */
 	bool        in_eof, done;
 	struct chunk last;        /* what the decoder said last (its failure, if any) */
-	/* read-ahead: a thread decodes into ring[], the reader takes them in order */
-	bool        ahead;
-	pthread_t   thread;
-	pthread_mutex_t mu;
-	pthread_cond_t  cv;
+	/* read-ahead: a thread takes chunks from 'empty', decodes into them and puts
+	 * them in 'full', in order; the reader hands them out and gives them back */
+	struct sb_thread *thread;
+	struct sb_queue *empty, *full;
 	struct chunk ring[RING];
-	size_t      head, count;  /* the oldest chunk not taken; chunks ready */
-	bool        taken;        /* ring[head] is handed out (freed on the next read) */
-	bool        stop;         /* the reader is closing: the thread ends */
+	struct chunk *taken;      /* handed out last: back to 'empty' on the next read */
+	struct chunk *final;      /* the end or the failure: handed out on every later read */
 };
 
 void sb_gz_set_backend(enum sb_gz_backend b)
@@ -330,82 +326,60 @@ static long decode(struct sb_gz_reader *r, unsigned char *out, size_t cap)
 	return n == 0 && r->last.fail != FAIL_NONE ? -1 : (long)n;
 }
 
-/* The read-ahead thread: decodes chunks into the ring until the end, a failure or stop. */
+/* The read-ahead thread: decodes chunks until the end, a failure or the close. */
 static void *ahead_main(void *arg)
 {
 	struct sb_gz_reader *r = arg;
+	struct chunk *c;
 
-	for (;;) {
-		struct chunk *c;
-		long n;
+	while ((c = sb_queue_pop(r->empty)) != NULL) {
+		long n = decode(r, c->p, OUT_SIZE);   /* the slot is ours alone */
 
-		pthread_mutex_lock(&r->mu);
-		while (r->count == RING && !r->stop)
-			pthread_cond_wait(&r->cv, &r->mu);
-		if (r->stop) {
-			pthread_mutex_unlock(&r->mu);
-			return NULL;
-		}
-		c = &r->ring[(r->head + r->count) % RING];
-		pthread_mutex_unlock(&r->mu);
-
-		n = decode(r, c->p, OUT_SIZE);    /* outside the lock: the slot is ours */
 		c->n = n > 0 ? (size_t)n : 0;
 		c->fail = n < 0 ? r->last.fail : FAIL_NONE;
 		c->reason = r->last.reason;
 		c->trailing = r->last.trailing;
 		c->err_no = r->last.err_no;
-
-		pthread_mutex_lock(&r->mu);
-		r->count++;
-		pthread_cond_broadcast(&r->cv);
-		pthread_mutex_unlock(&r->mu);
-		if (n <= 0)
-			return NULL;
+		if (!sb_queue_push(r->full, c) || n <= 0)
+			break;
 	}
+	return NULL;
 }
 
-/* CPUs this process may run on (taskset, cgroups' cpusets): 1 when unknown. */
-static int cpus_available(void)
+static void ahead_stop(struct sb_gz_reader *r)
 {
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return 1;
-	return CPU_COUNT(&set);
+	if (r->empty)
+		sb_queue_close(r->empty);
+	if (r->full)
+		sb_queue_close(r->full);
+	sb_thread_join(r->thread);
+	sb_queue_free(r->empty);
+	sb_queue_free(r->full);
+	for (size_t i = 0; i < RING; i++)
+		free(r->ring[i].p);
+	r->thread = NULL;
+	r->empty = r->full = NULL;
 }
 
 bool sb_gz_reader_readahead(struct sb_gz_reader *r)
 {
-	const char *e = getenv("SENTIBT_LOAD_THREADS");
-	size_t i;
-
-	if (!r->is_gzip || r->ahead || r->done || cpus_available() < 2 ||
-	    (e && strcmp(e, "1") == 0))
+	if (!r->is_gzip || r->thread || r->done || r->last.fail || !sb_load_threads())
 		return false;
-	for (i = 0; i < RING; i++) {
+	r->empty = sb_queue_new(RING);
+	r->full = sb_queue_new(RING);
+	if (!r->empty || !r->full)
+		goto out_stop;
+	for (size_t i = 0; i < RING; i++) {
 		r->ring[i].p = malloc(OUT_SIZE);
-		if (!r->ring[i].p)
-			goto out_free;
+		if (!r->ring[i].p || !sb_queue_push(r->empty, &r->ring[i]))
+			goto out_stop;
 	}
-	if (pthread_mutex_init(&r->mu, NULL) != 0)
-		goto out_free;
-	if (pthread_cond_init(&r->cv, NULL) != 0)
-		goto out_mutex;
-	if (pthread_create(&r->thread, NULL, ahead_main, r) != 0)
-		goto out_cond;
-	r->ahead = true;
+	r->thread = sb_thread_start(ahead_main, r);
+	if (!r->thread)
+		goto out_stop;
 	return true;
-
-out_cond:
-	pthread_cond_destroy(&r->cv);
-out_mutex:
-	pthread_mutex_destroy(&r->mu);
-out_free:
-	for (i = 0; i < RING; i++) {
-		free(r->ring[i].p);
-		r->ring[i].p = NULL;
-	}
+out_stop:
+	ahead_stop(r);
 	return false;
 }
 
@@ -413,17 +387,8 @@ void sb_gz_reader_close(struct sb_gz_reader *r)
 {
 	if (!r)
 		return;
-	if (r->ahead) {
-		pthread_mutex_lock(&r->mu);
-		r->stop = true;
-		pthread_cond_broadcast(&r->cv);
-		pthread_mutex_unlock(&r->mu);
-		pthread_join(r->thread, NULL);
-		pthread_cond_destroy(&r->cv);
-		pthread_mutex_destroy(&r->mu);
-		for (size_t i = 0; i < RING; i++)
-			free(r->ring[i].p);
-	}
+	if (r->thread)
+		ahead_stop(r);
 	if (r->z_live)
 		inflateEnd(&r->z);
 	free(r->isal);
@@ -468,28 +433,22 @@ long sb_gz_read(struct sb_gz_reader *r, const unsigned char **p, uint64_t at_lin
 	struct chunk *c;
 	long n;
 
-	if (!r->ahead) {
+	if (!r->thread) {
 		*p = r->out;
 		n = decode(r, r->out, OUT_SIZE);
 		return n < 0 ? failed(r, &r->last, at_line, err) : n;
 	}
-	pthread_mutex_lock(&r->mu);
 	if (r->taken) {               /* the chunk handed out last is free again */
-		r->taken = false;
-		r->head = (r->head + 1) % RING;
-		r->count--;
-		pthread_cond_broadcast(&r->cv);
+		sb_queue_push(r->empty, r->taken);
+		r->taken = NULL;
 	}
-	while (r->count == 0)
-		pthread_cond_wait(&r->cv, &r->mu);
-	c = &r->ring[r->head];
-	pthread_mutex_unlock(&r->mu);
+	c = r->final ? r->final : sb_queue_pop(r->full);
 	*p = c->p;
-	if (c->fail != FAIL_NONE)
-		return failed(r, c, at_line, err);   /* stays at the head: fails again */
-	if (c->n == 0)
-		return 0;                             /* the end, again on every later call */
-	r->taken = true;
+	if (c->fail != FAIL_NONE || c->n == 0) {
+		r->final = c;         /* the thread has ended: this is the answer from now on */
+		return c->fail != FAIL_NONE ? failed(r, c, at_line, err) : 0;
+	}
+	r->taken = c;
 	return (long)c->n;
 }
 

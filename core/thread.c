@@ -1,0 +1,119 @@
+/* thread.c - the only file that includes pthread.h (see thread.h) */
+#define _GNU_SOURCE             /* sched_getaffinity, CPU_COUNT */
+#include "thread.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sb_queue {
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;        /* signalled on every change */
+	size_t head, n, cap;
+	bool closed;
+	void *items[];
+};
+
+struct sb_queue *sb_queue_new(size_t cap)
+{
+	struct sb_queue *q = calloc(1, sizeof(*q) + cap * sizeof(q->items[0]));
+
+	if (!q)
+		return NULL;
+	q->cap = cap;
+	if (pthread_mutex_init(&q->mu, NULL) != 0) {
+		free(q);
+		return NULL;
+	}
+	if (pthread_cond_init(&q->cv, NULL) != 0) {
+		pthread_mutex_destroy(&q->mu);
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+bool sb_queue_push(struct sb_queue *q, void *item)
+{
+	bool ok;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->n == q->cap && !q->closed)
+		pthread_cond_wait(&q->cv, &q->mu);
+	ok = !q->closed;
+	if (ok) {
+		q->items[(q->head + q->n) % q->cap] = item;
+		q->n++;
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return ok;
+}
+
+void *sb_queue_pop(struct sb_queue *q)
+{
+	void *item = NULL;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->n == 0 && !q->closed)
+		pthread_cond_wait(&q->cv, &q->mu);
+	if (q->n) {
+		item = q->items[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return item;
+}
+
+void sb_queue_close(struct sb_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = true;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+void sb_queue_free(struct sb_queue *q)
+{
+	if (!q)
+		return;
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+	free(q);
+}
+
+struct sb_thread {
+	pthread_t t;
+};
+
+struct sb_thread *sb_thread_start(void *(*fn)(void *), void *arg)
+{
+	struct sb_thread *t = malloc(sizeof(*t));
+
+	if (t && pthread_create(&t->t, NULL, fn, arg) != 0) {
+		free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+void sb_thread_join(struct sb_thread *t)
+{
+	if (!t)
+		return;
+	pthread_join(t->t, NULL);
+	free(t);
+}
+
+bool sb_load_threads(void)
+{
+	const char *e = getenv("SENTIBT_LOAD_THREADS");
+	cpu_set_t set;
+
+	if (e && strcmp(e, "1") == 0)
+		return false;
+	return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 1;
+}

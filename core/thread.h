@@ -1,0 +1,36 @@
+/* thread.h - the one file that uses POSIX threads: a thread, a bounded queue of
+ * pointers between two threads, and the number of CPUs the process may use.  The
+ * loaders pipeline their work with these (gzip decoded ahead, rows parsed ahead of
+ * the candle grid); OpenMP stays in engine/sweep.c for the sweep. */
+#ifndef SB_THREAD_H
+#define SB_THREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A FIFO of at most 'cap' pointers; push waits while it is full, pop while empty. */
+struct sb_queue;
+
+struct sb_queue *sb_queue_new(size_t cap);     /* NULL: out of memory */
+/* Appends 'item' (not NULL), waiting for room; false once the queue is closed. */
+bool sb_queue_push(struct sb_queue *q, void *item);
+/* The oldest item, waiting for one; NULL once the queue is closed and empty. */
+void *sb_queue_pop(struct sb_queue *q);
+/* Wakes every waiter: pushes fail from now on, pops take what is left, then NULL. */
+void sb_queue_close(struct sb_queue *q);
+void sb_queue_free(struct sb_queue *q);        /* NULL is fine; no one may wait on it */
+
+/* A joinable thread running fn(arg); NULL when it could not be started. */
+struct sb_thread;
+
+struct sb_thread *sb_thread_start(void *(*fn)(void *), void *arg);
+void sb_thread_join(struct sb_thread *t);      /* waits for it and frees it */
+
+/*
+ * Whether the loaders may pipeline their work on a second thread: the process may
+ * run on more than one CPU (taskset and cpusets count) and SENTIBT_LOAD_THREADS is
+ * not 1.  Results never depend on it; only the time does.
+ */
+bool sb_load_threads(void);
+
+#endif
