@@ -1,6 +1,7 @@
 /* candles.c - Tardis trades or OHLCV CSV(.gz) files to one columnar candle array */
 #include "candles.h"
 #include "textio.h"
+#include "../core/thread.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,16 +60,13 @@ struct row {
 	const char *id;  /* Tardis trade id; NULL when the file has none or it is empty */
 	size_t id_len;
 	uint64_t id_hash; /* its hash, when 'id' */
+	uint64_t line;   /* the row's line in its file */
 };
 
 /* One open input file. */
-struct idwin;
-
-/* Hashes 'id' and starts fetching its table slot from memory; returns the hash. */
-static uint64_t idwin_prefetch(const struct idwin *w, const char *id, size_t len);
+static uint64_t hash_id(const char *s, size_t len);
 
 struct infile {
-	struct idwin *ids;   /* the duplicate window the rows go to (NULL: peeking) */
 	bool plain;          /* the line had no quotes: fields[i + 1] - 1 ends field i */
 	const char *path;
 	struct sb_lines lines;
@@ -594,7 +592,7 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 		r->id = h->id >= 0 && f->fields[h->id][0] ? f->fields[h->id] : NULL;
 		if (r->id) {
 			r->id_len = f->plain ? field_len(f, h->id) : strlen(r->id);
-			r->id_hash = idwin_prefetch(f->ids, r->id, r->id_len);
+			r->id_hash = hash_id(r->id, r->id_len);
 		}
 		if (fast_tardis(f, r))
 			return 1;
@@ -706,8 +704,8 @@ static void format_duration(int64_t us, char *out, size_t size)
  * Checked before the grid grows: a gap longer than the limit is an error naming the
  * row.  'lo' is the first empty candle.
  */
-static enum sb_err check_gap(const struct grid *g, int64_t lo, size_t empty,
-			     const struct infile *f, struct filestat *st, struct sb_errbuf *err)
+static enum sb_err check_gap(const struct grid *g, int64_t lo, size_t empty, const char *path,
+			     uint64_t line, struct filestat *st, struct sb_errbuf *err)
 {
 	int64_t gap = (int64_t)empty * g->d;
 	char a[SB_TIME_LEN], b[SB_TIME_LEN], want[64], got[64];
@@ -722,11 +720,11 @@ static enum sb_err check_gap(const struct grid *g, int64_t lo, size_t empty,
 	format_duration(gap, got, sizeof(got));
 	return sb_errf(err, SB_EINVAL,
 		       "%s:%llu: expected no gap in prices longer than %s (--max-gap), got %s without a price, from %s to %s",
-		       f->path, lineno(f), want, got, a, b);
+		       path, (unsigned long long)line, want, got, a, b);
 }
 
 /* The bucket for time 't', widening the grid as needed; NULL with a message on error. */
-static struct bucket *grid_slot(struct grid *g, int64_t t, const struct infile *f,
+static struct bucket *grid_slot(struct grid *g, int64_t t, const char *path, uint64_t line,
 				struct filestat *st, struct sb_errbuf *err)
 {
 	int64_t k = sb_floordiv(t, g->d);
@@ -738,10 +736,10 @@ static struct bucket *grid_slot(struct grid *g, int64_t t, const struct infile *
 		add_back = 1;
 	} else if (k < g->k0) {
 		add_front = (size_t)(g->k0 - k);
-		rc = check_gap(g, k + 1, add_front - 1, f, st, err);
+		rc = check_gap(g, k + 1, add_front - 1, path, line, st, err);
 	} else if (k - g->k0 >= (int64_t)g->n) {
 		add_back = (size_t)(k - g->k0) - g->n + 1;
-		rc = check_gap(g, g->k0 + (int64_t)g->n, add_back - 1, f, st, err);
+		rc = check_gap(g, g->k0 + (int64_t)g->n, add_back - 1, path, line, st, err);
 	}
 	if (rc)
 		return NULL;
@@ -754,13 +752,13 @@ static struct bucket *grid_slot(struct grid *g, int64_t t, const struct infile *
 			sb_format_time((g->n ? g->k0 : k) * g->d, t0);
 			sb_errf(err, SB_EINVAL,
 				"%s:%llu: expected times within %zu candles of each other, got %s with candles starting %s (a bad timestamp, or an interval too fine for the span)",
-				f->path, lineno(f), GRID_MAX, ts, t0);
+				path, (unsigned long long)line, GRID_MAX, ts, t0);
 			return NULL;
 		}
 		rc = grid_grow(g, add_front, add_back);
 		if (rc) {
-			sb_errf(err, rc, "%s:%llu: out of memory for %zu candles", f->path,
-				lineno(f), g->n + add_front + add_back);
+			sb_errf(err, rc, "%s:%llu: out of memory for %zu candles", path,
+				(unsigned long long)line, g->n + add_front + add_back);
 			return NULL;
 		}
 	}
@@ -934,13 +932,11 @@ static void idwin_drop_oldest(struct idwin *w)
  * Returns 1 when 'id' was among the remembered ids (a duplicate), 0 when it is new
  * (and now remembered), -1 when out of memory.
  */
-static uint64_t idwin_prefetch(const struct idwin *w, const char *id, size_t len)
+/* Starts fetching the table slot of an id of hash 'h' from memory. */
+static void idwin_prefetch(const struct idwin *w, uint64_t h)
 {
-	uint64_t h = hash_id(id, len);
-
-	if (w && w->nslot)
+	if (w->nslot)
 		__builtin_prefetch(&w->slot[h & (w->nslot - 1)]);
-	return h;
 }
 
 /* 'len' is strlen(id), 'h' hash_id(id, len). */
@@ -1024,95 +1020,256 @@ out_close:
 	return rc;
 }
 
+/*
+ * Rows travel from the parser to the grid in batches: on a thread of their own when
+ * the process may use a second CPU (sb_load_threads()), so that parsing (and, on a
+ * third thread, inflating) overlaps the grid and the duplicate window; else the
+ * same batches are filled in line.  The grid sees the same rows in the same order
+ * either way, and a parser error arrives after the rows before it, as in one loop.
+ */
+#define BATCH_ROWS 4096
+#define BATCHES 4
+
+struct batch {
+	struct row rows[BATCH_ROWS];
+	size_t n;
+	char *ids;               /* the rows' ids, NUL-terminated, one after another */
+	size_t ids_len, ids_cap;
+	int end;                 /* 0: rows follow; 1: the end of the file; -1: 'err' */
+	enum sb_err rc;
+	struct sb_errbuf err;
+	uint64_t lines;          /* the file's lines read so far */
+};
+
+struct parser {
+	struct infile *f;
+	struct symref *ref;      /* set by the peeks: only read while loading */
+	struct batch *b;         /* BATCHES of them */
+	struct sb_queue *empty, *full;
+	struct sb_thread *thread;
+};
+
+/* Parses rows of p->f into 'b' until it is full, the file ends or an error. */
+static void fill_batch(struct parser *p, struct batch *b)
+{
+	b->n = 0;
+	b->ids_len = 0;
+	b->end = 0;
+	while (b->n < BATCH_ROWS) {
+		struct row *r = &b->rows[b->n];
+		int got = next_row(p->f, r, &b->err);
+
+		if (got <= 0) {
+			b->end = got == 0 ? 1 : -1;
+			b->rc = SB_EPARSE;
+			break;
+		}
+		b->rc = check_symbol(p->f, p->ref, &b->err);
+		if (b->rc) {
+			b->end = -1;
+			break;
+		}
+		r->line = p->f->lines.lineno;
+		if (r->id) {              /* the line buffer is reused: keep a copy */
+			if (b->ids_len + r->id_len + 1 > b->ids_cap) {
+				size_t cap = (b->ids_len + r->id_len + 1) * 2;
+				char *ids = realloc(b->ids, cap);
+
+				if (!ids) {
+					b->rc = sb_errf(&b->err, SB_ENOMEM, "%s:%llu: out of memory",
+							p->f->path, lineno(p->f));
+					b->end = -1;
+					break;
+				}
+				b->ids = ids;
+				b->ids_cap = cap;
+			}
+			memcpy(b->ids + b->ids_len, r->id, r->id_len + 1);
+			/* offset + 1 until taken (NULL stays "no id") */
+			r->id = (const char *)(uintptr_t)(b->ids_len + 1);
+			b->ids_len += r->id_len + 1;
+		}
+		b->n++;
+	}
+	b->lines = p->f->lines.lineno;
+}
+
+static void *parser_main(void *arg)
+{
+	struct parser *p = arg;
+	struct batch *b;
+
+	while ((b = sb_queue_pop(p->empty)) != NULL) {
+		fill_batch(p, b);
+		if (!sb_queue_push(p->full, b) || b->end)
+			break;
+	}
+	return NULL;
+}
+
+static void parser_stop(struct parser *p)
+{
+	if (p->empty)
+		sb_queue_close(p->empty);
+	if (p->full)
+		sb_queue_close(p->full);
+	sb_thread_join(p->thread);
+	sb_queue_free(p->empty);
+	sb_queue_free(p->full);
+	for (size_t i = 0; p->b && i < BATCHES; i++)
+		free(p->b[i].ids);
+	free(p->b);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Sets up the batches, and the parser thread when allowed (else fills in line). */
+static bool parser_start(struct parser *p, struct infile *f, struct symref *ref)
+{
+	memset(p, 0, sizeof(*p));
+	p->f = f;
+	p->ref = ref;
+	p->b = calloc(BATCHES, sizeof(*p->b));
+	if (!p->b)
+		return false;
+	if (!sb_load_threads())
+		return true;
+	p->empty = sb_queue_new(BATCHES);
+	p->full = sb_queue_new(BATCHES);
+	for (size_t i = 0; p->empty && p->full && i < BATCHES; i++)
+		sb_queue_push(p->empty, &p->b[i]);
+	if (p->empty && p->full)
+		p->thread = sb_thread_start(parser_main, p);
+	if (!p->thread) {            /* no thread: the batches are filled in line */
+		sb_queue_free(p->empty);
+		sb_queue_free(p->full);
+		p->empty = p->full = NULL;
+	}
+	return true;
+}
+
+/* The next batch in file order; give it back with parser_done(). */
+static struct batch *parser_next(struct parser *p)
+{
+	if (!p->thread) {
+		fill_batch(p, &p->b[0]);
+		return &p->b[0];
+	}
+	return sb_queue_pop(p->full);     /* never NULL: only parser_stop() closes it */
+}
+
+static void parser_done(struct parser *p, struct batch *b)
+{
+	if (p->thread && !b->end)
+		sb_queue_push(p->empty, b);
+}
+
 /* Streams every row of 'path' (file number 'file') into the grid. */
 static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 			     struct filestat *st, struct symref *ref, struct idwin *ids,
 			     struct sb_errbuf *err)
 {
 	struct infile f;
-	struct row r;
+	struct parser p = { 0 };
+	struct batch *bt;
 	enum sb_err rc;
 	int64_t prev = 0;
-	int got;
+	bool ohlcv;
 
 	memset(st, 0, sizeof(*st));
 	st->min_gap = INT64_MAX;
 	rc = infile_open(&f, path, err);
 	if (rc)
 		goto out_close;
+	ohlcv = f.hdr.kind == KIND_OHLCV;
 	sb_lines_readahead(&f.lines);        /* inflate on another core while parsing */
-	f.ids = ids;
-	while ((got = next_row(&f, &r, err)) > 0) {
-		struct bucket *b;
-
-		rc = check_symbol(&f, ref, err);
-		if (rc)
-			goto out_close;
-		if (f.hdr.kind == KIND_OHLCV && st->rows) {
-			if (r.t <= prev) {
-				char a[SB_TIME_LEN], p[SB_TIME_LEN];
-
-				sb_format_time(r.t, a);
-				sb_format_time(prev, p);
-				rc = sb_errf(err, SB_EPARSE,
-					     "%s:%llu: expected a time after the previous row's %s (rows strictly increasing), got %s",
-					     path, lineno(&f), p, a);
-				goto out_close;
-			}
-			if (r.t - prev < st->min_gap) {
-				st->min_gap = r.t - prev;
-				st->min_gap_line = f.lines.lineno;
-			}
-		}
-		prev = r.t;
-		if (st->rows == 0) {
-			st->span_min = st->span_max = r.lt;
-			st->span_min_line = f.lines.lineno;
-			st->first_span = r.lt;
-		}
-		if (r.lt < st->span_min) {
-			st->span_min = r.lt;
-			st->span_min_line = f.lines.lineno;
-		}
-		if (r.lt > st->span_max)
-			st->span_max = r.lt;
-		st->rows++;
-		if (r.id) {
-			int dup = idwin_check(ids, r.id, r.id_len, r.id_hash, r.lt);
-
-			if (dup < 0) {
-				rc = sb_errf(err, SB_ENOMEM, "%s:%llu: out of memory", path,
-					     lineno(&f));
-				goto out_close;
-			}
-			if (dup) {
-				st->duplicates++;
-				continue;
-			}
-		}
-		b = grid_slot(g, r.t, &f, st, err);
-		if (!b) {
-			rc = SB_EINVAL;
-			goto out_close;
-		}
-		if (b->rows == 0)
-			b->file = file;
-		bucket_add(b, &r);
-		if (st->rows - st->duplicates == 1)
-			st->t_min = st->t_max = r.t;
-		if (r.t < st->t_min)
-			st->t_min = r.t;
-		if (r.t > st->t_max)
-			st->t_max = r.t;
+	if (!parser_start(&p, &f, ref)) {
+		rc = sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
+		goto out_close;
 	}
-	if (got < 0) {
-		rc = SB_EPARSE;
+	int end;
+
+	do {
+		bt = parser_next(&p);
+		for (size_t i = 0; i < bt->n; i++) {
+			struct row *r = &bt->rows[i];
+			struct bucket *b;
+
+			/* the window's table is larger than the cache: a few rows ahead */
+			if (i + 8 < bt->n && bt->rows[i + 8].id)
+				idwin_prefetch(ids, bt->rows[i + 8].id_hash);
+			if (r->id)
+				r->id = bt->ids + ((uintptr_t)r->id - 1);
+			if (ohlcv && st->rows) {
+				if (r->t <= prev) {
+					char a[SB_TIME_LEN], pt[SB_TIME_LEN];
+
+					sb_format_time(r->t, a);
+					sb_format_time(prev, pt);
+					rc = sb_errf(err, SB_EPARSE,
+						     "%s:%llu: expected a time after the previous row's %s (rows strictly increasing), got %s",
+						     path, (unsigned long long)r->line, pt, a);
+					goto out_close;
+				}
+				if (r->t - prev < st->min_gap) {
+					st->min_gap = r->t - prev;
+					st->min_gap_line = r->line;
+				}
+			}
+			prev = r->t;
+			if (st->rows == 0) {
+				st->span_min = st->span_max = r->lt;
+				st->span_min_line = r->line;
+				st->first_span = r->lt;
+			}
+			if (r->lt < st->span_min) {
+				st->span_min = r->lt;
+				st->span_min_line = r->line;
+			}
+			if (r->lt > st->span_max)
+				st->span_max = r->lt;
+			st->rows++;
+			if (r->id) {
+				int dup = idwin_check(ids, r->id, r->id_len, r->id_hash, r->lt);
+
+				if (dup < 0) {
+					rc = sb_errf(err, SB_ENOMEM, "%s:%llu: out of memory", path,
+						     (unsigned long long)r->line);
+					goto out_close;
+				}
+				if (dup) {
+					st->duplicates++;
+					continue;
+				}
+			}
+			b = grid_slot(g, r->t, path, r->line, st, err);
+			if (!b) {
+				rc = SB_EINVAL;
+				goto out_close;
+			}
+			if (b->rows == 0)
+				b->file = file;
+			bucket_add(b, r);
+			if (st->rows - st->duplicates == 1)
+				st->t_min = st->t_max = r->t;
+			if (r->t < st->t_min)
+				st->t_min = r->t;
+			if (r->t > st->t_max)
+				st->t_max = r->t;
+		}
+		end = bt->end;              /* read before the batch goes back */
+		parser_done(&p, bt);
+	} while (!end);
+	if (end < 0) {
+		if (err)
+			*err = bt->err;
+		rc = bt->rc;
 		goto out_close;
 	}
 	if (st->rows == 0)
 		rc = sb_errf(err, SB_EPARSE, "%s:%llu: expected at least one data row after the header",
-			     path, lineno(&f) + 1);
+			     path, (unsigned long long)bt->lines + 1);
 out_close:
+	parser_stop(&p);
 	infile_close(&f);
 	return rc;
 }
