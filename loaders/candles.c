@@ -807,16 +807,22 @@ struct seen_id {
 };
 
 /*
- * A ring of the ids in arrival order (the oldest at 'head') and an open-addressing
- * table with linear probing, twice the ring's size.  A slot holds the low 32 bits
- * of the id's hash above its ring position + 1 (0 = free), so that probing and
- * deleting read the table only, not the ring.
+ * A ring of the ids in arrival order and an open-addressing table with linear
+ * probing.  Ids are numbered in arrival order ('seq'); the live ones are the n from
+ * 'head' on, id s at ring position s % cap.  A slot holds the low 32 bits of the
+ * id's hash above the low 32 bits of its number + 1 (0 = free), so that probing
+ * reads the table only.  Forgetting the oldest id touches only the ring: its slot
+ * stays, stale (its number is before 'head'), until the table is rebuilt from the
+ * live ids, when live and stale slots fill half of it; it has 4 slots per id the ring
+ * holds, so a rebuild comes after at least 'cap' new ids.  Between rebuilds fewer
+ * than 2^31 ids arrive, so the low 32 bits tell live from stale.
  */
 struct idwin {
 	struct seen_id *e;
-	size_t cap, head, n;
+	size_t cap, n;
+	uint64_t head;           /* number of the oldest live id */
 	uint64_t *slot;
-	size_t nslot;
+	size_t nslot, used;      /* slots; those not free (live or stale) */
 	int64_t lt_max;
 };
 
@@ -850,10 +856,15 @@ static const char *seen_str(const struct seen_id *e)
 	return p;
 }
 
+static struct seen_id *idwin_at(const struct idwin *w, uint64_t seq)
+{
+	return &w->e[seq & (w->cap - 1)];
+}
+
 static void idwin_free(struct idwin *w)
 {
 	for (size_t i = 0; i < w->n; i++) {
-		const struct seen_id *e = &w->e[(w->head + i) & (w->cap - 1)];
+		const struct seen_id *e = idwin_at(w, w->head + i);
 
 		if (e->len >= sizeof(e->s))
 			free((void *)seen_str(e));
@@ -863,75 +874,68 @@ static void idwin_free(struct idwin *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static void idwin_put(struct idwin *w, size_t pos)
+/* The live id a used slot names, or NULL when the slot is stale. */
+static const struct seen_id *idwin_live(const struct idwin *w, uint64_t slot)
 {
-	size_t mask = w->nslot - 1, i = w->e[pos].hash & mask;
+	uint32_t age = (uint32_t)((uint32_t)slot - 1 - (uint32_t)w->head);
+
+	return age < w->n ? idwin_at(w, w->head + age) : NULL;
+}
+
+/* Puts id number 'seq' (hash 'h') in the first free slot of its probe. */
+static void idwin_put(struct idwin *w, uint64_t seq, uint64_t h)
+{
+	size_t mask = w->nslot - 1, i = h & mask;
 
 	while (w->slot[i])
 		i = (i + 1) & mask;
-	w->slot[i] = (w->e[pos].hash << 32) | (pos + 1);
+	w->slot[i] = (h << 32) | (uint32_t)(seq + 1);
+	w->used++;
 }
 
-/* A ring twice as large (the ids in order from 0) and a table to match. */
+/* A new table of 4 slots per ring entry with the live ids only. */
+static bool idwin_rebuild(struct idwin *w)
+{
+	uint64_t *slot = calloc(4 * w->cap, sizeof(*slot));
+
+	if (!slot)
+		return false;
+	free(w->slot);
+	w->slot = slot;
+	w->nslot = 4 * w->cap;
+	w->used = 0;
+	for (size_t i = 0; i < w->n; i++)
+		idwin_put(w, w->head + i, idwin_at(w, w->head + i)->hash);
+	return true;
+}
+
+/* A ring twice as large (each id at its number modulo the new size) and a table. */
 static bool idwin_grow(struct idwin *w)
 {
 	size_t cap = w->cap ? w->cap * 2 : 1024;
 	struct seen_id *e = malloc(cap * sizeof(*e));
-	uint64_t *slot = calloc(2 * cap, sizeof(*slot));
 
-	if (!e || !slot) {
-		free(e);
-		free(slot);
+	if (!e)
 		return false;
-	}
 	for (size_t i = 0; i < w->n; i++)
-		e[i] = w->e[(w->head + i) & (w->cap - 1)];
+		e[(w->head + i) & (cap - 1)] = *idwin_at(w, w->head + i);
 	free(w->e);
-	free(w->slot);
 	w->e = e;
-	w->slot = slot;
 	w->cap = cap;
-	w->nslot = 2 * cap;
-	w->head = 0;
-	for (size_t i = 0; i < w->n; i++)
-		idwin_put(w, i);
-	return true;
+	return idwin_rebuild(w);
 }
 
-/* Forgets the oldest id: its table slot is emptied by backward shifting. */
+/* Forgets the oldest id (its slot goes stale). */
 static void idwin_drop_oldest(struct idwin *w)
 {
-	size_t mask = w->nslot - 1, pos = w->head, i = w->e[pos].hash & mask, j;
+	const struct seen_id *e = idwin_at(w, w->head);
 
-	while ((uint32_t)w->slot[i] != (uint32_t)pos + 1)
-		i = (i + 1) & mask;
-	for (j = i;;) {
-		size_t home;
-
-		j = (j + 1) & mask;
-		if (!w->slot[j])
-			break;
-		home = (w->slot[j] >> 32) & mask;
-		/* the entry at j stays when its home lies cyclically in (i, j] */
-		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
-			continue;
-		w->slot[i] = w->slot[j];
-		i = j;
-	}
-	w->slot[i] = 0;
-	if (w->e[pos].len >= sizeof(w->e[pos].s))
-		free((void *)seen_str(&w->e[pos]));
-	w->head = (w->head + 1) & (w->cap - 1);
+	if (e->len >= sizeof(e->s))
+		free((void *)seen_str(e));
+	w->head++;
 	w->n--;
-	/* the table is larger than the cache: fetch the slot of a later one ahead */
-	if (w->n > 4)
-		__builtin_prefetch(&w->slot[w->e[(w->head + 4) & (w->cap - 1)].hash & mask]);
 }
 
-/*
- * Returns 1 when 'id' was among the remembered ids (a duplicate), 0 when it is new
- * (and now remembered), -1 when out of memory.
- */
 /* Starts fetching the table slot of an id of hash 'h' from memory. */
 static void idwin_prefetch(const struct idwin *w, uint64_t h)
 {
@@ -939,25 +943,30 @@ static void idwin_prefetch(const struct idwin *w, uint64_t h)
 		__builtin_prefetch(&w->slot[h & (w->nslot - 1)]);
 }
 
-/* 'len' is strlen(id), 'h' hash_id(id, len). */
+/*
+ * Returns 1 when 'id' was among the remembered ids (a duplicate), 0 when it is new
+ * (and now remembered), -1 when out of memory.  'len' is strlen(id), 'h'
+ * hash_id(id, len).
+ */
 static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, int64_t lt)
 {
-	size_t mask, i, pos;
 	struct seen_id *e;
+	uint64_t seq;
 
 	if (w->n == 0 || lt > w->lt_max)
 		w->lt_max = lt;
-	while (w->n && w->e[w->head].lt < w->lt_max - DUP_WINDOW_US)
+	while (w->n && idwin_at(w, w->head)->lt < w->lt_max - DUP_WINDOW_US)
 		idwin_drop_oldest(w);
 	if (w->n) {
-		mask = w->nslot - 1;
-		for (i = h & mask; w->slot[i]; i = (i + 1) & mask) {
+		size_t mask = w->nslot - 1;
+
+		for (size_t i = h & mask; w->slot[i]; i = (i + 1) & mask) {
 			const struct seen_id *c;
 
 			if ((w->slot[i] >> 32) != (h & 0xffffffffu))
 				continue;
-			c = &w->e[(uint32_t)w->slot[i] - 1];
-			if (c->hash == h && c->len == len && memcmp(seen_str(c), id, len) == 0)
+			c = idwin_live(w, w->slot[i]);
+			if (c && c->hash == h && c->len == len && memcmp(seen_str(c), id, len) == 0)
 				return 1;
 		}
 	}
@@ -967,8 +976,10 @@ static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, 
 		else if (!idwin_grow(w))
 			return -1;
 	}
-	pos = (w->head + w->n) & (w->cap - 1);
-	e = &w->e[pos];
+	if (w->used + 1 > w->nslot / 2 && !idwin_rebuild(w))
+		return -1;
+	seq = w->head + w->n;
+	e = idwin_at(w, seq);
 	e->lt = lt;
 	e->hash = h;
 	e->len = (uint32_t)len;
@@ -983,7 +994,7 @@ static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, 
 		memcpy(e->s, &copy, sizeof(copy));
 	}
 	w->n++;
-	idwin_put(w, pos);
+	idwin_put(w, seq, h);
 	return 0;
 }
 

@@ -1298,6 +1298,76 @@ static void test_backends_and_threads_same(void **state)
 	sb_candles_release(&c);
 }
 
+/* A day of 'rows' trades, one every 10 ms from T0; row 'bad' (1-based, 0 = none) as given. */
+static void write_day(const char *name, int rows, int bad, const char *bad_row, bool gz,
+		      char out[PATH_MAX])
+{
+	size_t cap = (size_t)rows * 100 + 200, len = 0;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	len += (size_t)sprintf(text, "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+	for (int i = 1; i <= rows; i++) {
+		long long t = (long long)(T0 + (int64_t)i * 10000);
+
+		if (i == bad)
+			len += (size_t)snprintf(text + len, cap - len, "%s\n", bad_row);
+		else
+			len += (size_t)snprintf(text + len, cap - len,
+						"binance,BTCUSDT,%lld,%lld,%d,buy,%d.5,0.25\n", t, t + 7,
+						i, 20000 + i % 13);
+	}
+	tu_write_bytes(name, text, len, gz, out);
+	free(text);
+}
+
+/*
+ * Errors found by the parser (a bad number deep in the file), by the grid (a gap too
+ * long) and by the inflater (a cut file): the same message whether rows are parsed
+ * on a thread of their own or not, and whichever inflater.
+ */
+static void test_errors_same_in_every_mode(void **state)
+{
+	char path[3][PATH_MAX], want[1024];
+	struct sb_candles c;
+	struct sb_errbuf err = { "" };
+	FILE *f;
+	long size;
+
+	(void)state;
+	write_day("badnum.csv.gz", 50000, 41234,
+		  "binance,BTCUSDT,1704067612340000,1704067612340007,x,buy,12.5.5,1", true, path[0]);
+	write_day("gap.csv.gz", 50000, 30001,
+		  "binance,BTCUSDT,1704499200000000,1704067500010007,y,buy,10,1", true, path[1]);
+	write_day("cut.csv.gz", 50000, 0, NULL, true, path[2]);
+	f = fopen(path[2], "r+b");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	assert_int_equal(truncate(path[2], size * 2 / 3), 0);
+	sb_candles_init(&c);
+	for (int k = 0; k < 3; k++) {
+		const char *paths[1] = { path[k] };
+
+		for (int m = 0; m < 4; m++) {
+			sb_gz_set_backend(m & 1 ? SB_GZ_ZLIB : SB_GZ_ISAL);
+			assert_int_equal(setenv("SENTIBT_LOAD_THREADS", m & 2 ? "2" : "1", 1), 0);
+			assert_int_not_equal(sb_candles_load(&c, paths, 1, MIN, NULL, &err), SB_OK);
+			assert_int_equal(c.n, 0);
+			if (m == 0)
+				snprintf(want, sizeof(want), "%s", err.msg);
+			else if (strcmp(err.msg, want) != 0)
+				fail_msg("mode %d: '%s', expected '%s'", m, err.msg, want);
+		}
+		if (!strstr(want, path[k]))
+			fail_msg("'%s' does not name %s", want, path[k]);
+	}
+	assert_non_null(strstr(want, "truncated or corrupt file"));
+	unsetenv("SENTIBT_LOAD_THREADS");
+	sb_gz_set_backend(SB_GZ_ISAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1324,6 +1394,7 @@ int main(void)
 		cmocka_unit_test(test_duplicates_against_reference),
 		cmocka_unit_test(test_numbers_match_strtod),
 		cmocka_unit_test(test_backends_and_threads_same),
+		cmocka_unit_test(test_errors_same_in_every_mode),
 	};
 
 	return cmocka_run_group_tests_name("candles", tests, tu_tmpdir_setup, tu_tmpdir_teardown);
