@@ -427,7 +427,7 @@ static long failed(const struct sb_gz_reader *r, const struct chunk *c, uint64_t
 	return -1;
 }
 
-long sb_gz_read(struct sb_gz_reader *r, const unsigned char **p, uint64_t at_line,
+long sb_gz_read(struct sb_gz_reader *r, unsigned char **p, uint64_t at_line,
 		struct sb_errbuf *err)
 {
 	struct chunk *c;

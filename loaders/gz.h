@@ -44,14 +44,15 @@ enum sb_err sb_gz_reader_open(struct sb_gz_reader **r, FILE *f, const char *path
 bool sb_gz_reader_is_gzip(const struct sb_gz_reader *r);
 /*
  * sb_gz_read() returns the number of the next decoded bytes, with *p pointing at
- * them (valid until the next call); 0 at the end of the stream (again on every later
+ * them (valid until the next call, and the caller's to modify until then: the line
+ * reader cuts lines in place); 0 at the end of the stream (again on every later
  * call); -1 on error.  'at_line' is the line named in messages about damaged gzip
  * data: "path:at_line: expected a complete gzip stream, got: unexpected end of file
  * (truncated or corrupt file)" (or zlib's reason instead of 'unexpected end of
  * file'); bytes after the last member: "path: expected end of file after the gzip
  * stream, got N trailing bytes"; "path: cannot read: ...".
  */
-long sb_gz_read(struct sb_gz_reader *r, const unsigned char **p, uint64_t at_line,
+long sb_gz_read(struct sb_gz_reader *r, unsigned char **p, uint64_t at_line,
 		struct sb_errbuf *err);
 void sb_gz_reader_close(struct sb_gz_reader *r);   /* NULL is fine */
 

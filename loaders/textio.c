@@ -43,8 +43,8 @@ enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf
 		return rc;
 	}
 	l->cap = 4096;
-	l->buf = malloc(l->cap);
-	if (!l->buf) {
+	l->own = l->buf = malloc(l->cap);
+	if (!l->own) {
 		sb_lines_close(l);
 		return sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
 	}
@@ -62,10 +62,10 @@ void sb_lines_close(struct sb_lines *l)
 	sb_gz_reader_close(l->gz);
 	if (l->f)
 		fclose(l->f);
-	free(l->buf);
+	free(l->own);
 	l->f = NULL;
 	l->gz = NULL;
-	l->buf = NULL;
+	l->buf = l->own = NULL;
 	l->out = NULL;
 	l->out_pos = l->out_len = 0;
 }
@@ -78,6 +78,20 @@ void sb_lines_readahead(struct sb_lines *l)
 int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
 {
 	l->len = 0;
+	/* a whole line in the decoded bytes, short and without NUL: cut in place */
+	if (l->out_pos < l->out_len) {
+		unsigned char *p = l->out + l->out_pos;
+		const unsigned char *nl = memchr(p, '\n', l->out_len - l->out_pos);
+		size_t n = nl ? (size_t)(nl - p) : 0;
+
+		if (nl && n < SB_LINE_MAX && !memchr(p, '\0', n)) {
+			l->buf = (char *)p;
+			l->len = n;
+			l->out_pos += n + 1;
+			goto out_line;
+		}
+	}
+	l->buf = l->own;
 	for (;;) {
 		const unsigned char *p, *nl, *nul;
 		size_t n;
@@ -118,12 +132,12 @@ int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
 
 			while (ncap < l->len + n + 1)
 				ncap *= 2;
-			nb = realloc(l->buf, ncap);
+			nb = realloc(l->own, ncap);
 			if (!nb) {
 				sb_errf(err, SB_ENOMEM, "%s: out of memory", l->path);
 				return -1;
 			}
-			l->buf = nb;
+			l->buf = l->own = nb;
 			l->cap = ncap;
 		}
 		memcpy(l->buf + l->len, p, n);
@@ -132,6 +146,7 @@ int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err)
 		if (nl)
 			break;
 	}
+out_line:
 	if (l->len && l->buf[l->len - 1] == '\r')
 		l->len--;
 	l->buf[l->len] = '\0';

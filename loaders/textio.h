@@ -20,12 +20,16 @@ struct sb_lines {
 	FILE    *f;
 	const char *path;
 	uint64_t lineno;          /* number of the line last returned, 1-based */
-	char    *buf;             /* current line, NUL-terminated, no '\n' or '\r' */
-	size_t   len, cap;
+	char    *buf;             /* current line, NUL-terminated, no '\n' or '\r'; valid
+				   * until the next call (it may point into the decoded
+				   * bytes, cut in place) */
+	size_t   len;
 	bool     is_gzip;
 	/* reader state, private to textio.c */
+	char    *own;             /* the buffer for lines that span two reads */
+	size_t   cap;
 	struct sb_gz_reader *gz;  /* hands out the decoded bytes */
-	const unsigned char *out; /* the bytes it handed out last */
+	unsigned char *out;       /* the bytes it handed out last */
 	size_t   out_pos, out_len;
 };
 

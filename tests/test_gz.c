@@ -100,7 +100,7 @@ static char *read_all(const char *path, const struct mode *m, size_t *len, uint6
 	FILE *f = fopen(path, "rb");
 	size_t cap = 1 << 20, n = 0;
 	char *out = malloc(cap);
-	const unsigned char *p;
+	unsigned char *p;
 	long got;
 
 	assert_non_null(f);
