@@ -65,6 +65,8 @@ struct row {
 
 /* One open input file. */
 static uint64_t hash_id(const char *s, size_t len);
+struct infile;
+static size_t field_len(const struct infile *f, int col);
 
 struct infile {
 	bool plain;          /* the line had no quotes: fields[i + 1] - 1 ends field i */
@@ -104,6 +106,7 @@ struct grid {
  */
 struct symref {
 	char sym[64];
+	size_t len;
 	const char *path;
 	uint64_t line;
 	bool set;
@@ -328,8 +331,16 @@ static enum sb_err check_symbol(const struct infile *f, struct symref *ref,
 		return SB_OK;
 	s = f->fields[f->hdr.sym];
 	if (ref->set) {
-		if (strcmp(s, ref->sym) == 0)
-			return SB_OK;
+		/* every row asks: the length first, then the bytes, in line */
+		n = f->plain ? field_len(f, f->hdr.sym) : strlen(s);
+		if (n == ref->len) {
+			size_t i = 0;
+
+			while (i < n && s[i] == ref->sym[i])
+				i++;
+			if (i == n)
+				return SB_OK;
+		}
 		return sb_errf(err, SB_EINVAL,
 			       "%s:%llu: expected symbol '%s' (as in %s:%llu), got '%.60s'; one price series is one instrument",
 			       f->path, lineno(f), ref->sym, ref->path,
@@ -340,6 +351,7 @@ static enum sb_err check_symbol(const struct infile *f, struct symref *ref,
 		return bad_field(f, f->hdr.sym, "a symbol of at most 63 bytes in column 'symbol'",
 				 err);
 	memcpy(ref->sym, s, n + 1);
+	ref->len = n;
 	ref->path = f->path;
 	ref->line = f->lines.lineno;
 	ref->set = true;
