@@ -108,6 +108,34 @@ void sb_thread_join(struct sb_thread *t)
 	free(t);
 }
 
+bool sb_pipe_start(struct sb_pipe *p, void *const *bufs, size_t n, void *(*producer)(void *),
+		   void *arg)
+{
+	p->empty = sb_queue_new(n);
+	p->full = sb_queue_new(n);
+	p->thread = NULL;
+	for (size_t i = 0; p->empty && p->full && i < n; i++)
+		sb_queue_push(p->empty, bufs[i]);
+	if (p->empty && p->full)
+		p->thread = sb_thread_start(producer, arg);
+	if (!p->thread)
+		sb_pipe_stop(p);
+	return p->thread != NULL;
+}
+
+void sb_pipe_stop(struct sb_pipe *p)
+{
+	if (p->empty)
+		sb_queue_close(p->empty);
+	if (p->full)
+		sb_queue_close(p->full);
+	sb_thread_join(p->thread);
+	sb_queue_free(p->empty);
+	sb_queue_free(p->full);
+	p->empty = p->full = NULL;
+	p->thread = NULL;
+}
+
 bool sb_load_threads(void)
 {
 	const char *e = getenv("SENTIBT_LOAD_THREADS");

@@ -20,6 +20,24 @@ void *sb_queue_pop(struct sb_queue *q);
 void sb_queue_close(struct sb_queue *q);
 void sb_queue_free(struct sb_queue *q);        /* NULL is fine; no one may wait on it */
 
+/*
+ * A producer thread and its consumer trading a fixed set of buffers through two
+ * queues: the producer pops 'empty' ones, fills them and pushes them to 'full'; the
+ * consumer pops 'full' ones in order and pushes them back to 'empty'.
+ */
+struct sb_pipe {
+	struct sb_queue *empty, *full;
+	struct sb_thread *thread;
+};
+
+/* Queues the n buffers as empty and starts producer(arg); false (nothing left
+ * running) when it could not. */
+bool sb_pipe_start(struct sb_pipe *p, void *const *bufs, size_t n, void *(*producer)(void *),
+		   void *arg);
+/* Closes both queues (a producer waiting on one returns), joins the producer and
+ * frees the queues; safe on a pipe never started or already stopped. */
+void sb_pipe_stop(struct sb_pipe *p);
+
 /* A joinable thread running fn(arg); NULL when it could not be started. */
 struct sb_thread;
 

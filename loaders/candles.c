@@ -1068,8 +1068,7 @@ struct parser {
 	struct infile *f;
 	struct symref *ref;      /* set by the peeks: only read while loading */
 	struct batch *b;         /* BATCHES of them */
-	struct sb_queue *empty, *full;
-	struct sb_thread *thread;
+	struct sb_pipe pipe;     /* thread NULL: the batches are filled in line */
 };
 
 /* Parses rows of p->f into 'b' until it is full, the file ends or an error. */
@@ -1122,9 +1121,9 @@ static void *parser_main(void *arg)
 	struct parser *p = arg;
 	struct batch *b;
 
-	while ((b = sb_queue_pop(p->empty)) != NULL) {
+	while ((b = sb_queue_pop(p->pipe.empty)) != NULL) {
 		fill_batch(p, b);
-		if (!sb_queue_push(p->full, b) || b->end)
+		if (!sb_queue_push(p->pipe.full, b) || b->end)
 			break;
 	}
 	return NULL;
@@ -1132,13 +1131,7 @@ static void *parser_main(void *arg)
 
 static void parser_stop(struct parser *p)
 {
-	if (p->empty)
-		sb_queue_close(p->empty);
-	if (p->full)
-		sb_queue_close(p->full);
-	sb_thread_join(p->thread);
-	sb_queue_free(p->empty);
-	sb_queue_free(p->full);
+	sb_pipe_stop(&p->pipe);
 	for (size_t i = 0; p->b && i < BATCHES; i++)
 		free(p->b[i].ids);
 	free(p->b);
@@ -1154,18 +1147,12 @@ static bool parser_start(struct parser *p, struct infile *f, struct symref *ref)
 	p->b = calloc(BATCHES, sizeof(*p->b));
 	if (!p->b)
 		return false;
-	if (!sb_load_threads())
-		return true;
-	p->empty = sb_queue_new(BATCHES);
-	p->full = sb_queue_new(BATCHES);
-	for (size_t i = 0; p->empty && p->full && i < BATCHES; i++)
-		sb_queue_push(p->empty, &p->b[i]);
-	if (p->empty && p->full)
-		p->thread = sb_thread_start(parser_main, p);
-	if (!p->thread) {            /* no thread: the batches are filled in line */
-		sb_queue_free(p->empty);
-		sb_queue_free(p->full);
-		p->empty = p->full = NULL;
+	if (sb_load_threads()) {
+		void *bufs[BATCHES];
+
+		for (size_t i = 0; i < BATCHES; i++)
+			bufs[i] = &p->b[i];
+		sb_pipe_start(&p->pipe, bufs, BATCHES, parser_main, p);   /* else in line */
 	}
 	return true;
 }
@@ -1173,17 +1160,17 @@ static bool parser_start(struct parser *p, struct infile *f, struct symref *ref)
 /* The next batch in file order; give it back with parser_done(). */
 static struct batch *parser_next(struct parser *p)
 {
-	if (!p->thread) {
+	if (!p->pipe.thread) {
 		fill_batch(p, &p->b[0]);
 		return &p->b[0];
 	}
-	return sb_queue_pop(p->full);     /* never NULL: only parser_stop() closes it */
+	return sb_queue_pop(p->pipe.full);   /* never NULL: only parser_stop() closes it */
 }
 
 static void parser_done(struct parser *p, struct batch *b)
 {
-	if (p->thread && !b->end)
-		sb_queue_push(p->empty, b);
+	if (p->pipe.thread && !b->end)
+		sb_queue_push(p->pipe.empty, b);
 }
 
 /* Streams every row of 'path' (file number 'file') into the grid. */

@@ -48,8 +48,7 @@ struct sb_gz_reader {
 	struct chunk last;        /* what the decoder said last (its failure, if any) */
 	/* read-ahead: a thread takes chunks from 'empty', decodes into them and puts
 	 * them in 'full', in order; the reader hands them out and gives them back */
-	struct sb_thread *thread;
-	struct sb_queue *empty, *full;
+	struct sb_pipe pipe;
 	struct chunk ring[RING];
 	struct chunk *taken;      /* handed out last: back to 'empty' on the next read */
 	struct chunk *final;      /* the end or the failure: handed out on every later read */
@@ -332,7 +331,7 @@ static void *ahead_main(void *arg)
 	struct sb_gz_reader *r = arg;
 	struct chunk *c;
 
-	while ((c = sb_queue_pop(r->empty)) != NULL) {
+	while ((c = sb_queue_pop(r->pipe.empty)) != NULL) {
 		long n = decode(r, c->p, OUT_SIZE);   /* the slot is ours alone */
 
 		c->n = n > 0 ? (size_t)n : 0;
@@ -340,55 +339,49 @@ static void *ahead_main(void *arg)
 		c->reason = r->last.reason;
 		c->trailing = r->last.trailing;
 		c->err_no = r->last.err_no;
-		if (!sb_queue_push(r->full, c) || n <= 0)
+		if (!sb_queue_push(r->pipe.full, c) || n <= 0)
 			break;
 	}
 	return NULL;
 }
 
-static void ahead_stop(struct sb_gz_reader *r)
+static void free_ring(struct sb_gz_reader *r)
 {
-	if (r->empty)
-		sb_queue_close(r->empty);
-	if (r->full)
-		sb_queue_close(r->full);
-	sb_thread_join(r->thread);
-	sb_queue_free(r->empty);
-	sb_queue_free(r->full);
-	for (size_t i = 0; i < RING; i++)
+	for (size_t i = 0; i < RING; i++) {
 		free(r->ring[i].p);
-	r->thread = NULL;
-	r->empty = r->full = NULL;
+		r->ring[i].p = NULL;
+	}
 }
 
 bool sb_gz_reader_readahead(struct sb_gz_reader *r)
 {
-	if (!r->is_gzip || r->thread || r->done || r->last.fail || !sb_load_threads())
+	void *bufs[RING];
+
+	if (!r->is_gzip || r->pipe.thread || r->done || r->last.fail || !sb_load_threads())
 		return false;
-	r->empty = sb_queue_new(RING);
-	r->full = sb_queue_new(RING);
-	if (!r->empty || !r->full)
-		goto out_stop;
 	for (size_t i = 0; i < RING; i++) {
 		r->ring[i].p = malloc(OUT_SIZE);
-		if (!r->ring[i].p || !sb_queue_push(r->empty, &r->ring[i]))
-			goto out_stop;
+		if (!r->ring[i].p) {
+			free_ring(r);
+			return false;
+		}
+		bufs[i] = &r->ring[i];
 	}
-	r->thread = sb_thread_start(ahead_main, r);
-	if (!r->thread)
-		goto out_stop;
+	if (!sb_pipe_start(&r->pipe, bufs, RING, ahead_main, r)) {
+		free_ring(r);
+		return false;
+	}
 	return true;
-out_stop:
-	ahead_stop(r);
-	return false;
 }
 
 void sb_gz_reader_close(struct sb_gz_reader *r)
 {
 	if (!r)
 		return;
-	if (r->thread)
-		ahead_stop(r);
+	if (r->pipe.thread) {
+		sb_pipe_stop(&r->pipe);
+		free_ring(r);
+	}
 	if (r->z_live)
 		inflateEnd(&r->z);
 	free(r->isal);
@@ -433,16 +426,16 @@ long sb_gz_read(struct sb_gz_reader *r, unsigned char **p, uint64_t at_line,
 	struct chunk *c;
 	long n;
 
-	if (!r->thread) {
+	if (!r->pipe.thread) {
 		*p = r->out;
 		n = decode(r, r->out, OUT_SIZE);
 		return n < 0 ? failed(r, &r->last, at_line, err) : n;
 	}
 	if (r->taken) {               /* the chunk handed out last is free again */
-		sb_queue_push(r->empty, r->taken);
+		sb_queue_push(r->pipe.empty, r->taken);
 		r->taken = NULL;
 	}
-	c = r->final ? r->final : sb_queue_pop(r->full);
+	c = r->final ? r->final : sb_queue_pop(r->pipe.full);
 	*p = c->p;
 	if (c->fail != FAIL_NONE || c->n == 0) {
 		r->final = c;         /* the thread has ended: this is the answer from now on */

@@ -173,20 +173,6 @@ static long file_size(const char *p)
 	return n;
 }
 
-/* Keeps the first 'keep' bytes of src in dst, with byte 'flip' (if >= 0) inverted. */
-static void copy_cut(const char *src, const char *dst, long keep, long flip)
-{
-	FILE *f = fopen(src, "rb"), *g = fopen(dst, "wb");
-	int ch;
-
-	assert_non_null(f);
-	assert_non_null(g);
-	for (long i = 0; i < keep && (ch = fgetc(f)) != EOF; i++)
-		fputc(i == flip ? ch ^ 0xff : ch, g);
-	fclose(f);
-	assert_int_equal(fclose(g), 0);
-}
-
 static void test_lines_damaged_gzip(void **state)
 {
 	size_t len;
@@ -201,17 +187,17 @@ static void test_lines_damaged_gzip(void **state)
 	assert_true(size > 1000);
 
 	snprintf(cut, sizeof(cut), "%s/cut.csv.gz", tu_tmpdir);
-	copy_cut(full, cut, size / 2, -1);
+	tu_copy_cut(full, cut, size / 2, -1);
 	expect_read_error(cut, cut, "truncated or corrupt");
 
 	/* only the 8-byte trailer (CRC-32, length) missing: still truncated */
 	snprintf(notrailer, sizeof(notrailer), "%s/notrailer.csv.gz", tu_tmpdir);
-	copy_cut(full, notrailer, size - 8, -1);
+	tu_copy_cut(full, notrailer, size - 8, -1);
 	expect_read_error(notrailer, notrailer, "truncated or corrupt");
 
 	/* every byte there, but the CRC-32 (trailer bytes -8..-5) is wrong */
 	snprintf(crc, sizeof(crc), "%s/badcrc.csv.gz", tu_tmpdir);
-	copy_cut(full, crc, size, size - 8);
+	tu_copy_cut(full, crc, size, size - 8);
 	expect_read_error(crc, crc, "truncated or corrupt");
 }
 

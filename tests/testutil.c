@@ -58,6 +58,19 @@ void tu_write_text(const char *name, const char *text, bool gz, char out[PATH_MA
 	tu_write_bytes(name, text, strlen(text), gz, out);
 }
 
+void tu_copy_cut(const char *src, const char *dst, long keep, long flip)
+{
+	FILE *f = fopen(src, "rb"), *g = fopen(dst, "wb");
+	int ch;
+
+	assert_non_null(f);
+	assert_non_null(g);
+	for (long i = 0; i < keep && (ch = fgetc(f)) != EOF; i++)
+		fputc(i == flip ? ch ^ 0xff : ch, g);
+	fclose(f);
+	assert_int_equal(fclose(g), 0);
+}
+
 void tu_near(double got, double want, double tol, const char *what, const char *file, int line)
 {
 	if (!(fabs(got - want) <= tol * fmax(1.0, fabs(want)))) {

@@ -16,6 +16,8 @@ int tu_tmpdir_teardown(void **state);
 /* Writes n bytes (gzip'd when 'gz') to tu_tmpdir/name; the path goes to 'out'. */
 void tu_write_bytes(const char *name, const void *data, size_t n, bool gz, char out[PATH_MAX]);
 void tu_write_text(const char *name, const char *text, bool gz, char out[PATH_MAX]);
+/* dst = the first 'keep' bytes of src, byte 'flip' (if >= 0) inverted. */
+void tu_copy_cut(const char *src, const char *dst, long keep, long flip);
 
 /*
  * NEAR(got, want, tol): |got - want| <= tol * max(1, |want|), relative for large values
