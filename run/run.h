@@ -102,6 +102,7 @@ struct sb_sweep_request {
 	struct sb_sweep_opts engine; /* threads, kernel, progress */
 	size_t placebo;              /* placebo article sets to run the grid on (0: none) */
 	uint64_t seed;               /* their seed */
+	bool spread;                 /* the grid spread over the MPI ranks (run/mpi.h) */
 };
 
 /* Placebo news (placebo.c): the grid's best against the bests of N placebo grids. */
