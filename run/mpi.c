@@ -76,6 +76,7 @@ bool sb_mpi_built(void) { return false; }
 int sb_mpi_finish(int rc) { return rc; }
 void sb_mpi_bcast_text(char *buf, size_t cap) { (void)buf; (void)cap; }
 bool sb_mpi_all_ok(bool ok) { return ok; }
+void sb_mpi_set_local(bool local) { (void)local; }
 
 enum sb_err sb_mpi_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in,
 			       struct sb_errbuf *err)
@@ -95,6 +96,7 @@ enum sb_err sb_mpi_sweep(const struct sb_candles *c, const struct sb_events *ev,
 
 static int g_rank, g_size = 1;
 static bool g_started;
+static bool g_local;      /* sb_mpi_set_local(): this rank alone, as one process */
 
 void sb_mpi_start(int *argc, char ***argv)
 {
@@ -113,9 +115,10 @@ void sb_mpi_start(int *argc, char ***argv)
 	MPI_Comm_size(MPI_COMM_WORLD, &g_size);
 }
 
-int sb_mpi_rank(void) { return g_rank; }
-int sb_mpi_size(void) { return g_size; }
+int sb_mpi_rank(void) { return g_local ? 0 : g_rank; }
+int sb_mpi_size(void) { return g_local ? 1 : g_size; }
 bool sb_mpi_built(void) { return true; }
+void sb_mpi_set_local(bool local) { g_local = local; }
 
 int sb_mpi_finish(int rc)
 {
@@ -153,13 +156,13 @@ enum sb_err sb_mpi_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs
 	enum sb_err rc = SB_OK;
 
 	/* Rank 0 fetches and fills the caches alone; the others then read them. */
-	if (g_rank == 0)
+	if (sb_mpi_rank() == 0)
 		rc = sb_run_load_inputs(o, in, err);
 	if (rc)
 		return rc;           /* sb_mpi_finish() aborts the ranks waiting below */
-	if (g_size > 1)
+	if (sb_mpi_size() > 1)
 		MPI_Barrier(MPI_COMM_WORLD);
-	if (g_rank != 0)
+	if (sb_mpi_rank() != 0)
 		rc = sb_run_load_inputs(o, in, err);
 	return rc;
 }
@@ -319,7 +322,7 @@ enum sb_err sb_mpi_sweep(const struct sb_candles *c, const struct sb_events *ev,
 	size_t n_units, n_mine = 0;
 	enum sb_err rc;
 
-	if (g_size == 1)
+	if (sb_mpi_size() == 1)
 		return sweep_one(c, ev, g, o, m, st, ms, err);
 	rc = fingerprint(c, ev, o, hex, err);
 	if (rc)

@@ -66,6 +66,12 @@ const struct sb_mpi_sweep_stats *sb_mpi_last_sweep(void);   /* NULL before one *
  */
 void sb_mpi_bcast_text(char *buf, size_t cap);
 bool sb_mpi_all_ok(bool ok);
+/*
+ * Between sb_mpi_set_local(true) and (false) this rank is on its own: sb_mpi_rank()
+ * is 0, sb_mpi_size() 1, and sweeps neither wait for nor send to the others (a batch
+ * runs whole experiments on each rank).  The collectives above still span every rank.
+ */
+void sb_mpi_set_local(bool local);
 
 /*
  * A test hook: with SENTIBT_MPI_FAULT=R:WHERE in the environment, rank R kills itself

@@ -70,6 +70,8 @@ enum sb_err sb_run_range(const struct sb_run_opts *o, const struct sb_candles *c
 enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in,
 			       struct sb_errbuf *err);
 void sb_run_inputs_release(struct sb_run_inputs *in);
+/* Fetches the missing days of o's tardis: references into the cache; loads nothing. */
+enum sb_err sb_run_fetch_refs(const struct sb_run_opts *o, struct sb_errbuf *err);
 
 struct sb_sweep_request;
 
