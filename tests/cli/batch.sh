@@ -110,7 +110,13 @@ bad "a missing input in the last experiment" 1 "experiment 'eth' failed"
 # Under mpirun (the MPI build): the same tables; tardis: days fetched once.
 # ---------------------------------------------------------------------------------------
 MPIBIN=${SENTIBT_MPI_BIN:-build/mpi/sentibt}
+if [ "${SENTIBT_SANITIZED:-0}" = 1 ]; then
+	echo "SKIP: batch under mpirun runs with the plain MPI build only"
+	[ $fails -eq 0 ]
+	exit
+fi
 if ! command -v mpirun >/dev/null 2>&1 || [ ! -x "$MPIBIN" ]; then
+	[ "${SENTIBT_REQUIRE_MPI:-0}" = 1 ] && fail "mpirun or $MPIBIN missing (SENTIBT_REQUIRE_MPI=1)"
 	echo "SKIP: batch under mpirun (needs mpirun and $MPIBIN: make MPI=1)"
 	[ $fails -eq 0 ]
 	exit
