@@ -155,16 +155,20 @@ enum sb_err sb_mpi_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs
 {
 	enum sb_err rc = SB_OK;
 
-	/* Rank 0 fetches and fills the caches alone; the others then read them. */
+	/*
+	 * Rank 0 alone downloads the tardis: days (one request per file, and no rank
+	 * mistakes another node's live download for a dead one's leftover); then every
+	 * rank loads at once.  Candle and article cache entries that several ranks write
+	 * together are safe: each writes its own temporary file and renames it (the same
+	 * bytes), and a reader sees a whole entry or none.
+	 */
 	if (sb_mpi_rank() == 0)
-		rc = sb_run_load_inputs(o, in, err);
+		rc = sb_run_fetch_refs(o, err);
 	if (rc)
 		return rc;           /* sb_mpi_finish() aborts the ranks waiting below */
 	if (sb_mpi_size() > 1)
 		MPI_Barrier(MPI_COMM_WORLD);
-	if (sb_mpi_rank() != 0)
-		rc = sb_run_load_inputs(o, in, err);
-	return rc;
+	return sb_run_load_inputs(o, in, err);
 }
 
 /* ---- the plan: which rank runs which part ---- */

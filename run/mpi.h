@@ -6,8 +6,8 @@
  * OMPI_COMM_WORLD_SIZE in the environment): run directly, it is one process.
  *
  * The rules a run follows under mpirun (docs/scale-out.md):
- * - every rank parses the same command line and loads the same inputs; rank 0 loads
- *   first (it fetches and fills the caches), the others after it, from the caches;
+ * - every rank parses the same command line and loads the same inputs, all at once
+ *   after rank 0 alone has downloaded the tardis: days into the cache;
  * - a grid is cut into parts (signal group x lane range) balanced by estimated cost;
  *   each rank runs its parts with OpenMP and sends their metrics to rank 0, which alone
  *   writes the result folder, the same bytes as one process would (but the manifest);
@@ -33,7 +33,7 @@ bool sb_mpi_built(void);        /* true in an MPI=1 build */
  */
 int sb_mpi_finish(int rc);
 
-/* sb_run_load_inputs() in turn: rank 0 first, then the others (from the caches). */
+/* sb_run_load_inputs() on every rank, once rank 0 has fetched the tardis: days. */
 enum sb_err sb_mpi_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in,
 			       struct sb_errbuf *err);
 
