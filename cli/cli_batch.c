@@ -10,6 +10,7 @@
 #include "cli_runopts.h"
 
 #include <getopt.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,31 @@ static bool push_options(struct experiment *e, const struct sb_json *obj, const 
 	return true;
 }
 
+/*
+ * A price file, or a glob pattern of them as a shell would expand it (sorted; one that
+ * matches nothing is an error), or a tardis: reference.
+ */
+static bool push_prices(struct experiment *e, const char *pat, size_t i, const char *spec)
+{
+	glob_t gl;
+	bool ok = true;
+
+	if (!strpbrk(pat, "*?[") || !strncmp(pat, "tardis:", 7))
+		return push(e, pat) || !sb_cli_usage_error("batch", "%s: experiments[%zu]: too many price files",
+							   spec, i);
+	if (glob(pat, 0, NULL, &gl) != 0) {
+		sb_cli_usage_error("batch", "%s: experiments[%zu].prices: '%s' matches no file", spec,
+				   i, pat);
+		return false;
+	}
+	for (size_t k = 0; ok && k < gl.gl_pathc; k++)
+		ok = push(e, gl.gl_pathv[k]);
+	globfree(&gl);
+	if (!ok)
+		sb_cli_usage_error("batch", "%s: experiments[%zu]: too many price files", spec, i);
+	return ok;
+}
+
 /* A string member (required or not); false (message printed) when of another type. */
 static bool str_member(const struct sb_json *x, const char *key, bool required, size_t i,
 		       const char *spec, const char **out)
@@ -171,15 +197,16 @@ static bool build_experiment(struct batch *b, size_t i, const struct sb_json *x)
 	}
 	push(e, "sweep");
 	push(e, "--prices");
-	if (sb_json_is_string(prices))
-		push(e, sb_json_string(prices));
+	if (sb_json_is_string(prices) && !push_prices(e, sb_json_string(prices), i, b->spec_path))
+		return false;
 	SB_JSON_FOR_EACH(p, prices) {
 		if (!sb_json_is_string(p)) {
 			sb_cli_usage_error("batch", "%s: experiments[%zu].prices: expected strings",
 					   b->spec_path, i);
 			return false;
 		}
-		push(e, sb_json_string(p));
+		if (!push_prices(e, sb_json_string(p), i, b->spec_path))
+			return false;
 	}
 	push(e, "--sentiment");
 	push(e, sentiment);
