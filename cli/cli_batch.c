@@ -280,22 +280,27 @@ static int run_sweep(const struct experiment *e, const char *const *extra, int n
 	return cmd_sweep(argc, argv);
 }
 
+/* The experiment's options parsed as sweep parses them (on a copy: getopt permutes). */
+static bool parse_experiment(const struct batch *b, size_t i, struct sb_run_opts *o)
+{
+	char *argv[MAX_ARGS];
+
+	memcpy(argv, b->ex[i].argv, sizeof(*argv) * (size_t)b->ex[i].argc);
+	argv[b->ex[i].argc] = NULL;
+	if (sb_run_opts_parse(o, "sweep", b->ex[i].argc, argv, "") < 0)
+		return true;
+	fprintf(stderr, "sentibt batch: %s: in experiment '%s'\n", b->spec_path, b->ex[i].name);
+	return false;
+}
+
 /* Every experiment's options must parse before anything runs. */
 static int check_experiments(const struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct sb_run_opts o;
-		char *argv[MAX_ARGS];
-		int rc;
 
-		memcpy(argv, b->ex[i].argv, sizeof(*argv) * (size_t)b->ex[i].argc);
-		argv[b->ex[i].argc] = NULL;
-		rc = sb_run_opts_parse(&o, "sweep", b->ex[i].argc, argv, "");
-		if (rc >= 0) {
-			fprintf(stderr, "sentibt batch: %s: in experiment '%s'\n", b->spec_path,
-				b->ex[i].name);
+		if (!parse_experiment(b, i, &o))
 			return SB_EXIT_USAGE;
-		}
 		sb_run_opts_release(&o);
 	}
 	return -1;
@@ -308,16 +313,13 @@ static int fetch_refs(const struct batch *b)
 
 	for (size_t i = 0; i < b->n; i++) {
 		struct sb_run_opts o;
-		char *argv[MAX_ARGS];
 		bool any = false;
 
 		for (int k = 0; k < b->ex[i].argc; k++)
 			any |= strncmp(b->ex[i].argv[k], "tardis:", 7) == 0;
 		if (!any)
 			continue;
-		memcpy(argv, b->ex[i].argv, sizeof(*argv) * (size_t)b->ex[i].argc);
-		argv[b->ex[i].argc] = NULL;
-		if (sb_run_opts_parse(&o, "sweep", b->ex[i].argc, argv, "") >= 0)
+		if (!parse_experiment(b, i, &o))
 			return SB_EXIT_USAGE;
 		if (sb_run_fetch_refs(&o, &err)) {
 			sb_cli_error("experiment '%s': %s", b->ex[i].name, err.msg);
