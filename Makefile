@@ -130,7 +130,7 @@ cli-tests: sentibt
 		scripts/run-tests cli tests/cli/*.sh
 
 test: deps
-	$(if $(MPICC),@$(MAKE) --no-print-directory WERROR=1 MPI=1 sentibt)
+	$(if $(MPICC),@$(MAKE) -j2 --no-print-directory WERROR=1 MPI=1 sentibt)
 	@$(MAKE) --no-print-directory WERROR=1 unit-tests cli-tests
 
 # Only the MPI and batch tests, with the MPI build.

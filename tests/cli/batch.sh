@@ -92,6 +92,8 @@ bad() {
 		! ls -d "$d"/bad.tmp-* >/dev/null 2>&1 &&
 		ok "$what: exit $rc, nothing written" || fail "$what: exit $rc: $(cat "$d/bad.out")"
 }
+sed 's/"window": "5m,15m",/"window": "5m,15m",,/' "$d/spec.json" >"$d/bad.json"
+bad "a spec that is not JSON" 2 "bad.json: expected JSON (stops at line 3, column"
 sed 's/"comment"/"commnet"/' "$d/spec.json" >"$d/bad.json"
 bad "unknown spec key" 2 "unknown key 'commnet'"
 sed 's/"name": "eth"/"name": "btc-mid"/' "$d/spec.json" >"$d/bad.json"
