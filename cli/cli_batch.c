@@ -22,7 +22,7 @@
 #include "../run/mpi.h"
 
 #define MAX_EXPERIMENTS 10000
-#define MAX_ARGS 512
+#define MAX_ARGS (SB_MAX_PRICE_FILES + 256)   /* a command line: the files and options */
 
 static const char usage_text[] =
 "usage: sentibt batch SPEC.json [--out DIR] [--force] [-q] [--scripts DIR]\n"
@@ -52,8 +52,8 @@ static const char *const reserved[] = { "prices", "sentiment", "entity", "from",
 
 struct experiment {
 	const char *name;
-	char *argv[MAX_ARGS];
-	int argc;
+	char **argv;                 /* argc strings, room for a NULL and extra arguments */
+	int argc, cap;
 };
 
 struct batch {
@@ -63,12 +63,24 @@ struct batch {
 	size_t n;
 };
 
+/* Appends a copy of s; false when the command line is full (or out of memory). */
 static bool push(struct experiment *e, const char *s)
 {
-	if (e->argc >= MAX_ARGS - 1)
+	char *c;
+
+	if (e->argc + 8 >= e->cap) {
+		int ncap = e->cap ? 2 * e->cap : 64;
+		char **na;
+
+		if (ncap > MAX_ARGS || !(na = realloc(e->argv, (size_t)ncap * sizeof(*na))))
+			return false;
+		e->argv = na;
+		e->cap = ncap;
+	}
+	if (!(c = strdup(s)))
 		return false;
-	e->argv[e->argc] = strdup(s);
-	return e->argv[e->argc++] != NULL;
+	e->argv[e->argc++] = c;
+	return true;
 }
 
 /* --key value for each member of an option object (strings, or numbers written exactly). */
@@ -195,8 +207,10 @@ static bool build_experiment(struct batch *b, size_t i, const struct sb_json *x)
 				   b->spec_path, i);
 		return false;
 	}
-	push(e, "sweep");
-	push(e, "--prices");
+	if (!push(e, "sweep") || !push(e, "--prices")) {
+		sb_cli_error("out of memory");
+		return false;
+	}
 	if (sb_json_is_string(prices) && !push_prices(e, sb_json_string(prices), i, b->spec_path))
 		return false;
 	SB_JSON_FOR_EACH(p, prices) {
@@ -208,14 +222,14 @@ static bool build_experiment(struct batch *b, size_t i, const struct sb_json *x)
 		if (!push_prices(e, sb_json_string(p), i, b->spec_path))
 			return false;
 	}
-	push(e, "--sentiment");
-	push(e, sentiment);
-	if (entity && (!push(e, "--entity") || !push(e, entity)))
+	if (!push(e, "--sentiment") || !push(e, sentiment) ||
+	    (entity && (!push(e, "--entity") || !push(e, entity))) ||
+	    (from && (!push(e, "--from") || !push(e, from))) ||
+	    (to && (!push(e, "--to") || !push(e, to)))) {
+		sb_cli_usage_error("batch", "%s: experiments[%zu]: more than %d arguments",
+				   b->spec_path, i, MAX_ARGS);
 		return false;
-	if (from && (!push(e, "--from") || !push(e, from)))
-		return false;
-	if (to && (!push(e, "--to") || !push(e, to)))
-		return false;
+	}
 	snprintf(where, sizeof(where), "experiments[%zu].options", i);
 	return push_options(e, sb_json_get(b->spec, "grid"), "grid", b->spec_path) &&
 	       push_options(e, sb_json_get(b->spec, "options"), "options", b->spec_path) &&
@@ -224,9 +238,11 @@ static bool build_experiment(struct batch *b, size_t i, const struct sb_json *x)
 
 static void batch_release(struct batch *b)
 {
-	for (size_t i = 0; b->ex && i < b->n; i++)
+	for (size_t i = 0; b->ex && i < b->n; i++) {
 		for (int k = 0; k < b->ex[i].argc; k++)
 			free(b->ex[i].argv[k]);
+		free(b->ex[i].argv);
+	}
 	free(b->ex);
 	sb_json_free(b->spec);
 }
@@ -269,28 +285,41 @@ static int load_spec(struct batch *b)
 /* Runs cmd_sweep on a copy of the command line (getopt permutes it) plus extra args. */
 static int run_sweep(const struct experiment *e, const char *const *extra, int n_extra)
 {
-	char *argv[MAX_ARGS + 8];
-	int argc = 0;
+	char **argv = malloc((size_t)(e->argc + n_extra + 1) * sizeof(*argv));
+	int argc = 0, rc;
 
+	if (!argv) {
+		sb_cli_error("out of memory");
+		return SB_EXIT_FAIL;
+	}
 	for (int k = 0; k < e->argc; k++)
 		argv[argc++] = e->argv[k];
 	for (int k = 0; k < n_extra; k++)
 		argv[argc++] = (char *)extra[k];
 	argv[argc] = NULL;
-	return cmd_sweep(argc, argv);
+	rc = cmd_sweep(argc, argv);
+	free(argv);
+	return rc;
 }
 
 /* The experiment's options parsed as sweep parses them (on a copy: getopt permutes). */
 static bool parse_experiment(const struct batch *b, size_t i, struct sb_run_opts *o)
 {
-	char *argv[MAX_ARGS];
+	const struct experiment *e = &b->ex[i];
+	char **argv = malloc((size_t)(e->argc + 1) * sizeof(*argv));
+	bool ok;
 
-	memcpy(argv, b->ex[i].argv, sizeof(*argv) * (size_t)b->ex[i].argc);
-	argv[b->ex[i].argc] = NULL;
-	if (sb_run_opts_parse(o, "sweep", b->ex[i].argc, argv, "") < 0)
-		return true;
-	fprintf(stderr, "sentibt batch: %s: in experiment '%s'\n", b->spec_path, b->ex[i].name);
-	return false;
+	if (!argv) {
+		sb_cli_error("out of memory");
+		return false;
+	}
+	memcpy(argv, e->argv, sizeof(*argv) * (size_t)e->argc);
+	argv[e->argc] = NULL;
+	ok = sb_run_opts_parse(o, "sweep", e->argc, argv, "") < 0;
+	free(argv);
+	if (!ok)
+		fprintf(stderr, "sentibt batch: %s: in experiment '%s'\n", b->spec_path, e->name);
+	return ok;
 }
 
 /* Every experiment's options must parse before anything runs. */
