@@ -7,6 +7,9 @@
 #   make bench-signal    signal build time per window (scripts/bench-signal)
 #   make bench-load      Tardis days to candles against zcat/igzip/libdeflate (scripts/bench-load)
 #   make fuzz            fuzz every parser FUZZ_TIME s (clang, libFuzzer, ASan+UBSan; build/fuzz/)
+#   make MPI=1           build/mpi/sentibt (and ./sentibt-mpi) with Open MPI: mpirun -np N
+#                        sentibt-mpi sweep ... (docs/scale-out.md); `make test` builds it too
+#                        when mpicc is installed, and tests/cli/mpi.sh runs it
 #   V=1                  show full command lines
 .DEFAULT_GOAL := all
 CC      ?= cc
@@ -28,6 +31,15 @@ endif
 
 comma := ,
 BUILD := build/$(if $(SANITIZE),$(subst $(comma),-,$(SANITIZE)),release)
+
+# MPI=1: Open MPI's compiler wrapper, its own build folder; run/mpi.c is the only file
+# that calls MPI (without SB_MPI it compiles to a one-process stub).
+ifdef MPI
+CC    := mpicc
+BUILD := build/mpi
+override CPPFLAGS += -DSB_MPI
+endif
+MPICC := $(shell command -v mpicc 2>/dev/null)
 
 
 ifeq ($(V),1)
@@ -59,13 +71,17 @@ FORCE:
 # Keep test objects (make would delete them as intermediates and rebuild next time).
 .SECONDARY:
 
-.PHONY: all deps test FORCE unit-tests cli-tests demo bench bench-signal bench-load golden clean check \
+.PHONY: all deps test test-mpi bench-mpi FORCE unit-tests cli-tests demo bench bench-signal bench-load golden clean check \
 	fuzz fuzz-build fuzz-merge fuzz-replay
 all: sentibt
 
-# ./sentibt always points at the release build; sanitizer builds stay in build/<sanitizer>/.
+# ./sentibt always points at the release build; sanitizer builds stay in build/<sanitizer>/;
+# the MPI build is ./sentibt-mpi.
 ifdef SANITIZE
 sentibt: $(BUILD)/sentibt
+else ifdef MPI
+sentibt: $(BUILD)/sentibt
+	$(Q)ln -sf $< sentibt-mpi
 else
 sentibt: $(BUILD)/sentibt
 	$(Q)ln -sf $< $@
@@ -106,13 +122,24 @@ unit-tests: $(TEST_BIN) $(FUZZ_REPLAY)
 fuzz-replay: $(FUZZ_REPLAY)
 	@scripts/run-tests fuzz $(FUZZ_REPLAY)
 
-# With SANITIZE=..., the CLI tests run the sanitizer build of the binary.
+# With SANITIZE=..., the CLI tests run the sanitizer build of the binary.  The MPI
+# tests (tests/cli/mpi*.sh) run build/mpi/sentibt, built by `make test` when mpicc is
+# installed; they skip with a message when it or mpirun is missing.
 cli-tests: sentibt
 	@SENTIBT_BIN=$(BUILD)/sentibt $(if $(SANITIZE),SENTIBT_SANITIZED=1) \
+		$(if $(SANITIZE),,SENTIBT_MPI_BIN=build/mpi/sentibt) \
 		scripts/run-tests cli tests/cli/*.sh
 
 test: deps
+	$(if $(MPICC),@$(MAKE) -j2 --no-print-directory WERROR=1 MPI=1 sentibt)
 	@$(MAKE) --no-print-directory WERROR=1 unit-tests cli-tests
+
+# Only the MPI and batch tests, with the MPI build.
+test-mpi: deps
+	@$(MAKE) --no-print-directory WERROR=1 MPI=1 sentibt
+	@$(MAKE) --no-print-directory WERROR=1 sentibt
+	@SENTIBT_BIN=build/release/sentibt SENTIBT_MPI_BIN=build/mpi/sentibt \
+		scripts/run-tests cli tests/cli/mpi*.sh tests/cli/batch*.sh
 
 check: test
 
@@ -123,6 +150,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory sentibt
 	@scripts/bench-sweep
+
+bench-mpi: deps
+	@$(MAKE) --no-print-directory MPI=1 sentibt
+	@scripts/bench-mpi
 
 bench-signal: deps
 	@$(MAKE) --no-print-directory sentibt
@@ -174,7 +205,7 @@ fuzz-merge: fuzz-build
 	@scripts/fuzz-run merge 0 $(FUZZ_TARGETS)
 
 clean:
-	rm -rf build sentibt
+	rm -rf build sentibt sentibt-mpi
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_BIN:=.d) $(wildcard $(BUILD)/tests/fuzz/*.d) \
 	$(wildcard $(FUZZ_BUILD)/*/*.d $(FUZZ_BUILD)/tests/fuzz/*.d)

@@ -9,6 +9,7 @@
 
 #include "../engine/sweep.h"
 #include "../loaders/textio.h"
+#include "../run/mpi.h"
 
 static const char usage_text[] =
 "usage: sentibt sweep --prices FILE... --sentiment FILE [grid options] [--out DIR]\n"
@@ -71,6 +72,18 @@ static bool parse_count(const char *s, size_t *v)
 	return true;
 }
 
+/* Under mpirun: each rank's share, time and bytes sent to rank 0. */
+static void print_mpi(const struct sb_mpi_sweep_stats *ms)
+{
+	if (!ms || ms->ranks < 2)
+		return;
+	printf("       spread over %d MPI ranks in %zu parts; %zu bytes per combination sent:\n",
+	       ms->ranks, ms->parts, ms->row_bytes);
+	for (int r = 0; r < ms->ranks && r < 256; r++)
+		printf("       rank %d: %zu combinations in %.3f s, %zu bytes sent\n", r, ms->rows[r],
+		       ms->seconds[r], ms->bytes_sent[r]);
+}
+
 /* The run's figures and the top of the ranking, for a terminal. */
 static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 		      const struct sb_sweep_request *req, const struct sb_sweep_result *res)
@@ -83,6 +96,7 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 	printf("       %.3f s on %d threads (%.3f s of it building signals), kernel %s: "
 	       "%.3g combination-candles/s\n", st->seconds_total, st->threads, st->seconds_signal,
 	       st->kernel, (double)o->grid.count * (double)n / st->seconds_total);
+	print_mpi(sb_mpi_last_sweep());
 	printf("results: %s/summary.csv; curves of the top %zu by %s in %s/equity/ and %s/trades/\n",
 	       res->dir, res->n_top, req->rank_by, res->dir, res->dir);
 	printf("deflated Sharpe of the best (id %zu): DSR %.4g, PSR %.4g; N = %zu trials, "
@@ -239,17 +253,23 @@ int cmd_sweep(int argc, char **argv)
 		sb_cli_usage_error("sweep", "--placebo runs on a plain sweep, not with --walk-forward or --split");
 		goto out_opts;
 	}
+	req.spread = sb_mpi_size() > 1;
+	if (req.spread && (req.placebo || o.walk_forward || o.split)) {
+		sb_cli_usage_error("sweep", "--placebo, --walk-forward and --split run in one process, not under mpirun with %d ranks",
+				   sb_mpi_size());
+		goto out_opts;
+	}
 	if ((o.walk_forward || o.split) &&
 	    !sb_walk_spec_parse(o.walk_forward, o.split, &wspec, err.msg, sizeof(err.msg))) {
 		sb_cli_usage_error("sweep", "%s", err.msg);
 		goto out_opts;
 	}
 	rc = SB_EXIT_FAIL;
-	if (sb_run_load_inputs(&o, &in, &err)) {
+	if (sb_mpi_load_inputs(&o, &in, &err)) {
 		sb_cli_error("%s", err.msg);
 		goto out_inputs;
 	}
-	if (!o.quiet && isatty(STDERR_FILENO)) {
+	if (!o.quiet && isatty(STDERR_FILENO) && sb_mpi_rank() == 0) {
 		const char *delay = getenv("SENTIBT_PROGRESS_DELAY");
 
 		prog.start = sb_wtime();
@@ -268,7 +288,7 @@ int cmd_sweep(int argc, char **argv)
 		sb_cli_error("%s", err.msg);
 		goto out_inputs;
 	}
-	if (!o.quiet)
+	if (!o.quiet && sb_mpi_rank() == 0)
 		print_top(&o, &in, &req, &res);
 	rc = SB_EXIT_OK;
 out_inputs:

@@ -1,6 +1,7 @@
 /* sentibt.c - entry point: git-style subcommand dispatch */
 #include "cli.h"
 #include "../core/common.h"
+#include "../run/mpi.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ struct cmd_struct {
 #pragma weak cmd_sweep
 #pragma weak cmd_verify
 #pragma weak cmd_report
+#pragma weak cmd_batch
 
 static const struct cmd_struct commands[] = {
 	{ "backtest", cmd_backtest, "run the threshold strategy once and write its results" },
@@ -27,6 +29,7 @@ static const struct cmd_struct commands[] = {
 	{ "sample",   cmd_sample,   "write the seeded synthetic sample data (offline)" },
 	{ "convert",  cmd_convert,  "turn a sentiment CSV/JSONL/msgpack file into JSON Lines" },
 	{ "fetch",    cmd_fetch,    "download Tardis datasets or any URL into the cache" },
+	{ "batch",    cmd_batch,    "run a grid over many experiments (symbols, sources, periods)" },
 	{ "verify",   cmd_verify,   "re-run a result folder from its manifest and compare" },
 	{ "report",   cmd_report,   "plot a result folder (gnuplot) and write report.html" },
 	{ "strategies", cmd_strategies, "list the strategies (--strategy) and their sweep axes" },
@@ -107,5 +110,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sentibt: '%s' is not a command. See 'sentibt help'.\n", argv[1]);
 		return SB_EXIT_USAGE;
 	}
-	return cmd->fn(argc - 1, argv + 1);
+	/* Under mpirun (an MPI=1 build): sweep and batch share the work; others refuse. */
+	sb_mpi_start(&argc, &argv);
+	if (sb_mpi_size() > 1 && strcmp(cmd->name, "sweep") && strcmp(cmd->name, "batch")) {
+		if (sb_mpi_rank() == 0)
+			fprintf(stderr, "sentibt %s: runs in one process; under mpirun only sweep and batch spread over ranks\n",
+				cmd->name);
+		return sb_mpi_finish(SB_EXIT_USAGE);
+	}
+	return sb_mpi_finish(cmd->fn(argc - 1, argv + 1));
 }

@@ -39,20 +39,30 @@ static inline bool is(const cJSON *v, int type)
 
 /* ---- parsing and reading ---- */
 
-struct sb_json *sb_json_parse(const char *text, size_t len)
+/* sb_json_parse(); on failure *bad (when not NULL) is where the text stops being JSON. */
+static struct sb_json *parse_at(const char *text, size_t len, const char **bad)
 {
 	const char *end = NULL;
 	cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 
+	if (bad)
+		*bad = end ? end : text;
 	if (!j)
 		return NULL;
 	/* cJSON's whitespace: any byte up to ' ', as before and inside the value */
 	for (; end < text + len; end++)
 		if ((unsigned char)*end > ' ') {
 			cJSON_Delete(j);
+			if (bad)
+				*bad = end;
 			return NULL;
 		}
 	return S(j);
+}
+
+struct sb_json *sb_json_parse(const char *text, size_t len)
+{
+	return parse_at(text, len, NULL);
 }
 
 enum sb_err sb_json_load(const char *path, size_t max_bytes, struct sb_json **out,
@@ -61,6 +71,7 @@ enum sb_err sb_json_load(const char *path, size_t max_bytes, struct sb_json **ou
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0, got;
+	const char *bad = NULL;
 	enum sb_err rc = SB_OK;
 
 	*out = NULL;
@@ -88,9 +99,18 @@ enum sb_err sb_json_load(const char *path, size_t max_bytes, struct sb_json **ou
 		rc = sb_errf(err, SB_EIO, "%s: read failed", path);
 		goto out;
 	}
-	*out = sb_json_parse(buf, len);
-	if (!*out)
-		rc = sb_errf(err, SB_EPARSE, "%s: expected JSON", path);
+	*out = parse_at(buf, len, &bad);
+	if (!*out) {
+		size_t line = 1, col = 1;
+
+		for (const char *p = buf; p && p < bad && p < buf + len; p++, col++)
+			if (*p == '\n') {
+				line++;
+				col = 0;
+			}
+		rc = sb_errf(err, SB_EPARSE, "%s: expected JSON (stops at line %zu, column %zu)",
+			     path, line, col);
+	}
 out:
 	free(buf);
 	fclose(f);

@@ -317,6 +317,11 @@ enum sb_err sb_manifest_write(const char *dir, const struct sb_manifest_run *r,
 	for (int i = 0; argv && i < r->argc; i++)
 		sb_json_add_str(argv, NULL, r->argv[i]);
 	params_json(root, r);
+	if (r->ranks > 0) {      /* how it ran; the results do not depend on it */
+		b = sb_json_add_object(root, "parallel");
+		sb_json_add_u64(b, "mpi_ranks", (uint64_t)r->ranks);
+		sb_json_add_u64(b, "threads_per_rank", (uint64_t)r->threads);
+	}
 	inputs = sb_json_add_array(root, "inputs");
 	for (size_t i = 0; !rc && i < r->n_price_files; i++)
 		rc = add_input(inputs, "prices", r->price_paths[i],

@@ -27,6 +27,7 @@ struct sb_manifest_run {
 	const char *rank_by;
 	const size_t *keep;
 	size_t n_keep;
+	int ranks, threads;                 /* sweeps: MPI ranks and OpenMP threads (0: not recorded) */
 	const char *const *price_args;      /* --prices as given (files or tardis: refs) */
 	size_t n_price_args;
 	const char *const *price_paths;     /* the files read, refs resolved */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LANE_BLOCK 8   /* lanes per task: one AVX-512 register of doubles */
+#define LANE_BLOCK SB_SWEEP_LANE_BLOCK   /* lanes per task: one AVX-512 register of doubles */
 
 /* Axis indices of the lane axes; the group (signal) axes are k, W, L and the strategy's. */
 static const int lane_axes[] = { SB_AX_THRESHOLD, SB_AX_EXIT_BAND, SB_AX_FEE_BPS,
@@ -51,16 +51,47 @@ static size_t product(const struct sb_grid *g, const int *axes, int na)
 	return n;
 }
 
+void sb_sweep_shape(const struct sb_grid *g, size_t *n_groups, size_t *n_lanes)
+{
+	int group_axes[SB_MAX_AXES];
+	const int n_gax = group_axes_of(g, group_axes);
+
+	*n_groups = product(g, group_axes, n_gax);
+	*n_lanes = product(g, lane_axes, 4);
+}
+
+size_t sb_sweep_combo_id(const struct sb_grid *g, size_t group, size_t lane)
+{
+	int group_axes[SB_MAX_AXES];
+	const int n_gax = group_axes_of(g, group_axes);
+	size_t idx[SB_MAX_AXES] = { 0 };
+
+	unrank(g, lane_axes, 4, lane, idx);
+	unrank(g, group_axes, n_gax, group, idx);
+	return rank_id(g, idx);
+}
+
 enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 			 const struct sb_grid *g, const struct sb_sweep_opts *o,
 			 struct sb_metrics *m, struct sb_sweep_stats *st, struct sb_errbuf *err)
+{
+	return sb_sweep_run_parts(c, ev, g, o, NULL, 0, m, st, err);
+}
+
+/* parts NULL: every group, whole. */
+enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_events *ev,
+			       const struct sb_grid *g, const struct sb_sweep_opts *o,
+			       const struct sb_sweep_part *parts, size_t n_parts,
+			       struct sb_metrics *m, struct sb_sweep_stats *st,
+			       struct sb_errbuf *err)
 {
 	int group_axes[SB_MAX_AXES];
 	const int n_gax = group_axes_of(g, group_axes);
 	const size_t n_groups = product(g, group_axes, n_gax);
 	const size_t n_lanes = product(g, lane_axes, 4);
-	const size_t blocks_per_group = (n_lanes + LANE_BLOCK - 1) / LANE_BLOCK;
-	size_t blocks_per_task, tasks_per_group, n_tasks;
+	size_t blocks_per_part = (n_lanes + LANE_BLOCK - 1) / LANE_BLOCK;   /* the largest */
+	size_t blocks_per_task, tasks_per_part, n_tasks, n_combos = 0;
+	struct sb_sweep_part whole = { 0, 0, n_lanes };
 	struct sb_trade_params *lane_params;
 	size_t *lane_ids;            /* [group][lane] -> combination id */
 	const char *kname;
@@ -72,6 +103,28 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 	enum sb_err rc = SB_OK;
 	struct sb_errbuf first_err = { "" };
 
+	if (!parts) {
+		n_parts = n_groups;
+		n_combos = g->count;
+	}
+	for (size_t p = 0; parts && p < n_parts; p++) {
+		if (parts[p].group >= n_groups || parts[p].lane_first > n_lanes ||
+		    parts[p].lane_count > n_lanes - parts[p].lane_first)
+			return sb_errf(err, SB_EINVAL, "sweep part %zu outside the grid", p);
+		n_combos += parts[p].lane_count;
+	}
+	if (n_parts == 0) {          /* a process with no share of the grid */
+		if (st)
+			*st = (struct sb_sweep_stats){ .kernel = kname, .threads = threads,
+						       .groups = n_groups };
+		return SB_OK;
+	}
+	if (parts) {
+		blocks_per_part = 1;
+		for (size_t p = 0; p < n_parts; p++)
+			if ((parts[p].lane_count + LANE_BLOCK - 1) / LANE_BLOCK > blocks_per_part)
+				blocks_per_part = (parts[p].lane_count + LANE_BLOCK - 1) / LANE_BLOCK;
+	}
 	if (first > c->n || n_sim > c->n - first || n_sim == 0)
 		return sb_errf(err, SB_EINVAL, "candle range [%zu, +%zu) outside the %zu candles",
 			       first, n_sim, c->n);
@@ -95,18 +148,18 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 		}
 	}
 	/*
-	 * Tasks: a run of lane blocks of one group.  With many groups a task is a whole
-	 * group (its signal is built once); with few, groups are cut so that every thread
-	 * has work.  Dynamic scheduling balances groups of unequal cost (low min-confidence
-	 * means dense signals and many more transitions).
+	 * Tasks: a run of lane blocks of one part (a group, or the caller's lanes of one).
+	 * With many parts a task is a whole part (its signal is built once); with few, parts
+	 * are cut so that every thread has work.  Dynamic scheduling balances groups of
+	 * unequal cost (low min-confidence means dense signals and many more transitions).
 	 */
 	{
 		size_t want_tasks = 4 * (size_t)threads;
-		size_t cuts = n_groups >= want_tasks / 2 ? 1 : (want_tasks + n_groups - 1) / n_groups;
+		size_t cuts = n_parts >= want_tasks / 2 ? 1 : (want_tasks + n_parts - 1) / n_parts;
 
-		blocks_per_task = (blocks_per_group + cuts - 1) / cuts;
-		tasks_per_group = (blocks_per_group + blocks_per_task - 1) / blocks_per_task;
-		n_tasks = n_groups * tasks_per_group;
+		blocks_per_task = (blocks_per_part + cuts - 1) / cuts;
+		tasks_per_part = (blocks_per_part + blocks_per_task - 1) / blocks_per_task;
+		n_tasks = n_parts * tasks_per_part;
 	}
 	if (threads > (int)n_tasks)
 		threads = (int)n_tasks;
@@ -131,14 +184,15 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 		}
 #pragma omp for schedule(dynamic, 1)
 		for (size_t task = 0; task < n_tasks; task++) {
-			size_t gr = task / tasks_per_group;
-			size_t l0 = (task % tasks_per_group) * blocks_per_task * LANE_BLOCK;
-			size_t nl;
+			const struct sb_sweep_part *pt = parts ? &parts[task / tasks_per_part] : &whole;
+			size_t gr = parts ? pt->group : task / tasks_per_part;
+			size_t off = (task % tasks_per_part) * blocks_per_task * LANE_BLOCK;
+			size_t l0 = pt->lane_first + off, nl;
 
-			if (failed || l0 >= n_lanes)
+			if (failed || off >= pt->lane_count)
 				continue;
-			nl = n_lanes - l0 < blocks_per_task * LANE_BLOCK ? n_lanes - l0
-									  : blocks_per_task * LANE_BLOCK;
+			nl = pt->lane_count - off < blocks_per_task * LANE_BLOCK ? pt->lane_count - off
+										 : blocks_per_task * LANE_BLOCK;
 			if (gr != cur_group) {
 				size_t idx[SB_MAX_AXES] = { 0 };
 				struct sb_combo combo;
@@ -170,7 +224,7 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 				size_t d;
 #pragma omp atomic read
 				d = done;
-				o->progress(o->progress_ctx, d, g->count);
+				o->progress(o->progress_ctx, d, n_combos);
 			}
 		}
 		free(signal);
@@ -178,7 +232,7 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 		sb_signal_work_release(&work);
 	}
 	if (o->progress && !rc)
-		o->progress(o->progress_ctx, g->count, g->count);
+		o->progress(o->progress_ctx, n_combos, n_combos);
 	free(lane_params);
 	free(lane_ids);
 	if (st) {

@@ -40,6 +40,31 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 			 struct sb_metrics *m, struct sb_sweep_stats *st, struct sb_errbuf *err);
 
 /*
+ * Parts of a sweep, for a caller that spreads one grid over processes (run/mpi.c).
+ * The combinations form n_groups signal groups x n_lanes lanes (sb_sweep_shape());
+ * lane l of group gr is combination sb_sweep_combo_id(g, gr, l).  A part is the lanes
+ * [lane_first, lane_first + lane_count) of one group; cutting at multiples of
+ * SB_SWEEP_LANE_BLOCK keeps the SIMD blocks full.
+ */
+#define SB_SWEEP_LANE_BLOCK 8
+struct sb_sweep_part {
+	size_t group, lane_first, lane_count;
+};
+void sb_sweep_shape(const struct sb_grid *g, size_t *n_groups, size_t *n_lanes);
+size_t sb_sweep_combo_id(const struct sb_grid *g, size_t group, size_t lane);
+
+/*
+ * sb_sweep_run_parts() is sb_sweep_run() for the listed parts only (none: nothing to
+ * do, SB_OK): m[id] is written for their combinations and left alone for the others.
+ * Each combination's metrics are the same as in a whole sweep, bit for bit.
+ */
+enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_events *ev,
+			       const struct sb_grid *g, const struct sb_sweep_opts *o,
+			       const struct sb_sweep_part *parts, size_t n_parts,
+			       struct sb_metrics *m, struct sb_sweep_stats *st,
+			       struct sb_errbuf *err);
+
+/*
  * OpenMP lives in this module only (sweep.c); other layers parallelise through these.
  * sb_parallel_for() runs fn(ctx, i) for i in [0, n) on 'threads' threads (0: OpenMP's
  * default), one index at a time, dynamically scheduled, and returns the lowest i whose

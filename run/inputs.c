@@ -204,6 +204,19 @@ enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs
 	return SB_OK;
 }
 
+enum sb_err sb_run_fetch_refs(const struct sb_run_opts *o, struct sb_errbuf *err)
+{
+	struct sb_run_inputs in;
+	bool ok;
+
+	memset(&in, 0, sizeof(in));
+	sb_candles_init(&in.candles);
+	sb_events_init(&in.events);
+	ok = resolve_prices(o, &in, err);
+	sb_run_inputs_release(&in);
+	return ok ? SB_OK : err && err->msg[0] ? SB_EINVAL : SB_EIO;
+}
+
 void sb_run_inputs_release(struct sb_run_inputs *in)
 {
 	sb_candles_release(&in->candles);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../engine/manifest.h"
+#include "mpi.h"
 
 /* What every manifest records: the command line, the loader options and the inputs. */
 static void fill_common(struct sb_manifest_run *r, const struct sb_run_opts *o,
@@ -42,6 +43,8 @@ enum sb_err sb_run_write_manifest(const char *dir, const struct sb_run_opts *o,
 		r.top = req->top;
 		r.keep = req->keep;
 		r.n_keep = req->n_keep;
+		r.ranks = req->spread ? sb_mpi_size() : 1;
+		r.threads = req->engine.threads;
 	}
 	return sb_manifest_write(dir, &r, err);
 }

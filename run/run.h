@@ -70,6 +70,8 @@ enum sb_err sb_run_range(const struct sb_run_opts *o, const struct sb_candles *c
 enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in,
 			       struct sb_errbuf *err);
 void sb_run_inputs_release(struct sb_run_inputs *in);
+/* Fetches the missing days of o's tardis: references into the cache; loads nothing. */
+enum sb_err sb_run_fetch_refs(const struct sb_run_opts *o, struct sb_errbuf *err);
 
 struct sb_sweep_request;
 
@@ -102,6 +104,7 @@ struct sb_sweep_request {
 	struct sb_sweep_opts engine; /* threads, kernel, progress */
 	size_t placebo;              /* placebo article sets to run the grid on (0: none) */
 	uint64_t seed;               /* their seed */
+	bool spread;                 /* the grid spread over the MPI ranks (run/mpi.h) */
 };
 
 /* Placebo news (placebo.c): the grid's best against the bests of N placebo grids. */

@@ -10,6 +10,7 @@
 #include "../core/json.h"
 #include "../engine/backtest.h"
 #include "../engine/results.h"
+#include "mpi.h"
 
 /* What the top K are chosen by: a summary metric, or psr / dsr. */
 static const double *g_rank_key;   /* per combination; qsort has no context argument */
@@ -266,7 +267,14 @@ enum sb_err sb_run_grid(const struct sb_run_opts *o, const struct sb_run_inputs 
 	}
 	eo.first = r->first;
 	eo.count = r->n;
-	rc = sb_sweep_run(&in->candles, &in->events, &o->grid, &eo, res->m, &res->stats, err);
+	if (req->spread)          /* over the MPI ranks: the rows gathered on rank 0 */
+		rc = sb_mpi_sweep(&in->candles, &in->events, &o->grid, &eo, res->m, &res->stats,
+				  NULL, err);
+	else
+		rc = sb_sweep_run(&in->candles, &in->events, &o->grid, &eo, res->m, &res->stats,
+				  err);
+	if (!rc && req->spread && sb_mpi_rank() != 0)
+		return SB_OK;         /* a worker: its rows are sent, rank 0 ranks and writes */
 	if (!rc)
 		rc = prepare_dsr(res->m, count, &res->dsr, err);
 	if (rc) {
@@ -293,6 +301,7 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 {
 	struct sb_engine_range r;
 	struct sb_run_dir dir;
+	struct sb_sweep_request as_run;   /* for the manifest: the threads that ran */
 	char path[4200];
 	enum sb_err rc;
 
@@ -300,17 +309,20 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	if (rc)
 		return rc;
 	rc = sb_run_grid(o, in, req, &r, res, err);
-	if (rc)
+	if (rc || (req->spread && sb_mpi_rank() != 0))
 		return rc;
 	/* once for the run (not in sb_run_grid: placebo sets and folds do not need it) */
 	sb_buy_hold(r.n, in->candles.open[r.first], in->candles.close + r.first,
 		    in->candles.interval_us, &res->bh);
 
+	as_run = *req;
+	as_run.engine.threads = res->stats.threads;
 	rc = sb_run_dir_begin(&dir, o->out, o->force, err);
 	if (rc)
 		return rc;
 	if ((rc = sb_path_join(path, sizeof(path), dir.tmp, "summary.csv", err)) ||
 	    (rc = write_summary(path, &o->grid, res->m, &res->dsr, &res->bh, r.n, err)) ||
+	    (sb_mpi_fault("write"), false) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "stats.json", err)) ||
 	    (req->placebo && (rc = sb_run_placebo(o, in, req, res, req->placebo, req->seed,
 						  dir.tmp, &res->placebo, err))) ||
@@ -322,7 +334,7 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	    (rc = write_all_curves(dir.tmp, in, &o->grid, res->m, &r, res->order, res->n_top,
 				   req->keep, req->n_keep, req->engine.threads, err)) ||
 	    /* the manifest is the last file written: it lists every output */
-	    (rc = sb_run_write_manifest(dir.tmp, o, in, req, argc, argv, err)) ||
+	    (rc = sb_run_write_manifest(dir.tmp, o, in, &as_run, argc, argv, err)) ||
 	    (rc = sb_run_dir_commit(&dir, err))) {
 		sb_run_dir_abort(&dir);
 		return rc;

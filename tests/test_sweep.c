@@ -429,6 +429,45 @@ static void run_sweep_checks(struct fixture *fx, const char *const spec[SB_N_AXE
 	o.threads = 0;
 	assert_int_equal(sb_sweep_run(&fx->c, &fx->ev, &g, &o, m, &st, &err), SB_OK);
 	assert_memory_equal(m, ref, g.count * sizeof(*m));
+
+	/*
+	 * sb_sweep_run_parts() (the MPI ranks' share): the odd groups cut into lane ranges
+	 * (3 and the rest), the parts in reverse order, on 2 threads; the other groups are
+	 * not run and their rows stay untouched.
+	 */
+	{
+		size_t n_groups, n_lanes, n_parts = 0, id;
+		struct sb_sweep_part parts[256];
+		struct sb_metrics poison;
+
+		sb_sweep_shape(&g, &n_groups, &n_lanes);
+		const size_t cut = n_lanes > 3 ? 3 : n_lanes / 2;    /* 0: one part per group */
+
+		assert_true(n_groups * 2 <= 256);
+		for (size_t gr = n_groups; gr-- > 0;)
+			if (gr % 2) {
+				parts[n_parts++] = (struct sb_sweep_part){ gr, cut, n_lanes - cut };
+				if (cut)
+					parts[n_parts++] = (struct sb_sweep_part){ gr, 0, cut };
+			}
+		memset(m, 0x5A, g.count * sizeof(*m));
+		memset(&poison, 0x5A, sizeof(poison));
+		o.threads = 2;
+		assert_int_equal(sb_sweep_run_parts(&fx->c, &fx->ev, &g, &o, parts, n_parts, m, &st,
+						    &err), SB_OK);
+		for (size_t gr = 0; gr < n_groups; gr++)
+			for (size_t l = 0; l < n_lanes; l++) {
+				id = sb_sweep_combo_id(&g, gr, l);
+				assert_memory_equal(&m[id], gr % 2 ? &ref[id] : &poison, sizeof(*m));
+			}
+		if (n_parts) {
+			parts[0].lane_count = n_lanes + 1;     /* past the last lane */
+			assert_int_equal(sb_sweep_run_parts(&fx->c, &fx->ev, &g, &o, parts, n_parts,
+							    m, &st, &err), SB_EINVAL);
+		}
+		assert_int_equal(sb_sweep_run_parts(&fx->c, &fx->ev, &g, &o, parts, 0, m, &st, &err),
+				 SB_OK);
+	}
 	free(ref);
 	free(m);
 	sb_grid_release(&g);
