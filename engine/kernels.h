@@ -39,6 +39,22 @@ bool sb_kernel_avx512_supported(void);
 /* The features as text, "avx512f,avx512dq", for messages and tests. */
 extern const char sb_kernel_avx512_features[];
 
+/*
+ * Lanes with exits or a side (!sb_trade_params_plain()) run in kern_exits.c: each lane
+ * candle by candle through sb_step_candle() (sim.h), the same operations as
+ * sb_sim_bars(), marking only the candles where the lane is in a position or traded.
+ */
+void sb_kernel_exits(size_t n, const struct sb_bars *b, const double *restrict signal,
+		     const struct sb_trade_params *p, size_t nl, struct sb_accum *out);
+/*
+ * Runs lanes [0, nl) of p: with 'k' when every lane is plain (the exit-free kernels,
+ * unchanged), else block of SB_LANES by block, each plain block with 'k' and the others
+ * with sb_kernel_exits().  The results do not depend on how lanes are blocked.
+ */
+void sb_kernel_dispatch(sb_kernel_fn k, size_t n, const struct sb_bars *b,
+			const double *restrict signal, const struct sb_trade_params *p, size_t nl,
+			struct sb_accum *out);
+
 /* AUTO picks AVX-512 when sb_kernel_avx512_supported(), else generic. */
 sb_kernel_fn sb_kernel_get(enum sb_kernel k, const char **name);
 /* Reads "auto", "scalar", "generic", "avx512"; false on anything else. */
