@@ -34,6 +34,14 @@ extern const char *const sb_axis_options[SB_N_AXES];   /* command-line options *
 extern const char *const sb_exit_axis_names[SB_N_EXIT_AXES];
 extern const char *const sb_exit_axis_options[SB_N_EXIT_AXES];
 
+/* The parameter columns every strategy's summary.csv has (readers such as the report
+ * find them by name): the run's axes, then the exit axes. */
+#define SB_N_SUMMARY_AXES (SB_N_AXES + SB_N_EXIT_AXES)
+static inline const char *sb_summary_axis_name(int k)
+{
+	return k < SB_N_AXES ? sb_axis_names[k] : sb_exit_axis_names[k - SB_N_AXES];
+}
+
 /*
  * Values are exact integers: decimals (threshold, confidence, exit band, bps) in
  * units of 10^-9 as typed (core/decimal.h), durations in microseconds.
