@@ -2,6 +2,8 @@
 #include "kernels.h"
 #include "lanes.h"
 
+#include <math.h>
+
 /*
  * Lane after lane, candle by candle, through sb_step_candle(): the scalar path's
  * operations in its order.  A flat lane that did not trade skips its mark (q == 0: E ==
@@ -15,8 +17,12 @@ void sb_kernel_exits(size_t n, const struct sb_bars *b, const double *restrict s
 
 		sb_accum_init(a);
 		for (size_t i = 0; i < n; i++) {
-			bool moved = sb_step_candle(a, &p[l], b, signal[i], i, NULL);
+			bool moved;
 
+			/* flat without a signal: nothing can happen, and the mark changes nothing */
+			if (a->pos == 0 && isnan(signal[i]))
+				continue;
+			moved = sb_step_candle(a, &p[l], b, signal[i], i, NULL);
 			if (moved || a->pos != 0)
 				sb_step_mark(a, b->close[i]);
 		}
