@@ -76,6 +76,7 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 	size_t *lane_ids;            /* [group][lane] -> combination id */
 	const char *kname;
 	sb_kernel_fn kernel = sb_kernel_get(o->kernel, &kname);
+	sb_exits_kernel_fn xkernel = sb_kernel_exits_get(o->kernel);
 	size_t done = 0;
 	double t_start = omp_get_wtime(), t_signal = 0.0;
 	int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
@@ -174,8 +175,8 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 				cur_group = gr;
 				t_signal += omp_get_wtime() - t0;
 			}
-			sb_kernel_dispatch(kernel, n_sim, &bars, signal + first, lane_params + l0, nl,
-					   acc);
+			sb_kernel_dispatch(kernel, xkernel, n_sim, &bars, signal + first,
+					   lane_params + l0, nl, acc);
 			for (size_t l = 0; l < nl; l++)
 				sb_metrics_finish(&acc[l], n_sim, c->interval_us,
 						  &m[lane_ids[gr * n_lanes + l0 + l]]);

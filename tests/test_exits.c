@@ -79,8 +79,16 @@ static void run(struct run *r, size_t n, const double (*rows)[5], const struct s
 	sb_sim_bars(n, &b, r->s, p, &r->a, &r->rec);
 	assert_false(r->rec.oom);
 	sb_metrics_finish(&r->a, n, MIN, &r->m);
-	/* the sweep's exits kernel gives the same sums, bit for bit */
+	/* the sweep's exits kernels give the same sums, bit for bit */
+	sb_kernel_exits_scalar(n, &b, r->s, p, 1, &k);
+	assert_memory_equal(&k.cash, &r->a.cash, offsetof(struct sb_accum, entry_price));
+	assert_memory_equal(k.risk_exits, r->a.risk_exits, sizeof(k.risk_exits));
 	sb_kernel_exits(n, &b, r->s, p, 1, &k);
+	assert_memory_equal(&k.cash, &r->a.cash, offsetof(struct sb_accum, entry_price));
+	assert_memory_equal(k.risk_exits, r->a.risk_exits, sizeof(k.risk_exits));
+	if (!sb_kernel_avx512_supported())
+		return;
+	sb_kernel_exits_avx512(n, &b, r->s, p, 1, &k);
 	assert_memory_equal(&k.cash, &r->a.cash, offsetof(struct sb_accum, entry_price));
 	assert_memory_equal(k.risk_exits, r->a.risk_exits, sizeof(k.risk_exits));
 }
@@ -389,6 +397,23 @@ static void test_grid_factors(void **state)
 	sb_grid_release(&g);
 }
 
+/* Every lane's metrics equal, bit for bit. */
+static void check_same(const struct sb_accum *want, const struct sb_accum *got, size_t nl,
+		       size_t n, const char *kname)
+{
+	for (size_t k = 0; k < nl; k++) {
+		struct sb_metrics mw, mg;
+
+		sb_metrics_finish(&want[k], n, MIN, &mw);
+		sb_metrics_finish(&got[k], n, MIN, &mg);
+		if (memcmp(&mw, &mg, sizeof(mw))) {
+			print_error("kernel %s, lane %zu: final equity %.17g, scalar %.17g\n",
+				    kname, k, mg.final_equity, mw.final_equity);
+			fail();
+		}
+	}
+}
+
 /*
  * The kernels against the scalar path over a grid of exit values: 2,000 seeded candles
  * (a random walk with wicks and gaps), a signal on about a third of them, and 3 x 2 x 2
@@ -466,28 +491,23 @@ static void test_kernels_match_scalar(void **state)
 	for (size_t ki = 0; ki < sizeof(kinds) / sizeof(kinds[0]); ki++) {
 		const char *kname;
 		sb_kernel_fn fn;
+		sb_exits_kernel_fn xk;
 
 		if (kinds[ki] == SB_KERNEL_AVX512 && !sb_kernel_avx512_supported()) {
-			printf("SKIP: no AVX-512 (the avx512 kernel's exit-free blocks not tested)\n");
+			printf("SKIP: no AVX-512 (the avx512 kernels are not tested)\n");
 			continue;
 		}
 		fn = sb_kernel_get(kinds[ki], &kname);
+		xk = sb_kernel_exits_get(kinds[ki]);
 		/* whole, and in uneven slices (blocks cut differently) */
-		memset(got, 0xA5, nl * sizeof(*got));
-		sb_kernel_dispatch(fn, N, &b, sig, p, nl, got);
-		for (size_t k0 = 0; k0 < nl; k0 += 13)
-			sb_kernel_dispatch(fn, N, &b, sig, p + k0, nl - k0 < 13 ? nl - k0 : 13,
-					   got + k0);
-		for (size_t k = 0; k < nl; k++) {
-			struct sb_metrics mw, mg;
+		for (int pass = 0; pass < 2; pass++) {
+			const size_t step = pass ? 13 : nl;
 
-			sb_metrics_finish(&want[k], N, MIN, &mw);
-			sb_metrics_finish(&got[k], N, MIN, &mg);
-			if (memcmp(&mw, &mg, sizeof(mw))) {
-				print_error("kernel %s, lane %zu: final equity %.17g, scalar %.17g\n",
-					    kname, k, mg.final_equity, mw.final_equity);
-				fail();
-			}
+			memset(got, 0xA5, nl * sizeof(*got));
+			for (size_t k0 = 0; k0 < nl; k0 += step)
+				sb_kernel_dispatch(fn, xk, N, &b, sig, p + k0,
+						   nl - k0 < step ? nl - k0 : step, got + k0);
+			check_same(want, got, nl, N, kname);
 		}
 	}
 	assert_true(risk > 0);
