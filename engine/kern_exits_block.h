@@ -7,7 +7,8 @@
  *   - it is held and its open, low or high reaches its fixed stop, trailing stop or take
  *     (levels formed as sb_step_candle() forms them), its max hold is over, or the
  *     signal is inside its exit band;
- *   - it is flat and the signal could enter (|s| > h) or re-arm it (|s| < e).
+ *   - it is flat and the signal could re-arm it (|s| < e, while it waits) or else
+ *     enter (|s| > h, on a side the lane trades).
  * Those lanes, rare, go through sb_step_candle() itself, so every decision and fill is
  * the scalar path's; the other held lanes only raise (lower) their best price, as its
  * checks would.  The marks are generic_block()'s (kernels.c): a flat lane that did not
@@ -20,10 +21,11 @@ EXITS_TARGET static void EXITS_BLOCK(size_t n, const struct sb_bars *b,
 {
 	/* per lane: the open trade's fixed stop, take, trail factor (0 or inf: none) */
 	double stop[SB_LANES], take[SB_LANES], trail_f[SB_LANES], best[SB_LANES];
-	double held_until[SB_LANES], wait[SB_LANES];
+	double held_until[SB_LANES], wait[SB_LANES], side[SB_LANES];
 	int in_pos = 0;
 
 	for (int l = 0; l < SB_LANES; l++) {
+		side[l] = (double)L->p[l].side;      /* 0 both: any sign passes */
 		held_until[l] = INFINITY;
 		wait[l] = 0.0;
 		stop[l] = take[l] = trail_f[l] = best[l] = 0.0;
@@ -31,7 +33,6 @@ EXITS_TARGET static void EXITS_BLOCK(size_t n, const struct sb_bars *b,
 	for (size_t i = 0; i < n; i++) {
 		const double o = b->open[i], hi = b->high[i], lo = b->low[i], c = b->close[i];
 		const double s = signal[i], as = fabs(s);
-		const bool has_s = !isnan(s);
 		const double di = (double)i;
 		bool traded = false;
 		unsigned act = 0;
@@ -47,10 +48,10 @@ EXITS_TARGET static void EXITS_BLOCK(size_t n, const struct sb_bars *b,
 			else if (pos < 0.0)
 				a = o >= stop[l] || hi >= stop[l] || o >= tr || hi >= tr ||
 				    o <= take[l] || lo <= take[l];
-			else
-				a = has_s && (as > L->h[l] || (wait[l] != 0.0 && as < L->e[l]));
-			if (pos != 0.0)
-				a = a || di >= held_until[l] || (has_s && as < L->e[l]);
+			else    /* waiting: only a re-arm; else an entry on a side the lane trades */
+				a = wait[l] != 0.0 ? as < L->e[l] : as > L->h[l] && side[l] * s >= 0.0;
+			if (pos != 0.0)      /* NaN compares false: no signal, no signal exit */
+				a = a || di >= held_until[l] || as < L->e[l];
 			act |= (unsigned)a << l;
 		}
 		for (int l = 0; act && l < SB_LANES; l++) {
@@ -74,15 +75,15 @@ EXITS_TARGET static void EXITS_BLOCK(size_t n, const struct sb_bars *b,
 				continue;
 			/* the levels of the trade just opened (or still open) */
 			{
-				const int side = a->pos < 0 ? 1 : 0;
-				const double none_lo = side ? INFINITY : -INFINITY;
+				const int k = a->pos < 0 ? 1 : 0;      /* the factors' index */
+				const double none_lo = k ? INFINITY : -INFINITY;
 
-				stop[l] = p->exits & SB_EXIT_ON_STOP ? a->entry_price * p->stop_f[side]
+				stop[l] = p->exits & SB_EXIT_ON_STOP ? a->entry_price * p->stop_f[k]
 								    : none_lo;
-				take[l] = p->exits & SB_EXIT_ON_TAKE ? a->entry_price * p->take_f[side]
+				take[l] = p->exits & SB_EXIT_ON_TAKE ? a->entry_price * p->take_f[k]
 								    : -none_lo;
-				trail_f[l] = p->exits & SB_EXIT_ON_TRAIL ? p->trail_f[side]
-									 : side ? INFINITY : 0.0;
+				trail_f[l] = p->exits & SB_EXIT_ON_TRAIL ? p->trail_f[k]
+									 : k ? INFINITY : 0.0;
 				held_until[l] = p->exits & SB_EXIT_ON_TIME
 						? (double)a->entry_i + (double)p->max_hold : INFINITY;
 			}
