@@ -354,6 +354,7 @@ static void test_grid_factors(void **state)
 	struct sb_errbuf err;
 	struct sb_combo c;
 	struct sb_trade_params tp;
+	struct sb_axis bad;
 	static const char *const spec[SB_N_AXES] = { "0.5", "0.7", "5m", "0.1", "5", "0", "0s" };
 	static const char *const ex[SB_N_EXIT_AXES] = { "0.02,0", "0.07", "0.015", "0m,30m",
 						       "long,both,short" };
@@ -392,8 +393,9 @@ static void test_grid_factors(void **state)
 	assert_int_equal(tp.side, 0);
 	assert_string_equal(sb_axis_format(&g.ax[sb_grid_exit_axis(&g, SB_EX_SIDE)], -1, buf),
 			    "short");
-	assert_int_not_equal(sb_axis_parse_side(&g.ax[0], "side", "long:short:1", &err), SB_OK);
-	assert_int_not_equal(sb_axis_parse_side(&g.ax[0], "side", "up", &err), SB_OK);
+	assert_int_not_equal(sb_axis_parse_side(&bad, "side", "long:short:1", &err), SB_OK);
+	assert_int_not_equal(sb_axis_parse_side(&bad, "side", "up", &err), SB_OK);
+	assert_null(bad.v);
 	sb_grid_release(&g);
 }
 
