@@ -47,16 +47,18 @@
 "      --fee-bps F           fee per side in basis points (default 5)\n" \
 "      --slippage-bps S      slippage per side in basis points (default 0)\n" \
 "      --latency L           an article is usable L after publication (default 0s)\n" \
-"exits and sides (DESIGN.md, every strategy; each a sweep axis; 0 = off):\n" \
+"exits and sides (DESIGN.md, every strategy; each a sweep axis; 0 = off; 0.02 = 2 %):\n" \
 "      --stop-loss SL        exit when the price falls SL below the entry (a long; a short\n" \
 "                            mirrored), checked on each later candle's open and low\n" \
 "      --take-profit TP      exit when the price rises TP above the entry (open and high)\n" \
 "      --trailing-stop TS    exit TS below the best high since the entry (with a stop-loss\n" \
 "                            the nearer stop applies)\n" \
-"      --max-hold D          exit at the close D (whole candles) after the entry (0m = off)\n" \
+"      --max-hold D          exit at the close D (whole candles) after the entry's close\n" \
+"                            (0m = off)\n" \
 "      --side S              both (default), long (ignore short entries) or short\n" \
-"                            After a stop, take or time exit, no entry until a close whose\n" \
-"                            |signal| < the exit band (re-armed).  SL, TS in [0, 1), TP >= 0\n"
+"                            After a stop, take, trailing or time exit, no entry until a\n" \
+"                            close whose |signal| < the exit band (re-armed).  SL, TS in\n" \
+"                            [0, 1), TP in [0, 1000]\n"
 
 #define HELP_PERIOD \
 "period:\n" \
