@@ -46,7 +46,19 @@
 "      --exit-band E         exit when |signal| < E (default 0.1)\n" \
 "      --fee-bps F           fee per side in basis points (default 5)\n" \
 "      --slippage-bps S      slippage per side in basis points (default 0)\n" \
-"      --latency L           an article is usable L after publication (default 0s)\n"
+"      --latency L           an article is usable L after publication (default 0s)\n" \
+"exits and sides (DESIGN.md, every strategy; each a sweep axis; 0 = off; 0.02 = 2 %):\n" \
+"      --stop-loss SL        exit when the price falls SL below the entry (a long; a short\n" \
+"                            mirrored), checked on each later candle's open and low\n" \
+"      --take-profit TP      exit when the price rises TP above the entry (open and high)\n" \
+"      --trailing-stop TS    exit TS below the best high since the entry (with a stop-loss\n" \
+"                            the nearer stop applies)\n" \
+"      --max-hold D          exit at the close D (whole candles) after the entry's close\n" \
+"                            (0m = off)\n" \
+"      --side S              both (default), long (ignore short entries) or short\n" \
+"                            After a stop, take, trailing or time exit, no entry until a\n" \
+"                            close whose |signal| < the exit band (re-armed).  SL, TS in\n" \
+"                            [0, 1), TP in [0, 1000]\n"
 
 #define HELP_PERIOD \
 "period:\n" \
@@ -77,7 +89,8 @@ enum {
 	OPT_FROM, OPT_TO, OPT_WALK_FORWARD, OPT_SPLIT, OPT_PLACEBO, OPT_SEED,
 	OPT_HORIZONS, OPT_BUCKETS, OPT_BOOTSTRAP, OPT_VOLUME_WINDOW, OPT_PATH_BEFORE,
 	OPT_PATH_AFTER, OPT_PATH_BOOTSTRAP, OPT_CLUSTER,
-	OPT_STRATEGY_AXIS,           /* + the index in strategy_axis_opts() */
+	OPT_EXIT_AXIS,               /* + the exit axis (grid.h: SB_EX_*) */
+	OPT_STRATEGY_AXIS = OPT_EXIT_AXIS + SB_N_EXIT_AXES,    /* + strategy_axis_opts() */           /* + the index in strategy_axis_opts() */
 };
 
 #define MAX_STRATEGY_OPTS 16
@@ -124,6 +137,11 @@ static const struct option long_opts[] = {
 	{ "path-before", required_argument, NULL, OPT_PATH_BEFORE },
 	{ "path-after", required_argument, NULL, OPT_PATH_AFTER },
 	{ "path-bootstrap", required_argument, NULL, OPT_PATH_BOOTSTRAP },
+	{ "stop-loss", required_argument, NULL, OPT_EXIT_AXIS + SB_EX_STOP_LOSS },
+	{ "take-profit", required_argument, NULL, OPT_EXIT_AXIS + SB_EX_TAKE_PROFIT },
+	{ "trailing-stop", required_argument, NULL, OPT_EXIT_AXIS + SB_EX_TRAILING_STOP },
+	{ "max-hold", required_argument, NULL, OPT_EXIT_AXIS + SB_EX_MAX_HOLD },
+	{ "side", required_argument, NULL, OPT_EXIT_AXIS + SB_EX_SIDE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -153,6 +171,8 @@ static int strategy_axis_opts(struct strat_opt *so)
 static const char *const axis_defaults[SB_N_AXES] = {
 	"0.5", "0.7", "5m", "0.1", "5", "0", "0s",
 };
+
+static const char *const exit_defaults[SB_N_EXIT_AXES] = { "0", "0", "0", "0m", "both" };
 
 static int add_price(struct sb_run_opts *o, const char *path)
 {
@@ -200,6 +220,40 @@ static bool check_ranges(struct sb_run_opts *o)
 	return true;
 }
 
+/* The exit axes' bounds (DESIGN "Exits and sides"); as check_ranges(). */
+static bool check_exits(struct sb_run_opts *o)
+{
+	static const struct { int axis; int64_t lo, hi; const char *what; } rules[] = {
+		{ SB_EX_STOP_LOSS, 0, SB_DEC_SCALE - 1, "a fraction in [0, 1) (0 = off)" },
+		{ SB_EX_TAKE_PROFIT, 0, 1000 * SB_DEC_SCALE, "a fraction in [0, 1000] (0 = off)" },
+		{ SB_EX_TRAILING_STOP, 0, SB_DEC_SCALE - 1, "a fraction in [0, 1) (0 = off)" },
+		{ SB_EX_MAX_HOLD, 0, INT64_MAX, "a duration >= 0 (0m = off)" },
+	};
+	const char *cmd = o->cmd;
+
+	for (size_t r = 0; o->grid.has_exits && r < sizeof(rules) / sizeof(rules[0]); r++) {
+		const struct sb_axis *a = &o->grid.ax[sb_grid_exit_axis(&o->grid, rules[r].axis)];
+		const char *opt = sb_exit_axis_options[rules[r].axis];
+
+		for (size_t i = 0; i < a->n; i++) {
+			char num[SB_DEC_LEN];
+
+			if (!(a->v[i] >= rules[r].lo && a->v[i] <= rules[r].hi))
+				sb_cli_usage_error(cmd, "--%s: expected %s, got %s%s", opt,
+						   rules[r].what, sb_axis_format(a, a->v[i], num),
+						   a->is_duration ? " s" : "");
+			else if (a->is_duration && a->v[i] % o->interval_us)
+				sb_cli_usage_error(cmd, "--%s: %s s is not a whole number of %s candles",
+						   opt, sb_axis_format(a, a->v[i], num), o->interval);
+			else
+				continue;
+			sb_run_opts_release(o);
+			return false;
+		}
+	}
+	return true;
+}
+
 int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **argv,
 		      const char *usage_text)
 {
@@ -210,6 +264,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	struct option opts[sizeof(long_opts) / sizeof(long_opts[0]) + MAX_STRATEGY_OPTS + 1];
 	const size_t n_base = sizeof(long_opts) / sizeof(long_opts[0]) - 1;
 	const struct sb_strategy *st;
+	const char *exit_spec[SB_N_EXIT_AXES];
 	int c, rc, n_so = strategy_axis_opts(so);
 
 	memset(o, 0, sizeof(*o));
@@ -220,6 +275,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	o->strategy = sb_strategies[0]->name;
 	for (int k = 0; k < SB_N_AXES; k++)
 		o->axis_spec[k] = axis_defaults[k];
+	memcpy(exit_spec, exit_defaults, sizeof(exit_spec));
 	if (events) {
 		/* the event study looks at every article unless told otherwise */
 		o->axis_spec[SB_AX_MIN_CONFIDENCE] = "0";
@@ -260,6 +316,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		    !strcmp(so[c - OPT_STRATEGY_AXIS].option, "volume-window"))
 			c = OPT_VOLUME_WINDOW;
 		if (events && ((c >= OPT_STRATEGY_AXIS && c < OPT_STRATEGY_AXIS + n_so) ||
+			       (c >= OPT_EXIT_AXIS && c < OPT_EXIT_AXIS + SB_N_EXIT_AXES) ||
 			       c == OPT_THRESHOLD || c == OPT_WINDOW || c == OPT_EXIT_BAND ||
 			       c == OPT_FEE || c == OPT_SLIP || c == OPT_STRATEGY))
 			return sb_cli_usage_error(cmd, "'%s' is a strategy option, not an option of events",
@@ -269,6 +326,10 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 						  argv[optind - 1]);
 		if (c >= OPT_STRATEGY_AXIS && c < OPT_STRATEGY_AXIS + n_so) {
 			so[c - OPT_STRATEGY_AXIS].spec = optarg;
+			continue;
+		}
+		if (c >= OPT_EXIT_AXIS && c < OPT_EXIT_AXIS + SB_N_EXIT_AXES) {
+			exit_spec[c - OPT_EXIT_AXIS] = optarg;
 			continue;
 		}
 		switch (c) {
@@ -378,6 +439,13 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 					  o->strategy);
 	o->grid.strategy = st;
 	o->grid.n_axes = SB_N_AXES + st->n_axes;
+	if (!events) {
+		o->grid.n_axes += SB_N_EXIT_AXES;
+		o->grid.has_exits = true;
+		o->grid.interval_us = o->interval_us;
+		for (int j = 0; j < SB_N_EXIT_AXES; j++)
+			o->axis_spec[sb_grid_exit_axis(&o->grid, j)] = exit_spec[j];
+	}
 	/* a strategy's option given with another strategy is a mistake, not ignored */
 	for (int i = 0; i < n_so; i++) {
 		bool mine = false;
@@ -392,11 +460,14 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 						  so[i].option, st->name);
 	}
 	for (int k = 0; k < o->grid.n_axes; k++) {
-		bool dur = k >= SB_N_AXES ? st->axes[k - SB_N_AXES].is_duration
-					  : k == SB_AX_WINDOW || k == SB_AX_LATENCY;
+		int ex = o->grid.has_exits ? k - sb_grid_exit_axis(&o->grid, 0) : -1;
+		bool dur = ex >= 0 ? ex == SB_EX_MAX_HOLD
+			   : k >= SB_N_AXES ? st->axes[k - SB_N_AXES].is_duration
+			   : k == SB_AX_WINDOW || k == SB_AX_LATENCY;
 		const char *opt = sb_grid_axis_option(&o->grid, k);
 
-		if (sb_axis_parse(&o->grid.ax[k], opt, o->axis_spec[k], dur, &err)) {
+		if (ex == SB_EX_SIDE ? sb_axis_parse_side(&o->grid.ax[k], opt, o->axis_spec[k], &err)
+				     : sb_axis_parse(&o->grid.ax[k], opt, o->axis_spec[k], dur, &err)) {
 			sb_run_opts_release(o);
 			return sb_cli_usage_error(cmd, "%s", err.msg);
 		}
@@ -405,7 +476,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			return sb_cli_usage_error(cmd, "--%s takes one value here; use 'sentibt sweep' for grids",
 						  opt);
 		}
-		for (size_t i = 0; k >= SB_N_AXES && i < o->grid.ax[k].n; i++) {
+		for (size_t i = 0; k >= SB_N_AXES && ex < 0 && i < o->grid.ax[k].n; i++) {
 			const struct sb_strategy_axis *sa = &st->axes[k - SB_N_AXES];
 			char lo[SB_DEC_LEN], hi[SB_DEC_LEN], got[SB_DEC_LEN];
 
@@ -428,7 +499,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			}
 		}
 	}
-	if (!check_ranges(o))
+	if (!check_ranges(o) || !check_exits(o))
 		return SB_EXIT_USAGE;
 	for (size_t i = 0; i < o->grid.ax[SB_AX_WINDOW].n; i++) {
 		int64_t w = o->grid.ax[SB_AX_WINDOW].v[i];

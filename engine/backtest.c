@@ -63,7 +63,12 @@ enum sb_err sb_backtest_recorded_range(const struct sb_candles *c, const struct 
 	}
 	rec->n_in_window = nwin + first;
 	sb_accum_init(&acc);
-	sb_sim_scalar(n_sim, c->close + first, signal + first, &tp, &acc, rec);
+	{
+		const struct sb_bars b = { c->open + first, c->high + first, c->low + first,
+					   c->close + first };
+
+		sb_sim_bars(n_sim, &b, signal + first, &tp, &acc, rec);
+	}
 	rec->n_in_window = NULL;
 	if (rec->oom) {
 		rc = sb_errf(err, SB_ENOMEM, "out of memory recording trades");

@@ -20,9 +20,33 @@ const char *const sb_axis_options[SB_N_AXES] = {
 	"latency",
 };
 
-static bool parse_value(const char *s, bool is_duration, int64_t *v)
+const char *const sb_exit_axis_names[SB_N_EXIT_AXES] = {
+	"stop_loss", "take_profit", "trailing_stop", "max_hold", "side",
+};
+
+const char *const sb_exit_axis_options[SB_N_EXIT_AXES] = {
+	"stop-loss", "take-profit", "trailing-stop", "max-hold", "side",
+};
+
+static const char *const side_words[3] = { "short", "both", "long" };   /* side + 1 */
+
+static bool parse_value(const struct sb_axis *a, const char *s, int64_t *v)
 {
-	return is_duration ? sb_parse_duration(s, v) : sb_dec_parse(s, v);
+	if (a->is_side) {
+		for (int k = 0; k < 3; k++)
+			if (!strcmp(s, side_words[k])) {
+				*v = k - 1;
+				return true;
+			}
+		return false;
+	}
+	return a->is_duration ? sb_parse_duration(s, v) : sb_dec_parse(s, v);
+}
+
+static const char *value_what(const struct sb_axis *a)
+{
+	return a->is_side ? "both, long or short"
+	       : a->is_duration ? "a duration such as 5m" : "a decimal number (at most 9 decimals)";
 }
 
 static enum sb_err push(struct sb_axis *a, size_t *cap, int64_t v, const char *name,
@@ -71,16 +95,17 @@ static int split(char *s, char sep, char **parts, int max)
 static enum sb_err parse_range(struct sb_axis *a, size_t *cap, const char *name, char *buf,
 			       const char *spec, struct sb_errbuf *err)
 {
-	const char *what = a->is_duration ? "a duration such as 5m"
-					  : "a decimal number (at most 9 decimals)";
+	const char *what = value_what(a);
 	int64_t start, stop, step;
 	uint64_t span;
 	char *parts[3];
 	enum sb_err rc = SB_OK;
 
-	if (split(buf, ':', parts, 3) != 3 || !parse_value(parts[0], a->is_duration, &start) ||
-	    !parse_value(parts[1], a->is_duration, &stop) ||
-	    !parse_value(parts[2], a->is_duration, &step))
+	if (a->is_side)
+		return sb_errf(err, SB_EINVAL, "--%s: expected %s or a list of them, got '%s'",
+			       name, what, spec);
+	if (split(buf, ':', parts, 3) != 3 || !parse_value(a, parts[0], &start) ||
+	    !parse_value(a, parts[1], &stop) || !parse_value(a, parts[2], &step))
 		return sb_errf(err, SB_EINVAL, "--%s: expected start:stop:step with %s each, got '%s'",
 			       name, what, spec);
 	if (!(step > 0) || stop < start)
@@ -98,8 +123,7 @@ static enum sb_err parse_range(struct sb_axis *a, size_t *cap, const char *name,
 static enum sb_err parse_list(struct sb_axis *a, size_t *cap, const char *name, char *buf,
 			      struct sb_errbuf *err)
 {
-	const char *what = a->is_duration ? "a duration such as 5m"
-					  : "a decimal number (at most 9 decimals)";
+	const char *what = value_what(a);
 	enum sb_err rc = SB_OK;
 
 	for (char *item = buf; item && !rc;) {
@@ -108,7 +132,7 @@ static enum sb_err parse_list(struct sb_axis *a, size_t *cap, const char *name, 
 
 		if (next)
 			*next++ = '\0';
-		if (!parse_value(item, a->is_duration, &v))
+		if (!parse_value(a, item, &v))
 			return sb_errf(err, SB_EINVAL, "--%s: expected %s, got '%s'", name, what,
 				       item);
 		rc = push(a, cap, v, name, err);
@@ -117,15 +141,12 @@ static enum sb_err parse_list(struct sb_axis *a, size_t *cap, const char *name, 
 	return rc;
 }
 
-enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
-			  bool is_duration, struct sb_errbuf *err)
+static enum sb_err axis_parse(struct sb_axis *a, const char *name, const char *spec,
+			      struct sb_errbuf *err)
 {
 	char buf[4096];
 	size_t cap = 0;
 	enum sb_err rc;
-
-	memset(a, 0, sizeof(*a));
-	a->is_duration = is_duration;
 	if (strlen(spec) >= sizeof(buf))
 		return sb_errf(err, SB_EINVAL, "--%s: value too long", name);
 	strcpy(buf, spec);
@@ -146,7 +167,7 @@ enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
 
 					rc = sb_errf(err, SB_EINVAL, "--%s: value %s%s given twice in '%s'",
 						     name, sb_axis_format(a, sorted[i], num),
-						     is_duration ? "s" : "", spec);
+						     a->is_duration ? "s" : "", spec);
 				}
 			free(sorted);
 		}
@@ -159,14 +180,38 @@ enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
 	return rc;
 }
 
+enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
+			  bool is_duration, struct sb_errbuf *err)
+{
+	memset(a, 0, sizeof(*a));
+	a->is_duration = is_duration;
+	return axis_parse(a, name, spec, err);
+}
+
+enum sb_err sb_axis_parse_side(struct sb_axis *a, const char *name, const char *spec,
+			       struct sb_errbuf *err)
+{
+	memset(a, 0, sizeof(*a));
+	a->is_side = true;
+	return axis_parse(a, name, spec, err);
+}
+
 const char *sb_grid_axis_name(const struct sb_grid *g, int k)
 {
-	return k < SB_N_AXES ? sb_axis_names[k] : g->strategy->axes[k - SB_N_AXES].name;
+	int x = sb_grid_exit_axis(g, 0);
+
+	return k < SB_N_AXES ? sb_axis_names[k]
+	       : x >= 0 && k >= x ? sb_exit_axis_names[k - x]
+	       : g->strategy->axes[k - SB_N_AXES].name;
 }
 
 const char *sb_grid_axis_option(const struct sb_grid *g, int k)
 {
-	return k < SB_N_AXES ? sb_axis_options[k] : g->strategy->axes[k - SB_N_AXES].option;
+	int x = sb_grid_exit_axis(g, 0);
+
+	return k < SB_N_AXES ? sb_axis_options[k]
+	       : x >= 0 && k >= x ? sb_exit_axis_options[k - x]
+	       : g->strategy->axes[k - SB_N_AXES].option;
 }
 
 void sb_grid_release(struct sb_grid *g)
@@ -235,7 +280,20 @@ void sb_grid_combo(const struct sb_grid *g, size_t id, struct sb_combo *c)
 	c->slippage_bps = v[SB_AX_SLIPPAGE_BPS];
 	c->latency_us = v[SB_AX_LATENCY];
 	for (int k = 0; k < SB_STRATEGY_MAX_AXES; k++)
-		c->extra[k] = v[SB_AX_STRATEGY0 + k];
+		c->extra[k] = k < sb_grid_strategy_axes(g) ? v[SB_AX_STRATEGY0 + k] : 0;
+	c->stop_loss = c->take_profit = c->trailing_stop = c->max_hold_us = 0;
+	c->max_hold_candles = 0;
+	c->side = 0;
+	if (g->has_exits) {
+		int x = sb_grid_exit_axis(g, 0);
+
+		c->stop_loss = v[x + SB_EX_STOP_LOSS];
+		c->take_profit = v[x + SB_EX_TAKE_PROFIT];
+		c->trailing_stop = v[x + SB_EX_TRAILING_STOP];
+		c->max_hold_us = v[x + SB_EX_MAX_HOLD];
+		c->max_hold_candles = g->interval_us > 0 ? c->max_hold_us / g->interval_us : 0;
+		c->side = (int)v[x + SB_EX_SIDE];
+	}
 	c->strategy = g->strategy;
 }
 
@@ -248,6 +306,13 @@ void sb_combo_signal_params(const struct sb_combo *c, struct sb_signal_params *s
 		sp->extra[k] = c->extra[k];
 }
 
+/* f[0] = 1 + sign x (a long's factor), f[1] = 1 - sign x (a short's), x in 10^-9. */
+static void factors(int64_t x, int sign, double f[2])
+{
+	f[0] = (double)(SB_DEC_SCALE + sign * x) / (double)SB_DEC_SCALE;
+	f[1] = (double)(SB_DEC_SCALE - sign * x) / (double)SB_DEC_SCALE;
+}
+
 void sb_combo_trade_params(const struct sb_combo *c, struct sb_trade_params *tp)
 {
 	/* In the signal's unit (10^-9), exact integers in a double: see threshold.h. */
@@ -256,10 +321,37 @@ void sb_combo_trade_params(const struct sb_combo *c, struct sb_trade_params *tp)
 	/* One rounding, the same everywhere: f = (fee + slippage) / 10^4, from the exact
 	 * sum in 10^-9 bps (at most 2 * 10^13, exact in a double). */
 	tp->cost = (double)(c->fee_bps + c->slippage_bps) / (10000.0 * (double)SB_DEC_SCALE);
+	/* Exits: each factor formed exactly in 10^-9 units (|x| < 2^53), divided once. */
+	memset(tp->stop_f, 0, sizeof(tp->stop_f));
+	memset(tp->take_f, 0, sizeof(tp->take_f));
+	memset(tp->trail_f, 0, sizeof(tp->trail_f));
+	tp->exits = 0;
+	tp->side = c->side;
+	tp->max_hold = 0;
+	if (c->stop_loss > 0) {
+		tp->exits |= SB_EXIT_ON_STOP;
+		factors(c->stop_loss, -1, tp->stop_f);
+	}
+	if (c->take_profit > 0) {
+		tp->exits |= SB_EXIT_ON_TAKE;
+		factors(c->take_profit, 1, tp->take_f);
+	}
+	if (c->trailing_stop > 0) {
+		tp->exits |= SB_EXIT_ON_TRAIL;
+		factors(c->trailing_stop, -1, tp->trail_f);
+	}
+	if (c->max_hold_candles > 0) {
+		tp->exits |= SB_EXIT_ON_TIME;
+		tp->max_hold = (uint64_t)c->max_hold_candles;
+	}
 }
 
 const char *sb_axis_format(const struct sb_axis *a, int64_t v, char out[SB_DEC_LEN])
 {
+	if (a->is_side) {
+		strcpy(out, side_words[v < 0 ? 0 : v > 0 ? 2 : 1]);
+		return out;
+	}
 	/* Microseconds are 10^-6 s: as 10^-9 units, times 1000 (100 years fit in int64). */
 	return sb_dec_format(a->is_duration ? v * 1000 : v, out);
 }
@@ -273,5 +365,7 @@ void sb_fput_axis_value(FILE *f, const struct sb_axis *a, int64_t v)
 
 double sb_axis_value_double(const struct sb_axis *a, int64_t v)
 {
+	if (a->is_side)
+		return (double)v;
 	return a->is_duration ? (double)v / (double)SB_US_PER_SEC : sb_dec_to_double(v);
 }

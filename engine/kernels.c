@@ -97,23 +97,7 @@ static void generic_block(size_t n, const double *restrict close,
 		}
 		if (!in_pos && !traded)
 			continue;
-		for (int l = 0; l < SB_LANES; l++) {
-			double e = L->cash[l] + L->q[l] * c;
-			double r = e / L->e_prev[l] - 1.0;
-			double r2 = r * r;
-			double dd;
-
-			L->sum_r[l] += r;
-			L->sum_r2[l] += r2;
-			L->sum_r3[l] += r2 * r;
-			L->sum_r4[l] += r2 * r2;
-			L->sum_down2[l] += r < 0.0 ? r2 : 0.0;
-			L->e_prev[l] = e;
-			L->peak[l] = e > L->peak[l] ? e : L->peak[l];
-			dd = 1.0 - e / L->peak[l];
-			L->max_dd[l] = dd > L->max_dd[l] ? dd : L->max_dd[l];
-			L->exposure[l] += L->pos[l] != 0.0 ? 1.0 : 0.0;
-		}
+		sb_lanes_mark(L, c);
 	}
 }
 

@@ -39,6 +39,42 @@ bool sb_kernel_avx512_supported(void);
 /* The features as text, "avx512f,avx512dq", for messages and tests. */
 extern const char sb_kernel_avx512_features[];
 
+/*
+ * Lanes with exits or a side (!sb_trade_params_plain()) run in kern_exits*.c, with the
+ * same contract: results bit-identical to sb_sim_bars() lane by lane.
+ * sb_kernel_exits_scalar() is the reference (each lane through sb_step_candle(), sim.h);
+ * sb_kernel_exits() runs blocks of 8 lanes whose cheap per-candle tests run side by side
+ * and whose rare transitions go through sb_step_candle() (kern_exits_block.h);
+ * sb_kernel_exits_avx512() is that block compiled for AVX-512 (only call it when
+ * sb_kernel_avx512_supported()).
+ */
+typedef void (*sb_exits_kernel_fn)(size_t n, const struct sb_bars *b,
+				   const double *restrict signal,
+				   const struct sb_trade_params *p, size_t nl,
+				   struct sb_accum *out);
+void sb_kernel_exits_scalar(size_t n, const struct sb_bars *b, const double *restrict signal,
+			    const struct sb_trade_params *p, size_t nl, struct sb_accum *out);
+void sb_kernel_exits(size_t n, const struct sb_bars *b, const double *restrict signal,
+		     const struct sb_trade_params *p, size_t nl, struct sb_accum *out);
+void sb_kernel_exits_avx512(size_t n, const struct sb_bars *b, const double *restrict signal,
+			    const struct sb_trade_params *p, size_t nl, struct sb_accum *out);
+struct sb_lanes;
+/* Runs blocks of 8 lanes through 'block' (sb_lanes_init(), block, sb_lanes_store()). */
+void sb_kernel_exits_blocks(void (*block)(size_t, const struct sb_bars *, const double *,
+					  struct sb_lanes *),
+			    size_t n, const struct sb_bars *b, const double *signal,
+			    const struct sb_trade_params *p, size_t nl, struct sb_accum *out);
+/* The exits kernel that goes with --kernel k (AUTO: AVX-512 when supported). */
+sb_exits_kernel_fn sb_kernel_exits_get(enum sb_kernel k);
+/*
+ * Runs lanes [0, nl) of p: with 'k' when every lane is plain (the exit-free kernels,
+ * unchanged), else block of SB_LANES by block, each plain block with 'k' and the others
+ * with 'xk'.  The results do not depend on how lanes are blocked.
+ */
+void sb_kernel_dispatch(sb_kernel_fn k, sb_exits_kernel_fn xk, size_t n,
+			const struct sb_bars *b, const double *restrict signal,
+			const struct sb_trade_params *p, size_t nl, struct sb_accum *out);
+
 /* AUTO picks AVX-512 when sb_kernel_avx512_supported(), else generic. */
 sb_kernel_fn sb_kernel_get(enum sb_kernel k, const char **name);
 /* Reads "auto", "scalar", "generic", "avx512"; false on anything else. */

@@ -121,8 +121,12 @@ static void json_axis_array(struct sb_json *g, const char *key, const struct sb_
 	struct sb_json *a = sb_json_add_array(g, key);
 	char buf[SB_DEC_LEN];
 
-	for (size_t i = 0; a && i < ax->n; i++)
-		sb_json_add_num_text(a, NULL, sb_axis_format(ax, ax->v[i], buf));
+	for (size_t i = 0; a && i < ax->n; i++) {
+		if (ax->is_side)        /* "both", "long", "short": as typed */
+			sb_json_add_str(a, NULL, sb_axis_format(ax, ax->v[i], buf));
+		else
+			sb_json_add_num_text(a, NULL, sb_axis_format(ax, ax->v[i], buf));
+	}
 }
 
 static bool is_given(const struct sb_manifest_run *r, const char *path)
@@ -383,7 +387,7 @@ static enum sb_err read_manifest(const struct sb_json *root, const char *path,
 	const struct sb_json *e;
 	const char *names[SB_MAX_AXES];
 	enum sb_err rc;
-	int i = 0;
+	int i = 0, exit0 = -1;
 
 	if (!sb_json_is_array(argv) || sb_json_size(argv) < 1)
 		return sb_errf(err, SB_EPARSE, "%s: expected an array 'argv'", path);
@@ -421,13 +425,25 @@ static enum sb_err read_manifest(const struct sb_json *root, const char *path,
 		m->strategy = strdup(sg.strategy->name);
 		if (!m->strategy)
 			return sb_errf(err, SB_ENOMEM, "out of memory");
-		m->n_axes = SB_N_AXES + sg.strategy->n_axes;
+		m->n_axes = SB_N_AXES + sg.strategy->n_axes + SB_N_EXIT_AXES;
+		sg.n_axes = m->n_axes;
+		sg.has_exits = true;
 		for (int k = 0; k < m->n_axes; k++)
 			names[k] = sb_grid_axis_name(&sg, k);
+		exit0 = sb_grid_exit_axis(&sg, 0);
 	}
 	for (int k = 0; k < m->n_axes; k++) {
 		const struct sb_json *a = sb_json_get(g, names[k]);
 		size_t j = 0;
+
+		/* a manifest from before the exit axes: they were off (0, side both = 0) */
+		if (!a && exit0 >= 0 && k >= exit0) {
+			m->axis[k] = calloc(1, sizeof(double));
+			if (!m->axis[k])
+				return sb_errf(err, SB_ENOMEM, "out of memory");
+			m->n_axis[k] = 1;
+			continue;
+		}
 
 		if (!sb_json_is_array(a))
 			return sb_errf(err, SB_EPARSE, "%s: expected an array 'parameters.grid.%s'",
@@ -436,6 +452,14 @@ static enum sb_err read_manifest(const struct sb_json *root, const char *path,
 		if (!m->axis[k])
 			return sb_errf(err, SB_ENOMEM, "out of memory");
 		SB_JSON_FOR_EACH(e, a) {
+			const char *side = sb_json_is_string(e) ? sb_json_string(e) : NULL;
+
+			/* the side axis: its words, read back as sb_axis_value_double() has them */
+			if (side && k == exit0 + SB_EX_SIDE && exit0 >= 0 &&
+			    (!strcmp(side, "both") || !strcmp(side, "long") || !strcmp(side, "short"))) {
+				m->axis[k][j++] = side[0] == 'l' ? 1.0 : side[0] == 's' ? -1.0 : 0.0;
+				continue;
+			}
 			if (!sb_json_is_number(e))
 				return sb_errf(err, SB_EPARSE, "%s: expected numbers in 'parameters.grid.%s'",
 					       path, names[k]);

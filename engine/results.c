@@ -257,6 +257,10 @@ enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
 
 	for (int i = 0; o && i < SB_N_METRICS; i++)
 		sb_json_add_num(o, sb_metric_names[i], sb_metric_value(m, i));
+	/* closed trades by why they ended; "end": trades still open */
+	b = o ? sb_json_add_object(o, "exits") : NULL;
+	for (int r = 0; b && r < SB_N_EXIT_REASONS; r++)
+		sb_json_add_u64(b, sb_exit_reason_names[r], m->exits[r]);
 	if (o && bh) {
 		sb_json_add_num(o, "excess_return", m->total_return - bh->total_return);
 		b = sb_json_add_object(o, "buy_and_hold");
@@ -373,7 +377,7 @@ enum sb_err sb_write_trades_csv(const char *path, const struct sb_candles *c,
 	if (!f)
 		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
 	fputs("entry_time,entry_price,exit_time,exit_price,side,size,pnl,return,costs,"
-	      "signal,articles,open\n", f);
+	      "signal,articles,open,exit_reason\n", f);
 	for (size_t k = 0; k < rec->n_trades; k++) {
 		const struct sb_trade *t = &rec->trades[k];
 
@@ -386,7 +390,8 @@ enum sb_err sb_write_trades_csv(const char *path, const struct sb_candles *c,
 		fprintf(f, ",%s,", t->side > 0 ? "long" : "short");
 		fput_nums(f, (const double[]){ t->size, t->pnl, t->ret, t->costs,
 							    t->signal / (double)SB_DEC_SCALE }, 5);
-		fprintf(f, ",%u,%d\n", t->articles, t->open ? 1 : 0);
+		fprintf(f, ",%u,%d,%s\n", t->articles, t->open ? 1 : 0,
+			sb_exit_reason_names[t->open ? SB_EXIT_END : t->reason]);
 	}
 	return close_checked(f, path, err);
 }

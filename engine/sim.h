@@ -15,7 +15,32 @@ struct sb_trade_params {
 	double threshold;   /* h */
 	double exit_band;   /* e */
 	double cost;        /* f = fee + slippage, a fraction per side */
+	/*
+	 * Exits and sides (DESIGN "Exits and sides"); all zero = off, as above.  Each level
+	 * is a price times one of these factors, formed exactly from the decimals and
+	 * rounded to a double once (engine/grid.c); [0] for a long, [1] for a short:
+	 * stop 1 - SL | 1 + SL, take 1 + TP | 1 - TP, trail 1 - TS | 1 + TS.
+	 */
+	unsigned exits;             /* SB_EXIT_ON_* bits */
+	int      side;              /* 0 both, +1 long only, -1 short only */
+	uint64_t max_hold;          /* candles, with SB_EXIT_ON_TIME */
+	double   stop_f[2], take_f[2], trail_f[2];
 };
+
+enum { SB_EXIT_ON_STOP = 1, SB_EXIT_ON_TAKE = 2, SB_EXIT_ON_TRAIL = 4, SB_EXIT_ON_TIME = 8 };
+
+/* True when p trades as the exit-free rule: no risk exit, both sides. */
+static inline bool sb_trade_params_plain(const struct sb_trade_params *p)
+{
+	return !p->exits && !p->side;
+}
+
+/* Why a trade ended; "end" = still open after the last candle (step 6). */
+enum sb_exit_reason {
+	SB_EXIT_SIGNAL, SB_EXIT_STOP, SB_EXIT_TAKE, SB_EXIT_TRAIL, SB_EXIT_TIME, SB_EXIT_END,
+	SB_N_EXIT_REASONS
+};
+extern const char *const sb_exit_reason_names[SB_N_EXIT_REASONS];
 
 /*
  * The running state of one combination.  Only these sums live during a pass, so a
@@ -33,6 +58,12 @@ struct sb_accum {
 	double gross_win, gross_loss, sum_trade_ret;
 	uint64_t trades, closed, wins;
 	int pos;                        /* -1 short, 0 flat, +1 long */
+	/* Exits (sb_trade_params.exits): the open trade's entry price P, candle and best
+	 * price M (highest high for a long, lowest low for a short) since its entry. */
+	double entry_price, best;
+	size_t entry_i;
+	bool wait_rearm;                /* after a risk exit: until some |s| < e */
+	uint64_t risk_exits[SB_N_EXIT_REASONS];   /* stop, take, trail, time ([0] unused) */
 };
 
 /* One trade, for trades.csv (only recorded on the scalar path). */
@@ -43,6 +74,7 @@ struct sb_trade {
 	double   signal;                /* in the unit of the signal (10^-9) */
 	uint32_t articles;
 	bool     open;
+	enum sb_exit_reason reason;     /* SB_EXIT_END while open */
 };
 
 /* Optional per-candle and per-trade output of the scalar path. */
@@ -63,6 +95,9 @@ struct sb_metrics {
 	 * sb_metric_names: sharpe_pc = mean / std (ddof 1), not annualised; skew = m3/m2^1.5;
 	 * kurtosis = m4/m2^2, RAW (3 for a normal), m_k the central moments over n. */
 	double sharpe_pc, skew, kurtosis;
+	/* Closed trades by why they ended (signal, stop, take, trail, time; [SB_EXIT_END]
+	 * = trades still open). */
+	uint64_t exits[SB_N_EXIT_REASONS];
 };
 
 void sb_accum_init(struct sb_accum *a);
@@ -100,10 +135,31 @@ static inline void sb_step_mark(struct sb_accum *a, double c)
 		a->exposure += 1.0;
 }
 
+/* The prices of n candles; for close-only data open = high = low = close. */
+struct sb_bars {
+	const double *open, *high, *low, *close;
+};
+
 /*
- * sb_sim_scalar() is the reference path: runs n candles for one combination.
- * 'rec' may be NULL.  The open position at the end stays open (DESIGN step 6).
+ * sb_sim_bars() is the reference path: runs n candles for one combination, with the
+ * risk exits and sides of p (DESIGN "Exits and sides"; the open, high and low are only
+ * read when p has risk exits).  'rec' may be NULL.  The open position at the end stays
+ * open (DESIGN step 6).
+ *
+ * Choices where DESIGN is silent: with a fixed and a trailing stop at the same level
+ * the exit counts as "stop"; a time exit is taken at the close after the signal rule,
+ * so a signal exit at that close counts as "signal".
  */
+void sb_sim_bars(size_t n, const struct sb_bars *b, const double *signal,
+		 const struct sb_trade_params *p, struct sb_accum *a, struct sb_recorder *rec);
+/*
+ * One candle of sb_sim_bars() before its mark: the intrabar exits, the signal's
+ * transition at the close (s NaN: none), the time exit.  Returns true when the book
+ * entered or exited (a flat book that did neither needs no mark: it changes nothing).
+ */
+bool sb_step_candle(struct sb_accum *a, const struct sb_trade_params *p,
+		    const struct sb_bars *b, double s, size_t i, struct sb_recorder *rec);
+/* sb_sim_bars() on close-only candles. */
 void sb_sim_scalar(size_t n, const double *close, const double *signal,
 		   const struct sb_trade_params *p, struct sb_accum *a, struct sb_recorder *rec);
 

@@ -7,9 +7,20 @@
 
 #define LANE_BLOCK SB_SWEEP_LANE_BLOCK   /* lanes per task: one AVX-512 register of doubles */
 
-/* Axis indices of the lane axes; the group (signal) axes are k, W, L and the strategy's. */
-static const int lane_axes[] = { SB_AX_THRESHOLD, SB_AX_EXIT_BAND, SB_AX_FEE_BPS,
-				 SB_AX_SLIPPAGE_BPS };
+/* Axis indices of the lane axes (h, e, costs, the exit axes); the group (signal) axes
+ * are k, W, L and the strategy's. */
+static int lane_axes_of(const struct sb_grid *g, int *axes)
+{
+	static const int base[] = { SB_AX_THRESHOLD, SB_AX_EXIT_BAND, SB_AX_FEE_BPS,
+				    SB_AX_SLIPPAGE_BPS };
+	int n = 0;
+
+	for (; n < 4; n++)
+		axes[n] = base[n];
+	for (int j = 0; g->has_exits && j < SB_N_EXIT_AXES; j++)
+		axes[n++] = sb_grid_exit_axis(g, j);
+	return n;
+}
 
 static int group_axes_of(const struct sb_grid *g, int *axes)
 {
@@ -18,8 +29,8 @@ static int group_axes_of(const struct sb_grid *g, int *axes)
 	axes[n++] = SB_AX_MIN_CONFIDENCE;
 	axes[n++] = SB_AX_WINDOW;
 	axes[n++] = SB_AX_LATENCY;
-	for (int k = SB_N_AXES; k < g->n_axes; k++)
-		axes[n++] = k;
+	for (int k = 0; k < sb_grid_strategy_axes(g); k++)
+		axes[n++] = SB_AX_STRATEGY0 + k;
 	return n;
 }
 
@@ -53,20 +64,20 @@ static size_t product(const struct sb_grid *g, const int *axes, int na)
 
 void sb_sweep_shape(const struct sb_grid *g, size_t *n_groups, size_t *n_lanes)
 {
-	int group_axes[SB_MAX_AXES];
-	const int n_gax = group_axes_of(g, group_axes);
+	int group_axes[SB_MAX_AXES], lane_axes[SB_MAX_AXES];
+	const int n_gax = group_axes_of(g, group_axes), n_lax = lane_axes_of(g, lane_axes);
 
 	*n_groups = product(g, group_axes, n_gax);
-	*n_lanes = product(g, lane_axes, 4);
+	*n_lanes = product(g, lane_axes, n_lax);
 }
 
 size_t sb_sweep_combo_id(const struct sb_grid *g, size_t group, size_t lane)
 {
-	int group_axes[SB_MAX_AXES];
-	const int n_gax = group_axes_of(g, group_axes);
+	int group_axes[SB_MAX_AXES], lane_axes[SB_MAX_AXES];
+	const int n_gax = group_axes_of(g, group_axes), n_lax = lane_axes_of(g, lane_axes);
 	size_t idx[SB_MAX_AXES] = { 0 };
 
-	unrank(g, lane_axes, 4, lane, idx);
+	unrank(g, lane_axes, n_lax, lane, idx);
 	unrank(g, group_axes, n_gax, group, idx);
 	return rank_id(g, idx);
 }
@@ -85,10 +96,10 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 			       struct sb_metrics *m, struct sb_sweep_stats *st,
 			       struct sb_errbuf *err)
 {
-	int group_axes[SB_MAX_AXES];
-	const int n_gax = group_axes_of(g, group_axes);
+	int group_axes[SB_MAX_AXES], lane_axes[SB_MAX_AXES];
+	const int n_gax = group_axes_of(g, group_axes), n_lax = lane_axes_of(g, lane_axes);
 	const size_t n_groups = product(g, group_axes, n_gax);
-	const size_t n_lanes = product(g, lane_axes, 4);
+	const size_t n_lanes = product(g, lane_axes, n_lax);
 	size_t blocks_per_part = (n_lanes + LANE_BLOCK - 1) / LANE_BLOCK;   /* the largest */
 	size_t blocks_per_task, tasks_per_part, n_tasks, n_combos = 0;
 	struct sb_sweep_part whole = { 0, 0, n_lanes };
@@ -96,10 +107,12 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	size_t *lane_ids;            /* [group][lane] -> combination id */
 	const char *kname;
 	sb_kernel_fn kernel = sb_kernel_get(o->kernel, &kname);
+	sb_exits_kernel_fn xkernel = sb_kernel_exits_get(o->kernel);
 	size_t done = 0;
 	double t_start = omp_get_wtime(), t_signal = 0.0;
 	int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
 	const size_t first = o->first, n_sim = o->count ? o->count : c->n - first;
+	struct sb_bars bars;
 	enum sb_err rc = SB_OK;
 	struct sb_errbuf first_err = { "" };
 
@@ -128,6 +141,8 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	if (first > c->n || n_sim > c->n - first || n_sim == 0)
 		return sb_errf(err, SB_EINVAL, "candle range [%zu, +%zu) outside the %zu candles",
 			       first, n_sim, c->n);
+	bars = (struct sb_bars){ c->open + first, c->high + first, c->low + first,
+				 c->close + first };
 	lane_params = malloc(n_lanes * sizeof(*lane_params));
 	lane_ids = malloc(n_groups * n_lanes * sizeof(*lane_ids));
 	if (!lane_params || !lane_ids) {
@@ -139,7 +154,7 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 		size_t idx[SB_MAX_AXES] = { 0 };
 		struct sb_combo combo;
 
-		unrank(g, lane_axes, 4, l, idx);
+		unrank(g, lane_axes, n_lax, l, idx);
 		sb_grid_combo(g, rank_id(g, idx), &combo);
 		sb_combo_trade_params(&combo, &lane_params[l]);
 		for (size_t gr = 0; gr < n_groups; gr++) {
@@ -214,7 +229,8 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 				cur_group = gr;
 				t_signal += omp_get_wtime() - t0;
 			}
-			kernel(n_sim, c->close + first, signal + first, lane_params + l0, nl, acc);
+			sb_kernel_dispatch(kernel, xkernel, n_sim, &bars, signal + first,
+					   lane_params + l0, nl, acc);
 			for (size_t l = 0; l < nl; l++)
 				sb_metrics_finish(&acc[l], n_sim, c->interval_us,
 						  &m[lane_ids[gr * n_lanes + l0 + l]]);

@@ -285,18 +285,18 @@ void sb_html_top_table(FILE *f, const struct sb_table *t, const size_t *order, i
 					  "dsr" };
 
 	fprintf(f, "<h2>Top %d by %s</h2>\n<table><tr><th>id</th>", TABLE_ROWS, metric);
-	for (int k = 0; k < SB_N_AXES; k++)
-		if (sb_table_col(t, sb_axis_names[k]) >= 0)
-			fprintf(f, "<th>%s</th>", sb_axis_names[k]);
+	for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
+		if (sb_table_col(t, sb_summary_axis_name(k)) >= 0)
+			fprintf(f, "<th>%s</th>", sb_summary_axis_name(k));
 	fprintf(f, "<th>%s</th><th>total_return</th><th>max_drawdown</th><th>trades</th>"
 		"<th>psr</th><th>dsr</th></tr>\n", metric);
 	for (size_t i = 0; i < t->nrow && i < TABLE_ROWS; i++) {
 		size_t r = order[i];
 
 		fprintf(f, "<tr><td>%.0f</td>", sb_table_cell(t, r, idcol));
-		for (int k = 0; k < SB_N_AXES; k++)
-			if (sb_table_col(t, sb_axis_names[k]) >= 0)
-				td_num(f, sb_table_cell(t, r, sb_table_col(t, sb_axis_names[k])));
+		for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
+			if (sb_table_col(t, sb_summary_axis_name(k)) >= 0)
+				td_num(f, sb_table_cell(t, r, sb_table_col(t, sb_summary_axis_name(k))));
 		td_num(f, sb_table_cell(t, r, mcol));
 		for (int k = 0; k < 5; k++)
 			td_num(f, sb_table_cell(t, r, sb_table_col(t, mc[k])));

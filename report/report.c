@@ -23,12 +23,14 @@
 
 #define MAX_PANELS 24
 
-enum sb_err sb_report_parse_slice(const char *s, double fixed[SB_N_AXES],
+static const char *axis_unit(int k);
+
+enum sb_err sb_report_parse_slice(const char *s, double fixed[SB_N_SUMMARY_AXES],
 				  struct sb_errbuf *err)
 {
 	char buf[1024], *p, *next;
 
-	for (int k = 0; k < SB_N_AXES; k++)
+	for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
 		fixed[k] = NAN;
 	if (!s)
 		return SB_OK;
@@ -45,13 +47,19 @@ enum sb_err sb_report_parse_slice(const char *s, double fixed[SB_N_AXES],
 		if (!eq)
 			return sb_errf(err, SB_EINVAL, "--slice: expected AXIS=VALUE, got '%s'", p);
 		*eq = '\0';
-		for (k = 0; k < SB_N_AXES && strcmp(sb_axis_names[k], p); k++)
+		for (k = 0; k < SB_N_SUMMARY_AXES && strcmp(sb_summary_axis_name(k), p); k++)
 			;
-		if (k == SB_N_AXES)
+		if (k == SB_N_SUMMARY_AXES)
 			return sb_errf(err, SB_EINVAL, "--slice: unknown axis '%s' (one of "
 				       "threshold, min_confidence, window, exit_band, fee_bps, "
-				       "slippage_bps, latency)", p);
-		if (k == SB_AX_WINDOW || k == SB_AX_LATENCY) {
+				       "slippage_bps, latency, stop_loss, take_profit, trailing_stop, "
+				       "max_hold, side)", p);
+		if (k == SB_N_AXES + SB_EX_SIDE) {      /* as summary.csv reads (table.h) */
+			if (strcmp(eq + 1, "both") && strcmp(eq + 1, "long") && strcmp(eq + 1, "short"))
+				return sb_errf(err, SB_EINVAL, "--slice: side: expected both, long "
+					       "or short, got '%s'", eq + 1);
+			fixed[k] = eq[1] == 'l' ? 1.0 : eq[1] == 's' ? -1.0 : 0.0;
+		} else if (*axis_unit(k)) {
 			int64_t us;
 
 			if (!sb_parse_duration(eq + 1, &us))
@@ -297,14 +305,16 @@ static void tics_cmd(char *buf, size_t cap, const char *axis, const double *v, s
 /* summary.csv gives durations in seconds; say so next to their values. */
 static const char *axis_unit(int k)
 {
-	return k == SB_AX_WINDOW || k == SB_AX_LATENCY ? "s" : "";
+	return k == SB_AX_WINDOW || k == SB_AX_LATENCY || k == SB_N_AXES + SB_EX_MAX_HOLD ? "s"
+											 : "";
 }
 
 static const char *axis_label(int k)
 {
-	static const char *const l[SB_N_AXES] = {
+	static const char *const l[SB_N_SUMMARY_AXES] = {
 		"threshold h", "min confidence k", "window (s)", "exit band e", "fee (bps)",
-		"slippage (bps)", "latency (s)" };
+		"slippage (bps)", "latency (s)", "stop loss", "take profit", "trailing stop",
+		"max hold (s)", "side (1 long, -1 short, 0 both)" };
 
 	return l[k];
 }
@@ -330,20 +340,20 @@ static enum sb_err sweep_heatmaps(struct sb_gp *g, const struct sb_table *t, int
 				  const char *metric, const double *fixed, const char *out,
 				  FILE *html, struct sb_errbuf *err)
 {
-	int ac[SB_N_AXES], others[SB_N_AXES], n_others = 0;
-	double *vals[SB_N_AXES] = { 0 }, lo = INFINITY, hi = -INFINITY;
-	size_t nv[SB_N_AXES] = { 0 }, n_panels = 1, n_use = 0;
+	int ac[SB_N_SUMMARY_AXES], others[SB_N_SUMMARY_AXES], n_others = 0;
+	double *vals[SB_N_SUMMARY_AXES] = { 0 }, lo = INFINITY, hi = -INFINITY;
+	size_t nv[SB_N_SUMMARY_AXES] = { 0 }, n_panels = 1, n_use = 0;
 	bool *use = calloc(t->nrow ? t->nrow : 1, sizeof(*use));
 	enum sb_err rc = SB_OK;
 
-	for (int k = 0; k < SB_N_AXES; k++) {
-		ac[k] = sb_table_col(t, sb_axis_names[k]);
+	for (int k = 0; k < SB_N_SUMMARY_AXES; k++) {
+		ac[k] = sb_table_col(t, sb_summary_axis_name(k));
 		vals[k] = malloc((t->nrow ? t->nrow : 1) * sizeof(double));
 		if (!vals[k])
 			use = (free(use), NULL);
 		if (ac[k] < 0 && (k == SB_AX_THRESHOLD || k == SB_AX_MIN_CONFIDENCE))
 			rc = sb_errf(err, SB_EPARSE, "summary.csv:1: expected a column '%s'",
-				     sb_axis_names[k]);
+				     sb_summary_axis_name(k));
 	}
 	if (!use) {
 		rc = sb_errf(err, SB_ENOMEM, "out of memory");
@@ -353,7 +363,7 @@ static enum sb_err sweep_heatmaps(struct sb_gp *g, const struct sb_table *t, int
 		goto out_free;
 	for (size_t r = 0; r < t->nrow; r++) {
 		use[r] = true;
-		for (int k = 0; k < SB_N_AXES; k++)
+		for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
 			if (!isnan(fixed[k]) &&
 			    (ac[k] < 0 || !same(sb_table_cell(t, r, ac[k]), fixed[k])))
 				use[r] = false;
@@ -371,7 +381,7 @@ static enum sb_err sweep_heatmaps(struct sb_gp *g, const struct sb_table *t, int
 		rc = sb_errf(err, SB_EINVAL, "--slice: no combination of summary.csv matches");
 		goto out_free;
 	}
-	for (int k = 0; k < SB_N_AXES; k++) {
+	for (int k = 0; k < SB_N_SUMMARY_AXES; k++) {
 		if (ac[k] >= 0)
 			nv[k] = distinct(t, ac[k], use, vals[k]);
 		if (k != SB_AX_THRESHOLD && k != SB_AX_MIN_CONFIDENCE && nv[k] > 1) {
@@ -389,7 +399,7 @@ static enum sb_err sweep_heatmaps(struct sb_gp *g, const struct sb_table *t, int
 			"first %d are shown: choose others with --slice.</p>\n", n_panels, MAX_PANELS);
 	for (size_t p = 0; p < n_panels && p < MAX_PANELS && !rc; p++) {
 		char dat[SB_GP_PATH], base[64], title[256], sub[1024], xt[4096], yt[4096], cap[1300];
-		size_t x = p, pos[SB_N_AXES] = { 0 }, len;
+		size_t x = p, pos[SB_N_SUMMARY_AXES] = { 0 }, len;
 		bool diverging = lo < 0 && hi > 0;
 		double m = fmax(fabs(lo), fabs(hi));
 		double *z;
@@ -404,12 +414,12 @@ static enum sb_err sweep_heatmaps(struct sb_gp *g, const struct sb_table *t, int
 		len = (size_t)snprintf(sub, sizeof(sub), "%s", n_others ? "" : "all combinations");
 		for (int o = 0; o < n_others; o++)
 			len += (size_t)snprintf(sub + len, sizeof(sub) - len, "%s%s=%.4g%s",
-						o ? ", " : "", sb_axis_names[others[o]],
+						o ? ", " : "", sb_summary_axis_name(others[o]),
 						vals[others[o]][pos[others[o]]], axis_unit(others[o]));
-		for (int k = 0; k < SB_N_AXES; k++)
+		for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
 			if (!isnan(fixed[k]))
 				len += (size_t)snprintf(sub + len, sizeof(sub) - len, " [%s=%.4g%s]",
-							sb_axis_names[k], fixed[k], axis_unit(k));
+							sb_summary_axis_name(k), fixed[k], axis_unit(k));
 		z = malloc(nv[0] * nv[1] * sizeof(*z));
 		if (!z) {
 			rc = sb_errf(err, SB_ENOMEM, "out of memory");
@@ -464,7 +474,7 @@ static enum sb_err sweep_heatmaps(struct sb_gp *g, const struct sb_table *t, int
 			sb_html_figure(html, base, cap);
 	}
 out_free:
-	for (int k = 0; k < SB_N_AXES; k++)
+	for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
 		free(vals[k]);
 	free(use);
 	return rc;
@@ -495,12 +505,12 @@ static enum sb_err sweep_curves(struct sb_gp *g, const struct sb_report_opts *o,
 			continue;
 		len = 0;
 		what[0] = '\0';
-		for (int k = 0, first = 1; k < SB_N_AXES; k++) {
-			int c = sb_table_col(t, sb_axis_names[k]);
+		for (int k = 0, first = 1; k < SB_N_SUMMARY_AXES; k++) {
+			int c = sb_table_col(t, sb_summary_axis_name(k));
 
 			if (c >= 0) {
 				len += (size_t)snprintf(what + len, sizeof(what) - len, "%s%s=%.4g",
-							first ? "" : ", ", sb_axis_names[k],
+							first ? "" : ", ", sb_summary_axis_name(k),
 							sb_table_cell(t, r, c));
 				first = 0;
 			}

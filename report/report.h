@@ -20,7 +20,7 @@ struct sb_report_opts {
 	const char *out;            /* the report folder; NULL: DIR/report */
 	const char *metric;         /* the summary.csv column to map and rank by */
 	const char *scripts;        /* the gnuplot scripts; NULL: found (report/gnuplot.h) */
-	double slice[SB_N_AXES];    /* the fixed value of each axis, NaN when free */
+	double slice[SB_N_SUMMARY_AXES];    /* the fixed value of each axis, NaN when free */
 	size_t top;                 /* combinations to chart */
 	bool force;                 /* replace an existing OUT */
 };
@@ -30,7 +30,7 @@ struct sb_report_opts {
  * for the others; s may be NULL (nothing fixed).  SB_EINVAL with a message for a
  * usage error.
  */
-enum sb_err sb_report_parse_slice(const char *s, double fixed[SB_N_AXES],
+enum sb_err sb_report_parse_slice(const char *s, double fixed[SB_N_SUMMARY_AXES],
 				  struct sb_errbuf *err);
 
 /* Writes the report; 'html' (cap bytes) receives the path of the final report.html. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/sim.h"
 #include "../loaders/textio.h"
 
 void sb_table_release(struct sb_table *t)
@@ -55,11 +56,21 @@ static enum sb_err parse_cell(const char *name, const char *s, double *out)
 		*out = (double)t / (double)SB_US_PER_SEC;
 		return SB_OK;
 	}
+	/* trades.csv: long, short; summary.csv's --side axis: also both (0) */
 	if (!strcmp(name, "side")) {
-		if (strcmp(s, "long") && strcmp(s, "short"))
+		if (strcmp(s, "long") && strcmp(s, "short") && strcmp(s, "both"))
 			return SB_EPARSE;
-		*out = !strcmp(s, "long") ? 1.0 : -1.0;
+		*out = !strcmp(s, "long") ? 1.0 : !strcmp(s, "short") ? -1.0 : 0.0;
 		return SB_OK;
+	}
+	/* trades.csv: why a trade ended, as its index in sb_exit_reason_names (sim.h) */
+	if (!strcmp(name, "exit_reason")) {
+		for (int r = 0; r < SB_N_EXIT_REASONS; r++)
+			if (!strcmp(s, sb_exit_reason_names[r])) {
+				*out = (double)r;
+				return SB_OK;
+			}
+		return SB_EPARSE;
 	}
 	return sb_parse_double(s, out) ? SB_OK : SB_EPARSE;
 }

@@ -10,7 +10,8 @@
 
 /*
  * Every cell is a double: columns whose name ends in "time" as epoch seconds, the
- * "side" column as +1 (long) or -1 (short), an empty cell as NaN, any other cell as a
+ * "side" column as +1 (long), -1 (short) or 0 (both), "exit_reason" as its index in
+ * sb_exit_reason_names (engine/sim.h), an empty cell as NaN, any other cell as a
  * strict decimal number (loaders/textio.h).
  */
 struct sb_table {

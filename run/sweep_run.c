@@ -109,8 +109,9 @@ static enum sb_err write_stats_json(const char *path, const struct sb_dsr *d,
 
 /*
  * summary.csv; after the metrics: skew, kurtosis (raw) of per-candle returns, psr, dsr,
- * then the buy-and-hold benchmark of the period (the same on every row) and the row's
- * excess return over it.
+ * then the buy-and-hold benchmark of the period (the same on every row), the row's
+ * excess return over it, and the closed trades by why they ended (exits_signal,
+ * exits_stop, exits_take, exits_trail, exits_time).
  */
 static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 				 const struct sb_metrics *m, const struct sb_dsr *d,
@@ -126,7 +127,10 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 		fprintf(f, ",%s", sb_grid_axis_name(g, k));
 	for (int k = 0; k < SB_N_METRICS; k++)
 		fprintf(f, ",%s", sb_metric_names[k]);
-	fputs(",skew,kurtosis,psr,dsr,bh_return,bh_sharpe,bh_max_drawdown,excess_return\n", f);
+	fputs(",skew,kurtosis,psr,dsr,bh_return,bh_sharpe,bh_max_drawdown,excess_return", f);
+	for (int r = SB_EXIT_SIGNAL; r < SB_EXIT_END; r++)
+		fprintf(f, ",exits_%s", sb_exit_reason_names[r]);
+	fputc('\n', f);
 	for (size_t id = 0; id < g->count; id++) {
 		fprintf(f, "%zu", id);
 		sb_fput_combo_values(f, g, id);
@@ -146,6 +150,8 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 				sb_fput_num(f, extra[k]);
 			}
 		}
+		for (int r = SB_EXIT_SIGNAL; r < SB_EXIT_END; r++)
+			fprintf(f, ",%llu", (unsigned long long)m[id].exits[r]);
 		fputc('\n', f);
 	}
 	if (fclose(f) != 0)

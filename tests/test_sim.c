@@ -37,7 +37,7 @@ static void rec_init(struct rec_buf *b)
 static void run(size_t n, const double *close, const double *sig, double h, double e, double f,
 		int64_t interval, struct sb_accum *a, struct rec_buf *b, struct sb_metrics *m)
 {
-	struct sb_trade_params p = { h, e, f };
+	struct sb_trade_params p = { .threshold = h, .exit_band = e, .cost = f };
 
 	rec_init(b);
 	sb_accum_init(a);
@@ -470,7 +470,8 @@ static void run_lookahead(int64_t t_pub, int64_t latency, size_t first_pos)
 	int32_t s[] = { 900000000 }, k[] = { 900000000 };     /* 0.9, 0.9 */
 	struct sb_events ev = { 1, t, s, k };
 	struct sb_signal_params sp = { 500000000, MIN, latency, { 0 } };
-	struct sb_trade_params tp = { 0.5e9, 0.1e9, 0.0005 };  /* h, e in the signal's unit */
+	/* h, e in the signal's unit */
+	struct sb_trade_params tp = { .threshold = 0.5e9, .exit_band = 0.1e9, .cost = 0.0005 };
 	double sig[6];
 	struct sb_accum a;
 	struct rec_buf b;

@@ -167,8 +167,8 @@ static bool accum_same(const struct sb_accum *got, const struct sb_accum *want,
  */
 static void lane_params(size_t nl, size_t salt, struct sb_trade_params *p)
 {
-	static const struct sb_trade_params cases[] = {
-		/* h and e in the signal's unit, 10^-9 */
+	static const struct { double h, e, f; } cases[] = {
+		/* h and e in the signal's unit, 10^-9; f the cost (no exits: all off) */
 		{ 0.5e9, 0.1e9, 0.0005 }, { 0.05e9, 0.2e9, 0.0 }, { 0.3e9, 0.05e9, 0.003 },
 		{ 1.5e9, 0.1e9, 0.0005 }, { 0.0, 0.1e9, 0.001 }, { 0.2e9, 0.0, 0.0 },
 		{ 0.1e9, 1.5e9, 0.0002 }, { 0.7e9, 0.3e9, 0.01 }, { 0.15e9, 0.15e9, 0.0005 },
@@ -177,7 +177,9 @@ static void lane_params(size_t nl, size_t salt, struct sb_trade_params *p)
 	const size_t nc = sizeof(cases) / sizeof(cases[0]);
 
 	for (size_t l = 0; l < nl; l++)
-		p[l] = cases[(l * 7 + salt) % nc];
+		p[l] = (struct sb_trade_params){ .threshold = cases[(l * 7 + salt) % nc].h,
+						 .exit_band = cases[(l * 7 + salt) % nc].e,
+						 .cost = cases[(l * 7 + salt) % nc].f };
 }
 
 /* (a): every kernel equals an independent per-lane sb_sim_scalar() loop. */

@@ -71,11 +71,11 @@ else
 	row1=$(sed -n 2p "$d/run/trades.csv")
 	row2=$(sed -n 3p "$d/run/trades.csv")
 	case $row1 in
-	2024-01-01T00:01:00Z,100,2024-01-01T00:04:00Z,110,long,*,0) ok "trade 1 closed long 100->110" ;;
+	2024-01-01T00:01:00Z,100,2024-01-01T00:04:00Z,110,long,*,0,signal) ok "trade 1 closed long 100->110" ;;
 	*) fail "trade 1 row: $row1" ;;
 	esac
 	case $row2 in
-	2024-01-01T00:05:00Z,110,*,120,short,*,1) ok "trade 2 open short at 110, marked 120" ;;
+	2024-01-01T00:05:00Z,110,*,120,short,*,1,end) ok "trade 2 open short at 110, marked 120" ;;
 	*) fail "trade 2 row: $row2" ;;
 	esac
 	if [ $have_py -eq 1 ]; then
@@ -84,7 +84,7 @@ import json, math, sys
 m = json.load(open(sys.argv[1]))
 keys = ["total_return", "sharpe", "sortino", "max_drawdown", "calmar", "trades",
         "closed_trades", "win_rate", "profit_factor", "exposure", "avg_trade_return",
-        "final_equity", "excess_return", "buy_and_hold"]
+        "final_equity", "exits", "excess_return", "buy_and_hold"]
 bad = [k for k in keys if k not in m] + [k for k in m if k not in keys]
 if bad:
     sys.exit("metrics.json keys wrong: %s" % bad)

@@ -59,7 +59,7 @@ row_vs_backtest() {
 # shellcheck disable=SC2086
 "$BIN" sweep $common --strategy decayed --threshold 0.1:0.3:0.1 --min-confidence 0.6,0.8 \
 	--window 30m --half-life 5m,1h --out "$d/dec" -q 2>"$d/err" || fail "decayed sweep: $(cat "$d/err")"
-head -1 "$d/dec/summary.csv" | grep -q ',latency,half_life,total_return,' &&
+head -1 "$d/dec/summary.csv" | grep -q ',latency,half_life,stop_loss,take_profit,trailing_stop,max_hold,side,total_return,' &&
 	ok "summary.csv has half_life after the common axes" || fail "header: $(head -1 "$d/dec/summary.csv")"
 [ "$(wc -l <"$d/dec/summary.csv")" -eq 13 ] && ok "3 x 2 x 2 = 12 rows" ||
 	fail "rows: $(wc -l <"$d/dec/summary.csv")"
@@ -88,7 +88,7 @@ fi
 "$BIN" sweep $common --strategy volume --threshold 0.1,0.3 --min-confidence 0.6 --window 15m \
 	--volume-factor 1,1.5,2,2.5 --volume-window 30m,2h --out "$d/vol" -q 2>"$d/err" ||
 	fail "volume sweep: $(cat "$d/err")"
-head -1 "$d/vol/summary.csv" | grep -q ',latency,volume_factor,volume_window,total_return,' &&
+head -1 "$d/vol/summary.csv" | grep -q ',latency,volume_factor,volume_window,stop_loss,take_profit,trailing_stop,max_hold,side,total_return,' &&
 	ok "summary.csv has volume_factor, volume_window" || fail "header: $(head -1 "$d/vol/summary.csv")"
 vfs=$(sed 1d "$d/vol/summary.csv" | cut -d, -f9 | sort -u | tr '\n' ' ')
 [ "$vfs" = "1 1.5 2 2.5 " ] && ok "volume_factor values as typed" || fail "volume_factor: '$vfs'"
@@ -103,8 +103,10 @@ fi
 # the volume filter removes signals: fewer trades than the mean with the same parameters
 # shellcheck disable=SC2086
 "$BIN" sweep $common --threshold 0.1,0.3 --min-confidence 0.6 --window 15m --out "$d/mean" -q 2>/dev/null
-t_mean=$(sed -n 2p "$d/mean/summary.csv" | cut -d, -f14)
-t_vol=$(sed -n 2p "$d/vol/summary.csv" | cut -d, -f16)
+trades_of_row1() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "trades") c = i }
+	NR == 2 { print $c }' "$1"; }
+t_mean=$(trades_of_row1 "$d/mean/summary.csv")
+t_vol=$(trades_of_row1 "$d/vol/summary.csv")
 [ -n "$t_mean" ] && [ -n "$t_vol" ] && [ "$t_vol" -lt "$t_mean" ] &&
 	ok "volume filter trades less ($t_vol) than the mean ($t_mean)" ||
 	fail "trades: volume '$t_vol', mean '$t_mean'"

@@ -41,7 +41,7 @@ rc=$?
 sum="$d/r/summary.csv"
 [ -s "$sum" ] || { echo "FAIL: no $sum"; exit 1; }
 
-want_header="id,threshold,min_confidence,window,exit_band,fee_bps,slippage_bps,latency,total_return,sharpe,sortino,max_drawdown,calmar,trades,closed_trades,win_rate,profit_factor,exposure,avg_trade_return,final_equity,skew,kurtosis,psr,dsr,bh_return,bh_sharpe,bh_max_drawdown,excess_return"
+want_header="id,threshold,min_confidence,window,exit_band,fee_bps,slippage_bps,latency,stop_loss,take_profit,trailing_stop,max_hold,side,total_return,sharpe,sortino,max_drawdown,calmar,trades,closed_trades,win_rate,profit_factor,exposure,avg_trade_return,final_equity,skew,kurtosis,psr,dsr,bh_return,bh_sharpe,bh_max_drawdown,excess_return,exits_signal,exits_stop,exits_take,exits_trail,exits_time"
 [ "$(head -n 1 "$sum")" = "$want_header" ] && ok "summary.csv header" ||
 	fail "summary.csv header is '$(head -n 1 "$sum")'"
 n=$(($(wc -l <"$sum") - 1))
@@ -69,7 +69,7 @@ else
 	diff "$d/want_params" "$d/got_params" | head -5
 fi
 # the sweep must not be degenerate: most combinations trade
-ntr=$(tail -n +2 "$sum" | awk -F, '$14 > 0' | wc -l)
+ntr=$(tail -n +2 "$sum" | awk -F, '$19 > 0' | wc -l)      # trades
 [ "$ntr" -gt $((ncomb / 2)) ] && ok "$ntr of $ncomb combinations trade" ||
 	fail "only $ntr of $ncomb combinations trade"
 
@@ -109,7 +109,7 @@ ids_in() {   # $1 = folder: the ids of its <id>.csv files, sorted, space-separat
 		echo "${b%.csv}"
 	done | sort -n | tr '\n' ' '
 }
-top3=$(tail -n +2 "$sum" | sort -t, -k9,9gr -k1,1n | head -n 3 | cut -d, -f1 | sort -n | tr '\n' ' ')
+top3=$(tail -n +2 "$sum" | sort -t, -k14,14gr -k1,1n | head -n 3 | cut -d, -f1 | sort -n | tr '\n' ' ')
 got=$(ids_in "$d/r/equity")
 [ "$got" = "$top3" ] && ok "equity/ holds the top 3 by total_return: $top3" ||
 	fail "equity/ holds '$got', want '$top3'"

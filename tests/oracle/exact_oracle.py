@@ -19,14 +19,16 @@ random walk so that cannot happen, and the tests run with no fees.
 
 Subcommands (python3 standard library only):
 
-  gen DIR [--seed N] [--candles N] [--bursts N]
+  gen DIR [--seed N] [--candles N] [--bursts N] [--gaps]
       writes DIR/prices.csv (1m candles, epoch-ms timestamps), DIR/news.jsonl (articles
       whose scores and confidences have one or two decimals, many sharing a candle and a
       timestamp, so that window means hit thresholds and exit bands exactly), and three
       variants of news.jsonl that must not change any result: news-reordered.jsonl
       (articles sharing a timestamp in another order), news-shuffled.jsonl (all articles
       in random order) and news-noisy.jsonl (each score and confidence written as a
-      neighbouring double, 0.3 -> 0.30000000000000004 or 0.29999999999999993).
+      neighbouring double, 0.3 -> 0.30000000000000004 or 0.29999999999999993).  --gaps:
+      one candle in ten opens away from the previous close (up to 40 cents), drawn from
+      its own generator, so the articles are the same with or without it.
   check --prices P --sentiment S --summary summary.csv [grid options] [--show N]
         [--pick N --pick-out FILE]
       runs the oracle over the grid and compares every row of sentibt's summary.csv:
@@ -37,6 +39,14 @@ Subcommands (python3 standard library only):
   positions --prices P --sentiment S --equity-dir DIR --ids ID,... [grid options]
       compares the sign of the position column of DIR/ID.csv, candle by candle, with the
       oracle's position.
+  exits --prices P --sentiment S --summary summary.csv [grid options] [exit options]
+      DESIGN's "Exits and sides" (stop-loss, take-profit, trailing stop, max hold, side)
+      simulated candle by candle from the open/high/low/close of P: signals as Fractions
+      (decisions exact), prices and cash in IEEE doubles (Python floats) with DESIGN
+      step 4's formulas, so every summary.csv row's trades, closed_trades, exposure,
+      exits_* counts, win_rate and final_equity must agree exactly.  Exit options:
+      --stop-loss, --take-profit, --trailing-stop (fractions), --max-hold (a duration,
+      whole candles), --side (both, long, short), each a SPEC (side: a list).
   diff REF OTHER [--show N]
       two summary.csv files row by row: how many rows and which columns differ, and the
       first differing rows (for the property tests' messages).
@@ -72,6 +82,12 @@ AXES = ["threshold", "min_confidence", "window", "exit_band", "fee_bps", "slippa
 DEFAULTS = {"threshold": "0.5", "min_confidence": "0.7", "window": "5m", "exit_band": "0.1",
             "fee_bps": "5", "slippage_bps": "0", "latency": "0s"}
 DURATION_AXES = {"window", "latency"}
+
+
+EXIT_AXES = ["stop_loss", "take_profit", "trailing_stop", "max_hold", "side"]
+EXIT_DEFAULTS = {"stop_loss": "0", "take_profit": "0", "trailing_stop": "0", "max_hold": "0m",
+                 "side": "both"}
+REASONS = ["signal", "stop", "take", "trail", "time"]
 
 
 class Bad(Exception):
@@ -624,6 +640,239 @@ def cmd_check(a):
 
 
 # ------------------------------------------------------------------------------------------
+# exits: DESIGN's "Exits and sides", written from its text, candle by candle
+# ------------------------------------------------------------------------------------------
+def read_ohlc(path):
+    """open, high, low, close columns as floats (the nearest double of each text)."""
+    with open(path, newline="") as f:
+        rows = [r for r in csv.reader(f) if r]
+    head = [h.strip().lower() for h in rows[0]]
+    cols = [head.index(c) for c in ("open", "high", "low", "close")]
+    return [[float(r[c]) for r in rows[1:]] for c in cols]
+
+
+def window_signals(arts, t0, D, n, k, W, L):
+    """Per candle the exact mean of the scores in its window (step 2), or None."""
+    wc = W // D
+    ssum, cnt = [Fraction(0)] * n, [0] * n
+    for t, s, c in arts:
+        j = candle_of(t, L, t0, D, n)
+        if j is not None and c >= k:
+            ssum[j] += s
+            cnt[j] += 1
+    out = []
+    for i in range(n):
+        lo = max(0, i - wc + 1)
+        m = sum(cnt[lo:i + 1])
+        out.append(sum(ssum[lo:i + 1], Fraction(0)) / m if m else None)
+    return out
+
+
+def factor(frac_e9, sign):
+    """1 + sign * x for a decimal x, formed exactly and rounded to a double once."""
+    return float(10**9 + sign * frac_e9) / 1e9
+
+
+def sim_exits(sig, O, H, L, C, h, e, f, sl, tp, ts, hold, side):
+    """One combination.  sl, tp, ts: exact Fractions (0 = off); hold: candles (0 = off);
+    side: 0 both, 1 long, -1 short; f the cost as a float.  Returns a dict of counts and
+    the final equity.  Fills (step 4): entry q = cash / (c (1 + f)); exits at X add
+    |q| X - |q| X f (long) or take |q| X + |q| X f (short)."""
+    slx, tpx, tsx = (int(x * 10**9) for x in (sl, tp, ts))
+    cash, q, pos = 10000.0, 0.0, 0
+    entry_eq = P = M = 0.0
+    entry_i = 0
+    armed = True
+    r = {"trades": 0, "closed": 0, "wins": 0, "exposure": 0}
+    r.update({"exit_" + x: 0 for x in REASONS})
+
+    def close(x, why):
+        nonlocal cash, q, pos, armed
+        amt = abs(q) * x
+        fee = amt * f
+        cash = cash + (amt - fee) if pos > 0 else cash - (amt + fee)
+        r["closed"] += 1
+        r["wins"] += cash > entry_eq
+        r["exit_" + why] += 1
+        if why != "signal":
+            armed = False
+        q, pos = 0.0, 0
+
+    for i in range(len(C)):
+        s = sig[i]
+        risk = False
+        if pos != 0:
+            # the intrabar checks of a candle after the entry
+            if pos > 0:
+                stops = []
+                if slx:
+                    stops.append((P * factor(slx, -1), "stop"))
+                if tsx:
+                    stops.append((M * factor(tsx, -1), "trail"))
+                if stops:
+                    lvl, why = stops[0]
+                    if len(stops) == 2 and stops[1][0] > lvl:    # the nearer: higher
+                        lvl, why = stops[1]
+                    if O[i] <= lvl:
+                        close(O[i], why)
+                        risk = True
+                    elif L[i] <= lvl:
+                        close(lvl, why)
+                        risk = True
+                if not risk and tpx:
+                    lvl = P * factor(tpx, 1)
+                    if O[i] >= lvl:
+                        close(O[i], "take")
+                        risk = True
+                    elif H[i] >= lvl:
+                        close(lvl, "take")
+                        risk = True
+                if not risk:
+                    M = max(M, H[i])
+            else:
+                stops = []
+                if slx:
+                    stops.append((P * factor(slx, 1), "stop"))
+                if tsx:
+                    stops.append((M * factor(tsx, 1), "trail"))
+                if stops:
+                    lvl, why = stops[0]
+                    if len(stops) == 2 and stops[1][0] < lvl:    # the nearer: lower
+                        lvl, why = stops[1]
+                    if O[i] >= lvl:
+                        close(O[i], why)
+                        risk = True
+                    elif H[i] >= lvl:
+                        close(lvl, why)
+                        risk = True
+                if not risk and tpx:
+                    lvl = P * factor(tpx, -1)
+                    if O[i] <= lvl:
+                        close(O[i], "take")
+                        risk = True
+                    elif L[i] <= lvl:
+                        close(lvl, "take")
+                        risk = True
+                if not risk:
+                    M = min(M, L[i])
+        if risk:
+            if s is not None and abs(s) < e:
+                armed = True
+        else:
+            if s is not None:
+                if pos == 0:
+                    if not armed and abs(s) < e:
+                        armed = True
+                    want = 1 if s > h else -1 if s < -h else 0
+                    if side and want != side:
+                        want = 0
+                    if armed and want and cash > 0:
+                        qn = cash / (C[i] * (1.0 + f))
+                        amt = qn * C[i]
+                        fee = amt * f
+                        entry_eq = cash
+                        cash = cash - (amt + fee) if want > 0 else cash + (amt - fee)
+                        q = qn if want > 0 else -qn
+                        pos, P, M, entry_i = want, C[i], C[i], i
+                        r["trades"] += 1
+                elif abs(s) < e:
+                    close(C[i], "signal")
+            if pos != 0 and hold and i - entry_i >= hold:
+                close(C[i], "time")
+        r["exposure"] += pos != 0
+    r["final_equity"] = cash + q * C[-1]
+    return r
+
+
+def cmd_exits(a):
+    grid, t0, D, n, arts = load_inputs(a)
+    bars = read_ohlc(a.prices)
+    ex_t, ex_v = {}, {}
+    for ax in EXIT_AXES:
+        spec = getattr(a, ax) or EXIT_DEFAULTS[ax]
+        if ax == "side":
+            ex_t[ax] = [x.strip() for x in spec.split(",")]
+            ex_v[ax] = [{"both": 0, "long": 1, "short": -1}[x] for x in ex_t[ax]]
+        elif ax == "max_hold":
+            ex_t[ax], v = spec_values(spec, duration_us)
+            if any(x % D for x in v):
+                raise Bad("--max-hold: not a whole number of candles")
+            ex_v[ax] = [int(x // D) for x in v]
+            ex_t[ax] = [frac_text(x / 10**6) for x in v]       # printed in seconds
+        else:
+            ex_t[ax], ex_v[ax] = spec_values(spec, dec)
+            ex_t[ax] = [frac_text(x) for x in ex_v[ax]]
+    ex_combos = list(itertools.product(*[range(len(ex_v[ax])) for ax in EXIT_AXES]))
+    with open(a.summary, newline="") as f:
+        rows = list(csv.reader(f))
+    head = rows[0]
+    need = ["id"] + AXES + EXIT_AXES + ["trades", "closed_trades", "exposure", "win_rate",
+                                        "final_equity"] + ["exits_" + x for x in REASONS]
+    missing = [c for c in need if c not in head]
+    if missing:
+        raise Bad("%s: no column(s) %s" % (a.summary, ", ".join(missing)))
+    col = {c: head.index(c) for c in need}
+    if len(rows) - 1 != grid.size() * len(ex_combos):
+        raise Bad("%s: %d rows, want %d combinations" % (a.summary, len(rows) - 1,
+                                                          grid.size() * len(ex_combos)))
+    sigcache = {}
+    bad, shown, risk = 0, 0, dict.fromkeys(REASONS, 0)
+    for cid, ix in grid.combos():
+        h, k, W, e, L = combo_params(grid, ix)
+        key = (k, W, L)
+        if key not in sigcache:
+            sigcache[key] = window_signals(arts, t0, D, n, k, W, L)
+        sig = sigcache[key]
+        fee = grid.values["fee_bps"][ix["fee_bps"]] + grid.values["slippage_bps"][ix["slippage_bps"]]
+        f = float(int(fee * 10**9)) / (10000.0 * 1e9)
+        for xi, xc in enumerate(ex_combos):
+            xv = {ax: ex_v[ax][xc[j]] for j, ax in enumerate(EXIT_AXES)}
+            row = rows[1 + cid * len(ex_combos) + xi]
+            want = sim_exits(sig, *bars, h, e, f, xv["stop_loss"], xv["take_profit"],
+                             xv["trailing_stop"], xv["max_hold"], xv["side"])
+            for x in REASONS:
+                risk[x] += want["exit_" + x]
+            diffs = []
+            if row[col["id"]] != str(cid * len(ex_combos) + xi):
+                diffs.append("id %s, want %d" % (row[col["id"]], cid * len(ex_combos) + xi))
+            for j, ax in enumerate(EXIT_AXES):
+                if row[col[ax]] != ex_t[ax][xc[j]]:
+                    diffs.append("%s printed %s, typed %s" % (ax, row[col[ax]], ex_t[ax][xc[j]]))
+            for name, got, exp in (
+                    ("trades", int(row[col["trades"]]), want["trades"]),
+                    ("closed_trades", int(row[col["closed_trades"]]), want["closed"]),
+                    ("exposure", float(row[col["exposure"]]), want["exposure"] / n),
+                    ("final_equity", float(row[col["final_equity"]]), want["final_equity"]),
+                    ("win_rate", float(row[col["win_rate"]] or "nan"),
+                     want["wins"] / want["closed"] if want["closed"] else float("nan"))) + tuple(
+                    ("exits_" + x, int(row[col["exits_" + x]]), want["exit_" + x])
+                    for x in REASONS):
+                if not (got == exp or (got != got and exp != exp)):
+                    diffs.append("%s: oracle %r, sentibt %r" % (name, exp, got))
+            if diffs:
+                bad += 1
+                if shown < a.show:
+                    shown += 1
+                    print("    id %s (%s %s): %s" % (row[col["id"]], grid.param_text(ix),
+                          " ".join("%s=%s" % (ax, ex_t[ax][xc[j]])
+                                   for j, ax in enumerate(EXIT_AXES)), "; ".join(diffs)))
+    total = grid.size() * len(ex_combos)
+    print("exits oracle: %d candles, %d combinations; exits seen: %s"
+          % (n, total, ", ".join("%s %d" % kv for kv in risk.items())))
+    weak = [x for x, v in risk.items() if v == 0]
+    if weak:
+        print("exits oracle: no exit of kind %s in the data: the test would prove nothing "
+              "about it" % ", ".join(weak))
+        return 1
+    if bad:
+        print("exits oracle: %d of %d rows DISAGREE" % (bad, total))
+        return 1
+    print("exits oracle: all %d rows agree (trades, closed_trades, exposure, exits by reason, "
+          "win_rate, final_equity exactly)" % total)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
 # positions: equity/<id>.csv position signs against the oracle, candle by candle
 # ------------------------------------------------------------------------------------------
 SIDE = {-1: "short", 0: "flat", 1: "long"}
@@ -749,9 +998,12 @@ def cmd_gen(a):
     with open(os.path.join(a.dir, "prices.csv"), "w") as f:
         f.write("timestamp,open,high,low,close,volume\n")
         c = 10000
+        gaps = random.Random(a.seed + 7) if a.gaps else None
         for i in range(n):
             o = c
-            c = min(13000, max(7000, c + rnd.randint(-12, 12)))
+            if gaps and gaps.random() < 0.1:       # a gap: the open away from the close
+                o = min(13000, max(7000, c + gaps.randint(-40, 40)))
+            c = min(13000, max(7000, o + rnd.randint(-12, 12)))
             hi, lo = max(o, c) + rnd.randint(0, 4), min(o, c) - rnd.randint(0, 4)
             f.write("%d,%s,%s,%s,%s,%d\n" % (T0_MS + i * D_MS, cents(o), cents(hi), cents(lo),
                                            cents(c), rnd.randint(1, 50)))
@@ -955,6 +1207,41 @@ def selftest(_a):
                   "%d ties with h, %d with e)" % (seed, grid.size(),
                                                   fast.ties["mean_eq_threshold"],
                                                   fast.ties["mean_eq_exit_band"]))
+    # exits, worked by hand (h = 0.5, e = 0.1, no costs; q = 10000 / P units):
+    #  a. long at 100, SL 0.05 (stop 95); candle 1 opens at 93: exit at the open, 9300
+    #  b. the same, open 100, high 106, low 94 with TP 0.05 (take 105): stop first, 9500
+    #  c. TS 0.1 and SL 0.05: highs 110, 120 ratchet the trail to 99 then 108 (candle 2's
+    #     low 105 is checked against 99: its own high counts after); candle 3's low 107
+    #     -> exit at 108; close 3's 0.9 does not re-enter (not re-armed), close 4's 0.05
+    #     re-arms, close 5's 0.8 enters at 110: open at the end, 10800
+    #  d. max hold 2, long-only: close 0's -0.8 ignored, long at close 1 (101), time exit at
+    #     close 3 (104): 10000 / 101 * 104
+    N = None
+    ex_cases = [
+        ("gap through the stop", [(100, 100, 100, 100, "0.8"), (93, 96, 92, 94, N)],
+         ("0.05", 0, 0, 0, 0), 9300.0, {"stop": 1}),
+        ("stop before take", [(100, 100, 100, 100, "0.8"), (100, 106, 94, 101, N)],
+         ("0.05", "0.05", 0, 0, 0), 9500.0, {"stop": 1}),
+        ("trail ratchets, fires, re-arms", [
+            (100, 100, 100, 100, "0.8"), (101, 110, 99, 108, N), (108, 120, 105, 115, N),
+            (114, 115, 107, 110, "0.9"), (110, 110, 110, 110, "0.05"),
+            (110, 110, 110, 110, "0.8")], ("0.05", 0, "0.1", 0, 0), 10800.0, {"trail": 1}),
+        ("time exit, long only", [
+            (100, 100, 100, 100, "-0.8"), (101, 101, 101, 101, "0.8"),
+            (101, 103, 100, 102, N), (102, 105, 101, 104, "0.7")],
+         (0, 0, 0, 2, 1), 10000.0 / 101 * 104, {"time": 1}),
+    ]
+    for name, rows, (sl, tp, ts, hold, side), want_eq, want_ex in ex_cases:
+        cols = [[float(r[j]) for r in rows] for j in range(4)]
+        sig = [F(r[4]) if r[4] is not None else None for r in rows]
+        got = sim_exits(sig, *cols, F("0.5"), F("0.1"), 0.0, F(sl), F(tp), F(ts), hold, side)
+        exits = {x: got["exit_" + x] for x in REASONS if got["exit_" + x]}
+        if got["final_equity"] != want_eq or exits != want_ex:
+            print("selftest FAIL: exits, %s: equity %r, exits %s; want %r, %s"
+                  % (name, got["final_equity"], exits, want_eq, want_ex))
+            fails += 1
+        else:
+            print("selftest ok: exits, %s" % name)
     # exactness of the helpers
     for txt, want in (("0.05:0.95:0.01", 91), ("0.5:0.9:0.01", 41)):
         t, v = spec_values(txt, dec)
@@ -978,12 +1265,13 @@ def main(argv):
     g.add_argument("--seed", type=int, default=8)
     g.add_argument("--candles", type=int, default=3000)
     g.add_argument("--bursts", type=int, default=420)
+    g.add_argument("--gaps", action="store_true")
     sub.add_parser("selftest")
     df = sub.add_parser("diff")
     df.add_argument("ref")
     df.add_argument("other")
     df.add_argument("--show", type=int, default=4)
-    for name in ("check", "positions"):
+    for name in ("check", "positions", "exits"):
         c = sub.add_parser(name)
         c.add_argument("--prices", required=True)
         c.add_argument("--sentiment", required=True)
@@ -991,7 +1279,11 @@ def main(argv):
         for ax in AXES:
             c.add_argument("--" + ax.replace("_", "-"), dest=ax)
         c.add_argument("--show", type=int, default=12, help="mismatches shown per kind")
-        if name == "check":
+        if name == "exits":
+            for ax in EXIT_AXES:
+                c.add_argument("--" + ax.replace("_", "-"), dest=ax)
+            c.add_argument("--summary", required=True)
+        elif name == "check":
             c.add_argument("--summary", required=True)
             c.add_argument("--pick", type=int, default=0)
             c.add_argument("--pick-out")
@@ -1002,7 +1294,7 @@ def main(argv):
     if a.cmd == "check" and a.pick and not a.pick_out:
         p.error("--pick needs --pick-out")
     try:
-        return {"gen": cmd_gen, "selftest": selftest, "check": cmd_check,
+        return {"gen": cmd_gen, "selftest": selftest, "check": cmd_check, "exits": cmd_exits,
                 "positions": cmd_positions, "diff": cmd_diff}[a.cmd](a)
     except Bad as err:
         print("exact_oracle: %s" % err, file=sys.stderr)

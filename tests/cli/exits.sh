@@ -1,0 +1,116 @@
+#!/bin/sh
+# exits.sh - DESIGN's "Exits and sides" through the real binary:
+#   1. a sweep over stop-loss x take-profit x trailing stop x max hold x side (with costs)
+#      on the exact oracle's seeded data with gaps: every summary.csv row against the
+#      oracle's independent simulation (tests/oracle/exact_oracle.py exits): trades,
+#      closed_trades, exposure, exits by reason, win_rate and final_equity, exactly;
+#   2. the same sweep with 1 and 2 threads and with --kernel scalar: byte-identical;
+#   3. every exit axis at zero reproduces the committed golden sample sweep (today's
+#      results) byte for byte, and so does a run without the options;
+#   4. backtest: trades.csv says why and where each trade ended, metrics.json counts
+#      exits by reason; verify re-runs an exits sweep; bad values are usage errors.
+# Run from the repo root with ./sentibt built.  Exit 0 = pass; "SKIP:" lines for skips.
+# shellcheck disable=SC2015  # "A && ok || fail": ok() only echoes, so it always succeeds
+# shellcheck disable=SC2086  # $inputs, $grid, $exits are word lists on purpose
+set -u
+
+TEST_NAME=exits
+. tests/cli/lib/common.sh
+
+# ---------------------------------------------------------------------------------------
+# 1-2. the oracle, threads, kernels
+# ---------------------------------------------------------------------------------------
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "SKIP: python3 not found: exits not checked against the oracle"
+else
+	O=tests/oracle/exact_oracle.py
+	python3 "$O" gen "$d/in" --gaps --candles 2000 --bursts 300 >"$d/gen.out" 2>&1 ||
+		fail "oracle gen: $(cat "$d/gen.out")"
+	inputs="--prices $d/in/prices.csv --sentiment $d/in/news.jsonl"
+	grid="--interval 1m --threshold 0.2,0.4 --min-confidence 0.6 --window 3m --exit-band 0.1
+ --fee-bps 0,10 --slippage-bps 0 --latency 0s"
+	exits="--stop-loss 0,0.003 --take-profit 0,0.005 --trailing-stop 0,0.004
+ --max-hold 0m,20m --side both,long,short"
+	if ! "$BIN" sweep $inputs $grid $exits --candle-cache= --top 3 -q --out "$d/r" \
+		>"$d/r.out" 2>&1; then
+		fail "sentibt sweep with exits: $(cat "$d/r.out")"
+	else
+		python3 "$O" exits $inputs $grid $exits --summary "$d/r/summary.csv" --show 6 \
+			>"$d/check.out" 2>&1
+		rc=$?
+		sed 's/^/    /' "$d/check.out"
+		[ $rc -eq 0 ] && ok "every row with exits agrees with the oracle" ||
+			fail "summary.csv with exits disagrees with the oracle (above)"
+		for run in "--threads 1" "--threads 2" "--kernel scalar --threads 2"; do
+			"$BIN" sweep $inputs $grid $exits --candle-cache= --top 3 -q $run \
+				--out "$d/t" --force >"$d/t.out" 2>&1 ||
+				fail "sweep $run: $(cat "$d/t.out")"
+			cmp -s "$d/r/summary.csv" "$d/t/summary.csv" &&
+				diff -r "$d/r/trades" "$d/t/trades" >/dev/null &&
+				ok "sweep $run: the same summary.csv and trades" ||
+				fail "sweep $run: another summary.csv or trades"
+		done
+		"$BIN" verify "$d/r" >"$d/v.out" 2>&1 && ok "verify re-runs the exits sweep" ||
+			fail "verify of the exits sweep: $(cat "$d/v.out")"
+		# each reason appears in the top combinations' trade logs, with a price
+		awk -F, 'FNR > 1 && $5 != "" { print $NF }' "$d"/r/trades/*.csv | sort -u \
+			>"$d/reasons"
+		grep -qx signal "$d/reasons" && grep -Eqx 'stop|trail|take|time' "$d/reasons" &&
+			ok "trades.csv names exit reasons ($(tr '\n' ' ' <"$d/reasons"))" ||
+			fail "trades.csv reasons: $(cat "$d/reasons")"
+	fi
+fi
+
+# ---------------------------------------------------------------------------------------
+# 3. all exits off = today's results (the golden sample sweep, made before the exits)
+# ---------------------------------------------------------------------------------------
+gold=tests/golden/sample-sweep
+if ! "$BIN" sample --out "$d/s" --seed 42 --days 1 >"$d/s.out" 2>&1; then
+	fail "sentibt sample: $(cat "$d/s.out")"
+else
+	sp="--prices $d/s/binance_trades_2024-03-01_BTCUSDT.csv.gz --sentiment $d/s/news.jsonl"
+	sg="--entity BTC --interval 5m --candle-cache= --threshold 0.2,0.4 --min-confidence 0.5,0.7
+ --window 5m,15m --top 2"
+	"$BIN" sweep $sp $sg --stop-loss 0 --take-profit 0 --trailing-stop 0 --max-hold 0m \
+		--side both -q --out "$d/z" >"$d/z.out" 2>&1 || fail "zero exits: $(cat "$d/z.out")"
+	"$BIN" sweep $sp $sg -q --out "$d/n" >"$d/n.out" 2>&1 || fail "no exits: $(cat "$d/n.out")"
+	for run in z n; do
+		cmp -s "$gold/summary.csv" "$d/$run/summary.csv" &&
+			diff -r "$gold/trades" "$d/$run/trades" >/dev/null &&
+			diff -r "$gold/equity" "$d/$run/equity" >/dev/null &&
+			ok "exits off ($run): the golden summary, trades and equity byte for byte" ||
+			fail "exits off ($run) differs from $gold"
+	done
+	# a backtest with a stop: its trade log and metrics
+	if "$BIN" backtest $sp --entity BTC --interval 5m --candle-cache= --threshold 0.2 \
+		--min-confidence 0.5 --stop-loss 0.002 --take-profit 0.004 -q --out "$d/b" \
+		>"$d/b.out" 2>&1; then
+		head -1 "$d/b/trades.csv" | grep -q ',open,exit_reason$' &&
+			ok "backtest trades.csv has exit_reason" || fail "trades.csv header"
+		stops=$(awk -F, 'NR > 1 && $NF == "stop"' "$d/b/trades.csv" | wc -l)
+		python3 - "$d/b/metrics.json" "$stops" <<'EOF' && ok "metrics.json counts $stops stops" ||
+import json, sys
+m = json.load(open(sys.argv[1]))
+ex = m["exits"]
+closed = sum(ex[k] for k in ("signal", "stop", "take", "trail", "time"))
+sys.exit(0 if ex["stop"] == int(sys.argv[2]) > 0 and closed == m["closed_trades"] else 1)
+EOF
+			fail "metrics.json exits: $(cat "$d/b/metrics.json")"
+	else
+		fail "backtest with exits: $(cat "$d/b.out")"
+	fi
+	# bad values
+	expect_usage "stop-loss 1" "expected a fraction in \[0, 1)" backtest $sp --stop-loss 1
+	expect_usage "negative take" "--take-profit" sweep $sp --take-profit -0.1
+	expect_usage "side up" "expected both, long or short" sweep $sp --side up
+	expect_usage "side range" "expected both, long or short" sweep $sp --side long:short:1
+	expect_usage "max-hold 90s" "not a whole number of 1m candles" sweep $sp --max-hold 90s
+	expect_usage "backtest list" "takes one value here" backtest $sp --trailing-stop 0.01,0.02
+	expect_usage "events" "is a strategy option" events $sp --stop-loss 0.01
+fi
+
+if [ $fails -ne 0 ]; then
+	echo "$fails check(s) failed"
+	exit 1
+fi
+echo "all exits checks passed"
