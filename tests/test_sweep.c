@@ -285,6 +285,60 @@ static void test_kernels_synthetic_signal(void **state)
 }
 
 /*
+ * Many transitions (issue 11): a signal drawn independently on every candle, so lanes
+ * enter and exit every few candles and the lanes of one block move on different
+ * candles; thresholds spread over the whole range of |s| as a sweep's are, h < e,
+ * h == e and h > e among them, and NaN gaps.  Every kernel against sb_sim_scalar().
+ */
+static void test_kernels_many_transitions(void **state)
+{
+	enum { NL = 41 };
+	struct fixture *fx = *state;
+	double *signal = malloc(N_CANDLES * sizeof(double));
+	struct sb_trade_params p[NL];
+	struct sb_accum want[NL], got[NL];
+	static const enum sb_kernel kinds[] = { SB_KERNEL_GENERIC, SB_KERNEL_AVX512 };
+	static const double bands[] = { 0.1e9, 0.0, 0.5e9, 0.05e9 };
+	bool ok = true, avx = have_avx512();
+	uint64_t trades = 0;
+
+	assert_non_null(signal);
+	rng_state = 11;
+	for (size_t i = 0; i < N_CANDLES; i++) {
+		/* multiples of 10^-4 in 10^-9 units, as mean scores are; a third missing */
+		double u = rng_unit();
+
+		signal[i] = u < 0.3 ? NAN : round((rng_unit() * 2.0 - 1.0) * 1e4) * 1e5;
+	}
+	for (size_t l = 0; l < NL; l++) {
+		p[l].threshold = (double)(l * 25) * 1e6;          /* 0 .. 1.0 */
+		p[l].exit_band = bands[l % 4];
+		p[l].cost = l % 3 ? 0.0005 : 0.0;
+		sb_accum_init(&want[l]);
+		sb_sim_scalar(N_CANDLES, fx->c.close, signal, &p[l], &want[l], NULL);
+		trades += want[l].trades;
+	}
+	/* the shape this test is for: on average a trade every few candles per lane */
+	assert_true(trades > (uint64_t)NL * N_CANDLES / 20);
+	for (size_t ki = 0; ki < 2; ki++) {
+		const char *kname;
+		sb_kernel_fn fn;
+
+		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
+			continue;
+		fn = sb_kernel_get(kinds[ki], &kname);
+		for (size_t nl = 1; nl <= NL; nl += 8) {        /* 1, 9, 17, 25, 33, 41 lanes */
+			memset(got, 0xA5, sizeof(got));
+			fn(N_CANDLES, fx->c.close, signal, p, nl, got);
+			for (size_t l = 0; l < nl; l++)
+				ok = accum_same(&got[l], &want[l], kname, nl, l) && ok;
+		}
+	}
+	free(signal);
+	assert_true(ok);
+}
+
+/*
  * Prices that triple and crash again and again: shorts lose more than the whole book,
  * cash turns negative and the book is ruined (no more entries).  The kernels must
  * still equal the scalar path, and some lane must indeed be ruined.
@@ -609,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_dispatch_features),
 		cmocka_unit_test(test_kernels_bit_identical),
 		cmocka_unit_test(test_kernels_synthetic_signal),
+		cmocka_unit_test(test_kernels_many_transitions),
 		cmocka_unit_test(test_kernels_ruinous_prices),
 		cmocka_unit_test(test_sweep_matches_backtest),
 		cmocka_unit_test(test_sweep_small_lane_counts),
