@@ -11,15 +11,20 @@
 static const int lane_axes[] = { SB_AX_THRESHOLD, SB_AX_EXIT_BAND, SB_AX_FEE_BPS,
 				 SB_AX_SLIPPAGE_BPS };
 
+/*
+ * The window varies fastest: consecutive groups differ only in their window, share
+ * the per-candle sums of their articles (strategies/strategy.h), and a thread takes
+ * them in a row (see the schedule below).  The order does not change any result.
+ */
 static int group_axes_of(const struct sb_grid *g, int *axes)
 {
 	int n = 0;
 
 	axes[n++] = SB_AX_MIN_CONFIDENCE;
-	axes[n++] = SB_AX_WINDOW;
 	axes[n++] = SB_AX_LATENCY;
 	for (int k = SB_N_AXES; k < g->n_axes; k++)
 		axes[n++] = k;
+	axes[n++] = SB_AX_WINDOW;
 	return n;
 }
 
@@ -61,6 +66,7 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 	const size_t n_lanes = product(g, lane_axes, 4);
 	const size_t blocks_per_group = (n_lanes + LANE_BLOCK - 1) / LANE_BLOCK;
 	size_t blocks_per_task, tasks_per_group, n_tasks;
+	int chunk = 1;                /* tasks a thread takes at a time */
 	struct sb_trade_params *lane_params;
 	size_t *lane_ids;            /* [group][lane] -> combination id */
 	const char *kname;
@@ -107,6 +113,10 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 		blocks_per_task = (blocks_per_group + cuts - 1) / cuts;
 		tasks_per_group = (blocks_per_group + blocks_per_task - 1) / blocks_per_task;
 		n_tasks = n_groups * tasks_per_group;
+		/* whole groups: the windows of one signal in a row, while that leaves
+		 * several chunks per thread */
+		if (tasks_per_group == 1 && n_groups / g->ax[SB_AX_WINDOW].n >= 2 * (size_t)threads)
+			chunk = (int)g->ax[SB_AX_WINDOW].n;
 	}
 	if (threads > (int)n_tasks)
 		threads = (int)n_tasks;
@@ -129,7 +139,7 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 				sb_errf(&first_err, SB_ENOMEM, "out of memory for the signal");
 			}
 		}
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, chunk)
 		for (size_t task = 0; task < n_tasks; task++) {
 			size_t gr = task / tasks_per_group;
 			size_t l0 = (task % tasks_per_group) * blocks_per_task * LANE_BLOCK;
