@@ -8,6 +8,7 @@
 #include <time.h>
 #include <math.h>
 #include <errno.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 enum sb_err sb_errf(struct sb_errbuf *e, enum sb_err code, const char *fmt, ...)
@@ -71,14 +72,26 @@ bool sb_parse_duration(const char *s, int64_t *us)
 
 void *sb_aligned_alloc(size_t n_bytes)
 {
+	const size_t huge = (size_t)2 << 20;
 	size_t rounded = (n_bytes + 63) / 64 * 64;
 	void *p;
 
 	if (rounded == 0)
 		rounded = 64;
-	p = aligned_alloc(64, rounded);
-	if (p)
-		memset(p, 0, rounded);
+	/*
+	 * Arrays of a year of minutes (MBs each) in transparent huge pages where the
+	 * system gives them on request: a first touch then faults once per 2 MB instead
+	 * of once per 4 KB (page faults cost a sweep a tenth of its time in a VM,
+	 * docs/performance.md).  Only the whole huge pages inside the array are asked
+	 * for, so no memory is added.
+	 */
+	if (posix_memalign(&p, rounded >= huge ? huge : 64, rounded) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (rounded >= huge)
+		madvise(p, rounded / huge * huge, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, rounded);
 	return p;
 }
 

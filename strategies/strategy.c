@@ -43,9 +43,9 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		free(w->cand_all);
 		free(w->score_all);
 		free(w->conf_all);
-		w->cand_all = malloc(n * sizeof(int64_t));
-		w->score_all = malloc(n * sizeof(int32_t));
-		w->conf_all = malloc(n * sizeof(int32_t));
+		w->cand_all = sb_aligned_alloc(n * sizeof(int64_t));
+		w->score_all = sb_aligned_alloc(n * sizeof(int32_t));
+		w->conf_all = sb_aligned_alloc(n * sizeof(int32_t));
 		w->cap = n;
 		w->valid = false;
 		ok = w->cand_all && w->score_all && w->conf_all;
@@ -55,11 +55,11 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		free(w->csum);
 		free(w->ccnt);
 		/* zero now; each signal leaves them zero for the next */
-		w->csum = calloc(n_candles, sizeof(int64_t));
-		w->ccnt = calloc(n_candles, sizeof(uint32_t));
+		w->csum = sb_aligned_alloc(n_candles * sizeof(int64_t));
+		w->ccnt = sb_aligned_alloc(n_candles * sizeof(uint32_t));
 		for (int k = 0; k < 3; k++) {
 			free(w->scratch[k]);
-			w->scratch[k] = malloc(n_candles * sizeof(double));
+			w->scratch[k] = malloc(n_candles * sizeof(double));   /* touched only if used */
 			ok = ok && w->scratch[k];
 		}
 		w->cap_candles = n_candles;
