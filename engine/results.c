@@ -312,13 +312,13 @@ enum sb_err sb_write_event_stats_json(const char *path, const struct sb_event_st
 	return sb_json_write(path, o, 0, err);
 }
 
-size_t sb_fmt_fixed_exact(double v, int decimals, char out[SB_NUM_LEN])
+/* The body of sb_fmt_fixed_exact(), inlined per constant d (divisions by constants). */
+static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, char *out)
 {
 	static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
 					  100000000, 1000000000, 10000000000, 100000000000,
 					  1000000000000 };
 	__extension__ typedef unsigned __int128 u128;
-	const int d = decimals < 0 ? 0 : decimals > 12 ? 12 : decimals;
 	uint64_t bits, mant, x, ip, fp;
 	int e;
 	u128 prod;
@@ -363,21 +363,32 @@ size_t sb_fmt_fixed_exact(double v, int decimals, char out[SB_NUM_LEN])
 	while (nd)
 		out[len++] = digits[--nd];
 	if (fp) {
+		char *f = out + len + 1;
 		int keep = d;
 
-		while (fp % 10 == 0) {
+		out[len] = '.';
+		for (int k = d - 1; k >= 0; k--) {
+			f[k] = (char)('0' + fp % 10);
 			fp /= 10;
+		}
+		while (f[keep - 1] == '0')
 			keep--;
-		}
-		out[len++] = '.';
-		for (int k = keep - 1; k >= 0; k--) {
-			out[len + (size_t)k] = (char)('0' + fp % 10);
-			fp /= 10;
-		}
-		len += (size_t)keep;
+		len += 1 + (size_t)keep;
 	}
 	out[len] = '\0';
 	return len;
+}
+
+size_t sb_fmt_fixed_exact(double v, int decimals, char out[SB_NUM_LEN])
+{
+	switch (decimals) {      /* the curves' decimals get their own copies */
+	case 4:
+		return fmt_fixed(v, 4, out);
+	case 8:
+		return fmt_fixed(v, 8, out);
+	default:
+		return fmt_fixed(v, decimals < 0 ? 0 : decimals > 12 ? 12 : decimals, out);
+	}
 }
 
 /*
