@@ -312,85 +312,6 @@ enum sb_err sb_write_event_stats_json(const char *path, const struct sb_event_st
 	return sb_json_write(path, o, 0, err);
 }
 
-/* The body of sb_fmt_fixed_exact(), inlined per constant d (divisions by constants). */
-static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, char *out)
-{
-	static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-					  100000000, 1000000000, 10000000000, 100000000000,
-					  1000000000000 };
-	__extension__ typedef unsigned __int128 u128;
-	uint64_t bits, mant, x, ip, fp;
-	int e;
-	u128 prod;
-	char digits[24];
-	size_t len = 0, nd = 0;
-
-	if (!(fabs(v) * (double)pow10[d] < 9.0e18)) {     /* also NaN and inf */
-		sb_fmt_num(v, out);
-		return strlen(out);
-	}
-	/* v = mant * 2^e exactly; x = round(v * 10^d), the exact product rounded once */
-	memcpy(&bits, &v, sizeof(bits));
-	e = (int)((bits >> 52) & 0x7ff);
-	mant = bits & ((UINT64_C(1) << 52) - 1);
-	if (e) {
-		mant |= UINT64_C(1) << 52;
-		e -= 1075;
-	} else {
-		e = -1074;
-	}
-	prod = (u128)mant * pow10[d];                    /* < 2^93 */
-	if (e >= 0) {
-		x = (uint64_t)(prod << e);               /* < 9e18, checked above */
-	} else if (-e >= 100) {
-		x = 0;                                   /* below 2^-7: rounds to 0 */
-	} else {
-		u128 q = prod >> -e, rem = prod - (q << -e), half = (u128)1 << (-e - 1);
-
-		/* ties to even, as printf rounds an exact binary value */
-		if (rem > half || (rem == half && (q & 1)))
-			q++;
-		x = (uint64_t)q;
-	}
-	ip = x / pow10[d];
-	fp = x % pow10[d];
-	if ((bits >> 63) && x != 0)
-		out[len++] = '-';
-	do {
-		digits[nd++] = (char)('0' + ip % 10);
-		ip /= 10;
-	} while (ip);
-	while (nd)
-		out[len++] = digits[--nd];
-	if (fp) {
-		char *f = out + len + 1;
-		int keep = d;
-
-		out[len] = '.';
-		for (int k = d - 1; k >= 0; k--) {
-			f[k] = (char)('0' + fp % 10);
-			fp /= 10;
-		}
-		while (f[keep - 1] == '0')
-			keep--;
-		len += 1 + (size_t)keep;
-	}
-	out[len] = '\0';
-	return len;
-}
-
-size_t sb_fmt_fixed_exact(double v, int decimals, char out[SB_NUM_LEN])
-{
-	switch (decimals) {      /* the curves' decimals get their own copies */
-	case 4:
-		return fmt_fixed(v, 4, out);
-	case 8:
-		return fmt_fixed(v, 8, out);
-	default:
-		return fmt_fixed(v, decimals < 0 ? 0 : decimals > 12 ? 12 : decimals, out);
-	}
-}
-
 /*
  * Digests of the files this process wrote, taken from the bytes as they were written,
  * so that the manifest need not read tens of MB of curves back.  An entry holds the
@@ -554,7 +475,7 @@ static size_t put_fixed(struct fixed_cell *cell, double v, char *out)
 	/* compared as bits: -0.0 and 0.0 print alike, but a NaN never equals itself */
 	if (memcmp(&v, &cell->v, sizeof(v)) != 0 || cell->len == 0) {
 		cell->v = v;
-		cell->len = sb_fmt_fixed_exact(v, cell->decimals, cell->text);
+		cell->len = sb_fmt_fixed(v, cell->decimals, cell->text);
 	}
 	memcpy(out, cell->text, cell->len);
 	return cell->len;

@@ -35,15 +35,6 @@ void sb_remove_tree(const char *path);
 void sb_fput_num(FILE *f, double v);
 
 /*
- * sb_fmt_fixed_exact() writes v rounded to 'decimals' places (0..12), the exact binary
- * value rounded once, ties to even (what printf("%.*f") prints), trailing zeros and a
- * trailing point dropped, no sign on a value that rounds to 0.  Values too large for
- * 64-bit fixed point (|v| 10^decimals >= 9e18), NaN and inf fall back to sb_fmt_num().
- * Returns the length.  No locale, no snprintf: curves write millions of them.
- */
-size_t sb_fmt_fixed_exact(double v, int decimals, char out[SB_NUM_LEN]);
-
-/*
  * The SHA-256 (64 hex digits + NUL) and size of a file this process wrote with
  * sb_write_equity_csv(), taken from the bytes as they were written; false when the
  * file was not written so, or has changed since (inode, size or mtime differ).
