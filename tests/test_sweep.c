@@ -245,15 +245,44 @@ static void test_kernels_bit_identical(void **state)
 	assert_true(ok);
 }
 
+/*
+ * The generic and AVX-512 kernels (the latter where the CPU has it) on lanes
+ * [0, nl) for nl = nl_min, nl_min + step, ... <= nl_max, each against want[].
+ */
+static bool kernels_match(size_t n, const double *close, const double *signal,
+			  const struct sb_trade_params *p, const struct sb_accum *want,
+			  size_t nl_min, size_t nl_max, size_t step)
+{
+	static const enum sb_kernel kinds[] = { SB_KERNEL_GENERIC, SB_KERNEL_AVX512 };
+	struct sb_accum got[64];
+	bool ok = true, avx = have_avx512();
+
+	assert_true(nl_max <= 64);
+	for (size_t ki = 0; ki < 2; ki++) {
+		const char *kname;
+		sb_kernel_fn fn;
+
+		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
+			continue;
+		fn = sb_kernel_get(kinds[ki], &kname);
+		for (size_t nl = nl_min; nl <= nl_max; nl += step) {
+			memset(got, 0xA5, sizeof(got));   /* kernels must initialise out[] */
+			fn(n, close, signal, p, nl, got);
+			for (size_t l = 0; l < nl; l++)
+				ok = accum_same(&got[l], &want[l], kname, nl, l) && ok;
+		}
+	}
+	return ok;
+}
+
 /* A synthetic signal with long flat stretches, huge moves and NaN gaps. */
 static void test_kernels_synthetic_signal(void **state)
 {
 	struct fixture *fx = *state;
 	double *signal = malloc(N_CANDLES * sizeof(double));
 	struct sb_trade_params p[17];
-	struct sb_accum want[17], got[17];
-	static const enum sb_kernel kinds[] = { SB_KERNEL_GENERIC, SB_KERNEL_AVX512 };
-	bool ok = true, avx = have_avx512();
+	struct sb_accum want[17];
+	bool ok;
 
 	assert_non_null(signal);
 	rng_state = 7;
@@ -269,17 +298,7 @@ static void test_kernels_synthetic_signal(void **state)
 		sb_accum_init(&want[l]);
 		sb_sim_scalar(N_CANDLES, fx->c.close, signal, &p[l], &want[l], NULL);
 	}
-	for (size_t ki = 0; ki < 2; ki++) {
-		const char *kname;
-		sb_kernel_fn fn;
-
-		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
-			continue;
-		fn = sb_kernel_get(kinds[ki], &kname);
-		fn(N_CANDLES, fx->c.close, signal, p, 17, got);
-		for (size_t l = 0; l < 17; l++)
-			ok = accum_same(&got[l], &want[l], kname, 17, l) && ok;
-	}
+	ok = kernels_match(N_CANDLES, fx->c.close, signal, p, want, 17, 17, 1);
 	free(signal);
 	assert_true(ok);
 }
@@ -296,10 +315,9 @@ static void test_kernels_many_transitions(void **state)
 	struct fixture *fx = *state;
 	double *signal = malloc(N_CANDLES * sizeof(double));
 	struct sb_trade_params p[NL];
-	struct sb_accum want[NL], got[NL];
-	static const enum sb_kernel kinds[] = { SB_KERNEL_GENERIC, SB_KERNEL_AVX512 };
+	struct sb_accum want[NL];
 	static const double bands[] = { 0.1e9, 0.0, 0.5e9, 0.05e9 };
-	bool ok = true, avx = have_avx512();
+	bool ok;
 	uint64_t trades = 0;
 
 	assert_non_null(signal);
@@ -320,20 +338,8 @@ static void test_kernels_many_transitions(void **state)
 	}
 	/* the shape this test is for: on average a trade every few candles per lane */
 	assert_true(trades > (uint64_t)NL * N_CANDLES / 20);
-	for (size_t ki = 0; ki < 2; ki++) {
-		const char *kname;
-		sb_kernel_fn fn;
-
-		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
-			continue;
-		fn = sb_kernel_get(kinds[ki], &kname);
-		for (size_t nl = 1; nl <= NL; nl += 8) {        /* 1, 9, 17, 25, 33, 41 lanes */
-			memset(got, 0xA5, sizeof(got));
-			fn(N_CANDLES, fx->c.close, signal, p, nl, got);
-			for (size_t l = 0; l < nl; l++)
-				ok = accum_same(&got[l], &want[l], kname, nl, l) && ok;
-		}
-	}
+	/* 1, 9, 17, 25, 33, 41 lanes */
+	ok = kernels_match(N_CANDLES, fx->c.close, signal, p, want, 1, NL, 8);
 	free(signal);
 	assert_true(ok);
 }
@@ -348,9 +354,8 @@ static void test_kernels_ruinous_prices(void **state)
 	enum { N = 4000, NL = 17 };
 	double *close = malloc(N * sizeof(double)), *signal = malloc(N * sizeof(double));
 	struct sb_trade_params p[NL];
-	struct sb_accum want[NL], got[NL];
-	static const enum sb_kernel kinds[] = { SB_KERNEL_GENERIC, SB_KERNEL_AVX512 };
-	bool ok = true, avx = have_avx512();
+	struct sb_accum want[NL];
+	bool ok;
 	int ruined = 0;
 
 	(void)state;
@@ -369,17 +374,7 @@ static void test_kernels_ruinous_prices(void **state)
 		ruined += !(want[l].cash > 0.0) && want[l].pos == 0;
 	}
 	assert_true(ruined > 0);
-	for (size_t ki = 0; ki < 2; ki++) {
-		const char *kname;
-		sb_kernel_fn fn;
-
-		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
-			continue;
-		fn = sb_kernel_get(kinds[ki], &kname);
-		fn(N, close, signal, p, NL, got);
-		for (size_t l = 0; l < NL; l++)
-			ok = accum_same(&got[l], &want[l], kname, NL, l) && ok;
-	}
+	ok = kernels_match(N, close, signal, p, want, NL, NL, 1);
 	free(close);
 	free(signal);
 	assert_true(ok);
