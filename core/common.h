@@ -69,10 +69,12 @@ bool sb_parse_duration(const char *s, int64_t *us);
 const char *sb_fmt_num(double v, char out[SB_NUM_LEN]);
 
 /*
- * sb_fmt_fixed() writes v rounded to 'decimals' places (at most 12) with trailing
- * zeros trimmed ("10003.25", "0.5", "-3"), about 20x faster than printf; values too
- * large for 64-bit fixed point fall back to sb_fmt_num().  Returns the length.
- * Used for long per-candle curves, where the last bits of a double are noise.
+ * sb_fmt_fixed() writes v rounded to 'decimals' places (0..12): the exact binary
+ * value rounded once, ties to even, as printf("%.*f") rounds it, with trailing zeros
+ * (and point) trimmed ("10003.25", "0.5", "-3") and no sign on a value that rounds to
+ * 0; no snprintf, no locale, many times faster than printf.  Values too large for
+ * 64-bit fixed point (|v| 10^decimals >= 9e18), NaN and inf fall back to sb_fmt_num().
+ * Returns the length.  Used for long per-candle curves (equity.csv).
  */
 size_t sb_fmt_fixed(double v, int decimals, char out[SB_NUM_LEN]);
 

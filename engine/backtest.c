@@ -32,14 +32,14 @@ enum sb_err sb_backtest_recorded_range(const struct sb_candles *c, const struct 
 	struct sb_trade_params tp;
 	struct sb_accum acc;
 	size_t n = c->n ? c->n : 1;
-	double *signal = malloc(n * sizeof(double));
-	uint32_t *nwin = malloc(n * sizeof(uint32_t));
+	double *signal = sb_aligned_alloc(n * sizeof(double));
+	uint32_t *nwin = sb_aligned_alloc(n * sizeof(uint32_t));
 	enum sb_err rc;
 
 	memset(rec, 0, sizeof(*rec));
-	rec->position = malloc(n * sizeof(double));
-	rec->equity = malloc(n * sizeof(double));
-	rec->drawdown = malloc(n * sizeof(double));
+	rec->position = sb_aligned_alloc(n * sizeof(double));
+	rec->equity = sb_aligned_alloc(n * sizeof(double));
+	rec->drawdown = sb_aligned_alloc(n * sizeof(double));
 	if (!signal || !nwin || !rec->position || !rec->equity || !rec->drawdown) {
 		rc = sb_errf(err, SB_ENOMEM, "out of memory");
 		goto out_free;

@@ -16,11 +16,18 @@
  * The same operations, in the same order, as sb_step_transition() and sb_step_mark()
  * in sim.[ch], so every lane rounds exactly as the scalar path does.
  *
- * - Transitions run as masked vector operations on the candles where some lane
- *   trades; the state they alone touch (entry equity, trade counters) stays in
- *   memory, so the per-candle state of NB blocks fits in registers.
+ * - Per candle, one branch decides whether anything moves: a flat lane enters when
+ *   |s| > h (the same as s > h or s < -h, for any h), a held lane exits when |s| < e,
+ *   and "flat with cash > 0" is a mask kept across candles (cash changes only at
+ *   transitions).  A NaN signal compares false, so it needs no test of its own.
+ * - Transitions run as masked vector operations, entries and exits both, without a
+ *   branch on which lanes move: on signals that change from one candle to the next
+ *   such branches are mispredicted about half the time (docs/performance.md).  The
+ *   state only transitions touch (entry equity, trade counters) stays in memory, so
+ *   the per-candle state of NB blocks fits in registers.
  * - A flat lane's mark changes nothing (q == 0: E == cash == E_prev, r == 0), so a
- *   candle where every lane is flat and none traded is skipped.
+ *   candle where every lane of the NB blocks is flat and none traded is skipped, and
+ *   when every lane is flat and |s| is below every threshold nothing is computed.
  * - Exposure is counted at transitions (exit index - entry index), an exact integer
  *   like the scalar path's per-candle count.
  * - Drawdown without a division per candle: while the peak P stays the same, the
@@ -31,10 +38,11 @@
  * - Counters are held as doubles, exact below 2^53.
  */
 /*
- * Blocks of 8 lanes interleaved per candle.  2 would share the per-candle scalar work,
- * but measured slower on the benchmark (register spills); kept as a knob.
+ * Blocks of 8 lanes interleaved per candle: 2 share the per-candle scalar work and
+ * give the out-of-order core two independent chains; measured 1.15x over 1 on both
+ * bench data shapes (3 and 4 spill registers and are slower).
  */
-#define NB 1
+#define NB 2
 
 struct cold {                       /* per block, touched only at transitions */
 	alignas(64) double f[SB_LANES], opf[SB_LANES];
@@ -43,7 +51,11 @@ struct cold {                       /* per block, touched only at transitions */
 	alignas(64) double expo[SB_LANES];
 };
 
-/* Enters and exits the lanes of the go_* masks at close vc of candle i. */
+/*
+ * Enters and exits the lanes of the go_* masks at close vc of candle i.  Both halves
+ * run as masked operations whatever the masks hold: which lanes move is data, and a
+ * branch on it is mispredicted on signals that change often.
+ */
 TARGET static inline __attribute__((always_inline)) void
 transition(struct cold *k, __m512d *cash, __m512d *q, __mmask8 go_long, __mmask8 go_short,
 	   __mmask8 go_out, __m512d vc, double i)
@@ -54,21 +66,23 @@ transition(struct cold *k, __m512d *cash, __m512d *q, __mmask8 go_long, __mmask8
 	const __mmask8 in = go_long | go_short;
 	__m512d entry_eq = _mm512_load_pd(k->entry_eq), expo = _mm512_load_pd(k->expo);
 
-	if (in) {
+	/* entries */
+	{
 		__m512d qn = _mm512_div_pd(*cash, _mm512_mul_pd(vc, _mm512_load_pd(k->opf)));
 		__m512d amt = _mm512_mul_pd(qn, vc);
 		__m512d fee = _mm512_mul_pd(amt, f);
+		__m512d trades = _mm512_load_pd(k->trades);
 
 		entry_eq = _mm512_mask_mov_pd(entry_eq, in, *cash);
 		*cash = _mm512_mask_sub_pd(*cash, go_long, *cash, _mm512_add_pd(amt, fee));
 		*cash = _mm512_mask_add_pd(*cash, go_short, *cash, _mm512_sub_pd(amt, fee));
 		*q = _mm512_mask_mov_pd(*q, go_long, qn);
 		*q = _mm512_mask_sub_pd(*q, go_short, zero, qn);
-		_mm512_store_pd(k->trades, _mm512_mask_add_pd(_mm512_load_pd(k->trades), in,
-							      _mm512_load_pd(k->trades), one));
+		_mm512_store_pd(k->trades, _mm512_mask_add_pd(trades, in, trades, one));
 		expo = _mm512_mask_sub_pd(expo, in, expo, vi);
 	}
-	if (go_out) {
+	/* exits */
+	{
 		__mmask8 was_long = go_out & _mm512_cmp_pd_mask(*q, zero, _CMP_GT_OQ);
 		__mmask8 was_short = go_out & ~was_long;
 		__m512d amt = _mm512_mul_pd(_mm512_abs_pd(*q), vc);
@@ -102,9 +116,9 @@ TARGET static void avx512_blocks(size_t n, const double *restrict close,
 	__m512d cash[NB], q[NB], e_prev[NB], peak[NB], max_dd[NB], sr[NB], sr2[NB], sd2[NB];
 	__m512d sr3[NB], sr4[NB];      /* sum r^3, r^4 as r2 * r, r2 * r2 (sb_step_mark) */
 	__m512d low[NB];                /* lowest equity since the last new high */
-	__mmask8 in_pos[NB];
+	__mmask8 in_pos[NB], flat_ok[NB];   /* held; flat with cash > 0 */
+	double h_min = Ls[0].h[0];          /* the lowest threshold of the NB blocks */
 	struct cold k[NB];
-	double h_min[NB], e_max[NB];
 
 	for (int b = 0; b < NB; b++) {
 		struct sb_lanes *L = &Ls[b];
@@ -126,59 +140,63 @@ TARGET static void avx512_blocks(size_t n, const double *restrict close,
 		sr4[b] = _mm512_load_pd(L->sum_r4);
 		low[b] = _mm512_load_pd(L->e_prev);
 		in_pos[b] = _mm512_cmp_pd_mask(q[b], zero, _CMP_NEQ_OQ);
-		h_min[b] = L->h[0];
-		e_max[b] = L->e[0];
-		for (int l = 1; l < SB_LANES; l++) {
-			h_min[b] = L->h[l] < h_min[b] ? L->h[l] : h_min[b];
-			e_max[b] = L->e[l] > e_max[b] ? L->e[l] : e_max[b];
-		}
+		flat_ok[b] = (__mmask8)(~in_pos[b] & _mm512_cmp_pd_mask(cash[b], zero, _CMP_GT_OQ));
+		for (int l = 0; l < SB_LANES; l++)
+			h_min = L->h[l] < h_min ? L->h[l] : h_min;
 	}
 
 	for (size_t i = 0; i < n; i++) {
-		const double c = close[i], s = signal[i];
-		const __m512d vc = _mm512_set1_pd(c);
-		__mmask8 active = 0;
+		const __m512d vc = _mm512_set1_pd(close[i]);
+		const __m512d as = _mm512_abs_pd(_mm512_set1_pd(signal[i]));
+		__mmask8 enter[NB], go_out[NB];
+		unsigned any = 0, held = 0;
 
-		if (!isnan(s)) {
-			const __m512d vs = _mm512_set1_pd(s);
-			const __m512d as = _mm512_set1_pd(fabs(s));
-
-#pragma GCC unroll 4
-			for (int b = 0; b < NB; b++) {
-				/* Scalar pre-test: no flat lane can enter unless |s| > min h,
-				 * no held lane can exit unless |s| < max e. */
-				bool maybe = (in_pos[b] != 0xff && fabs(s) > h_min[b]) ||
-					     (in_pos[b] != 0 && fabs(s) < e_max[b]);
-				if (!maybe)
-					continue;
-				const __m512d h = _mm512_load_pd(Ls[b].h);
-				/* A flat lane enters only with cash > 0 (a ruined book stays out). */
-				__mmask8 can_in = (__mmask8)(~in_pos[b] &
-					_mm512_cmp_pd_mask(cash[b], zero, _CMP_GT_OQ));
-				__mmask8 go_long = can_in & _mm512_cmp_pd_mask(vs, h, _CMP_GT_OQ);
-				__mmask8 go_short = (__mmask8)(can_in & ~go_long &
-					_mm512_cmp_pd_mask(vs, _mm512_sub_pd(zero, h), _CMP_LT_OQ));
-				__mmask8 go_out = in_pos[b] & _mm512_cmp_pd_mask(as,
-					_mm512_load_pd(Ls[b].e), _CMP_LT_OQ);
-
-				if (go_long | go_short | go_out) {
-					transition(&k[b], &cash[b], &q[b], go_long, go_short, go_out,
-						   vc, (double)i);
-					active |= go_long | go_short | go_out;
-					in_pos[b] = (__mmask8)((in_pos[b] | go_long | go_short) & ~go_out);
-				}
-			}
-		}
 #pragma GCC unroll 4
 		for (int b = 0; b < NB; b++)
-			active |= in_pos[b];
-		if (!active)
+			held |= in_pos[b];
+		/* Every lane flat and no threshold crossed (or no signal): nothing to do. */
+		if (!held && !(fabs(signal[i]) > h_min))
+			continue;
+
+		/*
+		 * A flat lane moves when s > h or s < -h, that is |s| > h (also for h < 0); a
+		 * held one when |s| < e.  A NaN signal compares false: no lane moves.
+		 */
+#pragma GCC unroll 4
+		for (int b = 0; b < NB; b++) {
+			enter[b] = _mm512_mask_cmp_pd_mask(flat_ok[b], as, _mm512_load_pd(Ls[b].h),
+							   _CMP_GT_OQ);
+			go_out[b] = _mm512_mask_cmp_pd_mask(in_pos[b], as, _mm512_load_pd(Ls[b].e),
+							    _CMP_LT_OQ);
+			any |= (unsigned)(enter[b] | go_out[b]);
+		}
+		if (any) {
+			const __m512d vs = _mm512_set1_pd(signal[i]);
+
+			held = 0;
+#pragma GCC unroll 4
+			for (int b = 0; b < NB; b++) {
+				__mmask8 go_long = _mm512_mask_cmp_pd_mask(enter[b], vs,
+						_mm512_load_pd(Ls[b].h), _CMP_GT_OQ);
+
+				transition(&k[b], &cash[b], &q[b], go_long, enter[b] & ~go_long,
+					   go_out[b], vc, (double)i);
+				in_pos[b] = (__mmask8)((in_pos[b] | enter[b]) & ~go_out[b]);
+				/* A flat lane enters only with cash > 0 (a ruined book stays out). */
+				flat_ok[b] = (__mmask8)(~in_pos[b] &
+					_mm512_cmp_pd_mask(cash[b], zero, _CMP_GT_OQ));
+				held |= in_pos[b];
+			}
+		}
+		if (!(held | any))
 			continue;
 #pragma GCC unroll 4
 		for (int b = 0; b < NB; b++) {
 			__m512d eq = _mm512_add_pd(cash[b], _mm512_mul_pd(q[b], vc));
 			__m512d r = _mm512_sub_pd(_mm512_div_pd(eq, e_prev[b]), one);
 			__m512d r2 = _mm512_mul_pd(r, r);
+			__mmask8 high = _mm512_cmp_pd_mask(eq, peak[b], _CMP_GT_OQ);
+			__mmask8 fold = _mm512_mask_cmp_pd_mask(high, low[b], peak[b], _CMP_LT_OQ);
 
 			sr[b] = _mm512_add_pd(sr[b], r);
 			sr2[b] = _mm512_add_pd(sr2[b], r2);
@@ -187,18 +205,13 @@ TARGET static void avx512_blocks(size_t n, const double *restrict close,
 			sd2[b] = _mm512_mask_add_pd(sd2[b], _mm512_cmp_pd_mask(r, zero, _CMP_LT_OQ),
 						    sd2[b], r2);
 			e_prev[b] = eq;
-			{
-				__mmask8 high = _mm512_cmp_pd_mask(eq, peak[b], _CMP_GT_OQ);
-				__mmask8 fold = high & _mm512_cmp_pd_mask(low[b], peak[b], _CMP_LT_OQ);
+			if (fold) {
+				__m512d dd = _mm512_sub_pd(one, _mm512_div_pd(low[b], peak[b]));
 
-				if (fold) {
-					__m512d dd = _mm512_sub_pd(one, _mm512_div_pd(low[b], peak[b]));
-
-					max_dd[b] = _mm512_mask_max_pd(max_dd[b], fold, dd, max_dd[b]);
-				}
-				peak[b] = _mm512_mask_mov_pd(peak[b], high, eq);
-				low[b] = _mm512_mask_mov_pd(_mm512_min_pd(eq, low[b]), high, eq);
+				max_dd[b] = _mm512_mask_max_pd(max_dd[b], fold, dd, max_dd[b]);
 			}
+			peak[b] = _mm512_max_pd(eq, peak[b]);   /* eq where eq > peak */
+			low[b] = _mm512_mask_mov_pd(_mm512_min_pd(eq, low[b]), high, eq);
 		}
 	}
 	for (int b = 0; b < NB; b++) {

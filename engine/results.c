@@ -3,12 +3,15 @@
 #include "results.h"
 #include "event_study.h"
 #include "../core/decimal.h"
+#include "../core/digest.h"
 #include "../core/json.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -313,6 +316,156 @@ enum sb_err sb_write_event_stats_json(const char *path, const struct sb_event_st
 	return sb_json_write(path, o, 0, err);
 }
 
+/*
+ * Digests of the files this process wrote, taken from the bytes as they were written,
+ * so that the manifest need not read tens of MB of curves back.  An entry holds the
+ * file's inode, size and modification time; a lookup that finds the file changed
+ * since (or not there) misses, and the manifest hashes the file itself.
+ */
+struct known_digest {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	char hex[SB_SHA256_HEX];
+	struct known_digest *next;
+};
+static struct known_digest *g_known;
+static pthread_mutex_t g_known_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void known_digest_add(const char *path, const struct stat *st, const char *hex)
+{
+	struct known_digest *k = calloc(1, sizeof(*k));
+
+	if (!k || !(k->path = strdup(path))) {
+		free(k);
+		return;                     /* only a cache: the manifest hashes the file */
+	}
+	k->dev = st->st_dev;
+	k->ino = st->st_ino;
+	k->size = st->st_size;
+	k->mtime = st->st_mtim;
+	memcpy(k->hex, hex, SB_SHA256_HEX);
+	pthread_mutex_lock(&g_known_lock);
+	k->next = g_known;
+	g_known = k;
+	pthread_mutex_unlock(&g_known_lock);
+}
+
+bool sb_written_digest(const char *path, char hex[SB_SHA256_HEX], uint64_t *size)
+{
+	struct stat st;
+	bool found = false;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	pthread_mutex_lock(&g_known_lock);
+	for (struct known_digest *k = g_known; k && !found; k = k->next)
+		if (!strcmp(k->path, path) && k->dev == st.st_dev && k->ino == st.st_ino &&
+		    k->size == st.st_size && k->mtime.tv_sec == st.st_mtim.tv_sec &&
+		    k->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+			memcpy(hex, k->hex, SB_SHA256_HEX);
+			*size = (uint64_t)st.st_size;
+			found = true;
+		}
+	pthread_mutex_unlock(&g_known_lock);
+	return found;
+}
+
+/* A file written through one large buffer and hashed on the way out. */
+struct hashed_out {
+	const char *path;
+	int fd;
+	char *buf;
+	size_t len, cap;
+	struct sb_sha256 h;
+	int errnum;                     /* first write error, 0 if none */
+};
+
+#define HASHED_OUT_CAP (1u << 20)
+
+static enum sb_err hashed_open(struct hashed_out *o, const char *path, struct sb_errbuf *err)
+{
+	enum sb_err rc;
+
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	o->cap = HASHED_OUT_CAP;
+	if (!(o->buf = malloc(o->cap)))
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	if ((rc = sb_sha256_begin(&o->h, err))) {
+		free(o->buf);
+		return rc;
+	}
+	o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (o->fd < 0) {
+		char hex[SB_SHA256_HEX];
+
+		rc = sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
+		sb_sha256_end(&o->h, hex);
+		free(o->buf);
+		return rc;
+	}
+	return SB_OK;
+}
+
+static void hashed_flush(struct hashed_out *o)
+{
+	const char *p = o->buf;
+	size_t left = o->len;
+
+	sb_sha256_update(&o->h, o->buf, o->len);
+	while (left && !o->errnum) {
+		ssize_t w = write(o->fd, p, left);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			o->errnum = w < 0 ? errno : EIO;
+			break;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	o->len = 0;
+}
+
+/* Room for 'need' more bytes at o->buf + o->len. */
+static char *hashed_room(struct hashed_out *o, size_t need)
+{
+	if (o->cap - o->len < need)
+		hashed_flush(o);
+	return o->buf + o->len;
+}
+
+static void hashed_puts(struct hashed_out *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(hashed_room(o, n), s, n);      /* lines and headers are far below the cap */
+	o->len += n;
+}
+
+/* Flushes, closes, records the digest; the file's bytes are exactly what was hashed. */
+static enum sb_err hashed_close(struct hashed_out *o, struct sb_errbuf *err)
+{
+	char hex[SB_SHA256_HEX];
+	struct stat st;
+
+	hashed_flush(o);
+	sb_sha256_end(&o->h, hex);
+	free(o->buf);
+	if (!o->errnum && fstat(o->fd, &st) != 0)
+		o->errnum = errno;
+	if (close(o->fd) != 0 && !o->errnum)
+		o->errnum = errno;
+	if (o->errnum)
+		return sb_errf(err, SB_EIO, "%s: write failed: %s", o->path, strerror(o->errnum));
+	known_digest_add(o->path, &st, hex);
+	return SB_OK;
+}
+
 /* The text of the last value of a column: curves repeat values for long stretches. */
 struct fixed_cell {
 	double v;
@@ -323,7 +476,8 @@ struct fixed_cell {
 
 static size_t put_fixed(struct fixed_cell *cell, double v, char *out)
 {
-	if (v != cell->v || cell->len == 0) {
+	/* compared as bits: -0.0 and 0.0 print alike, but a NaN never equals itself */
+	if (memcmp(&v, &cell->v, sizeof(v)) != 0 || cell->len == 0) {
 		cell->v = v;
 		cell->len = sb_fmt_fixed(v, cell->decimals, cell->text);
 	}
@@ -334,8 +488,7 @@ static size_t put_fixed(struct fixed_cell *cell, double v, char *out)
 enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 				const struct sb_recorder *rec, struct sb_errbuf *err)
 {
-	FILE *f = fopen(path, "w");
-	char line[SB_TIME_LEN + 5 * SB_NUM_LEN + 8];
+	struct hashed_out o;
 	/*
 	 * Fixed decimals (price 1e-8, units 1e-8, equity 1e-4, drawdown 1e-8): curves are
 	 * for reading and plotting, and a year of minutes must not take seconds to write.
@@ -343,13 +496,14 @@ enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 	 */
 	struct fixed_cell cells[5] = { { .decimals = 8 }, { .decimals = 8 }, { .decimals = 4 },
 				       { .decimals = 8 }, { .decimals = 4 } };
+	enum sb_err rc = hashed_open(&o, path, err);
 
-	if (!f)
-		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	if (rc)
+		return rc;
 	/* buy_hold: the equity of holding the asset from the first open (sim.h) */
-	fputs("time,close,position,equity,drawdown,buy_hold\n", f);
+	hashed_puts(&o, "time,close,position,equity,drawdown,buy_hold\n");
 	for (size_t i = 0; i < c->n; i++) {
+		char *line = hashed_room(&o, SB_TIME_LEN + 5 * SB_NUM_LEN + 8);
 		size_t len = sb_format_time_fast(c->t0_us + (int64_t)(i + 1) * c->interval_us, line);
 
 		line[len++] = ',';
@@ -363,9 +517,9 @@ enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 		line[len++] = ',';
 		len += put_fixed(&cells[4], sb_buy_hold_equity(c->open[0], c->close[i]), line + len);
 		line[len++] = '\n';
-		fwrite(line, 1, len, f);
+		o.len += len;
 	}
-	return close_checked(f, path, err);
+	return hashed_close(&o, err);
 }
 
 enum sb_err sb_write_trades_csv(const char *path, const struct sb_candles *c,

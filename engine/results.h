@@ -34,6 +34,13 @@ void sb_remove_tree(const char *path);
 /* Prints a double exactly (shortest round-trip text), or nothing when NaN. */
 void sb_fput_num(FILE *f, double v);
 
+/*
+ * The SHA-256 (64 hex digits + NUL) and size of a file this process wrote with
+ * sb_write_equity_csv(), taken from the bytes as they were written; false when the
+ * file was not written so, or has changed since (inode, size or mtime differ).
+ */
+bool sb_written_digest(const char *path, char hex[65], uint64_t *size);
+
 /* metrics.json: the metrics, then (bh may be NULL) excess_return and buy_and_hold {...}. */
 enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
 				  const struct sb_metrics *bh, struct sb_errbuf *err);

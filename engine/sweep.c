@@ -22,15 +22,20 @@ static int lane_axes_of(const struct sb_grid *g, int *axes)
 	return n;
 }
 
+/*
+ * The window varies fastest: consecutive groups differ only in their window, share
+ * the per-candle sums of their articles (strategies/strategy.h), and a thread takes
+ * them in a row (see the schedule below).  The order does not change any result.
+ */
 static int group_axes_of(const struct sb_grid *g, int *axes)
 {
 	int n = 0;
 
 	axes[n++] = SB_AX_MIN_CONFIDENCE;
-	axes[n++] = SB_AX_WINDOW;
 	axes[n++] = SB_AX_LATENCY;
 	for (int k = 0; k < sb_grid_strategy_axes(g); k++)
 		axes[n++] = SB_AX_STRATEGY0 + k;
+	axes[n++] = SB_AX_WINDOW;
 	return n;
 }
 
@@ -103,6 +108,7 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	size_t blocks_per_part = (n_lanes + LANE_BLOCK - 1) / LANE_BLOCK;   /* the largest */
 	size_t blocks_per_task, tasks_per_part, n_tasks, n_combos = 0;
 	struct sb_sweep_part whole = { 0, 0, n_lanes };
+	int chunk = 1;                /* tasks a thread takes at a time */
 	struct sb_trade_params *lane_params;
 	size_t *lane_ids;            /* [group][lane] -> combination id */
 	const char *kname;
@@ -175,6 +181,11 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 		blocks_per_task = (blocks_per_part + cuts - 1) / cuts;
 		tasks_per_part = (blocks_per_part + blocks_per_task - 1) / blocks_per_task;
 		n_tasks = n_parts * tasks_per_part;
+		/* whole groups: the windows of one signal in a row, while that leaves
+		 * several chunks per thread (a caller's parts keep their own order) */
+		if (!parts && tasks_per_part == 1 &&
+		    n_groups / g->ax[SB_AX_WINDOW].n >= 2 * (size_t)threads)
+			chunk = (int)g->ax[SB_AX_WINDOW].n;
 	}
 	if (threads > (int)n_tasks)
 		threads = (int)n_tasks;
@@ -197,7 +208,7 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 				sb_errf(&first_err, SB_ENOMEM, "out of memory for the signal");
 			}
 		}
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, chunk)
 		for (size_t task = 0; task < n_tasks; task++) {
 			const struct sb_sweep_part *pt = parts ? &parts[task / tasks_per_part] : &whole;
 			size_t gr = parts ? pt->group : task / tasks_per_part;

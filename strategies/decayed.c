@@ -40,10 +40,8 @@ static enum sb_err decayed_signal(struct sb_signal_work *w, const struct sb_cand
 		return rc;
 	Wt = W < n ? W : n;
 	pw = malloc((Wt + 1) * sizeof(double));
-	if (!pw) {
-		sb_signal_candle_sums_clear(w, n);
+	if (!pw)
 		return sb_errf(err, SB_ENOMEM, "out of memory building the signal");
-	}
 	step = (double)c->interval_us / (double)H;
 	for (size_t k = 0; k <= Wt; k++)
 		pw[k] = exp2(-(double)k * step);
@@ -66,7 +64,6 @@ static enum sb_err decayed_signal(struct sb_signal_work *w, const struct sb_cand
 		if (n_in_window)
 			n_in_window[i] = cnt;
 	}
-	sb_signal_candle_sums_clear(w, n);
 	return SB_OK;
 }
 

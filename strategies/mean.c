@@ -29,8 +29,10 @@ enum sb_err sb_mean_signal_w(struct sb_signal_work *w, const struct sb_candles *
 			     struct sb_errbuf *err)
 {
 	const size_t n = c->n;
-	int64_t *csum, sum = 0;
-	uint32_t *ccnt, cnt = 0, cnt_max = 0;
+	const int64_t *csum;
+	const uint32_t *ccnt;
+	int64_t sum = 0;
+	uint32_t cnt = 0, cnt_max = 0;
 	size_t W;
 	enum sb_err rc = sb_signal_candle_sums(w, c, ev, p, &W, st, err);
 
@@ -49,18 +51,12 @@ enum sb_err sb_mean_signal_w(struct sb_signal_work *w, const struct sb_candles *
 		if (i >= W) {
 			sum -= csum[i - W];
 			cnt -= ccnt[i - W];
-			csum[i - W] = 0;
-			ccnt[i - W] = 0;
 		}
 		cnt_max = cnt > cnt_max ? cnt : cnt_max;
 		q = (double)sum / (double)(cnt ? cnt : 1);
 		signal[i] = cnt ? q : NAN;
 		if (n_in_window)
 			n_in_window[i] = cnt;
-	}
-	for (size_t i = n > W ? n - W : 0; i < n; i++) {
-		csum[i] = 0;
-		ccnt[i] = 0;
 	}
 	if (cnt_max >= SB_SIGNAL_MAX_ARTICLES)
 		return sb_errf(err, SB_EINVAL,

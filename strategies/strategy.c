@@ -43,9 +43,9 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		free(w->cand_all);
 		free(w->score_all);
 		free(w->conf_all);
-		w->cand_all = malloc(n * sizeof(int64_t));
-		w->score_all = malloc(n * sizeof(int32_t));
-		w->conf_all = malloc(n * sizeof(int32_t));
+		w->cand_all = sb_aligned_alloc(n * sizeof(int64_t));
+		w->score_all = sb_aligned_alloc(n * sizeof(int32_t));
+		w->conf_all = sb_aligned_alloc(n * sizeof(int32_t));
 		w->cap = n;
 		w->valid = false;
 		ok = w->cand_all && w->score_all && w->conf_all;
@@ -55,14 +55,15 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		free(w->csum);
 		free(w->ccnt);
 		/* zero now; each signal leaves them zero for the next */
-		w->csum = calloc(n_candles, sizeof(int64_t));
-		w->ccnt = calloc(n_candles, sizeof(uint32_t));
+		w->csum = sb_aligned_alloc(n_candles * sizeof(int64_t));
+		w->ccnt = sb_aligned_alloc(n_candles * sizeof(uint32_t));
 		for (int k = 0; k < 3; k++) {
 			free(w->scratch[k]);
-			w->scratch[k] = malloc(n_candles * sizeof(double));
+			w->scratch[k] = malloc(n_candles * sizeof(double));   /* touched only if used */
 			ok = ok && w->scratch[k];
 		}
 		w->cap_candles = n_candles;
+		w->sums_set = false;
 		ok = ok && w->csum && w->ccnt;
 	}
 	if (!ok) {
@@ -135,8 +136,16 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 	*W_candles = (size_t)(p->window_us / D);
 	if ((rc = work_reserve(w, ev->n, c->n, err)))
 		return rc;
-	if (!w->valid || w->ev != ev || w->c != c || w->latency_us != p->latency_us)
+	if (!w->valid || w->ev != ev || w->c != c || w->latency_us != p->latency_us) {
+		sb_signal_candle_sums_clear(w, c->n);
 		index_articles(w, c, ev, p->latency_us);
+	} else if (w->sums_set && w->sums_k == k) {
+		if (st)
+			*st = w->sums_st;          /* the same sums as the last call */
+		return SB_OK;
+	}
+	if (w->sums_set)
+		sb_signal_candle_sums_clear(w, c->n);
 	csum = w->csum;
 	ccnt = w->ccnt;
 	/* A mask, not a branch: whether an article counts is unpredictable. */
@@ -148,17 +157,22 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 		ccnt[j] += (uint32_t)(take & 1);
 		m += (size_t)(take & 1);
 	}
-	if (st) {
-		/* range was checked first, so outside_range does not depend on k */
-		st->used = m;
-		st->outside_range = w->outside;
-		st->below_confidence = w->n_in - m;
-	}
+	/* range was checked first, so outside_range does not depend on k */
+	w->sums_st.used = m;
+	w->sums_st.outside_range = w->outside;
+	w->sums_st.below_confidence = w->n_in - m;
+	w->sums_k = k;
+	w->sums_set = true;
+	if (st)
+		*st = w->sums_st;
 	return SB_OK;
 }
 
 void sb_signal_candle_sums_clear(struct sb_signal_work *w, size_t n)
 {
-	memset(w->csum, 0, n * sizeof(*w->csum));
-	memset(w->ccnt, 0, n * sizeof(*w->ccnt));
+	if (w->sums_set) {
+		memset(w->csum, 0, n * sizeof(*w->csum));
+		memset(w->ccnt, 0, n * sizeof(*w->ccnt));
+	}
+	w->sums_set = false;
 }

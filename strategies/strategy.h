@@ -49,10 +49,14 @@ struct sb_signal_work {
 	int64_t *cand_all;             /* candle of each in-range article, sorted */
 	int32_t *score_all, *conf_all; /* 10^-9 units */
 	size_t   cap;                  /* articles the arrays above hold */
-	/* Per candle: the exact sum and number of the confident articles.  Zero between
-	 * calls: a strategy that fills them (sb_signal_candle_sums) leaves them zero. */
+	/* Per candle: the exact sum and number of the confident articles of min-confidence
+	 * sums_k (when sums_set), kept for the next call: signals that differ only in their
+	 * window (or the strategy's own axes) share them. */
 	int64_t *csum;
 	uint32_t *ccnt;
+	bool     sums_set;
+	int64_t  sums_k;
+	struct sb_signal_stats sums_st;
 	double  *scratch[3];           /* n candles each, for a strategy's own use */
 	size_t   cap_candles;
 };
@@ -92,14 +96,15 @@ const struct sb_strategy *sb_strategy_find(const char *name);   /* NULL when unk
 /*
  * The steps every strategy shares, for their signal functions: checks W and L, indexes
  * the articles (step 1) and fills w->csum/w->ccnt with the per-candle exact sums of
- * the articles with confidence >= k (step 2's filter), in O(candles + articles).
- * *W_candles receives W in candles.
+ * the articles with confidence >= k (step 2's filter), in O(candles + articles), or
+ * keeps them when the previous call had the same k, L, candles and events.  The
+ * caller reads them and must not change them.  *W_candles receives W in candles.
  */
 enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_candles *c,
 				  const struct sb_events *ev, const struct sb_signal_params *p,
 				  size_t *W_candles, struct sb_signal_stats *st,
 				  struct sb_errbuf *err);
-/* Sets w->csum and w->ccnt back to zero (for a strategy that does not clear as it goes). */
+/* Sets w->csum and w->ccnt back to zero and forgets whose sums they were. */
 void sb_signal_candle_sums_clear(struct sb_signal_work *w, size_t n);
 
 /*

@@ -247,15 +247,44 @@ static void test_kernels_bit_identical(void **state)
 	assert_true(ok);
 }
 
+/*
+ * The generic and AVX-512 kernels (the latter where the CPU has it) on lanes
+ * [0, nl) for nl = nl_min, nl_min + step, ... <= nl_max, each against want[].
+ */
+static bool kernels_match(size_t n, const double *close, const double *signal,
+			  const struct sb_trade_params *p, const struct sb_accum *want,
+			  size_t nl_min, size_t nl_max, size_t step)
+{
+	static const enum sb_kernel kinds[] = { SB_KERNEL_GENERIC, SB_KERNEL_AVX512 };
+	struct sb_accum got[64];
+	bool ok = true, avx = have_avx512();
+
+	assert_true(nl_max <= 64);
+	for (size_t ki = 0; ki < 2; ki++) {
+		const char *kname;
+		sb_kernel_fn fn;
+
+		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
+			continue;
+		fn = sb_kernel_get(kinds[ki], &kname);
+		for (size_t nl = nl_min; nl <= nl_max; nl += step) {
+			memset(got, 0xA5, sizeof(got));   /* kernels must initialise out[] */
+			fn(n, close, signal, p, nl, got);
+			for (size_t l = 0; l < nl; l++)
+				ok = accum_same(&got[l], &want[l], kname, nl, l) && ok;
+		}
+	}
+	return ok;
+}
+
 /* A synthetic signal with long flat stretches, huge moves and NaN gaps. */
 static void test_kernels_synthetic_signal(void **state)
 {
 	struct fixture *fx = *state;
 	double *signal = malloc(N_CANDLES * sizeof(double));
 	struct sb_trade_params p[17];
-	struct sb_accum want[17], got[17];
-	static const enum sb_kernel kinds[] = { SB_KERNEL_GENERIC, SB_KERNEL_AVX512 };
-	bool ok = true, avx = have_avx512();
+	struct sb_accum want[17];
+	bool ok;
 
 	assert_non_null(signal);
 	rng_state = 7;
@@ -271,17 +300,48 @@ static void test_kernels_synthetic_signal(void **state)
 		sb_accum_init(&want[l]);
 		sb_sim_scalar(N_CANDLES, fx->c.close, signal, &p[l], &want[l], NULL);
 	}
-	for (size_t ki = 0; ki < 2; ki++) {
-		const char *kname;
-		sb_kernel_fn fn;
+	ok = kernels_match(N_CANDLES, fx->c.close, signal, p, want, 17, 17, 1);
+	free(signal);
+	assert_true(ok);
+}
 
-		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
-			continue;
-		fn = sb_kernel_get(kinds[ki], &kname);
-		fn(N_CANDLES, fx->c.close, signal, p, 17, got);
-		for (size_t l = 0; l < 17; l++)
-			ok = accum_same(&got[l], &want[l], kname, 17, l) && ok;
+/*
+ * Many transitions (issue 11): a signal drawn independently on every candle, so lanes
+ * enter and exit every few candles and the lanes of one block move on different
+ * candles; thresholds spread over the whole range of |s| as a sweep's are, h < e,
+ * h == e and h > e among them, and NaN gaps.  Every kernel against sb_sim_scalar().
+ */
+static void test_kernels_many_transitions(void **state)
+{
+	enum { NL = 41 };
+	struct fixture *fx = *state;
+	double *signal = malloc(N_CANDLES * sizeof(double));
+	struct sb_trade_params p[NL];
+	struct sb_accum want[NL];
+	static const double bands[] = { 0.1e9, 0.0, 0.5e9, 0.05e9 };
+	bool ok;
+	uint64_t trades = 0;
+
+	assert_non_null(signal);
+	rng_state = 11;
+	for (size_t i = 0; i < N_CANDLES; i++) {
+		/* multiples of 10^-4 in 10^-9 units, as mean scores are; a third missing */
+		double u = rng_unit();
+
+		signal[i] = u < 0.3 ? NAN : round((rng_unit() * 2.0 - 1.0) * 1e4) * 1e5;
 	}
+	for (size_t l = 0; l < NL; l++) {
+		p[l].threshold = (double)(l * 25) * 1e6;          /* 0 .. 1.0 */
+		p[l].exit_band = bands[l % 4];
+		p[l].cost = l % 3 ? 0.0005 : 0.0;
+		sb_accum_init(&want[l]);
+		sb_sim_scalar(N_CANDLES, fx->c.close, signal, &p[l], &want[l], NULL);
+		trades += want[l].trades;
+	}
+	/* the shape this test is for: on average a trade every few candles per lane */
+	assert_true(trades > (uint64_t)NL * N_CANDLES / 20);
+	/* 1, 9, 17, 25, 33, 41 lanes */
+	ok = kernels_match(N_CANDLES, fx->c.close, signal, p, want, 1, NL, 8);
 	free(signal);
 	assert_true(ok);
 }
@@ -296,9 +356,8 @@ static void test_kernels_ruinous_prices(void **state)
 	enum { N = 4000, NL = 17 };
 	double *close = malloc(N * sizeof(double)), *signal = malloc(N * sizeof(double));
 	struct sb_trade_params p[NL];
-	struct sb_accum want[NL], got[NL];
-	static const enum sb_kernel kinds[] = { SB_KERNEL_GENERIC, SB_KERNEL_AVX512 };
-	bool ok = true, avx = have_avx512();
+	struct sb_accum want[NL];
+	bool ok;
 	int ruined = 0;
 
 	(void)state;
@@ -317,17 +376,7 @@ static void test_kernels_ruinous_prices(void **state)
 		ruined += !(want[l].cash > 0.0) && want[l].pos == 0;
 	}
 	assert_true(ruined > 0);
-	for (size_t ki = 0; ki < 2; ki++) {
-		const char *kname;
-		sb_kernel_fn fn;
-
-		if (kinds[ki] == SB_KERNEL_AVX512 && !avx)
-			continue;
-		fn = sb_kernel_get(kinds[ki], &kname);
-		fn(N, close, signal, p, NL, got);
-		for (size_t l = 0; l < NL; l++)
-			ok = accum_same(&got[l], &want[l], kname, NL, l) && ok;
-	}
+	ok = kernels_match(N, close, signal, p, want, NL, NL, 1);
 	free(close);
 	free(signal);
 	assert_true(ok);
@@ -650,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_dispatch_features),
 		cmocka_unit_test(test_kernels_bit_identical),
 		cmocka_unit_test(test_kernels_synthetic_signal),
+		cmocka_unit_test(test_kernels_many_transitions),
 		cmocka_unit_test(test_kernels_ruinous_prices),
 		cmocka_unit_test(test_sweep_matches_backtest),
 		cmocka_unit_test(test_sweep_small_lane_counts),

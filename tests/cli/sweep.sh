@@ -266,6 +266,26 @@ else
 	echo "SKIP: script(1) not installed: progress on a terminal not tested"
 fi
 
+# The manifest's digests of the curves (taken as they were written, engine/results.c)
+# equal an independent SHA-256 of the files.
+if [ $have_py -eq 1 ]; then
+	python3 - "$d/r" >"$d/digests.out" 2>&1 <<'PY'
+import hashlib, json, os, sys
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, "manifest.json")))
+outs = [o for o in m["outputs"] if o["path"].startswith(("equity/", "trades/"))]
+bad = [o["path"] for o in outs
+       if hashlib.sha256(open(os.path.join(d, o["path"]), "rb").read()).hexdigest() != o["sha256"]
+       or os.path.getsize(os.path.join(d, o["path"])) != o["size"]]
+print("%d curve files, %d mismatched %s" % (len(outs), len(bad), bad))
+sys.exit(1 if bad or len(outs) != 6 else 0)
+PY
+	[ $? -eq 0 ] && ok "manifest digests of the curves: $(cat "$d/digests.out")" ||
+		fail "manifest digests of the curves: $(cat "$d/digests.out")"
+else
+	echo "SKIP: python3 not installed: manifest digests of the curves not checked"
+fi
+
 # An existing result folder is not overwritten without --force.
 sweep --top 0 --out "$d/r" -q >/dev/null 2>"$d/err"
 rc=$?
