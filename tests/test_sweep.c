@@ -331,9 +331,9 @@ static void test_kernels_many_transitions(void **state)
 		signal[i] = u < 0.3 ? NAN : round((rng_unit() * 2.0 - 1.0) * 1e4) * 1e5;
 	}
 	for (size_t l = 0; l < NL; l++) {
-		p[l].threshold = (double)(l * 25) * 1e6;          /* 0 .. 1.0 */
-		p[l].exit_band = bands[l % 4];
-		p[l].cost = l % 3 ? 0.0005 : 0.0;
+		p[l] = (struct sb_trade_params){ .threshold = (double)(l * 25) * 1e6, /* 0 .. 1.0 */
+						 .exit_band = bands[l % 4],
+						 .cost = l % 3 ? 0.0005 : 0.0 };
 		sb_accum_init(&want[l]);
 		sb_sim_scalar(N_CANDLES, fx->c.close, signal, &p[l], &want[l], NULL);
 		trades += want[l].trades;
