@@ -236,11 +236,8 @@ int cmd_fetch(int argc, char **argv)
 			break;
 		case 'q': o.quiet = true; o.progress = false; break;
 		case 'h': usage(stdout); rc = SB_EXIT_OK; goto out;
-		case ':':
-			sb_cli_usage_error("fetch", "option '%s' needs a value", (argv + 1)[optind - 1]);
-			goto out;
 		default:
-			sb_cli_usage_error("fetch", "unknown option '%s'", (argv + 1)[optind - 1]);
+			sb_cli_bad_option("fetch", longopts, argv + 1, c);
 			goto out;
 		}
 	}

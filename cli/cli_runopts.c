@@ -58,7 +58,7 @@
 "output:\n" \
 "  -o, --out DIR             result folder (default results/<command>-<UTC time>); written\n" \
 "                            under a temporary name and renamed when complete\n" \
-"      --force               replace DIR when it exists\n" \
+"  -f, --force               replace DIR when it exists\n" \
 "      --candle-cache DIR    binary candle cache (default data/cache/candles; '' = off)\n" \
 "  -q, --quiet               no table, no progress\n" \
 "  -h, --help                this text\n" \
@@ -72,7 +72,7 @@ const char sb_events_opts_help[] = HELP_INPUTS HELP_OUTPUT;
 enum {
 	OPT_INTERVAL = 256, OPT_THRESHOLD, OPT_MIN_CONF, OPT_WINDOW, OPT_EXIT_BAND,
 	OPT_FEE, OPT_SLIP, OPT_LATENCY, OPT_ENTITY, OPT_CONFIDENCE, OPT_TIME_COL,
-	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
+	OPT_SCORE_COL, OPT_CONF_COL, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
 	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE, OPT_STRATEGY, OPT_MAX_GAP,
 	OPT_FROM, OPT_TO, OPT_WALK_FORWARD, OPT_SPLIT, OPT_PLACEBO, OPT_SEED,
 	OPT_HORIZONS, OPT_BUCKETS, OPT_BOOTSTRAP, OPT_VOLUME_WINDOW, OPT_PATH_BEFORE,
@@ -106,7 +106,7 @@ static const struct option long_opts[] = {
 	{ "score-col", required_argument, NULL, OPT_SCORE_COL },
 	{ "confidence-col", required_argument, NULL, OPT_CONF_COL },
 	{ "out", required_argument, NULL, 'o' },
-	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "force", no_argument, NULL, 'f' },
 	{ "candle-cache", required_argument, NULL, OPT_CANDLE_CACHE },
 	{ "tardis-cache", required_argument, NULL, OPT_TARDIS_CACHE },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -255,7 +255,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	}
 	optind = 0;      /* 0, not 1: glibc then also forgets a previous parse (verify re-runs) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:s:o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:s:o:fqh", opts, NULL)) != -1) {
 		if (events && c >= OPT_STRATEGY_AXIS && c < OPT_STRATEGY_AXIS + n_so &&
 		    !strcmp(so[c - OPT_STRATEGY_AXIS].option, "volume-window"))
 			c = OPT_VOLUME_WINDOW;
@@ -302,7 +302,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_SCORE_COL: o->score_col = optarg; break;
 		case OPT_CONF_COL: o->conf_col = optarg; break;
 		case 'o': o->out = optarg; break;
-		case OPT_FORCE: o->force = true; break;
+		case 'f': o->force = true; break;
 		case OPT_CANDLE_CACHE: o->candle_cache = optarg; break;
 		case OPT_TARDIS_CACHE: o->tardis_cache = optarg; break;
 		case OPT_STRATEGY: o->strategy = optarg; break;
@@ -310,6 +310,10 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(events ? sb_events_opts_help : sb_run_opts_help, stdout);
+			if (sweep) {
+				fputs("metrics (--rank-by):", stdout);
+				sb_cli_print_metrics(stdout);
+			}
 			return SB_EXIT_OK;
 		case OPT_HORIZONS: o->horizons = optarg; break;
 		case OPT_BUCKETS: o->buckets = optarg; break;
@@ -340,10 +344,8 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			else if (c == OPT_KEEP) o->keep = optarg;
 			else o->kernel = optarg;
 			break;
-		case ':':
-			return sb_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return sb_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			return sb_cli_bad_option(cmd, opts, argv, c);
 		}
 	}
 	for (int i = optind; i < argc; i++)       /* files listed after --prices */

@@ -164,10 +164,8 @@ int cmd_sweep(int argc, char **argv)
 		return rc;
 	rc = SB_EXIT_USAGE;
 	req.rank_by = o.rank_by ? o.rank_by : "sharpe";
-	if (sb_metric_index(req.rank_by) < 0 && strcmp(req.rank_by, "psr") &&
-	    strcmp(req.rank_by, "dsr")) {
-		sb_cli_usage_error("sweep", "--rank-by: unknown metric '%s' (a summary.csv metric, psr or dsr)",
-				   req.rank_by);
+	if (!sb_cli_metric_ok(req.rank_by)) {
+		sb_cli_bad_metric("sweep", "--rank-by", req.rank_by);
 		goto out_opts;
 	}
 	if (o.top && !parse_count(o.top, &req.top)) {
