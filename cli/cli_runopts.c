@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../engine/manifest.h"   /* struct sb_coverage */
 #include "../loaders/bincache.h"
 #include "../loaders/fetch.h"
 #include "../loaders/input.h"
@@ -455,6 +456,57 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			 tm.tm_sec);
 		o->out = default_out;
 	}
+	return -1;
+}
+
+/* 1234567 -> "1,234,567" */
+static const char *grouped(uint64_t v, char out[32])
+{
+	char tmp[32];
+	int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v), k = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			out[k++] = ',';
+		out[k++] = tmp[i];
+	}
+	out[k] = '\0';
+	return out;
+}
+
+int sb_run_opts_check_inputs(const struct sb_run_opts *o, const struct sb_run_inputs *in)
+{
+	struct sb_coverage cov;
+	struct sb_errbuf err = { "" };
+	char n1[32], n2[32], n3[32], n4[32], t0[SB_TIME_LEN], t1[SB_TIME_LEN];
+	int rc = sb_cli_column_options_apply(o->cmd, o->time_col, o->score_col, o->conf_col,
+					     o->sentiment, in->sentiment_info.kind);
+
+	if (rc >= 0)
+		return rc;
+	if (sb_run_coverage(o, in, &cov, &err)) {
+		sb_cli_error("%s", err.msg);
+		return SB_EXIT_FAIL;
+	}
+	if (o->quiet)
+		return -1;
+	sb_format_time(cov.t0_us, t0);
+	sb_format_time(cov.t1_us, t1);
+	fprintf(stderr, "sentibt %s: %s candles %s .. %s, %s of them without a trade (the "
+		"previous close carried)\n", o->cmd, grouped(cov.candles, n1), t0, t1,
+		grouped(cov.filled_candles, n2));
+	fprintf(stderr, "sentibt %s: %s articles read, %s kept", o->cmd,
+		grouped(cov.articles_read, n1), grouped(cov.articles, n2));
+	if (o->entity)
+		fprintf(stderr, " (%s not about %s)", grouped(cov.not_about_entity, n3), o->entity);
+	for (size_t i = 0; i < cov.n_latency; i++) {
+		fprintf(stderr, "%s%s before and %s after the candles", i ? "; " : "; ",
+			grouped(cov.outside[i].before, n3), grouped(cov.outside[i].after, n4));
+		if (cov.n_latency > 1 || cov.outside[i].latency_us)
+			fprintf(stderr, " at latency %s s", sb_axis_format(&o->grid.ax[SB_AX_LATENCY],
+				cov.outside[i].latency_us, n3));
+	}
+	fputs(", left out (manifest.json \"coverage\")\n", stderr);
 	return -1;
 }
 

@@ -247,6 +247,9 @@ int cmd_sweep(int argc, char **argv)
 		sb_cli_error("%s", err.msg);
 		goto out_inputs;
 	}
+	if ((rc = sb_run_opts_check_inputs(&o, &in)) >= 0)
+		goto out_inputs;
+	rc = SB_EXIT_FAIL;
 	if (!o.quiet && isatty(STDERR_FILENO)) {
 		const char *delay = getenv("SENTIBT_PROGRESS_DELAY");
 

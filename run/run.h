@@ -71,6 +71,18 @@ enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs
 			       struct sb_errbuf *err);
 void sb_run_inputs_release(struct sb_run_inputs *in);
 
+struct sb_coverage;
+
+/*
+ * sb_run_coverage() counts what the loaded candles and articles share (struct
+ * sb_coverage, engine/manifest.h): filled candles, articles left out by --entity and
+ * outside the candles at the grid's smallest and largest latency.  Returns SB_EINVAL,
+ * with both files and their spans in 'err', when no article falls inside the candles
+ * at any latency of the grid (nothing to trade on); 'cov' is filled either way.
+ */
+enum sb_err sb_run_coverage(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			    struct sb_coverage *cov, struct sb_errbuf *err);
+
 struct sb_sweep_request;
 
 /*
