@@ -155,6 +155,14 @@ static const char *const axis_defaults[SB_N_AXES] = {
 	"0.5", "0.7", "5m", "0.1", "5", "0", "0s",
 };
 
+/* The option just parsed as typed: "--window" of "--window 5m", not the "5m". */
+static const char *opt_text(char **argv)
+{
+	if (optarg && optind >= 2 && argv[optind - 1] == optarg && argv[optind - 2][0] == '-')
+		return argv[optind - 2];
+	return argv[optind - 1];
+}
+
 static int add_price(struct sb_run_opts *o, const char *path)
 {
 	if (o->n_prices == SB_MAX_PRICE_FILES)
@@ -264,10 +272,10 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			       c == OPT_THRESHOLD || c == OPT_WINDOW || c == OPT_EXIT_BAND ||
 			       c == OPT_FEE || c == OPT_SLIP || c == OPT_STRATEGY))
 			return sb_cli_usage_error(cmd, "'%s' is a strategy option, not an option of events",
-						  argv[optind - 1]);
+						  opt_text(argv));
 		if (!events && c >= OPT_HORIZONS && c <= OPT_CLUSTER)
 			return sb_cli_usage_error(cmd, "'%s' is an option of events only",
-						  argv[optind - 1]);
+						  opt_text(argv));
 		if (c >= OPT_STRATEGY_AXIS && c < OPT_STRATEGY_AXIS + n_so) {
 			so[c - OPT_STRATEGY_AXIS].spec = optarg;
 			continue;
@@ -285,7 +293,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_WALK_FORWARD: case OPT_SPLIT: case OPT_PLACEBO:
 			if (!sweep)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
-							  argv[optind - 1]);
+							  opt_text(argv));
 			if (c == OPT_WALK_FORWARD) o->walk_forward = optarg;
 			else if (c == OPT_SPLIT) o->split = optarg;
 			else o->placebo = optarg;
@@ -322,7 +330,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_SEED:      /* placebo sets (sweep) and the bootstrap (events) */
 			if (!sweep && !events)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep and events only",
-							  argv[optind - 1]);
+							  opt_text(argv));
 			o->seed = optarg;
 			break;
 		case OPT_VOLUME_WINDOW: o->volume_window = optarg; break;
@@ -333,13 +341,13 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_THREADS:
 			if (!sweep && !events)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep and events only",
-							  argv[optind - 1]);
+							  opt_text(argv));
 			o->threads = optarg;
 			break;
 		case OPT_TOP: case OPT_RANK_BY: case OPT_KEEP: case OPT_KERNEL:
 			if (!sweep)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
-							  argv[optind - 1]);
+							  opt_text(argv));
 			if (c == OPT_TOP) o->top = optarg;
 			else if (c == OPT_RANK_BY) o->rank_by = optarg;
 			else if (c == OPT_KEEP) o->keep = optarg;
@@ -478,7 +486,8 @@ int sb_run_opts_check_inputs(const struct sb_run_opts *o, const struct sb_run_in
 {
 	struct sb_coverage cov;
 	struct sb_errbuf err = { "" };
-	char n1[32], n2[32], n3[32], n4[32], t0[SB_TIME_LEN], t1[SB_TIME_LEN];
+	char n1[32], n2[32], n3[32];
+	uint64_t outside = 0;
 	int rc = sb_cli_column_options_apply(o->cmd, o->time_col, o->score_col, o->conf_col,
 					     o->sentiment, in->sentiment_info.kind);
 
@@ -490,23 +499,27 @@ int sb_run_opts_check_inputs(const struct sb_run_opts *o, const struct sb_run_in
 	}
 	if (o->quiet)
 		return -1;
-	sb_format_time(cov.t0_us, t0);
-	sb_format_time(cov.t1_us, t1);
-	fprintf(stderr, "sentibt %s: %s candles %s .. %s, %s of them without a trade (the "
-		"previous close carried)\n", o->cmd, grouped(cov.candles, n1), t0, t1,
-		grouped(cov.filled_candles, n2));
-	fprintf(stderr, "sentibt %s: %s articles read, %s kept", o->cmd,
-		grouped(cov.articles_read, n1), grouped(cov.articles, n2));
-	if (o->entity)
-		fprintf(stderr, " (%s not about %s)", grouped(cov.not_about_entity, n3), o->entity);
-	for (size_t i = 0; i < cov.n_latency; i++) {
-		fprintf(stderr, "%s%s before and %s after the candles", i ? "; " : "; ",
-			grouped(cov.outside[i].before, n3), grouped(cov.outside[i].after, n4));
+	/* one line, and only when something was left out or filled: no news is good news */
+	for (size_t i = 0; i < cov.n_latency; i++)
+		outside += cov.outside[i].before + cov.outside[i].after;
+	if (!cov.not_about_entity && !outside && !cov.filled_candles)
+		return -1;
+	fprintf(stderr, "sentibt %s: left out:", o->cmd);
+	if (cov.not_about_entity)
+		fprintf(stderr, " %s of %s articles not about %s%s", grouped(cov.not_about_entity, n1),
+			grouped(cov.articles_read, n2), o->entity, outside ? ";" : "");
+	for (size_t i = 0; outside && i < cov.n_latency; i++) {
+		fprintf(stderr, "%s %s before and %s after the candles", i ? "," : "",
+			grouped(cov.outside[i].before, n1), grouped(cov.outside[i].after, n2));
 		if (cov.n_latency > 1 || cov.outside[i].latency_us)
-			fprintf(stderr, " at latency %s s", sb_axis_format(&o->grid.ax[SB_AX_LATENCY],
+			fprintf(stderr, " at latency %ss", sb_axis_format(&o->grid.ax[SB_AX_LATENCY],
 				cov.outside[i].latency_us, n3));
 	}
-	fputs(", left out (manifest.json \"coverage\")\n", stderr);
+	if (cov.filled_candles)
+		fprintf(stderr, "%s %s of %s candles had no trade (filled with the previous close)",
+			cov.not_about_entity || outside ? ";" : "", grouped(cov.filled_candles, n1),
+			grouped(cov.candles, n2));
+	fputs(" (manifest.json \"coverage\")\n", stderr);
 	return -1;
 }
 
