@@ -78,6 +78,7 @@ enum {
 	OPT_FROM, OPT_TO, OPT_WALK_FORWARD, OPT_SPLIT, OPT_PLACEBO, OPT_SEED,
 	OPT_HORIZONS, OPT_BUCKETS, OPT_BOOTSTRAP, OPT_VOLUME_WINDOW, OPT_PATH_BEFORE,
 	OPT_PATH_AFTER, OPT_PATH_BOOTSTRAP, OPT_CLUSTER,
+	OPT_DRY_RUN, OPT_YES,
 	OPT_STRATEGY_AXIS,           /* + the index in strategy_axis_opts() */
 };
 
@@ -117,6 +118,8 @@ static const struct option long_opts[] = {
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "yes", no_argument, NULL, OPT_YES },
 	{ "strategy", required_argument, NULL, OPT_STRATEGY },
 	{ "horizons", required_argument, NULL, OPT_HORIZONS },
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
@@ -345,12 +348,15 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			o->threads = optarg;
 			break;
 		case OPT_TOP: case OPT_RANK_BY: case OPT_KEEP: case OPT_KERNEL:
+		case OPT_DRY_RUN: case OPT_YES:
 			if (!sweep)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
 							  opt_text(argv));
 			if (c == OPT_TOP) o->top = optarg;
 			else if (c == OPT_RANK_BY) o->rank_by = optarg;
 			else if (c == OPT_KEEP) o->keep = optarg;
+			else if (c == OPT_DRY_RUN) o->dry_run = true;
+			else if (c == OPT_YES) o->yes = true;
 			else o->kernel = optarg;
 			break;
 		default:

@@ -35,6 +35,7 @@ struct sb_run_opts {
 	const char *candle_cache;            /* folder of the binary candle cache, "" = off */
 	const char *tardis_cache;            /* where tardis: references are cached (NULL: default) */
 	bool force, quiet;
+	bool dry_run, yes;          /* sweep: --dry-run, --yes (a grid over the limit) */
 	/* sweep only (threads: sweep and events) */
 	const char *top, *rank_by, *keep, *threads, *kernel;
 	/* events only, as typed (defaults filled in by the parser) */
