@@ -55,9 +55,11 @@ if command -v man >/dev/null 2>&1; then
 		grep -q NAME "$d/page" || fail "man -l $p: no NAME section"
 		c=${p##*/sentibt-}; c=${c%.1}
 		[ "$p" = "$man1/sentibt.1" ] && continue
-		for o in $("$inst" "$c" --help | grep -oE '^ {1,8}(-[a-zA-Z], )?--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z][a-z0-9-]*'); do
-			grep -q -- "$o" "$d/page" || fail "man page of $c lacks $o"
-		done
+		"$inst" "$c" --help | grep -oE '^ {1,8}(-[a-zA-Z], )?--[a-z][a-z0-9-]*' |
+			grep -oE -- '--[a-z][a-z0-9-]*' | sort -u >"$d/help-opts"
+		grep -oE -- '--[a-z][a-z0-9-]*' "$d/page" | sort -u >"$d/page-opts"
+		missing=$(comm -23 "$d/help-opts" "$d/page-opts" | tr '\n' ' ')
+		[ -z "$missing" ] || fail "man page of $c lacks $missing"
 		n=$((n + 1))
 	done
 	ok "man -l renders $n command pages with every option of their --help"
