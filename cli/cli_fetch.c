@@ -106,7 +106,10 @@ static void print_summary(const struct sb_fetch_stats *st)
 		st->fetched, st->cached, st->failed);
 	if (st->cancelled)
 		fprintf(stderr, ", cancelled %zu", st->cancelled);
-	fprintf(stderr, " (%llu bytes)\n", (unsigned long long)st->bytes);
+	fprintf(stderr, " (%llu bytes)", (unsigned long long)st->bytes);
+	if (st->dest[0] && !st->failed && !st->cancelled)
+		fprintf(stderr, " -> %s", st->dest);
+	fputc('\n', stderr);
 }
 
 int cmd_fetch(int argc, char **argv)
