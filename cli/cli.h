@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit codes, documented in `sentibt help` and the README. */
@@ -57,6 +58,9 @@ int sb_cli_bad_option(const char *cmd, const struct option *opts, char **argv, i
  */
 int sb_cli_column_options_apply(const char *cmd, const char *time_col, const char *score_col,
 				const char *conf_col, const char *path, const char *kind);
+
+/* 1234567 -> "1,234,567" in 'out'; returns 'out'. */
+const char *sb_cli_grouped(uint64_t v, char out[32]);
 
 /* Metric names for sweep --rank-by and report --metric: the engine's, psr and dsr. */
 bool sb_cli_metric_ok(const char *name);

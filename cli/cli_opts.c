@@ -144,3 +144,17 @@ int sb_cli_column_options_apply(const char *cmd, const char *time_col, const cha
 				  "price files are told by their header", opt, path,
 				  !strcmp(kind, "sentiment-msgpack") ? "MessagePack" : "JSON Lines");
 }
+
+const char *sb_cli_grouped(uint64_t v, char out[32])
+{
+	char tmp[32];
+	int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v), k = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			out[k++] = ',';
+		out[k++] = tmp[i];
+	}
+	out[k] = '\0';
+	return out;
+}

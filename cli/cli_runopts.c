@@ -473,21 +473,6 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	return -1;
 }
 
-/* 1234567 -> "1,234,567" */
-static const char *grouped(uint64_t v, char out[32])
-{
-	char tmp[32];
-	int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v), k = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			out[k++] = ',';
-		out[k++] = tmp[i];
-	}
-	out[k] = '\0';
-	return out;
-}
-
 int sb_run_opts_check_inputs(const struct sb_run_opts *o, const struct sb_run_inputs *in)
 {
 	struct sb_coverage cov;
@@ -512,19 +497,19 @@ int sb_run_opts_check_inputs(const struct sb_run_opts *o, const struct sb_run_in
 		return -1;
 	fprintf(stderr, "sentibt %s: left out:", o->cmd);
 	if (cov.not_about_entity)
-		fprintf(stderr, " %s of %s articles not about %s%s", grouped(cov.not_about_entity, n1),
-			grouped(cov.articles_read, n2), o->entity, outside ? ";" : "");
+		fprintf(stderr, " %s of %s articles not about %s%s", sb_cli_grouped(cov.not_about_entity, n1),
+			sb_cli_grouped(cov.articles_read, n2), o->entity, outside ? ";" : "");
 	for (size_t i = 0; outside && i < cov.n_latency; i++) {
 		fprintf(stderr, "%s %s before and %s after the candles", i ? "," : "",
-			grouped(cov.outside[i].before, n1), grouped(cov.outside[i].after, n2));
+			sb_cli_grouped(cov.outside[i].before, n1), sb_cli_grouped(cov.outside[i].after, n2));
 		if (cov.n_latency > 1 || cov.outside[i].latency_us)
 			fprintf(stderr, " at latency %ss", sb_axis_format(&o->grid.ax[SB_AX_LATENCY],
 				cov.outside[i].latency_us, n3));
 	}
 	if (cov.filled_candles)
 		fprintf(stderr, "%s %s of %s candles had no trade (filled with the previous close)",
-			cov.not_about_entity || outside ? ";" : "", grouped(cov.filled_candles, n1),
-			grouped(cov.candles, n2));
+			cov.not_about_entity || outside ? ";" : "", sb_cli_grouped(cov.filled_candles, n1),
+			sb_cli_grouped(cov.candles, n2));
 	fputs(" (manifest.json \"coverage\")\n", stderr);
 	return -1;
 }

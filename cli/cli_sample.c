@@ -54,19 +54,6 @@ static bool parse_date(const char *s, int64_t *t_us)
 	return sb_parse_time(s, t_us) && *t_us % SB_US_PER_DAY == 0;
 }
 
-static void group_digits(uint64_t v, char out[32])
-{
-	char tmp[32];
-	int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v), k = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			out[k++] = ',';
-		out[k++] = tmp[i];
-	}
-	out[k] = '\0';
-}
-
 int cmd_sample(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -141,9 +128,9 @@ int cmd_sample(int argc, char **argv)
 		sb_cli_error("sample: %s", err.msg);
 		return SB_EXIT_FAIL;
 	}
-	group_digits(st.trades, rows);
-	group_digits(st.bytes, bytes);
-	group_digits(st.articles, arts);
+	sb_cli_grouped(st.trades, rows);
+	sb_cli_grouped(st.bytes, bytes);
+	sb_cli_grouped(st.articles, arts);
 	sb_format_time(o.start_us, first);
 	sb_format_time(o.start_us + (int64_t)o.days * SB_US_PER_DAY - SB_US_PER_SEC, last);
 	first[10] = last[10] = '\0';

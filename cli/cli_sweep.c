@@ -133,19 +133,6 @@ static void progress_end(struct progress *p)
 	}
 }
 
-static void group_digits(double v, char out[40])
-{
-	char tmp[40];
-	int n = snprintf(tmp, sizeof(tmp), "%.0f", v), k = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			out[k++] = ',';
-		out[k++] = tmp[i];
-	}
-	out[k] = '\0';
-}
-
 static void fmt_bytes(double b, char out[32])
 {
 	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB" };
@@ -169,7 +156,7 @@ static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 	const double curves = (double)(req->top < o->grid.count ? req->top : o->grid.count) +
 			      (double)req->n_keep;
 	double rate = kernel_rates[1].cc_per_s, t_sweep, t_signal, t_curves, b_sum, b_eq;
-	char s1[40], s2[40], s3[40], s4[40], b1[32], b2[32], b3[32];
+	char s1[32], s2[32], s3[32], s4[32], b1[32], b2[32], b3[32];
 
 	sb_kernel_get(req->engine.kernel, &kname);
 	for (size_t i = 0; i < sizeof(kernel_rates) / sizeof(kernel_rates[0]); i++)
@@ -180,10 +167,10 @@ static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 	t_curves = curves * (double)n * CURVE_S_PER_ROW;
 	b_sum = combos * SUMMARY_BYTES_PER_ROW;
 	b_eq = curves * (double)n * EQUITY_BYTES_PER_ROW;
-	group_digits(combos, s1);
-	group_digits(groups, s2);
-	group_digits((double)n, s3);
-	group_digits((double)in->events.n, s4);
+	sb_cli_grouped(o->grid.count, s1);
+	sb_cli_grouped((uint64_t)groups, s2);
+	sb_cli_grouped(n, s3);
+	sb_cli_grouped(in->events.n, s4);
 	printf("sweep --dry-run: %s combinations in %s signal groups over %s candles, %s articles\n",
 	       s1, s2, s3, s4);
 	if (req->placebo)
@@ -383,10 +370,10 @@ int cmd_sweep(int argc, char **argv)
 		goto out_opts;
 	}
 	if (o.grid.count > GRID_LIMIT && !o.yes && !o.dry_run) {
-		char s1[40], s2[40];
+		char s1[32], s2[32];
 
-		group_digits((double)o.grid.count, s1);
-		group_digits((double)sb_sweep_groups(&o.grid), s2);
+		sb_cli_grouped(o.grid.count, s1);
+		sb_cli_grouped(sb_sweep_groups(&o.grid), s2);
 		sb_cli_usage_error("sweep", "the grid has %s combinations (%s signal groups), over "
 				   "the limit of 1,000,000: see what it would cost with --dry-run, "
 				   "then run it with --yes", s1, s2);
