@@ -24,12 +24,7 @@ int cmd_backtest(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	rc = SB_EXIT_FAIL;
-	if (sb_run_load_inputs(&o, &in, &err)) {
-		sb_cli_error("%s", err.msg);
-		goto out;
-	}
-	if ((rc = sb_run_opts_check_inputs(&o, &in)) >= 0)
+	if ((rc = sb_run_opts_load(&o, &in)) >= 0)
 		goto out;
 	rc = SB_EXIT_FAIL;
 	if (sb_run_backtest(&o, &in, argc, argv, &res, &err)) {

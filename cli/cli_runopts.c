@@ -473,6 +473,17 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	return -1;
 }
 
+int sb_run_opts_load(const struct sb_run_opts *o, struct sb_run_inputs *in)
+{
+	struct sb_errbuf err = { "" };
+
+	if (sb_run_load_inputs(o, in, &err)) {
+		sb_cli_error("%s", err.msg);
+		return SB_EXIT_FAIL;
+	}
+	return sb_run_opts_check_inputs(o, in);
+}
+
 int sb_run_opts_check_inputs(const struct sb_run_opts *o, const struct sb_run_inputs *in)
 {
 	struct sb_coverage cov;

@@ -379,12 +379,7 @@ int cmd_sweep(int argc, char **argv)
 				   "then run it with --yes", s1, s2);
 		goto out_opts;
 	}
-	rc = SB_EXIT_FAIL;
-	if (sb_run_load_inputs(&o, &in, &err)) {
-		sb_cli_error("%s", err.msg);
-		goto out_inputs;
-	}
-	if ((rc = sb_run_opts_check_inputs(&o, &in)) >= 0)
+	if ((rc = sb_run_opts_load(&o, &in)) >= 0)
 		goto out_inputs;
 	rc = SB_EXIT_FAIL;
 	prog.tty = !o.quiet && isatty(STDERR_FILENO);
