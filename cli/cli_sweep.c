@@ -115,9 +115,10 @@ static void show_progress(void *ctx, size_t done, size_t total)
 	p->shown = true;
 	fprintf(stderr, "\r\033[Ksweep: %.0f/%.0f combinations (%.0f %%)", work, all,
 		100.0 * work / all);
-	if (p->passes > 1 || !p->passes)
-		fprintf(stderr, ", grid %zu%s%zu", p->pass + 1, p->passes ? "/" : "",
-			p->passes ? p->passes : (size_t)0);
+	if (p->passes > 1)
+		fprintf(stderr, ", grid %zu/%zu", p->pass + 1, p->passes);
+	else if (!p->passes)
+		fprintf(stderr, ", grid %zu", p->pass + 1);      /* folds: their count is not known here */
 	if (p->passes && work > 0)
 		fprintf(stderr, ", ETA %.0f s", eta);
 	fflush(stderr);
