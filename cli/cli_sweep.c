@@ -113,24 +113,32 @@ static void show_progress(void *ctx, size_t done, size_t total)
 		return;
 	p->last = el;
 	p->shown = true;
+	if (!p->passes) {          /* folds: their count is not known here, nor an overall ETA */
+		fprintf(stderr, "\r\033[Ksweep: grid %zu: %zu/%zu combinations (%.0f %%)",
+			p->pass + 1, done, total, 100.0 * (double)done / (double)total);
+		fflush(stderr);
+		return;
+	}
 	fprintf(stderr, "\r\033[Ksweep: %.0f/%.0f combinations (%.0f %%)", work, all,
 		100.0 * work / all);
 	if (p->passes > 1)
 		fprintf(stderr, ", grid %zu/%zu", p->pass + 1, p->passes);
-	else if (!p->passes)
-		fprintf(stderr, ", grid %zu", p->pass + 1);      /* folds: their count is not known here */
-	if (p->passes && work > 0)
+	if (work > 0)
 		fprintf(stderr, ", ETA %.0f s", eta);
 	fflush(stderr);
 }
 
+/* Erases the line (before anything else is printed); safe twice. */
 static void progress_end(struct progress *p)
 {
 	if (p->shown)
 		fputs("\r\033[K", stderr);
+	p->shown = false;
+	p->tty = false;
 	if (p->log) {
 		fprintf(p->log, "end %.4f\n", sb_wtime() - p->start);
 		fclose(p->log);
+		p->log = NULL;
 	}
 }
 
@@ -250,12 +258,14 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 /* --walk-forward / --split: the folds, then a table of them. */
 static int walk_forward(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 			const struct sb_sweep_request *req, const struct sb_walk_spec *w, int argc,
-			char **argv)
+			char **argv, struct progress *prog)
 {
 	struct sb_walk_result wr;
 	struct sb_errbuf err = { "" };
+	enum sb_err e = sb_run_walk_forward(o, in, req, w, argc, argv, &wr, &err);
 
-	if (sb_run_walk_forward(o, in, req, w, argc, argv, &wr, &err)) {
+	progress_end(prog);
+	if (e) {
 		sb_cli_error("%s", err.msg);
 		sb_walk_result_release(&wr);
 		return SB_EXIT_FAIL;
@@ -410,8 +420,7 @@ int cmd_sweep(int argc, char **argv)
 		goto out_inputs;
 	}
 	if (o.walk_forward || o.split) {
-		rc = walk_forward(&o, &in, &req, &wspec, argc, argv);
-		progress_end(&prog);
+		rc = walk_forward(&o, &in, &req, &wspec, argc, argv, &prog);
 		goto out_inputs;
 	}
 	rc = sb_run_sweep(&o, &in, &req, argc, argv, &res, &err);
