@@ -65,9 +65,10 @@ fi
 # No overlap at all: an error naming both files and their spans, no folder.
 printf '{"published_at":"2025-06-01T00:00:00Z","sentiment_score":0.8,"confidence":0.9}\n' >"$d/later.jsonl"
 for cmd in backtest sweep events; do
-	[ $cmd = events ] && common="--prices $d/px.csv --horizons 1m --candle-cache="
+	args=$common
+	[ $cmd = events ] && args="--prices $d/px.csv --horizons 1m --candle-cache="
 	# shellcheck disable=SC2086
-	"$BIN" $cmd $common --sentiment "$d/later.jsonl" --out "$d/none-$cmd" >/dev/null 2>"$d/err"
+	"$BIN" $cmd $args --sentiment "$d/later.jsonl" --out "$d/none-$cmd" >/dev/null 2>"$d/err"
 	rc=$?
 	if [ $rc -eq 1 ] && grep -q "no article of $d/later.jsonl (published 2025-06-01T00:00:00Z .. 2025-06-01T00:00:00Z) falls inside the candles of $d/px.csv (2024-01-01T00:00:00Z .. 2024-01-01T00:06:00Z)" "$d/err" &&
 	   [ ! -e "$d/none-$cmd" ]; then
@@ -76,6 +77,33 @@ for cmd in backtest sweep events; do
 		fail "$cmd: no overlap: exit $rc: $(cat "$d/err")"
 	fi
 done
+
+# sweep --dry-run: the grid, its signal groups, the estimate; nothing written.  By hand
+# (the rates in cli/cli_sweep.c): 3 thresholds x 2 min-confidences = 6 combinations in
+# 2 groups over 6 candles; disk = 6 x 373 B (summary.csv) + 6 curves x 6 candles x 68.4 B
+# (equity) = 2,238 + 2,462.4 = 4.7 kB; time with the scalar kernel on 1 thread =
+# 6 x 6 / 8.4e7 + 2 x 6 x 4.6e-9 + 6 x 6 x 3e-7 = 1.13e-05 s.
+# shellcheck disable=SC2086
+"$BIN" sweep $common --sentiment "$d/news.jsonl" --threshold 0.3,0.5,0.7 --min-confidence 0.5,0.8 \
+	--top 10 --kernel scalar --threads 1 --dry-run --out "$d/dry" >"$d/out" 2>"$d/err"
+rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$d/dry" ] &&
+   grep -q "^sweep --dry-run: 6 combinations in 2 signal groups over 6 candles, 7 articles" "$d/out" &&
+   grep -q "estimated time: 1.13e-05 s on 1 thread, kernel scalar" "$d/out" &&
+   grep -q "estimated disk: 4.7 kB in $d/dry (summary.csv 2.2 kB, equity/ 2.5 kB" "$d/out"; then
+	ok "sweep --dry-run: size, groups, time and disk as computed by hand; nothing written"
+else
+	fail "sweep --dry-run: exit $rc: $(cat "$d/out" "$d/err")"
+fi
+# Over 1,000,000 combinations: a usage error before anything is loaded, unless --yes.
+big="--threshold 0:1:0.001 --min-confidence 0:1:0.001"
+# shellcheck disable=SC2086
+expect_usage "a grid over the limit" "the grid has 1,002,001 combinations (1,001 signal groups), over the limit of 1,000,000" \
+	sweep $common --sentiment "$d/news.jsonl" $big
+# shellcheck disable=SC2086
+"$BIN" sweep $common --sentiment "$d/news.jsonl" $big --dry-run --out "$d/dry" >"$d/out" 2>&1 &&
+	grep -q "1,002,001 combinations in 1,001 signal groups" "$d/out" && ok "--dry-run shows a grid over the limit" ||
+	fail "--dry-run over the limit: $(cat "$d/out")"
 
 # Options that do not apply to the input.
 expect_usage "--time-col with JSON Lines" "--time-col maps the columns of a news CSV, but $d/news.jsonl is JSON Lines" \
