@@ -6,6 +6,8 @@
 #   make bench           the sweep benchmark (scripts/bench-sweep)
 #   make bench-signal    signal build time per window (scripts/bench-signal)
 #   make bench-load      Tardis days to candles against zcat/igzip/libdeflate (scripts/bench-load)
+#   make install         PREFIX=/usr/local DESTDIR=: the binary, the gnuplot scripts, a man
+#                        page per command and the bash completion (both generated from --help)
 #   make fuzz            fuzz every parser FUZZ_TIME s (clang, libFuzzer, ASan+UBSan; build/fuzz/)
 #   make MPI=1           build/mpi/sentibt (and ./sentibt-mpi) with Open MPI: mpirun -np N
 #                        sentibt-mpi sweep ... (docs/scale-out.md); `make test` builds it too
@@ -71,7 +73,7 @@ FORCE:
 # Keep test objects (make would delete them as intermediates and rebuild next time).
 .SECONDARY:
 
-.PHONY: all deps test test-mpi bench-mpi FORCE unit-tests cli-tests demo bench bench-signal bench-load golden clean check \
+.PHONY: all deps test test-mpi bench-mpi install doc FORCE unit-tests cli-tests demo bench bench-signal bench-load golden clean check \
 	fuzz fuzz-build fuzz-merge fuzz-replay
 all: sentibt
 
@@ -112,6 +114,36 @@ $(FUZZ_REPLAY): $(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o \
 
 deps:
 	@scripts/install-deps
+
+# Man pages and bash completion, generated from the binary's --help text (one source of
+# truth: a command or option added to a table and its help appears in both).
+# SENTIBT_INSTALL_BIN installs another build of the binary (the CLI test installs the one
+# it tests).  The binary finds the gnuplot scripts in PREFIX/share/sentibt/report/ from
+# its own path, so the tree can move as a whole (DESTDIR included).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+DATADIR  = $(PREFIX)/share/sentibt
+MANDIR   = $(PREFIX)/share/man/man1
+COMPDIR  = $(PREFIX)/share/bash-completion/completions
+SENTIBT_INSTALL_BIN ?= $(BUILD)/sentibt
+DOC_DIR := $(BUILD)/doc
+
+doc: $(DOC_DIR)/stamp
+$(DOC_DIR)/stamp: $(SENTIBT_INSTALL_BIN) scripts/gen-man scripts/gen-completion
+	@echo "  GEN     $(DOC_DIR)/man, $(DOC_DIR)/sentibt.bash"
+	$(Q)rm -rf $(DOC_DIR) && mkdir -p $(DOC_DIR)/man
+	$(Q)scripts/gen-man $(SENTIBT_INSTALL_BIN) $(DOC_DIR)/man >/dev/null
+	$(Q)scripts/gen-completion $(SENTIBT_INSTALL_BIN) $(DOC_DIR)/sentibt.bash
+	$(Q)touch $@
+
+install: $(SENTIBT_INSTALL_BIN) $(DOC_DIR)/stamp
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/report $(DESTDIR)$(MANDIR) \
+		$(DESTDIR)$(COMPDIR)
+	install -m 755 $(SENTIBT_INSTALL_BIN) $(DESTDIR)$(BINDIR)/sentibt
+	install -m 644 scripts/report/*.gp $(DESTDIR)$(DATADIR)/report/
+	install -m 644 $(DOC_DIR)/man/*.1 $(DESTDIR)$(MANDIR)/
+	install -m 644 $(DOC_DIR)/sentibt.bash $(DESTDIR)$(COMPDIR)/sentibt
 
 # Unit tests: one cmocka program per module, then the fuzz corpora and crash inputs
 # replayed through each harness.  CLI tests: shell scripts that run ./sentibt.

@@ -24,9 +24,10 @@ int cmd_backtest(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	if ((rc = sb_run_opts_load(&o, &in)) >= 0)
+		goto out;
 	rc = SB_EXIT_FAIL;
-	if (sb_run_load_inputs(&o, &in, &err) ||
-	    sb_run_backtest(&o, &in, argc, argv, &res, &err)) {
+	if (sb_run_backtest(&o, &in, argc, argv, &res, &err)) {
 		sb_cli_error("%s", err.msg);
 		goto out;
 	}

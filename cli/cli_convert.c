@@ -5,6 +5,7 @@
 #include "../loaders/textio.h"
 
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,7 +26,9 @@ static void usage(FILE *out)
 		"options:\n"
 		"  -o, --out FILE           output JSON Lines file (required); written whole via a\n"
 		"                           temporary file and rename, never left partial\n"
-		"      --time-col C         CSV: time column (default 'date', then 'published_at')\n"
+		"      --time-col C         CSV: time column (default 'date', then 'published_at');\n"
+		"                           --time-col, --score-col and --confidence-col given\n"
+		"                           for a JSON Lines or MessagePack input are an error\n"
 		"      --score-col C        CSV: score column (default 'sentiment_score', then\n"
 		"                           'Accurate Sentiments')\n"
 		"      --confidence-col C   CSV: confidence column (default 'confidence')\n"
@@ -35,6 +38,8 @@ static void usage(FILE *out)
 		"                           override a confidence field in the file\n"
 		"      --entity SYM         keep only articles whose symbols include SYM (case-\n"
 		"                           insensitive); a file without symbols is kept whole\n"
+		"  -f, --force              replace OUT when it exists (else an existing OUT is\n"
+		"                           a usage error, and nothing is read)\n"
 		"  -q, --quiet              no summary line on stderr\n"
 		"  -h, --help               this help\n"
 		"\n"
@@ -53,6 +58,7 @@ int cmd_convert(int argc, char **argv)
 		{ "confidence-col", required_argument, NULL, OPT_CONF_COL },
 		{ "confidence",     required_argument, NULL, OPT_CONF },
 		{ "entity",         required_argument, NULL, OPT_ENTITY },
+		{ "force",          no_argument,       NULL, 'f' },
 		{ "quiet",          no_argument,       NULL, 'q' },
 		{ "help",           no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -64,11 +70,14 @@ int cmd_convert(int argc, char **argv)
 	struct sb_errbuf err = { { 0 } };
 	const char *out = NULL;
 	char t0[SB_TIME_LEN], t1[SB_TIME_LEN];
-	bool quiet = false;
+	bool quiet = false, force = false;
+	enum sb_err e;
+	struct stat st;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:fqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -93,6 +102,9 @@ int cmd_convert(int argc, char **argv)
 				return sb_cli_usage_error(argv[0], "--entity: expected a symbol");
 			o.entity = optarg;
 			break;
+		case 'f':
+			force = true;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -100,7 +112,7 @@ int cmd_convert(int argc, char **argv)
 			usage(stdout);
 			return SB_EXIT_OK;
 		default:
-			return sb_cli_usage_error(argv[0], "unknown option");
+			return sb_cli_bad_option(argv[0], longopts, argv, c);
 		}
 	}
 	if (optind != argc - 1)
@@ -111,14 +123,22 @@ int cmd_convert(int argc, char **argv)
 	if (o.conf_col && o.conf_mode != SB_CONF_FIELD)
 		return sb_cli_usage_error(argv[0],
 					  "--confidence-col needs --confidence field, not abs/const");
+	if (!force && lstat(out, &st) == 0)
+		return sb_cli_usage_error(argv[0], "%s exists; pass --force to replace it", out);
 
 	sb_events_init(&ev);
 	if (sb_input_open(&src, argv[optind], &err) != SB_OK) {
 		sb_cli_error("%s", err.msg);
 		return SB_EXIT_FAIL;
 	}
-	if (sb_events_load(&ev, src.path, &o, &info, &err) != SB_OK ||
-	    sb_events_write_jsonl(&ev, out, &err) != SB_OK) {
+	e = sb_events_load(&ev, src.path, &o, &info, &err);
+	if (e == SB_OK && sb_cli_column_options_apply(argv[0], o.time_col, o.score_col, o.conf_col,
+						      argv[optind], info.kind) >= 0) {
+		sb_input_close(&src);
+		sb_events_release(&ev);
+		return SB_EXIT_USAGE;
+	}
+	if (e != SB_OK || sb_events_write_jsonl(&ev, out, &err) != SB_OK) {
 		sb_input_rename_msg(&src, err.msg, sizeof(err.msg));
 		sb_cli_error("%s", err.msg);
 		sb_input_close(&src);

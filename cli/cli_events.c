@@ -110,9 +110,10 @@ int cmd_events(int argc, char **argv)
 		sb_run_opts_release(&o);
 		return sb_cli_usage_error("events", "%s", err.msg);
 	}
+	if ((rc = sb_run_opts_load(&o, &in)) >= 0)
+		goto out;
 	rc = SB_EXIT_FAIL;
-	if (sb_run_load_inputs(&o, &in, &err) ||
-	    sb_run_events(&o, &in, &eo, argc, argv, &res, &err)) {
+	if (sb_run_events(&o, &in, &eo, argc, argv, &res, &err)) {
 		sb_cli_error("%s", err.msg);
 		goto out;
 	}

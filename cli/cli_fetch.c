@@ -106,7 +106,10 @@ static void print_summary(const struct sb_fetch_stats *st)
 		st->fetched, st->cached, st->failed);
 	if (st->cancelled)
 		fprintf(stderr, ", cancelled %zu", st->cancelled);
-	fprintf(stderr, " (%llu bytes)\n", (unsigned long long)st->bytes);
+	fprintf(stderr, " (%llu bytes)", (unsigned long long)st->bytes);
+	if (st->dest[0] && !st->failed && !st->cancelled)
+		fprintf(stderr, " -> %s", st->dest);
+	fputc('\n', stderr);
 }
 
 int cmd_fetch(int argc, char **argv)
@@ -236,11 +239,8 @@ int cmd_fetch(int argc, char **argv)
 			break;
 		case 'q': o.quiet = true; o.progress = false; break;
 		case 'h': usage(stdout); rc = SB_EXIT_OK; goto out;
-		case ':':
-			sb_cli_usage_error("fetch", "option '%s' needs a value", (argv + 1)[optind - 1]);
-			goto out;
 		default:
-			sb_cli_usage_error("fetch", "unknown option '%s'", (argv + 1)[optind - 1]);
+			sb_cli_bad_option("fetch", longopts, argv + 1, c);
 			goto out;
 		}
 	}

@@ -25,7 +25,7 @@ static const char usage_text[] =
 "  -m, --metric NAME     a summary.csv column to map and rank by (default sharpe;\n"
 "                        max_drawdown ranks lowest first)\n"
 "  -k, --top K           combinations to chart (default 5; the table shows 10)\n"
-"  -s, --slice LIST      fix other axes, e.g. window=5m,latency=0 (durations as in\n"
+"      --slice LIST      fix other axes, e.g. window=5m,latency=0 (durations as in\n"
 "                        sweep, other axes as numbers)\n"
 "      --scripts DIR     the gnuplot scripts (default: found next to the binary)\n"
 "  -f, --force           replace an existing OUT\n"
@@ -39,7 +39,7 @@ int cmd_report(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "metric", required_argument, NULL, 'm' },
 		{ "top", required_argument, NULL, 'k' },
-		{ "slice", required_argument, NULL, 's' },
+		{ "slice", required_argument, NULL, 'l' },
 		{ "scripts", required_argument, NULL, 'S' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -54,11 +54,11 @@ int cmd_report(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:m:k:s:fh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:m:k:fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'm': o.metric = optarg; break;
-		case 's': slice = optarg; break;
+		case 'l': slice = optarg; break;
 		case 'S': o.scripts = optarg; break;
 		case 'f': o.force = true; break;
 		case 'k':
@@ -69,16 +69,18 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
+			fputs("\nmetrics:", stdout);
+			sb_cli_print_metrics(stdout);
 			return SB_EXIT_OK;
-		case ':':
-			return sb_cli_usage_error("report", "%s needs a value", argv[optind - 1]);
 		default:
-			return sb_cli_usage_error("report", "unknown option '%s'", argv[optind - 1]);
+			return sb_cli_bad_option("report", longopts, argv, c);
 		}
 	}
 	if (optind != argc - 1)
 		return sb_cli_usage_error("report", "expected one result folder");
 	o.dir = argv[optind];
+	if (!sb_cli_metric_ok(o.metric))
+		return sb_cli_bad_metric("report", "--metric", o.metric);
 	if (sb_report_parse_slice(slice, o.slice, &err))
 		return sb_cli_usage_error("report", "%s", err.msg);
 	if (sb_report_run(&o, html, sizeof(html), &err)) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../engine/manifest.h"   /* struct sb_coverage */
 #include "../loaders/bincache.h"
 #include "../loaders/fetch.h"
 #include "../loaders/input.h"
@@ -70,7 +71,7 @@
 "output:\n" \
 "  -o, --out DIR             result folder (default results/<command>-<UTC time>); written\n" \
 "                            under a temporary name and renamed when complete\n" \
-"      --force               replace DIR when it exists\n" \
+"  -f, --force               replace DIR when it exists\n" \
 "      --candle-cache DIR    binary candle cache (default data/cache/candles; '' = off)\n" \
 "  -q, --quiet               no table, no progress\n" \
 "  -h, --help                this text\n" \
@@ -84,13 +85,14 @@ const char sb_events_opts_help[] = HELP_INPUTS HELP_OUTPUT;
 enum {
 	OPT_INTERVAL = 256, OPT_THRESHOLD, OPT_MIN_CONF, OPT_WINDOW, OPT_EXIT_BAND,
 	OPT_FEE, OPT_SLIP, OPT_LATENCY, OPT_ENTITY, OPT_CONFIDENCE, OPT_TIME_COL,
-	OPT_SCORE_COL, OPT_CONF_COL, OPT_FORCE, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
+	OPT_SCORE_COL, OPT_CONF_COL, OPT_CANDLE_CACHE, OPT_TOP, OPT_RANK_BY,
 	OPT_KEEP, OPT_THREADS, OPT_KERNEL, OPT_TARDIS_CACHE, OPT_STRATEGY, OPT_MAX_GAP,
 	OPT_FROM, OPT_TO, OPT_WALK_FORWARD, OPT_SPLIT, OPT_PLACEBO, OPT_SEED,
 	OPT_HORIZONS, OPT_BUCKETS, OPT_BOOTSTRAP, OPT_VOLUME_WINDOW, OPT_PATH_BEFORE,
 	OPT_PATH_AFTER, OPT_PATH_BOOTSTRAP, OPT_CLUSTER,
+	OPT_DRY_RUN, OPT_YES,
 	OPT_EXIT_AXIS,               /* + the exit axis (grid.h: SB_EX_*) */
-	OPT_STRATEGY_AXIS = OPT_EXIT_AXIS + SB_N_EXIT_AXES,    /* + strategy_axis_opts() */           /* + the index in strategy_axis_opts() */
+	OPT_STRATEGY_AXIS = OPT_EXIT_AXIS + SB_N_EXIT_AXES,    /* + the index in strategy_axis_opts() */
 };
 
 #define MAX_STRATEGY_OPTS 16
@@ -119,7 +121,7 @@ static const struct option long_opts[] = {
 	{ "score-col", required_argument, NULL, OPT_SCORE_COL },
 	{ "confidence-col", required_argument, NULL, OPT_CONF_COL },
 	{ "out", required_argument, NULL, 'o' },
-	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "force", no_argument, NULL, 'f' },
 	{ "candle-cache", required_argument, NULL, OPT_CANDLE_CACHE },
 	{ "tardis-cache", required_argument, NULL, OPT_TARDIS_CACHE },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -129,6 +131,8 @@ static const struct option long_opts[] = {
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "yes", no_argument, NULL, OPT_YES },
 	{ "strategy", required_argument, NULL, OPT_STRATEGY },
 	{ "horizons", required_argument, NULL, OPT_HORIZONS },
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
@@ -173,6 +177,14 @@ static const char *const axis_defaults[SB_N_AXES] = {
 };
 
 static const char *const exit_defaults[SB_N_EXIT_AXES] = { "0", "0", "0", "0m", "both" };
+
+/* The option just parsed as typed: "--window" of "--window 5m", not the "5m". */
+static const char *opt_text(char **argv)
+{
+	if (optarg && optind >= 2 && argv[optind - 1] == optarg && argv[optind - 2][0] == '-')
+		return argv[optind - 2];
+	return argv[optind - 1];
+}
 
 static int add_price(struct sb_run_opts *o, const char *path)
 {
@@ -311,7 +323,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 	}
 	optind = 0;      /* 0, not 1: glibc then also forgets a previous parse (verify re-runs) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:s:o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:s:o:fqh", opts, NULL)) != -1) {
 		if (events && c >= OPT_STRATEGY_AXIS && c < OPT_STRATEGY_AXIS + n_so &&
 		    !strcmp(so[c - OPT_STRATEGY_AXIS].option, "volume-window"))
 			c = OPT_VOLUME_WINDOW;
@@ -320,10 +332,10 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			       c == OPT_THRESHOLD || c == OPT_WINDOW || c == OPT_EXIT_BAND ||
 			       c == OPT_FEE || c == OPT_SLIP || c == OPT_STRATEGY))
 			return sb_cli_usage_error(cmd, "'%s' is a strategy option, not an option of events",
-						  argv[optind - 1]);
+						  opt_text(argv));
 		if (!events && c >= OPT_HORIZONS && c <= OPT_CLUSTER)
 			return sb_cli_usage_error(cmd, "'%s' is an option of events only",
-						  argv[optind - 1]);
+						  opt_text(argv));
 		if (c >= OPT_STRATEGY_AXIS && c < OPT_STRATEGY_AXIS + n_so) {
 			so[c - OPT_STRATEGY_AXIS].spec = optarg;
 			continue;
@@ -345,7 +357,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_WALK_FORWARD: case OPT_SPLIT: case OPT_PLACEBO:
 			if (!sweep)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
-							  argv[optind - 1]);
+							  opt_text(argv));
 			if (c == OPT_WALK_FORWARD) o->walk_forward = optarg;
 			else if (c == OPT_SPLIT) o->split = optarg;
 			else o->placebo = optarg;
@@ -363,7 +375,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_SCORE_COL: o->score_col = optarg; break;
 		case OPT_CONF_COL: o->conf_col = optarg; break;
 		case 'o': o->out = optarg; break;
-		case OPT_FORCE: o->force = true; break;
+		case 'f': o->force = true; break;
 		case OPT_CANDLE_CACHE: o->candle_cache = optarg; break;
 		case OPT_TARDIS_CACHE: o->tardis_cache = optarg; break;
 		case OPT_STRATEGY: o->strategy = optarg; break;
@@ -371,6 +383,10 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(events ? sb_events_opts_help : sb_run_opts_help, stdout);
+			if (sweep) {
+				fputs("metrics (--rank-by):", stdout);
+				sb_cli_print_metrics(stdout);
+			}
 			return SB_EXIT_OK;
 		case OPT_HORIZONS: o->horizons = optarg; break;
 		case OPT_BUCKETS: o->buckets = optarg; break;
@@ -378,7 +394,7 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_SEED:      /* placebo sets (sweep) and the bootstrap (events) */
 			if (!sweep && !events)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep and events only",
-							  argv[optind - 1]);
+							  opt_text(argv));
 			o->seed = optarg;
 			break;
 		case OPT_VOLUME_WINDOW: o->volume_window = optarg; break;
@@ -389,22 +405,23 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case OPT_THREADS:
 			if (!sweep && !events)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep and events only",
-							  argv[optind - 1]);
+							  opt_text(argv));
 			o->threads = optarg;
 			break;
 		case OPT_TOP: case OPT_RANK_BY: case OPT_KEEP: case OPT_KERNEL:
+		case OPT_DRY_RUN: case OPT_YES:
 			if (!sweep)
 				return sb_cli_usage_error(cmd, "'%s' is an option of sweep only",
-							  argv[optind - 1]);
+							  opt_text(argv));
 			if (c == OPT_TOP) o->top = optarg;
 			else if (c == OPT_RANK_BY) o->rank_by = optarg;
 			else if (c == OPT_KEEP) o->keep = optarg;
+			else if (c == OPT_DRY_RUN) o->dry_run = true;
+			else if (c == OPT_YES) o->yes = true;
 			else o->kernel = optarg;
 			break;
-		case ':':
-			return sb_cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return sb_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			return sb_cli_bad_option(cmd, opts, argv, c);
 		}
 	}
 	for (int i = optind; i < argc; i++)       /* files listed after --prices */
@@ -524,6 +541,58 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 			 tm.tm_sec);
 		o->out = default_out;
 	}
+	return -1;
+}
+
+int sb_run_opts_load(const struct sb_run_opts *o, struct sb_run_inputs *in)
+{
+	struct sb_errbuf err = { "" };
+
+	if (sb_run_load_inputs(o, in, &err)) {
+		sb_cli_error("%s", err.msg);
+		return SB_EXIT_FAIL;
+	}
+	return sb_run_opts_check_inputs(o, in);
+}
+
+int sb_run_opts_check_inputs(const struct sb_run_opts *o, const struct sb_run_inputs *in)
+{
+	struct sb_coverage cov;
+	struct sb_errbuf err = { "" };
+	char n1[32], n2[32], n3[32];
+	uint64_t outside = 0;
+	int rc = sb_cli_column_options_apply(o->cmd, o->time_col, o->score_col, o->conf_col,
+					     o->sentiment, in->sentiment_info.kind);
+
+	if (rc >= 0)
+		return rc;
+	if (sb_run_coverage(o, in, &cov, &err)) {
+		sb_cli_error("%s", err.msg);
+		return SB_EXIT_FAIL;
+	}
+	if (o->quiet)
+		return -1;
+	/* one line, and only when something was left out or filled: no news is good news */
+	for (size_t i = 0; i < cov.n_latency; i++)
+		outside += cov.outside[i].before + cov.outside[i].after;
+	if (!cov.not_about_entity && !outside && !cov.filled_candles)
+		return -1;
+	fprintf(stderr, "sentibt %s: left out:", o->cmd);
+	if (cov.not_about_entity)
+		fprintf(stderr, " %s of %s articles not about %s%s", sb_cli_grouped(cov.not_about_entity, n1),
+			sb_cli_grouped(cov.articles_read, n2), o->entity, outside ? ";" : "");
+	for (size_t i = 0; outside && i < cov.n_latency; i++) {
+		fprintf(stderr, "%s %s before and %s after the candles", i ? "," : "",
+			sb_cli_grouped(cov.outside[i].before, n1), sb_cli_grouped(cov.outside[i].after, n2));
+		if (cov.n_latency > 1 || cov.outside[i].latency_us)
+			fprintf(stderr, " at latency %ss", sb_axis_format(&o->grid.ax[SB_AX_LATENCY],
+				cov.outside[i].latency_us, n3));
+	}
+	if (cov.filled_candles)
+		fprintf(stderr, "%s %s of %s candles had no trade (filled with the previous close)",
+			cov.not_about_entity || outside ? ";" : "", sb_cli_grouped(cov.filled_candles, n1),
+			sb_cli_grouped(cov.candles, n2));
+	fputs(" (manifest.json \"coverage\")\n", stderr);
 	return -1;
 }
 

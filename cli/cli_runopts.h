@@ -17,6 +17,20 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		      const char *usage_text);
 void sb_run_opts_release(struct sb_run_opts *o);
 
+/*
+ * sb_run_load_inputs() with the error printed, then the checks below: returns -1
+ * when the run goes on, else an exit code ('in' is released by the caller either way).
+ */
+int sb_run_opts_load(const struct sb_run_opts *o, struct sb_run_inputs *in);
+
+/*
+ * After sb_run_load_inputs(): refuses options that do not apply to the inputs
+ * (returns 2), refuses news that does not overlap the candles at all (returns 1),
+ * and unless -q prints on stderr what was left out (filled candles, articles not
+ * about --entity, articles outside the candles).  Returns -1 when the run goes on.
+ */
+int sb_run_opts_check_inputs(const struct sb_run_opts *o, const struct sb_run_inputs *in);
+
 /* The help text of the shared options: backtest and sweep; events (no strategy). */
 extern const char sb_run_opts_help[];
 extern const char sb_events_opts_help[];

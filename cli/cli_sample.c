@@ -32,7 +32,7 @@ static void usage(FILE *out)
 		"\n"
 		"options:\n"
 		"  -o, --out DIR              output folder, created if missing (default data/sample)\n"
-		"  -s, --seed N               seed, 0 .. 2^63-1 (default 42)\n"
+		"      --seed N               seed, 0 .. 2^63-1 (default 42)\n"
 		"  -d, --days N               number of days, 1 .. %d (default 7)\n"
 		"      --start YYYY-MM-DD     first day, UTC (default 2024-03-01)\n"
 		"      --symbols LIST         comma-separated, e.g. BTCUSDT,ETHUSDT (the default)\n"
@@ -54,24 +54,11 @@ static bool parse_date(const char *s, int64_t *t_us)
 	return sb_parse_time(s, t_us) && *t_us % SB_US_PER_DAY == 0;
 }
 
-static void group_digits(uint64_t v, char out[32])
-{
-	char tmp[32];
-	int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v), k = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			out[k++] = ',';
-		out[k++] = tmp[i];
-	}
-	out[k] = '\0';
-}
-
 int cmd_sample(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "out",              required_argument, NULL, 'o' },
-		{ "seed",             required_argument, NULL, 's' },
+		{ "seed",             required_argument, NULL, 'e' },
 		{ "days",             required_argument, NULL, 'd' },
 		{ "start",            required_argument, NULL, 'S' },
 		{ "symbols",          required_argument, NULL, 'y' },
@@ -89,14 +76,14 @@ int cmd_sample(int argc, char **argv)
 	sb_sample_opts_init(&o);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:s:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!*optarg)
 				return sb_cli_usage_error(argv[0], "--out: expected a folder, got ''");
 			o.out_dir = optarg;
 			break;
-		case 's':
+		case 'e':
 			if (!sb_parse_int64(optarg, &v) || v < 0)
 				return sb_cli_usage_error(argv[0], "--seed: expected an integer "
 							  ">= 0, got '%s'", optarg);
@@ -130,11 +117,8 @@ int cmd_sample(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return SB_EXIT_OK;
-		case ':':
-			return sb_cli_usage_error(argv[0], "option '%s' needs a value",
-						  argv[optind - 1]);
 		default:
-			return sb_cli_usage_error(argv[0], "unknown option '%s'", argv[optind - 1]);
+			return sb_cli_bad_option(argv[0], longopts, argv, c);
 		}
 	}
 	if (optind < argc)
@@ -144,9 +128,9 @@ int cmd_sample(int argc, char **argv)
 		sb_cli_error("sample: %s", err.msg);
 		return SB_EXIT_FAIL;
 	}
-	group_digits(st.trades, rows);
-	group_digits(st.bytes, bytes);
-	group_digits(st.articles, arts);
+	sb_cli_grouped(st.trades, rows);
+	sb_cli_grouped(st.bytes, bytes);
+	sb_cli_grouped(st.articles, arts);
 	sb_format_time(o.start_us, first);
 	sb_format_time(o.start_us + (int64_t)o.days * SB_US_PER_DAY - SB_US_PER_SEC, last);
 	first[10] = last[10] = '\0';

@@ -290,10 +290,8 @@ static int parse_verify_opts(struct verify_opts *v, int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return SB_EXIT_OK;
-		case ':':
-			return sb_cli_usage_error("verify", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return sb_cli_usage_error("verify", "unknown option '%s'", argv[optind - 1]);
+			return sb_cli_bad_option("verify", opts, argv, c);
 		}
 	}
 	if (optind != argc - 1)

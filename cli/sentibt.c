@@ -69,11 +69,25 @@ static void usage(FILE *out)
 		     "exit codes: 0 success, 1 failure (bad input, I/O, network), 2 usage error\n");
 }
 
+/* The command called 'name', or NULL after "not a command", with a did-you-mean. */
 static const struct cmd_struct *find_command(const char *name)
 {
-	for (size_t i = 0; i < N_COMMANDS; i++)
+	static const char *const global_opts[] = { "--help", "--version" };
+	const char *names[N_COMMANDS];
+	const char *s;
+
+	for (size_t i = 0; i < N_COMMANDS; i++) {
 		if (commands[i].fn && strcmp(commands[i].name, name) == 0)
 			return &commands[i];
+		names[i] = commands[i].fn ? commands[i].name : NULL;
+	}
+	s = name[0] == '-' ? sb_cli_suggest(name, global_opts, 2)
+			   : sb_cli_suggest(name, names, N_COMMANDS);
+	if (s)
+		fprintf(stderr, "sentibt: '%s' is not a %s; did you mean '%s'? See 'sentibt help'.\n",
+			name, name[0] == '-' ? "command or option" : "command", s);
+	else
+		fprintf(stderr, "sentibt: '%s' is not a command. See 'sentibt help'.\n", name);
 	return NULL;
 }
 
@@ -99,17 +113,13 @@ int main(int argc, char **argv)
 		char *sub_argv[3] = { argv[2], help_flag, NULL };
 
 		cmd = find_command(argv[2]);
-		if (!cmd) {
-			fprintf(stderr, "sentibt: '%s' is not a command. See 'sentibt help'.\n", argv[2]);
+		if (!cmd)
 			return SB_EXIT_USAGE;
-		}
 		return cmd->fn(2, sub_argv);
 	}
 	cmd = find_command(argv[1]);
-	if (!cmd) {
-		fprintf(stderr, "sentibt: '%s' is not a command. See 'sentibt help'.\n", argv[1]);
+	if (!cmd)
 		return SB_EXIT_USAGE;
-	}
 	/* Under mpirun (an MPI=1 build): sweep and batch share the work; others refuse. */
 	sb_mpi_start(&argc, &argv);
 	if (sb_mpi_size() > 1 && strcmp(cmd->name, "sweep") && strcmp(cmd->name, "batch")) {

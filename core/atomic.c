@@ -8,6 +8,42 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * The process umask, read once (umask() can only be read by setting it, so this is
+ * done before any thread starts writing: the first call comes from the main thread).
+ */
+static mode_t process_umask(void)
+{
+	static mode_t mask = (mode_t)-1;
+
+	if (mask == (mode_t)-1) {
+		mask = umask(022);
+		umask(mask);
+	}
+	return mask;
+}
+
+mode_t sb_file_mode(void)
+{
+	return 0666 & ~process_umask();
+}
+
+enum sb_err sb_mkdtemp(char *tmpl, struct sb_errbuf *err)
+{
+	if (!mkdtemp(tmpl))
+		return sb_errf(err, SB_EIO, "%s: cannot create temporary folder: %s", tmpl,
+			       strerror(errno));
+	/* mkdtemp makes it 0700; a result folder is an ordinary one once renamed */
+	if (chmod(tmpl, 0777 & ~process_umask()) != 0) {
+		int e = errno;
+
+		rmdir(tmpl);
+		return sb_errf(err, SB_EIO, "%s: cannot set the folder's mode: %s", tmpl,
+			       strerror(e));
+	}
+	return SB_OK;
+}
+
 static enum sb_err make_tmp(struct sb_atomic *a, const char *path, int *fd,
 			    struct sb_errbuf *err)
 {
@@ -20,8 +56,8 @@ static enum sb_err make_tmp(struct sb_atomic *a, const char *path, int *fd,
 	if (*fd < 0)
 		return sb_errf(err, SB_EIO, "%s: cannot create a temporary file: %s", a->tmp,
 			       strerror(errno));
-	/* mkstemp makes it 0600; these are ordinary data files */
-	fchmod(*fd, 0644);
+	/* mkstemp makes it 0600; these are ordinary data files (0666 & ~umask) */
+	fchmod(*fd, sb_file_mode());
 	return SB_OK;
 }
 

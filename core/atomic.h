@@ -13,6 +13,7 @@
 #include "common.h"
 
 #include <stdio.h>
+#include <sys/types.h>
 
 struct sb_atomic {
 	FILE *f;               /* open for writing ("wb"), or NULL in path mode */
@@ -20,7 +21,17 @@ struct sb_atomic {
 	char tmp[4096 + 16];   /* the temporary file, next to it */
 };
 
-/* Creates the temporary file (mode 0644) and opens it as a->f. */
+/* The mode of a new ordinary file: 0666 & ~umask (what open(2) would give). */
+mode_t sb_file_mode(void);
+
+/*
+ * mkdtemp(3) on 'tmpl' ("...XXXXXX", rewritten), then the mode a plain mkdir would
+ * give (0777 & ~umask) instead of mkdtemp's 0700, so that a folder renamed into
+ * place is like any other.  On failure nothing is left and 'err' names the path.
+ */
+enum sb_err sb_mkdtemp(char *tmpl, struct sb_errbuf *err);
+
+/* Creates the temporary file (mode 0666 & ~umask) and opens it as a->f. */
 enum sb_err sb_atomic_open(struct sb_atomic *a, const char *path, struct sb_errbuf *err);
 
 /* Path mode: creates the temporary file for a writer that opens it by name (a->tmp). */

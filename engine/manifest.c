@@ -184,6 +184,35 @@ static enum sb_err add_input(struct sb_json *arr, const char *role, const char *
 	return SB_OK;
 }
 
+/* "coverage": what was left out between the candles and the articles, and why. */
+static void add_coverage(struct sb_json *root, const struct sb_coverage *c)
+{
+	struct sb_json *o = sb_json_add_object(root, "coverage"), *arr;
+	char t[SB_TIME_LEN];
+
+	if (!o)
+		return;
+	sb_json_add_u64(o, "candles", c->candles);
+	sb_format_time(c->t0_us, t);
+	sb_json_add_str(o, "candles_first", t);
+	sb_format_time(c->t1_us, t);
+	sb_json_add_str(o, "candles_end", t);
+	sb_json_add_u64(o, "filled_candles", c->filled_candles);
+	sb_json_add_u64(o, "articles_read", c->articles_read);
+	sb_json_add_u64(o, "not_about_entity", c->not_about_entity);
+	sb_json_add_u64(o, "articles", c->articles);
+	arr = sb_json_add_array(o, "outside_candles");
+	for (size_t i = 0; arr && i < c->n_latency; i++) {
+		struct sb_json *e = sb_json_add_object(arr, NULL);
+
+		if (!e)
+			return;
+		sb_json_add_num(e, "latency_s", (double)c->outside[i].latency_us / SB_US_PER_SEC);
+		sb_json_add_u64(e, "before", c->outside[i].before);
+		sb_json_add_u64(e, "after", c->outside[i].after);
+	}
+}
+
 static enum sb_err add_outputs(struct sb_json *root, const char *dir, struct sb_errbuf *err)
 {
 	struct sb_json *arr = sb_json_add_array(root, "outputs");
@@ -336,6 +365,8 @@ enum sb_err sb_manifest_write(const char *dir, const struct sb_manifest_run *r,
 			       !is_given(r, r->price_paths[i]), err);
 	if (!rc && r->sentiment_path)
 		rc = add_input(inputs, "sentiment", r->sentiment_path, r->sentiment_info, false, err);
+	if (!rc && r->coverage)
+		add_coverage(root, r->coverage);
 	if (!rc)
 		rc = add_outputs(root, dir, err);
 	if (!rc)

@@ -11,6 +11,26 @@
 #define SB_MANIFEST_NAME "manifest.json"
 #define SB_MANIFEST_VERSION 1
 
+/*
+ * What the candles and the articles share (run/coverage.c), recorded as "coverage":
+ * nothing is left out silently.  Articles are counted outside the candles as DESIGN
+ * step 1 drops them (t_pub + L before the first candle or at/after the end of the
+ * last), at the grid's smallest and largest latency (the counts are monotone in L).
+ */
+struct sb_coverage {
+	size_t   candles;             /* loaded candles, [t0_us, t1_us) */
+	int64_t  t0_us, t1_us;
+	uint64_t filled_candles;      /* candles with no trade (no row): the previous close */
+	uint64_t articles_read;       /* records in the sentiment file */
+	uint64_t articles;            /* kept after the entity filter and duplicates */
+	uint64_t not_about_entity;    /* left out by --entity */
+	size_t   n_latency;           /* 1 or 2 */
+	struct {
+		int64_t  latency_us;
+		uint64_t before, after;   /* outside the candles, left out */
+	} outside[2];
+};
+
 /* Everything a manifest records about one run; the writer copies, never keeps. */
 struct sb_manifest_run {
 	int argc;
@@ -35,6 +55,7 @@ struct sb_manifest_run {
 	size_t n_price_files;
 	const char *sentiment_path;
 	const struct sb_input_info *sentiment_info;
+	const struct sb_coverage *coverage;       /* NULL = not recorded */
 };
 
 /*

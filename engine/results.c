@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700
 #include "results.h"
 #include "event_study.h"
+#include "../core/atomic.h"
 #include "../core/decimal.h"
 #include "../core/digest.h"
 #include "../core/json.h"
@@ -183,10 +184,7 @@ enum sb_err sb_run_dir_begin(struct sb_run_dir *d, const char *final, bool force
 		     (long)getpid(), proc_start((long)getpid()));
 	if (n < 0 || (size_t)n >= sizeof(d->tmp))
 		return sb_errf(err, SB_EINVAL, "bad output folder '%s'", final);
-	if (!mkdtemp(d->tmp))
-		return sb_errf(err, SB_EIO, "%s: cannot create temporary folder: %s", d->tmp,
-			       strerror(errno));
-	return SB_OK;
+	return sb_mkdtemp(d->tmp, err);     /* 0777 & ~umask, not mkdtemp's 0700 */
 }
 
 enum sb_err sb_run_dir_commit(struct sb_run_dir *d, struct sb_errbuf *err)

@@ -293,3 +293,16 @@ double sb_wtime(void)
 {
 	return omp_get_wtime();
 }
+
+size_t sb_sweep_groups(const struct sb_grid *g)
+{
+	int axes[SB_MAX_AXES];
+	const int n = group_axes_of(g, axes);
+
+	return product(g, axes, n);
+}
+
+int sb_sweep_threads(int threads)
+{
+	return threads > 0 ? threads : omp_get_max_threads();
+}

@@ -73,4 +73,9 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 size_t sb_parallel_for(size_t n, int threads, bool (*fn)(void *ctx, size_t i), void *ctx);
 double sb_wtime(void);
 
+/* The signal groups of 'g' (what sb_sweep_stats.groups will say), and the threads
+ * a sweep asked for 'threads' (0 = OpenMP's default) runs on, at most. */
+size_t sb_sweep_groups(const struct sb_grid *g);
+int sb_sweep_threads(int threads);
+
 #endif

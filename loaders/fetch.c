@@ -560,6 +560,7 @@ struct xfer {
 	bool  excess;             /* libcurl saw bytes past Content-Length */
 	int64_t win_ms;           /* start of the current minimum-rate window */
 	curl_off_t win_bytes;     /* bytes received before it */
+	curl_off_t total;         /* the body's announced length (Content-Length), or 0 */
 	int64_t slow_ms;          /* XF_SLOW: the window that was too slow, */
 	curl_off_t slow_bytes;    /* and what it got */
 	enum xfer_fail fail;
@@ -812,7 +813,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 	const struct sb_fetch_opts *o = x->run->o;
 	int64_t now = mono_ms(), span = now - x->win_ms;
 
-	(void)dltotal;
+	x->total = dltotal;        /* for the progress line's total, percentage and ETA */
 	(void)ultotal;
 	(void)ulnow;
 	if (span < o->rate_window_ms)
@@ -1334,22 +1335,41 @@ static void finish_xfer(struct run *r, struct xfer *x, CURLcode res)
 static void show_progress(struct run *r, bool force)
 {
 	int64_t now = mono_ms();
-	uint64_t bytes = r->st.bytes;
+	uint64_t bytes = r->st.bytes, got = 0, total = r->st.bytes;
 	size_t done = 0;
-	char b[32], rate[32];
-	double secs;
+	bool sized = true;        /* every file not done yet is transferring, with a length */
+	char b[32], rate[32], tot[32];
+	double secs, bps;
 
 	if (!r->show_progress || (!force && now - r->last_progress_ms < PROGRESS_MS))
 		return;
 	r->last_progress_ms = now;
-	for (int i = 0; i < r->n_active; i++)
-		bytes += r->active[i]->got;
+	for (int i = 0; i < r->n_active; i++) {
+		got += r->active[i]->got;
+		total += r->active[i]->total > 0 ? (uint64_t)r->active[i]->total : 0;
+		sized = sized && r->active[i]->total > 0;
+	}
+	bytes += got;
 	for (size_t i = 0; i < r->n_items; i++)
 		done += r->items[i].state >= IT_FETCHED;
+	sized = sized && r->n_active > 0 && done + (size_t)r->n_active == r->n_items;
 	secs = (double)(now - r->t0_ms) / 1000.0;
+	bps = secs > 0.05 ? (double)bytes / secs : 0;
 	fmt_bytes((double)bytes, b);
-	fmt_bytes(secs > 0.05 ? (double)bytes / secs : 0, rate);
-	fprintf(stderr, "\r\033[Kfetch: %zu/%zu files, %s, %s/s", done, r->n_items, b, rate);
+	fmt_bytes(bps, rate);
+	fprintf(stderr, "\r\033[Kfetch: ");
+	if (r->n_items > 1)
+		fprintf(stderr, "%zu/%zu files, ", done, r->n_items);
+	if (sized && total >= bytes) {
+		fmt_bytes((double)total, tot);
+		fprintf(stderr, "%s of %s (%.0f %%), %s/s", b, tot, 100.0 * (double)bytes / (double)total,
+			rate);
+		if (bps > 0)
+			fprintf(stderr, ", ETA %.0f s", (double)(total - bytes) / bps);
+	} else {
+		fprintf(stderr, "%s, %s/s", b, rate);
+	}
+	fprintf(stderr, " -> %s", r->n_items == 1 ? r->items[0].path : r->dir);
 	fflush(stderr);
 }
 
@@ -1626,8 +1646,10 @@ enum sb_err sb_fetch_tardis(const struct sb_fetch_opts *o, const struct sb_tardi
 	for (size_t i = 0; i < n; i++)
 		r.st.cached += items[i].state == IT_CACHED;
 	rc = run_items(&r);
-	if (st)
+	if (st) {
 		*st = r.st;
+		snprintf(st->dest, sizeof(st->dest), "%s", r.dir);
+	}
 out_items:
 	items_free(items, n);
 	return rc;
@@ -1764,8 +1786,10 @@ enum sb_err sb_fetch_url(const struct sb_fetch_opts *o, const char *url, const c
 	r.items = &it;
 	r.n_items = 1;
 	rc = run_items(&r);
-	if (st)
+	if (st) {
 		*st = r.st;
+		snprintf(st->dest, sizeof(st->dest), "%s", it.path);
+	}
 out_item:
 	free(it.url);
 	free(it.path);

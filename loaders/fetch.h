@@ -66,6 +66,7 @@ struct sb_fetch_stats {
 	size_t   failed;           /* files that failed */
 	size_t   cancelled;        /* files not finished because another one failed */
 	uint64_t bytes;            /* body bytes received into verified files */
+	char     dest[4096];       /* where they went: the file (url) or the cache folder */
 };
 
 /* A Tardis request: every (data type, symbol, day) in [from_day, to_day). */

@@ -7,10 +7,13 @@
 #include "mpi.h"
 
 /* What every manifest records: the command line, the loader options and the inputs. */
-static void fill_common(struct sb_manifest_run *r, const struct sb_run_opts *o,
-			const struct sb_run_inputs *in, int argc, char **argv)
+static void fill_common(struct sb_manifest_run *r, struct sb_coverage *cov,
+			const struct sb_run_opts *o, const struct sb_run_inputs *in, int argc,
+			char **argv)
 {
 	memset(r, 0, sizeof(*r));
+	sb_run_coverage(o, in, cov, NULL);   /* no overlap was refused before the run */
+	r->coverage = cov;
 	r->argc = argc;
 	r->argv = argv;
 	r->grid = &o->grid;
@@ -35,8 +38,9 @@ enum sb_err sb_run_write_manifest(const char *dir, const struct sb_run_opts *o,
 				  struct sb_errbuf *err)
 {
 	struct sb_manifest_run r;
+	struct sb_coverage cov;
 
-	fill_common(&r, o, in, argc, argv);
+	fill_common(&r, &cov, o, in, argc, argv);
 	if (req) {      /* a sweep: what the CLI resolved, not the option text again */
 		r.sweep = true;
 		r.rank_by = req->rank_by;
@@ -55,8 +59,9 @@ enum sb_err sb_run_write_events_manifest(const char *dir, const struct sb_run_op
 					 struct sb_errbuf *err)
 {
 	struct sb_manifest_run r;
+	struct sb_coverage cov;
 
-	fill_common(&r, o, in, argc, argv);
+	fill_common(&r, &cov, o, in, argc, argv);
 	r.events = eo;
 	r.buckets_spec = o->buckets;
 	return sb_manifest_write(dir, &r, err);

@@ -35,6 +35,7 @@ struct sb_run_opts {
 	const char *candle_cache;            /* folder of the binary candle cache, "" = off */
 	const char *tardis_cache;            /* where tardis: references are cached (NULL: default) */
 	bool force, quiet;
+	bool dry_run, yes;          /* sweep: --dry-run, --yes (a grid over the limit) */
 	/* sweep only (threads: sweep and events) */
 	const char *top, *rank_by, *keep, *threads, *kernel;
 	/* events only, as typed (defaults filled in by the parser) */
@@ -72,6 +73,18 @@ enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs
 void sb_run_inputs_release(struct sb_run_inputs *in);
 /* Fetches the missing days of o's tardis: references into the cache; loads nothing. */
 enum sb_err sb_run_fetch_refs(const struct sb_run_opts *o, struct sb_errbuf *err);
+
+struct sb_coverage;
+
+/*
+ * sb_run_coverage() counts what the loaded candles and articles share (struct
+ * sb_coverage, engine/manifest.h): filled candles, articles left out by --entity and
+ * outside the candles at the grid's smallest and largest latency.  Returns SB_EINVAL,
+ * with both files and their spans in 'err', when no article falls inside the candles
+ * at any latency of the grid (nothing to trade on); 'cov' is filled either way.
+ */
+enum sb_err sb_run_coverage(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			    struct sb_coverage *cov, struct sb_errbuf *err);
 
 struct sb_sweep_request;
 

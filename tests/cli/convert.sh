@@ -51,7 +51,7 @@ $BIN convert "$T/news.csv" --time-col when --score-col score --confidence abs -o
 printf '%s\n' '{"published_at":"2024-03-01T12:34:56Z","sentiment_score":0.5,"confidence":0.5}' \
 	'{"published_at":"2024-03-01T12:34:57Z","sentiment_score":-0.75,"confidence":0.75}' >"$T/wantcsv.jsonl"
 cmp -s "$T/csv.jsonl" "$T/wantcsv.jsonl" || fail "csv (abs) output differs"
-$BIN convert "$T/news.csv" --time-col when --score-col score --confidence const:0.2 -o "$T/csv.jsonl" 2>/dev/null ||
+$BIN convert "$T/news.csv" --time-col when --score-col score --confidence const:0.2 --force -o "$T/csv.jsonl" 2>/dev/null ||
 	fail "csv const convert failed"
 [ "$(grep -c '"confidence":0.2}' "$T/csv.jsonl")" -eq 2 ] || fail "const:0.2 not applied"
 # no confidence column and no choice: exit 1 with a hint

@@ -275,6 +275,8 @@ run u3 fetch url "$URL" --cache "$T/u" --name renamed.txt
 run u4 fetch url "$URL" --cache "$T/u"
 [ $rc -eq 0 ] || fail "fetch url changed: exit $rc"
 has u4 "fetched 1"
+has u4 ") -> $T/u/note.txt"          # the summary says where the file went
+has u3 ") -> $T/u/renamed.txt"
 [ "$(cat "$T/u/note.txt")" = "version two" ] || fail "changed file not fetched"
 [ "$(cat "$T/u/renamed.txt")" = "version two" ] || fail "--name not honoured"
 no_temps "$T/u"
@@ -358,11 +360,13 @@ if command -v script >/dev/null 2>&1; then
 	script -qec "$BIN fetch tardis --exchange ex-prog --data-type trades --symbols SLOW1 \
 		--from 2024-03-01 --to 2024-03-02 --base-url $BASE --cache $T/prog" /dev/null \
 		>"$T/out.prog" 2>&1 </dev/null
-	grep -q "fetch: 0/1 files, .*/s" "$T/out.prog" || fail "no progress line on a terminal"
+	grep -q "fetch: .* of .* ([0-9]* %), .*/s, ETA [0-9]* s -> $T/prog/ex-prog_trades_2024-03-01_SLOW1.csv.gz" "$T/out.prog" ||
+		fail "no progress line with total, percentage, ETA and destination: $(tr '\r' '\n' <"$T/out.prog" | tail -3)"
+	grep -q "fetched 1, .* -> $T/prog" "$T/out.prog" || fail "the summary does not name where the files went"
 	[ -n "$(tr -cd '\r' <"$T/out.prog")" ] || fail "progress line not redrawn with CR"
 	has prog "fetched 1"
 	# and none on a pipe: the slow run above wrote to a file
-	grep -q "fetch: [0-9]*/[0-9]* files" "$T/out.slow" && fail "progress line on a pipe"
+	grep -q "fetch: .*/s" "$T/out.slow" && fail "progress line on a pipe"
 	[ -z "$(tr -cd '\r' <"$T/out.slow")" ] || fail "CR written to a pipe"
 	ok
 else
