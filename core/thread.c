@@ -145,3 +145,56 @@ bool sb_load_threads(void)
 		return false;
 	return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 1;
 }
+
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void sb_shared_lock(void)
+{
+	pthread_mutex_lock(&shared_lock);
+}
+
+void sb_shared_unlock(void)
+{
+	pthread_mutex_unlock(&shared_lock);
+}
+
+struct for_job {
+	size_t n, next;
+	void (*fn)(void *ctx, size_t i);
+	void *ctx;
+};
+
+static void *for_worker(void *arg)
+{
+	struct for_job *j = arg;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+
+		if (i >= j->n)
+			return NULL;
+		j->fn(j->ctx, i);
+	}
+}
+
+void sb_thread_for(size_t n, void (*fn)(void *ctx, size_t i), void *ctx)
+{
+	struct for_job job = { n, 0, fn, ctx };
+	struct sb_thread *extra[63];
+	cpu_set_t set;
+	size_t k = 0, want = 1;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		want = (size_t)CPU_COUNT(&set);
+	if (want > n)
+		want = n;
+	if (want > 64)
+		want = 64;
+	/* the caller is one worker; a thread that cannot start leaves its share to the rest */
+	for (; k + 1 < want; k++)
+		if (!(extra[k] = sb_thread_start(for_worker, &job)))
+			break;
+	for_worker(&job);
+	while (k > 0)
+		sb_thread_join(extra[--k]);
+}

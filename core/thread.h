@@ -51,4 +51,14 @@ void sb_thread_join(struct sb_thread *t);      /* waits for it and frees it */
  */
 bool sb_load_threads(void);
 
+/* Runs fn(ctx, i) for every i in [0, n), the indices shared out to one thread per CPU
+ * the process may use (at most n); returns when all are done.  For independent jobs
+ * whose results go to their own slots, so the order cannot matter. */
+void sb_thread_for(size_t n, void (*fn)(void *ctx, size_t i), void *ctx);
+
+/* One process-wide lock for small shared tables (the digests of the files just
+ * written, engine/results.c), held for microseconds; not recursive. */
+void sb_shared_lock(void);
+void sb_shared_unlock(void);
+
 #endif

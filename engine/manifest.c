@@ -1,5 +1,6 @@
 /* manifest.c - manifest.json (written and read through core/json) and result comparison */
 #include "manifest.h"
+#include "sweep.h"
 #include "buildinfo.h"
 #include "results.h"
 #include "../core/json.h"
@@ -213,33 +214,45 @@ static void add_coverage(struct sb_json *root, const struct sb_coverage *c)
 	}
 }
 
+struct hash_job {
+	const char *dir;
+	char **paths;
+	char (*hex)[SB_SHA256_HEX];
+	uint64_t *size;
+	struct sb_errbuf *errs;
+};
+
+static bool hash_one(void *ctx, size_t i)
+{
+	struct hash_job *j = ctx;
+	char full[8500];
+
+	snprintf(full, sizeof(full), "%s/%s", j->dir, j->paths[i]);
+	/* curves were hashed as they were written (results.c) */
+	if (sb_written_digest(full, j->hex[i], &j->size[i]))
+		return true;
+	return !sb_sha256_file(full, j->hex[i], &j->size[i], &j->errs[i]);
+}
+
 static enum sb_err add_outputs(struct sb_json *root, const char *dir, struct sb_errbuf *err)
 {
 	struct sb_json *arr = sb_json_add_array(root, "outputs");
 	char **paths, (*hex)[SB_SHA256_HEX] = NULL;
 	uint64_t *size = NULL;
+	struct sb_errbuf *errs = NULL;
 	size_t n, first_bad = SIZE_MAX;
 	enum sb_err rc = sb_list_files(dir, &paths, &n, err);
 
-	if (!rc && (!(hex = calloc(n + 1, sizeof(*hex))) || !(size = calloc(n + 1, sizeof(*size)))))
+	if (!rc && (!(hex = calloc(n + 1, sizeof(*hex))) || !(size = calloc(n + 1, sizeof(*size))) ||
+		    !(errs = calloc(n + 1, sizeof(*errs)))))
 		rc = sb_errf(err, SB_ENOMEM, "out of memory");
 	/* Curves of a year of minutes are tens of MB each: hash them on every core. */
-#pragma omp parallel for schedule(dynamic, 1) if (!rc && n > 1)
-	for (size_t i = 0; i < (rc ? 0 : n); i++) {
-		char full[8500];
-		struct sb_errbuf e;
+	if (!rc) {
+		struct hash_job job = { dir, paths, hex, size, errs };
 
-		snprintf(full, sizeof(full), "%s/%s", dir, paths[i]);
-		/* curves were hashed as they were written (results.c) */
-		if (sb_written_digest(full, hex[i], &size[i]))
-			continue;
-		if (sb_sha256_file(full, hex[i], &size[i], &e)) {
-#pragma omp critical
-			if (i < first_bad) {
-				first_bad = i;
-				*err = e;
-			}
-		}
+		first_bad = sb_parallel_for(n, 0, hash_one, &job);
+		if (first_bad != SIZE_MAX)
+			*err = errs[first_bad];
 	}
 	if (!rc && first_bad != SIZE_MAX)
 		rc = SB_EIO;
@@ -256,6 +269,7 @@ static enum sb_err add_outputs(struct sb_json *root, const char *dir, struct sb_
 	}
 	free(hex);
 	free(size);
+	free(errs);
 	sb_free_paths(paths, n);
 	return rc;
 }

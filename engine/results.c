@@ -6,13 +6,13 @@
 #include "../core/decimal.h"
 #include "../core/digest.h"
 #include "../core/json.h"
+#include "../core/thread.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -330,7 +330,6 @@ struct known_digest {
 	struct known_digest *next;
 };
 static struct known_digest *g_known;
-static pthread_mutex_t g_known_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void known_digest_add(const char *path, const struct stat *st, const char *hex)
 {
@@ -345,10 +344,10 @@ static void known_digest_add(const char *path, const struct stat *st, const char
 	k->size = st->st_size;
 	k->mtime = st->st_mtim;
 	memcpy(k->hex, hex, SB_SHA256_HEX);
-	pthread_mutex_lock(&g_known_lock);
+	sb_shared_lock();
 	k->next = g_known;
 	g_known = k;
-	pthread_mutex_unlock(&g_known_lock);
+	sb_shared_unlock();
 }
 
 bool sb_written_digest(const char *path, char hex[SB_SHA256_HEX], uint64_t *size)
@@ -358,7 +357,7 @@ bool sb_written_digest(const char *path, char hex[SB_SHA256_HEX], uint64_t *size
 
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return false;
-	pthread_mutex_lock(&g_known_lock);
+	sb_shared_lock();
 	for (struct known_digest *k = g_known; k && !found; k = k->next)
 		if (!strcmp(k->path, path) && k->dev == st.st_dev && k->ino == st.st_ino &&
 		    k->size == st.st_size && k->mtime.tv_sec == st.st_mtim.tv_sec &&
@@ -367,7 +366,7 @@ bool sb_written_digest(const char *path, char hex[SB_SHA256_HEX], uint64_t *size
 			*size = (uint64_t)st.st_size;
 			found = true;
 		}
-	pthread_mutex_unlock(&g_known_lock);
+	sb_shared_unlock();
 	return found;
 }
 

@@ -1,5 +1,6 @@
 /* sample_gen.c - seeded SYNTHETIC trades (Tardis CSV.gz) and news (JSONL); see sample_gen.h */
 #include "sample_gen.h"
+#include "../core/thread.h"
 #include "../core/atomic.h"
 #include "gz.h"
 #include "textio.h"
@@ -901,6 +902,35 @@ out_gz_error:
 	return rc;
 }
 
+/* One day's file of a symbol; days are independent, so they are written in parallel. */
+struct day_job {
+	const struct sb_sample_opts *o;
+	const char *symbol;
+	const struct sym_model *m;
+	const struct tape *tp;
+	const size_t *lo;
+	uint64_t first_id;
+	enum sb_err *rcs;
+	struct sb_errbuf *errs;
+	uint64_t *nbytes;
+};
+
+static void write_day(void *ctx, size_t d)
+{
+	const struct day_job *j = ctx;
+	char path[4096];
+	int64_t day_us = j->o->start_us + (int64_t)d * SB_US_PER_DAY;
+
+	if (!sb_sample_trades_path(path, sizeof(path), j->o->out_dir, j->o->exchange, day_us,
+				   j->symbol)) {
+		j->rcs[d] = sb_errf(&j->errs[d], SB_EINVAL, "%s: path too long", j->o->out_dir);
+		return;
+	}
+	j->rcs[d] = write_trades_file(path, j->o->exchange, j->symbol, j->tp->t + j->lo[d],
+				      j->lo[d + 1] - j->lo[d], j->first_id + j->lo[d],
+				      j->m->price_dec, j->m->amt_dec, &j->nbytes[d], &j->errs[d]);
+}
+
 static enum sb_err write_symbol_days(const struct sb_sample_opts *o, size_t si,
 				     const struct sym_model *m, const struct tape *tp,
 				     struct sb_sample_stats *st, struct sb_errbuf *err)
@@ -933,19 +963,10 @@ static enum sb_err write_symbol_days(const struct sb_sample_opts *o, size_t si,
 		rc = sb_errf(err, SB_ENOMEM, "out of memory");
 		goto out_free;
 	}
-	#pragma omp parallel for schedule(dynamic, 1)
-	for (int d = 0; d < o->days; d++) {
-		char path[4096];
-		int64_t day_us = o->start_us + (int64_t)d * SB_US_PER_DAY;
+	{
+		struct day_job job = { o, o->symbols[si], m, tp, lo, first_id, rcs, errs, nbytes };
 
-		if (!sb_sample_trades_path(path, sizeof(path), o->out_dir, o->exchange, day_us,
-					   o->symbols[si])) {
-			rcs[d] = sb_errf(&errs[d], SB_EINVAL, "%s: path too long", o->out_dir);
-			continue;
-		}
-		rcs[d] = write_trades_file(path, o->exchange, o->symbols[si], tp->t + lo[d],
-					   lo[d + 1] - lo[d], first_id + lo[d], m->price_dec, m->amt_dec,
-					   &nbytes[d], &errs[d]);
+		sb_thread_for((size_t)o->days, write_day, &job);
 	}
 	for (int d = 0; d < o->days; d++) {
 		if (rcs[d] != SB_OK && rc == SB_OK) {
