@@ -56,9 +56,10 @@ static enum sb_err parse_cell(const char *name, const char *s, double *out)
 		return SB_OK;
 	}
 	if (!strcmp(name, "side")) {
-		if (strcmp(s, "long") && strcmp(s, "short"))
+		/* summary.csv's side axis also takes "both" */
+		if (strcmp(s, "long") && strcmp(s, "short") && strcmp(s, "both"))
 			return SB_EPARSE;
-		*out = !strcmp(s, "long") ? 1.0 : -1.0;
+		*out = !strcmp(s, "long") ? 1.0 : !strcmp(s, "short") ? -1.0 : 0.0;
 		return SB_OK;
 	}
 	return sb_parse_double(s, out) ? SB_OK : SB_EPARSE;

@@ -10,7 +10,7 @@
 
 /*
  * Every cell is a double: columns whose name ends in "time" as epoch seconds, the
- * "side" column as +1 (long) or -1 (short), an empty cell as NaN, any other cell as a
+ * "side" column as +1 (long), -1 (short) or 0 (both), an empty cell as NaN, any other cell as a
  * strict decimal number (loaders/textio.h).
  */
 struct sb_table {
