@@ -42,9 +42,14 @@ void sb_html_figure(FILE *f, const char *base, const char *caption)
 
 void sb_html_figure_link(FILE *f, const char *base, const char *caption)
 {
-	fputs("<p class=\"note\">For papers: ", f);
+	/* folded: the image loads only when opened */
+	fputs("<details class=\"paper\"><summary>For papers: ", f);
 	sb_html_esc(f, caption);
-	fprintf(f, " (<a href=\"%s.png\">PNG</a>, <a href=\"%s.svg\">SVG</a>)</p>\n", base, base);
+	fprintf(f, " (<a href=\"%s.png\">PNG</a>, <a href=\"%s.svg\">SVG</a>)</summary>"
+		"<a href=\"%s.svg\"><img loading=\"lazy\" src=\"%s.png\" alt=\"", base, base, base,
+		base);
+	sb_html_esc(f, caption);
+	fputs("\"></a></details>\n", f);
 }
 
 void sb_html_head(FILE *f, const char *title)
@@ -64,6 +69,7 @@ void sb_html_head(FILE *f, const char *title)
 	      "table.heat.small td{min-width:10px;height:10px;padding:0}\n"
 	      "table.heat.small th{font-size:70%;padding:0 2px}\n"
 	      ".multiples{display:flex;flex-wrap:wrap;gap:6px 16px}\n"
+	      "details.paper{font-size:85%;color:#666;margin:.4em 0}\n"
 	      "th{background:#f0f0f0}\ntable.kv td,table.kv th{text-align:left}\n"
 	      "img{max-width:100%;border:1px solid #ddd}\nfigure{margin:1.5em 0}\n"
 	      ".note{color:#666;font-size:90%}\ncode{font-size:90%}\n"

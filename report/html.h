@@ -22,7 +22,7 @@ void sb_html_esc(FILE *f, const char *s);
 void sb_html_num(FILE *f, double v);
 /* BASE.png linked to BASE.svg, with a caption. */
 void sb_html_figure(FILE *f, const char *base, const char *caption);
-/* Only the links to BASE.png and BASE.svg (the interactive page draws its own charts). */
+/* The same folded under a "For papers" line (the interactive page draws its own charts). */
 void sb_html_figure_link(FILE *f, const char *base, const char *caption);
 
 /* The number at KEY (or KEY.KEY2) of DIR/FILE's JSON object; NaN when absent. */

@@ -76,7 +76,9 @@ static const char page_script[] =
 "  for (var i = 0; i < rows.length; i++) rows[i][0] = new Date(rows[i][0] * 1000);\n"
 "  (spec.dashed || []).forEach(function (k) {\n"
 "    series[spec.labels[k + 1]] = { strokePattern: [6, 3], strokeWidth: 1.5 }; });\n"
+"  var span = rows.length ? fmtT(+rows[0][0]) + ' to ' + fmtT(+rows[rows.length - 1][0]) : '';\n"
 "  var opts = { labels: spec.labels, ylabel: spec.ylabel, labelsUTC: true, legend: 'always',\n"
+"    xlabel: 'time (UTC), ' + span, xLabelHeight: 16,\n"
 "    labelsDiv: fr.leg, labelsSeparateLines: true, fillGraph: !!spec.fill, series: series,\n"
 "    strokeWidth: 1.2, axes: { x: { valueFormatter: fmtT }, y: { valueFormatter: num } } };\n"
 "  if (spec.trades) {\n"
@@ -114,14 +116,15 @@ static const char page_script[] =
 "  }\n"
 "  for (var k in groups) if (groups[k].length > 1) sync(groups[k]);\n"
 "  if (!failed) { if (empty.length) fail('empty chart: ' + empty.join('; '));\n"
-"    else { st.textContent = 'ok: ' + n + ' charts drawn'; st.className = 'sb-ok'; } }\n"
+"    else { st.textContent = 'ok: ' + n + ' charts drawn, ' + Math.round(performance.now()) +\n"
+"      ' ms after the page started loading'; st.className = 'sb-ok'; } }\n"
 "} catch (e) { fail(e.message); }\n"
 "})();\n";
 
 static const char page_style[] =
 ".sb-frame{margin:1em 0 1.5em}.sb-title{font-weight:bold;margin:.3em 0}\n"
 ".sb-row{display:flex;gap:8px}.sb-plot{flex:1;min-width:0}\n"
-".sb-legend{width:230px;font-size:80%;overflow:hidden}\n"
+".sb-legend{width:300px;font-size:75%;overflow-wrap:anywhere}\n"
 ".sb-bar{font-size:90%;margin:.3em 0}.sb-info{color:#444;margin-left:1em}\n"
 ".sb-ok,.sb-err,#sb-status{font-size:85%;color:#666}.sb-err{color:#b2182b;font-weight:bold}\n"
 ".dygraph-legend{background:transparent!important}\n";

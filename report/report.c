@@ -778,12 +778,21 @@ static enum sb_err sweep_curves(struct ctx *c, const struct sb_sweep *s, const s
 	const char **nm = calloc(o->top ? o->top : 1, sizeof(*nm));
 	struct curve *cv = calloc(o->top ? o->top : 1, sizeof(*cv));
 	struct sb_table *tr = calloc(o->top ? o->top : 1, sizeof(*tr));
-	size_t k = 0;
-	FILE *top = NULL;
+	size_t k = 0, later_len = 0;
+	FILE *top = NULL, *html = NULL;
+	char *later = NULL;
 	enum sb_err rc = SB_OK;
 
 	fputs("<h2>Best combinations: curves</h2>\n", c->html);
 	if (!names || !nm || !cv || !tr) {
+		rc = sb_errf(err, SB_ENOMEM, "out of memory");
+		goto out_free;
+	}
+	/* the interactive charts come first: the sections of each combination wait here */
+	html = c->html;
+	c->html = open_memstream(&later, &later_len);
+	if (!c->html) {
+		c->html = html;
 		rc = sb_errf(err, SB_ENOMEM, "out of memory");
 		goto out_free;
 	}
@@ -855,9 +864,16 @@ static enum sb_err sweep_curves(struct ctx *c, const struct sb_sweep *s, const s
 	} else if (!rc) {
 		fputs("<p class=\"note\">No equity curves in the result folder.</p>\n", c->html);
 	}
-	if (!rc && k)
-		rc = page_curves(c, cv, nm, tr, (int)k, err);
 out_free:
+	if (html) {
+		fclose(c->html);
+		c->html = html;
+		if (!rc && k)
+			rc = page_curves(c, cv, nm, tr, (int)k, err);
+		if (later)
+			fwrite(later, 1, later_len, c->html);
+		free(later);
+	}
 	for (size_t j = 0; cv && tr && j < o->top; j++) {
 		curve_release(&cv[j]);
 		sb_table_release(&tr[j]);
@@ -1378,6 +1394,8 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 		  : report_backtest(&c, err);
 	if (!rc)
 		rc = sb_page_close(&c.page, err);
+	if (!rc)
+		rc = sb_gp_finish(c.g, err);
 	if (rc) {
 		fclose(c.html);
 		goto out_abort;
@@ -1391,6 +1409,11 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 	snprintf(html_out, cap, "%s/report.html", rd.final);
 	goto out_free;
 out_abort:
+	{
+		struct sb_errbuf ignored;
+
+		sb_gp_finish(c.g, &ignored);   /* no gnuplot writing into what is removed */
+	}
 	sb_run_dir_abort(&rd);
 out_free:
 	sb_gp_free(c.g);

@@ -11,9 +11,12 @@ dd_range = DD_min < 0 ? -DD_min : 1
 dd_base = 10.0**floor(log10(dd_range))
 dd_ratio = dd_range / dd_base
 dd_step = dd_ratio < 2.5 ? dd_base / 2.0 : dd_ratio < 5 ? dd_base : 2 * dd_base
+# the month or the date alone over long spans (hours would crowd the labels)
+stats data using 1 name 'T' nooutput
 set xdata time
 set timefmt '%s'
 set autoscale xfix
+time_fmt = T_max - T_min > 60 * 86400 ? "%Y-%m" : T_max - T_min > 3 * 86400 ? "%Y-%m-%d" : "%Y-%m-%d\n%H:%M"
 if (!exists("trades")) trades = ''
 set multiplot layout 3,1 title title."\n".subtitle noenhanced font ',12'
 set lmargin 12
@@ -27,7 +30,7 @@ set tmargin 1
 set bmargin 0.5
 set ylabel 'equity'
 plot data using 1:4 with lines lw 1.5 lc rgb '#2166ac' title 'equity', \
-     data using 1:6 with lines lw 1 dt 3 lc rgb '#e08214' title 'buy and hold', \
+     data using 1:6 with lines lw 1 lc rgb '#e08214' title 'buy and hold', \
      10000 with lines dt 2 lc rgb '#888888' title 'initial 10,000'
 set size 1, 0.2
 set origin 0, 0.33
@@ -41,7 +44,7 @@ set ytics autofreq
 set size 1, 0.33
 set origin 0, 0.0
 set bmargin 4
-set format x "%Y-%m-%d\n%H:%M"
+set format x time_fmt
 set xlabel 'time (UTC)'
 set ylabel 'price'
 if (strlen(trades) > 0) {
