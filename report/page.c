@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "html.h"
 #include "sweep.h"
 
 #define DEBIAN_DYGRAPHS "/usr/share/javascript/dygraphs"
@@ -146,9 +147,10 @@ void sb_page_open(struct sb_page *p, FILE *f)
 	memset(p, 0, sizeof(*p));
 	p->f = f;
 	p->group_charts = -1;
+	/* $SENTIBT_DYGRAPHS, when set, is the only place looked at */
 	if (env && *env)
 		snprintf(dirs[nd++], sizeof(dirs[0]), "%s", env);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	n = env && *env ? 0 : readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		char *slash;
 
@@ -158,7 +160,8 @@ void sb_page_open(struct sb_page *p, FILE *f)
 			*slash = '\0';
 		snprintf(dirs[nd++], sizeof(dirs[0]), "%s/../share/sentibt/dygraphs", exe);
 	}
-	snprintf(dirs[nd++], sizeof(dirs[0]), "%s", DEBIAN_DYGRAPHS);
+	if (!env || !*env)
+		snprintf(dirs[nd++], sizeof(dirs[0]), "%s", DEBIAN_DYGRAPHS);
 	for (int k = 0; k < nd && !p->live; k++) {
 		if (snprintf(p->js, sizeof(p->js), "%s/dygraph.min.js", dirs[k]) >= (int)sizeof(p->js) ||
 		    snprintf(p->css, sizeof(p->css), "%s/dygraph.min.css", dirs[k]) >= (int)sizeof(p->css))
@@ -174,10 +177,12 @@ void sb_page_note(const struct sb_page *p)
 		      "drag to zoom, shift-drag to pan, double-click to zoom out; charts of one "
 		      "group share their time axis. Hover for values.</p>\n", p->f);
 	else
+	{
 		fputs("<p id=\"sb-status\" class=\"note\">static page: dygraphs (Debian's "
-		      "libjs-dygraphs) was not found in $SENTIBT_DYGRAPHS, "
-		      "BIN/../share/sentibt/dygraphs or " DEBIAN_DYGRAPHS ", so the charts are the "
-		      "gnuplot images.</p>\n", p->f);
+		      "libjs-dygraphs) was not found (", p->f);
+		sb_html_esc(p->f, p->js);
+		fputs("), so the charts are the gnuplot images.</p>\n", p->f);
+	}
 }
 
 /* The bytes of 'path' into f; "</script" cannot occur in dygraphs' minified code. */

@@ -30,9 +30,9 @@ struct sb_page {
 };
 
 /*
- * Looks for dygraph.min.js and dygraph.min.css: $SENTIBT_DYGRAPHS, then next to the
- * binary (BIN/../share/sentibt/dygraphs as installed), then Debian's
- * /usr/share/javascript/dygraphs.  p->live tells whether they were found.
+ * Looks for dygraph.min.js and dygraph.min.css: in $SENTIBT_DYGRAPHS only when it is
+ * set, else next to the binary (BIN/../share/sentibt/dygraphs as installed), then in
+ * Debian's /usr/share/javascript/dygraphs.  p->live tells whether they were found.
  */
 void sb_page_open(struct sb_page *p, FILE *f);
 /* A note when the charts are static (dygraphs missing); nothing otherwise. */

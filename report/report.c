@@ -577,7 +577,7 @@ static enum sb_err sweep_heatmap(struct ctx *c, const struct sb_sweep *s, int a,
 	sb_html_esc(c->html, sub);
 	fputs(" (hover a cell for its combination)</p>\n", c->html);
 	heat_table(c->html, s, a, b, z, row, false);
-	sb_html_figure_link(c->html, "heatmap", title);
+	figure(c, "heatmap", title);
 	return SB_OK;
 }
 
@@ -676,19 +676,19 @@ out_free:
 	return rc;
 }
 
-/* The main view: --x/--y, else the first two axes that vary (one: a line). */
-static enum sb_err sweep_view(struct ctx *c, const struct sb_sweep *s, bool *usage,
-			      struct sb_errbuf *err)
+/* The axes to map: --x/--y, else the first two that vary; -1 for none. */
+static enum sb_err view_axes(const struct sb_report_opts *o, const struct sb_sweep *s,
+			     int ax[2], bool *usage, struct sb_errbuf *err)
 {
-	const char *names[2] = { c->o->x, c->o->y };
+	const char *names[2] = { o->x, o->y };
 	char list[1024];
-	int ax[2] = { -1, -1 };
-	size_t cells;
-	double *z;
-	size_t *row;
-	enum sb_err rc;
 
+	ax[0] = ax[1] = -1;
 	sb_sweep_axis_list(s, list, sizeof(list));
+	if (o->y && !o->x) {
+		*usage = true;
+		return sb_errf(err, SB_EINVAL, "--y needs --x");
+	}
 	for (int k = 0; k < 2; k++)
 		if (names[k]) {
 			ax[k] = sb_sweep_axis(s, names[k]);
@@ -698,16 +698,27 @@ static enum sb_err sweep_view(struct ctx *c, const struct sb_sweep *s, bool *usa
 					       "in this sweep (axes: %s)", k ? 'y' : 'x', names[k], list);
 			}
 		}
-	if (c->o->y && !c->o->x) {
-		*usage = true;
-		return sb_errf(err, SB_EINVAL, "--y needs --x");
-	}
-	for (int k = 0, next = 0; k < 2 && !c->o->x; k++) {
+	for (int k = 0, next = 0; k < 2 && !o->x; k++) {
 		while (next < s->nax && next == ax[0])
 			next++;
 		if (next < s->nax)
 			ax[k] = next++;
 	}
+	return SB_OK;
+}
+
+/* The main view: a heatmap over two axes, a line over one. */
+static enum sb_err sweep_view(struct ctx *c, const struct sb_sweep *s, bool *usage,
+			      struct sb_errbuf *err)
+{
+	int ax[2];
+	size_t cells;
+	double *z;
+	size_t *row;
+	enum sb_err rc = view_axes(c->o, s, ax, usage, err);
+
+	if (rc)
+		return rc;
 	fprintf(c->html, "<h2>%s over the parameters</h2>\n", s->metric);
 	if (ax[0] < 0) {
 		fputs("<p class=\"note\">No parameter varies: nothing to map.</p>\n", c->html);
@@ -938,6 +949,30 @@ out_sweep:
 	free(order);
 	sb_sweep_release(&s);
 out_table:
+	sb_table_release(&t);
+	return rc;
+}
+
+/* The options that depend on summary.csv (metric, slice, axes), checked on their own. */
+static enum sb_err sweep_options(const struct sb_report_opts *o, bool *usage,
+				 struct sb_errbuf *err)
+{
+	struct sb_table t;
+	struct sb_sweep s;
+	char path[4200];
+	int ax[2];
+	enum sb_err rc;
+
+	snprintf(path, sizeof(path), "%s/summary.csv", o->dir);
+	rc = sb_table_read(&t, path, err);
+	if (rc)
+		return rc;
+	rc = sb_sweep_init(&s, &t, o->metric, &o->slice, err);
+	if (rc)
+		*usage = rc == SB_EINVAL;
+	else
+		rc = view_axes(o, &s, ax, usage, err);
+	sb_sweep_release(&s);
 	sb_table_release(&t);
 	return rc;
 }
@@ -1368,6 +1403,11 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 		return sb_errf(err, SB_EINVAL, "%s: expected a result folder with summary.csv "
 			       "(sweep), walkforward.csv (walk-forward), event_study.csv (events) "
 			       "or metrics.json (backtest)", o->dir);
+	if (sweep) {
+		rc = sweep_options(o, usage, err);      /* usage errors before any folder */
+		if (rc)
+			return rc;
+	}
 	rc = sb_gp_new(&c.g, o->scripts, err);
 	if (rc)
 		return rc;
