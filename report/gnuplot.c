@@ -163,6 +163,20 @@ enum sb_err sb_gp_run(struct sb_gp *g, const char *script, const char *outdir,
 	return SB_OK;
 }
 
+bool sb_exe_dir(char *buf, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return true;
+}
+
 /* --scripts, $SENTIBT_REPORT_SCRIPTS, next to the binary (as built or installed), ./ */
 static enum sb_err find_scripts(struct sb_gp *g, const char *opt, struct sb_errbuf *err)
 {
@@ -170,19 +184,11 @@ static enum sb_err find_scripts(struct sb_gp *g, const char *opt, struct sb_errb
 	const char *env = getenv("SENTIBT_REPORT_SCRIPTS");
 	struct stat st;
 	int nc = 0;
-	ssize_t n;
 
 	if (opt || env) {
 		snprintf(cand[nc++], sizeof(cand[0]), "%s/", opt ? opt : env);
 	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n > 0) {
-			char *slash;
-
-			exe[n] = '\0';
-			slash = strrchr(exe, '/');
-			if (slash)
-				*slash = '\0';
+		if (sb_exe_dir(exe, sizeof(exe))) {
 			snprintf(cand[nc++], sizeof(cand[0]), "%s/../../scripts/report/", exe);
 			snprintf(cand[nc++], sizeof(cand[0]), "%s/../share/sentibt/report/", exe);
 			snprintf(cand[nc++], sizeof(cand[0]), "%s/scripts/report/", exe);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gnuplot.h"
 #include "html.h"
 #include "sweep.h"
 
@@ -142,7 +143,6 @@ void sb_page_open(struct sb_page *p, FILE *f)
 	char exe[4000], dirs[3][4096];
 	const char *env = getenv("SENTIBT_DYGRAPHS");
 	int nd = 0;
-	ssize_t n;
 
 	memset(p, 0, sizeof(*p));
 	p->f = f;
@@ -150,18 +150,11 @@ void sb_page_open(struct sb_page *p, FILE *f)
 	/* $SENTIBT_DYGRAPHS, when set, is the only place looked at */
 	if (env && *env)
 		snprintf(dirs[nd++], sizeof(dirs[0]), "%s", env);
-	n = env && *env ? 0 : readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		snprintf(dirs[nd++], sizeof(dirs[0]), "%s/../share/sentibt/dygraphs", exe);
-	}
-	if (!env || !*env)
+	if (!(env && *env)) {
+		if (sb_exe_dir(exe, sizeof(exe)))
+			snprintf(dirs[nd++], sizeof(dirs[0]), "%s/../share/sentibt/dygraphs", exe);
 		snprintf(dirs[nd++], sizeof(dirs[0]), "%s", DEBIAN_DYGRAPHS);
+	}
 	for (int k = 0; k < nd && !p->live; k++) {
 		if (snprintf(p->js, sizeof(p->js), "%s/dygraph.min.js", dirs[k]) >= (int)sizeof(p->js) ||
 		    snprintf(p->css, sizeof(p->css), "%s/dygraph.min.css", dirs[k]) >= (int)sizeof(p->css))

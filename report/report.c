@@ -516,6 +516,16 @@ static void heat_table(FILE *f, const struct sb_sweep *s, int a, int b, const do
 	fputs("</table>\n", f);
 }
 
+/* The heading of a sweep view and its note. */
+static void view_heading(struct ctx *c, const char *title, const char *sub, const char *more)
+{
+	fputs("<h3>", c->html);
+	sb_html_esc(c->html, title);
+	fputs("</h3>\n<p class=\"note\">", c->html);
+	sb_html_esc(c->html, sub);
+	fprintf(c->html, "%s</p>\n", more);
+}
+
 /* heatmap.gp over axes a (x) and b (y), and the HTML heatmap. */
 static enum sb_err sweep_heatmap(struct ctx *c, const struct sb_sweep *s, int a, int b,
 				 const double *z, const size_t *row, struct sb_errbuf *err)
@@ -573,9 +583,7 @@ static enum sb_err sweep_heatmap(struct ctx *c, const struct sb_sweep *s, int a,
 	rc = sb_gp_run(c->g, "heatmap.gp", c->out, "heatmap", err);
 	if (rc)
 		return rc;
-	fprintf(c->html, "<h3>%s</h3>\n<p class=\"note\">", title);
-	sb_html_esc(c->html, sub);
-	fputs(" (hover a cell for its combination)</p>\n", c->html);
+	view_heading(c, title, sub, " (hover a cell for its combination)");
 	heat_table(c->html, s, a, b, z, row, false);
 	figure(c, "heatmap", title);
 	return SB_OK;
@@ -662,9 +670,7 @@ static enum sb_err sweep_line(struct ctx *c, const struct sb_sweep *s, int a, co
 	rc = sb_gp_run(c->g, "line.gp", c->out, "line", err);
 	if (rc)
 		goto out_free;
-	fprintf(c->html, "<h3>%s</h3>\n<p class=\"note\">", title);
-	sb_html_esc(c->html, sub);
-	fputs("</p>\n", c->html);
+	view_heading(c, title, sub, "");
 	ps.name = s->metric;
 	ps.y = z;
 	ps.lo = band ? lo : NULL;
