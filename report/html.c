@@ -72,7 +72,7 @@ void sb_html_head(FILE *f, const char *title)
 	      "details.paper{font-size:85%;color:#666;margin:.4em 0}\n"
 	      "th{background:#f0f0f0}\ntable.kv td,table.kv th{text-align:left}\n"
 	      "img{max-width:100%;border:1px solid #ddd}\nfigure{margin:1.5em 0}\n"
-	      ".note{color:#666;font-size:90%}\ncode{font-size:90%}\n"
+	      ".note{color:#666;font-size:90%}\ncode{font-size:90%}\ntd code{word-break:break-all}\n"
 	      "</style></head><body>\n<h1>", f);
 	sb_html_esc(f, title);
 	fputs("</h1>\n", f);
@@ -301,6 +301,28 @@ void sb_html_stats(FILE *f, const char *dir)
 	sb_json_free(stats);
 }
 
+/* One metric: fractions in %, an object's members as NAME.MEMBER. */
+static void metric_row(FILE *f, const char *prefix, const struct sb_json *x)
+{
+	const char *key = sb_json_key(x) ? sb_json_key(x) : "";
+	const struct sb_json *m;
+	char name[256];
+
+	snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", key);
+	if (sb_json_is_object(x)) {
+		SB_JSON_FOR_EACH(m, x)
+			metric_row(f, name, m);
+		return;
+	}
+	if (!sb_metric_is_fraction(key) || !sb_json_is_number(x)) {
+		kv_num(f, name, x);
+		return;
+	}
+	fputs("<tr><th>", f);
+	sb_html_esc(f, name);
+	fprintf(f, "</th><td>%.3f%%</td></tr>\n", 100 * sb_json_number(x));
+}
+
 enum sb_err sb_html_metrics(FILE *f, const char *dir, struct sb_errbuf *err)
 {
 	char path[4200];
@@ -311,7 +333,7 @@ enum sb_err sb_html_metrics(FILE *f, const char *dir, struct sb_errbuf *err)
 		return sb_errf(err, SB_EPARSE, "%s: expected a JSON object of metrics", path);
 	fputs("<h2>Metrics</h2>\n<table class=\"kv\">\n", f);
 	SB_JSON_FOR_EACH(x, m)
-		kv_num(f, sb_json_key(x) ? sb_json_key(x) : "", x);
+		metric_row(f, "", x);
 	fputs("</table>\n", f);
 	sb_json_free(m);
 	return SB_OK;

@@ -1200,9 +1200,14 @@ static enum sb_err page_event_path(struct ctx *c, const struct sb_table *t, cons
 	for (size_t r = 0; r < t->nrow; r++)
 		x[nx++] = sb_table_cell(t, r, col[2]) / 60.0;
 	qsort(x, nx, sizeof(*x), cmp_double);
-	for (size_t r = 0, w = 0; r < nx; r++)
-		if (r == 0 || x[r] != x[w - 1])
-			x[w++] = x[r], nx = w;
+	{
+		size_t w = 0;
+
+		for (size_t r = 0; r < nx; r++)
+			if (r == 0 || x[r] != x[w - 1])
+				x[w++] = x[r];
+		nx = w;
+	}
 	v = x + nx;
 	for (size_t k = 0; k < 3 * MAX_BUCKETS * nx; k++)
 		v[k] = NAN;
