@@ -468,15 +468,16 @@ static void heat_table(FILE *f, const struct sb_sweep *s, int a, int b, const do
 {
 	const struct sb_axis_view *ax = &s->ax[a], *ay = &s->ax[b];
 	size_t nx = ax->n, bc = best_cell(s, z, nx * ay->n);
-	bool text = !small && nx <= 16;
+	bool text = !small && nx <= 16, dense = !small && nx > 16;
+	size_t every = small ? (nx + 7) / 8 : dense ? (nx + 11) / 12 : 1;   /* labelled columns */
 
-	fprintf(f, "<table class=\"heat%s\"><tr><th>%s \\ %s</th>", small ? " small" : "",
-		ay->name, ax->name);
+	fprintf(f, "<table class=\"heat%s\"><tr><th>%s \\ %s</th>", small ? " small" :
+		dense ? " dense" : "", ay->name, ax->name);
 	for (size_t xi = 0; xi < nx; xi++) {
 		char v[64];
 
 		sb_sweep_fmt_param(ax->name, ax->v[xi], v, sizeof(v));
-		fprintf(f, "<th>%s</th>", small && nx > 8 && xi % ((nx + 7) / 8) ? "" : v);
+		fprintf(f, "<th>%s</th>", xi % every ? "" : v);
 	}
 	fputs("</tr>\n", f);
 	for (size_t yi = ay->n; yi-- > 0;) {

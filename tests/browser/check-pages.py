@@ -153,7 +153,10 @@ def check(b, session, page, shots, n):
         fails += 1
     else:
         print("ok: %s: %s (%.1f s in chromium)" % (page, status, time.monotonic() - t0))
-    name = os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(page))))
+    folder = os.path.dirname(os.path.abspath(page))        # RESULT/report or --out
+    if os.path.basename(folder) == "report":
+        folder = os.path.dirname(folder)
+    name = os.path.basename(folder)
     png = os.path.join(shots, "%d-%s.png" % (n, name or "page"))
     shot = b.call("Page.captureScreenshot", {"format": "png"}, session)
     with open(png, "wb") as f:
