@@ -98,7 +98,7 @@ enum sb_err sb_batch_report(const char *dir, const char *title, const struct sb_
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
-	sb_html_foot(f);
+	sb_html_foot(f, false);
 	if (fclose(f) != 0)
 		return sb_errf(err, SB_EIO, "%s: write failed: %s", path, strerror(errno));
 	return SB_OK;

@@ -9,8 +9,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define MAX_JOBS 4           /* gnuplots running at once (each is one thread) */
+
+struct gp_job {
+	pid_t pid;
+	char what[600];             /* "script for base.fmt", for messages */
+};
+
 struct sb_gp {
 	char scripts[4096];         /* with a trailing '/' */
+	char logdir[4200];          /* where gnuplot.log is, for messages */
+	struct gp_job jobs[MAX_JOBS];
+	int njobs;
 	char vars[16384];           /* the -e assignments of the chart being built */
 	size_t len;
 	bool overflow;
@@ -71,6 +81,35 @@ FILE *sb_gp_open_data(const char *outdir, const char *base, char dat[SB_GP_PATH]
 	return f;
 }
 
+/* Waits for job k and removes it from the list; fails when that gnuplot failed. */
+static enum sb_err gp_wait(struct sb_gp *g, int k, struct sb_errbuf *err)
+{
+	struct gp_job job = g->jobs[k];
+	int status;
+
+	g->jobs[k] = g->jobs[--g->njobs];
+	while (waitpid(job.pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return sb_errf(err, SB_EIO, "waiting for gnuplot: %s", strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return sb_errf(err, SB_EIO, "cannot run gnuplot (install gnuplot-nox)");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return sb_errf(err, SB_EIO, "gnuplot failed on %s (see its messages in "
+			       "%s/data/gnuplot.log)", job.what, g->logdir);
+	return SB_OK;
+}
+
+enum sb_err sb_gp_finish(struct sb_gp *g, struct sb_errbuf *err)
+{
+	enum sb_err rc = SB_OK, r;
+
+	while (g->njobs > 0) {
+		r = gp_wait(g, 0, err);
+		rc = rc ? rc : r;
+	}
+	return rc;
+}
+
 enum sb_err sb_gp_run(struct sb_gp *g, const char *script, const char *outdir,
 		      const char *base, struct sb_errbuf *err)
 {
@@ -79,11 +118,11 @@ enum sb_err sb_gp_run(struct sb_gp *g, const char *script, const char *outdir,
 
 	if (snprintf(spath, sizeof(spath), "%s%s", g->scripts, script) >= (int)sizeof(spath))
 		return sb_errf(err, SB_EINVAL, "%s: path too long", g->scripts);
+	snprintf(g->logdir, sizeof(g->logdir), "%s", outdir);
 	for (int k = 0; k < 2; k++) {
 		struct sb_gp full = *g;
 		char out[4200];
 		pid_t pid;
-		int status;
 
 		snprintf(out, sizeof(out), "%s/%s.%s", outdir, base, fmts[k]);
 		sb_gp_str(&full, "fmt", fmts[k]);
@@ -91,6 +130,13 @@ enum sb_err sb_gp_run(struct sb_gp *g, const char *script, const char *outdir,
 		sb_gp_str(&full, "script_dir", g->scripts);
 		if (full.overflow)
 			return sb_errf(err, SB_EINVAL, "%s: gnuplot arguments too long", base);
+		/* a free slot: the oldest job done */
+		if (g->njobs == MAX_JOBS) {
+			enum sb_err rc = gp_wait(g, 0, err);
+
+			if (rc)
+				return rc;
+		}
 		fflush(NULL);
 		pid = fork();
 		if (pid < 0)
@@ -110,16 +156,25 @@ enum sb_err sb_gp_run(struct sb_gp *g, const char *script, const char *outdir,
 			execvp("gnuplot", av);
 			_exit(127);
 		}
-		while (waitpid(pid, &status, 0) < 0)
-			if (errno != EINTR)
-				return sb_errf(err, SB_EIO, "waiting for gnuplot: %s", strerror(errno));
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			return sb_errf(err, SB_EIO, "cannot run gnuplot (install gnuplot-nox)");
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			return sb_errf(err, SB_EIO, "gnuplot failed on %s for %s.%s (see its messages in %s/data/gnuplot.log)",
-				       spath, base, fmts[k], outdir);
+		g->jobs[g->njobs].pid = pid;
+		snprintf(g->jobs[g->njobs++].what, sizeof(g->jobs[0].what), "%s for %s.%s",
+			 script, base, fmts[k]);
 	}
 	return SB_OK;
+}
+
+bool sb_exe_dir(char *buf, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return true;
 }
 
 /* --scripts, $SENTIBT_REPORT_SCRIPTS, next to the binary (as built or installed), ./ */
@@ -129,19 +184,11 @@ static enum sb_err find_scripts(struct sb_gp *g, const char *opt, struct sb_errb
 	const char *env = getenv("SENTIBT_REPORT_SCRIPTS");
 	struct stat st;
 	int nc = 0;
-	ssize_t n;
 
 	if (opt || env) {
 		snprintf(cand[nc++], sizeof(cand[0]), "%s/", opt ? opt : env);
 	} else {
-		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-		if (n > 0) {
-			char *slash;
-
-			exe[n] = '\0';
-			slash = strrchr(exe, '/');
-			if (slash)
-				*slash = '\0';
+		if (sb_exe_dir(exe, sizeof(exe))) {
 			snprintf(cand[nc++], sizeof(cand[0]), "%s/../../scripts/report/", exe);
 			snprintf(cand[nc++], sizeof(cand[0]), "%s/../share/sentibt/report/", exe);
 			snprintf(cand[nc++], sizeof(cand[0]), "%s/scripts/report/", exe);
@@ -176,5 +223,10 @@ enum sb_err sb_gp_new(struct sb_gp **g, const char *scripts, struct sb_errbuf *e
 
 void sb_gp_free(struct sb_gp *g)
 {
+	struct sb_errbuf err;
+
+	if (!g)
+		return;
+	sb_gp_finish(g, &err);      /* no process left behind on an error path */
 	free(g);
 }

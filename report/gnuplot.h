@@ -23,7 +23,10 @@ struct sb_gp;
  * heatmap.gp.  Free with sb_gp_free().
  */
 enum sb_err sb_gp_new(struct sb_gp **g, const char *scripts, struct sb_errbuf *err);
-void sb_gp_free(struct sb_gp *g);
+void sb_gp_free(struct sb_gp *g);          /* waits for the gnuplots still running */
+
+/* The folder of the running binary (installed files are found from it); false if unknown. */
+bool sb_exe_dir(char *buf, size_t cap);
 
 /* A chart's variables: sb_gp_begin() clears them, then one call per variable. */
 void sb_gp_begin(struct sb_gp *g);
@@ -31,12 +34,16 @@ void sb_gp_str(struct sb_gp *g, const char *name, const char *value);   /* quote
 void sb_gp_num(struct sb_gp *g, const char *name, double v);            /* %.17g */
 
 /*
- * Runs 'script' with the variables, plus fmt, out and script_dir, once for PNG and
- * once for SVG: OUTDIR/BASE.png and OUTDIR/BASE.svg.  Fails when gnuplot is missing
- * or exits non-zero (its messages are in OUTDIR/data/gnuplot.log).
+ * Starts 'script' with the variables, plus fmt, out and script_dir, once for PNG and
+ * once for SVG: OUTDIR/BASE.png and OUTDIR/BASE.svg.  Up to 4 gnuplots run at once
+ * (the data files are complete before they start); a failure (gnuplot missing or
+ * exiting non-zero, its messages in OUTDIR/data/gnuplot.log) is returned by a later
+ * sb_gp_run or by sb_gp_finish.
  */
 enum sb_err sb_gp_run(struct sb_gp *g, const char *script, const char *outdir,
 		      const char *base, struct sb_errbuf *err);
+/* Waits for every gnuplot started; the first failure. */
+enum sb_err sb_gp_finish(struct sb_gp *g, struct sb_errbuf *err);
 
 /* Creates OUTDIR/data/BASE.dat for writing; its path goes to 'dat' (for sb_gp_str). */
 FILE *sb_gp_open_data(const char *outdir, const char *base, char dat[SB_GP_PATH],

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../core/json.h"
 #include "../engine/grid.h"
@@ -39,26 +40,52 @@ void sb_html_figure(FILE *f, const char *base, const char *caption)
 		base, base);
 }
 
+void sb_html_figure_link(FILE *f, const char *base, const char *caption)
+{
+	/* folded: the image loads only when opened */
+	fputs("<details class=\"paper\"><summary>For papers: ", f);
+	sb_html_esc(f, caption);
+	fprintf(f, " (<a href=\"%s.png\">PNG</a>, <a href=\"%s.svg\">SVG</a>)</summary>"
+		"<a href=\"%s.svg\"><img loading=\"lazy\" src=\"%s.png\" alt=\"", base, base, base,
+		base);
+	sb_html_esc(f, caption);
+	fputs("\"></a></details>\n", f);
+}
+
 void sb_html_head(FILE *f, const char *title)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
 	sb_html_esc(f, title);
 	fputs("</title>\n<style>\n"
-	      "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}\n"
+	      "body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:0 12px;color:#222}\n"
 	      "table{border-collapse:collapse;margin:1em 0;font-size:90%}\n"
-	      "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
+	      "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}\n"
+	      "table.top{font-size:85%}table.top td{white-space:nowrap}\n"
+	      "table.heat td,table.heat th{border:1px solid #fff;padding:2px 4px;font-size:80%;"
+	      "min-width:2.2em;text-align:center}\n"
+	      "table.heat th{background:#fff;font-weight:normal;color:#444}\n"
+	      "table.heat td.na{background:#c8c8c8}table.heat td.best{outline:3px solid #000;"
+	      "outline-offset:-3px}\n"
+	      "table.heat.small td{min-width:10px;height:10px;padding:0}\n"
+	      "table.heat.small th{font-size:70%;padding:0 2px}\n"
+	      "table.heat.dense{width:100%;table-layout:fixed}table.heat.dense th:first-child"
+	      "{width:7em}\ntable.heat.dense td{min-width:0;padding:0;height:9px}"
+	      "table.heat.dense th{font-size:65%;padding:0;overflow:visible;white-space:nowrap}\n"
+	      ".multiples{display:flex;flex-wrap:wrap;gap:6px 16px}\n"
+	      "details.paper{font-size:85%;color:#666;margin:.4em 0}\n"
 	      "th{background:#f0f0f0}\ntable.kv td,table.kv th{text-align:left}\n"
 	      "img{max-width:100%;border:1px solid #ddd}\nfigure{margin:1.5em 0}\n"
-	      ".note{color:#666;font-size:90%}\ncode{font-size:90%}\n"
+	      ".note{color:#666;font-size:90%}\ncode{font-size:90%}\ntd code{word-break:break-all}\n"
 	      "</style></head><body>\n<h1>", f);
 	sb_html_esc(f, title);
 	fputs("</h1>\n", f);
 }
 
-void sb_html_foot(FILE *f)
+void sb_html_foot(FILE *f, bool live)
 {
-	fputs("<p class=\"note\">Made by <code>sentibt report</code> with gnuplot; the plotted "
-	      "data are in data/.</p>\n</body></html>\n", f);
+	fprintf(f, "<p class=\"note\">Made by <code>sentibt report</code>%s; the PNG and SVG "
+		"figures by gnuplot, from the data in data/.</p>\n</body></html>\n",
+		live ? " with dygraphs (inlined) for the interactive charts" : "");
 }
 
 /* DIR/NAME parsed; NULL when absent or unreadable, with err set when it is not JSON. */
@@ -75,6 +102,53 @@ static struct sb_json *read_json(const char *dir, const char *name, char path[42
 static const char *jstr(const struct sb_json *o, const char *key)
 {
 	return sb_json_string(sb_json_get(o, key));
+}
+
+double sb_html_json_num(const char *dir, const char *file, const char *key, const char *key2)
+{
+	char path[4200];
+	struct sb_errbuf err;
+	struct sb_json *j = read_json(dir, file, path, &err);
+	const struct sb_json *v = sb_json_get(j, key);
+	double x;
+
+	if (key2)
+		v = sb_json_get(v, key2);
+	x = sb_json_is_number(v) ? sb_json_number(v) : NAN;
+	sb_json_free(j);
+	return x;
+}
+
+void sb_html_run_params(const char *dir, char *buf, size_t cap)
+{
+	char path[4200];
+	struct sb_errbuf err;
+	struct sb_json *m = read_json(dir, "manifest.json", path, &err);
+	const struct sb_json *p = sb_json_get(m, "parameters"), *x;
+	size_t len;
+	int n = 0;
+
+	if (!sb_json_is_object(sb_json_get(p, "grid"))) {
+		snprintf(buf, cap, "parameters unknown (no manifest.json)");
+		sb_json_free(m);
+		return;
+	}
+	len = (size_t)snprintf(buf, cap, "strategy %s:", jstr(p, "strategy") ? jstr(p, "strategy")
+			       : "mean");
+	SB_JSON_FOR_EACH(x, sb_json_get(p, "grid")) {
+		const struct sb_json *v = sb_json_is_array(x) ? sb_json_first(x) : x;
+		char s[64];
+
+		if (!sb_json_key(x) || len >= cap)
+			continue;
+		if (sb_json_is_number(v))
+			sb_sweep_fmt_param(sb_json_key(x), sb_json_number(v), s, sizeof(s));
+		else
+			snprintf(s, sizeof(s), "%s", sb_json_string(v) ? sb_json_string(v) : "?");
+		len += (size_t)snprintf(buf + len, cap - len, "%s %s=%s", n++ ? "," : "",
+					sb_json_key(x), s);
+	}
+	sb_json_free(m);
 }
 
 /* <td>value</td>, escaped; empty when the key is missing or not a string. */
@@ -230,6 +304,28 @@ void sb_html_stats(FILE *f, const char *dir)
 	sb_json_free(stats);
 }
 
+/* One metric: fractions in %, an object's members as NAME.MEMBER. */
+static void metric_row(FILE *f, const char *prefix, const struct sb_json *x)
+{
+	const char *key = sb_json_key(x) ? sb_json_key(x) : "";
+	const struct sb_json *m;
+	char name[256];
+
+	snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", key);
+	if (sb_json_is_object(x)) {
+		SB_JSON_FOR_EACH(m, x)
+			metric_row(f, name, m);
+		return;
+	}
+	if (!sb_metric_is_fraction(key) || !sb_json_is_number(x)) {
+		kv_num(f, name, x);
+		return;
+	}
+	fputs("<tr><th>", f);
+	sb_html_esc(f, name);
+	fprintf(f, "</th><td>%.3f%%</td></tr>\n", 100 * sb_json_number(x));
+}
+
 enum sb_err sb_html_metrics(FILE *f, const char *dir, struct sb_errbuf *err)
 {
 	char path[4200];
@@ -240,7 +336,7 @@ enum sb_err sb_html_metrics(FILE *f, const char *dir, struct sb_errbuf *err)
 		return sb_errf(err, SB_EPARSE, "%s: expected a JSON object of metrics", path);
 	fputs("<h2>Metrics</h2>\n<table class=\"kv\">\n", f);
 	SB_JSON_FOR_EACH(x, m)
-		kv_num(f, sb_json_key(x) ? sb_json_key(x) : "", x);
+		metric_row(f, "", x);
 	fputs("</table>\n", f);
 	sb_json_free(m);
 	return SB_OK;
@@ -278,32 +374,64 @@ void sb_html_table(FILE *f, const struct sb_table *t)
 	fputs("</table>\n", f);
 }
 
-void sb_html_top_table(FILE *f, const struct sb_table *t, const size_t *order, int idcol,
-		       int mcol, const char *metric)
+/* A metric cell in its unit: % for fractions, whole numbers plain. */
+static void td_metric(FILE *f, const char *name, double v)
 {
-	static const char *const mc[] = { "total_return", "max_drawdown", "trades", "psr",
-					  "dsr" };
+	if (sb_metric_is_fraction(name) && !isnan(v))
+		fprintf(f, "<td>%.2f%%</td>", 100 * v);
+	else if (!isnan(v) && v == floor(v) && fabs(v) < 1e15)
+		fprintf(f, "<td>%.0f</td>", v);
+	else
+		td_num(f, v);
+}
 
-	fprintf(f, "<h2>Top %d by %s</h2>\n<table><tr><th>id</th>", TABLE_ROWS, metric);
-	for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
-		if (sb_table_col(t, sb_summary_axis_name(k)) >= 0)
-			fprintf(f, "<th>%s</th>", sb_summary_axis_name(k));
-	fprintf(f, "<th>%s</th><th>total_return</th><th>max_drawdown</th><th>trades</th>"
-		"<th>psr</th><th>dsr</th></tr>\n", metric);
-	for (size_t i = 0; i < t->nrow && i < TABLE_ROWS; i++) {
+void sb_html_top_table(FILE *f, const struct sb_sweep *s, const size_t *order)
+{
+	static const char *const mc[] = { "total_return", "max_drawdown", "trades", "dsr" };
+	const struct sb_table *t = s->t;
+	int idcol = sb_table_col(t, "id");
+	size_t shown = 0;
+
+	fprintf(f, "<h2>Top %d by %s</h2>\n", TABLE_ROWS, s->metric);
+	/* the parameters that never vary: once, not as columns */
+	fputs("<p class=\"note\">The same in every combination shown: ", f);
+	for (int c = s->p0, first = 1; c < s->p1; c++)
+		if (!s->varies[c]) {
+			char v[64];
+
+			sb_sweep_fmt_param(t->names[c], sb_table_cell(t, s->best, c), v, sizeof(v));
+			fprintf(f, "%s%s=%s", first ? "" : ", ", t->names[c], v);
+			first = 0;
+		}
+	fputs(".</p>\n<table class=\"top\"><tr><th>#</th><th>id</th>", f);
+	for (int c = s->p0; c < s->p1; c++)
+		if (s->varies[c])
+			fprintf(f, "<th>%s</th>", t->names[c]);
+	fprintf(f, "<th>%s</th>", s->metric);
+	for (int k = 0; k < 4; k++)
+		if (strcmp(mc[k], s->metric) && sb_table_col(t, mc[k]) >= 0)
+			fprintf(f, "<th>%s</th>", mc[k]);
+	fputs("</tr>\n", f);
+	for (size_t i = 0; i < t->nrow && shown < TABLE_ROWS; i++) {
 		size_t r = order[i];
 
-		fprintf(f, "<tr><td>%.0f</td>", sb_table_cell(t, r, idcol));
-		for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
-			if (sb_table_col(t, sb_summary_axis_name(k)) >= 0)
-				td_num(f, sb_table_cell(t, r, sb_table_col(t, sb_summary_axis_name(k))));
-		td_num(f, sb_table_cell(t, r, mcol));
-		for (int k = 0; k < 5; k++)
-			td_num(f, sb_table_cell(t, r, sb_table_col(t, mc[k])));
+		if (!s->use[r])
+			continue;
+		fprintf(f, "<tr><td>%zu</td><td>%.0f</td>", ++shown, sb_table_cell(t, r, idcol));
+		for (int c = s->p0; c < s->p1; c++)
+			if (s->varies[c]) {
+				char v[64];
+
+				sb_sweep_fmt_param(t->names[c], sb_table_cell(t, r, c), v, sizeof(v));
+				fprintf(f, "<td>%s</td>", v);
+			}
+		td_metric(f, s->metric, sb_table_cell(t, r, s->mcol));
+		for (int k = 0; k < 4; k++)
+			if (strcmp(mc[k], s->metric) && sb_table_col(t, mc[k]) >= 0)
+				td_metric(f, mc[k], sb_table_cell(t, r, sb_table_col(t, mc[k])));
 		fputs("</tr>\n", f);
 	}
-	fputs("</table>\n<p class=\"note\">psr: probability that the true Sharpe ratio is "
-	      "above 0; dsr: that it is above SR0 (see above). Both use the per-candle Sharpe, "
-	      "the number of candles, skewness and raw kurtosis of the per-candle returns.</p>\n",
-	      f);
+	fputs("</table>\n<p class=\"note\">dsr: the deflated Sharpe ratio, the probability "
+	      "that the true Sharpe ratio is above SR0, the best expected from as many worthless "
+	      "trials (see the overfitting check below); summary.csv has every column.</p>\n", f);
 }

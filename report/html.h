@@ -7,13 +7,14 @@
 #define SB_REPORT_HTML_H
 
 #include "../core/common.h"
+#include "sweep.h"
 #include "table.h"
 
 #include <stdio.h>
 
 /* The page: <head> with its style and an <h1>; the closing note and tags. */
 void sb_html_head(FILE *f, const char *title);
-void sb_html_foot(FILE *f);
+void sb_html_foot(FILE *f, bool live);
 
 /* Text with < > & " escaped. */
 void sb_html_esc(FILE *f, const char *s);
@@ -21,6 +22,14 @@ void sb_html_esc(FILE *f, const char *s);
 void sb_html_num(FILE *f, double v);
 /* BASE.png linked to BASE.svg, with a caption. */
 void sb_html_figure(FILE *f, const char *base, const char *caption);
+/* The same folded under a "For papers" line (the interactive page draws its own charts). */
+void sb_html_figure_link(FILE *f, const char *base, const char *caption);
+
+/* The number at KEY (or KEY.KEY2) of DIR/FILE's JSON object; NaN when absent. */
+double sb_html_json_num(const char *dir, const char *file, const char *key, const char *key2);
+/* "strategy mean: threshold=0.3, window=5m, ..." from DIR/manifest.json's single
+ * combination (a backtest); "parameters unknown" without a manifest. */
+void sb_html_run_params(const char *dir, char *buf, size_t cap);
 
 /* The key facts of DIR/manifest.json (version, commit, command line, inputs); a note
  * when there is none or it cannot be read. */
@@ -35,10 +44,9 @@ enum sb_err sb_html_metrics(FILE *f, const char *dir, struct sb_errbuf *err);
 
 /*
  * The first rows of summary.csv in rank order (order[] = row indexes, best first): id,
- * the parameters present, the metric (column mcol), total_return, max_drawdown,
- * trades, psr and dsr.
+ * the parameters that vary (the others listed once above), the metric, total_return,
+ * max_drawdown, trades and dsr, with units.
  */
-void sb_html_top_table(FILE *f, const struct sb_table *t, const size_t *order, int idcol,
-		       int mcol, const char *metric);
+void sb_html_top_table(FILE *f, const struct sb_sweep *s, const size_t *order);
 
 #endif

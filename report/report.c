@@ -1,37 +1,46 @@
-/* report.c - the report of a result folder: sweep heatmaps, curves, histograms, report.html
+/* report.c - the report of a result folder: sweep views, curves, histograms, report.html
  *
  * The CSVs of the result folder are read and checked (table.h), their plotted columns
  * written as plain whitespace data under OUT/data/ (kept, so a chart can be redrawn by
- * hand) and drawn by gnuplot (gnuplot.h) as PNG and SVG; report.html (html.h) shows
- * them.  Everything goes to a temporary folder renamed into place at the end, so a
- * failure leaves no partial report.
+ * hand) and drawn by gnuplot (gnuplot.h) as PNG and SVG for papers; report.html
+ * (html.h) draws the same curves itself with dygraphs (page.h), or shows the PNGs
+ * when dygraphs is not installed.  Everything goes to a temporary folder renamed
+ * into place at the end, so a failure leaves no partial report.
  */
 #include "report.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "../engine/results.h"
-#include "../loaders/textio.h"
 #include "gnuplot.h"
 #include "html.h"
+#include "page.h"
 #include "table.h"
 
-#define MAX_PANELS 24
+#define MAX_MULTIPLES 21      /* small multiples: every pair of up to 7 axes */
+#define MAX_MARKED_TRADES 400 /* gnuplot draws entry and exit markers up to this many */
 
-static const char *axis_unit(int k);
+/* What every part of a report writes to. */
+struct ctx {
+	struct sb_gp *g;
+	const struct sb_report_opts *o;
+	const char *out;            /* the temporary report folder */
+	FILE *html;
+	struct sb_page page;
+};
 
-enum sb_err sb_report_parse_slice(const char *s, double fixed[SB_N_SUMMARY_AXES],
+enum sb_err sb_report_parse_slice(const char *s, struct sb_slice *slice,
 				  struct sb_errbuf *err)
 {
-	char buf[1024], *p, *next;
+	char buf[2048], *p, *next;
 
-	for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
-		fixed[k] = NAN;
+	memset(slice, 0, sizeof(*slice));
 	if (!s)
 		return SB_OK;
 	if (strlen(s) >= sizeof(buf))
@@ -39,37 +48,19 @@ enum sb_err sb_report_parse_slice(const char *s, double fixed[SB_N_SUMMARY_AXES]
 	strcpy(buf, s);
 	for (p = buf; p; p = next) {
 		char *eq = strchr(p, '=');
-		int k;
 
 		next = strchr(p, ',');
 		if (next)
 			*next++ = '\0';
-		if (!eq)
-			return sb_errf(err, SB_EINVAL, "--slice: expected AXIS=VALUE, got '%s'", p);
+		if (!eq || eq == p || !eq[1])
+			return sb_errf(err, SB_EINVAL, "--slice: expected COLUMN=VALUE, got '%s'", p);
 		*eq = '\0';
-		for (k = 0; k < SB_N_SUMMARY_AXES && strcmp(sb_summary_axis_name(k), p); k++)
-			;
-		if (k == SB_N_SUMMARY_AXES)
-			return sb_errf(err, SB_EINVAL, "--slice: unknown axis '%s' (one of "
-				       "threshold, min_confidence, window, exit_band, fee_bps, "
-				       "slippage_bps, latency, stop_loss, take_profit, trailing_stop, "
-				       "max_hold, side)", p);
-		if (k == SB_N_AXES + SB_EX_SIDE) {      /* as summary.csv reads (table.h) */
-			if (strcmp(eq + 1, "both") && strcmp(eq + 1, "long") && strcmp(eq + 1, "short"))
-				return sb_errf(err, SB_EINVAL, "--slice: side: expected both, long "
-					       "or short, got '%s'", eq + 1);
-			fixed[k] = eq[1] == 'l' ? 1.0 : eq[1] == 's' ? -1.0 : 0.0;
-		} else if (*axis_unit(k)) {
-			int64_t us;
-
-			if (!sb_parse_duration(eq + 1, &us))
-				return sb_errf(err, SB_EINVAL, "--slice: %s: expected a duration "
-					       "like 5m, got '%s'", p, eq + 1);
-			fixed[k] = (double)us / (double)SB_US_PER_SEC;
-		} else if (!sb_parse_double(eq + 1, &fixed[k])) {
-			return sb_errf(err, SB_EINVAL, "--slice: %s: expected a number, got '%s'",
-				       p, eq + 1);
-		}
+		if (slice->n == SB_SLICE_MAX || strlen(p) >= sizeof(slice->name[0]) ||
+		    strlen(eq + 1) >= sizeof(slice->text[0]))
+			return sb_errf(err, SB_EINVAL, "--slice: at most %d columns of short names "
+				       "and values", SB_SLICE_MAX);
+		strcpy(slice->name[slice->n], p);
+		strcpy(slice->text[slice->n++], eq + 1);
 	}
 	return SB_OK;
 }
@@ -94,6 +85,14 @@ static enum sb_err close_file(FILE *f, const char *dat, struct sb_errbuf *err)
 	return fclose(f) != 0 ? sb_errf(err, SB_EIO, "%s: write failed", dat) : SB_OK;
 }
 
+/* A gnuplot figure: an image on the static page, links for papers on the live one. */
+static void figure(struct ctx *c, const char *base, const char *caption)
+{
+	if (c->page.live)
+		sb_html_figure_link(c->html, base, caption);
+	else
+		sb_html_figure(c->html, base, caption);
+}
 /* ---- the charts of one run ---- */
 
 /* The variables every chart but equity_top.gp takes first. */
@@ -106,68 +105,140 @@ static void chart_begin(struct sb_gp *g, const char *dat, const char *title,
 	sb_gp_str(g, "subtitle", subtitle);
 }
 
-/*
- * equity.csv -> data/<base>.dat and the equity / drawdown / price chart; each curve is
- * also appended to top_dat (may be NULL) as one gnuplot data block, preceded by the
- * curve's buy_hold column as a block of its own when *top_bh is true (set false when the
- * file has none): the benchmark is the same for every curve, so it is written once.
- */
-static enum sb_err chart_equity(struct sb_gp *g, const char *csv, const char *out,
-				const char *base, const char *title, const char *subtitle,
-				FILE *top_dat, bool *top_bh, struct sb_errbuf *err)
+/* The columns of an equity.csv; drawdown in percent, buy_hold NaN when absent. */
+struct curve {
+	size_t n;
+	double *t, *close, *pos, *eq, *dd, *bh;
+	bool has_bh;
+};
+
+static void curve_release(struct curve *cv)
+{
+	free(cv->t);
+	memset(cv, 0, sizeof(*cv));
+}
+
+static enum sb_err curve_read(struct curve *cv, const char *csv, struct sb_errbuf *err)
 {
 	static const char *const cols[] = { "time", "close", "position", "equity", "drawdown" };
 	struct sb_table t;
 	int c[5], bh;
-	char dat[SB_GP_PATH];
-	FILE *f;
 	enum sb_err rc = sb_table_read(&t, csv, err);
 
+	memset(cv, 0, sizeof(*cv));
 	if (rc)
 		return rc;
 	rc = sb_table_need_cols(&t, csv, cols, c, 5, err);
 	if (!rc && t.nrow == 0)
 		rc = sb_errf(err, SB_EPARSE, "%s:2: expected at least one row", csv);
-	if (rc)
-		goto out_table;
-	f = sb_gp_open_data(out, base, dat, err);
-	if (!f) {
-		rc = SB_EIO;
-		goto out_table;
+	if (!rc && !(cv->t = malloc(6 * t.nrow * sizeof(double))))
+		rc = sb_errf(err, SB_ENOMEM, "out of memory");
+	if (rc) {
+		sb_table_release(&t);
+		return rc;
 	}
+	cv->n = t.nrow;
+	cv->close = cv->t + t.nrow;
+	cv->pos = cv->close + t.nrow;
+	cv->eq = cv->pos + t.nrow;
+	cv->dd = cv->eq + t.nrow;
+	cv->bh = cv->dd + t.nrow;
 	/* buy_hold is optional: result folders older than the benchmark lack it */
 	bh = sb_table_col(&t, "buy_hold");
-	if (top_dat && top_bh && *top_bh) {
-		*top_bh = bh >= 0;
-		for (size_t r = 0; bh >= 0 && r < t.nrow; r++)
-			fprintf(top_dat, "%.0f %.17g\n", sb_table_cell(&t, r, c[0]),
-				sb_table_cell(&t, r, bh));
-		if (bh >= 0)
-			fputs("\n\n", top_dat);
-	}
-	fputs("# epoch_s close position_sign equity drawdown buy_hold\n", f);
+	cv->has_bh = bh >= 0;
 	for (size_t r = 0; r < t.nrow; r++) {
 		double pos = sb_table_cell(&t, r, c[2]);
 
-		fprintf(f, "%.0f %.17g %d %.17g %.17g %.17g\n", sb_table_cell(&t, r, c[0]),
-			sb_table_cell(&t, r, c[1]), (pos > 0) - (pos < 0),
-			sb_table_cell(&t, r, c[3]), sb_table_cell(&t, r, c[4]),
-			bh >= 0 ? sb_table_cell(&t, r, bh) : NAN);
-		if (top_dat)
-			fprintf(top_dat, "%.0f %.17g\n", sb_table_cell(&t, r, c[0]),
-				sb_table_cell(&t, r, c[3]));
+		cv->t[r] = sb_table_cell(&t, r, c[0]);
+		cv->close[r] = sb_table_cell(&t, r, c[1]);
+		cv->pos[r] = (pos > 0) - (pos < 0);
+		cv->eq[r] = sb_table_cell(&t, r, c[3]);
+		cv->dd[r] = -100.0 * sb_table_cell(&t, r, c[4]);
+		cv->bh[r] = sb_table_cell(&t, r, bh);
 	}
-	if (top_dat)
-		fputs("\n\n", top_dat);
+	sb_table_release(&t);
+	return SB_OK;
+}
+
+/* Rows of (t, y) decimated to the plot's buckets, as one gnuplot data block. */
+static enum sb_err write_block(FILE *f, const double *t, const double *y, size_t n,
+			       struct sb_errbuf *err)
+{
+	unsigned char *keep = malloc(n ? n : 1);
+
+	if (!keep)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	sb_decimate(n, t, &y, 1, SB_PLOT_BUCKETS, keep);
+	for (size_t r = 0; r < n; r++)
+		if (keep[r])
+			fprintf(f, "%.0f %.10g\n", t[r], y[r]);
+	fputs("\n\n", f);
+	free(keep);
+	return SB_OK;
+}
+
+/* The trades of tr (may be NULL) as marker data, when there are few enough to mark. */
+static enum sb_err trade_markers(struct ctx *c, const struct sb_table *tr, const char *base,
+				 char dat[SB_GP_PATH], struct sb_errbuf *err)
+{
+	static const char *const cols[] = { "entry_time", "entry_price", "side", "exit_time",
+					    "exit_price" };
+	char name[128];
+	int k[5];
+	FILE *f;
+
+	dat[0] = '\0';
+	if (!tr || tr->nrow == 0 || tr->nrow > MAX_MARKED_TRADES ||
+	    sb_table_need_cols(tr, "trades.csv", cols, k, 5, NULL))
+		return SB_OK;
+	snprintf(name, sizeof(name), "%s_trades", base);
+	f = sb_gp_open_data(c->out, name, dat, err);
+	if (!f)
+		return SB_EIO;
+	fputs("# entry_epoch entry_price side exit_epoch exit_price\n", f);
+	for (size_t r = 0; r < tr->nrow; r++) {
+		for (int j = 0; j < 5; j++)
+			fprintf(f, "%.10g%c", sb_table_cell(tr, r, k[j]), j < 4 ? ' ' : '\n');
+	}
+	return close_file(f, dat, err);
+}
+
+/* The equity / drawdown / price chart of one curve (decimated), trades marked when few. */
+static enum sb_err chart_equity(struct ctx *c, const struct curve *cv,
+				const struct sb_table *tr, const char *base, const char *title,
+				const char *subtitle, struct sb_errbuf *err)
+{
+	const double *ys[5] = { cv->close, cv->pos, cv->eq, cv->dd, cv->bh };
+	char dat[SB_GP_PATH], tdat[SB_GP_PATH];
+	unsigned char *keep;
+	FILE *f;
+	enum sb_err rc = trade_markers(c, tr, base, tdat, err);
+
+	if (rc)
+		return rc;
+	keep = malloc(cv->n);
+	if (!keep)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	sb_decimate(cv->n, cv->t, ys, 5, SB_PLOT_BUCKETS, keep);
+	f = sb_gp_open_data(c->out, base, dat, err);
+	if (!f) {
+		free(keep);
+		return SB_EIO;
+	}
+	fputs("# epoch_s close position_sign equity drawdown buy_hold (a min/max envelope of "
+	      "the candles)\n", f);
+	for (size_t r = 0; r < cv->n; r++)
+		if (keep[r])
+			fprintf(f, "%.0f %.10g %.0f %.10g %.10g %.10g\n", cv->t[r], cv->close[r],
+				cv->pos[r], cv->eq[r], -cv->dd[r] / 100.0, cv->bh[r]);
+	free(keep);
 	rc = close_file(f, dat, err);
 	if (rc)
-		goto out_table;
-	chart_begin(g, dat, title, subtitle);
-	sb_gp_num(g, "H", 800);
-	rc = sb_gp_run(g, "equity.gp", out, base, err);
-out_table:
-	sb_table_release(&t);
-	return rc;
+		return rc;
+	chart_begin(c->g, dat, title, subtitle);
+	sb_gp_str(c->g, "trades", tdat);
+	sb_gp_num(c->g, "H", 800);
+	return sb_gp_run(c->g, "equity.gp", c->out, base, err);
 }
 
 /* trades.csv -> data/<base>.dat (returns in %) and the histogram; *n_out = trades. */
@@ -238,86 +309,81 @@ out_table:
 }
 
 /* The histogram of trades.csv when there is one, and its figure (or "No trades."). */
-static enum sb_err trades_figure(struct sb_gp *g, const char *csv, const char *out,
-				 const char *base, const char *what, const char *subtitle,
-				 FILE *html, struct sb_errbuf *err)
+static enum sb_err trades_figure(struct ctx *c, const char *csv, const char *base,
+				 const char *what, const char *subtitle, struct sb_errbuf *err)
 {
 	size_t nt;
 	enum sb_err rc;
 
 	if (!is_file(csv))
 		return SB_OK;
-	rc = chart_trades(g, csv, out, base, what, subtitle, &nt, err);
+	rc = chart_trades(c->g, csv, c->out, base, what, subtitle, &nt, err);
 	if (!rc && nt)
-		sb_html_figure(html, base, "trade returns");
+		figure(c, base, "trade returns");
 	else if (!rc)
-		fputs("<p class=\"note\">No trades.</p>\n", html);
+		fputs("<p class=\"note\">No trades.</p>\n", c->html);
+	return rc;
+}
+
+/* trades.csv read for the markers; an empty table when there is none. */
+static enum sb_err read_trades(struct sb_table *t, const char *csv, struct sb_errbuf *err)
+{
+	memset(t, 0, sizeof(*t));
+	return is_file(csv) ? sb_table_read(t, csv, err) : SB_OK;
+}
+
+static void page_trades(struct sb_page_trades *pt, const char *name, const struct sb_table *t)
+{
+	pt->name = name;
+	pt->t = t;
+	pt->entry_time = sb_table_col(t, "entry_time");
+	pt->entry_price = sb_table_col(t, "entry_price");
+	pt->exit_time = sb_table_col(t, "exit_time");
+	pt->exit_price = sb_table_col(t, "exit_price");
+	pt->side = sb_table_col(t, "side");
+}
+
+/*
+ * The interactive curves of k runs on the same candles: equity (and buy and hold),
+ * drawdown and price with the trades, on one time axis.
+ */
+static enum sb_err page_curves(struct ctx *c, const struct curve *cv, const char *const *names,
+			       const struct sb_table *trades, int k, struct sb_errbuf *err)
+{
+	const double *y[SB_TABLE_MAX_COLS];
+	const char *nm[SB_TABLE_MAX_COLS];
+	struct sb_page_trades pt[SB_TABLE_MAX_COLS];
+	enum sb_err rc;
+	int m = 0;
+
+	for (int j = 0; j < k; j++) {
+		y[m] = cv[j].eq;
+		nm[m++] = names[j];
+		page_trades(&pt[j], names[j], &trades[j]);
+	}
+	if (cv[0].has_bh) {
+		y[m] = cv[0].bh;
+		nm[m++] = "buy and hold";
+	}
+	sb_page_group_begin(&c->page);
+	rc = sb_page_time_chart(&c->page, "Equity (initial 10,000)", "equity", cv[0].n, cv[0].t,
+				y, m, nm, cv[0].has_bh ? 1u << k : 0, false, NULL, 0, err);
+	for (int j = 0; j < k; j++)
+		y[j] = cv[j].dd;
+	if (!rc)
+		rc = sb_page_time_chart(&c->page, "Drawdown (%)", "drawdown %", cv[0].n, cv[0].t,
+					y, k, nm, 0, true, NULL, 0, err);
+	y[0] = cv[0].close;
+	nm[0] = "close";
+	if (!rc)
+		rc = sb_page_time_chart(&c->page, "Price, with the trades (triangles: entries, "
+					"green long, red short; rings: exits)", "price", cv[0].n,
+					cv[0].t, y, 1, nm, 0, false, pt, k, err);
+	sb_page_group_end(&c->page);
 	return rc;
 }
 
 /* ---- sweep ---- */
-
-static bool same(double a, double b)
-{
-	return fabs(a - b) <= 1e-9 * fmax(1.0, fabs(b));
-}
-
-/* The sorted distinct values of column c over the rows in use; returns the count. */
-static size_t distinct(const struct sb_table *t, int c, const bool *use, double *out)
-{
-	size_t n = 0;
-
-	for (size_t r = 0; r < t->nrow; r++) {
-		double v = sb_table_cell(t, r, c);
-		size_t k;
-
-		if (!use[r] || isnan(v))
-			continue;
-		for (k = 0; k < n && !same(out[k], v); k++)
-			;
-		if (k == n)
-			out[n++] = v;
-	}
-	qsort(out, n, sizeof(*out), cmp_double);
-	return n;
-}
-
-static size_t index_of(const double *vals, size_t n, double v)
-{
-	for (size_t k = 0; k < n; k++)
-		if (same(vals[k], v))
-			return k;
-	return 0;
-}
-
-static void tics_cmd(char *buf, size_t cap, const char *axis, const double *v, size_t n)
-{
-	size_t len = (size_t)snprintf(buf, cap, "set %s (", axis);
-	size_t step = n > 25 ? (n + 24) / 25 : 1;        /* at most ~25 labels */
-
-	for (size_t k = 0; k < n && len < cap; k += step)
-		len += (size_t)snprintf(buf + len, cap - len, "%s\"%.4g\" %zu", k ? ", " : "",
-					v[k], k);
-	if (len < cap)
-		snprintf(buf + len, cap - len, ")");
-}
-
-/* summary.csv gives durations in seconds; say so next to their values. */
-static const char *axis_unit(int k)
-{
-	return k == SB_AX_WINDOW || k == SB_AX_LATENCY || k == SB_N_AXES + SB_EX_MAX_HOLD ? "s"
-											 : "";
-}
-
-static const char *axis_label(int k)
-{
-	static const char *const l[SB_N_SUMMARY_AXES] = {
-		"threshold h", "min confidence k", "window (s)", "exit band e", "fee (bps)",
-		"slippage (bps)", "latency (s)", "stop loss", "take profit", "trailing stop",
-		"max hold (s)", "side (1 long, -1 short, 0 both)" };
-
-	return l[k];
-}
 
 static int g_rank_col, g_rank_dir;
 static const struct sb_table *g_rank_t;
@@ -335,309 +401,692 @@ static int cmp_rank(const void *a, const void *b)
 	return ia < ib ? -1 : ia > ib;
 }
 
-/* The heatmaps; writes their figures into the HTML. */
-static enum sb_err sweep_heatmaps(struct sb_gp *g, const struct sb_table *t, int mcol,
-				  const char *metric, const double *fixed, const char *out,
-				  FILE *html, struct sb_errbuf *err)
+/* 'set xtics ("5m" 0, "15m" 1, ...)': each index named by its value, at most ~25. */
+static void tics_of(char *buf, size_t cap, const char *axis, const struct sb_axis_view *a)
 {
-	int ac[SB_N_SUMMARY_AXES], others[SB_N_SUMMARY_AXES], n_others = 0;
-	double *vals[SB_N_SUMMARY_AXES] = { 0 }, lo = INFINITY, hi = -INFINITY;
-	size_t nv[SB_N_SUMMARY_AXES] = { 0 }, n_panels = 1, n_use = 0;
-	bool *use = calloc(t->nrow ? t->nrow : 1, sizeof(*use));
+	size_t len = (size_t)snprintf(buf, cap, "set %s (", axis);
+	size_t step = a->n > 25 ? (a->n + 24) / 25 : 1;
+
+	for (size_t k = 0; k < a->n && len < cap; k += step) {
+		char v[64];
+
+		sb_sweep_fmt_param(a->name, a->v[k], v, sizeof(v));
+		len += (size_t)snprintf(buf + len, cap - len, "%s\"%s\" %zu", k ? ", " : "", v, k);
+	}
+	if (len < cap)
+		snprintf(buf + len, cap - len, ")");
+}
+
+/* "window (5m, 15m...)": an axis label with its unit. */
+static void axis_label(char *buf, size_t cap, const struct sb_axis_view *a)
+{
+	snprintf(buf, cap, "%s%s", a->name, a->dur ? " (duration)" :
+		 strstr(a->name, "bps") ? " (basis points)" : "");
+}
+
+/* What the other axes do, for a subtitle: "others at the best's: window=5m". */
+static void others_text(const struct sb_sweep *s, int a, int b, enum sb_reduce red,
+			char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (s->nax <= (b >= 0 ? 2 : 1))
+		return;
+	if (red != SB_REDUCE_SLICE) {
+		snprintf(buf, cap, "each cell the %s over the other axes",
+			 red == SB_REDUCE_MAX ? "best" : "median");
+		return;
+	}
+	len = (size_t)snprintf(buf, cap, "other axes at the best combination's values:");
+	for (int o = 0; o < s->nax && len < cap; o++) {
+		char v[64];
+
+		if (o == a || o == b)
+			continue;
+		sb_sweep_fmt_param(s->ax[o].name, sb_table_cell(s->t, s->best, s->ax[o].col), v,
+				   sizeof(v));
+		len += (size_t)snprintf(buf + len, cap - len, " %s=%s", s->ax[o].name, v);
+	}
+}
+
+/* The cell of z with the best value, or SIZE_MAX. */
+static size_t best_cell(const struct sb_sweep *s, const double *z, size_t n)
+{
+	size_t b = SIZE_MAX;
+
+	for (size_t k = 0; k < n; k++)
+		if (!isnan(z[k]) && (b == SIZE_MAX || (s->dir > 0 ? z[k] > z[b] : z[k] < z[b])))
+			b = k;
+	return b;
+}
+
+/* An HTML heatmap: one coloured cell per combination, values on hover (and printed
+ * when the grid is small); 'small' for the multiples. */
+static void heat_table(FILE *f, const struct sb_sweep *s, int a, int b, const double *z,
+		       const size_t *row, bool small)
+{
+	const struct sb_axis_view *ax = &s->ax[a], *ay = &s->ax[b];
+	size_t nx = ax->n, bc = best_cell(s, z, nx * ay->n);
+	bool text = !small && nx <= 16, dense = !small && nx > 16;
+	size_t every = small ? (nx + 7) / 8 : dense ? (nx + 11) / 12 : 1;   /* labelled columns */
+
+	fprintf(f, "<table class=\"heat%s\"><tr><th>%s \\ %s</th>", small ? " small" :
+		dense ? " dense" : "", ay->name, ax->name);
+	for (size_t xi = 0; xi < nx; xi++) {
+		char v[64];
+
+		sb_sweep_fmt_param(ax->name, ax->v[xi], v, sizeof(v));
+		fprintf(f, "<th>%s</th>", xi % every ? "" : v);
+	}
+	fputs("</tr>\n", f);
+	for (size_t yi = ay->n; yi-- > 0;) {
+		char v[64];
+
+		sb_sweep_fmt_param(ay->name, ay->v[yi], v, sizeof(v));
+		fprintf(f, "<tr><th>%s</th>", v);
+		for (size_t xi = 0; xi < nx; xi++) {
+			size_t k = yi * nx + xi;
+			char rgb[8], xv[64], tip[600];
+			bool dark;
+
+			if (isnan(z[k])) {
+				fputs("<td class=\"na\" title=\"no value\"></td>", f);
+				continue;
+			}
+			sb_sweep_colour(s, z[k], rgb, &dark);
+			sb_sweep_fmt_param(ax->name, ax->v[xi], xv, sizeof(xv));
+			snprintf(tip, sizeof(tip), "%s=%s %s=%s: %s %.4g", ax->name, xv, ay->name, v,
+				 s->metric, z[k]);
+			if (row[k] != SIZE_MAX) {
+				size_t len = strlen(tip);
+
+				snprintf(tip + len, sizeof(tip) - len, " (id %.0f)",
+					 sb_table_cell(s->t, row[k], sb_table_col(s->t, "id")));
+			}
+			fprintf(f, "<td style=\"background:%s;color:%s\"%s title=\"", rgb,
+				dark ? "#fff" : "#111", k == bc ? " class=\"best\"" : "");
+			sb_html_esc(f, tip);
+			fputs("\">", f);
+			if (text)
+				fprintf(f, "%.3g", z[k]);
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+/* The heading of a sweep view and its note. */
+static void view_heading(struct ctx *c, const char *title, const char *sub, const char *more)
+{
+	fputs("<h3>", c->html);
+	sb_html_esc(c->html, title);
+	fputs("</h3>\n<p class=\"note\">", c->html);
+	sb_html_esc(c->html, sub);
+	fprintf(c->html, "%s</p>\n", more);
+}
+
+/* heatmap.gp over axes a (x) and b (y), and the HTML heatmap. */
+static enum sb_err sweep_heatmap(struct ctx *c, const struct sb_sweep *s, int a, int b,
+				 const double *z, const size_t *row, struct sb_errbuf *err)
+{
+	const struct sb_axis_view *ax = &s->ax[a], *ay = &s->ax[b];
+	char dat[SB_GP_PATH], title[512], sub[2048], xt[4096], yt[4096], xl[128], yl[128],
+	     ml[128], pal[512];
+	size_t nx = ax->n, ny = ay->n, bc = best_cell(s, z, nx * ny);
+	FILE *f = sb_gp_open_data(c->out, "heatmap", dat, err);
+	enum sb_err rc;
+
+	if (!f)
+		return SB_EIO;
+	fputs("# x_index y_index value label_rgb\n", f);
+	for (size_t k = 0; k < nx * ny; k++) {
+		char rgb[8];
+		bool dark;
+
+		if (isnan(z[k]))
+			continue;
+		sb_sweep_colour(s, z[k], rgb, &dark);
+		fprintf(f, "%zu %zu %.10g %d\n", k % nx, k / nx, z[k], dark ? 0xffffff : 0x111111);
+	}
+	rc = close_file(f, dat, err);
+	if (rc)
+		return rc;
+	sb_sweep_metric_label(s, ml, sizeof(ml));
+	snprintf(title, sizeof(title), "%s over %s x %s", ml, ax->name, ay->name);
+	others_text(s, a, b, c->o->reduce, sub, sizeof(sub));
+	if (!sub[0])
+		snprintf(sub, sizeof(sub), "all combinations");
+	snprintf(sub + strlen(sub), sizeof(sub) - strlen(sub), "; outlined: the best; grey: "
+		 "no value; colours clipped at the 2nd and 98th percentiles");
+	tics_of(xt, sizeof(xt), "xtics", ax);
+	tics_of(yt, sizeof(yt), "ytics", ay);
+	axis_label(xl, sizeof(xl), ax);
+	axis_label(yl, sizeof(yl), ay);
+	sb_sweep_gnuplot_palette(s, pal, sizeof(pal));
+	chart_begin(c->g, dat, title, sub);
+	sb_gp_num(c->g, "nx", (double)nx);
+	sb_gp_num(c->g, "ny", (double)ny);
+	sb_gp_str(c->g, "xlabel", xl);
+	sb_gp_str(c->g, "ylabel", yl);
+	sb_gp_str(c->g, "cblabel", ml);
+	sb_gp_str(c->g, "xtics", xt);
+	sb_gp_str(c->g, "ytics", yt);
+	sb_gp_str(c->g, "palette", pal);
+	sb_gp_num(c->g, "cbmin", s->lo);
+	sb_gp_num(c->g, "cbmax", s->hi);
+	sb_gp_num(c->g, "labels", nx <= 20 && ny <= 14);
+	sb_gp_num(c->g, "bx", bc == SIZE_MAX ? -1 : (double)(bc % nx));
+	sb_gp_num(c->g, "by", bc == SIZE_MAX ? -1 : (double)(bc / nx));
+	sb_gp_num(c->g, "W", 1000);
+	sb_gp_num(c->g, "H", ny * 3 < nx ? 420 : 640);
+	rc = sb_gp_run(c->g, "heatmap.gp", c->out, "heatmap", err);
+	if (rc)
+		return rc;
+	view_heading(c, title, sub, " (hover a cell for its combination)");
+	heat_table(c->html, s, a, b, z, row, false);
+	figure(c, "heatmap", title);
+	return SB_OK;
+}
+
+/*
+ * The Sharpe ratio's 95 % interval (Lo 2002, Mertens 2002, as in the PSR): the
+ * annualised Sharpe +- 1.96 A sqrt((1 - g3 SR + (g4 - 1)/4 SR^2) / (T - 1)), SR = the
+ * per-candle Sharpe, A = sqrt(candles per year), T = candles (stats.json, manifest.json).
+ */
+static void sharpe_band(const struct ctx *c, const struct sb_sweep *s, const size_t *row,
+			size_t n, double *lo, double *hi)
+{
+	double T = sb_html_json_num(c->o->dir, "stats.json", "candles", NULL);
+	double iv = sb_html_json_num(c->o->dir, "manifest.json", "parameters", "interval");
+	double A = sqrt(365.0 * 86400.0 / iv);
+	int sk = sb_table_col(s->t, "skew"), ku = sb_table_col(s->t, "kurtosis");
+
+	for (size_t k = 0; k < n; k++) {
+		double sr, v, se;
+
+		lo[k] = hi[k] = NAN;
+		if (row[k] == SIZE_MAX || !(T > 1) || !(iv > 0) || sk < 0 || ku < 0)
+			continue;
+		sr = sb_table_cell(s->t, row[k], s->mcol) / A;
+		v = 1 - sb_table_cell(s->t, row[k], sk) * sr +
+		    (sb_table_cell(s->t, row[k], ku) - 1) / 4 * sr * sr;
+		if (!(v > 0))
+			continue;
+		se = A * sqrt(v / (T - 1));
+		lo[k] = sr * A - 1.96 * se;
+		hi[k] = sr * A + 1.96 * se;
+	}
+}
+
+/* line.gp over axis a, and the interactive line. */
+static enum sb_err sweep_line(struct ctx *c, const struct sb_sweep *s, int a, const double *z,
+			      const size_t *row, struct sb_errbuf *err)
+{
+	const struct sb_axis_view *ax = &s->ax[a];
+	char dat[SB_GP_PATH], title[512], sub[2048], xt[4096] = "", xl[128], ml[128];
+	size_t n = ax->n, bc = best_cell(s, z, n);
+	bool band = !strcmp(s->metric, "sharpe") && c->o->reduce != SB_REDUCE_MEDIAN;
+	double *lo = malloc(2 * n * sizeof(*lo)), *hi = lo ? lo + n : NULL;
+	struct sb_page_series ps;
+	FILE *f;
+	enum sb_err rc;
+
+	if (!lo)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	for (size_t k = 0; k < n; k++)
+		lo[k] = hi[k] = NAN;
+	if (band)
+		sharpe_band(c, s, row, n, lo, hi);
+	f = sb_gp_open_data(c->out, "line", dat, err);
+	if (!f) {
+		free(lo);
+		return SB_EIO;
+	}
+	fputs("# x value interval_lo interval_hi\n", f);
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, "%.10g %.10g %.10g %.10g\n", ax->dur ? (double)k : ax->v[k], z[k],
+			isnan(lo[k]) ? z[k] : lo[k], isnan(hi[k]) ? z[k] : hi[k]);
+	rc = close_file(f, dat, err);
+	if (rc)
+		goto out_free;
+	sb_sweep_metric_label(s, ml, sizeof(ml));
+	axis_label(xl, sizeof(xl), ax);
+	snprintf(title, sizeof(title), "%s over %s", ml, ax->name);
+	others_text(s, a, -1, c->o->reduce, sub, sizeof(sub));
+	snprintf(sub + strlen(sub), sizeof(sub) - strlen(sub), "%s%s", sub[0] ? "; " : "",
+		 band ? "band: 95% interval of the Sharpe ratio (skewness and kurtosis "
+		 "of the returns)" : "circled: the best");
+	if (ax->dur)
+		tics_of(xt, sizeof(xt), "xtics", ax);
+	chart_begin(c->g, dat, title, sub);
+	sb_gp_str(c->g, "xtics", xt);
+	sb_gp_num(c->g, "band", band);
+	sb_gp_str(c->g, "xlabel", xl);
+	sb_gp_str(c->g, "ylabel", ml);
+	sb_gp_num(c->g, "bx", bc == SIZE_MAX ? 0 : ax->dur ? (double)bc : ax->v[bc]);
+	sb_gp_num(c->g, "by", bc == SIZE_MAX ? 0 : z[bc]);
+	sb_gp_num(c->g, "H", 520);
+	rc = sb_gp_run(c->g, "line.gp", c->out, "line", err);
+	if (rc)
+		goto out_free;
+	view_heading(c, title, sub, "");
+	ps.name = s->metric;
+	ps.y = z;
+	ps.lo = band ? lo : NULL;
+	ps.hi = band ? hi : NULL;
+	sb_page_xy_chart(&c->page, title, ax->name, ml, ax->dur, n, ax->v, &ps, 1);
+	figure(c, "line", title);
+out_free:
+	free(lo);
+	return rc;
+}
+
+/* The axes to map: --x/--y, else the first two that vary; -1 for none. */
+static enum sb_err view_axes(const struct sb_report_opts *o, const struct sb_sweep *s,
+			     int ax[2], bool *usage, struct sb_errbuf *err)
+{
+	const char *names[2] = { o->x, o->y };
+	char list[1024];
+
+	ax[0] = ax[1] = -1;
+	sb_sweep_axis_list(s, list, sizeof(list));
+	if (o->y && !o->x) {
+		*usage = true;
+		return sb_errf(err, SB_EINVAL, "--y needs --x");
+	}
+	for (int k = 0; k < 2; k++)
+		if (names[k]) {
+			ax[k] = sb_sweep_axis(s, names[k]);
+			if (ax[k] < 0 || (k == 1 && ax[1] == ax[0])) {
+				*usage = true;
+				return sb_errf(err, SB_EINVAL, "--%c: '%s' is not an axis that varies "
+					       "in this sweep (axes: %s)", k ? 'y' : 'x', names[k], list);
+			}
+		}
+	for (int k = 0, next = 0; k < 2 && !o->x; k++) {
+		while (next < s->nax && next == ax[0])
+			next++;
+		if (next < s->nax)
+			ax[k] = next++;
+	}
+	return SB_OK;
+}
+
+/* The main view: a heatmap over two axes, a line over one. */
+static enum sb_err sweep_view(struct ctx *c, const struct sb_sweep *s, bool *usage,
+			      struct sb_errbuf *err)
+{
+	int ax[2];
+	size_t cells;
+	double *z;
+	size_t *row;
+	enum sb_err rc = view_axes(c->o, s, ax, usage, err);
+
+	if (rc)
+		return rc;
+	fprintf(c->html, "<h2>%s over the parameters</h2>\n", s->metric);
+	if (ax[0] < 0) {
+		fputs("<p class=\"note\">No parameter varies: nothing to map.</p>\n", c->html);
+		return SB_OK;
+	}
+	cells = s->ax[ax[0]].n * (ax[1] >= 0 ? s->ax[ax[1]].n : 1);
+	z = malloc(cells * sizeof(*z));
+	row = malloc(cells * sizeof(*row));
+	if (!z || !row) {
+		free(z);
+		free(row);
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	}
+	sb_sweep_grid(s, ax[0], ax[1], c->o->reduce, z, row);
+	rc = ax[1] >= 0 ? sweep_heatmap(c, s, ax[0], ax[1], z, row, err)
+			: sweep_line(c, s, ax[0], z, row, err);
+	free(z);
+	free(row);
+	return rc;
+}
+
+/* More than two axes vary: a small heatmap for every pair, on the report's one scale. */
+static enum sb_err sweep_multiples(struct ctx *c, const struct sb_sweep *s,
+				   struct sb_errbuf *err)
+{
+	int shown = 0;
+
+	if (s->nax <= 2)
+		return SB_OK;
+	fprintf(c->html, "<h2>Every pair of axes</h2>\n<p class=\"note\">%s over each pair of "
+		"the %d axes that vary; in each, the other axes %s. One colour scale for all; "
+		"outlined: the best cell. Choose a pair for the large map with --x and --y.</p>\n"
+		"<div class=\"multiples\">\n", s->metric, s->nax, c->o->reduce == SB_REDUCE_SLICE ?
+		"are at the best combination's values" : c->o->reduce == SB_REDUCE_MAX ?
+		"are reduced to their best" : "are reduced to their median");
+	for (int a = 0; a < s->nax; a++)
+		for (int b = a + 1; b < s->nax && shown < MAX_MULTIPLES; b++) {
+			size_t cells = s->ax[a].n * s->ax[b].n;
+			double *z = malloc(cells * sizeof(*z));
+			size_t *row = malloc(cells * sizeof(*row));
+
+			if (!z || !row) {
+				free(z);
+				free(row);
+				return sb_errf(err, SB_ENOMEM, "out of memory");
+			}
+			sb_sweep_grid(s, a, b, c->o->reduce, z, row);
+			fputs("<div>", c->html);
+			heat_table(c->html, s, a, b, z, row, true);
+			fputs("</div>\n", c->html);
+			free(z);
+			free(row);
+			shown++;
+		}
+	fputs("</div>\n", c->html);
+	return SB_OK;
+}
+
+/* The curves and histograms of the top K that have curves, then all of them together. */
+static enum sb_err sweep_curves(struct ctx *c, const struct sb_sweep *s, const size_t *order,
+				struct sb_errbuf *err)
+{
+	const struct sb_report_opts *o = c->o;
+	const struct sb_table *t = s->t;
+	int idcol = sb_table_col(t, "id");
+	char dat[SB_GP_PATH], title[1024], names_gp[4096] = "";
+	char (*names)[1100] = calloc(o->top ? o->top : 1, sizeof(*names));
+	const char **nm = calloc(o->top ? o->top : 1, sizeof(*nm));
+	struct curve *cv = calloc(o->top ? o->top : 1, sizeof(*cv));
+	struct sb_table *tr = calloc(o->top ? o->top : 1, sizeof(*tr));
+	size_t k = 0, later_len = 0;
+	FILE *top = NULL, *html = NULL;
+	char *later = NULL;
 	enum sb_err rc = SB_OK;
 
-	for (int k = 0; k < SB_N_SUMMARY_AXES; k++) {
-		ac[k] = sb_table_col(t, sb_summary_axis_name(k));
-		vals[k] = malloc((t->nrow ? t->nrow : 1) * sizeof(double));
-		if (!vals[k])
-			use = (free(use), NULL);
-		if (ac[k] < 0 && (k == SB_AX_THRESHOLD || k == SB_AX_MIN_CONFIDENCE))
-			rc = sb_errf(err, SB_EPARSE, "summary.csv:1: expected a column '%s'",
-				     sb_summary_axis_name(k));
-	}
-	if (!use) {
+	fputs("<h2>Best combinations: curves</h2>\n", c->html);
+	if (!names || !nm || !cv || !tr) {
 		rc = sb_errf(err, SB_ENOMEM, "out of memory");
 		goto out_free;
 	}
-	if (rc)
-		goto out_free;
-	for (size_t r = 0; r < t->nrow; r++) {
-		use[r] = true;
-		for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
-			if (!isnan(fixed[k]) &&
-			    (ac[k] < 0 || !same(sb_table_cell(t, r, ac[k]), fixed[k])))
-				use[r] = false;
-		if (use[r]) {
-			double v = sb_table_cell(t, r, mcol);
-
-			n_use++;
-			if (!isnan(v)) {
-				lo = v < lo ? v : lo;
-				hi = v > hi ? v : hi;
-			}
-		}
-	}
-	if (n_use == 0) {
-		rc = sb_errf(err, SB_EINVAL, "--slice: no combination of summary.csv matches");
+	/* the interactive charts come first: the sections of each combination wait here */
+	html = c->html;
+	c->html = open_memstream(&later, &later_len);
+	if (!c->html) {
+		c->html = html;
+		rc = sb_errf(err, SB_ENOMEM, "out of memory");
 		goto out_free;
 	}
-	for (int k = 0; k < SB_N_SUMMARY_AXES; k++) {
-		if (ac[k] >= 0)
-			nv[k] = distinct(t, ac[k], use, vals[k]);
-		if (k != SB_AX_THRESHOLD && k != SB_AX_MIN_CONFIDENCE && nv[k] > 1) {
-			others[n_others++] = k;
-			n_panels *= nv[k];
-		}
+	top = sb_gp_open_data(c->out, "equity_top", dat, err);
+	if (!top) {
+		rc = SB_EIO;
+		goto out_free;
 	}
-	if (!(lo <= hi)) {
-		lo = -1;
-		hi = 1;
-	}
-	fprintf(html, "<h2>%s over threshold &times; min confidence</h2>\n", metric);
-	if (n_panels > MAX_PANELS)
-		fprintf(html, "<p class=\"note\">%zu combinations of the other parameters; the "
-			"first %d are shown: choose others with --slice.</p>\n", n_panels, MAX_PANELS);
-	for (size_t p = 0; p < n_panels && p < MAX_PANELS && !rc; p++) {
-		char dat[SB_GP_PATH], base[64], title[256], sub[1024], xt[4096], yt[4096], cap[1300];
-		size_t x = p, pos[SB_N_SUMMARY_AXES] = { 0 }, len;
-		bool diverging = lo < 0 && hi > 0;
-		double m = fmax(fabs(lo), fabs(hi));
-		double *z;
-		FILE *f;
-
-		for (int o = n_others - 1; o >= 0; o--) {
-			pos[others[o]] = x % nv[others[o]];
-			x /= nv[others[o]];
-		}
-		snprintf(title, sizeof(title), "%s%s over threshold x min confidence", metric,
-			 strcmp(metric, "sharpe") ? "" : " (annualised)");
-		len = (size_t)snprintf(sub, sizeof(sub), "%s", n_others ? "" : "all combinations");
-		for (int o = 0; o < n_others; o++)
-			len += (size_t)snprintf(sub + len, sizeof(sub) - len, "%s%s=%.4g%s",
-						o ? ", " : "", sb_summary_axis_name(others[o]),
-						vals[others[o]][pos[others[o]]], axis_unit(others[o]));
-		for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
-			if (!isnan(fixed[k]))
-				len += (size_t)snprintf(sub + len, sizeof(sub) - len, " [%s=%.4g%s]",
-							sb_summary_axis_name(k), fixed[k], axis_unit(k));
-		z = malloc(nv[0] * nv[1] * sizeof(*z));
-		if (!z) {
-			rc = sb_errf(err, SB_ENOMEM, "out of memory");
-			break;
-		}
-		for (size_t k = 0; k < nv[0] * nv[1]; k++)
-			z[k] = NAN;
-		for (size_t r = 0; r < t->nrow; r++) {
-			bool in = use[r];
-
-			for (int o = 0; o < n_others && in; o++)
-				in = same(sb_table_cell(t, r, ac[others[o]]),
-					  vals[others[o]][pos[others[o]]]);
-			if (in)
-				z[index_of(vals[1], nv[1], sb_table_cell(t, r, ac[1])) * nv[0] +
-				  index_of(vals[0], nv[0], sb_table_cell(t, r, ac[0]))] =
-					sb_table_cell(t, r, mcol);
-		}
-		snprintf(base, sizeof(base), "heatmap_%zu", p);
-		f = sb_gp_open_data(out, base, dat, err);
-		if (!f) {
-			free(z);
-			rc = SB_EIO;
-			break;
-		}
-		for (size_t yi = 0; yi < nv[1]; yi++)
-			for (size_t xi = 0; xi < nv[0]; xi++)
-				fprintf(f, "%.17g%c", z[yi * nv[0] + xi], xi + 1 < nv[0] ? ' ' : '\n');
-		free(z);
-		rc = close_file(f, dat, err);
-		if (rc)
-			break;
-		tics_cmd(xt, sizeof(xt), "xtics", vals[0], nv[0]);
-		tics_cmd(yt, sizeof(yt), "ytics", vals[1], nv[1]);
-		chart_begin(g, dat, title, sub);
-		sb_gp_num(g, "nx", (double)nv[0]);
-		sb_gp_num(g, "ny", (double)nv[1]);
-		sb_gp_str(g, "xlabel", axis_label(0));
-		sb_gp_str(g, "ylabel", axis_label(1));
-		sb_gp_str(g, "cblabel", metric);
-		sb_gp_str(g, "xtics", xt);
-		sb_gp_str(g, "ytics", yt);
-		sb_gp_num(g, "cbmin", diverging ? -m : lo < hi ? lo : lo - 0.5);
-		sb_gp_num(g, "cbmax", diverging ? m : lo < hi ? hi : hi + 0.5);
-		sb_gp_num(g, "diverging", diverging);
-		sb_gp_num(g, "labels", nv[0] <= 20 && nv[1] <= 12);
-		sb_gp_num(g, "W", 1000);
-		sb_gp_num(g, "H", nv[1] * 3 < nv[0] ? 420 : 640);
-		rc = sb_gp_run(g, "heatmap.gp", out, base, err);
-		snprintf(cap, sizeof(cap), "%s: %s", title, sub);
-		if (!rc)
-			sb_html_figure(html, base, cap);
-	}
-out_free:
-	for (int k = 0; k < SB_N_SUMMARY_AXES; k++)
-		free(vals[k]);
-	free(use);
-	return rc;
-}
-
-/* The curves and histograms of the top K that have curves, then all of them on one chart. */
-static enum sb_err sweep_curves(struct sb_gp *g, const struct sb_report_opts *o,
-				const struct sb_table *t, const size_t *order, int idcol,
-				int mcol, const char *out, FILE *html, struct sb_errbuf *err)
-{
-	char dat[SB_GP_PATH], title[1024], names[1024] = "";
-	size_t n_curves = 0;
-	bool bh = true;                /* the first curve writes the buy-and-hold block */
-	FILE *top = sb_gp_open_data(out, "equity_top", dat, err);
-	enum sb_err rc = SB_OK;
-
-	if (!top)
-		return SB_EIO;
-	fputs("<h2>Best combinations</h2>\n", html);
-	for (size_t i = 0; i < t->nrow && n_curves < o->top && !rc; i++) {
+	for (size_t i = 0; i < t->nrow && k < o->top && !rc; i++) {
 		size_t r = order[i], id = (size_t)sb_table_cell(t, r, idcol);
-		char base[64], what[512], name[64], eq[4200], tr[4200];
-		size_t len;
+		char base[64], what[1024], name[64], eq[4200], trp[4200];
 
 		snprintf(eq, sizeof(eq), "%s/equity/%zu.csv", o->dir, id);
-		snprintf(tr, sizeof(tr), "%s/trades/%zu.csv", o->dir, id);
+		snprintf(trp, sizeof(trp), "%s/trades/%zu.csv", o->dir, id);
 		if (!is_file(eq))
 			continue;
-		len = 0;
-		what[0] = '\0';
-		for (int k = 0, first = 1; k < SB_N_SUMMARY_AXES; k++) {
-			int c = sb_table_col(t, sb_summary_axis_name(k));
-
-			if (c >= 0) {
-				len += (size_t)snprintf(what + len, sizeof(what) - len, "%s%s=%.4g",
-							first ? "" : ", ", sb_summary_axis_name(k),
-							sb_table_cell(t, r, c));
-				first = 0;
-			}
-		}
-		snprintf(title, sizeof(title), "Equity, drawdown, price: combination %zu, #%zu by %s "
-			 "(%.4g)", id, n_curves + 1, o->metric, sb_table_cell(t, r, mcol));
-		snprintf(base, sizeof(base), "equity_%zu", id);
-		fprintf(html, "<h3>#%zu: combination %zu</h3>\n", n_curves + 1, id);
-		rc = chart_equity(g, eq, out, base, title, what, top, n_curves ? NULL : &bh, err);
+		rc = curve_read(&cv[k], eq, err);
+		if (!rc)
+			rc = read_trades(&tr[k], trp, err);
 		if (rc)
 			break;
-		sb_html_figure(html, base, what);
+		if (cv[k].n != cv[0].n || cv[k].t[0] != cv[0].t[0]) {
+			rc = sb_errf(err, SB_EPARSE, "%s: expected the candles of equity/%.0f.csv",
+				     eq, sb_table_cell(t, order[0], idcol));
+			break;
+		}
+		/* legends: the rank and the parameters that vary, no spaces (gnuplot's words) */
+		sb_sweep_params(s, r, s->nax == 0, ",", what, sizeof(what));
+		snprintf(names[k], sizeof(names[k]), "#%zu:%s", k + 1, what);
+		nm[k] = names[k];
+		sb_sweep_params(s, r, true, ", ", what, sizeof(what));
+		snprintf(title, sizeof(title), "Combination %zu, #%zu by %s (%.4g)", id, k + 1,
+			 o->metric, sb_table_cell(t, r, s->mcol));
+		snprintf(base, sizeof(base), "equity_%zu", id);
+		rc = chart_equity(c, &cv[k], &tr[k], base, title, what, err);
+		if (rc)
+			break;
+		fprintf(c->html, "<h3>#%zu: combination %zu</h3>\n<p>", k + 1, id);
+		sb_html_esc(c->html, what);
+		fputs("</p>\n", c->html);
+		figure(c, base, what);
 		snprintf(base, sizeof(base), "trades_%zu", id);
 		snprintf(name, sizeof(name), "combination %zu", id);
-		rc = trades_figure(g, tr, out, base, name, what, html, err);
-		len = strlen(names);
-		snprintf(names + len, sizeof(names) - len, "%s%sid=%zu", len ? " " : "",
-			 !n_curves && bh ? "buy-and-hold " : "", id);
-		n_curves++;
+		rc = trades_figure(c, trp, base, name, what, err);
+		if (!rc)
+			rc = write_block(top, cv[k].t, cv[k].eq, cv[k].n, err);
+		snprintf(names_gp + strlen(names_gp), sizeof(names_gp) - strlen(names_gp), "%s%s",
+			 k ? " " : "", names[k]);
+		k++;
+	}
+	if (!rc && k && cv[0].has_bh) {
+		rc = write_block(top, cv[0].t, cv[0].bh, cv[0].n, err);
+		snprintf(names_gp + strlen(names_gp), sizeof(names_gp) - strlen(names_gp),
+			 " buy-and-hold");
 	}
 	if (fclose(top) != 0 && !rc)
 		rc = sb_errf(err, SB_EIO, "%s: write failed", dat);
-	if (!rc && n_curves) {
-		snprintf(title, sizeof(title), "Equity of the top %zu combinations by %s", n_curves,
+	if (!rc && k) {
+		snprintf(title, sizeof(title), "Equity of the top %zu combinations by %s", k,
 			 o->metric);
-		sb_gp_begin(g);
-		sb_gp_str(g, "data", dat);
-		sb_gp_str(g, "names", names);
-		sb_gp_str(g, "title", title);
-		sb_gp_num(g, "n", (double)(n_curves + (bh ? 1 : 0)));
-		rc = sb_gp_run(g, "equity_top.gp", out, "equity_top", err);
+		sb_gp_begin(c->g);
+		sb_gp_str(c->g, "data", dat);
+		sb_gp_str(c->g, "names", names_gp);
+		sb_gp_str(c->g, "title", title);
+		sb_gp_num(c->g, "n", (double)(k + (cv[0].has_bh ? 1 : 0)));
+		rc = sb_gp_run(c->g, "equity_top.gp", c->out, "equity_top", err);
 		if (!rc)
-			sb_html_figure(html, "equity_top", title);
+			figure(c, "equity_top", title);
 	} else if (!rc) {
-		fputs("<p class=\"note\">No equity curves in the result folder.</p>\n", html);
+		fputs("<p class=\"note\">No equity curves in the result folder.</p>\n", c->html);
 	}
+out_free:
+	if (html) {
+		fclose(c->html);
+		c->html = html;
+		if (!rc && k)
+			rc = page_curves(c, cv, nm, tr, (int)k, err);
+		if (later)
+			fwrite(later, 1, later_len, c->html);
+		free(later);
+	}
+	for (size_t j = 0; cv && tr && j < o->top; j++) {
+		curve_release(&cv[j]);
+		sb_table_release(&tr[j]);
+	}
+	free(names);
+	free(nm);
+	free(cv);
+	free(tr);
 	return rc;
 }
 
-static enum sb_err report_sweep(struct sb_gp *g, const struct sb_report_opts *o,
-				const char *out, FILE *html, struct sb_errbuf *err)
+static enum sb_err report_sweep(struct ctx *c, bool *usage, struct sb_errbuf *err)
 {
+	const struct sb_report_opts *o = c->o;
 	struct sb_table t;
+	struct sb_sweep s;
 	char path[4200];
 	size_t *order = NULL;
-	int mcol, idcol;
 	enum sb_err rc;
 
 	snprintf(path, sizeof(path), "%s/summary.csv", o->dir);
 	rc = sb_table_read(&t, path, err);
 	if (rc)
 		return rc;
-	mcol = sb_table_col(&t, o->metric);
-	idcol = sb_table_col(&t, "id");
-	if (mcol < 0 || idcol < 0) {
-		rc = sb_errf(err, SB_EPARSE, "%s:1: expected columns 'id' and '%s'", path, o->metric);
-		goto out;
-	}
 	if (t.nrow == 0) {
 		rc = sb_errf(err, SB_EPARSE, "%s:2: expected at least one combination", path);
-		goto out;
+		goto out_table;
 	}
-	sb_html_head(html, "sentibt sweep report");
-	fprintf(html, "<p>Result folder <code>");
-	sb_html_esc(html, o->dir);
-	fprintf(html, "</code>: %zu combinations, ranked by %s.</p>\n", t.nrow, o->metric);
-	sb_html_manifest(html, o->dir);
-
+	rc = sb_sweep_init(&s, &t, o->metric, &o->slice, err);
+	if (rc) {
+		*usage = rc == SB_EINVAL;
+		goto out_sweep;
+	}
 	order = malloc(t.nrow * sizeof(*order));
 	if (!order) {
 		rc = sb_errf(err, SB_ENOMEM, "out of memory");
-		goto out;
+		goto out_sweep;
 	}
 	for (size_t r = 0; r < t.nrow; r++)
 		order[r] = r;
 	g_rank_t = &t;
-	g_rank_col = mcol;
-	g_rank_dir = strcmp(o->metric, "max_drawdown") ? 1 : -1;
+	g_rank_col = s.mcol;
+	g_rank_dir = s.dir;
 	qsort(order, t.nrow, sizeof(*order), cmp_rank);
 
-	sb_html_stats(html, o->dir);
-	sb_html_top_table(html, &t, order, idcol, mcol, o->metric);
-	rc = sweep_heatmaps(g, &t, mcol, o->metric, o->slice, out, html, err);
+	sb_html_head(c->html, "sentibt sweep report");
+	fprintf(c->html, "<p>Result folder <code>");
+	sb_html_esc(c->html, o->dir);
+	fprintf(c->html, "</code>: %zu combinations, ranked by %s.</p>\n", t.nrow, o->metric);
+	sb_page_note(&c->page);
+	sb_html_top_table(c->html, &s, order);
+	rc = sweep_view(c, &s, usage, err);
 	if (!rc)
-		rc = sweep_curves(g, o, &t, order, idcol, mcol, out, html, err);
-out:
+		rc = sweep_multiples(c, &s, err);
+	if (!rc)
+		rc = sweep_curves(c, &s, order, err);
+	if (!rc) {
+		sb_html_stats(c->html, o->dir);
+		sb_html_manifest(c->html, o->dir);
+	}
+out_sweep:
 	free(order);
+	sb_sweep_release(&s);
+out_table:
+	sb_table_release(&t);
+	return rc;
+}
+
+/* The options that depend on summary.csv (metric, slice, axes), checked on their own. */
+static enum sb_err sweep_options(const struct sb_report_opts *o, bool *usage,
+				 struct sb_errbuf *err)
+{
+	struct sb_table t;
+	struct sb_sweep s;
+	char path[4200];
+	int ax[2];
+	enum sb_err rc;
+
+	snprintf(path, sizeof(path), "%s/summary.csv", o->dir);
+	rc = sb_table_read(&t, path, err);
+	if (rc)
+		return rc;
+	rc = sb_sweep_init(&s, &t, o->metric, &o->slice, err);
+	if (rc)
+		*usage = rc == SB_EINVAL;
+	else
+		rc = view_axes(o, &s, ax, usage, err);
+	sb_sweep_release(&s);
 	sb_table_release(&t);
 	return rc;
 }
 
 /* ---- backtest ---- */
 
-static enum sb_err report_backtest(struct sb_gp *g, const struct sb_report_opts *o,
-				   const char *out, FILE *html, struct sb_errbuf *err)
+static enum sb_err report_backtest(struct ctx *c, struct sb_errbuf *err)
 {
-	char path[4200];
+	const struct sb_report_opts *o = c->o;
+	char path[4200], params[1024], title[1200];
+	struct curve cv;
+	struct sb_table tr;
+	const char *name;
 	enum sb_err rc;
 
-	sb_html_head(html, "sentibt backtest report");
-	fputs("<p>Result folder <code>", html);
-	sb_html_esc(html, o->dir);
-	fputs("</code>.</p>\n", html);
-	sb_html_manifest(html, o->dir);
-	rc = sb_html_metrics(html, o->dir, err);
+	sb_html_run_params(o->dir, params, sizeof(params));
+	sb_html_head(c->html, "sentibt backtest report");
+	fputs("<p>Result folder <code>", c->html);
+	sb_html_esc(c->html, o->dir);
+	fputs("</code>: ", c->html);
+	sb_html_esc(c->html, params);
+	fputs(".</p>\n", c->html);
+	sb_page_note(&c->page);
+	rc = sb_html_metrics(c->html, o->dir, err);
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), "%s/equity.csv", o->dir);
-	rc = chart_equity(g, path, out, "equity", "Equity, drawdown and price", "backtest",
-			  NULL, NULL, err);
+	rc = curve_read(&cv, path, err);
 	if (rc)
 		return rc;
-	sb_html_figure(html, "equity", "equity, drawdown and price");
 	snprintf(path, sizeof(path), "%s/trades.csv", o->dir);
-	return trades_figure(g, path, out, "trades", "backtest",
-			     "open trades marked at the last close", html, err);
+	rc = read_trades(&tr, path, err);
+	if (rc)
+		goto out_curve;
+	snprintf(title, sizeof(title), "Backtest: equity, drawdown and price");
+	rc = chart_equity(c, &cv, &tr, "equity", title, params, err);
+	if (rc)
+		goto out_trades;
+	fputs("<h2>Curves</h2>\n", c->html);
+	name = "strategy";
+	rc = page_curves(c, &cv, &name, &tr, 1, err);
+	if (rc)
+		goto out_trades;
+	figure(c, "equity", "equity, drawdown and price");
+	rc = trades_figure(c, path, "trades", "backtest", "open trades marked at the last close",
+			   err);
+	if (!rc)
+		sb_html_manifest(c->html, o->dir);
+out_trades:
+	sb_table_release(&tr);
+out_curve:
+	curve_release(&cv);
+	return rc;
 }
 
 /* ---- walk-forward ---- */
+
+/* The stitched out-of-sample equity, one series per fold (one in all past 12 folds). */
+static enum sb_err page_folds(struct ctx *c, const struct sb_table *et, const int *ec,
+			      struct sb_errbuf *err)
+{
+	enum { MAX_FOLDS = 12 };
+	const double *y[MAX_FOLDS];
+	const char *nm[MAX_FOLDS];
+	char names[MAX_FOLDS][32];
+	size_t n = et->nrow;
+	double *t = malloc((MAX_FOLDS + 1) * n * sizeof(*t)), *v = t ? t + n : NULL;
+	int m = 1;
+	enum sb_err rc;
+
+	if (!t)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	for (size_t r = 1; r < n; r++)
+		m += sb_table_cell(et, r, ec[1]) != sb_table_cell(et, r - 1, ec[1]);
+	if (m > MAX_FOLDS)
+		m = 1;
+	for (size_t k = 0; k < (size_t)m * n; k++)
+		v[k] = NAN;
+	for (size_t r = 0, f = 0; r < n; r++) {
+		bool first = r == 0 || sb_table_cell(et, r, ec[1]) != sb_table_cell(et, r - 1, ec[1]);
+
+		if (first && r && m > 1)
+			f++;
+		if (first && (m > 1 || r == 0)) {
+			snprintf(names[f], sizeof(names[f]), m > 1 ? "fold %.0f" : "out of sample",
+				 sb_table_cell(et, r, ec[1]));
+			nm[f] = names[f];
+			y[f] = v + f * n;
+		}
+		t[r] = sb_table_cell(et, r, ec[0]);
+		v[f * n + r] = sb_table_cell(et, r, ec[2]);
+	}
+	rc = sb_page_time_chart(&c->page, "Out-of-sample equity, the folds' test parts stitched",
+				"equity", n, t, y, m, nm, 0, false, NULL, 0, err);
+	free(t);
+	return rc;
+}
 
 /*
  * A walk-forward folder (sweep --walk-forward / --split): the folds table and the
  * stitched out-of-sample equity, one gnuplot data block per fold (equity_top.gp).
  */
-static enum sb_err report_walk_forward(struct sb_gp *g, const struct sb_report_opts *o,
-				       const char *out, FILE *html, struct sb_errbuf *err)
+static enum sb_err report_walk_forward(struct ctx *c, struct sb_errbuf *err)
 {
+	const struct sb_report_opts *o = c->o;
+	struct sb_gp *g = c->g;
+	FILE *html = c->html;
 	static const char *const fcols[] = { "fold", "id", "is_total_return", "oos_total_return",
 					     "is_sharpe", "oos_sharpe" };
 	static const char *const ecols[] = { "time", "fold", "equity" };
@@ -669,7 +1118,7 @@ static enum sb_err report_walk_forward(struct sb_gp *g, const struct sb_report_o
 	fprintf(html, "</code>: %zu fold%s; in each, the best combination on the training "
 		"candles traded the test candles that follow.</p>\n", ft.nrow,
 		ft.nrow == 1 ? "" : "s");
-	sb_html_manifest(html, o->dir);
+	sb_page_note(&c->page);
 	fputs("<table><tr><th>fold</th><th>id</th><th>in-sample return</th>"
 	      "<th>out-of-sample return</th><th>in-sample Sharpe</th><th>out-of-sample Sharpe</th></tr>\n",
 	      html);
@@ -683,7 +1132,10 @@ static enum sb_err report_walk_forward(struct sb_gp *g, const struct sb_report_o
 		fputs("</tr>\n", html);
 	}
 	fputs("</table>\n", html);
-	f = sb_gp_open_data(out, "oos_equity", dat, err);
+	rc = page_folds(c, &et, ec, err);
+	if (rc)
+		goto out_et;
+	f = sb_gp_open_data(c->out, "oos_equity", dat, err);
 	if (!f) {
 		rc = SB_EIO;
 		goto out_et;
@@ -711,10 +1163,12 @@ static enum sb_err report_walk_forward(struct sb_gp *g, const struct sb_report_o
 		sb_gp_str(g, "names", names);
 		sb_gp_str(g, "title", "Out-of-sample equity, the folds' test parts stitched (compounded)");
 		sb_gp_num(g, "n", (double)n);
-		rc = sb_gp_run(g, "equity_top.gp", out, "oos_equity", err);
+		rc = sb_gp_run(g, "equity_top.gp", c->out, "oos_equity", err);
 	}
-	if (!rc)
-		sb_html_figure(html, "oos_equity", "out-of-sample equity by fold");
+	if (!rc) {
+		figure(c, "oos_equity", "out-of-sample equity by fold");
+		sb_html_manifest(html, o->dir);
+	}
 out_et:
 	sb_table_release(&et);
 out_ft:
@@ -730,14 +1184,76 @@ static void bucket_name(char *buf, size_t cap, double lo, double hi, bool top)
 	snprintf(buf, cap, "[%.4g,%.4g%c", lo, hi, top ? ']' : ')');
 }
 
-/* event_path.csv -> data/event_path.dat (one block per bucket with events) and its chart. */
-static enum sb_err chart_event_path(struct sb_gp *g, const char *csv, const char *out,
-				    FILE *html, struct sb_errbuf *err)
+/* The event path as an interactive chart: one series per bucket, its band the interval. */
+static enum sb_err page_event_path(struct ctx *c, const struct sb_table *t, const int *col,
+				   const char *title, struct sb_errbuf *err)
 {
+	enum { MAX_BUCKETS = 16 };
+	struct sb_page_series s[MAX_BUCKETS];
+	char names[MAX_BUCKETS][128];
+	size_t nx = 0;
+	int m = 0;
+	double *x = malloc((1 + 3 * MAX_BUCKETS) * (t->nrow + 1) * sizeof(*x)), *v;
+
+	if (!x)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	/* the offsets, sorted and distinct */
+	for (size_t r = 0; r < t->nrow; r++)
+		x[nx++] = sb_table_cell(t, r, col[2]) / 60.0;
+	qsort(x, nx, sizeof(*x), cmp_double);
+	{
+		size_t w = 0;
+
+		for (size_t r = 0; r < nx; r++)
+			if (r == 0 || x[r] != x[w - 1])
+				x[w++] = x[r];
+		nx = w;
+	}
+	v = x + nx;
+	for (size_t k = 0; k < 3 * MAX_BUCKETS * nx; k++)
+		v[k] = NAN;
+	for (size_t r0 = 0; r0 < t->nrow && m < MAX_BUCKETS;) {
+		double lo = sb_table_cell(t, r0, col[0]), hi = sb_table_cell(t, r0, col[1]);
+		double *y = v + 3 * (size_t)m * nx;
+		size_t r1 = r0, rows = 0;
+
+		while (r1 < t->nrow && sb_table_cell(t, r1, col[0]) == lo &&
+		       sb_table_cell(t, r1, col[1]) == hi)
+			r1++;
+		for (size_t r = r0; r < r1; r++) {
+			size_t i = 0;
+
+			if (!(sb_table_cell(t, r, col[3]) > 0))
+				continue;
+			while (i < nx && x[i] != sb_table_cell(t, r, col[2]) / 60.0)
+				i++;
+			y[i] = 100 * sb_table_cell(t, r, col[4]);
+			y[nx + i] = 100 * sb_table_cell(t, r, col[5]);
+			y[2 * nx + i] = 100 * sb_table_cell(t, r, col[6]);
+			rows++;
+		}
+		if (rows) {
+			bucket_name(names[m], sizeof(names[m]), lo, hi, r1 == t->nrow);
+			s[m] = (struct sb_page_series){ names[m], y, y + nx, y + 2 * nx };
+			m++;
+		}
+		r0 = r1;
+	}
+	sb_page_xy_chart(&c->page, title, "minutes from the article's candle close",
+			 "mean cumulative log return (%)", false, nx, x, s, m);
+	free(x);
+	return SB_OK;
+}
+
+/* event_path.csv -> data/event_path.dat (one block per bucket with events) and its chart. */
+static enum sb_err chart_event_path(struct ctx *c, const char *csv, struct sb_errbuf *err)
+{
+	struct sb_gp *g = c->g;
+	FILE *html = c->html;
 	static const char *const cols[] = { "bucket_lo", "bucket_hi", "offset_s", "n", "mean",
 					    "ci_lo", "ci_hi" };
 	struct sb_table t;
-	int c[7];
+	int col[7];
 	char dat[SB_GP_PATH], names[4096] = "", title[256];
 	size_t blocks = 0, nmax = 0;
 	FILE *f;
@@ -745,24 +1261,24 @@ static enum sb_err chart_event_path(struct sb_gp *g, const char *csv, const char
 
 	if (rc)
 		return rc;
-	rc = sb_table_need_cols(&t, csv, cols, c, 7, err);
+	rc = sb_table_need_cols(&t, csv, cols, col, 7, err);
 	if (rc)
 		goto out_table;
-	f = sb_gp_open_data(out, "event_path", dat, err);
+	f = sb_gp_open_data(c->out, "event_path", dat, err);
 	if (!f) {
 		rc = SB_EIO;
 		goto out_table;
 	}
 	fputs("# minutes mean_pct ci_lo_pct ci_hi_pct (log return from the entry close, %)\n", f);
 	for (size_t r0 = 0; r0 < t.nrow;) {
-		double lo = sb_table_cell(&t, r0, c[0]), hi = sb_table_cell(&t, r0, c[1]);
+		double lo = sb_table_cell(&t, r0, col[0]), hi = sb_table_cell(&t, r0, col[1]);
 		size_t r1 = r0, rows = 0;
 
-		while (r1 < t.nrow && sb_table_cell(&t, r1, c[0]) == lo &&
-		       sb_table_cell(&t, r1, c[1]) == hi)
+		while (r1 < t.nrow && sb_table_cell(&t, r1, col[0]) == lo &&
+		       sb_table_cell(&t, r1, col[1]) == hi)
 			r1++;
 		for (size_t r = r0; r < r1; r++) {
-			double n = sb_table_cell(&t, r, c[3]);
+			double n = sb_table_cell(&t, r, col[3]);
 
 			if (!(n > 0))
 				continue;
@@ -771,12 +1287,12 @@ static enum sb_err chart_event_path(struct sb_gp *g, const char *csv, const char
 			if ((size_t)n > nmax)
 				nmax = (size_t)n;
 			/* no interval (--path-bootstrap 0): a band of zero width at the mean */
-			fprintf(f, "%.17g %.17g %.17g %.17g\n", sb_table_cell(&t, r, c[2]) / 60.0,
-				100 * sb_table_cell(&t, r, c[4]),
-				100 * (isnan(sb_table_cell(&t, r, c[5])) ? sb_table_cell(&t, r, c[4])
-									   : sb_table_cell(&t, r, c[5])),
-				100 * (isnan(sb_table_cell(&t, r, c[6])) ? sb_table_cell(&t, r, c[4])
-									   : sb_table_cell(&t, r, c[6])));
+			fprintf(f, "%.17g %.17g %.17g %.17g\n", sb_table_cell(&t, r, col[2]) / 60.0,
+				100 * sb_table_cell(&t, r, col[4]),
+				100 * (isnan(sb_table_cell(&t, r, col[5])) ? sb_table_cell(&t, r, col[4])
+									   : sb_table_cell(&t, r, col[5])),
+				100 * (isnan(sb_table_cell(&t, r, col[6])) ? sb_table_cell(&t, r, col[4])
+									   : sb_table_cell(&t, r, col[6])));
 			rows++;
 		}
 		if (rows) {
@@ -806,9 +1322,11 @@ static enum sb_err chart_event_path(struct sb_gp *g, const char *csv, const char
 	sb_gp_str(g, "subtitle", "bands: bootstrap 95% interval of the mean; 0 = the close of "
 		  "the article's candle (the entry)");
 	sb_gp_num(g, "n", (double)blocks);
-	rc = sb_gp_run(g, "event_path.gp", out, "event_path", err);
+	rc = sb_gp_run(g, "event_path.gp", c->out, "event_path", err);
 	if (!rc)
-		sb_html_figure(html, "event_path", "mean cumulative log return path by score bucket, "
+		rc = page_event_path(c, &t, col, title, err);
+	if (!rc)
+		figure(c, "event_path", "mean cumulative log return path by score bucket, "
 			       "with its bootstrap 95% interval");
 out_table:
 	sb_table_release(&t);
@@ -838,9 +1356,10 @@ static enum sb_err csv_table(const char *dir, const char *name, const char *head
  * An events folder (sentibt events): the path chart from event_path.csv (older folders
  * have none: a note), then the tables of ic.csv and event_study.csv.
  */
-static enum sb_err report_events(struct sb_gp *g, const struct sb_report_opts *o,
-				 const char *out, FILE *html, struct sb_errbuf *err)
+static enum sb_err report_events(struct ctx *c, struct sb_errbuf *err)
 {
+	const struct sb_report_opts *o = c->o;
+	FILE *html = c->html;
 	char path[4200];
 	enum sb_err rc = SB_OK;
 
@@ -848,10 +1367,10 @@ static enum sb_err report_events(struct sb_gp *g, const struct sb_report_opts *o
 	fputs("<p>Result folder <code>", html);
 	sb_html_esc(html, o->dir);
 	fputs("</code>: what the price did after each article, by score bucket.</p>\n", html);
-	sb_html_manifest(html, o->dir);
+	sb_page_note(&c->page);
 	snprintf(path, sizeof(path), "%s/event_path.csv", o->dir);
 	if (is_file(path))
-		rc = chart_event_path(g, path, out, html, err);
+		rc = chart_event_path(c, path, err);
 	else
 		fputs("<p class=\"note\">No event_path.csv in the result folder (made by an "
 		      "older sentibt): no path chart.</p>\n", html);
@@ -863,22 +1382,24 @@ static enum sb_err report_events(struct sb_gp *g, const struct sb_report_opts *o
 		rc = csv_table(o->dir, "event_study.csv", "Forward returns per horizon and bucket",
 			       "Log returns; ci_lo, ci_hi: bootstrap 95% interval of the mean; "
 			       "hit_rate: share of returns &gt; 0", html, err);
+	if (!rc)
+		sb_html_manifest(html, o->dir);
 	return rc;
 }
 
 /* ---- the report folder ---- */
 
 enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t cap,
-			  struct sb_errbuf *err)
+			  bool *usage, struct sb_errbuf *err)
 {
 	char out_default[4200], path[4200], html_path[4200];
 	const char *out = o->out;
-	struct sb_gp *g;
+	struct ctx c = { .o = o };
 	struct sb_run_dir rd;
 	bool sweep, walk, events;
-	FILE *html;
 	enum sb_err rc;
 
+	*usage = false;
 	if (!out) {
 		snprintf(out_default, sizeof(out_default), "%s/report", o->dir);
 		out = out_default;
@@ -894,12 +1415,18 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 		return sb_errf(err, SB_EINVAL, "%s: expected a result folder with summary.csv "
 			       "(sweep), walkforward.csv (walk-forward), event_study.csv (events) "
 			       "or metrics.json (backtest)", o->dir);
-	rc = sb_gp_new(&g, o->scripts, err);
+	if (sweep) {
+		rc = sweep_options(o, usage, err);      /* usage errors before any folder */
+		if (rc)
+			return rc;
+	}
+	rc = sb_gp_new(&c.g, o->scripts, err);
 	if (rc)
 		return rc;
 	rc = sb_run_dir_begin(&rd, out, o->force, err);
 	if (rc)
 		goto out_free;
+	c.out = rd.tmp;
 	rc = sb_path_join(path, sizeof(path), rd.tmp, "data", err);
 	if (!rc)
 		rc = sb_mkdirs(path, err);
@@ -907,21 +1434,26 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 		rc = sb_path_join(html_path, sizeof(html_path), rd.tmp, "report.html", err);
 	if (rc)
 		goto out_abort;
-	html = fopen(html_path, "w");
-	if (!html) {
+	c.html = fopen(html_path, "w");
+	if (!c.html) {
 		rc = sb_errf(err, SB_EIO, "%s: cannot create: %s", html_path, strerror(errno));
 		goto out_abort;
 	}
-	rc = sweep ? report_sweep(g, o, rd.tmp, html, err)
-	   : walk ? report_walk_forward(g, o, rd.tmp, html, err)
-	   : events ? report_events(g, o, rd.tmp, html, err)
-		  : report_backtest(g, o, rd.tmp, html, err);
+	sb_page_open(&c.page, c.html);
+	rc = sweep ? report_sweep(&c, usage, err)
+	   : walk ? report_walk_forward(&c, err)
+	   : events ? report_events(&c, err)
+		  : report_backtest(&c, err);
+	if (!rc)
+		rc = sb_page_close(&c.page, err);
+	if (!rc)
+		rc = sb_gp_finish(c.g, err);
 	if (rc) {
-		fclose(html);
+		fclose(c.html);
 		goto out_abort;
 	}
-	sb_html_foot(html);
-	rc = close_file(html, html_path, err);
+	sb_html_foot(c.html, c.page.live);
+	rc = close_file(c.html, html_path, err);
 	if (!rc)
 		rc = sb_run_dir_commit(&rd, err);
 	if (rc)
@@ -929,8 +1461,13 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 	snprintf(html_out, cap, "%s/report.html", rd.final);
 	goto out_free;
 out_abort:
+	{
+		struct sb_errbuf ignored;
+
+		sb_gp_finish(c.g, &ignored);   /* no gnuplot writing into what is removed */
+	}
 	sb_run_dir_abort(&rd);
 out_free:
-	sb_gp_free(g);
+	sb_gp_free(c.g);
 	return rc;
 }

@@ -56,8 +56,8 @@ static enum sb_err parse_cell(const char *name, const char *s, double *out)
 		*out = (double)t / (double)SB_US_PER_SEC;
 		return SB_OK;
 	}
-	/* trades.csv: long, short; summary.csv's --side axis: also both (0) */
 	if (!strcmp(name, "side")) {
+		/* summary.csv's side axis also takes "both" */
 		if (strcmp(s, "long") && strcmp(s, "short") && strcmp(s, "both"))
 			return SB_EPARSE;
 		*out = !strcmp(s, "long") ? 1.0 : !strcmp(s, "short") ? -1.0 : 0.0;

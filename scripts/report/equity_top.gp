@@ -1,14 +1,22 @@
-# equity_top.gp - the equity curves of the top combinations on one chart.
+# equity_top.gp - equity curves on one chart (the top combinations, or walk-forward folds).
 # -e variables: fmt, out, script_dir, data (blocks separated by two blank lines, one
-# per combination: epoch seconds, equity), n (blocks), names (space-separated titles),
-# title.
+# per curve: epoch seconds, equity), n (blocks), names (space-separated titles, no
+# spaces inside one), title, subtitle.  The first block is drawn thickest, so that
+# curves that coincide still show.
 load script_dir.'common.gp'
-set title title noenhanced font ',13'
+if (!exists("subtitle")) subtitle = ''
+set title title.(strlen(subtitle) ? "\n".subtitle : '') noenhanced font ',12'
+# the month or the date alone over long spans (hours would crowd the labels)
+stats data using 1 name 'T' nooutput
 set xdata time
 set timefmt '%s'
-set format x "%m-%d\n%H:%M"
+set autoscale xfix
+set format x (T_max - T_min > 60 * 86400 ? "%Y-%m" : T_max - T_min > 3 * 86400 ? "%Y-%m-%d" : "%Y-%m-%d\n%H:%M")
 set xlabel 'time (UTC)'
 set ylabel 'equity (initial 10,000)'
-set key outside right top
-plot for [i=0:n-1] data index i using 1:2 with lines lw 1.5 title word(names, i+1) noenhanced, \
-     10000 with lines dt 2 lc rgb '#888888' notitle
+set key outside below Left reverse
+bh(i) = word(names, i + 1) eq 'buy-and-hold'
+width(i) = bh(i) ? 0.8 : 1 + 1.2 * (n - 1 - i) / (n > 1 ? n - 1.0 : 1.0)
+plot for [i=0:n-1] data index i using 1:2 with lines lw width(i) \
+	title word(names, i+1) noenhanced, \
+     10000 with lines dt 3 lc rgb '#888888' notitle

@@ -35,12 +35,37 @@ else
 	fail "report exited $?: $(cat "$d/rep.err")"
 fi
 R="$d/sw/report"
-# window varies (5m, 15m): one heatmap per window value
-for f in heatmap_0 heatmap_1 equity_top; do
+# three axes vary: one heatmap over the first two, window at the best's value
+for f in heatmap equity_top; do
 	is_png "$R/$f.png" && ok "$f.png is a PNG" || fail "$f.png missing or not a PNG"
 	grep -q '<svg' "$R/$f.svg" 2>/dev/null && ok "$f.svg is SVG" || fail "$f.svg missing"
 done
-[ ! -e "$R/heatmap_2.png" ] && ok "two heatmaps for two windows" || fail "unexpected heatmap_2"
+! grep -q '<image' "$R/heatmap.svg" && [ "$(grep -c '<path' "$R/heatmap.svg")" -ge 12 ] &&
+	ok "heatmap.svg: cells as vector shapes, no embedded pixmap" || fail "heatmap.svg embeds an image"
+[ ! -e "$R/line.png" ] && ok "no line chart when two or more axes vary" || fail "unexpected line.png"
+grep -q 'Every pair of axes' "$R/report.html" &&
+	[ "$(grep -c '<table class="heat small"' "$R/report.html")" -eq 3 ] &&
+	ok "small multiples: 3 pairs of 3 axes" || fail "no small multiples for 3 axes"
+# columns that never vary (exit_band, fee_bps, ...) are not columns of the top table
+top=$(sed -n '/<table class="top">/,/<\/tr>/p' "$R/report.html" | head -1)
+echo "$top" | grep -q '<th>window</th>' && ! echo "$top" | grep -q '<th>exit_band</th>' &&
+	! echo "$top" | grep -q '<th>latency</th>' &&
+	ok "top table: varying parameters only" || fail "top table header: $top"
+grep -q '<td>15m</td>\|<td>5m</td>' "$R/report.html" && ok "windows shown as durations" ||
+	fail "window not shown as 5m/15m"
+grep -q '[0-9]%</td>' "$R/report.html" && ok "fractions shown in %" || fail "no % in the top table"
+# the interactive page is self-contained: dygraphs inlined, nothing fetched
+if [ -f /usr/share/javascript/dygraphs/dygraph.min.js ]; then
+	grep -q 'class="sb-chart"' "$R/report.html" && grep -q 'Dygraph' "$R/report.html" &&
+		! grep -q '<script src=' "$R/report.html" &&
+		ok "report.html: charts with dygraphs inlined" || fail "report.html: no inlined dygraphs"
+fi
+# without dygraphs: the static page says so and shows the images
+SENTIBT_DYGRAPHS=$d/nodygraphs "$BIN" report "$d/sw" --out "$d/static" >/dev/null 2>"$d/err" &&
+	grep -q 'static page: dygraphs' "$d/static/report.html" &&
+	grep -q '<img src="heatmap.png"' "$d/static/report.html" &&
+	! grep -q 'class="sb-chart"' "$d/static/report.html" &&
+	ok "no dygraphs: the static page, with a note" || fail "static fallback: $(cat "$d/err")"
 # the best by sharpe, from summary.csv by hand: highest sharpe, empty cells last, ties by id
 best=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "sharpe") c = i; next }
 	$c != "" && (b == "" || $c + 0 > v) { v = $c + 0; b = $1 } END { print b }' "$d/sw/summary.csv")
@@ -53,8 +78,8 @@ grep -q "combination $best" "$R/report.html" && ok "report.html names the best i
 	fail "report.html does not mention combination $best"
 grep -q '<th>dsr</th>' "$R/report.html" && grep -q 'best_dsr' "$R/report.html" &&
 	ok "report.html has the psr/dsr table and stats.json facts" || fail "no dsr in report.html"
-grep -q 'src="heatmap_0.png"' "$R/report.html" && ok "report.html shows the heatmap" ||
-	fail "report.html lacks heatmap_0.png"
+grep -q 'src="heatmap.png"' "$R/report.html" && grep -q '<table class="heat"' "$R/report.html" &&
+	ok "report.html shows the heatmap" || fail "report.html lacks the heatmap"
 
 # an existing report is kept without --force; --force replaces it
 "$BIN" report "$d/sw" >/dev/null 2>"$d/err"; rc=$?
@@ -62,10 +87,62 @@ grep -q 'src="heatmap_0.png"' "$R/report.html" && ok "report.html shows the heat
 	fail "existing report: exit $rc, $(cat "$d/err")"
 "$BIN" report --force "$d/sw" >/dev/null 2>&1 && ok "--force replaces" || fail "--force failed"
 
-# a slice: only window=5m -> one heatmap
+# a slice: only window=5m -> threshold x min_confidence, no pairs, no 15m row
 "$BIN" report "$d/sw" --slice window=5m --out "$d/slice" >/dev/null 2>"$d/err" &&
-	[ -s "$d/slice/heatmap_0.png" ] && [ ! -e "$d/slice/heatmap_1.png" ] &&
-	ok "--slice window=5m: one heatmap" || fail "--slice: $(cat "$d/err")"
+	[ -s "$d/slice/heatmap.png" ] && ! grep -q 'Every pair' "$d/slice/report.html" &&
+	! grep -q '<td>15m</td>' "$d/slice/report.html" &&
+	ok "--slice window=5m: one heatmap of the 5m rows" || fail "--slice: $(cat "$d/err")"
+
+# --x/--y: window across, threshold up; the data file is the 2 x 4 grid
+"$BIN" report "$d/sw" --x window --y threshold --out "$d/xy" >/dev/null 2>"$d/err" &&
+	[ "$(grep -v '^#' "$d/xy/data/heatmap.dat" | awk '{print $1}' | sort -u | wc -l)" -eq 2 ] &&
+	[ "$(grep -v '^#' "$d/xy/data/heatmap.dat" | awk '{print $2}' | sort -u | wc -l)" -eq 4 ] &&
+	ok "--x window --y threshold: a 2 x 4 heatmap" || fail "--x/--y: $(cat "$d/err")"
+# --reduce median: the cell (threshold 0.3, min_confidence 0.6) is the median over the
+# two windows, i.e. their mean, from summary.csv by hand
+want=$(awk -F, 'NR > 1 && $2 == 0.3 && $3 == 0.6 { s += $10; n++ }
+	END { printf "%.4g", s / n }' "$d/sw/summary.csv")
+"$BIN" report "$d/sw" --reduce median --out "$d/med" >/dev/null 2>"$d/err" &&
+	grep -q "title=\"threshold=0.3 min_confidence=0.6: sharpe $want\"" "$d/med/report.html" &&
+	ok "--reduce median: cell = median over windows ($want)" ||
+	fail "--reduce median: want $want: $(cat "$d/err")"
+# max_drawdown, lower is better: with --reduce max each cell is its lowest drawdown over
+# the windows, the outlined cell the lowest of all, coloured blue like the best Sharpe
+want=$(awk -F, 'NR > 1 && (m == "" || $12 < m) { m = $12 } END { printf "%.4g", 100 * m }' \
+	"$d/sw/summary.csv")
+"$BIN" report "$d/sw" --metric max_drawdown --reduce max --out "$d/dd" >/dev/null 2>"$d/err"
+cell=$(grep -o '<td style="background:#[0-9a-f]*;color:#[0-9a-f]*" class="best" title="[^"]*"' \
+	"$d/dd/report.html" | head -1)
+echo "$cell" | grep -q "max_drawdown $want (id" && ok "max_drawdown: the outlined cell is the lowest ($want%)" ||
+	fail "max_drawdown best cell: want $want: $cell"
+rgb=$(echo "$cell" | sed 's/.*background:#\([0-9a-f]*\).*/\1/')
+[ -n "$rgb" ] && [ $((0x$(echo "$rgb" | cut -c5-6))) -gt $((0x$(echo "$rgb" | cut -c1-2))) ] &&
+	ok "max_drawdown: the best is blue (#$rgb)" || fail "max_drawdown best colour #$rgb"
+
+# usage errors name what is allowed, exit 2
+"$BIN" report "$d/sw" --x nosuch --out "$d/r3" >/dev/null 2>"$d/err"; rc=$?
+[ $rc -eq 2 ] && grep -q 'axes: threshold, min_confidence, window' "$d/err" && [ ! -e "$d/r3" ] &&
+	ok "--x nosuch: exit 2, the axes listed" || fail "--x nosuch: exit $rc, $(cat "$d/err")"
+"$BIN" report "$d/sw" --reduce mean >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "--reduce mean: exit 2" || fail "--reduce mean: exit $rc"
+
+# one axis varies: a line of the metric, with the Sharpe ratio's interval around it
+"$BIN" sweep $common --threshold 0.2:0.5:0.1 --min-confidence 0.6 --top 1 --out "$d/one" \
+	>/dev/null 2>&1 || fail "one-axis sweep"
+if "$BIN" report "$d/one" >/dev/null 2>"$d/err"; then
+	is_png "$d/one/report/line.png" && [ ! -e "$d/one/report/heatmap.png" ] &&
+		ok "one axis: line.png, no heatmap" || fail "one axis: no line.png"
+	# the line's values are summary.csv's sharpe column; the band holds each value
+	awk -F, 'NR > 1 { printf "%.6g\n", $10 }' "$d/one/summary.csv" >"$d/want"
+	grep -v '^#' "$d/one/report/data/line.dat" | awk '{ printf "%.6g\n", $2 }' >"$d/got"
+	cmp -s "$d/want" "$d/got" && ok "line values = summary.csv sharpe" ||
+		fail "line values: $(paste "$d/want" "$d/got" | tr '\n' ' ')"
+	grep -v '^#' "$d/one/report/data/line.dat" |
+		awk '!($3 < $2 && $2 < $4) { bad = 1 } END { exit bad }' &&
+		ok "line: 95% interval around every value" || fail "line: interval"
+else
+	fail "one-axis report: $(cat "$d/err")"
+fi
 
 # placebo news and buy and hold from stats.json in the overfitting section
 "$BIN" sweep $common --threshold 0.3,0.5 --min-confidence 0.6 --placebo 3 --keep 0 \
@@ -90,9 +167,10 @@ mkdir "$d/bad" && printf 'id,threshold,sharpe\n0,0.1,1\n1,0.2\n' >"$d/bad/summar
 	ok "short row: exit 1 with file:line" || fail "short row: exit $rc, $(cat "$d/err")"
 [ -z "$(ls "$d/bad" | grep -v '^summary.csv$')" ] && ok "no partial report folder" ||
 	fail "partial output in $d/bad: $(ls "$d/bad")"
-"$BIN" report "$d/sw" --metric nosuch --out "$d/r2" >/dev/null 2>"$d/err"; rc=$?
-[ $rc -ne 0 ] && [ ! -e "$d/r2" ] && ok "unknown metric fails, no folder" ||
-	fail "unknown metric: exit $rc"
+"$BIN" report "$d/sw" --metric sharp --out "$d/r2" >/dev/null 2>"$d/err"; rc=$?
+[ $rc -eq 2 ] && [ ! -e "$d/r2" ] && grep -q 'one of: total_return, sharpe' "$d/err" &&
+	ok "--metric sharp: exit 2, the metrics listed, no folder" ||
+	fail "unknown metric: exit $rc, $(cat "$d/err")"
 "$BIN" report "$d/sw" --slice bogus=1 >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "bad --slice: exit 2" || fail "bad --slice: exit $rc"
 "$BIN" report >/dev/null 2>&1; rc=$?
