@@ -100,7 +100,8 @@ grep -q 'src="heatmap.png"' "$R/report.html" && grep -q '<table class="heat"' "$
 	ok "--x window --y threshold: a 2 x 4 heatmap" || fail "--x/--y: $(cat "$d/err")"
 # --reduce median: the cell (threshold 0.3, min_confidence 0.6) is the median over the
 # two windows, i.e. their mean, from summary.csv by hand
-want=$(awk -F, 'NR > 1 && $2 == 0.3 && $3 == 0.6 { s += $10; n++ }
+want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$c["threshold"] == 0.3 && $c["min_confidence"] == 0.6 { s += $c["sharpe"]; n++ }
 	END { printf "%.4g", s / n }' "$d/sw/summary.csv")
 "$BIN" report "$d/sw" --reduce median --out "$d/med" >/dev/null 2>"$d/err" &&
 	grep -q "title=\"threshold=0.3 min_confidence=0.6: sharpe $want\"" "$d/med/report.html" &&
@@ -108,7 +109,8 @@ want=$(awk -F, 'NR > 1 && $2 == 0.3 && $3 == 0.6 { s += $10; n++ }
 	fail "--reduce median: want $want: $(cat "$d/err")"
 # max_drawdown, lower is better: with --reduce max each cell is its lowest drawdown over
 # the windows, the outlined cell the lowest of all, coloured blue like the best Sharpe
-want=$(awk -F, 'NR > 1 && (m == "" || $12 < m) { m = $12 } END { printf "%.4g", 100 * m }' \
+want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "max_drawdown") k = i; next }
+	m == "" || $k < m { m = $k } END { printf "%.4g", 100 * m }' \
 	"$d/sw/summary.csv")
 "$BIN" report "$d/sw" --metric max_drawdown --reduce max --out "$d/dd" >/dev/null 2>"$d/err"
 cell=$(grep -o '<td style="background:#[0-9a-f]*;color:#[0-9a-f]*" class="best" title="[^"]*"' \
@@ -133,7 +135,8 @@ if "$BIN" report "$d/one" >/dev/null 2>"$d/err"; then
 	is_png "$d/one/report/line.png" && [ ! -e "$d/one/report/heatmap.png" ] &&
 		ok "one axis: line.png, no heatmap" || fail "one axis: no line.png"
 	# the line's values are summary.csv's sharpe column; the band holds each value
-	awk -F, 'NR > 1 { printf "%.6g\n", $10 }' "$d/one/summary.csv" >"$d/want"
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "sharpe") k = i; next }
+		{ printf "%.6g\n", $k }' "$d/one/summary.csv" >"$d/want"
 	grep -v '^#' "$d/one/report/data/line.dat" | awk '{ printf "%.6g\n", $2 }' >"$d/got"
 	cmp -s "$d/want" "$d/got" && ok "line values = summary.csv sharpe" ||
 		fail "line values: $(paste "$d/want" "$d/got" | tr '\n' ' ')"
@@ -168,7 +171,7 @@ mkdir "$d/bad" && printf 'id,threshold,sharpe\n0,0.1,1\n1,0.2\n' >"$d/bad/summar
 [ -z "$(ls "$d/bad" | grep -v '^summary.csv$')" ] && ok "no partial report folder" ||
 	fail "partial output in $d/bad: $(ls "$d/bad")"
 "$BIN" report "$d/sw" --metric sharp --out "$d/r2" >/dev/null 2>"$d/err"; rc=$?
-[ $rc -eq 2 ] && [ ! -e "$d/r2" ] && grep -q 'one of: total_return, sharpe' "$d/err" &&
+[ $rc -eq 2 ] && [ ! -e "$d/r2" ] && grep -q 'total_return sharpe sortino' "$d/err" &&
 	ok "--metric sharp: exit 2, the metrics listed, no folder" ||
 	fail "unknown metric: exit $rc, $(cat "$d/err")"
 "$BIN" report "$d/sw" --slice bogus=1 >/dev/null 2>&1; rc=$?
