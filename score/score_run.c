@@ -103,22 +103,23 @@ static size_t utf8_cut(const char *s, size_t n)
 	return n;
 }
 
-/* "Title: ...\nSource: ...\nPublished: ...\n\n<text>", at most max_text bytes. */
+/*
+ * "Title: ...\nSource: ...\n\n<text>", at most max_text bytes.  No time and no id:
+ * the same article republished is the same question (one cache entry).
+ */
 static char *user_message(const struct sb_news_item *it, size_t max_text)
 {
-	char when[SB_TIME_LEN];
 	size_t tl = it->text ? strlen(it->text) : 0, cap;
 	char *m;
 	int n;
 
-	sb_format_time(it->t_us, when);
 	cap = 200 + (it->title ? strlen(it->title) : 0) + (it->source ? strlen(it->source) : 0) + tl;
 	m = malloc(cap);
 	if (!m)
 		return NULL;
-	n = snprintf(m, cap, "%s%s%sSource: %s\nPublished: %s\n", it->title ? "Title: " : "",
+	n = snprintf(m, cap, "%s%s%sSource: %s\n", it->title ? "Title: " : "",
 		     it->title ? it->title : "", it->title ? "\n" : "",
-		     it->source ? it->source : "unknown", when);
+		     it->source ? it->source : "unknown");
 	if (tl) {
 		strcat(m + n, "\n");
 		strcat(m + n, it->text);
