@@ -135,3 +135,60 @@ want(T["cost_usd_of_cached"] == sum(B[i]["cost_usd"] for i in ("a1", "a2", "a3",
 score other --news "$d/news.jsonl" --model fake-neg --out "$d/other" --limit 2
 [ $rc -eq 0 ] && [ "$(wc -l <"$d/log")" -eq $((n1 + 2)) ] && grep -q "(0 from the cache" "$d/other.out" &&
 	ok "another model: not from the cache" || fail "another model: $(cat "$d/other.out")"
+
+# ---- 3. faults: 429 + Retry-After, 500s, bad and out-of-range answers, a stalled stream ----
+cat >"$d/faults.jsonl" <<'EOF2'
+{"id":"f1","published_at":"2024-03-01T00:00:00Z","title":"ID=f1","text":"WANT=0.3,0.9,BTC MODE=r429"}
+{"id":"f2","published_at":"2024-03-01T00:01:00Z","title":"ID=f2","text":"WANT=-0.3,0.9,BTC MODE=e500x2"}
+{"id":"f3","published_at":"2024-03-01T00:02:00Z","title":"ID=f3","text":"WANT=0.5,0.6,ETH MODE=bad"}
+{"id":"f4","published_at":"2024-03-01T00:03:00Z","title":"ID=f4","text":"WANT=0.5,0.6,ETH MODE=range"}
+{"id":"f5","published_at":"2024-03-01T00:04:00Z","title":"ID=f5","text":"WANT=-0.9,1,BTC MODE=stall"}
+{"id":"f6","published_at":"2024-03-01T00:05:00Z","title":"ID=f6","text":"WANT=0.2,0.4,BTC MODE=badx2"}
+{"id":"f7","published_at":"2024-03-01T00:06:00Z","title":"ID=f7","text":"WANT=0.2,0.4,BTC MODE=rangex2"}
+{"id":"f8","published_at":"2024-03-01T00:07:00Z","title":"ID=f8","text":"WANT=0.2,0.4,BTC MODE=down"}
+{"id":"f9","published_at":"2024-03-01T00:08:00Z","title":"ID=f9","text":"WANT=0.7,0.8,XRP MODE=badsse"}
+EOF2
+: >"$d/log"
+start=$(date +%s)
+score faults --news "$d/faults.jsonl" --model fake-a --out "$d/faults" --retries 3 --concurrency 4 --seed 7
+took=$(($(date +%s) - start))
+[ $rc -eq 0 ] || fail "faults: exit $rc: $(cat "$d/faults.out")"
+[ $took -le 15 ] && ok "faults: done in ${took}s" || fail "faults: took ${took}s"
+check faults '
+exp = {"f1": (0.3, 0.9, ["BTC"]), "f2": (-0.3, 0.9, ["BTC"]), "f3": (0.5, 0.6, ["ETH"]),
+       "f4": (0.5, 0.6, ["ETH"]), "f5": (-0.9, 1, ["BTC"]), "f9": (0.7, 0.8, ["XRP"])}
+want(sorted(S) == sorted(exp), "scored %r" % sorted(S))
+for i, (s, c, k) in exp.items():
+    r = S.get(i, {})
+    want((r.get("sentiment_score"), r.get("confidence"), r.get("key_entities")) == (s, c, k), "%s: %r" % (i, r))
+want(sorted(E) == ["f6", "f7", "f8"], "errors %r" % E)
+want(E.get("f6", {}).get("reason", "").startswith("invalid answer after a retry: the answer must be one JSON object"), "f6 %r" % E.get("f6"))
+want(E.get("f7", {}).get("reason") == "invalid answer after a retry: sentiment_score 1.7 is outside [-1, 1]", "f7 %r" % E.get("f7"))
+want(E.get("f8", {}).get("reason", "").startswith("HTTP 500: ") and E["f8"]["reason"].endswith("(after 3 attempts)"), "f8 %r" % E.get("f8"))
+want(E.get("f8", {}).get("line") == 8, "f8 line")
+n = {}
+for e in L:
+    n[e["id"]] = n.get(e["id"], 0) + 1
+want(n == {"f1": 2, "f2": 3, "f3": 2, "f4": 2, "f5": 2, "f6": 2, "f7": 2, "f8": 3, "f9": 2}, "requests %r" % n)
+# the retry of an invalid answer names the error (4 messages: the answer and the reason)
+want([e["messages"] for e in L if e["id"] in ("f3", "f4")] .count(4) == 2, "retries name the error")
+# the 429 was honoured: its retry came at least Retry-After (1 s) later
+t429 = [e["t"] for e in L if e["id"] == "f1"]
+want(t429[1] - t429[0] >= 0.95, "Retry-After: %.3f s" % (t429[1] - t429[0]))
+# both requests of a retried answer are paid for
+for i in ("f3", "f4"):
+    es = [e for e in L if e["id"] == i]
+    pt, ct = sum(e["prompt_tokens"] for e in es), sum(e["completion_tokens"] for e in es)
+    want((S[i]["prompt_tokens"], S[i]["completion_tokens"], S[i]["requests"]) == (pt, ct, 2), i + " tokens")
+    want(abs(S[i]["cost_usd"] - cost("fake-a", pt, ct)) <= 1e-15, "%s cost %r" % (i, S[i]["cost_usd"]))
+T = M["totals"]
+got = tuple(T[k] for k in ("scored", "errors", "requests", "rate_limited", "invalid_answers_retried"))
+want(got == (6, 3, 20, 1, 4), "totals %r" % (T,))
+paid = sum(cost("fake-a", e["prompt_tokens"], e["completion_tokens"]) for e in L if e["status"] == 200 and e["id"] not in ("f5",))
+'
+# errors are not cached: a re-run asks again for those only
+: >"$d/log"
+score faults2 --news "$d/faults.jsonl" --model fake-a --out "$d/faults2" --retries 1
+[ $rc -eq 0 ] && grep -q "(6 from the cache" "$d/faults2.out" &&
+	[ "$(python3 -c 'import json,sys; print(sorted({json.loads(l)["id"] for l in open(sys.argv[1])}))' "$d/log")" = "['f6', 'f7', 'f8']" ] &&
+	ok "re-run after errors: only the failed ones asked again" || fail "faults re-run: $(cat "$d/faults2.out"; cat "$d/log")"
