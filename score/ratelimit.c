@@ -4,12 +4,17 @@
 
 #include <math.h>
 
+static double capacity(const struct sb_bucket *b)
+{
+	return b->per_minute / 60 > 1 ? b->per_minute / 60 : 1;
+}
+
 static void refill(struct sb_bucket *b, int64_t now)
 {
 	if (now > b->t && b->per_minute > 0) {
 		b->level += (double)(now - b->t) * b->per_minute / 60e6;
-		if (b->level > b->per_minute)
-			b->level = b->per_minute;
+		if (b->level > capacity(b))
+			b->level = capacity(b);
 	}
 	if (now > b->t)
 		b->t = now;
@@ -18,7 +23,7 @@ static void refill(struct sb_bucket *b, int64_t now)
 void sb_bucket_init(struct sb_bucket *b, double per_minute, int64_t now)
 {
 	b->per_minute = per_minute > 0 ? per_minute : 0;
-	b->level = b->per_minute;
+	b->level = capacity(b);
 	b->t = now;
 }
 
@@ -29,7 +34,7 @@ int64_t sb_bucket_wait(struct sb_bucket *b, double cost, int64_t now)
 	if (b->per_minute <= 0)
 		return 0;
 	refill(b, now);
-	need = (cost < b->per_minute ? cost : b->per_minute) - b->level;
+	need = (cost < capacity(b) ? cost : capacity(b)) - b->level;
 	if (need <= 0)
 		return 0;
 	return (int64_t)ceil(need * 60e6 / b->per_minute);
@@ -41,16 +46,16 @@ void sb_bucket_take(struct sb_bucket *b, double cost, int64_t now)
 		return;
 	refill(b, now);
 	b->level -= cost;
-	if (b->level > b->per_minute)
-		b->level = b->per_minute;
+	if (b->level > capacity(b))
+		b->level = capacity(b);
 }
 
 void sb_bucket_set_rate(struct sb_bucket *b, double per_minute, int64_t now)
 {
 	refill(b, now);
 	b->per_minute = per_minute > 0 ? per_minute : 0;
-	if (b->level > b->per_minute)
-		b->level = b->per_minute;
+	if (b->level > capacity(b))
+		b->level = capacity(b);
 }
 
 int64_t sb_backoff_us(int attempt, int64_t base_us, int64_t cap_us, uint64_t *rng)

@@ -10,7 +10,8 @@
 
 /*
  * A token bucket: 'per_minute' units a minute, refilled continuously, holding at most
- * one minute's worth (so a fresh bucket allows a burst of per_minute).  per_minute 0
+ * one second's worth (at least 1 unit), so requests are paced evenly over the minute
+ * rather than sent in a burst that a provider's shorter windows refuse.  per_minute 0
  * means no limit.  Units are requests or tokens.  The level may go negative when a
  * request used more tokens than it reserved (sb_bucket_take of the difference): the
  * next ones then wait until the debt is paid back.

@@ -746,6 +746,7 @@ static enum sb_err mark_duplicates(struct run *r, struct sb_errbuf *err)
 		if (!strcmp(v[i]->key, v[i - 1]->key)) {
 			v[i]->dup_of = v[i - 1]->dup_of != SIZE_MAX ? v[i - 1]->dup_of : v[i - 1]->idx;
 			r->t->duplicates++;
+			r->finished++;   /* settled with the first (progress counts it) */
 		}
 	free(v);
 	return SB_OK;

@@ -192,3 +192,154 @@ score faults2 --news "$d/faults.jsonl" --model fake-a --out "$d/faults2" --retri
 [ $rc -eq 0 ] && grep -q "(6 from the cache" "$d/faults2.out" &&
 	[ "$(python3 -c 'import json,sys; print(sorted({json.loads(l)["id"] for l in open(sys.argv[1])}))' "$d/log")" = "['f6', 'f7', 'f8']" ] &&
 	ok "re-run after errors: only the failed ones asked again" || fail "faults re-run: $(cat "$d/faults2.out"; cat "$d/log")"
+
+# ---- 4. a run killed mid-way resumes from the cache ----
+python3 -c '
+import json
+for i in range(24):
+    print(json.dumps({"id": "k%d" % i, "published_at": 1709251200 + 60 * i,
+                      "title": "ID=k%d" % i, "text": "WANT=0.%d,0.5,BTC MODE=slow" % (i % 10)}))
+' >"$d/kill.jsonl"
+: >"$d/log"
+SENTIBT_LLM_API_KEY=$KEY "$BIN" score --base-url "$BASE" --prices "$d/prices.json" --cache "$d/kcache" \
+	--news "$d/kill.jsonl" --model fake-a --out "$d/kill" --concurrency 2 >"$d/kill1.out" 2>&1 &
+pid=$!
+i=0
+while [ "$(grep -c '"status": 200' "$d/log")" -lt 6 ] && [ $i -lt 200 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+sleep 0.1
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+[ ! -e "$d/kill" ] && ok "killed run: no result folder" || fail "killed run left $d/kill"
+cached=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from answers").fetchone()[0])' "$d/kcache/scores.sqlite")
+first=$(wc -l <"$d/log")
+score kill2 --news "$d/kill.jsonl" --model fake-a --out "$d/kill" --cache "$d/kcache" --concurrency 4
+second=$(($(wc -l <"$d/log") - first))
+if [ $rc -eq 0 ] && [ "$cached" -ge 5 ] && [ "$cached" -lt 24 ] && [ $second -eq $((24 - cached)) ] &&
+	grep -q "24 scored ($cached from the cache" "$d/kill2.out"; then
+	ok "resumed: $cached from the cache, $second asked"
+else
+	fail "resume: exit $rc, cached $cached, asked $second: $(cat "$d/kill2.out")"
+fi
+check kill '
+want(sorted(S) == sorted("k%d" % i for i in range(24)) and not E, "ids")
+want(all(S["k%d" % i]["sentiment_score"] == float("0.%d" % (i % 10)) for i in range(24)), "scores")
+'
+
+# ---- 5. the key: sent, never printed or written ----
+if grep -rqF -- "$KEY" "$d"/*.out "$d"/basic "$d"/faults "$d"/kill "$d"/cache "$d"/kcache; then
+	fail "the API key appears in an output: $(grep -rlF -- "$KEY" "$d"/*.out "$d"/basic "$d"/faults "$d"/kill "$d"/cache "$d"/kcache)"
+else
+	ok "the API key is in no output, message or cache"
+fi
+OPENAI_API_KEY=wrong-key "$BIN" score --base-url "$BASE" --news "$d/news.jsonl" --model fake-a \
+	--no-cache --out "$d/denied" >"$d/denied.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && [ ! -e "$d/denied" ] && grep -q "HTTP 401: .*Incorrect API key" "$d/denied.out" &&
+	! grep -q wrong-key "$d/denied.out" && ok "a wrong key: exit 1, the server's message, no folder" ||
+	fail "wrong key: exit $rc: $(cat "$d/denied.out")"
+
+# ---- 6. the circuit breaker stops a run against a dead server ----
+python3 -c '
+import json
+for i in range(6):
+    print(json.dumps({"id": "d%d" % i, "published_at": 1709251200 + i, "title": "ID=d%d" % i, "text": "MODE=down"}))
+' >"$d/down.jsonl"
+: >"$d/log"
+score breaker --news "$d/down.jsonl" --model fake-a --out "$d/breaker" --no-cache --breaker 4 --retries 5 --concurrency 1
+[ $rc -eq 1 ] && [ ! -e "$d/breaker" ] && [ "$(wc -l <"$d/log")" -eq 4 ] &&
+	grep -q "stopped after 4 failed requests in a row (the circuit breaker" "$d/breaker.out" &&
+	ok "breaker: stopped after 4 failures, exit 1" || fail "breaker: exit $rc, $(wc -l <"$d/log") requests: $(cat "$d/breaker.out")"
+
+# ---- 7. the request bucket: --rpm 300 paces 12 requests at 5/s after a burst of 5 ----
+: >"$d/log"
+python3 -c '
+import json
+for i in range(12):
+    print(json.dumps({"id": "r%d" % i, "published_at": 1709251200 + i, "title": "ID=r%d" % i, "text": "WANT=0.1,0.5,BTC"}))
+' >"$d/rate.jsonl"
+printf '{"updated":"x","models":{}}' >"$d/noprice.json"
+score rate --news "$d/rate.jsonl" --model fake-a --out "$d/rate" --no-cache --rpm 300 --prices "$d/noprice.json"
+check rate '
+t = sorted(e["t"] for e in L)
+want(len(t) == 12 and len(S) == 12, "requests")
+# request k (from 0) may start at (k - 4) / 5 s at the earliest: the bucket holds 5
+late = [(k, t[k] - t[0]) for k in range(5, 12) if t[k] - t[0] < (k - 4) / 5 - 0.05]
+want(not late, "too early: %r" % late)
+want(t[-1] - t[0] < 3, "too slow: %.2f s" % (t[-1] - t[0]))
+want(all(r["cost_usd"] is None and r["cost_source"] == "none" for r in S.values()), "unpriced cost is null")
+want(M["totals"]["articles_cost_unknown"] == 12, "unknown count")
+'
+
+# ---- 8. usage errors ----
+expect_usage "no model" "--model is required" score --news "$d/news.jsonl"
+expect_usage "bad backend" "expected openai or lexicon" score --news "$d/news.jsonl" --backend gpt
+expect_usage "bad concurrency" "concurrency: expected a whole number" score --news "$d/news.jsonl" --model m --concurrency 0
+expect_usage "bad duration" "expected a duration" score --news "$d/news.jsonl" --model m --timeout 5x
+expect_usage "compare one" "at least two models" score --news "$d/news.jsonl" --compare m1
+printf '{"id":"x","published_at":"yesterday","title":"t"}\n' >"$d/badnews.jsonl"
+"$BIN" score --news "$d/badnews.jsonl" --backend lexicon --out "$d/badnews" >"$d/badnews.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && [ ! -e "$d/badnews" ] && grep -q "badnews.jsonl:1: expected published_at as RFC 3339" "$d/badnews.out" &&
+	ok "bad news file: file, line, what was expected" || fail "bad news: exit $rc: $(cat "$d/badnews.out")"
+
+# ---- 9. --compare: two models on the same articles ----
+: >"$d/log"
+score compare --news "$d/news.jsonl" --compare fake-a,fake-neg --out "$d/compare" --articles-per-day 1000
+[ $rc -eq 0 ] || fail "compare: exit $rc: $(cat "$d/compare.out")"
+python3 - "$d" <<'PY' >"$d/check.out" 2>&1
+import csv, json, sys
+d = sys.argv[1]
+L = [json.loads(l) for l in open(d + "/log")]
+rows = list(csv.reader(open(d + "/compare/compare.csv")))
+models = {r[0]: r for r in rows[1:3]}
+pair = rows[5]
+bad = []
+P = {"fake-a": (0.5, 1.5), "fake-neg": (2.0, 8.0)}
+for m, (pin, pout) in P.items():
+    es = [e for e in L if e["model"] == m and e["status"] == 200]
+    want_cost = 0.0
+    for e in es:
+        if e["prompt_tokens"]:
+            want_cost += (pin * e["prompt_tokens"] + pout * e["completion_tokens"]) / 1e6
+    r = models[m]
+    if r[1] != "5" or r[2] != "0":
+        bad.append("%s counts %r" % (m, r))
+    if len(es) != 4:   # the cache is not read, duplicates still asked once
+        bad.append("%s: %d requests" % (m, len(es)))
+    if float(r[6]) <= 0 or abs(float(r[7]) - float(r[6])) > 1e-12:
+        bad.append("%s per day %r" % (m, r))
+# fake-neg answers the opposite: signs agree only on the zero score, ranks reversed
+if pair[:2] != ["fake-a", "fake-neg"] or float(pair[2]) != 0.2 or abs(float(pair[3]) + 1) > 1e-12:
+    bad.append("pair %r" % pair)
+if bad:
+    print("\n".join(bad))
+PY
+[ -s "$d/check.out" ] && fail "compare: $(cat "$d/check.out")" || ok "compare: costs, sign agreement 0.2, Spearman -1"
+grep -q "sign agr" "$d/compare.out" || fail "compare: no table on stdout"
+
+# ---- 10. the lexicon: offline, deterministic, crude; a hand-worked case ----
+cat >"$d/lex.jsonl" <<'EOF2'
+{"id":"l1","published_at":"2024-03-01T00:00:00Z","title":"Bitcoin rallies as ETF inflows surge"}
+{"id":"l2","published_at":"2024-03-01T00:01:00Z","title":"Ethereum slides after exchange hack","text":"Solana not affected"}
+{"id":"l3","published_at":"2024-03-01T00:02:00Z","title":"Markets wait for the Fed"}
+{"id":"l4","published_at":"2024-03-01T00:03:00Z","title":"BTC does not crash despite losses"}
+EOF2
+"$BIN" score --news "$d/lex.jsonl" --backend lexicon --out "$d/lex" >"$d/lex.out" 2>&1 || fail "lexicon: $(cat "$d/lex.out")"
+check lex '
+# l1: rallies, inflows, surge: 3 bullish -> 1, confidence 0.9; l2: slides, hack: 2 bearish -> -1, 0.6
+# l3: no word -> 0, 0; l4: "not crash" flips to bullish, "despite losses" flips to bullish -> 1, 0.6
+exp = {"l1": (1, 0.9, ["BTC"]), "l2": (-1, 0.6, ["ETH", "SOL"]), "l3": (0, 0, []), "l4": (1, 0.6, ["BTC"])}
+for i, v in exp.items():
+    r = S[i]
+    want((r["sentiment_score"], r["confidence"], r["key_entities"]) == v, "%s: %r" % (i, r))
+want(M["totals"]["requests"] == 0 and S["l1"]["model"] == "lexicon", "offline")
+'
+
+# ---- 11. the progress line: rate, ETA, money ----
+score prog --news "$d/news.jsonl" --model fake-a --out "$d/prog" --progress --refresh
+grep -q 'score: 5/5 (0 cached, 0 errors) .*/s  ETA .*\$0\.0' "$d/prog.out" && ok "progress line" ||
+	fail "progress: $(cat "$d/prog.out")"
+
+[ $fails -eq 0 ] || exit 1
