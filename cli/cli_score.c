@@ -336,7 +336,10 @@ int cmd_score(int argc, char **argv)
 		rc = run_compare(&c, dir.tmp, &err);
 	} else {
 		rc = sb_score_run(&c.spec, &t, &err) == SB_OK ? SB_EXIT_OK : SB_EXIT_FAIL;
-		if (rc == SB_EXIT_OK && !c.quiet)
+		if (rc == SB_EXIT_OK && !c.quiet && c.spec.lexicon)
+			printf("score: %zu articles scored offline by the lexicon (crude word lists) -> %s\n",
+			       t.scored, c.out);
+		else if (rc == SB_EXIT_OK && !c.quiet)
 			print_summary("score", &t, c.out);
 		sb_score_totals_release(&t);
 	}
