@@ -52,8 +52,8 @@ static const char usage_text[] =
 "  --limit N              the first N articles only (a sample)\n"
 "  --id-col, --time-col, --title-col, --text-col, --source-col NAME   CSV columns\n"
 "  --compare M1,M2,...    score the articles with each model (cache not read), and\n"
-"                         compare latency, throughput, cost and agreement: DIR/compare.csv\n"
-"                         and DIR/MODEL/ per model\n"
+"                         compare latency, throughput, cost and agreement: DIR/compare.csv,\n"
+"                         a chart DIR/score_compare.png/.svg (gnuplot), DIR/MODEL/ per model\n"
 "  --articles-per-day N   the daily volume for --compare's cost projection (10000)\n"
 "  --progress             the progress line even when stderr is not a terminal\n"
 "  -q, --quiet            no progress, no summary\n"
@@ -278,6 +278,7 @@ static int run_compare(struct score_cli *c, const char *tmp, struct sb_errbuf *e
 {
 	struct sb_score_totals t[MAX_MODELS];
 	struct sb_compare_model cm[MAX_MODELS];
+	struct sb_errbuf perr = { "" };
 	char dir[4400];
 	size_t done = 0;
 	int rc = SB_EXIT_FAIL;
@@ -307,6 +308,9 @@ static int run_compare(struct score_cli *c, const char *tmp, struct sb_errbuf *e
 	if (sb_compare_write(cm, c->n_models, (double)c->per_day, dir, c->quiet ? NULL : stdout,
 			     err) != SB_OK)
 		goto out;
+	/* the chart is a bonus: without gnuplot the table and CSV still stand */
+	if (sb_compare_plot(cm, c->n_models, tmp, &perr) != SB_OK && !c->quiet)
+		fprintf(stderr, "sentibt: score: no chart: %s\n", perr.msg);
 	rc = SB_EXIT_OK;
 out:
 	for (size_t i = 0; i < c->n_models; i++)

@@ -1,5 +1,6 @@
 /* score_compare.c - the table of `score --compare` (see score_compare.h) */
 #include "score_compare.h"
+#include "gnuplot.h"
 #include "../engine/event_study.h"   /* sb_spearman */
 
 #include <errno.h>
@@ -71,6 +72,22 @@ double sb_pair_spearman(const double *a, const double *b, size_t n)
 	return rho;
 }
 
+struct row {
+	double p50, p95, rate, per_1000;
+};
+
+static struct row row_of(const struct sb_score_totals *t)
+{
+	size_t paid = t->scored - t->from_cache - t->duplicates;
+	struct row r;
+
+	r.p50 = sb_quantile(t->latency_s, t->articles, 0.5);
+	r.p95 = sb_quantile(t->latency_s, t->articles, 0.95);
+	r.rate = t->seconds > 0 ? (double)t->scored / t->seconds : NAN;
+	r.per_1000 = paid && t->cost_unpriced == 0 ? t->cost_usd / (double)paid * 1000 : NAN;
+	return r;
+}
+
 static void put(FILE *f, double v)
 {
 	char b[SB_NUM_LEN];
@@ -93,11 +110,8 @@ enum sb_err sb_compare_write(const struct sb_compare_model *m, size_t n, double 
 			"p50 s", "p95 s", "art/s", "$/1000", "$/day");
 	for (size_t i = 0; i < n; i++) {
 		const struct sb_score_totals *t = m[i].t;
-		size_t paid = t->scored - t->from_cache - t->duplicates;
-		double p50 = sb_quantile(t->latency_s, t->articles, 0.5);
-		double p95 = sb_quantile(t->latency_s, t->articles, 0.95);
-		double rate = t->seconds > 0 ? (double)t->scored / t->seconds : NAN;
-		double per_1000 = paid && t->cost_unpriced == 0 ? t->cost_usd / (double)paid * 1000 : NAN;
+		struct row r = row_of(t);
+		double p50 = r.p50, p95 = r.p95, rate = r.rate, per_1000 = r.per_1000;
 		double per_day_usd = per_1000 * per_day / 1000;
 
 		fprintf(f, "%s,%zu,%zu,", m[i].model, t->scored, t->errors);
@@ -125,4 +139,42 @@ enum sb_err sb_compare_write(const struct sb_compare_model *m, size_t n, double 
 	if ((fflush(f) != 0) | ferror(f) | (fclose(f) != 0))
 		return sb_errf(err, SB_EIO, "%s: write failed: %s", path, strerror(errno));
 	return SB_OK;
+}
+
+enum sb_err sb_compare_plot(const struct sb_compare_model *m, size_t n, const char *outdir,
+			    struct sb_errbuf *err)
+{
+	char dat[SB_GP_PATH];
+	struct sb_gp *g;
+	FILE *f;
+	enum sb_err rc;
+
+	if (snprintf(dat, sizeof(dat), "%s/data", outdir) >= (int)sizeof(dat))
+		return sb_errf(err, SB_EINVAL, "%s: path too long", outdir);
+	if ((rc = sb_mkdirs(dat, err)) != SB_OK)
+		return rc;
+	f = sb_gp_open_data(outdir, "score_compare", dat, err);
+	if (!f)
+		return SB_EIO;
+	for (size_t i = 0; i < n; i++) {
+		struct row r = row_of(m[i].t);
+
+		if (isnan(r.per_1000) || isnan(r.p50))
+			continue;
+		put(f, r.p50), fputc(' ', f), put(f, r.p95), fputc(' ', f), put(f, r.per_1000);
+		fputs(" \"", f);
+		for (const char *p = m[i].model; *p; p++)
+			fputc(*p == '"' || *p == '\n' ? '_' : *p, f);   /* stays one quoted field */
+		fputs("\"\n", f);
+	}
+	if ((fflush(f) != 0) | ferror(f) | (fclose(f) != 0))
+		return sb_errf(err, SB_EIO, "%s: write failed", dat);
+	if ((rc = sb_gp_new(&g, NULL, err)) != SB_OK)
+		return rc;
+	sb_gp_begin(g);
+	sb_gp_str(g, "data", dat);
+	sb_gp_str(g, "title", "score --compare: cost and latency per model");
+	rc = sb_gp_run(g, "score_compare.gp", outdir, "score_compare", err);
+	sb_gp_free(g);
+	return rc;
 }

@@ -34,4 +34,12 @@ double sb_pair_spearman(const double *a, const double *b, size_t n);   /* engine
 enum sb_err sb_compare_write(const struct sb_compare_model *m, size_t n, double per_day,
 			     const char *path, FILE *out, struct sb_errbuf *err);
 
+/*
+ * The chart OUTDIR/score_compare.{png,svg} (scripts/report/score_compare.gp, through
+ * report/gnuplot.c): cost per 1,000 articles against the median latency, a bar to
+ * p95, per model; its data in OUTDIR/data/.  Models without a cost are left out.
+ */
+enum sb_err sb_compare_plot(const struct sb_compare_model *m, size_t n, const char *outdir,
+			    struct sb_errbuf *err);
+
 #endif
