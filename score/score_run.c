@@ -269,6 +269,11 @@ static bool cache_lookup(struct run *r, struct job *j, struct sb_errbuf *err, en
 
 static void settle(struct run *r, struct job *j, enum state st)
 {
+	/* what a request needed goes now: memory stays O(concurrency) beyond the news */
+	sb_chat_stream_release(&j->cs);
+	free(j->message);
+	free(j->bad);
+	j->message = j->bad = NULL;
 	j->state = st;
 	r->finished++;
 	if (st == DONE_ERR)
@@ -369,7 +374,21 @@ static void charge(struct run *r, struct job *j, size_t sent_bytes)
 	sb_bucket_take(&r->tpm, (double)(pt + ct) - j->reserved, sb_http_now_us());
 }
 
+static enum sb_err handle_one(struct run *r, const struct sb_http_result *res,
+			      struct sb_errbuf *err);
+
+/* The stream's buffers (up to 3 MiB) are freed after every response. */
 static enum sb_err handle(struct run *r, const struct sb_http_result *res, struct sb_errbuf *err)
+{
+	struct job *j = res->user;
+	enum sb_err rc = handle_one(r, res, err);
+
+	sb_chat_stream_release(&j->cs);
+	return rc;
+}
+
+static enum sb_err handle_one(struct run *r, const struct sb_http_result *res,
+			      struct sb_errbuf *err)
 {
 	struct job *j = res->user;
 	int64_t now = sb_http_now_us();
