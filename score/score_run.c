@@ -372,6 +372,7 @@ static void charge(struct run *r, struct job *j, size_t sent_bytes)
 	r->t->prompt_tokens += pt;
 	r->t->completion_tokens += ct;
 	sb_bucket_take(&r->tpm, (double)(pt + ct) - j->reserved, sb_http_now_us());
+	j->reserved = 0;
 }
 
 static enum sb_err handle_one(struct run *r, const struct sb_http_result *res,
@@ -384,6 +385,9 @@ static enum sb_err handle(struct run *r, const struct sb_http_result *res, struc
 	enum sb_err rc = handle_one(r, res, err);
 
 	sb_chat_stream_release(&j->cs);
+	/* a request that got no answer used no tokens: its reservation goes back */
+	sb_bucket_take(&r->tpm, -j->reserved, sb_http_now_us());
+	j->reserved = 0;
 	return rc;
 }
 

@@ -281,6 +281,17 @@ want(all(r["cost_usd"] is None and r["cost_source"] == "none" for r in S.values(
 want(M["totals"]["articles_cost_unknown"] == 12, "unknown count")
 '
 
+# the token bucket: --tpm 6000 holds 100 tokens, a request reserves more (its prompt's
+# bytes / 4 + --max-tokens 100), so each waits for a full bucket: one a second or so
+: >"$d/log"
+score tpm --news "$d/rate.jsonl" --model fake-a --out "$d/tpm" --no-cache --tpm 6000 --max-tokens 100 --limit 3
+check tpm '
+t = sorted(e["t"] for e in L)
+want(len(t) == 3 and len(S) == 3, "requests")
+gaps = [b - a for a, b in zip(t, t[1:])]
+want(all(g >= 0.75 for g in gaps), "gaps %r" % gaps)
+'
+
 # ---- 8. usage errors ----
 expect_usage "no model" "--model is required" score --news "$d/news.jsonl"
 expect_usage "bad backend" "expected openai or lexicon" score --news "$d/news.jsonl" --backend gpt
