@@ -131,6 +131,19 @@ T = M["totals"]
 want(T["cost_usd"] == 0 and T["requests"] == 0 and T["from_cache"] == 4, "totals %r" % (T,))
 want(T["cost_usd_of_cached"] == sum(B[i]["cost_usd"] for i in ("a1", "a2", "a3", "a4")), "cached cost %r" % (T,))
 '
+# a damaged cache entry is a miss: asked again, never used
+python3 -c 'import sqlite3,sys
+c = sqlite3.connect(sys.argv[1])
+k = c.execute("select key from answers order by key limit 1").fetchone()[0]
+c.execute("update answers set value = ? where key = ?", ("{\"sentiment_score\": 9}", k))
+c.commit()' "$d/cache/scores.sqlite"
+n1=$(wc -l <"$d/log")
+score damaged --news "$d/news.jsonl" --model fake-a --out "$d/damaged"
+[ $rc -eq 0 ] && [ "$(wc -l <"$d/log")" -eq $((n1 + 1)) ] && grep -q "(3 from the cache" "$d/damaged.out" &&
+	ok "a damaged cache entry is asked again" ||
+	fail "damaged entry: $(cat "$d/damaged.out")"
+n1=$(wc -l <"$d/log")
+
 # another model is another question
 score other --news "$d/news.jsonl" --model fake-neg --out "$d/other" --limit 2
 [ $rc -eq 0 ] && [ "$(wc -l <"$d/log")" -eq $((n1 + 2)) ] && grep -q "(0 from the cache" "$d/other.out" &&
