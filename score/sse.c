@@ -19,12 +19,23 @@ void sb_sse_release(struct sb_sse *s)
 	sb_sse_init(s);
 }
 
-/* Buffers are allocated once at their cap on first use: no growth to get wrong. */
-static bool ensure(char **p)
+/* Room for 'need' bytes and a NUL in *p (capacity *cap), doubling from 4 KiB; the
+ * callers keep 'need' within SB_SSE_MAX. */
+static bool ensure(char **p, size_t *cap, size_t need)
 {
-	if (!*p)
-		*p = malloc(SB_SSE_MAX + 1);
-	return *p != NULL;
+	size_t c = *cap ? *cap : 4096;
+	char *np;
+
+	if (*p && need + 1 <= *cap)
+		return true;
+	while (c < need + 1)
+		c *= 2;
+	np = realloc(*p, c);
+	if (!np)
+		return false;
+	*p = np;
+	*cap = c;
+	return true;
 }
 
 /* One complete line (without its end): a field, or a blank line that dispatches. */
@@ -54,11 +65,11 @@ static enum sb_err line_done(struct sb_sse *s, sb_sse_event_fn fn, void *ctx,
 	l += 5, n -= 5;
 	if (n && *l == ' ')
 		l++, n--;
-	if (!ensure(&s->data))
-		return sb_errf(err, SB_ENOMEM, "out of memory");
 	if (s->data_len + n + 1 > SB_SSE_MAX)
 		return sb_errf(err, SB_EPARSE, "expected an event under %u bytes, got more",
 			       SB_SSE_MAX);
+	if (!ensure(&s->data, &s->data_cap, s->data_len + n + 1))
+		return sb_errf(err, SB_ENOMEM, "out of memory");
 	if (s->has_data)
 		s->data[s->data_len++] = '\n';
 	memcpy(s->data + s->data_len, l, n);
@@ -85,11 +96,11 @@ enum sb_err sb_sse_feed(struct sb_sse *s, const char *buf, size_t n, sb_sse_even
 				return rc;
 			continue;
 		}
-		if (!ensure(&s->line))
-			return sb_errf(err, SB_ENOMEM, "out of memory");
 		if (s->line_len >= SB_SSE_MAX)
 			return sb_errf(err, SB_EPARSE, "expected a line under %u bytes, got more",
 				       SB_SSE_MAX);
+		if (!ensure(&s->line, &s->line_cap, s->line_len + 1))
+			return sb_errf(err, SB_ENOMEM, "out of memory");
 		s->line[s->line_len++] = ch;
 	}
 	return SB_OK;
@@ -112,14 +123,14 @@ void sb_chat_stream_release(struct sb_chat_stream *c)
 	sb_chat_stream_init(c);
 }
 
-static enum sb_err append(char **buf, size_t *len, const char *s, size_t n,
+static enum sb_err append(char **buf, size_t *len, size_t *cap, const char *s, size_t n,
 			  struct sb_errbuf *err)
 {
-	if (!ensure(buf))
-		return sb_errf(err, SB_ENOMEM, "out of memory");
 	if (*len + n > SB_SSE_MAX)
 		return sb_errf(err, SB_EPARSE, "expected an answer under %u bytes, got more",
 			       SB_SSE_MAX);
+	if (!ensure(buf, cap, *len + n))
+		return sb_errf(err, SB_ENOMEM, "out of memory");
 	memcpy(*buf + *len, s, n);
 	*len += n;
 	(*buf)[*len] = '\0';
@@ -158,7 +169,7 @@ static enum sb_err take_object(struct sb_chat_stream *c, const struct sb_json *o
 			 m ? m : sb_json_string(e) ? sb_json_string(e) : "an error object");
 	}
 	if (text) {
-		enum sb_err rc = append(&c->content, &c->content_len, text, strlen(text), err);
+		enum sb_err rc = append(&c->content, &c->content_len, &c->content_cap, text, strlen(text), err);
 
 		if (rc)
 			return rc;
@@ -197,10 +208,13 @@ enum sb_err sb_chat_stream_feed(struct sb_chat_stream *c, const char *buf, size_
 			i++;
 		if (i == n)
 			return SB_OK;
+		/* whitespace before the first byte is dropped, however the body was split */
 		c->mode = buf[i] == '{' ? 2 : 1;
+		buf += i;
+		n -= i;
 	}
 	if (c->mode == 2)
-		return append(&c->plain, &c->plain_len, buf, n, err);
+		return append(&c->plain, &c->plain_len, &c->plain_cap, buf, n, err);
 	return sb_sse_feed(&c->sse, buf, n, on_event, c, err);
 }
 

@@ -11,7 +11,8 @@
  *     object (sent in the last chunk with stream_options.include_usage) gives the
  *     token counts; an "error" object is the server's message.  A body that starts
  *     with '{' is a plain (non-streamed) chat.completion and is parsed whole at the end.
- * Every buffer is capped (SB_SSE_MAX): a longer line or answer is an error, not growth.
+ * Buffers grow by doubling from 4 KiB and are capped (SB_SSE_MAX): a longer line or
+ * answer is an error, not growth.
  * The input is untrusted; tests/fuzz/fuzz_sse.c feeds it random bytes and splits.
  */
 #ifndef SB_SSE_H
@@ -27,7 +28,7 @@ typedef bool (*sb_sse_event_fn)(void *ctx, const char *data, size_t len,
 
 struct sb_sse {
 	char  *line, *data;
-	size_t line_len, data_len;
+	size_t line_len, data_len, line_cap, data_cap;
 	bool   has_data;       /* a data field was seen in the current event */
 	bool   after_cr;       /* the last byte was '\r': a '\n' next is the same line end */
 	bool   done;           /* "data: [DONE]" seen; later bytes are ignored */
@@ -45,9 +46,9 @@ enum sb_err sb_sse_feed(struct sb_sse *s, const char *buf, size_t n, sb_sse_even
 struct sb_chat_stream {
 	struct sb_sse sse;
 	char    *content;           /* the answer so far, NUL-terminated */
-	size_t   content_len;
+	size_t   content_len, content_cap;
 	char    *plain;             /* a non-streamed body, kept whole */
-	size_t   plain_len;
+	size_t   plain_len, plain_cap;
 	int      mode;              /* 0 unknown yet, 1 SSE, 2 plain JSON */
 	bool     has_usage;
 	uint64_t prompt_tokens, completion_tokens;
