@@ -64,6 +64,7 @@ static const char usage_text[] =
 "are in errors.jsonl), 1 failure (bad input, HTTP 4xx, the circuit breaker; nothing is\n"
 "left at DIR), 2 usage error\n";
 
+/* in the order of longopts[] below (messages name an option by its index) */
 enum {
 	OPT_NEWS = 256, OPT_OUT, OPT_BACKEND, OPT_BASE_URL, OPT_MODEL, OPT_CACHE, OPT_NO_CACHE,
 	OPT_REFRESH, OPT_PRICES, OPT_CONC, OPT_RPM, OPT_TPM, OPT_RETRIES, OPT_RETRY_BASE,
@@ -276,46 +277,14 @@ static void print_summary(const char *what, const struct sb_score_totals *t, con
 
 static int run_compare(struct score_cli *c, const char *tmp, struct sb_errbuf *err)
 {
-	struct sb_score_totals t[MAX_MODELS];
-	struct sb_compare_model cm[MAX_MODELS];
 	struct sb_errbuf perr = { "" };
-	char dir[4400];
-	size_t done = 0;
-	int rc = SB_EXIT_FAIL;
 
-	memset(t, 0, sizeof(t));
-
-	c->spec.cache_read = false;   /* measure: every model answers every article */
-	for (; done < c->n_models; done++) {
-		struct sb_score_spec s = c->spec;
-		char safe[256];
-
-		snprintf(safe, sizeof(safe), "%s", c->models[done]);
-		for (char *p = safe; *p; p++)
-			if (*p == '/' || *p == ' ' || *p == ':')
-				*p = '_';
-		snprintf(dir, sizeof(dir), "%s/%s", tmp, safe);
-		if (sb_mkdirs(dir, err) != SB_OK)
-			goto out;
-		s.model = c->models[done];
-		s.out_dir = dir;
-		if (sb_score_run(&s, &t[done], err) != SB_OK)
-			goto out;
-		cm[done].model = c->models[done];
-		cm[done].t = &t[done];
-	}
-	snprintf(dir, sizeof(dir), "%s/compare.csv", tmp);
-	if (sb_compare_write(cm, c->n_models, (double)c->per_day, dir, c->quiet ? NULL : stdout,
-			     err) != SB_OK)
-		goto out;
-	/* the chart is a bonus: without gnuplot the table and CSV still stand */
-	if (sb_compare_plot(cm, c->n_models, tmp, &perr) != SB_OK && !c->quiet)
+	if (sb_score_compare_run(&c->spec, (const char *const *)c->models, c->n_models,
+				 (double)c->per_day, tmp, c->quiet ? NULL : stdout, &perr, err) != SB_OK)
+		return SB_EXIT_FAIL;
+	if (perr.msg[0] && !c->quiet)   /* without gnuplot the table and CSV still stand */
 		fprintf(stderr, "sentibt: score: no chart: %s\n", perr.msg);
-	rc = SB_EXIT_OK;
-out:
-	for (size_t i = 0; i < c->n_models; i++)
-		sb_score_totals_release(&t[i]);
-	return rc;
+	return SB_EXIT_OK;
 }
 
 int cmd_score(int argc, char **argv)

@@ -178,3 +178,51 @@ enum sb_err sb_compare_plot(const struct sb_compare_model *m, size_t n, const ch
 	sb_gp_free(g);
 	return rc;
 }
+
+enum sb_err sb_score_compare_run(const struct sb_score_spec *spec, const char *const *models,
+				 size_t n, double per_day, const char *dir, FILE *out,
+				 struct sb_errbuf *plot_err, struct sb_errbuf *err)
+{
+	struct sb_score_totals *t = calloc(n ? n : 1, sizeof(*t));
+	struct sb_compare_model *cm = calloc(n ? n : 1, sizeof(*cm));
+	char path[4400];
+	enum sb_err rc = SB_OK;
+
+	plot_err->msg[0] = '\0';
+	if (!t || !cm) {
+		rc = sb_errf(err, SB_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n && rc == SB_OK; i++) {
+		struct sb_score_spec s = *spec;
+		char safe[256];
+
+		snprintf(safe, sizeof(safe), "%s", models[i]);
+		for (char *p = safe; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+				*p = '_';
+		if (safe[0] == '.')
+			safe[0] = '_';   /* never "." or ".." */
+		snprintf(path, sizeof(path), "%s/%s", dir, safe);
+		s.model = models[i];
+		s.out_dir = path;
+		s.cache_read = false;   /* measure: every model answers every article */
+		if ((rc = sb_mkdirs(path, err)) == SB_OK)
+			rc = sb_score_run(&s, &t[i], err);
+		cm[i].model = models[i];
+		cm[i].t = &t[i];
+	}
+	if (rc == SB_OK) {
+		snprintf(path, sizeof(path), "%s/compare.csv", dir);
+		rc = sb_compare_write(cm, n, per_day, path, out, err);
+	}
+	if (rc == SB_OK)
+		sb_compare_plot(cm, n, dir, plot_err);
+out:
+	for (size_t i = 0; t && i < n; i++)
+		sb_score_totals_release(&t[i]);
+	free(t);
+	free(cm);
+	return rc;
+}

@@ -35,6 +35,17 @@ enum sb_err sb_compare_write(const struct sb_compare_model *m, size_t n, double 
 			     const char *path, FILE *out, struct sb_errbuf *err);
 
 /*
+ * `score --compare`: runs 'spec' once per model (the cache not read), each into
+ * DIR/<model>/ (characters other than letters, digits, '-', '_' and '.' as '_', no
+ * leading '.'), then writes DIR/compare.csv, the table to 'out' (may be NULL) and the
+ * chart.  A chart that cannot be made is not an error: its reason goes to 'plot_err'
+ * (empty when it was made).
+ */
+enum sb_err sb_score_compare_run(const struct sb_score_spec *spec, const char *const *models,
+				 size_t n, double per_day, const char *dir, FILE *out,
+				 struct sb_errbuf *plot_err, struct sb_errbuf *err);
+
+/*
  * The chart OUTDIR/score_compare.{png,svg} (scripts/report/score_compare.gp, through
  * report/gnuplot.c): cost per 1,000 articles against the median latency, a bar to
  * p95, per model; its data in OUTDIR/data/.  Models without a cost are left out.
