@@ -146,6 +146,8 @@ enum sb_err sb_http_post(struct sb_http *h, const char *url, const char *bearer,
 	x->last_rx = sb_http_now_us();
 	l = curl_slist_append(NULL, "Content-Type: application/json");
 	l = l ? curl_slist_append(l, "Accept: text/event-stream") : NULL;
+	/* no "Expect: 100-continue" round trip (some servers never answer it: a 1 s stall) */
+	l = l ? curl_slist_append(l, "Expect:") : NULL;
 	if (l && bearer) {
 		if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer) >= (int)sizeof(auth)) {
 			curl_slist_free_all(l);
