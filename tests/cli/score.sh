@@ -341,8 +341,11 @@ for m, (pin, pout) in P.items():
         bad.append("%s counts %r" % (m, r))
     if len(es) != 4:   # the cache is not read, duplicates still asked once
         bad.append("%s: %d requests" % (m, len(es)))
-    if float(r[6]) <= 0 or abs(float(r[7]) - float(r[6])) > 1e-12:
-        bad.append("%s per day %r" % (m, r))
+    # cost per 1,000: what the model's own scores.jsonl says it paid, over the 4 articles paid
+    lines = [json.loads(l) for l in open("%s/compare/%s/scores.jsonl" % (d, m))]
+    paid = sum(x["cost_usd"] for x in lines if not x["cached"])
+    if abs(float(r[6]) - paid / 4 * 1000) > 1e-12 * paid * 1000 or abs(float(r[7]) - float(r[6])) > 1e-12:
+        bad.append("%s per 1000 %r, paid %r" % (m, r, paid))
 # fake-neg answers the opposite: signs agree only on the zero score, ranks reversed
 if pair[:2] != ["fake-a", "fake-neg"] or float(pair[2]) != 0.2 or abs(float(pair[3]) + 1) > 1e-12:
     bad.append("pair %r" % pair)
