@@ -20,7 +20,7 @@ WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 OPT     ?= -O2 -g
 override CFLAGS   += -std=c11 $(OPT) $(WARN) -fopenmp -ffp-contract=off -MMD -MP
 override CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I/usr/include/cjson
-LIBS     = -lcurl -lisal -lz -lpthread -lmsgpackc -lcjson -lcrypto -lm
+LIBS     = -lsqlite3 -lcurl -lisal -lz -lpthread -lmsgpackc -lcjson -lcrypto -lm
 override LDFLAGS  += -fopenmp
 
 ifdef SANITIZE
@@ -50,7 +50,7 @@ else
 Q := @
 endif
 
-LIB_SRC  := $(wildcard core/*.c engine/*.c loaders/*.c strategies/*.c run/*.c report/*.c cli/cli_*.c)
+LIB_SRC  := $(wildcard core/*.c engine/*.c loaders/*.c score/*.c strategies/*.c run/*.c report/*.c cli/cli_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/cli/sentibt.o
 TEST_SRC := $(wildcard tests/test_*.c)

@@ -21,6 +21,7 @@ int cmd_report(int argc, char **argv);
 int cmd_strategies(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 
 /* Prints "sentibt: <msg>\n" to stderr. */
 void sb_cli_error(const char *fmt, ...)

@@ -29,6 +29,7 @@ static const struct cmd_struct commands[] = {
 	{ "sample",   cmd_sample,   "write the seeded synthetic sample data (offline)" },
 	{ "convert",  cmd_convert,  "turn a sentiment CSV/JSONL/msgpack file into JSON Lines" },
 	{ "fetch",    cmd_fetch,    "download Tardis datasets or any URL into the cache" },
+	{ "score",    cmd_score,    "score raw news with an LLM (cached, rate-limited, costed) or a lexicon" },
 	{ "batch",    cmd_batch,    "run a grid over many experiments (symbols, sources, periods)" },
 	{ "verify",   cmd_verify,   "re-run a result folder from its manifest and compare" },
 	{ "report",   cmd_report,   "plot a result folder (gnuplot) and write report.html" },

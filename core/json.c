@@ -251,6 +251,15 @@ bool sb_json_add(struct sb_json *o, const char *key, struct sb_json *v)
 	return add_item(o, key, J(v));
 }
 
+struct sb_json *sb_json_detach_first(struct sb_json *o)
+{
+	cJSON *c = J(o);
+
+	if (!(is(c, cJSON_Array) || is(c, cJSON_Object)) || !c->child)
+		return NULL;
+	return S(cJSON_DetachItemViaPointer(c, c->child));
+}
+
 struct sb_json *sb_json_add_object(struct sb_json *o, const char *key)
 {
 	cJSON *c = o ? cJSON_CreateObject() : NULL;

@@ -86,6 +86,12 @@ struct sb_json *sb_json_new_array(void);
 /* A new empty object / array added to 'o'; NULL when out of memory or o is NULL. */
 struct sb_json *sb_json_add_object(struct sb_json *o, const char *key);
 struct sb_json *sb_json_add_array(struct sb_json *o, const char *key);
+/*
+ * Takes the first element or member out of an array or object and returns it as a
+ * root (sb_json_free() it, or sb_json_add() it elsewhere); a member keeps its name
+ * (sb_json_key).  NULL when empty or not a container.
+ */
+struct sb_json *sb_json_detach_first(struct sb_json *o);
 /* Adds 'v' (a root, now owned by 'o'; freed when it cannot be added). */
 bool sb_json_add(struct sb_json *o, const char *key, struct sb_json *v);
 
