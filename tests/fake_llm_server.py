@@ -36,6 +36,8 @@ import re
 import threading
 import time
 
+from loopback_server import serve
+
 
 class State:
     def __init__(self, log):
@@ -171,21 +173,7 @@ def main():
     ap.add_argument("--log", required=True)
     a = ap.parse_args()
 
-    class Server(http.server.ThreadingHTTPServer):
-        request_queue_size = 64
-
-        def handle_error(self, request, client_address):
-            pass                      # clients that time out leave mid-body
-
-    srv = Server(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.state = State(a.log)
-    open(a.log, "a").close()
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(tmp, a.port_file)
-    srv.serve_forever()
+    serve(Handler, State(a.log), a.log, a.port_file, queue=64)
 
 
 if __name__ == "__main__":

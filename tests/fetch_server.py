@@ -44,6 +44,8 @@ import sys
 import threading
 import time
 
+from loopback_server import serve
+
 PATH_RE = re.compile(r"^/v1/([^/]+)/([^/]+)/(\d{4})/(\d{2})/(\d{2})/([^/]+)\.csv\.gz$")
 
 
@@ -299,20 +301,7 @@ def main():
             sys.exit(1)
         sys.stdout.buffer.write(b)
         return
-    class Server(http.server.ThreadingHTTPServer):
-        request_queue_size = 128                 # many parallel connects, no SYN drops
-        def handle_error(self, request, client_address):
-            pass                                 # clients killed mid-body by the tests
-
-    srv = Server(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    srv.state = State(a.log, a.files)
-    open(a.log, "a").close()
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(tmp, a.port_file)
-    srv.serve_forever()
+    serve(Handler, State(a.log, a.files), a.log, a.port_file, queue=128)
 
 
 if __name__ == "__main__":
