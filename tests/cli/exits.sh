@@ -55,7 +55,8 @@ else
 		"$BIN" verify "$d/r" >"$d/v.out" 2>&1 && ok "verify re-runs the exits sweep" ||
 			fail "verify of the exits sweep: $(cat "$d/v.out")"
 		# the max hold above is in candles (0:20:10 = 0, 10, 20 on 1m): as durations
-		"$BIN" sweep $inputs $grid $(echo "$exits" | sed 's/0:20:10/0m,10m,20m/') \
+		exits_d=$(echo "$exits" | sed 's/0:20:10/0m,10m,20m/')
+		"$BIN" sweep $inputs $grid $exits_d \
 			--candle-cache= --top 3 -q --out "$d/m" >"$d/m.out" 2>&1 ||
 			fail "sweep --max-hold 0m,10m,20m: $(cat "$d/m.out")"
 		cut -d, -f12 "$d/r/summary.csv" | sort -u | tr '\n' ' ' >"$d/holds"
