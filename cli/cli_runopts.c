@@ -54,8 +54,9 @@
 "      --take-profit TP      exit when the price rises TP above the entry (open and high)\n" \
 "      --trailing-stop TS    exit TS below the best high since the entry (with a stop-loss\n" \
 "                            the nearer stop applies)\n" \
-"      --max-hold D          exit at the close D (whole candles) after the entry's close\n" \
-"                            (0m = off)\n" \
+"      --max-hold N|D        exit at the close N candles (240) or D (4h, whole candles)\n" \
+"                            after the entry's close (0 = off); one unit per sweep axis:\n" \
+"                            0,60,240 or 0,1h,4h, not 60,4h.  summary.csv: seconds\n" \
 "      --side S              both (default), long (ignore short entries) or short\n" \
 "                            After a stop, take, trailing or time exit, no entry until a\n" \
 "                            close whose |signal| < the exit band (re-armed).  SL, TS in\n" \
@@ -176,7 +177,7 @@ static const char *const axis_defaults[SB_N_AXES] = {
 	"0.5", "0.7", "5m", "0.1", "5", "0", "0s",
 };
 
-static const char *const exit_defaults[SB_N_EXIT_AXES] = { "0", "0", "0", "0m", "both" };
+static const char *const exit_defaults[SB_N_EXIT_AXES] = { "0", "0", "0", "0", "both" };
 
 /* The option just parsed as typed: "--window" of "--window 5m", not the "5m". */
 static const char *opt_text(char **argv)
@@ -239,7 +240,7 @@ static bool check_exits(struct sb_run_opts *o)
 		{ SB_EX_STOP_LOSS, 0, SB_DEC_SCALE - 1, "a fraction in [0, 1) (0 = off)" },
 		{ SB_EX_TAKE_PROFIT, 0, 1000 * SB_DEC_SCALE, "a fraction in [0, 1000] (0 = off)" },
 		{ SB_EX_TRAILING_STOP, 0, SB_DEC_SCALE - 1, "a fraction in [0, 1) (0 = off)" },
-		{ SB_EX_MAX_HOLD, 0, INT64_MAX, "a duration >= 0 (0m = off)" },
+		{ SB_EX_MAX_HOLD, 0, INT64_MAX, "a number of candles or a duration >= 0 (0 = off)" },
 	};
 	const char *cmd = o->cmd;
 
@@ -484,7 +485,9 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		const char *opt = sb_grid_axis_option(&o->grid, k);
 
 		if (ex == SB_EX_SIDE ? sb_axis_parse_side(&o->grid.ax[k], opt, o->axis_spec[k], &err)
-				     : sb_axis_parse(&o->grid.ax[k], opt, o->axis_spec[k], dur, &err)) {
+		    : ex == SB_EX_MAX_HOLD ? sb_axis_parse_candles(&o->grid.ax[k], opt, o->axis_spec[k],
+								   o->interval_us, &err)
+		    : sb_axis_parse(&o->grid.ax[k], opt, o->axis_spec[k], dur, &err)) {
 			sb_run_opts_release(o);
 			return sb_cli_usage_error(cmd, "%s", err.msg);
 		}

@@ -30,7 +30,28 @@ const char *const sb_exit_axis_options[SB_N_EXIT_AXES] = {
 
 static const char *const side_words[3] = { "short", "both", "long" };   /* side + 1 */
 
-static bool parse_value(const struct sb_axis *a, const char *s, int64_t *v)
+/* What a value was typed as, on an axis that counts candles (sb_axis_parse_candles()). */
+enum { TYPED_CANDLES = 1, TYPED_DURATION = 2 };
+
+/* A bare whole number of candles of candle_us, as microseconds (at most 100 years). */
+static bool parse_candle_count(int64_t candle_us, const char *s, int64_t *v)
+{
+	const int64_t max = SB_DURATION_MAX_US / candle_us;
+	int64_t n = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || n > (max - (*s - '0')) / 10)
+			return false;
+		n = n * 10 + (*s - '0');
+	}
+	*v = n * candle_us;
+	return true;
+}
+
+/* One value; on a candle axis, *typed gains how it was typed (a 0 is either). */
+static bool parse_value(const struct sb_axis *a, const char *s, int64_t *v, unsigned *typed)
 {
 	if (a->is_side) {
 		for (int k = 0; k < 3; k++)
@@ -40,12 +61,22 @@ static bool parse_value(const struct sb_axis *a, const char *s, int64_t *v)
 			}
 		return false;
 	}
+	if (a->candle_us > 0) {
+		bool bare = *s && s[strspn(s, "0123456789")] == '\0';
+
+		if (!(bare ? parse_candle_count(a->candle_us, s, v) : sb_parse_duration(s, v)))
+			return false;
+		if (*v != 0)
+			*typed |= bare ? TYPED_CANDLES : TYPED_DURATION;
+		return true;
+	}
 	return a->is_duration ? sb_parse_duration(s, v) : sb_dec_parse(s, v);
 }
 
 static const char *value_what(const struct sb_axis *a)
 {
 	return a->is_side ? "both, long or short"
+	       : a->candle_us > 0 ? "a number of candles (240) or a duration such as 4h"
 	       : a->is_duration ? "a duration such as 5m" : "a decimal number (at most 9 decimals)";
 }
 
@@ -93,7 +124,7 @@ static int split(char *s, char sep, char **parts, int max)
 }
 
 static enum sb_err parse_range(struct sb_axis *a, size_t *cap, const char *name, char *buf,
-			       const char *spec, struct sb_errbuf *err)
+			       const char *spec, unsigned *typed, struct sb_errbuf *err)
 {
 	const char *what = value_what(a);
 	int64_t start, stop, step;
@@ -104,8 +135,8 @@ static enum sb_err parse_range(struct sb_axis *a, size_t *cap, const char *name,
 	if (a->is_side)
 		return sb_errf(err, SB_EINVAL, "--%s: expected %s or a list of them, got '%s'",
 			       name, what, spec);
-	if (split(buf, ':', parts, 3) != 3 || !parse_value(a, parts[0], &start) ||
-	    !parse_value(a, parts[1], &stop) || !parse_value(a, parts[2], &step))
+	if (split(buf, ':', parts, 3) != 3 || !parse_value(a, parts[0], &start, typed) ||
+	    !parse_value(a, parts[1], &stop, typed) || !parse_value(a, parts[2], &step, typed))
 		return sb_errf(err, SB_EINVAL, "--%s: expected start:stop:step with %s each, got '%s'",
 			       name, what, spec);
 	if (!(step > 0) || stop < start)
@@ -121,7 +152,7 @@ static enum sb_err parse_range(struct sb_axis *a, size_t *cap, const char *name,
 }
 
 static enum sb_err parse_list(struct sb_axis *a, size_t *cap, const char *name, char *buf,
-			      struct sb_errbuf *err)
+			      unsigned *typed, struct sb_errbuf *err)
 {
 	const char *what = value_what(a);
 	enum sb_err rc = SB_OK;
@@ -132,7 +163,7 @@ static enum sb_err parse_list(struct sb_axis *a, size_t *cap, const char *name, 
 
 		if (next)
 			*next++ = '\0';
-		if (!parse_value(a, item, &v))
+		if (!parse_value(a, item, &v, typed))
 			return sb_errf(err, SB_EINVAL, "--%s: expected %s, got '%s'", name, what,
 				       item);
 		rc = push(a, cap, v, name, err);
@@ -146,12 +177,19 @@ static enum sb_err axis_parse(struct sb_axis *a, const char *name, const char *s
 {
 	char buf[4096];
 	size_t cap = 0;
+	unsigned typed = 0;
 	enum sb_err rc;
 	if (strlen(spec) >= sizeof(buf))
 		return sb_errf(err, SB_EINVAL, "--%s: value too long", name);
 	strcpy(buf, spec);
-	rc = strchr(buf, ':') ? parse_range(a, &cap, name, buf, spec, err)
-			      : parse_list(a, &cap, name, buf, err);
+	rc = strchr(buf, ':') ? parse_range(a, &cap, name, buf, spec, &typed, err)
+			      : parse_list(a, &cap, name, buf, &typed, err);
+	/* one unit per axis: "60,4h" is more likely a slip than a wish */
+	if (!rc && typed == (TYPED_CANDLES | TYPED_DURATION))
+		rc = sb_errf(err, SB_EINVAL, "--%s: '%s' mixes numbers of candles (bare numbers) "
+			     "and durations (with a unit); give every value in one of them",
+			     name, spec);
+	a->in_candles = typed == TYPED_CANDLES;
 	if (!rc) {
 		/* Distinct values: sort a copy, compare neighbours (O(n log n)). */
 		int64_t *sorted = malloc(a->n * sizeof(*sorted));
@@ -162,7 +200,10 @@ static enum sb_err axis_parse(struct sb_axis *a, const char *name, const char *s
 			memcpy(sorted, a->v, a->n * sizeof(*sorted));
 			qsort(sorted, a->n, sizeof(*sorted), cmp_i64);
 			for (size_t i = 1; i < a->n && !rc; i++)
-				if (sorted[i] == sorted[i - 1]) {
+				if (sorted[i] == sorted[i - 1] && a->in_candles) {
+					rc = sb_errf(err, SB_EINVAL, "--%s: value %lld given twice in '%s'",
+						     name, (long long)(sorted[i] / a->candle_us), spec);
+				} else if (sorted[i] == sorted[i - 1]) {
 					char num[SB_DEC_LEN];
 
 					rc = sb_errf(err, SB_EINVAL, "--%s: value %s%s given twice in '%s'",
@@ -186,6 +227,16 @@ enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
 	memset(a, 0, sizeof(*a));
 	a->is_duration = is_duration;
 	return axis_parse(a, name, spec, err);
+}
+
+enum sb_err sb_axis_parse_candles(struct sb_axis *a, const char *name, const char *spec,
+				  int64_t candle_us, struct sb_errbuf *err)
+{
+	memset(a, 0, sizeof(*a));
+	a->is_duration = true;
+	a->candle_us = candle_us;
+	return candle_us > 0 ? axis_parse(a, name, spec, err)
+			     : sb_errf(err, SB_EINVAL, "--%s: no candle length", name);
 }
 
 enum sb_err sb_axis_parse_side(struct sb_axis *a, const char *name, const char *spec,

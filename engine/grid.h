@@ -51,6 +51,11 @@ struct sb_axis {
 	size_t   n;
 	bool     is_duration;
 	bool     is_side;   /* --side: 0 both, +1 long, -1 short; shown as the words */
+	/* --max-hold: a duration axis on which a bare whole number N counts candles of
+	 * candle_us (N x candle_us, held in us like any duration); in_candles when the
+	 * values were typed so (a nonzero bare number) */
+	int64_t  candle_us;
+	bool     in_candles;
 };
 
 struct sb_grid {
@@ -98,6 +103,15 @@ struct sb_combo {
  */
 enum sb_err sb_axis_parse(struct sb_axis *a, const char *name, const char *spec,
 			  bool is_duration, struct sb_errbuf *err);
+/*
+ * The same for a duration axis that also counts candles of candle_us (> 0; --max-hold):
+ * "240" = 240 candles = 240 x candle_us, "4h" a duration.  Lists and ranges of either
+ * ("0,60,240", "60:240:60"); one axis takes one unit, so a candle count (a bare number
+ * other than 0) and a duration with a unit in one spec are an error ("0" is 0 either
+ * way and goes with both: "0,4h", "0,60").
+ */
+enum sb_err sb_axis_parse_candles(struct sb_axis *a, const char *name, const char *spec,
+				  int64_t candle_us, struct sb_errbuf *err);
 /* The same for --side: "both", "long", "short" or a list of them (no ranges). */
 enum sb_err sb_axis_parse_side(struct sb_axis *a, const char *name, const char *spec,
 			       struct sb_errbuf *err);

@@ -416,6 +416,102 @@ static void check_same(const struct sb_accum *want, const struct sb_accum *got, 
 	}
 }
 
+
+/*
+ * --max-hold N counts candles (DESIGN: "candles or a duration"): on 5m candles "3" is
+ * 3 x 300 s = 15m, held in us as "15m" is, so summary.csv and the manifest show 900;
+ * lists and ranges of counts; one unit per axis ("0" goes with either); no negative,
+ * fractional or signed counts; at most 100 years.
+ */
+static void test_max_hold_candles(void **state)
+{
+	struct sb_grid g = { 0 };
+	struct sb_errbuf err;
+	struct sb_axis a, d;
+	struct sb_combo c;
+	struct sb_trade_params tp;
+	static const char *const spec[SB_N_AXES] = { "0.5", "0.7", "5m", "0.1", "5", "0", "0s" };
+	static const char *const ex[SB_N_EXIT_AXES] = { "0", "0", "0", "0,3", "both" };
+	static const char *const bad[] = {
+		"-1", "+3", "3 ", " 3", "1.5", "3c", "", "60,4h", "0,60,4h", "4h,60", "60:4h:60",
+		"0:4h:60", "0m:240:1h", "3,3", "0,0m",
+		"10512001",              /* 100 years of 5m candles = 10512000 */
+		"99999999999999999999",  /* over int64 */
+	};
+	char buf[SB_DEC_LEN];
+
+	(void)state;
+	/* one value: 3 candles of 5m = 15 minutes, a duration axis shown in seconds */
+	assert_int_equal(sb_axis_parse_candles(&a, "max-hold", "3", 5 * MIN, &err), SB_OK);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(a.v[0], 15 * MIN);
+	assert_true(a.is_duration && a.in_candles);
+	assert_string_equal(sb_axis_format(&a, a.v[0], buf), "900");
+	assert_int_equal(sb_axis_parse_candles(&d, "max-hold", "15m", 5 * MIN, &err), SB_OK);
+	assert_int_equal(d.v[0], a.v[0]);
+	assert_false(d.in_candles);
+	free(a.v);
+	free(d.v);
+	/* a list and a range of counts on 1m candles: 4h = 240 candles */
+	assert_int_equal(sb_axis_parse_candles(&a, "max-hold", "0,60,240", MIN, &err), SB_OK);
+	assert_int_equal(a.n, 3);
+	assert_true(a.v[0] == 0 && a.v[1] == 60 * MIN && a.v[2] == 240 * MIN);
+	assert_int_equal(sb_axis_parse_candles(&d, "max-hold", "0m,1h,4h", MIN, &err), SB_OK);
+	assert_memory_equal(a.v, d.v, 3 * sizeof(*a.v));
+	free(a.v);
+	free(d.v);
+	assert_int_equal(sb_axis_parse_candles(&a, "max-hold", "60:240:60", MIN, &err), SB_OK);
+	assert_int_equal(a.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(a.v[i], (int64_t)(60 * (i + 1)) * MIN);
+	free(a.v);
+	/* 0 is off in either unit: it goes with counts and with durations */
+	assert_int_equal(sb_axis_parse_candles(&a, "max-hold", "0,4h", MIN, &err), SB_OK);
+	assert_false(a.in_candles);
+	free(a.v);
+	assert_int_equal(sb_axis_parse_candles(&a, "max-hold", "0m,240", MIN, &err), SB_OK);
+	assert_true(a.in_candles && a.v[1] == 240 * MIN);
+	free(a.v);
+	/* the most: 100 years of 5m candles */
+	assert_int_equal(sb_axis_parse_candles(&a, "max-hold", "10512000", 5 * MIN, &err), SB_OK);
+	assert_int_equal(a.v[0], INT64_C(36500) * SB_US_PER_DAY);
+	free(a.v);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (sb_axis_parse_candles(&a, "max-hold", bad[i], 5 * MIN, &err) == SB_OK)
+			fail_msg("--max-hold '%s' accepted (%zu values)", bad[i], a.n);
+		assert_null(a.v);
+		assert_non_null(strstr(err.msg, "--max-hold: "));
+	}
+	assert_int_equal(sb_axis_parse_candles(&a, "max-hold", "60,4h", MIN, &err), SB_EINVAL);
+	assert_non_null(strstr(err.msg, "mixes numbers of candles"));
+	/* through the grid: 3 candles of 5m -> the sim's max hold of 3 candles */
+	g.n_axes = SB_N_AXES + SB_N_EXIT_AXES;
+	g.has_exits = true;
+	g.interval_us = 5 * MIN;
+	for (int k = 0; k < SB_N_AXES; k++)
+		assert_int_equal(sb_axis_parse(&g.ax[k], "x", spec[k],
+					       k == SB_AX_WINDOW || k == SB_AX_LATENCY, &err), SB_OK);
+	for (int j = 0; j < SB_N_EXIT_AXES; j++) {
+		struct sb_axis *x = &g.ax[sb_grid_exit_axis(&g, j)];
+
+		assert_int_equal(j == SB_EX_SIDE ? sb_axis_parse_side(x, "side", ex[j], &err)
+				 : j == SB_EX_MAX_HOLD
+				 ? sb_axis_parse_candles(x, "max-hold", ex[j], g.interval_us, &err)
+				 : sb_axis_parse(x, "x", ex[j], false, &err), SB_OK);
+	}
+	assert_int_equal(sb_grid_finish(&g, &err), SB_OK);
+	assert_int_equal(g.count, 2);
+	sb_grid_combo(&g, 1, &c);
+	sb_combo_trade_params(&c, &tp);
+	assert_int_equal(c.max_hold_us, 15 * MIN);
+	assert_int_equal(tp.max_hold, 3);
+	assert_int_equal(tp.exits, SB_EXIT_ON_TIME);
+	sb_grid_combo(&g, 0, &c);
+	sb_combo_trade_params(&c, &tp);
+	assert_int_equal(tp.exits, 0);
+	sb_grid_release(&g);
+}
+
 /*
  * The kernels against the scalar path over a grid of exit values: 2,000 seeded candles
  * (a random walk with wicks and gaps), a signal on about a third of them, and 3 x 2 x 2
@@ -531,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_signal_exit_stays_armed),
 		cmocka_unit_test(test_sides),
 		cmocka_unit_test(test_grid_factors),
+		cmocka_unit_test(test_max_hold_candles),
 		cmocka_unit_test(test_kernels_match_scalar),
 	};
 

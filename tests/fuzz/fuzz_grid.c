@@ -1,9 +1,11 @@
-/* fuzz_grid.c - parameter values: sb_axis_parse() (decimal and duration axes) and
- * sb_dec_parse(), on the input as a NUL-terminated string
+/* fuzz_grid.c - parameter values: sb_axis_parse() (decimal and duration axes),
+ * sb_axis_parse_candles() (--max-hold: candles or durations) and sb_dec_parse(), on the
+ * input as a NUL-terminated string
  *
  * What is checked: a parsed axis has distinct values within the type's bounds, a
  * failure leaves it empty with a message, and every value prints (sb_axis_format, as
- * summary.csv and manifests show it) as a decimal that reads back exactly.
+ * summary.csv and manifests show it) as a decimal that reads back exactly; on a candle
+ * axis, values typed as counts are whole candles.
  */
 #include "fuzz.h"
 
@@ -12,12 +14,15 @@
 
 #include "../../engine/grid.h"
 
-static void axis(const char *spec, bool is_duration)
+/* candle_us > 0: a --max-hold axis of candles that long (is_duration then) */
+static void axis(const char *spec, bool is_duration, int64_t candle_us)
 {
 	struct sb_errbuf err = { { 0 } };
 	struct sb_axis a;
-	enum sb_err rc = sb_axis_parse(&a, is_duration ? "window" : "threshold", spec,
-				       is_duration, &err);
+	enum sb_err rc = candle_us > 0
+			 ? sb_axis_parse_candles(&a, "max-hold", spec, candle_us, &err)
+			 : sb_axis_parse(&a, is_duration ? "window" : "threshold", spec,
+					 is_duration, &err);
 
 	FZ_CHECK_ERR(rc, err);
 	if (rc) {
@@ -28,6 +33,8 @@ static void axis(const char *spec, bool is_duration)
 	for (size_t i = 0; i < a.n; i++) {
 		if (is_duration)
 			FZ_CHECK(a.v[i] >= 0 && a.v[i] <= SB_DURATION_MAX_US);
+		if (a.in_candles)
+			FZ_CHECK(candle_us > 0 && a.v[i] % candle_us == 0);
 		else
 			FZ_CHECK(a.v[i] >= -SB_DEC_MAX_UNITS && a.v[i] <= SB_DEC_MAX_UNITS);
 		/* distinct: a range ascends; a list is as short as the input */
@@ -56,8 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *s = fz_str(data, size);
 	int64_t v;
 
-	axis(s, false);
-	axis(s, true);
+	axis(s, false, 0);
+	axis(s, true, 0);
+	axis(s, true, 60 * SB_US_PER_SEC);
+	axis(s, true, 7 * SB_US_PER_SEC);
 	if (sb_dec_parse(s, &v)) {
 		char out[SB_DEC_LEN];
 		int64_t back;

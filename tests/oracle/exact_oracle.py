@@ -45,8 +45,9 @@ Subcommands (python3 standard library only):
       (decisions exact), prices and cash in IEEE doubles (Python floats) with DESIGN
       step 4's formulas, so every summary.csv row's trades, closed_trades, exposure,
       exits_* counts, win_rate and final_equity must agree exactly.  Exit options:
-      --stop-loss, --take-profit, --trailing-stop (fractions), --max-hold (a duration,
-      whole candles), --side (both, long, short), each a SPEC (side: a list).
+      --stop-loss, --take-profit, --trailing-stop (fractions), --max-hold (a number of
+      candles, or a duration of whole candles; one unit per SPEC, 0 goes with either),
+      --side (both, long, short), each a SPEC (side: a list).
   diff REF OTHER [--show N]
       two summary.csv files row by row: how many rows and which columns differ, and the
       first differing rows (for the property tests' messages).
@@ -85,7 +86,7 @@ DURATION_AXES = {"window", "latency"}
 
 
 EXIT_AXES = ["stop_loss", "take_profit", "trailing_stop", "max_hold", "side"]
-EXIT_DEFAULTS = {"stop_loss": "0", "take_profit": "0", "trailing_stop": "0", "max_hold": "0m",
+EXIT_DEFAULTS = {"stop_loss": "0", "take_profit": "0", "trailing_stop": "0", "max_hold": "0",
                  "side": "both"}
 REASONS = ["signal", "stop", "take", "trail", "time"]
 
@@ -794,7 +795,16 @@ def cmd_exits(a):
             ex_t[ax] = [x.strip() for x in spec.split(",")]
             ex_v[ax] = [{"both": 0, "long": 1, "short": -1}[x] for x in ex_t[ax]]
         elif ax == "max_hold":
-            ex_t[ax], v = spec_values(spec, duration_us)
+            # DESIGN: "--max-hold N (candles or a duration)": a bare whole number counts
+            # candles (N * D us), anything else is a duration; one unit per spec.
+            words = re.split(r"[,:]", spec)
+            bare = [w.strip().isdigit() for w in words]
+            nonzero_bare = any(b and int(w) for b, w in zip(bare, words))
+            nonzero_dur = any(not b and duration_us(w) for b, w in zip(bare, words))
+            if nonzero_bare and nonzero_dur:
+                raise Bad("--max-hold: candles and durations mixed in %r" % spec)
+            ex_t[ax], v = spec_values(spec, lambda w: int(w) * D if w.strip().isdigit()
+                                      else duration_us(w))
             if any(x % D for x in v):
                 raise Bad("--max-hold: not a whole number of candles")
             ex_v[ax] = [int(x // D) for x in v]
