@@ -73,7 +73,7 @@ FORCE:
 # Keep test objects (make would delete them as intermediates and rebuild next time).
 .SECONDARY:
 
-.PHONY: all deps test test-mpi bench-mpi install doc FORCE unit-tests cli-tests demo bench bench-signal bench-load golden clean check \
+.PHONY: all deps test test-programs test-mpi bench-mpi install doc FORCE unit-tests cli-tests demo bench bench-signal bench-load golden clean check \
 	fuzz fuzz-build fuzz-merge fuzz-replay
 all: sentibt
 
@@ -162,8 +162,12 @@ cli-tests: sentibt
 		$(if $(SANITIZE),,SENTIBT_MPI_BIN=build/mpi/sentibt) \
 		scripts/run-tests cli tests/cli/*.sh
 
+# The programs the tests run, built on both cores first; the tests then run one by one.
+test-programs: sentibt $(TEST_BIN) $(FUZZ_REPLAY)
+
 test: deps
 	$(if $(MPICC),@$(MAKE) -j2 --no-print-directory WERROR=1 MPI=1 sentibt)
+	@$(MAKE) -j2 --no-print-directory WERROR=1 test-programs
 	@$(MAKE) --no-print-directory WERROR=1 unit-tests cli-tests
 
 # Only the MPI and batch tests, with the MPI build.
