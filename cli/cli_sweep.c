@@ -52,7 +52,7 @@ static const char usage_text[] =
  * A grid over this many combinations needs --yes (or --dry-run): a typo in a range
  * (0.05:0.95:0.0001) should not start hours of work without a word.
  */
-#define GRID_LIMIT 1000000
+#define GRID_LIMIT SB_GRID_LIMIT
 
 /*
  * The rates --dry-run estimates with, calibrated by `make bench` (README
