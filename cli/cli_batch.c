@@ -483,7 +483,7 @@ int cmd_batch(int argc, char **argv)
 		case ':':
 			return sb_cli_usage_error("batch", "%s needs a value", argv[optind - 1]);
 		default:
-			return sb_cli_usage_error("batch", "unknown option '%s'", argv[optind - 1]);
+			return sb_cli_bad_option("batch", longopts, argv, c);
 		}
 	}
 	if (optind != argc - 1)

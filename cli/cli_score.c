@@ -151,7 +151,7 @@ static int parse(struct score_cli *c, int argc, char **argv)
 	s->prices_path = "data/llm-prices.json";
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
 		const char *a = optarg;
 
 		switch (opt) {
@@ -220,9 +220,8 @@ static int parse(struct score_cli *c, int argc, char **argv)
 		case OPT_FORCE: c->force = true; break;
 		case 'q': c->quiet = true; break;
 		case 'h': fputs(usage_text, stdout); return SB_EXIT_OK;
-		default:
-			return sb_cli_usage_error("score", "unknown option or missing value: '%s'",
-						  argv[optind - 1]);
+		default:          /* ':' a missing value, '?' an unknown option */
+			return sb_cli_bad_option("score", longopts, argv, opt);
 		}
 	}
 	if (optind < argc)

@@ -126,6 +126,10 @@ want2 "misspelled option" "unknown option '--thresold'; did you mean '--threshol
 want2 "misspelled option with a value" "did you mean '--min-confidence'?" backtest --min-confidnce=0.5
 want2 "misspelled fetch option" "did you mean '--name'?" fetch url --nmae x http://127.0.0.1:9/x
 want2 "misspelled verify option" "did you mean '--tolerance'?" verify --tolerence 0 "$d"
+want2 "misspelled score option" "unknown option '--modle'; did you mean '--model'?" score --modle x
+want2 "score option without its value" "option '--model' needs a value" score --news x --model
+want2 "misspelled batch option" "unknown option '--scirpts'; did you mean '--scripts'?" batch --scirpts x spec.json
+want2 "misspelled exit option" "did you mean '--take-profit'?" sweep --take-proft 0.1
 want2 "unknown option, no suggestion" "unknown option '--zzzzzzzz'" events --zzzzzzzz
 want2 "strategy option given to events, named" "'--window' is a strategy option" events --window 1m
 want2 "report --metric sharp" "did you mean 'sharpe'?" report "$d" --metric sharp
