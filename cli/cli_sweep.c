@@ -65,6 +65,12 @@ static const char usage_text[] =
 static const struct { const char *kernel; double cc_per_s; } kernel_rates[] = {
 	{ "avx512", 1.5e9 }, { "generic", 4.3e8 }, { "scalar", 8.4e7 },
 };
+/* Lanes with an exit or a side run in the exits kernels, at this share of the kernel's
+ * rate: AVX-512 0.17x (README "Exits and sides", scripts/bench-exits), the portable and
+ * scalar ones ~0.6x (measured on a 3-day sample, 1 thread). */
+static const struct { const char *kernel; double share; } exits_rates[] = {
+	{ "avx512", 0.17 }, { "generic", 0.6 }, { "scalar", 0.6 },
+};
 #define SIGNAL_S_PER_GROUP_CANDLE 4.6e-9
 #define CURVE_S_PER_ROW           3.0e-7
 #define SUMMARY_BYTES_PER_ROW     373.0
@@ -155,6 +161,24 @@ static void fmt_bytes(double b, char out[32])
 	snprintf(out, 32, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }
 
+/*
+ * The share of the lanes that run in the exits kernels: those of a block of 8 lanes
+ * (SB_SWEEP_LANE_BLOCK) where some lane has an exit or a side.  The exit axes vary
+ * fastest, so when one of them takes a value other than 0 / both, every block has
+ * such a lane: the share is 1, else 0.
+ */
+static double exits_share(const struct sb_grid *g)
+{
+	for (int j = 0; g->has_exits && j < SB_N_EXIT_AXES; j++) {
+		const struct sb_axis *a = &g->ax[sb_grid_exit_axis(g, j)];
+
+		for (size_t i = 0; i < a->n; i++)
+			if (a->v[i] != 0)
+				return 1.0;
+	}
+	return 0.0;
+}
+
 /* --dry-run: what the sweep would do and cost, from the calibrated rates above. */
 static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 		    const struct sb_sweep_request *req, size_t n)
@@ -166,13 +190,18 @@ static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 	const double curves = (double)(req->top < o->grid.count ? req->top : o->grid.count) +
 			      (double)req->n_keep;
 	double rate = kernel_rates[1].cc_per_s, t_sweep, t_signal, t_curves, b_sum, b_eq;
+	double xshare = exits_share(&o->grid), xrate = exits_rates[1].share;
 	char s1[32], s2[32], s3[32], s4[32], b1[32], b2[32], b3[32];
 
 	sb_kernel_get(req->engine.kernel, &kname);
 	for (size_t i = 0; i < sizeof(kernel_rates) / sizeof(kernel_rates[0]); i++)
 		if (!strcmp(kname, kernel_rates[i].kernel))
 			rate = kernel_rates[i].cc_per_s;
-	t_sweep = passes * combos * (double)n / (rate * threads);
+	for (size_t i = 0; i < sizeof(exits_rates) / sizeof(exits_rates[0]); i++)
+		if (!strcmp(kname, exits_rates[i].kernel))
+			xrate = exits_rates[i].share;
+	t_sweep = passes * combos * (double)n / (rate * threads) *
+		  (1.0 - xshare + xshare / xrate);
 	t_signal = passes * groups * (double)in->candles.n * SIGNAL_S_PER_GROUP_CANDLE / threads;
 	t_curves = curves * (double)n * CURVE_S_PER_ROW;
 	b_sum = combos * SUMMARY_BYTES_PER_ROW;
@@ -190,6 +219,9 @@ static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 	       "combination-candles/s a thread, signals %.3g s, curves of %.0f combinations %.3g s)\n",
 	       t_sweep + t_signal + t_curves, threads, threads == 1 ? "" : "s", kname, t_sweep,
 	       rate, t_signal, curves, t_curves);
+	if (xshare > 0)
+		printf("  the lanes run in the exits kernels (a stop, take, trailing stop, max hold "
+		       "or side), at %.2gx that rate\n", xrate);
 	fmt_bytes(b_sum + b_eq, b1);
 	fmt_bytes(b_sum, b2);
 	fmt_bytes(b_eq, b3);
