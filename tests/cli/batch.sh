@@ -83,6 +83,11 @@ if command -v gnuplot >/dev/null 2>&1; then
 		ok "the bar chart is drawn" || fail "no batch_returns.png/svg"
 fi
 ls -d "$d"/b.tmp-* >/dev/null 2>&1 && fail "a temporary folder is left"
+"$BIN" verify "$d/b" >"$d/v.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "a batch folder: verify each experiment's folder" "$d/v.out" &&
+	ok "verify on the batch folder itself points to the experiments' folders" ||
+	fail "verify on the batch folder: exit $rc: $(cat "$d/v.out")"
 
 # Spec errors (exit 2) and a failing experiment (exit 1): nothing at the output path.
 bad() {
