@@ -258,6 +258,7 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 {
 	const struct sb_sweep_stats *st = &res->stats;
 	const size_t best = res->order[0], n = res->n_candles;
+	int others = 0;
 
 	printf("sweep: %zu combinations (%zu signal groups) over %zu candles, %zu articles\n",
 	       o->grid.count, st->groups, n, in->events.n);
@@ -283,8 +284,14 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 		printf("  kept id %zu: %s %.4g beats %.1f %% of its own values on the placebo sets\n",
 		       req->keep[k], req->rank_by, res->rank_key[req->keep[k]],
 		       100.0 * res->placebo.keep_percentile[k]);
-	printf("%6s %10s %10s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
-	       "window", req->rank_by, "total_ret", "max_drawdown", "trades", "psr", "dsr");
+	/* the other axes that vary (exit band, costs, latency, the strategy's, the exits)
+	 * follow as name=value, so that two rows never look alike */
+	for (int k = 0; k < o->grid.n_axes; k++)
+		others += k != SB_AX_THRESHOLD && k != SB_AX_MIN_CONFIDENCE && k != SB_AX_WINDOW &&
+			  o->grid.ax[k].n > 1;
+	printf("%6s %10s %10s %8s %10s %10s %12s %8s %7s %7s%s\n", "id", "threshold", "min_conf",
+	       "window", req->rank_by, "total_ret", "max_drawdown", "trades", "psr", "dsr",
+	       others ? "  other parameters" : "");
 	for (size_t i = 0; i < res->n_top && i < 10; i++) {
 		const size_t id = res->order[i];
 		const struct sb_metrics *mm = &res->m[id];
@@ -292,12 +299,24 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 		char h[SB_DEC_LEN], k[SB_DEC_LEN], w[SB_DEC_LEN];
 
 		sb_grid_combo(&o->grid, id, &cb);
-		printf("%6zu %10s %10s %7ss %10.4g %10.4g %12.4g %8llu %7.4f %7.4f\n", id,
+		printf("%6zu %10s %10s %7ss %10.4g %10.4g %12.4g %8llu %7.4f %7.4f", id,
 		       sb_axis_format(&o->grid.ax[SB_AX_THRESHOLD], cb.threshold, h),
 		       sb_axis_format(&o->grid.ax[SB_AX_MIN_CONFIDENCE], cb.min_confidence, k),
 		       sb_axis_format(&o->grid.ax[SB_AX_WINDOW], cb.window_us, w), res->rank_key[id],
 		       mm->total_return, mm->max_drawdown, (unsigned long long)mm->trades,
 		       sb_run_row_psr(mm, n), sb_run_row_dsr(mm, &res->dsr, n));
+		if (others) {
+			int64_t v[SB_MAX_AXES];
+
+			sb_grid_values(&o->grid, id, v);
+			putchar(' ');
+			for (int a = 0; a < o->grid.n_axes; a++)
+				if (a != SB_AX_THRESHOLD && a != SB_AX_MIN_CONFIDENCE &&
+				    a != SB_AX_WINDOW && o->grid.ax[a].n > 1)
+					printf(" %s=%s", sb_grid_axis_name(&o->grid, a),
+					       sb_axis_format(&o->grid.ax[a], v[a], h));
+		}
+		putchar('\n');
 	}
 }
 
