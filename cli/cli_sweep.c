@@ -184,7 +184,8 @@ static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 		    const struct sb_sweep_request *req, size_t n)
 {
 	const char *kname = "generic";
-	const int threads = sb_sweep_threads(req->engine.threads);
+	const int threads = sb_sweep_threads(req->engine.threads), ranks = sb_mpi_size();
+	char on_ranks[48] = "";
 	const double passes = 1.0 + (double)req->placebo, combos = (double)o->grid.count;
 	const double groups = (double)sb_sweep_groups(&o->grid);
 	const double curves = (double)(req->top < o->grid.count ? req->top : o->grid.count) +
@@ -200,9 +201,11 @@ static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 	for (size_t i = 0; i < sizeof(exits_rates) / sizeof(exits_rates[0]); i++)
 		if (!strcmp(kname, exits_rates[i].kernel))
 			xrate = exits_rates[i].share;
-	t_sweep = passes * combos * (double)n / (rate * threads) *
+	/* under mpirun the grid and its signals are spread over the ranks (the curves not) */
+	t_sweep = passes * combos * (double)n / (rate * threads * ranks) *
 		  (1.0 - xshare + xshare / xrate);
-	t_signal = passes * groups * (double)in->candles.n * SIGNAL_S_PER_GROUP_CANDLE / threads;
+	t_signal = passes * groups * (double)in->candles.n * SIGNAL_S_PER_GROUP_CANDLE /
+		   (threads * ranks);
 	t_curves = curves * (double)n * CURVE_S_PER_ROW;
 	b_sum = combos * SUMMARY_BYTES_PER_ROW;
 	b_eq = curves * (double)n * EQUITY_BYTES_PER_ROW;
@@ -215,9 +218,11 @@ static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 	if (req->placebo)
 		printf("  x %zu grids (the real one and %zu placebo sets)\n", req->placebo + 1,
 		       req->placebo);
-	printf("  estimated time: %.3g s on %d thread%s, kernel %s (grid %.3g s at %.3g "
+	if (ranks > 1)
+		snprintf(on_ranks, sizeof(on_ranks), "%d MPI ranks x ", ranks);
+	printf("  estimated time: %.3g s on %s%d thread%s, kernel %s (grid %.3g s at %.3g "
 	       "combination-candles/s a thread, signals %.3g s, curves of %.0f combinations %.3g s)\n",
-	       t_sweep + t_signal + t_curves, threads, threads == 1 ? "" : "s", kname, t_sweep,
+	       t_sweep + t_signal + t_curves, on_ranks, threads, threads == 1 ? "" : "s", kname, t_sweep,
 	       rate, t_signal, curves, t_curves);
 	if (xshare > 0)
 		printf("  the lanes run in the exits kernels (a stop, take, trailing stop, max hold "
@@ -491,7 +496,8 @@ int cmd_sweep(int argc, char **argv)
 			sb_cli_error("%s", err.msg);
 			goto out_inputs;
 		}
-		dry_run(&o, &in, &req, n);
+		if (sb_mpi_rank() == 0)      /* under mpirun: once */
+			dry_run(&o, &in, &req, n);
 		rc = SB_EXIT_OK;
 		goto out_inputs;
 	}

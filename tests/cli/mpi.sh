@@ -96,6 +96,15 @@ else
 	fail "exit axes, 3 ranks: $(cat "$d/xnp3.err")"
 fi
 
+# --dry-run under mpirun: printed once, the grid spread over the ranks: 160 combinations
+# x 1,440 candles / (8.4e7 x 1 thread x 2 ranks) = 0.00137 s.
+mpi 2 sweep $common $grid --kernel scalar --dry-run --out "$d/dry" >"$d/dry.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c "^sweep --dry-run" "$d/dry.out")" -eq 1 ] &&
+	grep -q "on 2 MPI ranks x 1 thread, kernel scalar (grid 0.00137 s" "$d/dry.out" && [ ! -e "$d/dry" ] &&
+	ok "--dry-run under mpirun: once, the grid over the ranks" ||
+	fail "--dry-run under mpirun: exit $rc: $(cat "$d/dry.out")"
+
 # Rank 0 dies with its temporary folder half written: nothing at the final path; the
 # next run to the same path removes the leftover and succeeds.
 SENTIBT_MPI_FAULT=0:write mpi 2 sweep $common $grid --out "$d/half" -q >"$d/half.out" 2>&1
