@@ -379,8 +379,11 @@ want(M["totals"]["requests"] == 0 and S["l1"]["model"] == "lexicon", "offline")
 
 "$BIN" verify "$d/lex" >"$d/vlex.out" 2>&1
 rc=$?
-[ $rc -eq 1 ] && grep -q "written by 'sentibt score', not by backtest, sweep or events" "$d/vlex.out" &&
-	ok "verify on a score folder says what it is" || fail "verify on a score folder: exit $rc: $(cat "$d/vlex.out")"
+if [ $rc -eq 1 ] && grep -q "written by 'sentibt score', not by backtest, sweep or events" "$d/vlex.out"; then
+	ok "verify on a score folder says what it is"
+else
+	fail "verify on a score folder: exit $rc: $(cat "$d/vlex.out")"
+fi
 
 # ---- 11. the progress line: rate, ETA, money ----
 score prog --news "$d/news.jsonl" --model fake-a --out "$d/prog" --progress --refresh
