@@ -142,6 +142,7 @@ install: $(SENTIBT_INSTALL_BIN) $(DOC_DIR)/stamp
 		$(DESTDIR)$(COMPDIR)
 	install -m 755 $(SENTIBT_INSTALL_BIN) $(DESTDIR)$(BINDIR)/sentibt
 	install -m 644 scripts/report/*.gp $(DESTDIR)$(DATADIR)/report/
+	install -m 644 data/llm-prices.json $(DESTDIR)$(DATADIR)/
 	install -m 644 $(DOC_DIR)/man/*.1 $(DESTDIR)$(MANDIR)/
 	install -m 644 $(DOC_DIR)/sentibt.bash $(DESTDIR)$(COMPDIR)/sentibt
 

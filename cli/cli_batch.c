@@ -48,7 +48,7 @@ static const char usage_text[] =
 
 /* Spec keys that the batch sets itself, per experiment, or never. */
 static const char *const reserved[] = { "prices", "sentiment", "entity", "from", "to", "out",
-					"force", "quiet", "help", "walk-forward", "split" };
+					"force", "quiet", "help", "walk-forward", "split", "dry-run" };
 
 struct experiment {
 	const char *name;
@@ -107,8 +107,16 @@ static bool push_options(struct experiment *e, const struct sb_json *obj, const 
 			}
 		if (!val && sb_json_is_number(it))
 			val = sb_fmt_num(sb_json_number(it), num);
+		if (!val && sb_json_is_true(it)) {     /* a flag: "yes": true is --yes */
+			snprintf(opt, sizeof(opt), "--%s", key);
+			if (!push(e, opt)) {
+				sb_cli_usage_error("batch", "%s: %s: too many options", spec, where);
+				return false;
+			}
+			continue;
+		}
 		if (!val) {
-			sb_cli_usage_error("batch", "%s: %s.%s: expected a string or a number", spec,
+			sb_cli_usage_error("batch", "%s: %s.%s: expected a string, a number or true (a flag such as \"yes\")", spec,
 					   where, key);
 			return false;
 		}
@@ -330,6 +338,12 @@ static int check_experiments(const struct batch *b)
 
 		if (!parse_experiment(b, i, &o))
 			return SB_EXIT_USAGE;
+		if (o.grid.count > SB_GRID_LIMIT && !o.yes) {
+			sb_cli_usage_error("batch", "%s: experiment '%s': the grid has %zu combinations, over the limit of 1,000,000: add \"yes\": true to \"options\" to run it",
+					   b->spec_path, b->ex[i].name, o.grid.count);
+			sb_run_opts_release(&o);
+			return SB_EXIT_USAGE;
+		}
 		sb_run_opts_release(&o);
 	}
 	return -1;
@@ -469,7 +483,7 @@ int cmd_batch(int argc, char **argv)
 		case ':':
 			return sb_cli_usage_error("batch", "%s needs a value", argv[optind - 1]);
 		default:
-			return sb_cli_usage_error("batch", "unknown option '%s'", argv[optind - 1]);
+			return sb_cli_bad_option("batch", longopts, argv, c);
 		}
 	}
 	if (optind != argc - 1)

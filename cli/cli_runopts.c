@@ -14,6 +14,7 @@
 #include "../loaders/fetch.h"
 #include "../loaders/input.h"
 #include "../loaders/textio.h"
+#include "../run/mpi.h"
 
 #define HELP_INPUTS \
 "inputs:\n" \
@@ -573,7 +574,7 @@ int sb_run_opts_check_inputs(const struct sb_run_opts *o, const struct sb_run_in
 		sb_cli_error("%s", err.msg);
 		return SB_EXIT_FAIL;
 	}
-	if (o->quiet)
+	if (o->quiet || sb_mpi_rank() != 0)     /* under mpirun, one line, not one per rank */
 		return -1;
 	/* one line, and only when something was left out or filled: no news is good news */
 	for (size_t i = 0; i < cov.n_latency; i++)

@@ -17,6 +17,9 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		      const char *usage_text);
 void sb_run_opts_release(struct sb_run_opts *o);
 
+/* A sweep grid over this many combinations needs --yes (or --dry-run): sweep, batch. */
+#define SB_GRID_LIMIT 1000000
+
 /*
  * sb_run_load_inputs() with the error printed, then the checks below: returns -1
  * when the run goes on, else an exit code ('in' is released by the caller either way).

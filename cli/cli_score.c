@@ -3,6 +3,7 @@
 #include "../core/common.h"
 #include "../engine/results.h"      /* sb_run_dir: the result folder, atomic */
 #include "../loaders/textio.h"
+#include "../report/gnuplot.h"       /* sb_exe_dir */
 #include "../report/score_compare.h"
 #include "../score/score_run.h"
 
@@ -38,7 +39,8 @@ static const char usage_text[] =
 "  --model M              model name (default $SENTIBT_LLM_MODEL)\n"
 "  --cache DIR            answer cache (default data/cache/llm); --no-cache: none;\n"
 "  --refresh              ask again even when cached (the new answers are stored)\n"
-"  --prices FILE          price table (default data/llm-prices.json)\n"
+"  --prices FILE          price table (default data/llm-prices.json, else the one\n"
+"                         installed with the binary)\n"
 "  --concurrency N        requests at once (8)\n"
 "  --rpm N, --tpm N       requests / tokens per minute (0 = no limit; default 0)\n"
 "  --retries N            attempts per article in all, for 429, 5xx, timeouts (4)\n"
@@ -149,7 +151,7 @@ static int parse(struct score_cli *c, int argc, char **argv)
 	s->prices_path = "data/llm-prices.json";
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
 		const char *a = optarg;
 
 		switch (opt) {
@@ -218,9 +220,8 @@ static int parse(struct score_cli *c, int argc, char **argv)
 		case OPT_FORCE: c->force = true; break;
 		case 'q': c->quiet = true; break;
 		case 'h': fputs(usage_text, stdout); return SB_EXIT_OK;
-		default:
-			return sb_cli_usage_error("score", "unknown option or missing value: '%s'",
-						  argv[optind - 1]);
+		default:          /* ':' a missing value, '?' an unknown option */
+			return sb_cli_bad_option("score", longopts, argv, opt);
 		}
 	}
 	if (optind < argc)
@@ -251,9 +252,22 @@ static int parse(struct score_cli *c, int argc, char **argv)
 		s->retry_cap_us = s->retry_base_us;
 	s->api_key = env_or("SENTIBT_LLM_API_KEY", env_or("OPENAI_API_KEY", NULL));
 	s->progress = !c->quiet && (c->progress || isatty(STDERR_FILENO));
-	/* the price table is optional unless named: without it costs are unknown */
-	if (!strcmp(s->prices_path, "data/llm-prices.json") && access(s->prices_path, R_OK) != 0)
+	/* the price table is optional unless named: without it costs are unknown.  The
+	 * default is looked for in ./data, then next to the binary (as built, as installed
+	 * by make install), like the report's gnuplot scripts. */
+	if (!strcmp(s->prices_path, "data/llm-prices.json") && access(s->prices_path, R_OK) != 0) {
+		static char found[4200];
+		char exe[4000];
+
 		s->prices_path = NULL;
+		if (sb_exe_dir(exe, sizeof(exe))) {
+			snprintf(found, sizeof(found), "%s/../../data/llm-prices.json", exe);
+			if (access(found, R_OK) != 0)
+				snprintf(found, sizeof(found), "%s/../share/sentibt/llm-prices.json", exe);
+			if (access(found, R_OK) == 0)
+				s->prices_path = found;
+		}
+	}
 	return -1;
 }
 

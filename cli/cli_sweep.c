@@ -52,7 +52,7 @@ static const char usage_text[] =
  * A grid over this many combinations needs --yes (or --dry-run): a typo in a range
  * (0.05:0.95:0.0001) should not start hours of work without a word.
  */
-#define GRID_LIMIT 1000000
+#define GRID_LIMIT SB_GRID_LIMIT
 
 /*
  * The rates --dry-run estimates with, calibrated by `make bench` (README
@@ -64,6 +64,12 @@ static const char usage_text[] =
  */
 static const struct { const char *kernel; double cc_per_s; } kernel_rates[] = {
 	{ "avx512", 1.5e9 }, { "generic", 4.3e8 }, { "scalar", 8.4e7 },
+};
+/* Lanes with an exit or a side run in the exits kernels, at this share of the kernel's
+ * rate: AVX-512 0.17x (README "Exits and sides", scripts/bench-exits), the portable and
+ * scalar ones ~0.6x (measured on a 3-day sample, 1 thread). */
+static const struct { const char *kernel; double share; } exits_rates[] = {
+	{ "avx512", 0.17 }, { "generic", 0.6 }, { "scalar", 0.6 },
 };
 #define SIGNAL_S_PER_GROUP_CANDLE 4.6e-9
 #define CURVE_S_PER_ROW           3.0e-7
@@ -155,25 +161,51 @@ static void fmt_bytes(double b, char out[32])
 	snprintf(out, 32, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }
 
+/*
+ * The share of the lanes that run in the exits kernels: those of a block of 8 lanes
+ * (SB_SWEEP_LANE_BLOCK) where some lane has an exit or a side.  The exit axes vary
+ * fastest, so when one of them takes a value other than 0 / both, every block has
+ * such a lane: the share is 1, else 0.
+ */
+static double exits_share(const struct sb_grid *g)
+{
+	for (int j = 0; g->has_exits && j < SB_N_EXIT_AXES; j++) {
+		const struct sb_axis *a = &g->ax[sb_grid_exit_axis(g, j)];
+
+		for (size_t i = 0; i < a->n; i++)
+			if (a->v[i] != 0)
+				return 1.0;
+	}
+	return 0.0;
+}
+
 /* --dry-run: what the sweep would do and cost, from the calibrated rates above. */
 static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 		    const struct sb_sweep_request *req, size_t n)
 {
 	const char *kname = "generic";
-	const int threads = sb_sweep_threads(req->engine.threads);
+	const int threads = sb_sweep_threads(req->engine.threads), ranks = sb_mpi_size();
+	char on_ranks[48] = "";
 	const double passes = 1.0 + (double)req->placebo, combos = (double)o->grid.count;
 	const double groups = (double)sb_sweep_groups(&o->grid);
 	const double curves = (double)(req->top < o->grid.count ? req->top : o->grid.count) +
 			      (double)req->n_keep;
 	double rate = kernel_rates[1].cc_per_s, t_sweep, t_signal, t_curves, b_sum, b_eq;
+	double xshare = exits_share(&o->grid), xrate = exits_rates[1].share;
 	char s1[32], s2[32], s3[32], s4[32], b1[32], b2[32], b3[32];
 
 	sb_kernel_get(req->engine.kernel, &kname);
 	for (size_t i = 0; i < sizeof(kernel_rates) / sizeof(kernel_rates[0]); i++)
 		if (!strcmp(kname, kernel_rates[i].kernel))
 			rate = kernel_rates[i].cc_per_s;
-	t_sweep = passes * combos * (double)n / (rate * threads);
-	t_signal = passes * groups * (double)in->candles.n * SIGNAL_S_PER_GROUP_CANDLE / threads;
+	for (size_t i = 0; i < sizeof(exits_rates) / sizeof(exits_rates[0]); i++)
+		if (!strcmp(kname, exits_rates[i].kernel))
+			xrate = exits_rates[i].share;
+	/* under mpirun the grid and its signals are spread over the ranks (the curves not) */
+	t_sweep = passes * combos * (double)n / (rate * threads * ranks) *
+		  (1.0 - xshare + xshare / xrate);
+	t_signal = passes * groups * (double)in->candles.n * SIGNAL_S_PER_GROUP_CANDLE /
+		   (threads * ranks);
 	t_curves = curves * (double)n * CURVE_S_PER_ROW;
 	b_sum = combos * SUMMARY_BYTES_PER_ROW;
 	b_eq = curves * (double)n * EQUITY_BYTES_PER_ROW;
@@ -186,10 +218,15 @@ static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 	if (req->placebo)
 		printf("  x %zu grids (the real one and %zu placebo sets)\n", req->placebo + 1,
 		       req->placebo);
-	printf("  estimated time: %.3g s on %d thread%s, kernel %s (grid %.3g s at %.3g "
+	if (ranks > 1)
+		snprintf(on_ranks, sizeof(on_ranks), "%d MPI ranks x ", ranks);
+	printf("  estimated time: %.3g s on %s%d thread%s, kernel %s (grid %.3g s at %.3g "
 	       "combination-candles/s a thread, signals %.3g s, curves of %.0f combinations %.3g s)\n",
-	       t_sweep + t_signal + t_curves, threads, threads == 1 ? "" : "s", kname, t_sweep,
+	       t_sweep + t_signal + t_curves, on_ranks, threads, threads == 1 ? "" : "s", kname, t_sweep,
 	       rate, t_signal, curves, t_curves);
+	if (xshare > 0)
+		printf("  the lanes run in the exits kernels (a stop, take, trailing stop, max hold "
+		       "or side), at %.2gx that rate\n", xrate);
 	fmt_bytes(b_sum + b_eq, b1);
 	fmt_bytes(b_sum, b2);
 	fmt_bytes(b_eq, b3);
@@ -226,6 +263,7 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 {
 	const struct sb_sweep_stats *st = &res->stats;
 	const size_t best = res->order[0], n = res->n_candles;
+	int others = 0;
 
 	printf("sweep: %zu combinations (%zu signal groups) over %zu candles, %zu articles\n",
 	       o->grid.count, st->groups, n, in->events.n);
@@ -251,8 +289,14 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 		printf("  kept id %zu: %s %.4g beats %.1f %% of its own values on the placebo sets\n",
 		       req->keep[k], req->rank_by, res->rank_key[req->keep[k]],
 		       100.0 * res->placebo.keep_percentile[k]);
-	printf("%6s %10s %10s %8s %10s %10s %12s %8s %7s %7s\n", "id", "threshold", "min_conf",
-	       "window", req->rank_by, "total_ret", "max_drawdown", "trades", "psr", "dsr");
+	/* the other axes that vary (exit band, costs, latency, the strategy's, the exits)
+	 * follow as name=value, so that two rows never look alike */
+	for (int k = 0; k < o->grid.n_axes; k++)
+		others += k != SB_AX_THRESHOLD && k != SB_AX_MIN_CONFIDENCE && k != SB_AX_WINDOW &&
+			  o->grid.ax[k].n > 1;
+	printf("%6s %10s %10s %8s %10s %10s %12s %8s %7s %7s%s\n", "id", "threshold", "min_conf",
+	       "window", req->rank_by, "total_ret", "max_drawdown", "trades", "psr", "dsr",
+	       others ? "  other parameters" : "");
 	for (size_t i = 0; i < res->n_top && i < 10; i++) {
 		const size_t id = res->order[i];
 		const struct sb_metrics *mm = &res->m[id];
@@ -260,12 +304,24 @@ static void print_top(const struct sb_run_opts *o, const struct sb_run_inputs *i
 		char h[SB_DEC_LEN], k[SB_DEC_LEN], w[SB_DEC_LEN];
 
 		sb_grid_combo(&o->grid, id, &cb);
-		printf("%6zu %10s %10s %7ss %10.4g %10.4g %12.4g %8llu %7.4f %7.4f\n", id,
+		printf("%6zu %10s %10s %7ss %10.4g %10.4g %12.4g %8llu %7.4f %7.4f", id,
 		       sb_axis_format(&o->grid.ax[SB_AX_THRESHOLD], cb.threshold, h),
 		       sb_axis_format(&o->grid.ax[SB_AX_MIN_CONFIDENCE], cb.min_confidence, k),
 		       sb_axis_format(&o->grid.ax[SB_AX_WINDOW], cb.window_us, w), res->rank_key[id],
 		       mm->total_return, mm->max_drawdown, (unsigned long long)mm->trades,
 		       sb_run_row_psr(mm, n), sb_run_row_dsr(mm, &res->dsr, n));
+		if (others) {
+			int64_t v[SB_MAX_AXES];
+
+			sb_grid_values(&o->grid, id, v);
+			putchar(' ');
+			for (int a = 0; a < o->grid.n_axes; a++)
+				if (a != SB_AX_THRESHOLD && a != SB_AX_MIN_CONFIDENCE &&
+				    a != SB_AX_WINDOW && o->grid.ax[a].n > 1)
+					printf(" %s=%s", sb_grid_axis_name(&o->grid, a),
+					       sb_axis_format(&o->grid.ax[a], v[a], h));
+		}
+		putchar('\n');
 	}
 }
 
@@ -440,7 +496,8 @@ int cmd_sweep(int argc, char **argv)
 			sb_cli_error("%s", err.msg);
 			goto out_inputs;
 		}
-		dry_run(&o, &in, &req, n);
+		if (sb_mpi_rank() == 0)      /* under mpirun: once */
+			dry_run(&o, &in, &req, n);
 		rc = SB_EXIT_OK;
 		goto out_inputs;
 	}

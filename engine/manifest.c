@@ -452,6 +452,14 @@ static enum sb_err read_manifest(const struct sb_json *root, const char *path,
 	m->command = strdup(m->argv[0]);
 	if (!m->command)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
+	/* the folders of score and batch have manifests too, but nothing to re-run here */
+	if (!strcmp(m->command, "batch"))
+		return sb_errf(err, SB_EINVAL, "%s: a batch folder: verify each experiment's folder "
+			       "in it (DIR/NAME) instead", path);
+	if (strcmp(m->command, "backtest") && strcmp(m->command, "sweep") &&
+	    strcmp(m->command, "events"))
+		return sb_errf(err, SB_EINVAL, "%s: written by 'sentibt %s', not by backtest, sweep "
+			       "or events", path, m->command);
 	if (!strcmp(m->command, "events")) {
 		/* no grid: the event study's parameters are checked by re-parsing argv */
 		if (!sb_json_is_number(iv))

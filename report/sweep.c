@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/grid.h"         /* the exit axes' names */
 #include "../loaders/textio.h"
 #include "../strategies/strategy.h"
 
@@ -33,7 +34,8 @@ static bool lower_is_better(const char *name)
 
 bool sb_column_is_duration(const char *name)
 {
-	if (!strcmp(name, "window") || !strcmp(name, "latency"))
+	if (!strcmp(name, "window") || !strcmp(name, "latency") ||
+	    !strcmp(name, sb_exit_axis_names[SB_EX_MAX_HOLD]))     /* --max-hold 30m */
 		return true;
 	for (const struct sb_strategy *const *st = sb_strategies; *st; st++)
 		for (int k = 0; k < (*st)->n_axes; k++)

@@ -2,7 +2,8 @@
 # batch.sh - `sentibt batch SPEC.json`: a batch of 3 experiments equals 3 separate sweeps
 # byte for byte; each experiment folder passes `sentibt verify`; batch_best.csv holds the
 # best row of each (checked against awk over the separate sweeps' summary.csv) and
-# batch_all.csv every row; spec errors exit 2 and a failing experiment exits 1, both with
+# batch_all.csv every row; spec errors (and a grid over the limit without "yes": true)
+# exit 2 and a failing experiment exits 1, both with
 # nothing at the output path; with the MPI build, 2 and 3 ranks give the same tables, and
 # tardis: days shared by two experiments on two ranks are requested once (loopback server).
 # shellcheck disable=SC2015  # "A && ok || fail": ok() only echoes, so it always succeeds
@@ -82,6 +83,11 @@ if command -v gnuplot >/dev/null 2>&1; then
 		ok "the bar chart is drawn" || fail "no batch_returns.png/svg"
 fi
 ls -d "$d"/b.tmp-* >/dev/null 2>&1 && fail "a temporary folder is left"
+"$BIN" verify "$d/b" >"$d/v.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "a batch folder: verify each experiment's folder" "$d/v.out" &&
+	ok "verify on the batch folder itself points to the experiments' folders" ||
+	fail "verify on the batch folder: exit $rc: $(cat "$d/v.out")"
 
 # Spec errors (exit 2) and a failing experiment (exit 1): nothing at the output path.
 bad() {
@@ -107,6 +113,20 @@ bad "a grid value the sweep rejects" 2 "in experiment 'btc-day1'"
 sed "s|\"sentiment\": \"$S/news.jsonl\", \"entity\": \"ETH\"|\"sentiment\": \"$d/missing.jsonl\", \"entity\": \"ETH\"|" \
 	"$d/spec.json" >"$d/bad.json"
 bad "a missing input in the last experiment" 1 "experiment 'eth' failed"
+# The sweep's grid limit: refused before anything runs (exit 2, naming the experiment),
+# unless "yes": true (a flag) in the options; then the run goes on (here to a missing file).
+sed 's/"threshold": "0.1:0.5:0.1"/"threshold": "0.0001:1:0.0001"/; s/"min-confidence": "0.5,0.7"/"min-confidence": "0.01:1:0.01"/' \
+	"$d/spec.json" >"$d/bad.json"
+bad "a grid over 1,000,000 combinations" 2 "experiment 'btc-day1': the grid has 2000000 combinations.*\"yes\": true"
+sed 's/"threshold": "0.1:0.5:0.1"/"threshold": "0.0001:1:0.0001"/; s/"min-confidence": "0.5,0.7"/"min-confidence": "0.01:1:0.01"/; s/"threads": 1/"threads": 1, "yes": true/' \
+	"$d/spec.json" | sed "s|$S/news.jsonl|$d/missing.jsonl|" >"$d/bad.json"
+bad "a grid over the limit with \"yes\": true runs" 1 "experiment 'btc-day1' failed"
+sed 's/"threads": 1/"threads": 1, "yes": true/' "$d/spec.json" >"$d/yes.json"
+"$BIN" batch "$d/yes.json" --out "$d/byes" -q >"$d/byes.out" 2>&1 &&
+	cmp -s "$d/b/eth/summary.csv" "$d/byes/eth/summary.csv" &&
+	ok "\"yes\": true is the flag --yes (same tables)" || fail "\"yes\": true: $(cat "$d/byes.out")"
+sed 's/"threads": 1/"threads": 1, "dry-run": true/' "$d/spec.json" >"$d/bad.json"
+bad "dry-run in the options" 2 "options.dry-run: not allowed"
 
 # ---------------------------------------------------------------------------------------
 # Under mpirun (the MPI build): the same tables; tardis: days fetched once.

@@ -104,6 +104,21 @@ else
 		diff -r "$d/c5/trades" "$d/d5/trades" >/dev/null &&
 		ok "--max-hold 0,3 on 5m candles = 0m,15m (max_hold 0, 900 s; summary and trades)" ||
 		fail "--max-hold 0,3 on 5m candles differs from 0m,15m"
+	# the top table names the exit values of each row (they vary): its rows' ids and
+	# stop_loss= against summary.csv's id and stop_loss columns
+	if "$BIN" sweep $sp $sg --stop-loss 0,0.002 --side both,long --out "$d/tab" >"$d/tab.out" 2>&1; then
+		awk 'NR > 1 && $1 ~ /^[0-9]+$/ && NF >= 10 {
+			for (i = 11; i <= NF; i++) if ($i ~ /^stop_loss=/) { sub(/^stop_loss=/, "", $i); print $1 "," $i }
+		}' "$d/tab.out" >"$d/tab.got"
+		awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { print $1 "," $c["stop_loss"] }' \
+			"$d/tab/summary.csv" | sort >"$d/tab.all"
+		[ "$(wc -l <"$d/tab.got")" -eq 2 ] && [ -z "$(sort "$d/tab.got" | comm -23 - "$d/tab.all")" ] &&
+			grep -q "side=" "$d/tab.out" &&
+			ok "the sweep's top table shows each row's exit values" ||
+			fail "top table: $(cat "$d/tab.out")"
+	else
+		fail "sweep with exit axes: $(cat "$d/tab.out")"
+	fi
 	# a backtest with a stop: its trade log and metrics
 	if "$BIN" backtest $sp --entity BTC --interval 5m --candle-cache= --threshold 0.2 \
 		--min-confidence 0.5 --stop-loss 0.002 --take-profit 0.004 -q --out "$d/b" \

@@ -42,6 +42,26 @@ else
 	echo "SKIP: gnuplot missing: the installed report is not run"
 fi
 
+# score from outside the tree: the default price table is the installed one (a fake
+# OpenAI-compatible server on loopback), and the lexicon runs offline.
+[ -f "$root$prefix/share/sentibt/llm-prices.json" ] || fail "not installed: share/sentibt/llm-prices.json"
+if command -v python3 >/dev/null 2>&1; then
+	printf '%s\n' '{"id":"a1","published_at":"2024-03-01T00:00:00Z","title":"ID=a1 Bitcoin rallies","text":"WANT=0.62,0.81,BTC MODE=ok"}' >"$d/news-raw.jsonl"
+	FAKE_LLM_KEY=k python3 tests/fake_llm_server.py --port-file "$d/port" --log "$d/llm.log" &
+	srv=$!
+	i=0
+	while [ ! -s "$d/port" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	(cd "$d" && SENTIBT_LLM_API_KEY=k "$inst" score --news news-raw.jsonl --model gpt-4o-mini \
+		--base-url "http://127.0.0.1:$(cat port)/v1" --no-cache --out sc >sc.log 2>&1)
+	kill "$srv" 2>/dev/null
+	grep -q "\"path\":.*share/sentibt/llm-prices.json" "$d/sc/manifest.json" 2>/dev/null &&
+		ok "installed score prices with PREFIX/share/sentibt/llm-prices.json" ||
+		fail "installed score: no price table: $(cat "$d/sc.log"; grep -A3 '"prices"' "$d/sc/manifest.json")"
+	(cd "$d" && "$inst" score --news news-raw.jsonl --backend lexicon --out lex >lex.log 2>&1) &&
+		[ -s "$d/lex/scores.jsonl" ] && ok "installed score --backend lexicon" ||
+		fail "installed lexicon: $(cat "$d/lex.log")"
+fi
+
 # Man pages: one per command, each rendering, each showing its --help's options.
 man1="$root$prefix/share/man/man1"
 for c in $cmds; do

@@ -95,6 +95,20 @@ if [ $rc -eq 0 ] && [ ! -e "$d/dry" ] &&
 else
 	fail "sweep --dry-run: exit $rc: $(cat "$d/out" "$d/err")"
 fi
+# With an exit axis the lanes run in the exits kernels, at 0.6x the scalar rate: 12
+# combinations (x --stop-loss 0,0.01), grid 12 x 6 / (8.4e7 x 0.6) = 1.43e-06 s, total
+# 1.43e-06 + 2 x 6 x 4.6e-9 + 10 x 6 x 3e-7 = 1.95e-05 s.
+# shellcheck disable=SC2086
+"$BIN" sweep $common --sentiment "$d/news.jsonl" --threshold 0.3,0.5,0.7 --min-confidence 0.5,0.8 \
+	--stop-loss 0,0.01 --top 10 --kernel scalar --threads 1 --dry-run --out "$d/dry" >"$d/out" 2>"$d/err"
+rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$d/dry" ] &&
+   grep -q "estimated time: 1.95e-05 s on 1 thread, kernel scalar (grid 1.43e-06 s" "$d/out" &&
+   grep -q "exits kernels .* at 0.6x that rate" "$d/out"; then
+	ok "sweep --dry-run with exit axes: the exits kernels' rate, as computed by hand"
+else
+	fail "sweep --dry-run with exit axes: exit $rc: $(cat "$d/out" "$d/err")"
+fi
 # Over 1,000,000 combinations: a usage error before anything is loaded, unless --yes.
 big="--threshold 0:1:0.001 --min-confidence 0:1:0.001"
 # shellcheck disable=SC2086
@@ -126,6 +140,10 @@ want2 "misspelled option" "unknown option '--thresold'; did you mean '--threshol
 want2 "misspelled option with a value" "did you mean '--min-confidence'?" backtest --min-confidnce=0.5
 want2 "misspelled fetch option" "did you mean '--name'?" fetch url --nmae x http://127.0.0.1:9/x
 want2 "misspelled verify option" "did you mean '--tolerance'?" verify --tolerence 0 "$d"
+want2 "misspelled score option" "unknown option '--modle'; did you mean '--model'?" score --modle x
+want2 "score option without its value" "option '--model' needs a value" score --news x --model
+want2 "misspelled batch option" "unknown option '--scirpts'; did you mean '--scripts'?" batch --scirpts x spec.json
+want2 "misspelled exit option" "did you mean '--take-profit'?" sweep --take-proft 0.1
 want2 "unknown option, no suggestion" "unknown option '--zzzzzzzz'" events --zzzzzzzz
 want2 "strategy option given to events, named" "'--window' is a strategy option" events --window 1m
 want2 "report --metric sharp" "did you mean 'sharpe'?" report "$d" --metric sharp

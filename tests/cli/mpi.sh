@@ -4,7 +4,8 @@
 # as one process of the default build, byte for byte; the manifest records the ranks;
 # a rank killed before sending its rows, or rank 0 killed while writing, fails the run
 # and leaves nothing at the output path (a later run clears the temporary folder);
-# commands that do not spread refuse to run under mpirun.
+# exit and strategy axes spread the same, the coverage line is printed once; commands
+# that do not spread refuse to run under mpirun.
 # Skips with a message when mpirun or the MPI build is missing.
 # shellcheck disable=SC2015  # "A && ok || fail": ok() only echoes, so it always succeeds
 # shellcheck disable=SC2086  # $common, $grid are word lists on purpose
@@ -79,6 +80,30 @@ rc=$?
 [ $rc -ne 0 ] && [ ! -e "$d/killed" ] && ! ls -d "$d"/killed.tmp-* >/dev/null 2>&1 &&
 	ok "a rank killed mid-run: exit $rc, nothing written" ||
 	fail "a rank killed mid-run: exit $rc; $(ls "$d")"
+
+# Exit axes (lanes of the exits kernels) and a strategy axis: 3 ranks write the one
+# process's files; the coverage line (--entity leaves articles out) is printed once.
+xgrid="--strategy decayed --half-life 1h,4h --threshold 0.1,0.3 --window 5m,15m
+ --stop-loss 0,0.01 --take-profit 0,0.02 --trailing-stop 0,0.005 --max-hold 0m,30m --side both,long"
+"$BIN" sweep $common $xgrid --out "$d/xone" -q 2>"$d/xone.err" ||
+	fail "one-process sweep with exit axes: $(cat "$d/xone.err")"
+if mpi 3 sweep $common $xgrid --out "$d/xnp3" >"$d/xnp3.out" 2>"$d/xnp3.err"; then
+	same_dir "$d/xone" "$d/xnp3" && ok "exit and strategy axes, 3 ranks: the files of one process" ||
+		fail "exit axes, 3 ranks: files differ: $(diff "$d/xone/summary.csv" "$d/xnp3/summary.csv" | head -3)"
+	[ "$(grep -c "left out" "$d/xnp3.err")" -eq 1 ] && ok "3 ranks: the coverage line once" ||
+		fail "3 ranks: coverage lines: $(cat "$d/xnp3.err")"
+else
+	fail "exit axes, 3 ranks: $(cat "$d/xnp3.err")"
+fi
+
+# --dry-run under mpirun: printed once, the grid spread over the ranks: 160 combinations
+# x 1,440 candles / (8.4e7 x 1 thread x 2 ranks) = 0.00137 s.
+mpi 2 sweep $common $grid --kernel scalar --dry-run --out "$d/dry" >"$d/dry.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c "^sweep --dry-run" "$d/dry.out")" -eq 1 ] &&
+	grep -q "on 2 MPI ranks x 1 thread, kernel scalar (grid 0.00137 s" "$d/dry.out" && [ ! -e "$d/dry" ] &&
+	ok "--dry-run under mpirun: once, the grid over the ranks" ||
+	fail "--dry-run under mpirun: exit $rc: $(cat "$d/dry.out")"
 
 # Rank 0 dies with its temporary folder half written: nothing at the final path; the
 # next run to the same path removes the leftover and succeeds.

@@ -107,6 +107,17 @@ want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 	grep -q "title=\"threshold=0.3 min_confidence=0.6: sharpe $want\"" "$d/med/report.html" &&
 	ok "--reduce median: cell = median over windows ($want)" ||
 	fail "--reduce median: want $want: $(cat "$d/err")"
+# --max-hold is a duration, in the report as in the sweep: --slice max_hold=30m keeps the
+# 1800 s rows, the axis reads 30m; the cell (threshold 0.2, max_hold 30m) by hand
+"$BIN" sweep $common --threshold 0.2,0.4 --max-hold 0m,30m --top 1 -q --out "$d/mh" >"$d/err" 2>&1 ||
+	fail "sweep --max-hold: $(cat "$d/err")"
+want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$c["threshold"] == 0.2 && $c["max_hold"] == 1800 { printf "%.4g", $c["sharpe"] }' "$d/mh/summary.csv")
+"$BIN" report "$d/mh" --x max_hold --y threshold --out "$d/mhr" >/dev/null 2>"$d/err" &&
+	grep -q "title=\"max_hold=30m threshold=0.2: sharpe $want (id " "$d/mhr/report.html" &&
+	"$BIN" report "$d/mh" --slice max_hold=30m --out "$d/mhs" >/dev/null 2>"$d/err" &&
+	ok "max_hold as a duration: the axis reads 30m, --slice max_hold=30m" ||
+	fail "max_hold in the report: want $want: $(cat "$d/err")"
 # max_drawdown, lower is better: with --reduce max each cell is its lowest drawdown over
 # the windows, the outlined cell the lowest of all, coloured blue like the best Sharpe
 want=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "max_drawdown") k = i; next }

@@ -377,6 +377,14 @@ for i, v in exp.items():
 want(M["totals"]["requests"] == 0 and S["l1"]["model"] == "lexicon", "offline")
 '
 
+"$BIN" verify "$d/lex" >"$d/vlex.out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -q "written by 'sentibt score', not by backtest, sweep or events" "$d/vlex.out"; then
+	ok "verify on a score folder says what it is"
+else
+	fail "verify on a score folder: exit $rc: $(cat "$d/vlex.out")"
+fi
+
 # ---- 11. the progress line: rate, ETA, money ----
 score prog --news "$d/news.jsonl" --model fake-a --out "$d/prog" --progress --refresh
 grep -q 'score: 5/5 (0 cached, 0 errors) .*/s  ETA .*\$0\.0' "$d/prog.out" && ok "progress line" ||
