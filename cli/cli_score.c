@@ -1,9 +1,9 @@
 /* cli_score.c - `sentibt score`: raw news -> scored sentiment JSON Lines (score/) */
 #include "cli.h"
 #include "../core/common.h"
+#include "../core/filetype.h"     /* sb_exe_dir */
 #include "../engine/results.h"      /* sb_run_dir: the result folder, atomic */
 #include "../loaders/textio.h"
-#include "../report/gnuplot.h"       /* sb_exe_dir */
 #include "../report/score_compare.h"
 #include "../score/score_run.h"
 

@@ -1,6 +1,9 @@
 /* filetype.c - what a path is, for the readers that must refuse devices */
 #include "filetype.h"
 
+#include <string.h>
+#include <unistd.h>
+
 const char *sb_file_type_name(mode_t mode)
 {
 	if (S_ISREG(mode))
@@ -27,4 +30,18 @@ enum sb_err sb_check_file_type(const char *path, const struct stat *st, bool all
 		return SB_OK;
 	return sb_errf(err, SB_EINVAL, "%s: expected a regular file%s, got %s", path,
 		       allow_pipe ? " or a pipe" : "", sb_file_type_name(st->st_mode));
+}
+
+bool sb_exe_dir(char *buf, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return true;
 }

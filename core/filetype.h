@@ -21,4 +21,8 @@ const char *sb_file_type_name(mode_t mode);
 enum sb_err sb_check_file_type(const char *path, const struct stat *st, bool allow_pipe,
 			       struct sb_errbuf *err);
 
+/* The folder of the running binary (files installed beside it are found from it: the
+ * report's gnuplot scripts and dygraphs, score's price table); false if unknown. */
+bool sb_exe_dir(char *buf, size_t cap);
+
 #endif

@@ -136,14 +136,21 @@ void sb_pipe_stop(struct sb_pipe *p)
 	p->thread = NULL;
 }
 
+/* The CPUs this process may run on (taskset and cpusets count); 1 when unknown. */
+static size_t usable_cpus(void)
+{
+	cpu_set_t set;
+
+	return sched_getaffinity(0, sizeof(set), &set) == 0 ? (size_t)CPU_COUNT(&set) : 1;
+}
+
 bool sb_load_threads(void)
 {
 	const char *e = getenv("SENTIBT_LOAD_THREADS");
-	cpu_set_t set;
 
 	if (e && strcmp(e, "1") == 0)
 		return false;
-	return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 1;
+	return usable_cpus() > 1;
 }
 
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -181,11 +188,8 @@ void sb_thread_for(size_t n, void (*fn)(void *ctx, size_t i), void *ctx)
 {
 	struct for_job job = { n, 0, fn, ctx };
 	struct sb_thread *extra[63];
-	cpu_set_t set;
-	size_t k = 0, want = 1;
+	size_t k = 0, want = usable_cpus();
 
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		want = (size_t)CPU_COUNT(&set);
 	if (want > n)
 		want = n;
 	if (want > 64)

@@ -1,5 +1,6 @@
 /* gnuplot.c - gnuplot's variables (quoted), its scripts found, and the runs (fork/exec) */
 #include "gnuplot.h"
+#include "../core/filetype.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -161,20 +162,6 @@ enum sb_err sb_gp_run(struct sb_gp *g, const char *script, const char *outdir,
 			 script, base, fmts[k]);
 	}
 	return SB_OK;
-}
-
-bool sb_exe_dir(char *buf, size_t cap)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
-	char *slash;
-
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	slash = strrchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	return true;
 }
 
 /* --scripts, $SENTIBT_REPORT_SCRIPTS, next to the binary (as built or installed), ./ */

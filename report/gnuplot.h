@@ -25,9 +25,6 @@ struct sb_gp;
 enum sb_err sb_gp_new(struct sb_gp **g, const char *scripts, struct sb_errbuf *err);
 void sb_gp_free(struct sb_gp *g);          /* waits for the gnuplots still running */
 
-/* The folder of the running binary (installed files are found from it); false if unknown. */
-bool sb_exe_dir(char *buf, size_t cap);
-
 /* A chart's variables: sb_gp_begin() clears them, then one call per variable. */
 void sb_gp_begin(struct sb_gp *g);
 void sb_gp_str(struct sb_gp *g, const char *name, const char *value);   /* quoted */

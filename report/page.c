@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "gnuplot.h"
+#include "../core/filetype.h"
 #include "html.h"
 #include "sweep.h"
 
