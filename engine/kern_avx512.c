@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define FEATURE(f) f
-/* one string, "avx512f" "," "avx512dq" joined by the compiler: clang takes no list */
+/* one string, "avx512f" "," "avx512dq" ... joined by the compiler: clang takes no list */
 #define TARGET __attribute__((target(SB_AVX512_FEATURES(FEATURE, ","))))
 
 /*
@@ -109,7 +109,7 @@ transition(struct cold *k, __m512d *cash, __m512d *q, __mmask8 go_long, __mmask8
 	_mm512_store_pd(k->expo, expo);
 }
 
-TARGET static void avx512_blocks(size_t n, const double *restrict close,
+TARGET static void branchy_blocks(size_t n, const double *restrict close,
 				 const double *restrict signal, struct sb_lanes *Ls)
 {
 	const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
@@ -247,6 +247,468 @@ TARGET static void avx512_blocks(size_t n, const double *restrict close,
 	}
 }
 
+/*
+ * The word kernel: 64 candles at a time, with a branch per word instead of one per
+ * candle.  A branch on which lanes move is mispredicted at about every transition on
+ * real signals, and a mispredict costs ~8 ns here, more than marking 16 lanes
+ * (docs/performance.md).
+ *
+ * While a lane's cash is > 0 (checked: see run_word_moves()), whether it is held
+ * after candle t follows from the signal alone: it enters at a candle in A (|s| > h),
+ * leaves at one in B (|s| < e), and keeps its state elsewhere.  With h >= e, A and B
+ * are disjoint and held_t = A_t | (held_t-1 & ~B_t), which is the carry of the sum
+ * ~B + A (+ the state before the word) in each bit: 64 candles of 8 lanes in a few
+ * vector operations.  Then the transitions run candle by candle where some lane
+ * moves (word_moves()), logging cash and units after each, and the marks run over
+ * the candles where some lane is held or moved (word_marks()), each with the cash and
+ * units of the last transition at or before it, found by a popcount.  The operations
+ * per lane are the scalar path's, in its order; only the skipped marks (every lane
+ * flat, nothing moved) are left out, which change nothing.
+ */
+#define WORD 64
+
+struct wblock {                     /* per block; the per-candle sums are in struct wsums */
+	alignas(64) double cash[SB_LANES], q[SB_LANES], max_dd[SB_LANES];
+	alignas(64) double f[SB_LANES], opf[SB_LANES];
+	alignas(64) double entry_eq[SB_LANES], trades[SB_LANES], closed[SB_LANES];
+	alignas(64) double wins[SB_LANES], gwin[SB_LANES], gloss[SB_LANES], stret[SB_LANES];
+	alignas(64) double expo[SB_LANES], h[SB_LANES], e[SB_LANES];
+	__mmask8 in_pos;                /* held before the word */
+};
+
+struct wsums {
+	alignas(64) double e_prev[NB][SB_LANES], peak[NB][SB_LANES], low[NB][SB_LANES];
+	alignas(64) double sr[NB][SB_LANES], sr2[NB][SB_LANES], sr3[NB][SB_LANES];
+	alignas(64) double sr4[NB][SB_LANES], sd2[NB][SB_LANES];
+};
+
+struct wlog {                       /* cash and units after the j-th transition of a word */
+	alignas(64) double cash[NB][SB_LANES], q[NB][SB_LANES];
+};
+
+/* One word's moves: per block and lane, the candles it enters and leaves at. */
+struct wmoves {
+	__m512i enter[NB], leave[NB];   /* 8 lanes x 64 candle bits */
+	uint64_t any;                   /* some lane moves */
+	uint64_t held;                  /* some lane held after the candle */
+};
+
+/*
+ * Transitions as transition() does them, on struct wblock; returns the lanes that
+ * left a trade with cash <= 0 (or NaN): they may never enter again, which the word's
+ * held bits do not know, so the caller falls back to the branchy kernel.
+ */
+TARGET static inline __attribute__((always_inline)) __mmask8
+wtransition(struct wblock *k, __m512d *cash_p, __m512d *q_p, __mmask8 go_long,
+	    __mmask8 go_short, __mmask8 go_out, __m512d vc, double i)
+{
+	const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
+	const __m512d vi = _mm512_set1_pd(i);
+	const __m512d f = _mm512_load_pd(k->f);
+	const __mmask8 in = go_long | go_short;
+	__m512d cash = *cash_p, q = *q_p;
+	__m512d entry_eq = _mm512_load_pd(k->entry_eq), expo = _mm512_load_pd(k->expo);
+
+	/* entries */
+	{
+		__m512d qn = _mm512_div_pd(cash, _mm512_mul_pd(vc, _mm512_load_pd(k->opf)));
+		__m512d amt = _mm512_mul_pd(qn, vc);
+		__m512d fee = _mm512_mul_pd(amt, f);
+		__m512d trades = _mm512_load_pd(k->trades);
+
+		entry_eq = _mm512_mask_mov_pd(entry_eq, in, cash);
+		cash = _mm512_mask_sub_pd(cash, go_long, cash, _mm512_add_pd(amt, fee));
+		cash = _mm512_mask_add_pd(cash, go_short, cash, _mm512_sub_pd(amt, fee));
+		q = _mm512_mask_mov_pd(q, go_long, qn);
+		q = _mm512_mask_sub_pd(q, go_short, zero, qn);
+		_mm512_store_pd(k->trades, _mm512_mask_add_pd(trades, in, trades, one));
+		expo = _mm512_mask_sub_pd(expo, in, expo, vi);
+	}
+	/* exits */
+	{
+		__mmask8 was_long = go_out & _mm512_cmp_pd_mask(q, zero, _CMP_GT_OQ);
+		__mmask8 was_short = go_out & ~was_long;
+		__m512d amt = _mm512_mul_pd(_mm512_abs_pd(q), vc);
+		__m512d fee = _mm512_mul_pd(amt, f);
+		__m512d pnl, wins = _mm512_load_pd(k->wins), closed = _mm512_load_pd(k->closed);
+		__m512d gwin = _mm512_load_pd(k->gwin), gloss = _mm512_load_pd(k->gloss);
+		__m512d stret = _mm512_load_pd(k->stret);
+		__mmask8 win;
+
+		cash = _mm512_mask_add_pd(cash, was_long, cash, _mm512_sub_pd(amt, fee));
+		cash = _mm512_mask_sub_pd(cash, was_short, cash, _mm512_add_pd(amt, fee));
+		pnl = _mm512_sub_pd(cash, entry_eq);
+		win = go_out & _mm512_cmp_pd_mask(cash, entry_eq, _CMP_GT_OQ);
+		_mm512_store_pd(k->closed, _mm512_mask_add_pd(closed, go_out, closed, one));
+		_mm512_store_pd(k->wins, _mm512_mask_add_pd(wins, win, wins, one));
+		_mm512_store_pd(k->gwin, _mm512_mask_add_pd(gwin, win, gwin, pnl));
+		_mm512_store_pd(k->gloss, _mm512_mask_sub_pd(gloss, go_out & ~win, gloss, pnl));
+		_mm512_store_pd(k->stret, _mm512_mask_add_pd(stret, go_out, stret,
+			_mm512_sub_pd(_mm512_div_pd(cash, entry_eq), one)));
+		q = _mm512_mask_mov_pd(q, go_out, zero);
+		expo = _mm512_mask_add_pd(expo, go_out, expo, vi);
+	}
+	_mm512_store_pd(k->entry_eq, entry_eq);
+	_mm512_store_pd(k->expo, expo);
+	*cash_p = cash;
+	*q_p = q;
+	return go_out & _mm512_cmp_pd_mask(cash, zero, _CMP_NGT_UQ);
+}
+
+/*
+ * The moves of candles [w, w + m) (m <= 64) of the NB blocks; false when nothing can
+ * happen in them (no lane held and no |s| above every threshold).
+ */
+TARGET static __attribute__((noinline)) bool
+word_plan(const double *restrict signal, size_t w, size_t m, const struct wblock *k,
+	  double h_min, bool e_same, double e_same_value, struct wmoves *mv)
+{
+	alignas(64) double as[WORD];
+	alignas(64) uint8_t ma[NB][WORD], mb[NB][WORD];
+	alignas(64) uint64_t wa[SB_LANES], wb[SB_LANES];
+	const __m512d sign = _mm512_set1_pd(-0.0), nan = _mm512_set1_pd(NAN);
+	const __m512d vmin = _mm512_set1_pd(h_min);
+	const __m512i one = _mm512_set1_epi64(1), ones = _mm512_set1_epi64(-1);
+	__mmask8 some = 0;
+	unsigned held0 = 0;
+
+	/* |s| of the word; beyond its end NaN, which moves nothing */
+	if (m == WORD) {
+		for (int j = 0; j < WORD / 8; j++) {
+			__m512d a = _mm512_andnot_pd(sign, _mm512_loadu_pd(signal + w + 8 * j));
+
+			_mm512_store_pd(as + 8 * j, a);
+			some |= _mm512_cmp_pd_mask(a, vmin, _CMP_GT_OQ);
+		}
+	} else {
+		for (size_t o = 0; o < WORD; o += 8) {
+			__mmask8 in = o >= m ? 0 : m - o >= 8 ? 0xff : (__mmask8)((1u << (m - o)) - 1);
+			__m512d a = _mm512_andnot_pd(sign, _mm512_mask_loadu_pd(nan, in, signal + w + o));
+
+			_mm512_store_pd(as + o, a);
+			some |= _mm512_cmp_pd_mask(a, vmin, _CMP_GT_OQ);
+		}
+	}
+	for (int b = 0; b < NB; b++)
+		held0 |= k[b].in_pos;
+	if (!held0 && !some)
+		return false;
+	/*
+	 * Per candle, the lanes above their threshold and below their exit band; with one
+	 * exit band for all lanes (e_same) the candles below it are one word for all.
+	 */
+	if (e_same) {
+		const __m512d ve = _mm512_set1_pd(e_same_value);
+		uint64_t below = 0;
+
+		for (int j = 0; j < WORD / 8; j++)
+			below |= (uint64_t)_mm512_cmp_pd_mask(_mm512_load_pd(as + 8 * j), ve,
+							      _CMP_LT_OQ) << (8 * j);
+		for (int t = 0; t < WORD; t++) {
+			const __m512d a = _mm512_set1_pd(as[t]);
+
+			for (int b = 0; b < NB; b++)
+				_store_mask8((__mmask8 *)&ma[b][t], _mm512_cmp_pd_mask(a,
+					     _mm512_load_pd(k[b].h), _CMP_GT_OQ));
+		}
+		for (int l = 0; l < SB_LANES; l++)
+			wb[l] = below;
+	} else {
+		for (int t = 0; t < WORD; t++) {
+			const __m512d a = _mm512_set1_pd(as[t]);
+
+			for (int b = 0; b < NB; b++) {
+				_store_mask8((__mmask8 *)&ma[b][t], _mm512_cmp_pd_mask(a,
+					     _mm512_load_pd(k[b].h), _CMP_GT_OQ));
+				_store_mask8((__mmask8 *)&mb[b][t], _mm512_cmp_pd_mask(a,
+					     _mm512_load_pd(k[b].e), _CMP_LT_OQ));
+			}
+		}
+	}
+	mv->any = mv->held = 0;
+	for (int b = 0; b < NB; b++) {
+		const __m512i za = _mm512_load_si512(ma[b]), zb = _mm512_load_si512(mb[b]);
+		__m512i x0, x1, held, cin, moved;
+
+		/* transposed: lane l's 64 candles as one word */
+		for (int l = 0; l < SB_LANES; l++) {
+			const __m512i bit = _mm512_set1_epi8((char)(1 << l));
+
+			wa[l] = _mm512_test_epi8_mask(za, bit);
+			if (!e_same)
+				wb[l] = _mm512_test_epi8_mask(zb, bit);
+		}
+		/*
+		 * held_t = f_t(held_t-1) with f_t(0) = A_t, f_t(1) = !B_t: the prefix
+		 * compositions f_t o ... o f_0 as their two values (x0, x1) per bit, by
+		 * doubling: at step d each bit composes with the one d candles earlier (an
+		 * identity, 0 -> 0 and 1 -> 1, before the word's start).
+		 */
+		x0 = _mm512_load_si512(wa);
+		x1 = _mm512_xor_si512(_mm512_load_si512(wb), ones);
+		for (int d = 1; d < WORD; d *= 2) {
+			__m512i p0 = _mm512_slli_epi64(x0, (unsigned)d);
+			__m512i p1 = _mm512_or_si512(_mm512_slli_epi64(x1, (unsigned)d),
+						     _mm512_set1_epi64((long long)((1ull << d) - 1)));
+
+			/* (later o earlier)(v) = earlier(v) ? later(1) : later(0) */
+			__m512i n0 = _mm512_ternarylogic_epi64(p0, x1, x0, 0xca);
+
+			x1 = _mm512_ternarylogic_epi64(p1, x1, x0, 0xca);
+			x0 = n0;
+		}
+		cin = _mm512_maskz_mov_epi64(k[b].in_pos, one);
+		held = _mm512_mask_mov_epi64(x0, k[b].in_pos, x1);
+		moved = _mm512_xor_si512(held, _mm512_or_si512(_mm512_slli_epi64(held, 1), cin));
+		mv->enter[b] = _mm512_and_si512(moved, held);
+		mv->leave[b] = _mm512_andnot_si512(held, moved);
+		mv->any |= (uint64_t)_mm512_reduce_or_epi64(moved);
+		mv->held |= (uint64_t)_mm512_reduce_or_epi64(held);
+	}
+	return true;
+}
+
+/*
+ * The transitions of the word's moving candles in order, logged in log[1..] (log[0],
+ * before the word, is the caller's).  Returns the lanes ruined (see wtransition()).
+ */
+TARGET static __attribute__((noinline)) __mmask8
+word_moves(const double *restrict close, const double *restrict signal, size_t w,
+	   struct wblock *k, const struct wmoves *mv, struct wlog *log)
+{
+	__mmask8 ruined = 0;
+	__m512d cash[NB], q[NB];        /* in registers from one transition to the next */
+	size_t j = 1;
+
+	for (int b = 0; b < NB; b++) {
+		cash[b] = _mm512_load_pd(k[b].cash);
+		q[b] = _mm512_load_pd(k[b].q);
+	}
+	for (uint64_t any = mv->any; any; any &= any - 1, j++) {
+		const int t = __builtin_ctzll(any);
+		const __m512i bit = _mm512_set1_epi64((long long)(1ull << t));
+		const __m512d vc = _mm512_set1_pd(close[w + (size_t)t]);
+		const __m512d vs = _mm512_set1_pd(signal[w + (size_t)t]);
+
+		for (int b = 0; b < NB; b++) {
+			__mmask8 enter = _mm512_test_epi64_mask(mv->enter[b], bit);
+			__mmask8 go_out = _mm512_test_epi64_mask(mv->leave[b], bit);
+			__mmask8 go_long = _mm512_mask_cmp_pd_mask(enter, vs, _mm512_load_pd(k[b].h),
+								   _CMP_GT_OQ);
+
+			ruined |= wtransition(&k[b], &cash[b], &q[b], go_long, enter & ~go_long,
+					      go_out, vc, (double)(w + (size_t)t));
+			_mm512_store_pd(log[j].cash[b], cash[b]);
+			_mm512_store_pd(log[j].q[b], q[b]);
+			k[b].in_pos = (__mmask8)((k[b].in_pos | enter) & ~go_out);
+		}
+	}
+	for (int b = 0; b < NB; b++) {
+		_mm512_store_pd(k[b].cash, cash[b]);
+		_mm512_store_pd(k[b].q, q[b]);
+	}
+	return ruined;
+}
+
+/* E = cash + q c at candle w + t of block b, with the cash and units after the last
+ * transition at or before t ((2 << 63) - 1 wraps to all ones). */
+TARGET static inline __attribute__((always_inline)) __m512d
+word_equity(const double *restrict close, size_t w, int t, uint64_t any,
+	    const struct wlog *log, int b)
+{
+	const struct wlog *lg = &log[__builtin_popcountll(any & ((2ull << t) - 1))];
+
+	return _mm512_add_pd(_mm512_load_pd(lg->cash[b]),
+			     _mm512_mul_pd(_mm512_load_pd(lg->q[b]),
+					   _mm512_set1_pd(close[w + (size_t)t])));
+}
+
+/*
+ * The marks of the word's candles where some lane is held or moved, each with the
+ * cash and units after the last transition at or before it.  The sums live in
+ * registers for the word (no call inside: the compiler keeps them there).
+ */
+TARGET static __attribute__((noinline)) void
+word_marks(const double *restrict close, size_t w, uint64_t marks, uint64_t any,
+	   struct wblock *k, const struct wlog *log, struct wsums *S)
+{
+	const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
+	__m512d e_prev[NB], peak[NB], low[NB], sr[NB], sr2[NB], sr3[NB], sr4[NB], sd2[NB];
+
+	for (int b = 0; b < NB; b++) {
+		e_prev[b] = _mm512_load_pd(S->e_prev[b]);
+		peak[b] = _mm512_load_pd(S->peak[b]);
+		low[b] = _mm512_load_pd(S->low[b]);
+		sr[b] = _mm512_load_pd(S->sr[b]);
+		sr2[b] = _mm512_load_pd(S->sr2[b]);
+		sr3[b] = _mm512_load_pd(S->sr3[b]);
+		sr4[b] = _mm512_load_pd(S->sr4[b]);
+		sd2[b] = _mm512_load_pd(S->sd2[b]);
+	}
+	/*
+	 * Software-pipelined: the division of the next marked candle starts before the
+	 * sums of this one, which then find it done (its 13-cycle latency otherwise
+	 * keeps the out-of-order core from overlapping candles).
+	 */
+	if (marks) {
+		int t = __builtin_ctzll(marks);
+		__m512d eq[NB], d[NB];
+
+#pragma GCC unroll 4
+		for (int b = 0; b < NB; b++) {
+			eq[b] = word_equity(close, w, t, any, log, b);
+			d[b] = _mm512_div_pd(eq[b], e_prev[b]);
+		}
+		for (;;) {
+			const uint64_t rest = marks & (marks - 1);
+			const int tn = rest ? __builtin_ctzll(rest) : t;
+			__m512d eqn[NB], dn[NB];
+
+#pragma GCC unroll 4
+			for (int b = 0; b < NB; b++) {
+				eqn[b] = word_equity(close, w, tn, any, log, b);
+				dn[b] = _mm512_div_pd(eqn[b], eq[b]);
+			}
+#pragma GCC unroll 4
+			for (int b = 0; b < NB; b++) {
+				__m512d r = _mm512_sub_pd(d[b], one);
+				__m512d r2 = _mm512_mul_pd(r, r);
+				__mmask8 high = _mm512_cmp_pd_mask(eq[b], peak[b], _CMP_GT_OQ);
+				__mmask8 fold = _mm512_mask_cmp_pd_mask(high, low[b], peak[b],
+									_CMP_LT_OQ);
+
+				sr[b] = _mm512_add_pd(sr[b], r);
+				sr2[b] = _mm512_add_pd(sr2[b], r2);
+				sr3[b] = _mm512_add_pd(sr3[b], _mm512_mul_pd(r2, r));
+				sr4[b] = _mm512_add_pd(sr4[b], _mm512_mul_pd(r2, r2));
+				sd2[b] = _mm512_mask_add_pd(sd2[b],
+						_mm512_cmp_pd_mask(r, zero, _CMP_LT_OQ), sd2[b], r2);
+				if (fold) {
+					__m512d dd = _mm512_sub_pd(one, _mm512_div_pd(low[b], peak[b]));
+					__m512d md = _mm512_load_pd(k[b].max_dd);
+
+					_mm512_store_pd(k[b].max_dd, _mm512_mask_max_pd(md, fold, dd, md));
+				}
+				peak[b] = _mm512_max_pd(eq[b], peak[b]);   /* eq where eq > peak */
+				low[b] = _mm512_mask_mov_pd(_mm512_min_pd(eq[b], low[b]), high, eq[b]);
+			}
+			if (!rest)
+				break;
+			marks = rest;
+			t = tn;
+			for (int b = 0; b < NB; b++) {
+				eq[b] = eqn[b];
+				d[b] = dn[b];
+			}
+		}
+		for (int b = 0; b < NB; b++)
+			e_prev[b] = eq[b];
+	}
+	for (int b = 0; b < NB; b++) {
+		_mm512_store_pd(S->e_prev[b], e_prev[b]);
+		_mm512_store_pd(S->peak[b], peak[b]);
+		_mm512_store_pd(S->low[b], low[b]);
+		_mm512_store_pd(S->sr[b], sr[b]);
+		_mm512_store_pd(S->sr2[b], sr2[b]);
+		_mm512_store_pd(S->sr3[b], sr3[b]);
+		_mm512_store_pd(S->sr4[b], sr4[b]);
+		_mm512_store_pd(S->sd2[b], sd2[b]);
+	}
+}
+
+/*
+ * The NB blocks through the word kernel; false (Ls untouched) when it does not apply
+ * (a lane with h < e or a NaN parameter) or a lane was ruined: the caller then runs
+ * the branchy kernel.
+ */
+TARGET static bool word_blocks(size_t n, const double *restrict close,
+			       const double *restrict signal, struct sb_lanes *Ls)
+{
+	const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
+	double h_min = INFINITY;
+	bool e_same = true;             /* one exit band in all NB blocks */
+	struct wblock k[NB];
+	struct wsums S;
+	struct wlog log[WORD + 1];
+	struct wmoves mv;
+
+	for (int b = 0; b < NB; b++) {
+		struct sb_lanes *L = &Ls[b];
+
+		/* a flat lane without cash never enters, which the held bits do not know */
+		if (_mm512_cmp_pd_mask(_mm512_load_pd(L->cash), zero, _CMP_GT_OQ) != 0xff)
+			return false;
+		memset(&k[b], 0, sizeof(k[b]));
+		for (int l = 0; l < SB_LANES; l++) {
+			k[b].f[l] = L->p[l].cost;
+			k[b].opf[l] = 1.0 + L->p[l].cost;    /* as in sb_step_transition */
+			h_min = L->h[l] < h_min ? L->h[l] : h_min;
+			e_same &= L->e[l] == Ls[0].e[0];
+		}
+		memcpy(k[b].cash, L->cash, sizeof(k[b].cash));
+		memcpy(k[b].q, L->q, sizeof(k[b].q));
+		memcpy(k[b].max_dd, L->max_dd, sizeof(k[b].max_dd));
+		memcpy(k[b].h, L->h, sizeof(k[b].h));
+		memcpy(k[b].e, L->e, sizeof(k[b].e));
+		k[b].in_pos = _mm512_cmp_pd_mask(_mm512_load_pd(L->q), zero, _CMP_NEQ_OQ);
+		memcpy(S.e_prev[b], L->e_prev, sizeof(S.e_prev[b]));
+		memcpy(S.low[b], L->e_prev, sizeof(S.low[b]));
+		memcpy(S.peak[b], L->peak, sizeof(S.peak[b]));
+		memcpy(S.sr[b], L->sum_r, sizeof(S.sr[b]));
+		memcpy(S.sr2[b], L->sum_r2, sizeof(S.sr2[b]));
+		memcpy(S.sr3[b], L->sum_r3, sizeof(S.sr3[b]));
+		memcpy(S.sr4[b], L->sum_r4, sizeof(S.sr4[b]));
+		memcpy(S.sd2[b], L->sum_down2, sizeof(S.sd2[b]));
+	}
+	for (size_t w = 0; w < n; w += WORD) {
+		size_t m = n - w < WORD ? n - w : WORD;
+		uint64_t valid = m == WORD ? ~0ull : (1ull << m) - 1;
+
+		if (!word_plan(signal, w, m, k, h_min, e_same, Ls[0].e[0], &mv))
+			continue;
+		for (int b = 0; b < NB; b++) {
+			memcpy(log[0].cash[b], k[b].cash, sizeof(log[0].cash[b]));
+			memcpy(log[0].q[b], k[b].q, sizeof(log[0].q[b]));
+		}
+		if (mv.any && word_moves(close, signal, w, k, &mv, log))
+			return false;
+		word_marks(close, w, (mv.held | mv.any) & valid, mv.any, k, log, &S);
+	}
+	for (int b = 0; b < NB; b++) {
+		struct sb_lanes *L = &Ls[b];
+		__m512d low = _mm512_load_pd(S.low[b]), peak = _mm512_load_pd(S.peak[b]);
+
+		memcpy(L->cash, k[b].cash, sizeof(L->cash));
+		memcpy(L->q, k[b].q, sizeof(L->q));
+		memcpy(L->e_prev, S.e_prev[b], sizeof(L->e_prev));
+		memcpy(L->peak, S.peak[b], sizeof(L->peak));
+		/* Fold the last segment (dd is 0 where it did not dip). */
+		_mm512_store_pd(L->max_dd, _mm512_max_pd(_mm512_sub_pd(one,
+				_mm512_div_pd(low, peak)), _mm512_load_pd(k[b].max_dd)));
+		memcpy(L->sum_r, S.sr[b], sizeof(L->sum_r));
+		memcpy(L->sum_r2, S.sr2[b], sizeof(L->sum_r2));
+		memcpy(L->sum_down2, S.sd2[b], sizeof(L->sum_down2));
+		memcpy(L->sum_r3, S.sr3[b], sizeof(L->sum_r3));
+		memcpy(L->sum_r4, S.sr4[b], sizeof(L->sum_r4));
+		for (int l = 0; l < SB_LANES; l++) {
+			struct sb_accum *a = &L->acc[l];
+			bool in = (k[b].in_pos >> l) & 1;
+
+			L->pos[l] = L->q[l] > 0.0 ? 1.0 : L->q[l] < 0.0 ? -1.0 : 0.0;
+			/* A position still open was held from its entry to the last candle. */
+			L->exposure[l] = k[b].expo[l] + (in ? (double)n : 0.0);
+			a->entry_equity = k[b].entry_eq[l];
+			a->trades = (uint64_t)k[b].trades[l];
+			a->closed = (uint64_t)k[b].closed[l];
+			a->wins = (uint64_t)k[b].wins[l];
+			a->gross_win = k[b].gwin[l];
+			a->gross_loss = k[b].gloss[l];
+			a->sum_trade_ret = k[b].stret[l];
+		}
+	}
+	return true;
+}
+
 void sb_kernel_avx512(size_t n, const double *restrict close, const double *restrict signal,
 		      const struct sb_trade_params *p, size_t nl, struct sb_accum *out)
 {
@@ -262,7 +724,8 @@ void sb_kernel_avx512(size_t n, const double *restrict close, const double *rest
 			/* A block beyond the grid repeats the last lane; its result is dropped. */
 			sb_lanes_init(&L[k], mk ? p + b + off : p + b + m - 1, mk ? mk : 1);
 		}
-		avx512_blocks(n, close, signal, L);
+		if (!word_blocks(n, close, signal, L))
+			branchy_blocks(n, close, signal, L);
 		for (int k = 0; k < NB; k++) {
 			size_t off = (size_t)k * SB_LANES;
 

@@ -28,7 +28,7 @@ void sb_kernel_generic(size_t n, const double *restrict close, const double *res
  * check, so that a feature the kernel is built with is never left unchecked (a CPU
  * with AVX-512F but not DQ, such as Knights Landing, must not get it).
  */
-#define SB_AVX512_FEATURES(X, SEP) X("avx512f") SEP X("avx512dq")
+#define SB_AVX512_FEATURES(X, SEP) X("avx512f") SEP X("avx512dq") SEP X("avx512bw")
 
 /* AVX-512 intrinsics, 8 lanes per register; only call when sb_kernel_avx512_supported(). */
 void sb_kernel_avx512(size_t n, const double *restrict close, const double *restrict signal,
@@ -36,7 +36,7 @@ void sb_kernel_avx512(size_t n, const double *restrict close, const double *rest
 
 /* True when the build has the AVX-512 kernel and the CPU has every feature it uses. */
 bool sb_kernel_avx512_supported(void);
-/* The features as text, "avx512f,avx512dq", for messages and tests. */
+/* The features as text, "avx512f,avx512dq,avx512bw", for messages and tests. */
 extern const char sb_kernel_avx512_features[];
 
 /*

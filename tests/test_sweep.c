@@ -663,7 +663,7 @@ static void test_kernel_dispatch_features(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_string_equal(sb_kernel_avx512_features, "avx512f,avx512dq");
+	assert_string_equal(sb_kernel_avx512_features, "avx512f,avx512dq,avx512bw");
 	sb_kernel_get(SB_KERNEL_AUTO, &name);
 	assert_string_equal(name, sb_kernel_avx512_supported() ? "avx512" : "generic");
 #if defined(__x86_64__) && defined(__GNUC__)
