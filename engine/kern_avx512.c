@@ -476,13 +476,14 @@ TARGET static __attribute__((noinline)) __mmask8
 word_moves(const double *restrict close, const double *restrict signal, size_t w,
 	   struct wblock *k, const struct wmoves *mv, struct wlog *log)
 {
-	__mmask8 ruined = 0;
+	__mmask8 ruined = 0, in_pos[NB];
 	__m512d cash[NB], q[NB];        /* in registers from one transition to the next */
 	size_t j = 1;
 
 	for (int b = 0; b < NB; b++) {
 		cash[b] = _mm512_load_pd(k[b].cash);
 		q[b] = _mm512_load_pd(k[b].q);
+		in_pos[b] = k[b].in_pos;
 	}
 	for (uint64_t any = mv->any; any; any &= any - 1, j++) {
 		const int t = __builtin_ctzll(any);
@@ -490,6 +491,7 @@ word_moves(const double *restrict close, const double *restrict signal, size_t w
 		const __m512d vc = _mm512_set1_pd(close[w + (size_t)t]);
 		const __m512d vs = _mm512_set1_pd(signal[w + (size_t)t]);
 
+#pragma GCC unroll 4
 		for (int b = 0; b < NB; b++) {
 			__mmask8 enter = _mm512_test_epi64_mask(mv->enter[b], bit);
 			__mmask8 go_out = _mm512_test_epi64_mask(mv->leave[b], bit);
@@ -500,12 +502,13 @@ word_moves(const double *restrict close, const double *restrict signal, size_t w
 					      go_out, vc, (double)(w + (size_t)t));
 			_mm512_store_pd(log[j].cash[b], cash[b]);
 			_mm512_store_pd(log[j].q[b], q[b]);
-			k[b].in_pos = (__mmask8)((k[b].in_pos | enter) & ~go_out);
+			in_pos[b] = (__mmask8)((in_pos[b] | enter) & ~go_out);
 		}
 	}
 	for (int b = 0; b < NB; b++) {
 		_mm512_store_pd(k[b].cash, cash[b]);
 		_mm512_store_pd(k[b].q, q[b]);
+		k[b].in_pos = in_pos[b];
 	}
 	return ruined;
 }
