@@ -347,6 +347,49 @@ static void test_kernels_many_transitions(void **state)
 }
 
 /*
+ * The word kernel (kern_avx512.c) works 64 candles at a time: every length around a
+ * word's end, a first candle that moves, words with no signal at all (skipped) next
+ * to words where every candle moves, negative thresholds (always in), one exit band
+ * for every lane and one per lane, h < e and h > e.  Every kernel against
+ * sb_sim_scalar().
+ */
+static void test_kernels_word_edges(void **state)
+{
+	enum { NL = 19 };
+	static const size_t lengths[] = { 1, 2, 63, 64, 65, 127, 128, 129, 191, 640, 1000 };
+	struct fixture *fx = *state;
+	double *signal = malloc(N_CANDLES * sizeof(double));
+	struct sb_trade_params p[NL];
+	struct sb_accum want[NL];
+	bool ok = true;
+
+	assert_non_null(signal);
+	rng_state = 23;
+	for (size_t i = 0; i < N_CANDLES; i++) {
+		/* words 2-3 without a signal; elsewhere a move on most candles */
+		signal[i] = (i / 64) % 8 == 2 || (i / 64) % 8 == 3 ? NAN :
+			    round((rng_unit() * 2.0 - 1.0) * 1e4) * 1e5;
+	}
+	signal[0] = 0.9e9;                  /* the first candle moves */
+	for (int same_band = 0; same_band < 2; same_band++) {
+		for (size_t l = 0; l < NL; l++)
+			p[l] = (struct sb_trade_params){
+				.threshold = ((double)l - 3.0) * 0.06e9,    /* -0.18 .. 0.9 */
+				.exit_band = same_band ? 0.1e9 : (double)(l % 5) * 0.07e9,
+				.cost = l % 2 ? 0.0005 : 0.0 };
+		for (size_t k = 0; k < sizeof(lengths) / sizeof(lengths[0]); k++) {
+			for (size_t l = 0; l < NL; l++) {
+				sb_accum_init(&want[l]);
+				sb_sim_scalar(lengths[k], fx->c.close, signal, &p[l], &want[l], NULL);
+			}
+			ok = kernels_match(lengths[k], fx->c.close, signal, p, want, NL, NL, 1) && ok;
+		}
+	}
+	free(signal);
+	assert_true(ok);
+}
+
+/*
  * Prices that triple and crash again and again: shorts lose more than the whole book,
  * cash turns negative and the book is ruined (no more entries).  The kernels must
  * still equal the scalar path, and some lane must indeed be ruined.
@@ -700,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_kernels_bit_identical),
 		cmocka_unit_test(test_kernels_synthetic_signal),
 		cmocka_unit_test(test_kernels_many_transitions),
+		cmocka_unit_test(test_kernels_word_edges),
 		cmocka_unit_test(test_kernels_ruinous_prices),
 		cmocka_unit_test(test_sweep_matches_backtest),
 		cmocka_unit_test(test_sweep_small_lane_counts),
