@@ -468,49 +468,93 @@ word_plan(const double *restrict signal, size_t w, size_t m, const struct wblock
 	return true;
 }
 
-/*
- * The transitions of the word's moving candles in order, logged in log[1..] (log[0],
- * before the word, is the caller's).  Returns the lanes ruined (see wtransition()).
- */
-TARGET static __attribute__((noinline)) __mmask8
-word_moves(const double *restrict close, const double *restrict signal, size_t w,
-	   struct wblock *k, const struct wmoves *mv, struct wlog *log)
-{
-	__mmask8 ruined = 0, in_pos[NB];
-	__m512d cash[NB], q[NB];        /* in registers from one transition to the next */
-	size_t j = 1;
+/* A pair's (NB blocks') cash, units and held lanes, in registers across a word's moves. */
+struct wregs {
+	__m512d cash[NB], q[NB];
+	__mmask8 in_pos[NB];
+};
 
+TARGET static inline __attribute__((always_inline)) void
+wregs_load(struct wregs *x, const struct wblock *k)
+{
 	for (int b = 0; b < NB; b++) {
-		cash[b] = _mm512_load_pd(k[b].cash);
-		q[b] = _mm512_load_pd(k[b].q);
-		in_pos[b] = k[b].in_pos;
+		x->cash[b] = _mm512_load_pd(k[b].cash);
+		x->q[b] = _mm512_load_pd(k[b].q);
+		x->in_pos[b] = k[b].in_pos;
 	}
-	for (uint64_t any = mv->any; any; any &= any - 1, j++) {
-		const int t = __builtin_ctzll(any);
-		const __m512i bit = _mm512_set1_epi64((long long)(1ull << t));
-		const __m512d vc = _mm512_set1_pd(close[w + (size_t)t]);
-		const __m512d vs = _mm512_set1_pd(signal[w + (size_t)t]);
+}
+
+TARGET static inline __attribute__((always_inline)) void
+wregs_store(const struct wregs *x, struct wblock *k)
+{
+	for (int b = 0; b < NB; b++) {
+		_mm512_store_pd(k[b].cash, x->cash[b]);
+		_mm512_store_pd(k[b].q, x->q[b]);
+		k[b].in_pos = x->in_pos[b];
+	}
+}
+
+/* The transitions of candle w + t (the j-th of the word), logged in log[j]. */
+TARGET static inline __attribute__((always_inline)) __mmask8
+word_step(const double *restrict close, const double *restrict signal, size_t w, int t,
+	  size_t j, struct wblock *k, struct wregs *x, const struct wmoves *mv,
+	  struct wlog *log)
+{
+	const __m512i bit = _mm512_set1_epi64((long long)(1ull << t));
+	const __m512d vc = _mm512_set1_pd(close[w + (size_t)t]);
+	const __m512d vs = _mm512_set1_pd(signal[w + (size_t)t]);
+	__mmask8 ruined = 0;
 
 #pragma GCC unroll 4
-		for (int b = 0; b < NB; b++) {
-			__mmask8 enter = _mm512_test_epi64_mask(mv->enter[b], bit);
-			__mmask8 go_out = _mm512_test_epi64_mask(mv->leave[b], bit);
-			__mmask8 go_long = _mm512_mask_cmp_pd_mask(enter, vs, _mm512_load_pd(k[b].h),
-								   _CMP_GT_OQ);
-
-			ruined |= wtransition(&k[b], &cash[b], &q[b], go_long, enter & ~go_long,
-					      go_out, vc, (double)(w + (size_t)t));
-			_mm512_store_pd(log[j].cash[b], cash[b]);
-			_mm512_store_pd(log[j].q[b], q[b]);
-			in_pos[b] = (__mmask8)((in_pos[b] | enter) & ~go_out);
-		}
-	}
 	for (int b = 0; b < NB; b++) {
-		_mm512_store_pd(k[b].cash, cash[b]);
-		_mm512_store_pd(k[b].q, q[b]);
-		k[b].in_pos = in_pos[b];
+		__mmask8 enter = _mm512_test_epi64_mask(mv->enter[b], bit);
+		__mmask8 go_out = _mm512_test_epi64_mask(mv->leave[b], bit);
+		__mmask8 go_long = _mm512_mask_cmp_pd_mask(enter, vs, _mm512_load_pd(k[b].h),
+							   _CMP_GT_OQ);
+
+		ruined |= wtransition(&k[b], &x->cash[b], &x->q[b], go_long, enter & ~go_long,
+				      go_out, vc, (double)(w + (size_t)t));
+		_mm512_store_pd(log[j].cash[b], x->cash[b]);
+		_mm512_store_pd(log[j].q[b], x->q[b]);
+		x->in_pos[b] = (__mmask8)((x->in_pos[b] | enter) & ~go_out);
 	}
 	return ruined;
+}
+
+/*
+ * The transitions of a word's moving candles in order, logged in log[1..] (log[0],
+ * before the word, is the caller's), for one pair of blocks, or for two side by side
+ * (the k-th transition of each together: each pair's arithmetic is one long chain
+ * from transition to transition, and two chains fill the core better than one).
+ * Sets ruined[] to the lanes ruined (see wtransition()).
+ */
+TARGET static __attribute__((noinline)) void
+word_moves(const double *restrict close, const double *restrict signal, size_t w,
+	   struct wblock *ka, const struct wmoves *mva, struct wlog *loga,
+	   struct wblock *kb, const struct wmoves *mvb, struct wlog *logb, __mmask8 *ruined)
+{
+	struct wregs xa, xb;
+	uint64_t a = mva->any, b = kb ? mvb->any : 0;
+	size_t ja = 1, jb = 1;
+
+	wregs_load(&xa, ka);
+	if (kb)
+		wregs_load(&xb, kb);
+	for (; a && b; a &= a - 1, b &= b - 1) {
+		ruined[0] |= word_step(close, signal, w, __builtin_ctzll(a), ja++, ka, &xa, mva,
+				       loga);
+		ruined[1] |= word_step(close, signal, w, __builtin_ctzll(b), jb++, kb, &xb, mvb,
+				       logb);
+	}
+	for (; a; a &= a - 1)
+		ruined[0] |= word_step(close, signal, w, __builtin_ctzll(a), ja++, ka, &xa, mva,
+				       loga);
+	for (; b; b &= b - 1)
+		ruined[1] |= word_step(close, signal, w, __builtin_ctzll(b), jb++, kb, &xb, mvb,
+				       logb);
+	wregs_store(&xa, ka);
+	if (kb)
+		wregs_store(&xb, kb);
 }
 
 /* E = cash + q c at candle w + t of block b, with the cash and units after the last
@@ -619,117 +663,174 @@ word_marks(const double *restrict close, size_t w, uint64_t marks, uint64_t any,
 	}
 }
 
-/*
- * The NB blocks through the word kernel; false (Ls untouched) when it does not apply
- * (a lane with h < e or a NaN parameter) or a lane was ruined: the caller then runs
- * the branchy kernel.
- */
-TARGET static bool word_blocks(size_t n, const double *restrict close,
-			       const double *restrict signal, struct sb_lanes *Ls)
-{
-	const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
-	double h_min = INFINITY;
-	bool e_same = true;             /* one exit band in all NB blocks */
+/* NB blocks (a pair) in the word kernel. */
+struct wpair {
 	struct wblock k[NB];
 	struct wsums S;
-	struct wlog log[WORD + 1];
 	struct wmoves mv;
+	double h_min, e0;               /* the lowest threshold; the exit band if e_same */
+	bool e_same;                    /* one exit band for every lane */
+	bool live;                      /* false: ruined, the caller runs branchy_blocks() */
+	bool active;                    /* something happens in the current word */
+	struct wlog log[WORD + 1];
+};
 
+/* false (Ls untouched) when the word kernel does not apply: a flat lane without cash
+ * never enters, which the held bits do not know */
+TARGET static bool wpair_init(struct wpair *P, const struct sb_lanes *Ls)
+{
+	const __m512d zero = _mm512_setzero_pd();
+
+	P->h_min = INFINITY;
+	P->e_same = true;
+	P->e0 = Ls[0].e[0];
+	P->live = true;
 	for (int b = 0; b < NB; b++) {
-		struct sb_lanes *L = &Ls[b];
+		const struct sb_lanes *L = &Ls[b];
+		struct wblock *k = &P->k[b];
+		struct wsums *S = &P->S;
 
-		/* a flat lane without cash never enters, which the held bits do not know */
 		if (_mm512_cmp_pd_mask(_mm512_load_pd(L->cash), zero, _CMP_GT_OQ) != 0xff)
 			return false;
-		memset(&k[b], 0, sizeof(k[b]));
+		memset(k, 0, sizeof(*k));
 		for (int l = 0; l < SB_LANES; l++) {
-			k[b].f[l] = L->p[l].cost;
-			k[b].opf[l] = 1.0 + L->p[l].cost;    /* as in sb_step_transition */
-			h_min = L->h[l] < h_min ? L->h[l] : h_min;
-			e_same &= L->e[l] == Ls[0].e[0];
+			k->f[l] = L->p[l].cost;
+			k->opf[l] = 1.0 + L->p[l].cost;    /* as in sb_step_transition */
+			P->h_min = L->h[l] < P->h_min ? L->h[l] : P->h_min;
+			P->e_same &= L->e[l] == P->e0;
 		}
-		memcpy(k[b].cash, L->cash, sizeof(k[b].cash));
-		memcpy(k[b].q, L->q, sizeof(k[b].q));
-		memcpy(k[b].max_dd, L->max_dd, sizeof(k[b].max_dd));
-		memcpy(k[b].h, L->h, sizeof(k[b].h));
-		memcpy(k[b].e, L->e, sizeof(k[b].e));
-		k[b].in_pos = _mm512_cmp_pd_mask(_mm512_load_pd(L->q), zero, _CMP_NEQ_OQ);
-		memcpy(S.e_prev[b], L->e_prev, sizeof(S.e_prev[b]));
-		memcpy(S.low[b], L->e_prev, sizeof(S.low[b]));
-		memcpy(S.peak[b], L->peak, sizeof(S.peak[b]));
-		memcpy(S.sr[b], L->sum_r, sizeof(S.sr[b]));
-		memcpy(S.sr2[b], L->sum_r2, sizeof(S.sr2[b]));
-		memcpy(S.sr3[b], L->sum_r3, sizeof(S.sr3[b]));
-		memcpy(S.sr4[b], L->sum_r4, sizeof(S.sr4[b]));
-		memcpy(S.sd2[b], L->sum_down2, sizeof(S.sd2[b]));
+		memcpy(k->cash, L->cash, sizeof(k->cash));
+		memcpy(k->q, L->q, sizeof(k->q));
+		memcpy(k->max_dd, L->max_dd, sizeof(k->max_dd));
+		memcpy(k->h, L->h, sizeof(k->h));
+		memcpy(k->e, L->e, sizeof(k->e));
+		k->in_pos = _mm512_cmp_pd_mask(_mm512_load_pd(L->q), zero, _CMP_NEQ_OQ);
+		memcpy(S->e_prev[b], L->e_prev, sizeof(S->e_prev[b]));
+		memcpy(S->low[b], L->e_prev, sizeof(S->low[b]));
+		memcpy(S->peak[b], L->peak, sizeof(S->peak[b]));
+		memcpy(S->sr[b], L->sum_r, sizeof(S->sr[b]));
+		memcpy(S->sr2[b], L->sum_r2, sizeof(S->sr2[b]));
+		memcpy(S->sr3[b], L->sum_r3, sizeof(S->sr3[b]));
+		memcpy(S->sr4[b], L->sum_r4, sizeof(S->sr4[b]));
+		memcpy(S->sd2[b], L->sum_down2, sizeof(S->sd2[b]));
 	}
-	for (size_t w = 0; w < n; w += WORD) {
-		size_t m = n - w < WORD ? n - w : WORD;
-		uint64_t valid = m == WORD ? ~0ull : (1ull << m) - 1;
+	return true;
+}
 
-		if (!word_plan(signal, w, m, k, h_min, e_same, Ls[0].e[0], &mv))
-			continue;
-		for (int b = 0; b < NB; b++) {
-			memcpy(log[0].cash[b], k[b].cash, sizeof(log[0].cash[b]));
-			memcpy(log[0].q[b], k[b].q, sizeof(log[0].q[b]));
-		}
-		if (mv.any && word_moves(close, signal, w, k, &mv, log))
-			return false;
-		word_marks(close, w, (mv.held | mv.any) & valid, mv.any, k, log, &S);
-	}
+TARGET static void wpair_finish(const struct wpair *P, size_t n, struct sb_lanes *Ls)
+{
+	const __m512d one = _mm512_set1_pd(1.0);
+
 	for (int b = 0; b < NB; b++) {
 		struct sb_lanes *L = &Ls[b];
-		__m512d low = _mm512_load_pd(S.low[b]), peak = _mm512_load_pd(S.peak[b]);
+		const struct wblock *k = &P->k[b];
+		__m512d low = _mm512_load_pd(P->S.low[b]), peak = _mm512_load_pd(P->S.peak[b]);
 
-		memcpy(L->cash, k[b].cash, sizeof(L->cash));
-		memcpy(L->q, k[b].q, sizeof(L->q));
-		memcpy(L->e_prev, S.e_prev[b], sizeof(L->e_prev));
-		memcpy(L->peak, S.peak[b], sizeof(L->peak));
+		memcpy(L->cash, k->cash, sizeof(L->cash));
+		memcpy(L->q, k->q, sizeof(L->q));
+		memcpy(L->e_prev, P->S.e_prev[b], sizeof(L->e_prev));
+		memcpy(L->peak, P->S.peak[b], sizeof(L->peak));
 		/* Fold the last segment (dd is 0 where it did not dip). */
 		_mm512_store_pd(L->max_dd, _mm512_max_pd(_mm512_sub_pd(one,
-				_mm512_div_pd(low, peak)), _mm512_load_pd(k[b].max_dd)));
-		memcpy(L->sum_r, S.sr[b], sizeof(L->sum_r));
-		memcpy(L->sum_r2, S.sr2[b], sizeof(L->sum_r2));
-		memcpy(L->sum_down2, S.sd2[b], sizeof(L->sum_down2));
-		memcpy(L->sum_r3, S.sr3[b], sizeof(L->sum_r3));
-		memcpy(L->sum_r4, S.sr4[b], sizeof(L->sum_r4));
+				_mm512_div_pd(low, peak)), _mm512_load_pd(k->max_dd)));
+		memcpy(L->sum_r, P->S.sr[b], sizeof(L->sum_r));
+		memcpy(L->sum_r2, P->S.sr2[b], sizeof(L->sum_r2));
+		memcpy(L->sum_down2, P->S.sd2[b], sizeof(L->sum_down2));
+		memcpy(L->sum_r3, P->S.sr3[b], sizeof(L->sum_r3));
+		memcpy(L->sum_r4, P->S.sr4[b], sizeof(L->sum_r4));
 		for (int l = 0; l < SB_LANES; l++) {
 			struct sb_accum *a = &L->acc[l];
-			bool in = (k[b].in_pos >> l) & 1;
+			bool in = (k->in_pos >> l) & 1;
 
 			L->pos[l] = L->q[l] > 0.0 ? 1.0 : L->q[l] < 0.0 ? -1.0 : 0.0;
 			/* A position still open was held from its entry to the last candle. */
-			L->exposure[l] = k[b].expo[l] + (in ? (double)n : 0.0);
-			a->entry_equity = k[b].entry_eq[l];
-			a->trades = (uint64_t)k[b].trades[l];
-			a->closed = (uint64_t)k[b].closed[l];
-			a->wins = (uint64_t)k[b].wins[l];
-			a->gross_win = k[b].gwin[l];
-			a->gross_loss = k[b].gloss[l];
-			a->sum_trade_ret = k[b].stret[l];
+			L->exposure[l] = k->expo[l] + (in ? (double)n : 0.0);
+			a->entry_equity = k->entry_eq[l];
+			a->trades = (uint64_t)k->trades[l];
+			a->closed = (uint64_t)k->closed[l];
+			a->wins = (uint64_t)k->wins[l];
+			a->gross_win = k->gwin[l];
+			a->gross_loss = k->gloss[l];
+			a->sum_trade_ret = k->stret[l];
 		}
 	}
-	return true;
+}
+
+/*
+ * One or two pairs of blocks (Ls[0..NB), Ls[NB..2 NB)) over all candles, word by word;
+ * a pair where the word kernel does not apply or a lane was ruined runs
+ * branchy_blocks() instead (its Ls untouched until then).
+ */
+TARGET static void word_pairs(size_t n, const double *restrict close,
+			      const double *restrict signal, struct sb_lanes *Ls, int pairs)
+{
+	struct wpair P[2];
+
+	for (int p = 0; p < pairs; p++)
+		P[p].live = wpair_init(&P[p], Ls + p * NB);
+	for (size_t w = 0; w < n; w += WORD) {
+		size_t m = n - w < WORD ? n - w : WORD;
+		uint64_t valid = m == WORD ? ~0ull : (1ull << m) - 1;
+		struct wpair *mp[2];
+		int nm = 0;
+		__mmask8 ruined[2] = { 0, 0 };
+
+		for (int p = 0; p < pairs; p++) {
+			struct wpair *Q = &P[p];
+
+			Q->active = Q->live && word_plan(signal, w, m, Q->k, Q->h_min, Q->e_same,
+							 Q->e0, &Q->mv);
+			if (!Q->active)
+				continue;
+			for (int b = 0; b < NB; b++) {
+				memcpy(Q->log[0].cash[b], Q->k[b].cash, sizeof(Q->log[0].cash[b]));
+				memcpy(Q->log[0].q[b], Q->k[b].q, sizeof(Q->log[0].q[b]));
+			}
+			if (Q->mv.any)
+				mp[nm++] = Q;
+		}
+		if (nm)
+			word_moves(close, signal, w, mp[0]->k, &mp[0]->mv, mp[0]->log,
+				   nm > 1 ? mp[1]->k : NULL, nm > 1 ? &mp[1]->mv : NULL,
+				   nm > 1 ? mp[1]->log : NULL, ruined);
+		for (int i = 0; i < nm; i++)
+			if (ruined[i])
+				mp[i]->live = mp[i]->active = false;
+		for (int p = 0; p < pairs; p++) {
+			struct wpair *Q = &P[p];
+
+			if (Q->active)
+				word_marks(close, w, (Q->mv.held | Q->mv.any) & valid, Q->mv.any, Q->k,
+					   Q->log, &Q->S);
+		}
+	}
+	for (int p = 0; p < pairs; p++) {
+		if (P[p].live)
+			wpair_finish(&P[p], n, Ls + p * NB);
+		else
+			branchy_blocks(n, close, signal, Ls + p * NB);
+	}
 }
 
 void sb_kernel_avx512(size_t n, const double *restrict close, const double *restrict signal,
 		      const struct sb_trade_params *p, size_t nl, struct sb_accum *out)
 {
-	struct sb_lanes L[NB];
+	struct sb_lanes L[2 * NB];
 
-	for (size_t b = 0; b < nl; b += NB * SB_LANES) {
-		size_t m = nl - b < NB * SB_LANES ? nl - b : NB * SB_LANES;
+	/* two pairs of blocks at a time (word_moves()), the last one alone if odd */
+	for (size_t b = 0; b < nl; b += 2 * NB * SB_LANES) {
+		size_t m = nl - b < 2 * NB * SB_LANES ? nl - b : 2 * NB * SB_LANES;
+		int pairs = m > NB * SB_LANES ? 2 : 1;
 
-		for (int k = 0; k < NB; k++) {
+		for (int k = 0; k < pairs * NB; k++) {
 			size_t off = (size_t)k * SB_LANES;
 			size_t mk = m > off ? (m - off < SB_LANES ? m - off : SB_LANES) : 0;
 
 			/* A block beyond the grid repeats the last lane; its result is dropped. */
 			sb_lanes_init(&L[k], mk ? p + b + off : p + b + m - 1, mk ? mk : 1);
 		}
-		if (!word_blocks(n, close, signal, L))
-			branchy_blocks(n, close, signal, L);
-		for (int k = 0; k < NB; k++) {
+		word_pairs(n, close, signal, L, pairs);
+		for (int k = 0; k < pairs * NB; k++) {
 			size_t off = (size_t)k * SB_LANES;
 
 			if (m > off)
