@@ -5,6 +5,7 @@
 #   make test            install deps if missing, build with -Werror, run every test
 #   make bench           the sweep benchmark (scripts/bench-sweep)
 #   make bench-signal    signal build time per window (scripts/bench-signal)
+#   make bench-kernel    the AVX-512 sweep kernel alone against a baseline (scripts/bench-kernel)
 #   make bench-load      Tardis days to candles against zcat/igzip/libdeflate (scripts/bench-load)
 #   make install         PREFIX=/usr/local DESTDIR=: the binary, the gnuplot scripts, a man
 #                        page per command and the bash completion (both generated from --help)
@@ -73,7 +74,7 @@ FORCE:
 # Keep test objects (make would delete them as intermediates and rebuild next time).
 .SECONDARY:
 
-.PHONY: all deps test test-programs test-mpi bench-mpi install doc FORCE unit-tests cli-tests demo bench bench-signal bench-load golden clean check \
+.PHONY: all deps test test-programs test-mpi bench-mpi install doc FORCE unit-tests cli-tests demo bench bench-signal bench-kernel bench-load golden clean check \
 	fuzz fuzz-build fuzz-merge fuzz-replay
 all: sentibt
 
@@ -195,6 +196,9 @@ bench-mpi: deps
 bench-signal: deps
 	@$(MAKE) --no-print-directory sentibt
 	@scripts/bench-signal
+
+bench-kernel: deps
+	@scripts/bench-kernel
 
 bench-load:
 	@scripts/install-deps bench

@@ -775,6 +775,12 @@ TARGET static void word_pairs(size_t n, const double *restrict close,
 		int nm = 0;
 		__mmask8 ruined[2] = { 0, 0 };
 
+		/* the words after next: the arrays stream from L3 (read once per pair) */
+		for (int c = 0; c < WORD; c += 8) {
+			_mm_prefetch((const char *)(signal + w + 2 * WORD + c), _MM_HINT_T0);
+			_mm_prefetch((const char *)(close + w + 2 * WORD + c), _MM_HINT_T0);
+		}
+
 		for (int p = 0; p < pairs; p++) {
 			struct wpair *Q = &P[p];
 
