@@ -427,17 +427,15 @@ word_plan(const double *restrict signal, size_t w, size_t m, const struct wblock
 	}
 	mv->any = mv->held = 0;
 	for (int b = 0; b < NB; b++) {
-		const __m512i za = _mm512_load_si512(ma[b]), zb = _mm512_load_si512(mb[b]);
+		const __m512i za = _mm512_load_si512(ma[b]);
 		__m512i x0, x1, held, cin, moved;
 
 		/* transposed: lane l's 64 candles as one word */
-		for (int l = 0; l < SB_LANES; l++) {
-			const __m512i bit = _mm512_set1_epi8((char)(1 << l));
-
-			wa[l] = _mm512_test_epi8_mask(za, bit);
-			if (!e_same)
-				wb[l] = _mm512_test_epi8_mask(zb, bit);
-		}
+		for (int l = 0; l < SB_LANES; l++)
+			wa[l] = _mm512_test_epi8_mask(za, _mm512_set1_epi8((char)(1 << l)));
+		for (int l = 0; l < SB_LANES && !e_same; l++)
+			wb[l] = _mm512_test_epi8_mask(_mm512_load_si512(mb[b]),
+						     _mm512_set1_epi8((char)(1 << l)));
 		/*
 		 * held_t = f_t(held_t-1) with f_t(0) = A_t, f_t(1) = !B_t: the prefix
 		 * compositions f_t o ... o f_0 as their two values (x0, x1) per bit, by
