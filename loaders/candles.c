@@ -735,44 +735,72 @@ static enum sb_err check_gap(const struct grid *g, int64_t lo, size_t empty, con
 		       path, (unsigned long long)line, want, got, a, b);
 }
 
-/* The bucket for time 't', widening the grid as needed; NULL with a message on error. */
+/*
+ * Candle k (of the row at 't') widens a grid of the n candles from k0 by 'add_front'
+ * before and 'add_back' after them: the checks of the gap it opens (st->longest_gap)
+ * and of the grid's size, with the message naming the row on error.
+ */
+static enum sb_err grid_widen(const struct grid *g, int64_t k0, size_t n, int64_t k, int64_t t,
+			      const char *path, uint64_t line, struct filestat *st,
+			      size_t *add_front, size_t *add_back, struct sb_errbuf *err)
+{
+	enum sb_err rc = SB_OK;
+	char ts[SB_TIME_LEN], t0[SB_TIME_LEN];
+
+	*add_front = *add_back = 0;
+	if (n == 0) {
+		*add_back = 1;
+	} else if (k < k0) {
+		*add_front = (size_t)(k0 - k);
+		rc = check_gap(g, k + 1, *add_front - 1, path, line, st, err);
+	} else if (k - k0 >= (int64_t)n) {
+		*add_back = (size_t)(k - k0) - n + 1;
+		rc = check_gap(g, k0 + (int64_t)n, *add_back - 1, path, line, st, err);
+	}
+	if (rc || (*add_front <= GRID_MAX && *add_back <= GRID_MAX &&
+		   n + *add_front + *add_back <= GRID_MAX))
+		return rc;
+	sb_format_time(t, ts);
+	sb_format_time((n ? k0 : k) * g->d, t0);
+	return sb_errf(err, SB_EINVAL,
+		       "%s:%llu: expected times within %zu candles of each other, got %s with candles starting %s (a bad timestamp, or an interval too fine for the span)",
+		       path, (unsigned long long)line, GRID_MAX, ts, t0);
+}
+
+struct solo;
+static bool solo_widened(struct solo *so, int64_t t, uint64_t line);
+static void solo_stop(struct solo *so);
+
+/*
+ * The bucket for time 't', widening the grid as needed; NULL with a message on error.
+ * A file loaded on its own ('so') notes the rows that widen its grid, and stops
+ * (so->fallback) where only the grid of the files before it can tell.
+ */
 static struct bucket *grid_slot(struct grid *g, int64_t t, const char *path, uint64_t line,
-				struct filestat *st, struct sb_errbuf *err)
+				struct filestat *st, struct solo *so, struct sb_errbuf *err)
 {
 	int64_t k = sb_floordiv(t, g->d);
-	enum sb_err rc = SB_OK;
-	size_t add_front = 0, add_back = 0;
+	enum sb_err rc;
+	size_t add_front, add_back;
 
-	if (g->n == 0) {
-		g->k0 = k;
-		add_back = 1;
-	} else if (k < g->k0) {
-		add_front = (size_t)(g->k0 - k);
-		rc = check_gap(g, k + 1, add_front - 1, path, line, st, err);
-	} else if (k - g->k0 >= (int64_t)g->n) {
-		add_back = (size_t)(k - g->k0) - g->n + 1;
-		rc = check_gap(g, g->k0 + (int64_t)g->n, add_back - 1, path, line, st, err);
-	}
-	if (rc)
+	if (g->n && k >= g->k0 && k - g->k0 < (int64_t)g->n)
+		return &g->b[g->front + (size_t)(k - g->k0)];
+	if (so && !solo_widened(so, t, line))
 		return NULL;
-	if (add_front || add_back) {
-		char ts[SB_TIME_LEN], t0[SB_TIME_LEN];
-
-		if (add_front > GRID_MAX || add_back > GRID_MAX ||
-		    g->n + add_front + add_back > GRID_MAX) {
-			sb_format_time(t, ts);
-			sb_format_time((g->n ? g->k0 : k) * g->d, t0);
-			sb_errf(err, SB_EINVAL,
-				"%s:%llu: expected times within %zu candles of each other, got %s with candles starting %s (a bad timestamp, or an interval too fine for the span)",
-				path, (unsigned long long)line, GRID_MAX, ts, t0);
-			return NULL;
-		}
-		rc = grid_grow(g, add_front, add_back);
-		if (rc) {
-			sb_errf(err, rc, "%s:%llu: out of memory for %zu candles", path,
-				(unsigned long long)line, g->n + add_front + add_back);
-			return NULL;
-		}
+	if (grid_widen(g, g->k0, g->n, k, t, path, line, st, &add_front, &add_back, err)) {
+		if (so)
+			solo_stop(so);          /* the merge tells, against the grid before */
+		return NULL;
+	}
+	if (g->n == 0)
+		g->k0 = k;
+	rc = grid_grow(g, add_front, add_back);
+	if (rc) {
+		if (so)
+			solo_stop(so);
+		sb_errf(err, rc, "%s:%llu: out of memory for %zu candles", path,
+			(unsigned long long)line, g->n + add_front + add_back);
+		return NULL;
 	}
 	return &g->b[g->front + (size_t)(k - g->k0)];
 }
@@ -886,14 +914,6 @@ static void idwin_free(struct idwin *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* The live id a used slot names, or NULL when the slot is stale. */
-static const struct seen_id *idwin_live(const struct idwin *w, uint64_t slot)
-{
-	uint32_t age = (uint32_t)((uint32_t)slot - 1 - (uint32_t)w->head);
-
-	return age < w->n ? idwin_at(w, w->head + age) : NULL;
-}
-
 /* Puts id number 'seq' (hash 'h') in the first free slot of its probe. */
 static void idwin_put(struct idwin *w, uint64_t seq, uint64_t h)
 {
@@ -956,57 +976,89 @@ static void idwin_prefetch(const struct idwin *w, uint64_t h)
 }
 
 /*
+ * Whether 'id' (hash 'h') is among the ids numbered [head, head + n), which must be
+ * live ones of 'w' (every live id has its slot).
+ */
+static bool idwin_find(const struct idwin *w, uint64_t head, size_t n, const char *id,
+		       size_t len, uint64_t h)
+{
+	size_t mask = w->nslot - 1;
+
+	for (size_t i = h & mask; n && w->slot[i]; i = (i + 1) & mask) {
+		const struct seen_id *c;
+		uint32_t age;
+
+		if ((w->slot[i] >> 32) != (h & 0xffffffffu))
+			continue;
+		age = (uint32_t)((uint32_t)w->slot[i] - 1 - (uint32_t)head);
+		if (age >= n)
+			continue;
+		c = idwin_at(w, head + age);
+		if (c->hash == h && c->len == len && memcmp(seen_str(c), id, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Room for one more id at the end of the ring (the oldest goes at DUP_MAX_IDS). */
+static bool idwin_room(struct idwin *w)
+{
+	if (w->n == w->cap) {
+		if (w->cap >= DUP_MAX_IDS)
+			idwin_drop_oldest(w);
+		else if (!idwin_grow(w))
+			return false;
+	}
+	return w->used + 1 <= w->nslot / 2 || idwin_rebuild(w);
+}
+
+/* Appends a remembered id, taking over its string; false when out of memory. */
+static bool idwin_append(struct idwin *w, const struct seen_id *e)
+{
+	uint64_t seq;
+
+	if (!idwin_room(w))
+		return false;
+	seq = w->head + w->n;
+	*idwin_at(w, seq) = *e;
+	w->n++;
+	idwin_put(w, seq, e->hash);
+	return true;
+}
+
+/*
  * Returns 1 when 'id' was among the remembered ids (a duplicate), 0 when it is new
  * (and now remembered), -1 when out of memory.  'len' is strlen(id), 'h'
  * hash_id(id, len).
  */
 static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, int64_t lt)
 {
-	struct seen_id *e;
-	uint64_t seq;
+	struct seen_id e;
 
 	if (w->n == 0 || lt > w->lt_max)
 		w->lt_max = lt;
 	while (w->n && idwin_at(w, w->head)->lt < w->lt_max - DUP_WINDOW_US)
 		idwin_drop_oldest(w);
-	if (w->n) {
-		size_t mask = w->nslot - 1;
-
-		for (size_t i = h & mask; w->slot[i]; i = (i + 1) & mask) {
-			const struct seen_id *c;
-
-			if ((w->slot[i] >> 32) != (h & 0xffffffffu))
-				continue;
-			c = idwin_live(w, w->slot[i]);
-			if (c && c->hash == h && c->len == len && memcmp(seen_str(c), id, len) == 0)
-				return 1;
-		}
-	}
-	if (w->n == w->cap) {
-		if (w->cap >= DUP_MAX_IDS)
-			idwin_drop_oldest(w);
-		else if (!idwin_grow(w))
-			return -1;
-	}
-	if (w->used + 1 > w->nslot / 2 && !idwin_rebuild(w))
-		return -1;
-	seq = w->head + w->n;
-	e = idwin_at(w, seq);
-	e->lt = lt;
-	e->hash = h;
-	e->len = (uint32_t)len;
-	if (len < sizeof(e->s)) {
-		memcpy(e->s, id, len + 1);
+	if (idwin_find(w, w->head, w->n, id, len, h))
+		return 1;
+	e.lt = lt;
+	e.hash = h;
+	e.len = (uint32_t)len;
+	if (len < sizeof(e.s)) {
+		memcpy(e.s, id, len + 1);
 	} else {
 		char *copy = malloc(len + 1);
 
 		if (!copy)
 			return -1;
 		memcpy(copy, id, len + 1);
-		memcpy(e->s, &copy, sizeof(copy));
+		memcpy(e.s, &copy, sizeof(copy));
 	}
-	w->n++;
-	idwin_put(w, seq, h);
+	if (!idwin_append(w, &e)) {
+		if (len >= sizeof(e.s))
+			free((void *)seen_str(&e));
+		return -1;
+	}
 	return 0;
 }
 
@@ -1138,8 +1190,8 @@ static void parser_stop(struct parser *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Sets up the batches, and the parser thread when allowed (else fills in line). */
-static bool parser_start(struct parser *p, struct infile *f, struct symref *ref)
+/* Sets up the batches, and the parser thread when 'threads' (else fills in line). */
+static bool parser_start(struct parser *p, struct infile *f, struct symref *ref, bool threads)
 {
 	memset(p, 0, sizeof(*p));
 	p->f = f;
@@ -1147,7 +1199,7 @@ static bool parser_start(struct parser *p, struct infile *f, struct symref *ref)
 	p->b = calloc(BATCHES, sizeof(*p->b));
 	if (!p->b)
 		return false;
-	if (sb_load_threads()) {
+	if (threads) {
 		void *bufs[BATCHES];
 
 		for (size_t i = 0; i < BATCHES; i++)
@@ -1173,10 +1225,175 @@ static void parser_done(struct parser *p, struct batch *b)
 		sb_queue_push(p->pipe.empty, b);
 }
 
-/* Streams every row of 'path' (file number 'file') into the grid. */
+
+/*
+ * ---- files loaded on their own, on several cores, merged in the order of a serial load ----
+ *
+ * A serial load carries three things from one file into the next: the duplicate
+ * window (the ids of the last 10 minutes), the grid's extent (against which a new
+ * candle's gap is measured) and the candles themselves (a candle that two files
+ * share sums its volumes in file order).  A file loaded on its own starts with none of
+ * them, and notes what it needs to be merged exactly as if it had followed the files
+ * before it:
+ *
+ * - its first id rows, until one comes DUP_WINDOW_US after its first row: once the
+ *   files spans do not overlap (every earlier local_timestamp below this file's), that
+ *   row's check forgets every earlier id, and from there the two windows are the same.
+ *   The merge asks each noted id the earlier files' ids still remembered at that row;
+ *   one found (a duplicate across the boundary) means another answer, and the file is
+ *   loaded again after the others, serially;
+ * - the rows that widened its own grid, and its first: the only rows that can widen
+ *   the grid of the files before it (a serial gap is never longer than its own); the
+ *   merge replays them against that grid, for the same gaps, errors and messages;
+ * - the rows of candles up to one minute after its first local_timestamp: the ones an
+ *   earlier file can share.  The merge adds them to such a candle one by one, in file
+ *   order; a shared candle whose rows were not all noted (too many) means a serial load.
+ *
+ * Anything else that depends on the files before (a gap too long for the file alone,
+ * overlapping spans, out of memory) is left to a serial load of the file at its turn.
+ */
+#define SOLO_IDS_MAX ((size_t)1 << 18)     /* id rows noted */
+#define SOLO_CELLS_MAX ((size_t)1 << 15)   /* rows of early candles noted */
+#define SOLO_CELLS_AHEAD (60 * SB_US_PER_SEC)
+
+struct dup_rec {                 /* an id row, with what the file's own window said */
+	uint64_t hash;
+	int64_t lt;
+	uint32_t off, len;       /* the id at solo.idtext + off */
+	bool dup;
+};
+
+struct cell_rec {                /* a row of an early candle */
+	int64_t t;
+	double o, h, l, c, v;
+	enum side side;
+};
+
+struct ext_rec {                 /* a row that widened the grid, or the first */
+	int64_t t;
+	uint64_t line;
+};
+
+enum ids_end { IDS_NOTING = 0, IDS_SYNCED, IDS_FULL };
+
+struct solo {
+	int64_t first_lt;
+	int64_t d;
+	bool started;
+	enum ids_end ids_end;            /* NOTING at the end: the file ended first */
+	struct dup_rec *dup;
+	size_t ndup, dup_cap;
+	char *idtext;
+	size_t idtext_len, idtext_cap;
+	size_t win_max;                  /* the largest window while noting */
+	int64_t k_log;                   /* candles up to k_log are noted... */
+	int64_t k_unlogged;              /* ...those before k_unlogged completely */
+	struct cell_rec *cell;
+	size_t ncell, cell_cap;
+	struct ext_rec *ext;
+	size_t next, ext_cap;
+	bool fallback;                   /* stopped: a serial load will tell */
+	const int *cancel;               /* set: stop as soon as possible */
+};
+
+static void solo_free(struct solo *so)
+{
+	free(so->dup);
+	free(so->idtext);
+	free(so->cell);
+	free(so->ext);
+	memset(so, 0, sizeof(*so));
+}
+
+static void solo_stop(struct solo *so)
+{
+	so->fallback = true;
+}
+
+/* Room for one more of 'size' bytes in *p (holding *n of *cap); false: none. */
+static bool solo_more(void *pp, size_t *cap, size_t n, size_t size)
+{
+	void **p = pp, *q;
+	size_t c;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? *cap * 2 : 256;
+	q = realloc(*p, c * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+static bool solo_widened(struct solo *so, int64_t t, uint64_t line)
+{
+	if (!solo_more(&so->ext, &so->ext_cap, so->next, sizeof(*so->ext))) {
+		solo_stop(so);
+		return false;
+	}
+	so->ext[so->next++] = (struct ext_rec){ t, line };
+	return true;
+}
+
+static void solo_first_row(struct solo *so, int64_t lt)
+{
+	so->started = true;
+	so->first_lt = lt;
+	so->k_log = sb_floordiv(lt + SOLO_CELLS_AHEAD, so->d);
+	so->k_unlogged = so->k_log + 1;
+}
+
+/* Before the window's check of an id row: whether to note it. */
+static bool solo_noting(struct solo *so, const struct row *r)
+{
+	if (so->ids_end == IDS_NOTING && r->lt - so->first_lt >= DUP_WINDOW_US)
+		so->ids_end = IDS_SYNCED;
+	return so->ids_end == IDS_NOTING;
+}
+
+static void solo_note_id(struct solo *so, const struct row *r, bool dup, size_t win)
+{
+	if (so->ndup == SOLO_IDS_MAX || r->id_len > UINT32_MAX - so->idtext_len ||
+	    !solo_more(&so->dup, &so->dup_cap, so->ndup, sizeof(*so->dup))) {
+		so->ids_end = IDS_FULL;
+		return;
+	}
+	while (so->idtext_len + r->id_len > so->idtext_cap)
+		if (!solo_more(&so->idtext, &so->idtext_cap, so->idtext_cap, 1)) {
+			so->ids_end = IDS_FULL;
+			return;
+		}
+	memcpy(so->idtext + so->idtext_len, r->id, r->id_len);
+	so->dup[so->ndup++] = (struct dup_rec){ r->id_hash, r->lt, (uint32_t)so->idtext_len,
+						(uint32_t)r->id_len, dup };
+	so->idtext_len += r->id_len;
+	if (win > so->win_max)
+		so->win_max = win;
+}
+
+/* A row that went into candle k. */
+static void solo_note_cell(struct solo *so, const struct row *r, int64_t k)
+{
+	if (k > so->k_log)
+		return;
+	if (so->ncell < SOLO_CELLS_MAX &&
+	    solo_more(&so->cell, &so->cell_cap, so->ncell, sizeof(*so->cell)))
+		so->cell[so->ncell++] = (struct cell_rec){ r->t, r->o, r->h, r->l, r->c, r->v,
+							   r->side };
+	else if (k < so->k_unlogged)
+		so->k_unlogged = k;
+}
+
+/*
+ * Streams every row of 'path' (file number 'file') into the grid: after the files
+ * before it when 'so' is NULL, else on its own, noting in 'so' what the merge needs.
+ * 'threads': inflate and parse on threads of their own.
+ */
 static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 			     struct filestat *st, struct symref *ref, struct idwin *ids,
-			     struct sb_errbuf *err)
+			     struct solo *so, bool threads, struct sb_errbuf *err)
 {
 	struct infile f;
 	struct parser p = { 0 };
@@ -1191,8 +1408,9 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 	if (rc)
 		goto out_close;
 	ohlcv = f.hdr.kind == KIND_OHLCV;
-	sb_lines_readahead(&f.lines);        /* inflate on another core while parsing */
-	if (!parser_start(&p, &f, ref)) {
+	if (threads)
+		sb_lines_readahead(&f.lines);        /* inflate on another core while parsing */
+	if (!parser_start(&p, &f, ref, threads)) {
 		rc = sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
 		goto out_close;
 	}
@@ -1200,6 +1418,11 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 
 	do {
 		bt = parser_next(&p);
+		if (so && __atomic_load_n(so->cancel, __ATOMIC_RELAXED)) {
+			solo_stop(so);
+			rc = SB_EINVAL;
+			goto out_close;
+		}
 		for (size_t i = 0; i < bt->n; i++) {
 			struct row *r = &bt->rows[i];
 			struct bucket *b;
@@ -1230,6 +1453,8 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 				st->span_min = st->span_max = r->lt;
 				st->span_min_line = r->line;
 				st->first_span = r->lt;
+				if (so)
+					solo_first_row(so, r->lt);
 			}
 			if (r->lt < st->span_min) {
 				st->span_min = r->lt;
@@ -1239,6 +1464,7 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 				st->span_max = r->lt;
 			st->rows++;
 			if (r->id) {
+				bool note = so && solo_noting(so, r);
 				int dup = idwin_check(ids, r->id, r->id_len, r->id_hash, r->lt);
 
 				if (dup < 0) {
@@ -1246,16 +1472,20 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 						     (unsigned long long)r->line);
 					goto out_close;
 				}
+				if (note)
+					solo_note_id(so, r, dup, ids->n);
 				if (dup) {
 					st->duplicates++;
 					continue;
 				}
 			}
-			b = grid_slot(g, r->t, path, r->line, st, err);
+			b = grid_slot(g, r->t, path, r->line, st, so, err);
 			if (!b) {
 				rc = SB_EINVAL;
 				goto out_close;
 			}
+			if (so)
+				solo_note_cell(so, r, g->k0 + (int64_t)(b - g->b - g->front));
 			if (b->rows == 0)
 				b->file = file;
 			bucket_add(b, r);
@@ -1282,6 +1512,213 @@ out_close:
 	parser_stop(&p);
 	infile_close(&f);
 	return rc;
+}
+
+
+/* A file loaded on its own (by a worker), waiting for its merge. */
+struct solo_slot {
+	struct sb_queue *free, *done;    /* one token each: the slot, free or loaded */
+	struct grid g;
+	struct idwin ids;
+	struct filestat st;
+	struct solo so;
+	enum sb_err rc;
+	struct sb_errbuf err;
+};
+
+static void slot_clear(struct solo_slot *s)
+{
+	grid_free(&s->g);
+	idwin_free(&s->ids);
+	solo_free(&s->so);
+	memset(&s->st, 0, sizeof(s->st));
+	s->rc = SB_OK;
+	s->err.msg[0] = '\0';
+}
+
+/*
+ * The earlier files' ids that the windows of a serial load would still hold after
+ * file s's noted id rows: [*head, *head + *n) of 'ids'.  False when one of them is the
+ * id of a noted row that s's own window took as new (a duplicate across the files'
+ * boundary), or when it cannot tell: a serial load must decide.
+ */
+static bool merge_ids(const struct idwin *ids, const struct solo *so, uint64_t *head,
+		      size_t *n, int64_t *lt_max)
+{
+	*head = ids->head;
+	*n = ids->n;
+	*lt_max = ids->lt_max;
+	if (*n == 0 || so->ndup == 0)
+		return true;
+	if (*n + so->win_max > DUP_MAX_IDS)
+		return false;            /* the serial window would drop ids for room */
+	for (size_t j = 0; j < so->ndup && *n; j++) {
+		const struct dup_rec *d = &so->dup[j];
+
+		if (d->lt > *lt_max)
+			*lt_max = d->lt;
+		while (*n && idwin_at(ids, *head)->lt < *lt_max - DUP_WINDOW_US) {
+			++*head;
+			--*n;
+		}
+		if (!d->dup && idwin_find(ids, *head, *n, so->idtext + d->off, d->len, d->hash))
+			return false;
+	}
+	if (*n && so->ids_end == IDS_FULL)
+		return false;
+	if (so->ids_end == IDS_SYNCED)
+		*n = 0;                  /* the next id row's check forgets them all */
+	return true;
+}
+
+/* The grid's extent after the rows that widened s's grid, checked as a serial load does. */
+static enum sb_err merge_extent(const struct grid *g, const struct solo_slot *s,
+				const char *path, struct filestat *st, struct sb_errbuf *err)
+{
+	int64_t k0 = g->k0;
+	size_t n = g->n;
+
+	st->longest_gap = 0;
+	for (size_t j = 0; j < s->so.next; j++) {
+		const struct ext_rec *e = &s->so.ext[j];
+		int64_t k = sb_floordiv(e->t, g->d);
+		size_t add_front, add_back;
+		enum sb_err rc;
+
+		if (n && k >= k0 && k - k0 < (int64_t)n)
+			continue;
+		rc = grid_widen(g, k0, n, k, e->t, path, e->line, st, &add_front, &add_back, err);
+		if (rc)
+			return rc;
+		if (n == 0)
+			k0 = k;
+		k0 -= (int64_t)add_front;
+		n += add_front + add_back;
+	}
+	return SB_OK;
+}
+
+/* The bucket of candle k in 'g', NULL outside it. */
+static struct bucket *grid_at(const struct grid *g, int64_t k)
+{
+	return g->n && k >= g->k0 && k - g->k0 < (int64_t)g->n ? &g->b[g->front + (size_t)(k - g->k0)]
+							    : NULL;
+}
+
+/* Whether every candle s shares with 'g' has all its rows noted. */
+static bool merge_cells_known(const struct grid *g, const struct solo_slot *s)
+{
+	for (size_t j = 0; j < s->g.n; j++) {
+		int64_t k = s->g.k0 + (int64_t)j;
+		const struct bucket *b = grid_at(g, k);
+
+		if (s->g.b[s->g.front + j].rows && b && b->rows && k >= s->so.k_unlogged)
+			return false;
+	}
+	return true;
+}
+
+/* s's candles into 'g': shared ones row by row in file order, the others as they are. */
+static enum sb_err merge_grid(struct grid *g, struct solo_slot *s)
+{
+	const struct grid *w = &s->g;
+	int64_t lo, hi;
+	enum sb_err rc;
+
+	if (g->n == 0) {
+		grid_free(g);
+		*g = s->g;
+		memset(&s->g, 0, sizeof(s->g));
+		return SB_OK;
+	}
+	lo = w->k0 < g->k0 ? w->k0 : g->k0;
+	hi = w->k0 + (int64_t)w->n > g->k0 + (int64_t)g->n ? w->k0 + (int64_t)w->n
+							    : g->k0 + (int64_t)g->n;
+	rc = grid_grow(g, (size_t)(g->k0 - lo), (size_t)(hi - g->k0 - (int64_t)g->n));
+	if (rc)
+		return rc;
+	for (size_t j = 0; j < s->so.ncell; j++) {       /* candles with rows: shared */
+		const struct cell_rec *c = &s->so.cell[j];
+		struct bucket *b = grid_at(g, sb_floordiv(c->t, g->d));
+		struct row r = { .t = c->t, .o = c->o, .h = c->h, .l = c->l, .c = c->c, .v = c->v,
+				 .side = c->side };
+
+		if (b->rows)
+			bucket_add(b, &r);
+	}
+	for (size_t j = 0; j < w->n; j++) {
+		struct bucket *b = grid_at(g, w->k0 + (int64_t)j);
+
+		if (w->b[w->front + j].rows && !b->rows)
+			*b = w->b[w->front + j];
+	}
+	return SB_OK;
+}
+
+/* The earlier files' ids [head, head + n) of 'ids', then those of s's window. */
+static enum sb_err merge_window(struct idwin *ids, struct solo_slot *s, uint64_t head, size_t n,
+				int64_t lt_max)
+{
+	struct idwin *w = &s->ids;
+
+	if (w->n == 0)
+		return SB_OK;            /* no id row: the window is as it was */
+	while (ids->head < head)
+		idwin_drop_oldest(ids);
+	if (n == 0) {
+		idwin_free(ids);
+		*ids = *w;
+		memset(w, 0, sizeof(*w));
+		return SB_OK;
+	}
+	while (w->n) {
+		if (!idwin_append(ids, idwin_at(w, w->head)))
+			return SB_ENOMEM;
+		w->head++;               /* its string, if any, is the window's now */
+		w->n--;
+	}
+	if (w->lt_max > lt_max)
+		lt_max = w->lt_max;
+	ids->lt_max = lt_max;
+	return SB_OK;
+}
+
+/*
+ * File 'file' (at 'path'), loaded on its own into s, after the files merged so far
+ * into 'g' and 'ids' (whose local_timestamps are all below 'lt_hi', when 'any'):
+ * the state and counts of a serial load, or its error.  *serial: it cannot tell, load
+ * the file serially instead (nothing was changed).
+ */
+static enum sb_err merge_solo(struct grid *g, struct idwin *ids, bool any, int64_t lt_hi,
+			      struct solo_slot *s, const char *path, struct filestat *st,
+			      bool *serial, struct sb_errbuf *err)
+{
+	uint64_t head;
+	size_t n;
+	int64_t lt_max;
+	enum sb_err rc;
+
+	*serial = true;
+	if (s->so.fallback || s->rc == SB_ENOMEM || (any && s->st.rows && lt_hi >= s->st.span_min) ||
+	    !merge_ids(ids, &s->so, &head, &n, &lt_max))
+		return SB_OK;
+	*st = s->st;
+	rc = merge_extent(g, s, path, st, err);
+	if (rc || s->rc) {
+		*serial = false;
+		if (!rc && err)
+			*err = s->err;
+		return rc ? rc : s->rc;
+	}
+	if (!merge_cells_known(g, s))
+		return SB_OK;
+	*serial = false;
+	rc = merge_grid(g, s);
+	if (!rc)
+		rc = merge_window(ids, s, head, n, lt_max);
+	if (rc)
+		return sb_errf(err, rc, "%s: out of memory", path);
+	return SB_OK;
 }
 
 void sb_candles_init(struct sb_candles *c)
@@ -1421,6 +1858,129 @@ static void fill_info(struct sb_input_info *info, const char *path, enum kind ki
 	info->longest_gap_us = st->longest_gap;
 }
 
+
+/* After the file at position oi of the load order: its span against those before. */
+static enum sb_err after_file(const char *const *paths, const size_t *order, size_t oi,
+			      const struct filestat *st, enum kind kind, struct sb_errbuf *err)
+{
+	size_t i = order[oi];
+
+	for (size_t oj = 0; oj < oi; oj++) {
+		size_t j = order[oj];
+		enum sb_err rc = check_overlap(paths[j], &st[j], paths[i], &st[i], kind, err);
+
+		if (rc)
+			return rc;
+	}
+	return SB_OK;
+}
+
+/*
+ * Several files at once: 'workers' threads load one file each on its own (in the load
+ * order, into slots), and this thread merges them in that order (merge_solo()), or
+ * loads one serially where the merge cannot tell.  At most 'nslots' files wait.
+ */
+struct par_load {
+	const char *const *paths;
+	const size_t *order;
+	size_t n, nslots;
+	int64_t d, max_gap;
+	struct symref *ref;
+	struct solo_slot *slots;
+	size_t next;                     /* the next position in the order to load */
+	int cancel;
+};
+
+static void *solo_main(void *arg)
+{
+	struct par_load *p = arg;
+
+	for (;;) {
+		size_t oi = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+		struct solo_slot *s;
+		size_t i;
+
+		if (oi >= p->n)
+			break;
+		s = &p->slots[oi % p->nslots];
+		if (!sb_queue_pop(s->free))
+			break;
+		i = p->order[oi];
+		s->g.d = p->d;
+		s->g.max_gap = p->max_gap;
+		s->so.d = p->d;
+		s->so.cancel = &p->cancel;
+		s->rc = load_file(&s->g, p->paths[i], (uint32_t)i, &s->st, p->ref, &s->ids, &s->so,
+				  false, &s->err);
+		if (!sb_queue_push(s->done, s))
+			break;
+	}
+	return NULL;
+}
+
+static enum sb_err load_parallel(struct grid *g, struct idwin *ids, const char *const *paths,
+				 const size_t *order, size_t n, size_t workers,
+				 struct filestat *st, struct symref *ref, enum kind kind,
+				 struct sb_errbuf *err)
+{
+	struct par_load p = { .paths = paths, .order = order, .n = n, .nslots = workers + 1,
+			      .d = g->d, .max_gap = g->max_gap, .ref = ref };
+	struct sb_thread *th[64];
+	size_t nth = 0;
+	enum sb_err rc = SB_OK;
+	int64_t lt_hi = 0;
+
+	p.slots = calloc(p.nslots, sizeof(*p.slots));
+	for (size_t k = 0; p.slots && k < p.nslots; k++) {
+		p.slots[k].free = sb_queue_new(1);
+		p.slots[k].done = sb_queue_new(1);
+		if (!p.slots[k].free || !p.slots[k].done)
+			goto out_nomem;
+		sb_queue_push(p.slots[k].free, &p.slots[k]);
+	}
+	if (!p.slots)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	while (nth < workers && nth < 64 && (th[nth] = sb_thread_start(solo_main, &p)) != NULL)
+		nth++;
+	if (nth == 0)
+		goto out_nomem;
+	for (size_t oi = 0; oi < n && !rc; oi++) {
+		struct solo_slot *s = sb_queue_pop(p.slots[oi % p.nslots].done);
+		size_t i = order[oi];
+		bool serial;
+
+		rc = merge_solo(g, ids, oi > 0, lt_hi, s, paths[i], &st[i], &serial, err);
+		if (!rc && serial)
+			rc = load_file(g, paths[i], (uint32_t)i, &st[i], ref, ids, NULL, false, err);
+		slot_clear(s);
+		sb_queue_push(s->free, s);
+		if (!rc)
+			rc = after_file(paths, order, oi, st, kind, err);
+		if (!rc && (oi == 0 || st[i].span_max > lt_hi))
+			lt_hi = st[i].span_max;
+	}
+	goto out;
+out_nomem:
+	rc = sb_errf(err, SB_ENOMEM, "out of memory");
+out:
+	__atomic_store_n(&p.cancel, 1, __ATOMIC_RELAXED);
+	for (size_t k = 0; k < p.nslots; k++) {
+		if (p.slots[k].free)
+			sb_queue_close(p.slots[k].free);
+		if (p.slots[k].done)
+			sb_queue_close(p.slots[k].done);
+	}
+	while (nth)
+		sb_thread_join(th[--nth]);
+	for (size_t k = 0; k < p.nslots; k++) {
+		slot_clear(&p.slots[k]);
+		sb_queue_free(p.slots[k].free);
+		sb_queue_free(p.slots[k].done);
+	}
+	free(p.slots);
+	return rc;
+}
+
 enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size_t npaths,
 			    int64_t interval_us, struct sb_input_info *info,
 			    struct sb_errbuf *err)
@@ -1442,7 +2002,7 @@ enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, s
 	enum kind kind = KIND_NONE;
 	enum sb_err rc = SB_OK;
 	int64_t min_gap = INT64_MAX;
-	size_t gap_file = 0;
+	size_t gap_file = 0, workers;
 	char ibuf[32];
 
 	sb_candles_release(c);
@@ -1491,25 +2051,31 @@ enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, s
 
 	g.d = interval_us;
 	g.max_gap = max_gap_us;
+	workers = npaths > 1 ? sb_load_cpus() : 1;
+	if (workers > npaths)
+		workers = npaths;
+	if (workers > 1)
+		rc = load_parallel(&g, &ids, paths, order, npaths, workers, st, &ref, kind, err);
+	else
+		for (size_t oi = 0; oi < npaths && !rc; oi++) {
+			size_t i = order[oi];
+
+			rc = load_file(&g, paths[i], (uint32_t)i, &st[i], &ref, &ids, NULL,
+				       sb_load_threads(), err);
+			if (!rc)
+				rc = after_file(paths, order, oi, st, kind, err);
+		}
+	if (rc)
+		goto out_free;
+	idwin_free(&ids);
 	for (size_t oi = 0; oi < npaths; oi++) {
 		size_t i = order[oi];
 
-		rc = load_file(&g, paths[i], (uint32_t)i, &st[i], &ref, &ids, err);
-		if (rc)
-			goto out_free;
-		for (size_t oj = 0; oj < oi; oj++) {
-			size_t j = order[oj];
-
-			rc = check_overlap(paths[j], &st[j], paths[i], &st[i], kind, err);
-			if (rc)
-				goto out_free;
-		}
 		if (st[i].min_gap < min_gap) {
 			min_gap = st[i].min_gap;
 			gap_file = i;
 		}
 	}
-	idwin_free(&ids);
 
 	/* An OHLCV row is one candle of the file's interval: it can be merged, not split. */
 	if (kind == KIND_OHLCV && min_gap != INT64_MAX && interval_us % min_gap != 0) {
