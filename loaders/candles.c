@@ -1517,7 +1517,7 @@ out_close:
 
 /* A file loaded on its own (by a worker), waiting for its merge. */
 struct solo_slot {
-	struct sb_queue *free, *done;    /* one token each: the slot, free or loaded */
+	size_t oi;                       /* its position in the load order */
 	struct grid g;
 	struct idwin ids;
 	struct filestat st;
@@ -1875,10 +1875,18 @@ static enum sb_err after_file(const char *const *paths, const size_t *order, siz
 	return SB_OK;
 }
 
+static unsigned long reloads;
+
+unsigned long sb_candles_reloads(void)
+{
+	return __atomic_load_n(&reloads, __ATOMIC_RELAXED);
+}
+
 /*
- * Several files at once: 'workers' threads load one file each on its own (in the load
- * order, into slots), and this thread merges them in that order (merge_solo()), or
- * loads one serially where the merge cannot tell.  At most 'nslots' files wait.
+ * Several files at once: 'workers' threads each take a free slot, then the next file
+ * in the load order, load it on its own into the slot and hand it over; this thread
+ * merges them in that order (merge_solo()), or loads one serially where the merge
+ * cannot tell.  At most 'nslots' files are loaded or waiting at once.
  */
 struct par_load {
 	const char *const *paths;
@@ -1887,6 +1895,7 @@ struct par_load {
 	int64_t d, max_gap;
 	struct symref *ref;
 	struct solo_slot *slots;
+	struct sb_queue *free, *done;    /* slots free, slots loaded (in any order) */
 	size_t next;                     /* the next position in the order to load */
 	int cancel;
 };
@@ -1896,15 +1905,17 @@ static void *solo_main(void *arg)
 	struct par_load *p = arg;
 
 	for (;;) {
-		size_t oi = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
-		struct solo_slot *s;
-		size_t i;
+		struct solo_slot *s = sb_queue_pop(p->free);
+		size_t oi, i;
 
-		if (oi >= p->n)
+		if (!s)
 			break;
-		s = &p->slots[oi % p->nslots];
-		if (!sb_queue_pop(s->free))
+		oi = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+		if (oi >= p->n) {
+			sb_queue_push(p->free, s);
 			break;
+		}
+		s->oi = oi;
 		i = p->order[oi];
 		s->g.d = p->d;
 		s->g.max_gap = p->max_gap;
@@ -1912,7 +1923,7 @@ static void *solo_main(void *arg)
 		s->so.cancel = &p->cancel;
 		s->rc = load_file(&s->g, p->paths[i], (uint32_t)i, &s->st, p->ref, &s->ids, &s->so,
 				  false, &s->err);
-		if (!sb_queue_push(s->done, s))
+		if (!sb_queue_push(p->done, s))
 			break;
 	}
 	return NULL;
@@ -1926,34 +1937,48 @@ static enum sb_err load_parallel(struct grid *g, struct idwin *ids, const char *
 	struct par_load p = { .paths = paths, .order = order, .n = n, .nslots = workers + 1,
 			      .d = g->d, .max_gap = g->max_gap, .ref = ref };
 	struct sb_thread *th[64];
-	size_t nth = 0;
+	struct solo_slot **ready = NULL;     /* loaded, waiting for their turn */
+	size_t nth = 0, nready = 0;
 	enum sb_err rc = SB_OK;
 	int64_t lt_hi = 0;
 
 	p.slots = calloc(p.nslots, sizeof(*p.slots));
-	for (size_t k = 0; p.slots && k < p.nslots; k++) {
-		p.slots[k].free = sb_queue_new(1);
-		p.slots[k].done = sb_queue_new(1);
-		if (!p.slots[k].free || !p.slots[k].done)
-			goto out_nomem;
-		sb_queue_push(p.slots[k].free, &p.slots[k]);
-	}
-	if (!p.slots)
-		return sb_errf(err, SB_ENOMEM, "out of memory");
+	ready = calloc(p.nslots, sizeof(*ready));
+	p.free = sb_queue_new(p.nslots);
+	p.done = sb_queue_new(p.nslots);
+	if (!p.slots || !ready || !p.free || !p.done)
+		goto out_nomem;
+	for (size_t k = 0; k < p.nslots; k++)
+		sb_queue_push(p.free, &p.slots[k]);
 	while (nth < workers && nth < 64 && (th[nth] = sb_thread_start(solo_main, &p)) != NULL)
 		nth++;
 	if (nth == 0)
 		goto out_nomem;
 	for (size_t oi = 0; oi < n && !rc; oi++) {
-		struct solo_slot *s = sb_queue_pop(p.slots[oi % p.nslots].done);
+		struct solo_slot *s = NULL;
 		size_t i = order[oi];
 		bool serial;
 
+		for (size_t k = 0; k < nready && !s; k++)
+			if (ready[k]->oi == oi) {
+				s = ready[k];
+				ready[k] = ready[--nready];
+			}
+		while (!s) {
+			s = sb_queue_pop(p.done);    /* never NULL: only closed below */
+			if (s->oi != oi) {
+				ready[nready++] = s;
+				s = NULL;
+			}
+		}
+
 		rc = merge_solo(g, ids, oi > 0, lt_hi, s, paths[i], &st[i], &serial, err);
-		if (!rc && serial)
+		if (!rc && serial) {
+			__atomic_fetch_add(&reloads, 1, __ATOMIC_RELAXED);
 			rc = load_file(g, paths[i], (uint32_t)i, &st[i], ref, ids, NULL, false, err);
+		}
 		slot_clear(s);
-		sb_queue_push(s->free, s);
+		sb_queue_push(p.free, s);
 		if (!rc)
 			rc = after_file(paths, order, oi, st, kind, err);
 		if (!rc && (oi == 0 || st[i].span_max > lt_hi))
@@ -1964,20 +1989,18 @@ out_nomem:
 	rc = sb_errf(err, SB_ENOMEM, "out of memory");
 out:
 	__atomic_store_n(&p.cancel, 1, __ATOMIC_RELAXED);
-	for (size_t k = 0; k < p.nslots; k++) {
-		if (p.slots[k].free)
-			sb_queue_close(p.slots[k].free);
-		if (p.slots[k].done)
-			sb_queue_close(p.slots[k].done);
-	}
+	if (p.free)
+		sb_queue_close(p.free);
+	if (p.done)
+		sb_queue_close(p.done);
 	while (nth)
 		sb_thread_join(th[--nth]);
-	for (size_t k = 0; k < p.nslots; k++) {
+	for (size_t k = 0; p.slots && k < p.nslots; k++)
 		slot_clear(&p.slots[k]);
-		sb_queue_free(p.slots[k].free);
-		sb_queue_free(p.slots[k].done);
-	}
+	sb_queue_free(p.free);
+	sb_queue_free(p.done);
 	free(p.slots);
+	free(ready);
 	return rc;
 }
 
