@@ -75,4 +75,4 @@ done
 cmp -s "$d/bad1.err" "$d/bad2.err" && ok "the same message with 1 and 2 threads" ||
 	fail "messages differ: $(cat "$d/bad1.err") / $(cat "$d/bad2.err")"
 
-[ $fails -eq 0 ]
+[ "$fails" -eq 0 ]
