@@ -517,61 +517,6 @@ static bool fast_tardis(const struct infile *f, struct row *r)
 	return true;
 }
 
-/* The bytes of w equal to the byte in every lane of 'b': 0x80 in each, exactly. */
-static uint64_t bytes_eq(uint64_t w, uint64_t b)
-{
-	const uint64_t lo7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
-	uint64_t x = w ^ b;
-
-	return ~(((x & lo7) + lo7) | x | lo7);
-}
-
-/*
- * A line split at commas in place, as sb_csv_split() would when it has no quote:
- * eight bytes at a time.  Returns the number of fields; a quote or more than 'max'
- * fields undoes the split and hands the line to sb_csv_split().
- */
-static int split_fields(char *line, size_t len, char **fields, int max, bool *plain)
-{
-	const uint64_t comma = UINT64_C(0x2c2c2c2c2c2c2c2c), quote = UINT64_C(0x2222222222222222);
-	size_t i = 0;
-	int n = 1;
-
-	fields[0] = line;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w, m;
-
-		memcpy(&w, line + i, 8);
-		if (bytes_eq(w, quote))
-			goto out_slow;
-		for (m = bytes_eq(w, comma); m; m &= m - 1) {
-			size_t at = i + (size_t)(__builtin_ctzll(m) >> 3);
-
-			if (n == max)
-				goto out_slow;
-			line[at] = '\0';
-			fields[n++] = line + at + 1;
-		}
-	}
-	for (; i < len; i++) {
-		if (line[i] == '"')
-			goto out_slow;
-		if (line[i] == ',') {
-			if (n == max)
-				goto out_slow;
-			line[i] = '\0';
-			fields[n++] = line + i + 1;
-		}
-	}
-	*plain = true;
-	return n;
-out_slow:
-	for (int k = 1; k < n; k++)
-		fields[k][-1] = ',';
-	*plain = false;
-	return sb_csv_split(line, ',', fields, max);
-}
-
 /*
  * Reads the next data row of 'f' into 'r', skipping blank lines.  Returns 1, 0 at
  * the end of the file, -1 on error (message in err).
@@ -582,12 +527,10 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 	int r_lines, n;
 
 	do {
-		r_lines = sb_lines_next(&f->lines, err);
+		r_lines = sb_lines_next_csv(&f->lines, f->fields, h->ncols, &n, &f->plain, err);
 		if (r_lines <= 0)
 			return r_lines;
 	} while (f->lines.len == 0);
-
-	n = split_fields(f->lines.buf, f->lines.len, f->fields, h->ncols, &f->plain);
 	if (n != h->ncols) {
 		if (n < 0)
 			sb_errf(err, SB_EPARSE,
@@ -849,19 +792,22 @@ struct seen_id {
 /*
  * A ring of the ids in arrival order and an open-addressing table with linear
  * probing.  Ids are numbered in arrival order ('seq'); the live ones are the n from
- * 'head' on, id s at ring position s % cap.  A slot holds the low 32 bits of the
- * id's hash above the low 32 bits of its number + 1 (0 = free), so that probing
- * reads the table only.  Forgetting the oldest id touches only the ring: its slot
- * stays, stale (its number is before 'head'), until the table is rebuilt from the
- * live ids, when live and stale slots fill half of it; it has 4 slots per id the ring
- * holds, so a rebuild comes after at least 'cap' new ids.  Between rebuilds fewer
- * than 2^31 ids arrive, so the low 32 bits tell live from stale.
+ * 'head' on, id s at ring position s % cap (cap <= DUP_MAX_IDS = 2^20).  A slot is
+ * 32 bits, so that the table of a busy day's window (4 slots per id of the ring:
+ * 512 KB for 32,768) stays in the L2 cache: 12 bits of the id's hash (the top one set,
+ * 0 = free) above its ring position (20 bits).  Probing reads the table, and the
+ * ring only when the 11 bits of hash agree (1 in 2,048 other ids), for a live
+ * position (from 'head' on) whose id is then compared whole: a slot whose position
+ * has since been taken by another id can only find that id, when it is the same.
+ * Forgetting the oldest id touches only the ring: its slot stays, stale, until the
+ * table is rebuilt from the live ids, when live and stale slots fill half of it; it
+ * has 4 slots per id the ring holds, so a rebuild comes after at least 'cap' new ids.
  */
 struct idwin {
 	struct seen_id *e;
 	size_t cap, n;
 	uint64_t head;           /* number of the oldest live id */
-	uint64_t *slot;
+	uint32_t *slot;
 	size_t nslot, used;      /* slots; those not free (live or stale) */
 	int64_t lt_max;
 };
@@ -914,6 +860,15 @@ static void idwin_free(struct idwin *w)
 	memset(w, 0, sizeof(*w));
 }
 
+#define IDWIN_POS_BITS 20
+_Static_assert(DUP_MAX_IDS <= (size_t)1 << IDWIN_POS_BITS, "a ring position fits a slot");
+
+/* The 12 bits of hash a slot keeps, the top one set. */
+static uint32_t idwin_tag(uint64_t h)
+{
+	return (uint32_t)(h >> 52) | 0x800;
+}
+
 /* Puts id number 'seq' (hash 'h') in the first free slot of its probe. */
 static void idwin_put(struct idwin *w, uint64_t seq, uint64_t h)
 {
@@ -921,20 +876,24 @@ static void idwin_put(struct idwin *w, uint64_t seq, uint64_t h)
 
 	while (w->slot[i])
 		i = (i + 1) & mask;
-	w->slot[i] = (h << 32) | (uint32_t)(seq + 1);
+	w->slot[i] = idwin_tag(h) << IDWIN_POS_BITS | (uint32_t)(seq & (w->cap - 1));
 	w->used++;
 }
 
 /* A new table of 4 slots per ring entry with the live ids only. */
 static bool idwin_rebuild(struct idwin *w)
 {
-	uint64_t *slot = calloc(4 * w->cap, sizeof(*slot));
+	if (w->nslot == 4 * w->cap) {
+		memset(w->slot, 0, w->nslot * sizeof(*w->slot));
+	} else {
+		uint32_t *slot = calloc(4 * w->cap, sizeof(*slot));
 
-	if (!slot)
-		return false;
-	free(w->slot);
-	w->slot = slot;
-	w->nslot = 4 * w->cap;
+		if (!slot)
+			return false;
+		free(w->slot);
+		w->slot = slot;
+		w->nslot = 4 * w->cap;
+	}
 	w->used = 0;
 	for (size_t i = 0; i < w->n; i++)
 		idwin_put(w, w->head + i, idwin_at(w, w->head + i)->hash);
@@ -982,18 +941,16 @@ static void idwin_prefetch(const struct idwin *w, uint64_t h)
 static bool idwin_find(const struct idwin *w, uint64_t head, size_t n, const char *id,
 		       size_t len, uint64_t h)
 {
-	size_t mask = w->nslot - 1;
+	size_t mask = w->nslot - 1, rmask = w->cap - 1;
+	uint32_t tag = idwin_tag(h), s;
 
-	for (size_t i = h & mask; n && w->slot[i]; i = (i + 1) & mask) {
+	for (size_t i = h & mask; n && (s = w->slot[i]) != 0; i = (i + 1) & mask) {
 		const struct seen_id *c;
-		uint32_t age;
+		size_t pos = s & (((uint32_t)1 << IDWIN_POS_BITS) - 1);
 
-		if ((w->slot[i] >> 32) != (h & 0xffffffffu))
+		if (s >> IDWIN_POS_BITS != tag || ((pos - (size_t)head) & rmask) >= n)
 			continue;
-		age = (uint32_t)((uint32_t)w->slot[i] - 1 - (uint32_t)head);
-		if (age >= n)
-			continue;
-		c = idwin_at(w, head + age);
+		c = &w->e[pos];
 		if (c->hash == h && c->len == len && memcmp(seen_str(c), id, len) == 0)
 			return true;
 	}
