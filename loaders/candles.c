@@ -1343,10 +1343,102 @@ static void solo_note_cell(struct solo *so, const struct row *r, int64_t k)
 		so->k_unlogged = k;
 }
 
+/* Where the rows of one file go, and what it saw of them. */
+struct take {
+	struct grid *g;
+	struct idwin *ids;
+	struct filestat *st;
+	struct solo *so;
+	const char *path;
+	uint32_t file;
+	bool ohlcv;
+	int64_t prev;            /* the previous row's time (OHLCV) */
+	struct sb_errbuf *err;
+};
+
+/* One row of the file, in file order, into the window and the grid. */
+static enum sb_err take_row(struct take *t, const struct row *r)
+{
+	struct filestat *st = t->st;
+	struct solo *so = t->so;
+	struct bucket *b;
+
+	if (t->ohlcv && st->rows) {
+		if (r->t <= t->prev) {
+			char a[SB_TIME_LEN], pt[SB_TIME_LEN];
+
+			sb_format_time(r->t, a);
+			sb_format_time(t->prev, pt);
+			return sb_errf(t->err, SB_EPARSE,
+				       "%s:%llu: expected a time after the previous row's %s (rows strictly increasing), got %s",
+				       t->path, (unsigned long long)r->line, pt, a);
+		}
+		if (r->t - t->prev < st->min_gap) {
+			st->min_gap = r->t - t->prev;
+			st->min_gap_line = r->line;
+		}
+	}
+	t->prev = r->t;
+	if (st->rows == 0) {
+		st->span_min = st->span_max = r->lt;
+		st->span_min_line = r->line;
+		st->first_span = r->lt;
+		if (so)
+			solo_first_row(so, r->lt);
+	}
+	if (r->lt < st->span_min) {
+		st->span_min = r->lt;
+		st->span_min_line = r->line;
+	}
+	if (r->lt > st->span_max)
+		st->span_max = r->lt;
+	st->rows++;
+	if (r->id) {
+		bool note = so && solo_noting(so, r);
+		int dup = idwin_check(t->ids, r->id, r->id_len, r->id_hash, r->lt);
+
+		if (dup < 0)
+			return sb_errf(t->err, SB_ENOMEM, "%s:%llu: out of memory", t->path,
+				       (unsigned long long)r->line);
+		if (note)
+			solo_note_id(so, r, dup, t->ids->n);
+		if (dup) {
+			st->duplicates++;
+			return SB_OK;
+		}
+	}
+	b = grid_slot(t->g, r->t, t->path, r->line, st, so, t->err);
+	if (!b)
+		return SB_EINVAL;
+	if (so)
+		solo_note_cell(so, r, t->g->k0 + (int64_t)(b - t->g->b - t->g->front));
+	if (b->rows == 0)
+		b->file = t->file;
+	bucket_add(b, r);
+	if (st->rows - st->duplicates == 1)
+		st->t_min = st->t_max = r->t;
+	if (r->t < st->t_min)
+		st->t_min = r->t;
+	if (r->t > st->t_max)
+		st->t_max = r->t;
+	return SB_OK;
+}
+
+/* Whether a file loaded on its own was told to stop. */
+static bool cancelled(struct solo *so)
+{
+	if (!so || !__atomic_load_n(so->cancel, __ATOMIC_RELAXED))
+		return false;
+	solo_stop(so);
+	return true;
+}
+
 /*
  * Streams every row of 'path' (file number 'file') into the grid: after the files
  * before it when 'so' is NULL, else on its own, noting in 'so' what the merge needs.
- * 'threads': inflate and parse on threads of their own.
+ * 'threads': inflate and parse on threads of their own (else the same batches are
+ * filled in line: their rows are then taken from the cache, their window slots
+ * fetched a few rows ahead, which is faster here than taking each row as it is parsed).
  */
 static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 			     struct filestat *st, struct symref *ref, struct idwin *ids,
@@ -1354,104 +1446,41 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 {
 	struct infile f;
 	struct parser p = { 0 };
+	struct take t = { .g = g, .ids = ids, .st = st, .so = so, .path = path, .file = file,
+			  .err = err };
 	struct batch *bt;
 	enum sb_err rc;
-	int64_t prev = 0;
-	bool ohlcv;
+	int end;
 
 	memset(st, 0, sizeof(*st));
 	st->min_gap = INT64_MAX;
 	rc = infile_open(&f, path, err);
 	if (rc)
 		goto out_close;
-	ohlcv = f.hdr.kind == KIND_OHLCV;
+	t.ohlcv = f.hdr.kind == KIND_OHLCV;
 	if (threads)
 		sb_lines_readahead(&f.lines);        /* inflate on another core while parsing */
 	if (!parser_start(&p, &f, ref, threads)) {
 		rc = sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
 		goto out_close;
 	}
-	int end;
-
 	do {
 		bt = parser_next(&p);
-		if (so && __atomic_load_n(so->cancel, __ATOMIC_RELAXED)) {
-			solo_stop(so);
+		if (cancelled(so)) {
 			rc = SB_EINVAL;
 			goto out_close;
 		}
 		for (size_t i = 0; i < bt->n; i++) {
-			struct row *r = &bt->rows[i];
-			struct bucket *b;
+			struct row *br = &bt->rows[i];
 
-			/* the window's table is larger than the cache: a few rows ahead */
+			/* the window's table may be larger than the cache: a few rows ahead */
 			if (i + 8 < bt->n && bt->rows[i + 8].id)
 				idwin_prefetch(ids, bt->rows[i + 8].id_hash);
-			if (r->id)
-				r->id = bt->ids + ((uintptr_t)r->id - 1);
-			if (ohlcv && st->rows) {
-				if (r->t <= prev) {
-					char a[SB_TIME_LEN], pt[SB_TIME_LEN];
-
-					sb_format_time(r->t, a);
-					sb_format_time(prev, pt);
-					rc = sb_errf(err, SB_EPARSE,
-						     "%s:%llu: expected a time after the previous row's %s (rows strictly increasing), got %s",
-						     path, (unsigned long long)r->line, pt, a);
-					goto out_close;
-				}
-				if (r->t - prev < st->min_gap) {
-					st->min_gap = r->t - prev;
-					st->min_gap_line = r->line;
-				}
-			}
-			prev = r->t;
-			if (st->rows == 0) {
-				st->span_min = st->span_max = r->lt;
-				st->span_min_line = r->line;
-				st->first_span = r->lt;
-				if (so)
-					solo_first_row(so, r->lt);
-			}
-			if (r->lt < st->span_min) {
-				st->span_min = r->lt;
-				st->span_min_line = r->line;
-			}
-			if (r->lt > st->span_max)
-				st->span_max = r->lt;
-			st->rows++;
-			if (r->id) {
-				bool note = so && solo_noting(so, r);
-				int dup = idwin_check(ids, r->id, r->id_len, r->id_hash, r->lt);
-
-				if (dup < 0) {
-					rc = sb_errf(err, SB_ENOMEM, "%s:%llu: out of memory", path,
-						     (unsigned long long)r->line);
-					goto out_close;
-				}
-				if (note)
-					solo_note_id(so, r, dup, ids->n);
-				if (dup) {
-					st->duplicates++;
-					continue;
-				}
-			}
-			b = grid_slot(g, r->t, path, r->line, st, so, err);
-			if (!b) {
-				rc = SB_EINVAL;
+			if (br->id)
+				br->id = bt->ids + ((uintptr_t)br->id - 1);
+			rc = take_row(&t, br);
+			if (rc)
 				goto out_close;
-			}
-			if (so)
-				solo_note_cell(so, r, g->k0 + (int64_t)(b - g->b - g->front));
-			if (b->rows == 0)
-				b->file = file;
-			bucket_add(b, r);
-			if (st->rows - st->duplicates == 1)
-				st->t_min = st->t_max = r->t;
-			if (r->t < st->t_min)
-				st->t_min = r->t;
-			if (r->t > st->t_max)
-				st->t_max = r->t;
 		}
 		end = bt->end;              /* read before the batch goes back */
 		parser_done(&p, bt);
@@ -1470,7 +1499,6 @@ out_close:
 	infile_close(&f);
 	return rc;
 }
-
 
 /* A file loaded on its own (by a worker), waiting for its merge. */
 struct solo_slot {
