@@ -990,7 +990,8 @@ static bool idwin_append(struct idwin *w, const struct seen_id *e)
  */
 static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, int64_t lt)
 {
-	struct seen_id e;
+	struct seen_id *e;
+	uint64_t seq;
 
 	if (w->n == 0 || lt > w->lt_max)
 		w->lt_max = lt;
@@ -998,24 +999,25 @@ static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, 
 		idwin_drop_oldest(w);
 	if (idwin_find(w, w->head, w->n, id, len, h))
 		return 1;
-	e.lt = lt;
-	e.hash = h;
-	e.len = (uint32_t)len;
-	if (len < sizeof(e.s)) {
-		memcpy(e.s, id, len + 1);
+	if (!idwin_room(w))
+		return -1;
+	seq = w->head + w->n;
+	e = idwin_at(w, seq);            /* written in place */
+	e->lt = lt;
+	e->hash = h;
+	e->len = (uint32_t)len;
+	if (len < sizeof(e->s)) {
+		memcpy(e->s, id, len + 1);
 	} else {
 		char *copy = malloc(len + 1);
 
 		if (!copy)
 			return -1;
 		memcpy(copy, id, len + 1);
-		memcpy(e.s, &copy, sizeof(copy));
+		memcpy(e->s, &copy, sizeof(copy));
 	}
-	if (!idwin_append(w, &e)) {
-		if (len >= sizeof(e.s))
-			free((void *)seen_str(&e));
-		return -1;
-	}
+	w->n++;
+	idwin_put(w, seq, h);
 	return 0;
 }
 
