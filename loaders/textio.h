@@ -60,6 +60,9 @@ void sb_lines_close(struct sb_lines *l);   /* safe twice, and after a failed ope
  */
 int sb_lines_next_csv(struct sb_lines *l, char **fields, int max, int *nfields, bool *plain,
 		      struct sb_errbuf *err);
+/* For tests: how sb_lines_next_csv() finds a line, 64 (AVX-512BW, when the CPU has it),
+ * 16 (SSE2) or 0 bytes at a time (sb_lines_next(), then a split); -1: the widest. */
+void sb_lines_scan_width(int bytes);
 
 /* Decodes a gzip'd file ahead on a thread of its own (sb_gz_reader_readahead()):
  * the same lines and errors.  Call after sb_lines_open(), at any line. */
