@@ -1078,8 +1078,9 @@ struct batch {
 struct parser {
 	struct infile *f;
 	struct symref *ref;      /* set by the peeks: only read while loading */
-	struct batch *b;         /* BATCHES of them */
-	struct sb_pipe pipe;     /* thread NULL: the batches are filled in line */
+	struct batch *b;         /* nb of them: BATCHES, or 1 filled in line */
+	size_t nb;
+	struct sb_pipe pipe;     /* thread NULL: the batch is filled in line */
 };
 
 /* Parses rows of p->f into 'b' until it is full, the file ends or an error. */
@@ -1143,7 +1144,7 @@ static void *parser_main(void *arg)
 static void parser_stop(struct parser *p)
 {
 	sb_pipe_stop(&p->pipe);
-	for (size_t i = 0; p->b && i < BATCHES; i++)
+	for (size_t i = 0; p->b && i < p->nb; i++)
 		free(p->b[i].ids);
 	free(p->b);
 	memset(p, 0, sizeof(*p));
@@ -1155,7 +1156,8 @@ static bool parser_start(struct parser *p, struct infile *f, struct symref *ref,
 	memset(p, 0, sizeof(*p));
 	p->f = f;
 	p->ref = ref;
-	p->b = calloc(BATCHES, sizeof(*p->b));
+	p->nb = threads ? BATCHES : 1;
+	p->b = calloc(p->nb, sizeof(*p->b));
 	if (!p->b)
 		return false;
 	if (threads) {
