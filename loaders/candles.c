@@ -814,15 +814,19 @@ struct idwin {
 
 static uint64_t hash_id(const char *s, size_t len)
 {
-	uint64_t h = len * UINT64_C(0x9e3779b97f4a7c15), w;
+	uint64_t h = len * UINT64_C(0x9e3779b97f4a7c15), w = 0;
 
-	for (; len >= 8; s += 8, len -= 8) {         /* 8 bytes a step */
-		memcpy(&w, s, 8);
-		h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
-		h ^= h >> 29;
+	if (len >= 8) {
+		for (; len > 8; s += 8, len -= 8) {  /* 8 bytes a step */
+			memcpy(&w, s, 8);
+			h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+			h ^= h >> 29;
+		}
+		memcpy(&w, s + len - 8, 8);          /* the last 8, some hashed already */
+	} else {
+		for (; len; len--)
+			w = w << 8 | (unsigned char)s[len - 1];
 	}
-	for (w = 0; len; len--)
-		w = w << 8 | (unsigned char)s[len - 1];
 	h ^= w;
 	/* murmur3's finaliser: ids that differ in their last digit land far apart */
 	h ^= h >> 33;
