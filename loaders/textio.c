@@ -219,10 +219,58 @@ out_slow:
 
 #if defined(__SSE2__)
 /*
+ * One step of the scans below over 'width' bytes at p + off of the next line, given
+ * the bit masks of their newlines, commas, and quotes or NULs: the commas before a
+ * newline cut in place (*n fields so far).  Returns 1 when the line ended there (l
+ * set to it), 0 to go on, -1 to give up (a quote or NUL, more than 'max' fields).
+ */
+static inline int scan_step(struct sb_lines *l, unsigned char *p, size_t off, uint64_t mn,
+			    uint64_t mc, uint64_t mb, char **fields, int max, int *n)
+{
+	if (mn) {
+		uint64_t before = (mn & (0 - mn)) - 1;
+
+		mc &= before;
+		mb &= before;
+	}
+	if (mb)
+		return -1;
+	for (; mc; mc &= mc - 1) {
+		size_t at = off + (size_t)__builtin_ctzll(mc);
+
+		if (*n == max)
+			return -1;
+		p[at] = '\0';
+		fields[(*n)++] = (char *)p + at + 1;
+	}
+	if (mn) {
+		size_t len = off + (size_t)__builtin_ctzll(mn);
+
+		l->out_pos += len + 1;
+		if (len && p[len - 1] == '\r')
+			len--;
+		p[len] = '\0';
+		l->buf = (char *)p;
+		l->len = len;
+		l->lineno++;
+		return 1;
+	}
+	return 0;
+}
+
+/* Puts back the commas of the n fields cut so far; 0, as a scan that gave up returns. */
+static int scan_undo(char **fields, int n)
+{
+	for (int k = 1; k < n; k++)
+		fields[k][-1] = ',';
+	return 0;
+}
+
+/*
  * The next line, when it lies whole in the decoded bytes with 16 more readable after
  * each step and has no quote or NUL: newline, commas, quotes and NULs found together,
  * 16 bytes at a time, the commas cut in place.  Returns its number of fields, or 0
- * (nothing changed): take the general way.
+ * (nothing changed): take the general way.  Not the first line (a byte-order mark).
  */
 static int next_plain_line(struct sb_lines *l, char **fields, int max)
 {
@@ -230,51 +278,19 @@ static int next_plain_line(struct sb_lines *l, char **fields, int max)
 	size_t avail = l->out_len - l->out_pos, off;
 	const __m128i nl = _mm_set1_epi8('\n'), comma = _mm_set1_epi8(','),
 		      quote = _mm_set1_epi8('"'), zero = _mm_setzero_si128();
-	int n = 1;
+	int n = 1, r = 0;
 
-	if (l->lineno == 0)
-		return 0;                /* the first line may start with a byte-order mark */
 	fields[0] = (char *)p;
-	for (off = 0; off + 16 <= avail && off < SB_LINE_MAX - 16; off += 16) {
+	for (off = 0; l->lineno && !r && off + 16 <= avail && off < SB_LINE_MAX - 16; off += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(p + off));
-		unsigned mn = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
-		unsigned mc = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma));
-		unsigned mb = (unsigned)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, zero)));
 
-		if (mn) {
-			unsigned before = (mn & (0u - mn)) - 1;
-
-			mc &= before;
-			mb &= before;
-		}
-		if (mb)
-			break;
-		for (; mc; mc &= mc - 1) {
-			size_t at = off + (size_t)__builtin_ctz(mc);
-
-			if (n == max)
-				goto out_undo;
-			p[at] = '\0';
-			fields[n++] = (char *)p + at + 1;
-		}
-		if (mn) {
-			size_t len = off + (size_t)__builtin_ctz(mn);
-
-			l->out_pos += len + 1;
-			if (len && p[len - 1] == '\r')
-				len--;
-			p[len] = '\0';
-			l->buf = (char *)p;
-			l->len = len;
-			l->lineno++;
-			return n;
-		}
+		r = scan_step(l, p, off, (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)),
+			      (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)),
+			      (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+								       _mm_cmpeq_epi8(v, zero))),
+			      fields, max, &n);
 	}
-out_undo:
-	for (int k = 1; k < n; k++)
-		fields[k][-1] = ',';
-	return 0;
+	return r > 0 ? n : scan_undo(fields, n);
 }
 #endif
 
@@ -289,49 +305,18 @@ static int next_plain_line_512(struct sb_lines *l, char **fields, int max)
 	size_t avail = l->out_len - l->out_pos, off;
 	const __m512i nl = _mm512_set1_epi8('\n'), comma = _mm512_set1_epi8(','),
 		      quote = _mm512_set1_epi8('"'), zero = _mm512_setzero_si512();
-	int n = 1;
+	int n = 1, r = 0;
 
-	if (l->lineno == 0)
-		return 0;
 	fields[0] = (char *)p;
-	for (off = 0; off + 64 <= avail && off < SB_LINE_MAX - 64; off += 64) {
+	for (off = 0; l->lineno && !r && off + 64 <= avail && off < SB_LINE_MAX - 64; off += 64) {
 		__m512i v = _mm512_loadu_si512((const void *)(p + off));
-		uint64_t mn = _mm512_cmpeq_epi8_mask(v, nl), mc = _mm512_cmpeq_epi8_mask(v, comma);
-		uint64_t mb = _mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmpeq_epi8_mask(v, zero);
 
-		if (mn) {
-			uint64_t before = (mn & (0 - mn)) - 1;
-
-			mc &= before;
-			mb &= before;
-		}
-		if (mb)
-			break;
-		for (; mc; mc &= mc - 1) {
-			size_t at = off + (size_t)__builtin_ctzll(mc);
-
-			if (n == max)
-				goto out_undo;
-			p[at] = '\0';
-			fields[n++] = (char *)p + at + 1;
-		}
-		if (mn) {
-			size_t len = off + (size_t)__builtin_ctzll(mn);
-
-			l->out_pos += len + 1;
-			if (len && p[len - 1] == '\r')
-				len--;
-			p[len] = '\0';
-			l->buf = (char *)p;
-			l->len = len;
-			l->lineno++;
-			return n;
-		}
+		r = scan_step(l, p, off, _mm512_cmpeq_epi8_mask(v, nl),
+			      _mm512_cmpeq_epi8_mask(v, comma),
+			      _mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmpeq_epi8_mask(v, zero),
+			      fields, max, &n);
 	}
-out_undo:
-	for (int k = 1; k < n; k++)
-		fields[k][-1] = ',';
-	return 0;
+	return r > 0 ? n : scan_undo(fields, n);
 }
 #endif
 
