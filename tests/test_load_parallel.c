@@ -152,27 +152,44 @@ static enum sb_err load_every_way(const char *const *paths, size_t n, int64_t in
 	return rc0;
 }
 
+/* Up to 9 Tardis files, written and loaded every way. */
+struct files {
+	int n;
+	struct day d[9];
+	char path[9][PATH_MAX];
+	const char *paths[9];
+	char msg[1024];                  /* the load's message, "" on success */
+	unsigned long reloads;           /* files loaded again by the parallel loads */
+};
+
 /* n hours (up to 4), one file each; a file's first trades fall in the last candle of the one before. */
-static void four_hours(struct day *d, int n)
+static void hours(struct files *fs, int n)
 {
-	for (int f = 0; f < n; f++) {
-		d[f] = (struct day){ .rows = 12000, .lt0 = T0 + f * HOUR + 30 * SEC,
-				     .span = HOUR - 2 * SEC, .lag = 3 * SEC, .id0 = 1000000L * (f + 1),
-				     .dups_self = 97, .gz = f % 2 == 0, .seed = 77 + (uint64_t)f,
-				     .last_prev = 1000000L * f + 12000 - 1 };
+	memset(fs, 0, sizeof(*fs));
+	fs->n = n;
+	for (int f = 0; f < n; f++)
+		fs->d[f] = (struct day){ .rows = 12000, .lt0 = T0 + f * HOUR + 30 * SEC,
+					 .span = HOUR - 2 * SEC, .lag = 3 * SEC,
+					 .id0 = 1000000L * (f + 1), .dups_self = 97, .gz = f % 2 == 0,
+					 .seed = 77 + (uint64_t)f, .last_prev = 1000000L * f + 12000 - 1 };
+}
+
+/* Writes the files as STEM0.csv[.gz], ... */
+static void write_files(struct files *fs, const char *stem)
+{
+	for (int f = 0; f < fs->n; f++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s%d.csv%s", stem, f, fs->d[f].gz ? ".gz" : "");
+		write_tardis(name, &fs->d[f], fs->path[f]);
+		fs->paths[f] = fs->path[f];
 	}
 }
 
-static void write_days(const struct day *d, int n, const char *stem, char path[][PATH_MAX],
-		       const char **paths)
+/* load_every_way() of the files as written. */
+static enum sb_err load_files(struct files *fs, int64_t interval, int64_t max_gap)
 {
-	for (int f = 0; f < n; f++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "%s%d.csv%s", stem, f, d[f].gz ? ".gz" : "");
-		write_tardis(name, &d[f], path[f]);
-		paths[f] = path[f];
-	}
+	return load_every_way(fs->paths, (size_t)fs->n, interval, max_gap, fs->msg, &fs->reloads);
 }
 
 /*
@@ -182,40 +199,35 @@ static void write_days(const struct day *d, int n, const char *stem, char path[]
  */
 static void test_shared_candles_merged(void **state)
 {
-	struct day d[4];
-	char path[4][PATH_MAX], msg[1024];
-	const char *paths[4];
-	unsigned long reloads;
+	struct files fs;
 
 	(void)state;
-	four_hours(d, (int)(sizeof(d) / sizeof(d[0])));
-	write_days(d, 4, "shared", path, paths);
-	assert_int_equal(load_every_way(paths, 4, MIN, SB_MAX_GAP_DEFAULT_US, msg, &reloads), SB_OK);
-	assert_int_equal(reloads, 0);
+	hours(&fs, 4);
+	write_files(&fs, "shared");
+	assert_int_equal(load_files(&fs, MIN, SB_MAX_GAP_DEFAULT_US), SB_OK);
+	assert_int_equal(fs.reloads, 0);
 	/* the same with 1s and 1h candles */
-	assert_int_equal(load_every_way(paths, 4, SEC, SB_MAX_GAP_DEFAULT_US, msg, &reloads), SB_OK);
-	assert_int_equal(reloads, 0);
-	assert_int_equal(load_every_way(paths, 4, HOUR, SB_MAX_GAP_DEFAULT_US, msg, &reloads), SB_OK);
+	assert_int_equal(load_files(&fs, SEC, SB_MAX_GAP_DEFAULT_US), SB_OK);
+	assert_int_equal(fs.reloads, 0);
+	assert_int_equal(load_files(&fs, HOUR, SB_MAX_GAP_DEFAULT_US), SB_OK);
 }
 
 /* Files given in another order than their times: loaded in time order all the same. */
 static void test_files_out_of_order(void **state)
 {
-	struct day d[4];
-	char path[4][PATH_MAX], msg[1024];
-	const char *paths[4], *shuffled[4];
-	unsigned long reloads;
+	struct files fs;
+	const char *given[4];
 
 	(void)state;
-	four_hours(d, (int)(sizeof(d) / sizeof(d[0])));
-	write_days(d, 4, "order", path, paths);
-	shuffled[0] = paths[2];
-	shuffled[1] = paths[0];
-	shuffled[2] = paths[3];
-	shuffled[3] = paths[1];
-	assert_int_equal(load_every_way(shuffled, 4, MIN, SB_MAX_GAP_DEFAULT_US, msg, &reloads),
-			 SB_OK);
-	assert_int_equal(reloads, 0);
+	hours(&fs, 4);
+	write_files(&fs, "order");
+	memcpy(given, fs.paths, sizeof(given));
+	fs.paths[0] = given[2];
+	fs.paths[1] = given[0];
+	fs.paths[2] = given[3];
+	fs.paths[3] = given[1];
+	assert_int_equal(load_files(&fs, MIN, SB_MAX_GAP_DEFAULT_US), SB_OK);
+	assert_int_equal(fs.reloads, 0);
 }
 
 /*
@@ -224,24 +236,21 @@ static void test_files_out_of_order(void **state)
  */
 static void test_duplicates_across_boundaries(void **state)
 {
-	struct day d[4];
-	char path[4][PATH_MAX], msg[1024];
-	const char *paths[4];
+	struct files fs;
 	struct sb_input_info info[4];
 	struct sb_candles c;
 	struct sb_errbuf err = { "" };
-	unsigned long reloads;
 
 	(void)state;
-	four_hours(d, (int)(sizeof(d) / sizeof(d[0])));
-	d[1].dups_prev = 40;
-	d[3].dups_prev = 6;
-	d[3].dups_self = 2;              /* the repeats of file 2's ids come twice */
-	write_days(d, 4, "dups", path, paths);
-	assert_int_equal(load_every_way(paths, 4, MIN, SB_MAX_GAP_DEFAULT_US, msg, &reloads), SB_OK);
-	assert_true(reloads >= 2 * 3);   /* files 1 and 3, with 2, 3 and 4 threads */
+	hours(&fs, 4);
+	fs.d[1].dups_prev = 40;
+	fs.d[3].dups_prev = 6;
+	fs.d[3].dups_self = 2;           /* the repeats of file 2's ids come twice */
+	write_files(&fs, "dups");
+	assert_int_equal(load_files(&fs, MIN, SB_MAX_GAP_DEFAULT_US), SB_OK);
+	assert_true(fs.reloads >= 2 * 3);        /* files 1 and 3, with 2, 3 and 4 threads */
 	sb_candles_init(&c);
-	assert_int_equal(sb_candles_load(&c, paths, 4, MIN, info, &err), SB_OK);
+	assert_int_equal(sb_candles_load(&c, fs.paths, 4, MIN, info, &err), SB_OK);
 	assert_true(info[1].duplicates >= 20);
 	sb_candles_release(&c);
 }
@@ -249,17 +258,14 @@ static void test_duplicates_across_boundaries(void **state)
 /* A trade of a later file in an early candle of the file before: still exact. */
 static void test_late_trade_far_back(void **state)
 {
-	struct day d[3];
-	char path[3][PATH_MAX], msg[1024];
-	const char *paths[3];
-	unsigned long reloads;
+	struct files fs;
 
 	(void)state;
-	four_hours(d, (int)(sizeof(d) / sizeof(d[0])));
-	d[2].bad = 5000;             /* not bad: a trade stamped 50 minutes before its arrival */
-	d[2].bad_row = "binance,BTCUSDT,1704070200000000,1704074430000000,7,buy,20001.5,0.12345678";
-	write_days(d, 3, "late", path, paths);
-	assert_int_equal(load_every_way(paths, 3, MIN, SB_MAX_GAP_DEFAULT_US, msg, &reloads), SB_OK);
+	hours(&fs, 3);
+	fs.d[2].bad = 5000;          /* not bad: a trade stamped 50 minutes before its arrival */
+	fs.d[2].bad_row = "binance,BTCUSDT,1704070200000000,1704074430000000,7,buy,20001.5,0.12345678";
+	write_files(&fs, "late");
+	assert_int_equal(load_files(&fs, MIN, SB_MAX_GAP_DEFAULT_US), SB_OK);
 }
 
 /*
@@ -268,60 +274,53 @@ static void test_late_trade_far_back(void **state)
  */
 static void test_shared_candle_too_busy(void **state)
 {
-	struct day d[2];
-	char path[2][PATH_MAX], msg[1024];
-	const char *paths[2];
-	unsigned long reloads;
+	struct files fs;
 
 	(void)state;
-	four_hours(d, (int)(sizeof(d) / sizeof(d[0])));
-	d[0].rows = 2000;
-	d[0].bad = 2000;             /* not bad: stamped by the exchange after the next hour began */
-	d[0].bad_row = "binance,BTCUSDT,1704070801000000,1704070795000000,9,sell,20001.5,0.5";
-	d[1].rows = 40000;
-	d[1].span = 50 * MIN;
-	write_days(d, 2, "busy", path, paths);
-	assert_int_equal(load_every_way(paths, 2, HOUR, SB_MAX_GAP_DEFAULT_US, msg, &reloads), SB_OK);
-	assert_true(reloads >= 3);
+	hours(&fs, 2);
+	fs.d[0].rows = 2000;
+	fs.d[0].bad = 2000;          /* not bad: stamped by the exchange after the next hour began */
+	fs.d[0].bad_row = "binance,BTCUSDT,1704070801000000,1704070795000000,9,sell,20001.5,0.5";
+	fs.d[1].rows = 40000;
+	fs.d[1].span = 50 * MIN;
+	write_files(&fs, "busy");
+	assert_int_equal(load_files(&fs, HOUR, SB_MAX_GAP_DEFAULT_US), SB_OK);
+	assert_true(fs.reloads >= 3);
 }
 
 /* A bad row in the 2nd or 3rd file, a symbol that changes, overlapping files: the same message. */
 static void test_errors_name_file_and_line(void **state)
 {
-	struct day d[4];
-	char path[4][PATH_MAX], msg[1024], want[64];
-	const char *paths[4];
-	unsigned long reloads;
+	static const char *const stems[4] = { "bad0-", "bad1-", "bad2-", "bad3-" };
+	struct files fs;
+	char want[64];
 
 	(void)state;
 	for (int k = 0; k < 4; k++) {
 		int f = k == 0 ? 1 : 2;
 
-		four_hours(d, (int)(sizeof(d) / sizeof(d[0])));
+		hours(&fs, 4);
 		if (k < 2) {
-			d[f].bad = 7001;
-			d[f].bad_row = "binance,BTCUSDT,1704067612340000,1704067612340007,x,buy,12.5.5,1";
+			fs.d[f].bad = 7001;
+			fs.d[f].bad_row = "binance,BTCUSDT,1704067612340000,1704067612340007,x,buy,12.5.5,1";
 		} else if (k == 2) {
-			d[f].bad = 20;
-			d[f].bad_row = "binance,ETHUSDT,1704074431000000,1704074431000000,5,buy,1,1";
+			fs.d[f].bad = 20;
+			fs.d[f].bad_row = "binance,ETHUSDT,1704074431000000,1704074431000000,5,buy,1,1";
 		} else {
-			d[f].lt0 -= 5 * MIN;       /* overlaps the file before */
+			fs.d[f].lt0 -= 5 * MIN;    /* overlaps the file before */
 		}
-		if (k == 1)
-			d[3].bad = 2, d[3].bad_row = "binance,BTCUSDT,1,2,3";   /* later: not reported */
-		write_days(d, 4, k == 0 ? "bad0-" : k == 1 ? "bad1-" : k == 2 ? "bad2-" : "bad3-",
-			   path, paths);
-		assert_int_not_equal(load_every_way(paths, 4, MIN, SB_MAX_GAP_DEFAULT_US, msg,
-						    &reloads), SB_OK);
-		if (!strstr(msg, path[f]))
-			fail_msg("case %d: '%s' does not name %s", k, msg, path[f]);
+		if (k == 1)             /* later: not reported */
+			fs.d[3].bad = 2, fs.d[3].bad_row = "binance,BTCUSDT,1,2,3";
+		write_files(&fs, stems[k]);
+		assert_int_not_equal(load_files(&fs, MIN, SB_MAX_GAP_DEFAULT_US), SB_OK);
+		if (!strstr(fs.msg, fs.path[f]))
+			fail_msg("case %d: '%s' does not name %s", k, fs.msg, fs.path[f]);
 		snprintf(want, sizeof(want), ":%d: ", k < 2 ? 7002 : k == 2 ? 21 : 2);
-		if (k < 3 && !strstr(msg, want))
-			fail_msg("case %d: '%s' does not name line %s", k, msg, want);
-		if (k == 2 && !strstr(msg, "expected symbol 'BTCUSDT'"))
-			fail_msg("'%s'", msg);
-		if (k == 3 && !strstr(msg, "not overlapping"))
-			fail_msg("'%s'", msg);
+		if (k < 3 && !strstr(fs.msg, want))
+			fail_msg("case %d: '%s' does not name line %s", k, fs.msg, want);
+		if ((k == 2 && !strstr(fs.msg, "expected symbol 'BTCUSDT'")) ||
+		    (k == 3 && !strstr(fs.msg, "not overlapping")))
+			fail_msg("'%s'", fs.msg);
 	}
 }
 
@@ -332,53 +331,48 @@ static void test_errors_name_file_and_line(void **state)
  */
 static void test_gaps_across_files(void **state)
 {
-	struct day d[4];
-	char path[4][PATH_MAX], msg[1024];
-	const char *paths[4];
-	unsigned long reloads;
+	struct files fs;
 
 	(void)state;
-	four_hours(d, (int)(sizeof(d) / sizeof(d[0])));
-	d[2].lt0 += 4 * SB_US_PER_DAY;   /* 4 days after file 1 */
-	d[3].lt0 += 4 * SB_US_PER_DAY;
-	write_days(d, 4, "gap", path, paths);
-	assert_int_equal(load_every_way(paths, 4, MIN, SB_MAX_GAP_DEFAULT_US, msg, &reloads),
-			 SB_EINVAL);
-	if (!strstr(msg, path[2]) || !strstr(msg, ":2: expected no gap in prices longer than 3d"))
-		fail_msg("'%s'", msg);
-	assert_int_equal(load_every_way(paths, 4, MIN, 0, msg, &reloads), SB_OK);
-	assert_int_equal(reloads, 0);
-	assert_int_equal(load_every_way(paths, 4, MIN, 5 * SB_US_PER_DAY, msg, &reloads), SB_OK);
+	hours(&fs, 4);
+	fs.d[2].lt0 += 4 * SB_US_PER_DAY;        /* 4 days after file 1 */
+	fs.d[3].lt0 += 4 * SB_US_PER_DAY;
+	write_files(&fs, "gap");
+	assert_int_equal(load_files(&fs, MIN, SB_MAX_GAP_DEFAULT_US), SB_EINVAL);
+	if (!strstr(fs.msg, fs.path[2]) ||
+	    !strstr(fs.msg, ":2: expected no gap in prices longer than 3d"))
+		fail_msg("'%s'", fs.msg);
+	assert_int_equal(load_files(&fs, MIN, 0), SB_OK);
+	assert_int_equal(fs.reloads, 0);
+	assert_int_equal(load_files(&fs, MIN, 5 * SB_US_PER_DAY), SB_OK);
 
-	four_hours(d, (int)(sizeof(d) / sizeof(d[0])));                   /* a gap inside file 1 */
-	d[1].bad = 6000;
-	d[1].bad_row = "binance,BTCUSDT,1704499200000000,1704071430000000,5,buy,10,1";
-	write_days(d, 4, "gapin", path, paths);
-	assert_int_equal(load_every_way(paths, 4, MIN, SB_MAX_GAP_DEFAULT_US, msg, &reloads),
-			 SB_EINVAL);
-	if (!strstr(msg, path[1]) || !strstr(msg, ":6001: "))
-		fail_msg("'%s'", msg);
-	assert_int_equal(load_every_way(paths, 4, MIN, 0, msg, &reloads), SB_OK);
+	hours(&fs, 4);                           /* a gap inside file 1 */
+	fs.d[1].bad = 6000;
+	fs.d[1].bad_row = "binance,BTCUSDT,1704499200000000,1704071430000000,5,buy,10,1";
+	write_files(&fs, "gapin");
+	assert_int_equal(load_files(&fs, MIN, SB_MAX_GAP_DEFAULT_US), SB_EINVAL);
+	if (!strstr(fs.msg, fs.path[1]) || !strstr(fs.msg, ":6001: "))
+		fail_msg("'%s'", fs.msg);
+	assert_int_equal(load_files(&fs, MIN, 0), SB_OK);
 }
 
 /* More files than threads and slots, plain and gzip'd, 1s candles. */
 static void test_many_small_files(void **state)
 {
-	enum { N = 9 };
-	struct day d[N];
-	char path[N][PATH_MAX], msg[1024];
-	const char *paths[N];
-	unsigned long reloads;
+	struct files fs;
 
 	(void)state;
-	for (int f = 0; f < N; f++)
-		d[f] = (struct day){ .rows = 3000, .lt0 = T0 + f * 10 * MIN + 500000,
-				     .span = 10 * MIN - SEC, .lag = 1500000, .id0 = 100000L * (f + 1),
-				     .dups_self = 31, .gz = f % 3 != 1, .seed = 5 + (uint64_t)f };
-	write_days(d, N, "small", path, paths);
-	assert_int_equal(load_every_way(paths, N, SEC, SB_MAX_GAP_DEFAULT_US, msg, &reloads), SB_OK);
-	assert_int_equal(reloads, 0);
-	assert_int_equal(load_every_way(paths, N, MIN, SB_MAX_GAP_DEFAULT_US, msg, &reloads), SB_OK);
+	memset(&fs, 0, sizeof(fs));
+	fs.n = 9;
+	for (int f = 0; f < fs.n; f++)
+		fs.d[f] = (struct day){ .rows = 3000, .lt0 = T0 + f * 10 * MIN + 500000,
+					.span = 10 * MIN - SEC, .lag = 1500000,
+					.id0 = 100000L * (f + 1), .dups_self = 31, .gz = f % 3 != 1,
+					.seed = 5 + (uint64_t)f };
+	write_files(&fs, "small");
+	assert_int_equal(load_files(&fs, SEC, SB_MAX_GAP_DEFAULT_US), SB_OK);
+	assert_int_equal(fs.reloads, 0);
+	assert_int_equal(load_files(&fs, MIN, SB_MAX_GAP_DEFAULT_US), SB_OK);
 }
 
 /* OHLCV files of 1m rows with boundaries inside an hour, loaded as 1h candles. */
