@@ -326,24 +326,30 @@ static int scan_width = -1;
 
 void sb_lines_scan_width(int bytes)
 {
-	scan_width = bytes;
+	__atomic_store_n(&scan_width, bytes, __ATOMIC_RELAXED);
 }
 
 int sb_lines_next_csv(struct sb_lines *l, char **fields, int max, int *nfields, bool *plain,
 		      struct sb_errbuf *err)
 {
-	int r;
+	int r, width = __atomic_load_n(&scan_width, __ATOMIC_RELAXED);
 
+	if (width < 0) {                 /* chosen once; loaders on several threads agree */
 #if defined(HAVE_AVX512_SCAN)
-	if (scan_width < 0)
-		scan_width = __builtin_cpu_supports("avx512bw") ? 64 : 16;
-	if (scan_width == 64 && (*nfields = next_plain_line_512(l, fields, max)) > 0) {
+		width = __builtin_cpu_supports("avx512bw") ? 64 : 16;
+#else
+		width = 16;
+#endif
+		__atomic_store_n(&scan_width, width, __ATOMIC_RELAXED);
+	}
+#if defined(HAVE_AVX512_SCAN)
+	if (width == 64 && (*nfields = next_plain_line_512(l, fields, max)) > 0) {
 		*plain = true;
 		return 1;
 	}
 #endif
 #if defined(__SSE2__)
-	if (scan_width != 0 && (*nfields = next_plain_line(l, fields, max)) > 0) {
+	if (width != 0 && (*nfields = next_plain_line(l, fields, max)) > 0) {
 		*plain = true;
 		return 1;
 	}
