@@ -144,13 +144,24 @@ static size_t usable_cpus(void)
 	return sched_getaffinity(0, sizeof(set), &set) == 0 ? (size_t)CPU_COUNT(&set) : 1;
 }
 
-bool sb_load_threads(void)
+size_t sb_load_cpus(void)
 {
 	const char *e = getenv("SENTIBT_LOAD_THREADS");
+	size_t cpus = usable_cpus();
+	char *end;
 
-	if (e && strcmp(e, "1") == 0)
-		return false;
-	return usable_cpus() > 1;
+	if (e && *e) {
+		unsigned long n = strtoul(e, &end, 10);
+
+		if (*end == '\0' && n >= 1 && n <= 64)
+			return n == 1 || cpus == 1 ? 1 : (size_t)n;
+	}
+	return cpus > 64 ? 64 : cpus;
+}
+
+bool sb_load_threads(void)
+{
+	return sb_load_cpus() > 1;
 }
 
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;

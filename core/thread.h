@@ -51,6 +51,13 @@ void sb_thread_join(struct sb_thread *t);      /* waits for it and frees it */
  */
 bool sb_load_threads(void);
 
+/*
+ * How many threads the loaders may use at once: 1 when SENTIBT_LOAD_THREADS=1 or
+ * the process may run on one CPU only; SENTIBT_LOAD_THREADS=N (2 to 64) asks for N;
+ * else one per usable CPU.  Results never depend on it.
+ */
+size_t sb_load_cpus(void);
+
 /* Runs fn(ctx, i) for every i in [0, n), the indices shared out to one thread per CPU
  * the process may use (at most n); returns when all are done.  For independent jobs
  * whose results go to their own slots, so the order cannot matter. */

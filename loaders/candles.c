@@ -517,61 +517,6 @@ static bool fast_tardis(const struct infile *f, struct row *r)
 	return true;
 }
 
-/* The bytes of w equal to the byte in every lane of 'b': 0x80 in each, exactly. */
-static uint64_t bytes_eq(uint64_t w, uint64_t b)
-{
-	const uint64_t lo7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
-	uint64_t x = w ^ b;
-
-	return ~(((x & lo7) + lo7) | x | lo7);
-}
-
-/*
- * A line split at commas in place, as sb_csv_split() would when it has no quote:
- * eight bytes at a time.  Returns the number of fields; a quote or more than 'max'
- * fields undoes the split and hands the line to sb_csv_split().
- */
-static int split_fields(char *line, size_t len, char **fields, int max, bool *plain)
-{
-	const uint64_t comma = UINT64_C(0x2c2c2c2c2c2c2c2c), quote = UINT64_C(0x2222222222222222);
-	size_t i = 0;
-	int n = 1;
-
-	fields[0] = line;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w, m;
-
-		memcpy(&w, line + i, 8);
-		if (bytes_eq(w, quote))
-			goto out_slow;
-		for (m = bytes_eq(w, comma); m; m &= m - 1) {
-			size_t at = i + (size_t)(__builtin_ctzll(m) >> 3);
-
-			if (n == max)
-				goto out_slow;
-			line[at] = '\0';
-			fields[n++] = line + at + 1;
-		}
-	}
-	for (; i < len; i++) {
-		if (line[i] == '"')
-			goto out_slow;
-		if (line[i] == ',') {
-			if (n == max)
-				goto out_slow;
-			line[i] = '\0';
-			fields[n++] = line + i + 1;
-		}
-	}
-	*plain = true;
-	return n;
-out_slow:
-	for (int k = 1; k < n; k++)
-		fields[k][-1] = ',';
-	*plain = false;
-	return sb_csv_split(line, ',', fields, max);
-}
-
 /*
  * Reads the next data row of 'f' into 'r', skipping blank lines.  Returns 1, 0 at
  * the end of the file, -1 on error (message in err).
@@ -582,12 +527,10 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 	int r_lines, n;
 
 	do {
-		r_lines = sb_lines_next(&f->lines, err);
+		r_lines = sb_lines_next_csv(&f->lines, f->fields, h->ncols, &n, &f->plain, err);
 		if (r_lines <= 0)
 			return r_lines;
 	} while (f->lines.len == 0);
-
-	n = split_fields(f->lines.buf, f->lines.len, f->fields, h->ncols, &f->plain);
 	if (n != h->ncols) {
 		if (n < 0)
 			sb_errf(err, SB_EPARSE,
@@ -735,44 +678,72 @@ static enum sb_err check_gap(const struct grid *g, int64_t lo, size_t empty, con
 		       path, (unsigned long long)line, want, got, a, b);
 }
 
-/* The bucket for time 't', widening the grid as needed; NULL with a message on error. */
+/*
+ * Candle k (of the row at 't') widens a grid of the n candles from k0 by 'add_front'
+ * before and 'add_back' after them: the checks of the gap it opens (st->longest_gap)
+ * and of the grid's size, with the message naming the row on error.
+ */
+static enum sb_err grid_widen(const struct grid *g, int64_t k0, size_t n, int64_t k, int64_t t,
+			      const char *path, uint64_t line, struct filestat *st,
+			      size_t *add_front, size_t *add_back, struct sb_errbuf *err)
+{
+	enum sb_err rc = SB_OK;
+	char ts[SB_TIME_LEN], t0[SB_TIME_LEN];
+
+	*add_front = *add_back = 0;
+	if (n == 0) {
+		*add_back = 1;
+	} else if (k < k0) {
+		*add_front = (size_t)(k0 - k);
+		rc = check_gap(g, k + 1, *add_front - 1, path, line, st, err);
+	} else if (k - k0 >= (int64_t)n) {
+		*add_back = (size_t)(k - k0) - n + 1;
+		rc = check_gap(g, k0 + (int64_t)n, *add_back - 1, path, line, st, err);
+	}
+	if (rc || (*add_front <= GRID_MAX && *add_back <= GRID_MAX &&
+		   n + *add_front + *add_back <= GRID_MAX))
+		return rc;
+	sb_format_time(t, ts);
+	sb_format_time((n ? k0 : k) * g->d, t0);
+	return sb_errf(err, SB_EINVAL,
+		       "%s:%llu: expected times within %zu candles of each other, got %s with candles starting %s (a bad timestamp, or an interval too fine for the span)",
+		       path, (unsigned long long)line, GRID_MAX, ts, t0);
+}
+
+struct solo;
+static bool solo_widened(struct solo *so, int64_t t, uint64_t line);
+static void solo_stop(struct solo *so);
+
+/*
+ * The bucket for time 't', widening the grid as needed; NULL with a message on error.
+ * A file loaded on its own ('so') notes the rows that widen its grid, and stops
+ * (so->fallback) where only the grid of the files before it can tell.
+ */
 static struct bucket *grid_slot(struct grid *g, int64_t t, const char *path, uint64_t line,
-				struct filestat *st, struct sb_errbuf *err)
+				struct filestat *st, struct solo *so, struct sb_errbuf *err)
 {
 	int64_t k = sb_floordiv(t, g->d);
-	enum sb_err rc = SB_OK;
-	size_t add_front = 0, add_back = 0;
+	enum sb_err rc;
+	size_t add_front, add_back;
 
-	if (g->n == 0) {
-		g->k0 = k;
-		add_back = 1;
-	} else if (k < g->k0) {
-		add_front = (size_t)(g->k0 - k);
-		rc = check_gap(g, k + 1, add_front - 1, path, line, st, err);
-	} else if (k - g->k0 >= (int64_t)g->n) {
-		add_back = (size_t)(k - g->k0) - g->n + 1;
-		rc = check_gap(g, g->k0 + (int64_t)g->n, add_back - 1, path, line, st, err);
-	}
-	if (rc)
+	if (g->n && k >= g->k0 && k - g->k0 < (int64_t)g->n)
+		return &g->b[g->front + (size_t)(k - g->k0)];
+	if (so && !solo_widened(so, t, line))
 		return NULL;
-	if (add_front || add_back) {
-		char ts[SB_TIME_LEN], t0[SB_TIME_LEN];
-
-		if (add_front > GRID_MAX || add_back > GRID_MAX ||
-		    g->n + add_front + add_back > GRID_MAX) {
-			sb_format_time(t, ts);
-			sb_format_time((g->n ? g->k0 : k) * g->d, t0);
-			sb_errf(err, SB_EINVAL,
-				"%s:%llu: expected times within %zu candles of each other, got %s with candles starting %s (a bad timestamp, or an interval too fine for the span)",
-				path, (unsigned long long)line, GRID_MAX, ts, t0);
-			return NULL;
-		}
-		rc = grid_grow(g, add_front, add_back);
-		if (rc) {
-			sb_errf(err, rc, "%s:%llu: out of memory for %zu candles", path,
-				(unsigned long long)line, g->n + add_front + add_back);
-			return NULL;
-		}
+	if (grid_widen(g, g->k0, g->n, k, t, path, line, st, &add_front, &add_back, err)) {
+		if (so)
+			solo_stop(so);          /* the merge tells, against the grid before */
+		return NULL;
+	}
+	if (g->n == 0)
+		g->k0 = k;
+	rc = grid_grow(g, add_front, add_back);
+	if (rc) {
+		if (so)
+			solo_stop(so);
+		sb_errf(err, rc, "%s:%llu: out of memory for %zu candles", path,
+			(unsigned long long)line, g->n + add_front + add_back);
+		return NULL;
 	}
 	return &g->b[g->front + (size_t)(k - g->k0)];
 }
@@ -821,34 +792,41 @@ struct seen_id {
 /*
  * A ring of the ids in arrival order and an open-addressing table with linear
  * probing.  Ids are numbered in arrival order ('seq'); the live ones are the n from
- * 'head' on, id s at ring position s % cap.  A slot holds the low 32 bits of the
- * id's hash above the low 32 bits of its number + 1 (0 = free), so that probing
- * reads the table only.  Forgetting the oldest id touches only the ring: its slot
- * stays, stale (its number is before 'head'), until the table is rebuilt from the
- * live ids, when live and stale slots fill half of it; it has 4 slots per id the ring
- * holds, so a rebuild comes after at least 'cap' new ids.  Between rebuilds fewer
- * than 2^31 ids arrive, so the low 32 bits tell live from stale.
+ * 'head' on, id s at ring position s % cap (cap <= DUP_MAX_IDS = 2^20).  A slot is
+ * 32 bits, so that the table of a busy day's window (4 slots per id of the ring:
+ * 512 KB for 32,768) stays in the L2 cache: 12 bits of the id's hash (the top one set,
+ * 0 = free) above its ring position (20 bits).  Probing reads the table, and the
+ * ring only when the 11 bits of hash agree (1 in 2,048 other ids), for a live
+ * position (from 'head' on) whose id is then compared whole: a slot whose position
+ * has since been taken by another id can only find that id, when it is the same.
+ * Forgetting the oldest id touches only the ring: its slot stays, stale, until the
+ * table is rebuilt from the live ids, when live and stale slots fill half of it; it
+ * has 4 slots per id the ring holds, so a rebuild comes after at least 'cap' new ids.
  */
 struct idwin {
 	struct seen_id *e;
 	size_t cap, n;
 	uint64_t head;           /* number of the oldest live id */
-	uint64_t *slot;
+	uint32_t *slot;
 	size_t nslot, used;      /* slots; those not free (live or stale) */
 	int64_t lt_max;
 };
 
 static uint64_t hash_id(const char *s, size_t len)
 {
-	uint64_t h = len * UINT64_C(0x9e3779b97f4a7c15), w;
+	uint64_t h = len * UINT64_C(0x9e3779b97f4a7c15), w = 0;
 
-	for (; len >= 8; s += 8, len -= 8) {         /* 8 bytes a step */
-		memcpy(&w, s, 8);
-		h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
-		h ^= h >> 29;
+	if (len >= 8) {
+		for (; len > 8; s += 8, len -= 8) {  /* 8 bytes a step */
+			memcpy(&w, s, 8);
+			h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+			h ^= h >> 29;
+		}
+		memcpy(&w, s + len - 8, 8);          /* the last 8, some hashed already */
+	} else {
+		for (; len; len--)
+			w = w << 8 | (unsigned char)s[len - 1];
 	}
-	for (w = 0; len; len--)
-		w = w << 8 | (unsigned char)s[len - 1];
 	h ^= w;
 	/* murmur3's finaliser: ids that differ in their last digit land far apart */
 	h ^= h >> 33;
@@ -886,12 +864,13 @@ static void idwin_free(struct idwin *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* The live id a used slot names, or NULL when the slot is stale. */
-static const struct seen_id *idwin_live(const struct idwin *w, uint64_t slot)
-{
-	uint32_t age = (uint32_t)((uint32_t)slot - 1 - (uint32_t)w->head);
+#define IDWIN_POS_BITS 20
+_Static_assert(DUP_MAX_IDS <= (size_t)1 << IDWIN_POS_BITS, "a ring position fits a slot");
 
-	return age < w->n ? idwin_at(w, w->head + age) : NULL;
+/* The 12 bits of hash a slot keeps, the top one set. */
+static uint32_t idwin_tag(uint64_t h)
+{
+	return (uint32_t)(h >> 52) | 0x800;
 }
 
 /* Puts id number 'seq' (hash 'h') in the first free slot of its probe. */
@@ -901,20 +880,24 @@ static void idwin_put(struct idwin *w, uint64_t seq, uint64_t h)
 
 	while (w->slot[i])
 		i = (i + 1) & mask;
-	w->slot[i] = (h << 32) | (uint32_t)(seq + 1);
+	w->slot[i] = idwin_tag(h) << IDWIN_POS_BITS | (uint32_t)(seq & (w->cap - 1));
 	w->used++;
 }
 
 /* A new table of 4 slots per ring entry with the live ids only. */
 static bool idwin_rebuild(struct idwin *w)
 {
-	uint64_t *slot = calloc(4 * w->cap, sizeof(*slot));
+	if (w->nslot == 4 * w->cap) {
+		memset(w->slot, 0, w->nslot * sizeof(*w->slot));
+	} else {
+		uint32_t *slot = calloc(4 * w->cap, sizeof(*slot));
 
-	if (!slot)
-		return false;
-	free(w->slot);
-	w->slot = slot;
-	w->nslot = 4 * w->cap;
+		if (!slot)
+			return false;
+		free(w->slot);
+		w->slot = slot;
+		w->nslot = 4 * w->cap;
+	}
 	w->used = 0;
 	for (size_t i = 0; i < w->n; i++)
 		idwin_put(w, w->head + i, idwin_at(w, w->head + i)->hash);
@@ -956,6 +939,55 @@ static void idwin_prefetch(const struct idwin *w, uint64_t h)
 }
 
 /*
+ * Whether 'id' (hash 'h') is among the ids numbered [head, head + n), which must be
+ * live ones of 'w' (every live id has its slot).
+ */
+static bool idwin_find(const struct idwin *w, uint64_t head, size_t n, const char *id,
+		       size_t len, uint64_t h)
+{
+	size_t mask = w->nslot - 1, rmask = w->cap - 1;
+	uint32_t tag = idwin_tag(h), s;
+
+	for (size_t i = h & mask; n && (s = w->slot[i]) != 0; i = (i + 1) & mask) {
+		const struct seen_id *c;
+		size_t pos = s & (((uint32_t)1 << IDWIN_POS_BITS) - 1);
+
+		if (s >> IDWIN_POS_BITS != tag || ((pos - (size_t)head) & rmask) >= n)
+			continue;
+		c = &w->e[pos];
+		if (c->hash == h && c->len == len && memcmp(seen_str(c), id, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Room for one more id at the end of the ring (the oldest goes at DUP_MAX_IDS). */
+static bool idwin_room(struct idwin *w)
+{
+	if (w->n == w->cap) {
+		if (w->cap >= DUP_MAX_IDS)
+			idwin_drop_oldest(w);
+		else if (!idwin_grow(w))
+			return false;
+	}
+	return w->used + 1 <= w->nslot / 2 || idwin_rebuild(w);
+}
+
+/* Appends a remembered id, taking over its string; false when out of memory. */
+static bool idwin_append(struct idwin *w, const struct seen_id *e)
+{
+	uint64_t seq;
+
+	if (!idwin_room(w))
+		return false;
+	seq = w->head + w->n;
+	*idwin_at(w, seq) = *e;
+	w->n++;
+	idwin_put(w, seq, e->hash);
+	return true;
+}
+
+/*
  * Returns 1 when 'id' was among the remembered ids (a duplicate), 0 when it is new
  * (and now remembered), -1 when out of memory.  'len' is strlen(id), 'h'
  * hash_id(id, len).
@@ -969,29 +1001,12 @@ static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, 
 		w->lt_max = lt;
 	while (w->n && idwin_at(w, w->head)->lt < w->lt_max - DUP_WINDOW_US)
 		idwin_drop_oldest(w);
-	if (w->n) {
-		size_t mask = w->nslot - 1;
-
-		for (size_t i = h & mask; w->slot[i]; i = (i + 1) & mask) {
-			const struct seen_id *c;
-
-			if ((w->slot[i] >> 32) != (h & 0xffffffffu))
-				continue;
-			c = idwin_live(w, w->slot[i]);
-			if (c && c->hash == h && c->len == len && memcmp(seen_str(c), id, len) == 0)
-				return 1;
-		}
-	}
-	if (w->n == w->cap) {
-		if (w->cap >= DUP_MAX_IDS)
-			idwin_drop_oldest(w);
-		else if (!idwin_grow(w))
-			return -1;
-	}
-	if (w->used + 1 > w->nslot / 2 && !idwin_rebuild(w))
+	if (idwin_find(w, w->head, w->n, id, len, h))
+		return 1;
+	if (!idwin_room(w))
 		return -1;
 	seq = w->head + w->n;
-	e = idwin_at(w, seq);
+	e = idwin_at(w, seq);            /* written in place */
 	e->lt = lt;
 	e->hash = h;
 	e->len = (uint32_t)len;
@@ -1067,8 +1082,9 @@ struct batch {
 struct parser {
 	struct infile *f;
 	struct symref *ref;      /* set by the peeks: only read while loading */
-	struct batch *b;         /* BATCHES of them */
-	struct sb_pipe pipe;     /* thread NULL: the batches are filled in line */
+	struct batch *b;         /* nb of them: BATCHES, or 1 filled in line */
+	size_t nb;
+	struct sb_pipe pipe;     /* thread NULL: the batch is filled in line */
 };
 
 /* Parses rows of p->f into 'b' until it is full, the file ends or an error. */
@@ -1132,22 +1148,23 @@ static void *parser_main(void *arg)
 static void parser_stop(struct parser *p)
 {
 	sb_pipe_stop(&p->pipe);
-	for (size_t i = 0; p->b && i < BATCHES; i++)
+	for (size_t i = 0; p->b && i < p->nb; i++)
 		free(p->b[i].ids);
 	free(p->b);
 	memset(p, 0, sizeof(*p));
 }
 
-/* Sets up the batches, and the parser thread when allowed (else fills in line). */
-static bool parser_start(struct parser *p, struct infile *f, struct symref *ref)
+/* Sets up the batches, and the parser thread when 'threads' (else fills in line). */
+static bool parser_start(struct parser *p, struct infile *f, struct symref *ref, bool threads)
 {
 	memset(p, 0, sizeof(*p));
 	p->f = f;
 	p->ref = ref;
-	p->b = calloc(BATCHES, sizeof(*p->b));
+	p->nb = threads ? BATCHES : 1;
+	p->b = calloc(p->nb, sizeof(*p->b));
 	if (!p->b)
 		return false;
-	if (sb_load_threads()) {
+	if (threads) {
 		void *bufs[BATCHES];
 
 		for (size_t i = 0; i < BATCHES; i++)
@@ -1173,98 +1190,305 @@ static void parser_done(struct parser *p, struct batch *b)
 		sb_queue_push(p->pipe.empty, b);
 }
 
-/* Streams every row of 'path' (file number 'file') into the grid. */
+
+/*
+ * ---- files loaded on their own, on several cores, merged in the order of a serial load ----
+ *
+ * A serial load carries three things from one file into the next: the duplicate
+ * window (the ids of the last 10 minutes), the grid's extent (against which a new
+ * candle's gap is measured) and the candles themselves (a candle that two files
+ * share sums its volumes in file order).  A file loaded on its own starts with none of
+ * them, and notes what it needs to be merged exactly as if it had followed the files
+ * before it:
+ *
+ * - its first id rows, until one comes DUP_WINDOW_US after its first row: once the
+ *   files spans do not overlap (every earlier local_timestamp below this file's), that
+ *   row's check forgets every earlier id, and from there the two windows are the same.
+ *   The merge asks each noted id the earlier files' ids still remembered at that row;
+ *   one found (a duplicate across the boundary) means another answer, and the file is
+ *   loaded again after the others, serially;
+ * - the rows that widened its own grid, and its first: the only rows that can widen
+ *   the grid of the files before it (a serial gap is never longer than its own); the
+ *   merge replays them against that grid, for the same gaps, errors and messages;
+ * - the rows of candles up to one minute after its first local_timestamp: the ones an
+ *   earlier file can share.  The merge adds them to such a candle one by one, in file
+ *   order; a shared candle whose rows were not all noted (too many) means a serial load.
+ *
+ * Anything else that depends on the files before (a gap too long for the file alone,
+ * overlapping spans, out of memory) is left to a serial load of the file at its turn.
+ */
+#define SOLO_IDS_MAX ((size_t)1 << 18)     /* id rows noted */
+#define SOLO_CELLS_MAX ((size_t)1 << 15)   /* rows of early candles noted */
+#define SOLO_CELLS_AHEAD (60 * SB_US_PER_SEC)
+
+struct dup_rec {                 /* an id row, with what the file's own window said */
+	uint64_t hash;
+	int64_t lt;
+	uint32_t off, len;       /* the id at solo.idtext + off */
+	bool dup;
+};
+
+struct cell_rec {                /* a row of an early candle */
+	int64_t t;
+	double o, h, l, c, v;
+	enum side side;
+};
+
+struct ext_rec {                 /* a row that widened the grid, or the first */
+	int64_t t;
+	uint64_t line;
+};
+
+enum ids_end { IDS_NOTING = 0, IDS_SYNCED, IDS_FULL };
+
+struct solo {
+	int64_t first_lt;
+	int64_t d;
+	bool started;
+	enum ids_end ids_end;            /* NOTING at the end: the file ended first */
+	struct dup_rec *dup;
+	size_t ndup, dup_cap;
+	char *idtext;
+	size_t idtext_len, idtext_cap;
+	size_t win_max;                  /* the largest window while noting */
+	int64_t k_log;                   /* candles up to k_log are noted... */
+	int64_t k_unlogged;              /* ...those before k_unlogged completely */
+	struct cell_rec *cell;
+	size_t ncell, cell_cap;
+	struct ext_rec *ext;
+	size_t next, ext_cap;
+	bool fallback;                   /* stopped: a serial load will tell */
+	const int *cancel;               /* set: stop as soon as possible */
+};
+
+static void solo_free(struct solo *so)
+{
+	free(so->dup);
+	free(so->idtext);
+	free(so->cell);
+	free(so->ext);
+	memset(so, 0, sizeof(*so));
+}
+
+static void solo_stop(struct solo *so)
+{
+	so->fallback = true;
+}
+
+/* Room for one more of 'size' bytes in *p (holding *n of *cap); false: none. */
+static bool solo_more(void *pp, size_t *cap, size_t n, size_t size)
+{
+	void **p = pp, *q;
+	size_t c;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? *cap * 2 : 256;
+	q = realloc(*p, c * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+static bool solo_widened(struct solo *so, int64_t t, uint64_t line)
+{
+	if (!solo_more(&so->ext, &so->ext_cap, so->next, sizeof(*so->ext))) {
+		solo_stop(so);
+		return false;
+	}
+	so->ext[so->next++] = (struct ext_rec){ t, line };
+	return true;
+}
+
+static void solo_first_row(struct solo *so, int64_t lt)
+{
+	so->started = true;
+	so->first_lt = lt;
+	so->k_log = sb_floordiv(lt + SOLO_CELLS_AHEAD, so->d);
+	so->k_unlogged = so->k_log + 1;
+}
+
+/* Before the window's check of an id row: whether to note it. */
+static bool solo_noting(struct solo *so, const struct row *r)
+{
+	if (so->ids_end == IDS_NOTING && r->lt - so->first_lt >= DUP_WINDOW_US)
+		so->ids_end = IDS_SYNCED;
+	return so->ids_end == IDS_NOTING;
+}
+
+static void solo_note_id(struct solo *so, const struct row *r, bool dup, size_t win)
+{
+	if (so->ndup == SOLO_IDS_MAX || r->id_len > UINT32_MAX - so->idtext_len ||
+	    !solo_more(&so->dup, &so->dup_cap, so->ndup, sizeof(*so->dup))) {
+		so->ids_end = IDS_FULL;
+		return;
+	}
+	while (so->idtext_len + r->id_len > so->idtext_cap)
+		if (!solo_more(&so->idtext, &so->idtext_cap, so->idtext_cap, 1)) {
+			so->ids_end = IDS_FULL;
+			return;
+		}
+	memcpy(so->idtext + so->idtext_len, r->id, r->id_len);
+	so->dup[so->ndup++] = (struct dup_rec){ r->id_hash, r->lt, (uint32_t)so->idtext_len,
+						(uint32_t)r->id_len, dup };
+	so->idtext_len += r->id_len;
+	if (win > so->win_max)
+		so->win_max = win;
+}
+
+/* A row that went into candle k. */
+static void solo_note_cell(struct solo *so, const struct row *r, int64_t k)
+{
+	if (k > so->k_log)
+		return;
+	if (so->ncell < SOLO_CELLS_MAX &&
+	    solo_more(&so->cell, &so->cell_cap, so->ncell, sizeof(*so->cell)))
+		so->cell[so->ncell++] = (struct cell_rec){ r->t, r->o, r->h, r->l, r->c, r->v,
+							   r->side };
+	else if (k < so->k_unlogged)
+		so->k_unlogged = k;
+}
+
+/* Where the rows of one file go, and what it saw of them. */
+struct take {
+	struct grid *g;
+	struct idwin *ids;
+	struct filestat *st;
+	struct solo *so;
+	const char *path;
+	uint32_t file;
+	bool ohlcv;
+	int64_t prev;            /* the previous row's time (OHLCV) */
+	struct sb_errbuf *err;
+};
+
+/* One row of the file, in file order, into the window and the grid. */
+static enum sb_err take_row(struct take *t, const struct row *r)
+{
+	struct filestat *st = t->st;
+	struct solo *so = t->so;
+	struct bucket *b;
+
+	if (t->ohlcv && st->rows) {
+		if (r->t <= t->prev) {
+			char a[SB_TIME_LEN], pt[SB_TIME_LEN];
+
+			sb_format_time(r->t, a);
+			sb_format_time(t->prev, pt);
+			return sb_errf(t->err, SB_EPARSE,
+				       "%s:%llu: expected a time after the previous row's %s (rows strictly increasing), got %s",
+				       t->path, (unsigned long long)r->line, pt, a);
+		}
+		if (r->t - t->prev < st->min_gap) {
+			st->min_gap = r->t - t->prev;
+			st->min_gap_line = r->line;
+		}
+	}
+	t->prev = r->t;
+	if (st->rows == 0) {
+		st->span_min = st->span_max = r->lt;
+		st->span_min_line = r->line;
+		st->first_span = r->lt;
+		if (so)
+			solo_first_row(so, r->lt);
+	}
+	if (r->lt < st->span_min) {
+		st->span_min = r->lt;
+		st->span_min_line = r->line;
+	}
+	if (r->lt > st->span_max)
+		st->span_max = r->lt;
+	st->rows++;
+	if (r->id) {
+		bool note = so && solo_noting(so, r);
+		int dup = idwin_check(t->ids, r->id, r->id_len, r->id_hash, r->lt);
+
+		if (dup < 0)
+			return sb_errf(t->err, SB_ENOMEM, "%s:%llu: out of memory", t->path,
+				       (unsigned long long)r->line);
+		if (note)
+			solo_note_id(so, r, dup, t->ids->n);
+		if (dup) {
+			st->duplicates++;
+			return SB_OK;
+		}
+	}
+	b = grid_slot(t->g, r->t, t->path, r->line, st, so, t->err);
+	if (!b)
+		return SB_EINVAL;
+	if (so)
+		solo_note_cell(so, r, t->g->k0 + (int64_t)(b - t->g->b - t->g->front));
+	if (b->rows == 0)
+		b->file = t->file;
+	bucket_add(b, r);
+	if (st->rows - st->duplicates == 1)
+		st->t_min = st->t_max = r->t;
+	if (r->t < st->t_min)
+		st->t_min = r->t;
+	if (r->t > st->t_max)
+		st->t_max = r->t;
+	return SB_OK;
+}
+
+/* Whether a file loaded on its own was told to stop. */
+static bool cancelled(struct solo *so)
+{
+	if (!so || !__atomic_load_n(so->cancel, __ATOMIC_RELAXED))
+		return false;
+	solo_stop(so);
+	return true;
+}
+
+/*
+ * Streams every row of 'path' (file number 'file') into the grid: after the files
+ * before it when 'so' is NULL, else on its own, noting in 'so' what the merge needs.
+ * 'threads': inflate and parse on threads of their own (else the same batches are
+ * filled in line: their rows are then taken from the cache, their window slots
+ * fetched a few rows ahead, which is faster here than taking each row as it is parsed).
+ */
 static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 			     struct filestat *st, struct symref *ref, struct idwin *ids,
-			     struct sb_errbuf *err)
+			     struct solo *so, bool threads, struct sb_errbuf *err)
 {
 	struct infile f;
 	struct parser p = { 0 };
+	struct take t = { .g = g, .ids = ids, .st = st, .so = so, .path = path, .file = file,
+			  .err = err };
 	struct batch *bt;
 	enum sb_err rc;
-	int64_t prev = 0;
-	bool ohlcv;
+	int end;
 
 	memset(st, 0, sizeof(*st));
 	st->min_gap = INT64_MAX;
 	rc = infile_open(&f, path, err);
 	if (rc)
 		goto out_close;
-	ohlcv = f.hdr.kind == KIND_OHLCV;
-	sb_lines_readahead(&f.lines);        /* inflate on another core while parsing */
-	if (!parser_start(&p, &f, ref)) {
+	t.ohlcv = f.hdr.kind == KIND_OHLCV;
+	if (threads)
+		sb_lines_readahead(&f.lines);        /* inflate on another core while parsing */
+	if (!parser_start(&p, &f, ref, threads)) {
 		rc = sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
 		goto out_close;
 	}
-	int end;
-
 	do {
 		bt = parser_next(&p);
+		if (cancelled(so)) {
+			rc = SB_EINVAL;
+			goto out_close;
+		}
 		for (size_t i = 0; i < bt->n; i++) {
-			struct row *r = &bt->rows[i];
-			struct bucket *b;
+			struct row *br = &bt->rows[i];
 
-			/* the window's table is larger than the cache: a few rows ahead */
+			/* the window's table may be larger than the cache: a few rows ahead */
 			if (i + 8 < bt->n && bt->rows[i + 8].id)
 				idwin_prefetch(ids, bt->rows[i + 8].id_hash);
-			if (r->id)
-				r->id = bt->ids + ((uintptr_t)r->id - 1);
-			if (ohlcv && st->rows) {
-				if (r->t <= prev) {
-					char a[SB_TIME_LEN], pt[SB_TIME_LEN];
-
-					sb_format_time(r->t, a);
-					sb_format_time(prev, pt);
-					rc = sb_errf(err, SB_EPARSE,
-						     "%s:%llu: expected a time after the previous row's %s (rows strictly increasing), got %s",
-						     path, (unsigned long long)r->line, pt, a);
-					goto out_close;
-				}
-				if (r->t - prev < st->min_gap) {
-					st->min_gap = r->t - prev;
-					st->min_gap_line = r->line;
-				}
-			}
-			prev = r->t;
-			if (st->rows == 0) {
-				st->span_min = st->span_max = r->lt;
-				st->span_min_line = r->line;
-				st->first_span = r->lt;
-			}
-			if (r->lt < st->span_min) {
-				st->span_min = r->lt;
-				st->span_min_line = r->line;
-			}
-			if (r->lt > st->span_max)
-				st->span_max = r->lt;
-			st->rows++;
-			if (r->id) {
-				int dup = idwin_check(ids, r->id, r->id_len, r->id_hash, r->lt);
-
-				if (dup < 0) {
-					rc = sb_errf(err, SB_ENOMEM, "%s:%llu: out of memory", path,
-						     (unsigned long long)r->line);
-					goto out_close;
-				}
-				if (dup) {
-					st->duplicates++;
-					continue;
-				}
-			}
-			b = grid_slot(g, r->t, path, r->line, st, err);
-			if (!b) {
-				rc = SB_EINVAL;
+			if (br->id)
+				br->id = bt->ids + ((uintptr_t)br->id - 1);
+			rc = take_row(&t, br);
+			if (rc)
 				goto out_close;
-			}
-			if (b->rows == 0)
-				b->file = file;
-			bucket_add(b, r);
-			if (st->rows - st->duplicates == 1)
-				st->t_min = st->t_max = r->t;
-			if (r->t < st->t_min)
-				st->t_min = r->t;
-			if (r->t > st->t_max)
-				st->t_max = r->t;
 		}
 		end = bt->end;              /* read before the batch goes back */
 		parser_done(&p, bt);
@@ -1282,6 +1506,212 @@ out_close:
 	parser_stop(&p);
 	infile_close(&f);
 	return rc;
+}
+
+/* A file loaded on its own (by a worker), waiting for its merge. */
+struct solo_slot {
+	size_t oi;                       /* its position in the load order */
+	struct grid g;
+	struct idwin ids;
+	struct filestat st;
+	struct solo so;
+	enum sb_err rc;
+	struct sb_errbuf err;
+};
+
+static void slot_clear(struct solo_slot *s)
+{
+	grid_free(&s->g);
+	idwin_free(&s->ids);
+	solo_free(&s->so);
+	memset(&s->st, 0, sizeof(s->st));
+	s->rc = SB_OK;
+	s->err.msg[0] = '\0';
+}
+
+/*
+ * The earlier files' ids that the windows of a serial load would still hold after
+ * file s's noted id rows: [*head, *head + *n) of 'ids'.  False when one of them is the
+ * id of a noted row that s's own window took as new (a duplicate across the files'
+ * boundary), or when it cannot tell: a serial load must decide.
+ */
+static bool merge_ids(const struct idwin *ids, const struct solo *so, uint64_t *head,
+		      size_t *n, int64_t *lt_max)
+{
+	*head = ids->head;
+	*n = ids->n;
+	*lt_max = ids->lt_max;
+	if (*n == 0 || so->ndup == 0)
+		return true;
+	if (*n + so->win_max > DUP_MAX_IDS)
+		return false;            /* the serial window would drop ids for room */
+	for (size_t j = 0; j < so->ndup && *n; j++) {
+		const struct dup_rec *d = &so->dup[j];
+
+		if (d->lt > *lt_max)
+			*lt_max = d->lt;
+		while (*n && idwin_at(ids, *head)->lt < *lt_max - DUP_WINDOW_US) {
+			++*head;
+			--*n;
+		}
+		if (!d->dup && idwin_find(ids, *head, *n, so->idtext + d->off, d->len, d->hash))
+			return false;
+	}
+	if (*n && so->ids_end == IDS_FULL)
+		return false;
+	if (so->ids_end == IDS_SYNCED)
+		*n = 0;                  /* the next id row's check forgets them all */
+	return true;
+}
+
+/* The grid's extent after the rows that widened s's grid, checked as a serial load does. */
+static enum sb_err merge_extent(const struct grid *g, const struct solo_slot *s,
+				const char *path, struct filestat *st, struct sb_errbuf *err)
+{
+	int64_t k0 = g->k0;
+	size_t n = g->n;
+
+	st->longest_gap = 0;
+	for (size_t j = 0; j < s->so.next; j++) {
+		const struct ext_rec *e = &s->so.ext[j];
+		int64_t k = sb_floordiv(e->t, g->d);
+		size_t add_front, add_back;
+		enum sb_err rc;
+
+		if (n && k >= k0 && k - k0 < (int64_t)n)
+			continue;
+		rc = grid_widen(g, k0, n, k, e->t, path, e->line, st, &add_front, &add_back, err);
+		if (rc)
+			return rc;
+		if (n == 0)
+			k0 = k;
+		k0 -= (int64_t)add_front;
+		n += add_front + add_back;
+	}
+	return SB_OK;
+}
+
+/* The bucket of candle k in 'g', NULL outside it. */
+static struct bucket *grid_at(const struct grid *g, int64_t k)
+{
+	return g->n && k >= g->k0 && k - g->k0 < (int64_t)g->n ? &g->b[g->front + (size_t)(k - g->k0)]
+							    : NULL;
+}
+
+/* Whether every candle s shares with 'g' has all its rows noted. */
+static bool merge_cells_known(const struct grid *g, const struct solo_slot *s)
+{
+	for (size_t j = 0; j < s->g.n; j++) {
+		int64_t k = s->g.k0 + (int64_t)j;
+		const struct bucket *b = grid_at(g, k);
+
+		if (s->g.b[s->g.front + j].rows && b && b->rows && k >= s->so.k_unlogged)
+			return false;
+	}
+	return true;
+}
+
+/* s's candles into 'g': shared ones row by row in file order, the others as they are. */
+static enum sb_err merge_grid(struct grid *g, struct solo_slot *s)
+{
+	const struct grid *w = &s->g;
+	int64_t lo, hi;
+	enum sb_err rc;
+
+	if (g->n == 0) {
+		grid_free(g);
+		*g = s->g;
+		memset(&s->g, 0, sizeof(s->g));
+		return SB_OK;
+	}
+	lo = w->k0 < g->k0 ? w->k0 : g->k0;
+	hi = w->k0 + (int64_t)w->n > g->k0 + (int64_t)g->n ? w->k0 + (int64_t)w->n
+							    : g->k0 + (int64_t)g->n;
+	rc = grid_grow(g, (size_t)(g->k0 - lo), (size_t)(hi - g->k0 - (int64_t)g->n));
+	if (rc)
+		return rc;
+	for (size_t j = 0; j < s->so.ncell; j++) {       /* candles with rows: shared */
+		const struct cell_rec *c = &s->so.cell[j];
+		struct bucket *b = grid_at(g, sb_floordiv(c->t, g->d));
+		struct row r = { .t = c->t, .o = c->o, .h = c->h, .l = c->l, .c = c->c, .v = c->v,
+				 .side = c->side };
+
+		if (b->rows)
+			bucket_add(b, &r);
+	}
+	for (size_t j = 0; j < w->n; j++) {
+		struct bucket *b = grid_at(g, w->k0 + (int64_t)j);
+
+		if (w->b[w->front + j].rows && !b->rows)
+			*b = w->b[w->front + j];
+	}
+	return SB_OK;
+}
+
+/* The earlier files' ids [head, head + n) of 'ids', then those of s's window. */
+static enum sb_err merge_window(struct idwin *ids, struct solo_slot *s, uint64_t head, size_t n,
+				int64_t lt_max)
+{
+	struct idwin *w = &s->ids;
+
+	if (w->n == 0)
+		return SB_OK;            /* no id row: the window is as it was */
+	while (ids->head < head)
+		idwin_drop_oldest(ids);
+	if (n == 0) {
+		idwin_free(ids);
+		*ids = *w;
+		memset(w, 0, sizeof(*w));
+		return SB_OK;
+	}
+	while (w->n) {
+		if (!idwin_append(ids, idwin_at(w, w->head)))
+			return SB_ENOMEM;
+		w->head++;               /* its string, if any, is the window's now */
+		w->n--;
+	}
+	if (w->lt_max > lt_max)
+		lt_max = w->lt_max;
+	ids->lt_max = lt_max;
+	return SB_OK;
+}
+
+/*
+ * File 'file' (at 'path'), loaded on its own into s, after the files merged so far
+ * into 'g' and 'ids' (whose local_timestamps are all below 'lt_hi', when 'any'):
+ * the state and counts of a serial load, or its error.  *serial: it cannot tell, load
+ * the file serially instead (nothing was changed).
+ */
+static enum sb_err merge_solo(struct grid *g, struct idwin *ids, bool any, int64_t lt_hi,
+			      struct solo_slot *s, const char *path, struct filestat *st,
+			      bool *serial, struct sb_errbuf *err)
+{
+	uint64_t head;
+	size_t n;
+	int64_t lt_max;
+	enum sb_err rc;
+
+	*serial = true;
+	if (s->so.fallback || s->rc == SB_ENOMEM || (any && s->st.rows && lt_hi >= s->st.span_min) ||
+	    !merge_ids(ids, &s->so, &head, &n, &lt_max))
+		return SB_OK;
+	*st = s->st;
+	rc = merge_extent(g, s, path, st, err);
+	if (rc || s->rc) {
+		*serial = false;
+		if (!rc && err)
+			*err = s->err;
+		return rc ? rc : s->rc;
+	}
+	if (!merge_cells_known(g, s))
+		return SB_OK;
+	*serial = false;
+	rc = merge_grid(g, s);
+	if (!rc)
+		rc = merge_window(ids, s, head, n, lt_max);
+	if (rc)
+		return sb_errf(err, rc, "%s: out of memory", path);
+	return SB_OK;
 }
 
 void sb_candles_init(struct sb_candles *c)
@@ -1421,6 +1851,152 @@ static void fill_info(struct sb_input_info *info, const char *path, enum kind ki
 	info->longest_gap_us = st->longest_gap;
 }
 
+
+/* After the file at position oi of the load order: its span against those before. */
+static enum sb_err after_file(const char *const *paths, const size_t *order, size_t oi,
+			      const struct filestat *st, enum kind kind, struct sb_errbuf *err)
+{
+	size_t i = order[oi];
+
+	for (size_t oj = 0; oj < oi; oj++) {
+		size_t j = order[oj];
+		enum sb_err rc = check_overlap(paths[j], &st[j], paths[i], &st[i], kind, err);
+
+		if (rc)
+			return rc;
+	}
+	return SB_OK;
+}
+
+static unsigned long reloads;
+
+unsigned long sb_candles_reloads(void)
+{
+	return __atomic_load_n(&reloads, __ATOMIC_RELAXED);
+}
+
+/*
+ * Several files at once: 'workers' threads each take a free slot, then the next file
+ * in the load order, load it on its own into the slot and hand it over; this thread
+ * merges them in that order (merge_solo()), or loads one serially where the merge
+ * cannot tell.  At most 'nslots' files are loaded or waiting at once.
+ */
+struct par_load {
+	const char *const *paths;
+	const size_t *order;
+	size_t n, nslots;
+	int64_t d, max_gap;
+	struct symref *ref;
+	struct solo_slot *slots;
+	struct sb_queue *free, *done;    /* slots free, slots loaded (in any order) */
+	size_t next;                     /* the next position in the order to load */
+	int cancel;
+};
+
+static void *solo_main(void *arg)
+{
+	struct par_load *p = arg;
+
+	for (;;) {
+		struct solo_slot *s = sb_queue_pop(p->free);
+		size_t oi, i;
+
+		if (!s)
+			break;
+		oi = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+		if (oi >= p->n) {
+			sb_queue_push(p->free, s);
+			break;
+		}
+		s->oi = oi;
+		i = p->order[oi];
+		s->g.d = p->d;
+		s->g.max_gap = p->max_gap;
+		s->so.d = p->d;
+		s->so.cancel = &p->cancel;
+		s->rc = load_file(&s->g, p->paths[i], (uint32_t)i, &s->st, p->ref, &s->ids, &s->so,
+				  false, &s->err);
+		if (!sb_queue_push(p->done, s))
+			break;
+	}
+	return NULL;
+}
+
+static enum sb_err load_parallel(struct grid *g, struct idwin *ids, const char *const *paths,
+				 const size_t *order, size_t n, size_t workers,
+				 struct filestat *st, struct symref *ref, enum kind kind,
+				 struct sb_errbuf *err)
+{
+	struct par_load p = { .paths = paths, .order = order, .n = n, .nslots = workers + 1,
+			      .d = g->d, .max_gap = g->max_gap, .ref = ref };
+	struct sb_thread *th[64];
+	struct solo_slot **ready = NULL;     /* loaded, waiting for their turn */
+	size_t nth = 0, nready = 0;
+	enum sb_err rc = SB_OK;
+	int64_t lt_hi = 0;
+
+	p.slots = calloc(p.nslots, sizeof(*p.slots));
+	ready = calloc(p.nslots, sizeof(*ready));
+	p.free = sb_queue_new(p.nslots);
+	p.done = sb_queue_new(p.nslots);
+	if (!p.slots || !ready || !p.free || !p.done)
+		goto out_nomem;
+	for (size_t k = 0; k < p.nslots; k++)
+		sb_queue_push(p.free, &p.slots[k]);
+	while (nth < workers && nth < 64 && (th[nth] = sb_thread_start(solo_main, &p)) != NULL)
+		nth++;
+	if (nth == 0)
+		goto out_nomem;
+	for (size_t oi = 0; oi < n && !rc; oi++) {
+		struct solo_slot *s = NULL;
+		size_t i = order[oi];
+		bool serial;
+
+		for (size_t k = 0; k < nready && !s; k++)
+			if (ready[k]->oi == oi) {
+				s = ready[k];
+				ready[k] = ready[--nready];
+			}
+		while (!s) {
+			s = sb_queue_pop(p.done);    /* never NULL: only closed below */
+			if (s->oi != oi) {
+				ready[nready++] = s;
+				s = NULL;
+			}
+		}
+
+		rc = merge_solo(g, ids, oi > 0, lt_hi, s, paths[i], &st[i], &serial, err);
+		if (!rc && serial) {
+			__atomic_fetch_add(&reloads, 1, __ATOMIC_RELAXED);
+			rc = load_file(g, paths[i], (uint32_t)i, &st[i], ref, ids, NULL, false, err);
+		}
+		slot_clear(s);
+		sb_queue_push(p.free, s);
+		if (!rc)
+			rc = after_file(paths, order, oi, st, kind, err);
+		if (!rc && (oi == 0 || st[i].span_max > lt_hi))
+			lt_hi = st[i].span_max;
+	}
+	goto out;
+out_nomem:
+	rc = sb_errf(err, SB_ENOMEM, "out of memory");
+out:
+	__atomic_store_n(&p.cancel, 1, __ATOMIC_RELAXED);
+	if (p.free)
+		sb_queue_close(p.free);
+	if (p.done)
+		sb_queue_close(p.done);
+	while (nth)
+		sb_thread_join(th[--nth]);
+	for (size_t k = 0; p.slots && k < p.nslots; k++)
+		slot_clear(&p.slots[k]);
+	sb_queue_free(p.free);
+	sb_queue_free(p.done);
+	free(p.slots);
+	free(ready);
+	return rc;
+}
+
 enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size_t npaths,
 			    int64_t interval_us, struct sb_input_info *info,
 			    struct sb_errbuf *err)
@@ -1442,7 +2018,7 @@ enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, s
 	enum kind kind = KIND_NONE;
 	enum sb_err rc = SB_OK;
 	int64_t min_gap = INT64_MAX;
-	size_t gap_file = 0;
+	size_t gap_file = 0, workers;
 	char ibuf[32];
 
 	sb_candles_release(c);
@@ -1491,25 +2067,31 @@ enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, s
 
 	g.d = interval_us;
 	g.max_gap = max_gap_us;
+	workers = npaths > 1 ? sb_load_cpus() : 1;
+	if (workers > npaths)
+		workers = npaths;
+	if (workers > 1)
+		rc = load_parallel(&g, &ids, paths, order, npaths, workers, st, &ref, kind, err);
+	else
+		for (size_t oi = 0; oi < npaths && !rc; oi++) {
+			size_t i = order[oi];
+
+			rc = load_file(&g, paths[i], (uint32_t)i, &st[i], &ref, &ids, NULL,
+				       sb_load_threads(), err);
+			if (!rc)
+				rc = after_file(paths, order, oi, st, kind, err);
+		}
+	if (rc)
+		goto out_free;
+	idwin_free(&ids);
 	for (size_t oi = 0; oi < npaths; oi++) {
 		size_t i = order[oi];
 
-		rc = load_file(&g, paths[i], (uint32_t)i, &st[i], &ref, &ids, err);
-		if (rc)
-			goto out_free;
-		for (size_t oj = 0; oj < oi; oj++) {
-			size_t j = order[oj];
-
-			rc = check_overlap(paths[j], &st[j], paths[i], &st[i], kind, err);
-			if (rc)
-				goto out_free;
-		}
 		if (st[i].min_gap < min_gap) {
 			min_gap = st[i].min_gap;
 			gap_file = i;
 		}
 	}
-	idwin_free(&ids);
 
 	/* An OHLCV row is one candle of the file's interval: it can be merged, not split. */
 	if (kind == KIND_OHLCV && min_gap != INT64_MAX && interval_us % min_gap != 0) {

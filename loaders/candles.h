@@ -84,6 +84,15 @@ enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, s
 			       int64_t interval_us, int64_t max_gap_us,
 			       struct sb_input_info *info, struct sb_errbuf *err);
 
+/*
+ * Several files load at once, one per thread (SENTIBT_LOAD_THREADS, sb_load_cpus()),
+ * and are merged in load order into exactly what one thread gives; a file whose merge
+ * cannot be told exactly (a duplicate id across its boundary, say) is loaded again,
+ * serially, at its turn.  sb_candles_reloads() counts those, since the process began
+ * (for tests and benchmarks).
+ */
+unsigned long sb_candles_reloads(void);
+
 /* sb_candles_load_ex() with max_gap_us = SB_MAX_GAP_DEFAULT_US. */
 enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size_t npaths,
 			    int64_t interval_us, struct sb_input_info *info,

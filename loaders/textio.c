@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 bool sb_file_is_gzip(const char *path)
 {
@@ -157,6 +160,204 @@ out_line:
 		l->len -= 3;
 	}
 	return 1;
+}
+
+/* The bytes of w equal to the byte in every lane of 'b': 0x80 in each, exactly. */
+static uint64_t bytes_eq(uint64_t w, uint64_t b)
+{
+	const uint64_t lo7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
+	uint64_t x = w ^ b;
+
+	return ~(((x & lo7) + lo7) | x | lo7);
+}
+
+/*
+ * A line split at commas in place, as sb_csv_split() would when it has no quote:
+ * eight bytes at a time.  Returns the number of fields; a quote or more than 'max'
+ * fields undoes the split and hands the line to sb_csv_split().
+ */
+static int split_fields(char *line, size_t len, char **fields, int max, bool *plain)
+{
+	const uint64_t comma = UINT64_C(0x2c2c2c2c2c2c2c2c), quote = UINT64_C(0x2222222222222222);
+	size_t i = 0;
+	int n = 1;
+
+	fields[0] = line;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, m;
+
+		memcpy(&w, line + i, 8);
+		if (bytes_eq(w, quote))
+			goto out_slow;
+		for (m = bytes_eq(w, comma); m; m &= m - 1) {
+			size_t at = i + (size_t)(__builtin_ctzll(m) >> 3);
+
+			if (n == max)
+				goto out_slow;
+			line[at] = '\0';
+			fields[n++] = line + at + 1;
+		}
+	}
+	for (; i < len; i++) {
+		if (line[i] == '"')
+			goto out_slow;
+		if (line[i] == ',') {
+			if (n == max)
+				goto out_slow;
+			line[i] = '\0';
+			fields[n++] = line + i + 1;
+		}
+	}
+	*plain = true;
+	return n;
+out_slow:
+	for (int k = 1; k < n; k++)
+		fields[k][-1] = ',';
+	*plain = false;
+	return sb_csv_split(line, ',', fields, max);
+}
+
+#if defined(__SSE2__)
+/*
+ * One step of the scans below over 'width' bytes at p + off of the next line, given
+ * the bit masks of their newlines, commas, and quotes or NULs: the commas before a
+ * newline cut in place (*n fields so far).  Returns 1 when the line ended there (l
+ * set to it), 0 to go on, -1 to give up (a quote or NUL, more than 'max' fields).
+ */
+static inline int scan_step(struct sb_lines *l, unsigned char *p, size_t off, uint64_t mn,
+			    uint64_t mc, uint64_t mb, char **fields, int max, int *n)
+{
+	if (mn) {
+		uint64_t before = (mn & (0 - mn)) - 1;
+
+		mc &= before;
+		mb &= before;
+	}
+	if (mb)
+		return -1;
+	for (; mc; mc &= mc - 1) {
+		size_t at = off + (size_t)__builtin_ctzll(mc);
+
+		if (*n == max)
+			return -1;
+		p[at] = '\0';
+		fields[(*n)++] = (char *)p + at + 1;
+	}
+	if (mn) {
+		size_t len = off + (size_t)__builtin_ctzll(mn);
+
+		l->out_pos += len + 1;
+		if (len && p[len - 1] == '\r')
+			len--;
+		p[len] = '\0';
+		l->buf = (char *)p;
+		l->len = len;
+		l->lineno++;
+		return 1;
+	}
+	return 0;
+}
+
+/* Puts back the commas of the n fields cut so far; 0, as a scan that gave up returns. */
+static int scan_undo(char **fields, int n)
+{
+	for (int k = 1; k < n; k++)
+		fields[k][-1] = ',';
+	return 0;
+}
+
+/*
+ * The next line, when it lies whole in the decoded bytes with 16 more readable after
+ * each step and has no quote or NUL: newline, commas, quotes and NULs found together,
+ * 16 bytes at a time, the commas cut in place.  Returns its number of fields, or 0
+ * (nothing changed): take the general way.  Not the first line (a byte-order mark).
+ */
+static int next_plain_line(struct sb_lines *l, char **fields, int max)
+{
+	unsigned char *p = l->out + l->out_pos;
+	size_t avail = l->out_len - l->out_pos, off;
+	const __m128i nl = _mm_set1_epi8('\n'), comma = _mm_set1_epi8(','),
+		      quote = _mm_set1_epi8('"'), zero = _mm_setzero_si128();
+	int n = 1, r = 0;
+
+	fields[0] = (char *)p;
+	for (off = 0; l->lineno && !r && off + 16 <= avail && off < SB_LINE_MAX - 16; off += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + off));
+
+		r = scan_step(l, p, off, (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)),
+			      (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)),
+			      (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+								       _mm_cmpeq_epi8(v, zero))),
+			      fields, max, &n);
+	}
+	return r > 0 ? n : scan_undo(fields, n);
+}
+#endif
+
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX512_SCAN 1
+/* next_plain_line() 64 bytes at a time, for CPUs with AVX-512BW: the same result. */
+__attribute__((target("avx512f,avx512bw")))
+static int next_plain_line_512(struct sb_lines *l, char **fields, int max)
+{
+	unsigned char *p = l->out + l->out_pos;
+	size_t avail = l->out_len - l->out_pos, off;
+	const __m512i nl = _mm512_set1_epi8('\n'), comma = _mm512_set1_epi8(','),
+		      quote = _mm512_set1_epi8('"'), zero = _mm512_setzero_si512();
+	int n = 1, r = 0;
+
+	fields[0] = (char *)p;
+	for (off = 0; l->lineno && !r && off + 64 <= avail && off < SB_LINE_MAX - 64; off += 64) {
+		__m512i v = _mm512_loadu_si512((const void *)(p + off));
+
+		r = scan_step(l, p, off, _mm512_cmpeq_epi8_mask(v, nl),
+			      _mm512_cmpeq_epi8_mask(v, comma),
+			      _mm512_cmpeq_epi8_mask(v, quote) | _mm512_cmpeq_epi8_mask(v, zero),
+			      fields, max, &n);
+	}
+	return r > 0 ? n : scan_undo(fields, n);
+}
+#endif
+
+/* Bytes scanned at a time by sb_lines_next_csv(): -1 until chosen (the widest the CPU
+ * has), 64, 16 or 0 (none: sb_lines_next() and a split). */
+static int scan_width = -1;
+
+void sb_lines_scan_width(int bytes)
+{
+	__atomic_store_n(&scan_width, bytes, __ATOMIC_RELAXED);
+}
+
+int sb_lines_next_csv(struct sb_lines *l, char **fields, int max, int *nfields, bool *plain,
+		      struct sb_errbuf *err)
+{
+	int r, width = __atomic_load_n(&scan_width, __ATOMIC_RELAXED);
+
+	if (width < 0) {                 /* chosen once; loaders on several threads agree */
+#if defined(HAVE_AVX512_SCAN)
+		width = __builtin_cpu_supports("avx512bw") ? 64 : 16;
+#else
+		width = 16;
+#endif
+		__atomic_store_n(&scan_width, width, __ATOMIC_RELAXED);
+	}
+#if defined(HAVE_AVX512_SCAN)
+	if (width == 64 && (*nfields = next_plain_line_512(l, fields, max)) > 0) {
+		*plain = true;
+		return 1;
+	}
+#endif
+#if defined(__SSE2__)
+	if (width != 0 && (*nfields = next_plain_line(l, fields, max)) > 0) {
+		*plain = true;
+		return 1;
+	}
+#endif
+	r = sb_lines_next(l, err);
+	if (r == 1)
+		*nfields = split_fields(l->buf, l->len, fields, max, plain);
+	return r;
 }
 
 int sb_csv_split(char *line, char delim, char **fields, int max)

@@ -50,6 +50,20 @@ enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf
 int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err);
 void sb_lines_close(struct sb_lines *l);   /* safe twice, and after a failed open */
 
+/*
+ * sb_lines_next() and sb_csv_split(l->buf, ',', fields, max) in one: returns as
+ * sb_lines_next(); on 1, *nfields is what sb_csv_split() returns (the number of
+ * fields, or -1) and *plain whether the line had no quote (field i then ends at
+ * fields[i + 1] - 1, the last at l->buf + l->len).  A line without quotes that lies
+ * in the decoded bytes, the usual one, is found and split in one pass, 16 bytes at a
+ * time.
+ */
+int sb_lines_next_csv(struct sb_lines *l, char **fields, int max, int *nfields, bool *plain,
+		      struct sb_errbuf *err);
+/* For tests: how sb_lines_next_csv() finds a line, 64 (AVX-512BW, when the CPU has it),
+ * 16 (SSE2) or 0 bytes at a time (sb_lines_next(), then a split); -1: the widest. */
+void sb_lines_scan_width(int bytes);
+
 /* Decodes a gzip'd file ahead on a thread of its own (sb_gz_reader_readahead()):
  * the same lines and errors.  Call after sb_lines_open(), at any line. */
 void sb_lines_readahead(struct sb_lines *l);

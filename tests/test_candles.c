@@ -1233,6 +1233,80 @@ static void test_numbers_match_strtod(void **state)
 }
 
 /*
+ * Prices and amounts of every shape the fast parser reads without a loop (1 to 10
+ * digits before a '.', 0 to 10 after, with and without the '.'), at the end of a row
+ * and at its very start (nothing before them to read): the doubles of strtod.
+ */
+static void test_numbers_every_length(void **state)
+{
+	static const char *const headers[2] = {
+		"exchange,symbol,timestamp,local_timestamp,id,side,price,amount",
+		"price,amount,exchange,symbol,timestamp,local_timestamp,id,side",
+	};
+	enum { N = 11 * 12 * 2 };
+	char (*price)[32] = calloc(N, sizeof(*price)), (*amount)[32] = calloc(N, sizeof(*amount));
+	size_t cap = N * 160 + 100;
+	char *text = malloc(cap), path[PATH_MAX];
+	uint64_t x = 4242;
+
+	(void)state;
+	assert_true(price && amount && text);
+	for (int layout = 0; layout < 2; layout++) {
+		const char *paths[1] = { path };
+		struct sb_errbuf err = { "" };
+		struct sb_candles c;
+		size_t len = (size_t)sprintf(text, "%s\n", headers[layout]), i = 0;
+
+		for (int in = 1; in <= 11; in++)
+			for (int fr = -1; fr <= 10; fr++)
+				for (int rep = 0; rep < 2; rep++, i++) {
+					char *out[2] = { price[i], amount[i] };
+					long long t = (long long)(T0 + (int64_t)i * SB_US_PER_SEC);
+
+					for (int w = 0; w < 2; w++) {
+						int o = 0;
+						int ni = w ? 1 + (in + 3) % 11 : in;
+
+						for (int k = 0; k < ni; k++)
+							out[w][o++] = (char)('0' + (k == 0 && rep ? 1 + rnd(&x) % 9 : rnd(&x) % 10));
+						if (fr >= 0)
+							out[w][o++] = '.';
+						for (int k = 0; k < fr; k++)
+							out[w][o++] = (char)('0' + rnd(&x) % 10);
+						out[w][o] = '\0';
+					}
+					if (!(strtod(price[i], NULL) > 0))
+						price[i][0] = '7';
+					if (layout == 0)
+						len += (size_t)snprintf(text + len, cap - len,
+									"binance,BTCUSDT,%lld,%lld,%zu,buy,%s,%s\n", t,
+									t + 5, i, price[i], amount[i]);
+					else
+						len += (size_t)snprintf(text + len, cap - len,
+									"%s,%s,binance,BTCUSDT,%lld,%lld,%zu,buy\n",
+									price[i], amount[i], t, t + 5, i);
+				}
+		assert_int_equal(i, N);
+		tu_write_bytes(layout ? "lengths1.csv" : "lengths0.csv", text, len, false, path);
+		sb_candles_init(&c);
+		if (sb_candles_load(&c, paths, 1, SB_US_PER_SEC, NULL, &err))
+			fail_msg("layout %d: %s", layout, err.msg);
+		assert_int_equal(c.n, N);
+		for (i = 0; i < N; i++) {
+			double p = strtod(price[i], NULL), a = strtod(amount[i], NULL);
+
+			if (memcmp(&c.close[i], &p, sizeof(p)) || memcmp(&c.volume[i], &a, sizeof(a)))
+				fail_msg("layout %d, row %zu: price '%s' -> %.17g (strtod %.17g), amount '%s' -> %.17g (strtod %.17g)",
+					 layout, i, price[i], c.close[i], p, amount[i], c.volume[i], a);
+		}
+		sb_candles_release(&c);
+	}
+	free(text);
+	free(price);
+	free(amount);
+}
+
+/*
  * Three gzip'd days loaded in every way (ISA-L or zlib, decoded ahead on a second
  * core or not) give the same candles and counts, byte for byte; some ids repeat
  * across the files' boundaries, so the duplicate window crosses files too.
@@ -1393,6 +1467,7 @@ int main(void)
 		cmocka_unit_test(test_duplicates_files_and_window),
 		cmocka_unit_test(test_duplicates_against_reference),
 		cmocka_unit_test(test_numbers_match_strtod),
+		cmocka_unit_test(test_numbers_every_length),
 		cmocka_unit_test(test_backends_and_threads_same),
 		cmocka_unit_test(test_errors_same_in_every_mode),
 	};

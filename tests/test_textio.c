@@ -409,6 +409,116 @@ static void test_lines_gzip_members(void **state)
 	expect_trailing(t, 300000, 300001);
 }
 
+/*
+ * A transcript of reading 'path' with sb_lines_next_csv() (scan 'width'), or, with
+ * width -2, with sb_lines_next() and sb_csv_split() on a copy: line by line the
+ * number, the fields (or the line when it has too many or an open quote), whether
+ * it was plain, and the end or the message.
+ */
+static char *csv_transcript(const char *path, int width)
+{
+	struct sb_lines l;
+	struct sb_errbuf err = { "" };
+	size_t cap = 1 << 20, len = 0;
+	char *out = malloc(cap), *fields[8], copy[4096];
+	int r, n;
+	bool plain;
+
+	assert_non_null(out);
+	if (width != -2)
+		sb_lines_scan_width(width);
+	assert_int_equal(sb_lines_open(&l, path, &err), SB_OK);
+	for (;;) {
+		if (width == -2) {
+			r = sb_lines_next(&l, &err);
+			if (r == 1) {
+				assert_true(l.len < sizeof(copy));
+				memcpy(copy, l.buf, l.len + 1);
+				plain = !strchr(copy, '"');
+				n = sb_csv_split(copy, ',', fields, 8);
+			}
+		} else {
+			r = sb_lines_next_csv(&l, fields, 8, &n, &plain, &err);
+		}
+		if (r != 1)
+			break;
+		if (cap - len < 8192) {
+			cap *= 2;
+			out = realloc(out, cap);
+			assert_non_null(out);
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%llu %d %d:", (unsigned long long)l.lineno,
+					n, n > 0 && plain);
+		for (int i = 0; i < n; i++)
+			len += (size_t)snprintf(out + len, cap - len, "[%s]", fields[i]);
+		out[len++] = '\n';
+	}
+	snprintf(out + len, cap - len, "end %d %s\n", r, r < 0 ? err.msg : "");
+	sb_lines_close(&l);
+	sb_lines_scan_width(-1);
+	return out;
+}
+
+/*
+ * Lines of every length with commas, quotes, CRs and empty fields, plain and gzip'd
+ * (lines across the decoder's chunks), and a NUL: the same fields and messages
+ * whichever way sb_lines_next_csv() scans, and as sb_lines_next() + sb_csv_split().
+ */
+static void test_lines_csv_every_width(void **state)
+{
+	static const char alphabet[] = "aaaaa1111...,,,,,  \"\r";
+	size_t cap = 700000, len = 0;
+	char *text = malloc(cap), path[4][PATH_MAX];
+	uint64_t x = 7;
+
+	(void)state;
+	assert_non_null(text);
+	len += (size_t)sprintf(text, "a,b,c\n");
+	while (len < cap - 400) {
+		int n;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		n = (int)(x % 200);
+		for (int i = 0; i < n; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* quotes and CRs rarely, so that most lines take the fast way */
+			text[len++] = alphabet[x % (x & 0x300 ? sizeof(alphabet) - 3 : sizeof(alphabet) - 1)];
+		}
+		text[len++] = '\n';
+	}
+	tu_write_bytes("w.csv", text, len, false, path[0]);
+	tu_write_bytes("w.csv.gz", text, len, true, path[1]);
+	text[len - 3000] = '\0';             /* a NUL late in the file */
+	tu_write_bytes("wnul.csv", text, len, false, path[2]);
+	tu_write_bytes("wnul.csv.gz", text, len, true, path[3]);
+	free(text);
+	for (int k = 0; k < 4; k++) {
+		char *want = csv_transcript(path[k], -2);
+		int widths[] = { 0, 16, 64 };
+
+		assert_non_null(strstr(want, k < 2 ? "end 0" : "unexpected NUL byte"));
+		for (size_t w = 0; w < 3; w++) {
+			char *got;
+
+			if (widths[w] == 64 && !__builtin_cpu_supports("avx512bw"))
+				continue;
+			got = csv_transcript(path[k], widths[w]);
+			if (strcmp(got, want) != 0) {
+				size_t i = 0;
+
+				while (got[i] == want[i])
+					i++;
+				while (i > 0 && want[i - 1] != '\n')
+					i--;
+				fail_msg("%s, %d bytes at a time: from '%.200s', expected '%.200s'",
+					 path[k], widths[w], got + i, want + i);
+			}
+			free(got);
+		}
+		free(want);
+	}
+}
+
 static void test_csv_split(void **state)
 {
 	char *f[8];
@@ -895,6 +1005,7 @@ int main(void)
 		cmocka_unit_test(test_lines_not_a_file),
 		cmocka_unit_test(test_lines_fifo),
 		cmocka_unit_test(test_csv_split),
+		cmocka_unit_test(test_lines_csv_every_width),
 		cmocka_unit_test(test_parse_double),
 		cmocka_unit_test(test_parse_int64),
 		cmocka_unit_test(test_parse_time),
