@@ -614,28 +614,38 @@ word_marks(const double *restrict close, size_t w, uint64_t marks, uint64_t any,
 				eqn[b] = word_equity(close, w, tn, any, log, b);
 				dn[b] = _mm512_div_pd(eqn[b], eq[b]);
 			}
+			__mmask8 high[NB], fold[NB];
+			unsigned folds = 0;
+
 #pragma GCC unroll 4
 			for (int b = 0; b < NB; b++) {
 				__m512d r = _mm512_sub_pd(d[b], one);
 				__m512d r2 = _mm512_mul_pd(r, r);
-				__mmask8 high = _mm512_cmp_pd_mask(eq[b], peak[b], _CMP_GT_OQ);
-				__mmask8 fold = _mm512_mask_cmp_pd_mask(high, low[b], peak[b],
-									_CMP_LT_OQ);
 
+				high[b] = _mm512_cmp_pd_mask(eq[b], peak[b], _CMP_GT_OQ);
+				fold[b] = _mm512_mask_cmp_pd_mask(high[b], low[b], peak[b], _CMP_LT_OQ);
+				folds |= fold[b];
 				sr[b] = _mm512_add_pd(sr[b], r);
 				sr2[b] = _mm512_add_pd(sr2[b], r2);
 				sr3[b] = _mm512_add_pd(sr3[b], _mm512_mul_pd(r2, r));
 				sr4[b] = _mm512_add_pd(sr4[b], _mm512_mul_pd(r2, r2));
 				sd2[b] = _mm512_mask_add_pd(sd2[b],
 						_mm512_cmp_pd_mask(r, zero, _CMP_LT_OQ), sd2[b], r2);
-				if (fold) {
+			}
+			/* a new high after a dip: fold the dip into max_dd (rare: one branch) */
+			if (folds) {
+				for (int b = 0; b < NB; b++) {
 					__m512d dd = _mm512_sub_pd(one, _mm512_div_pd(low[b], peak[b]));
 					__m512d md = _mm512_load_pd(k[b].max_dd);
 
-					_mm512_store_pd(k[b].max_dd, _mm512_mask_max_pd(md, fold, dd, md));
+					_mm512_store_pd(k[b].max_dd, _mm512_mask_max_pd(md, fold[b], dd,
+											md));
 				}
+			}
+#pragma GCC unroll 4
+			for (int b = 0; b < NB; b++) {
 				peak[b] = _mm512_max_pd(eq[b], peak[b]);   /* eq where eq > peak */
-				low[b] = _mm512_mask_mov_pd(_mm512_min_pd(eq[b], low[b]), high, eq[b]);
+				low[b] = _mm512_mask_mov_pd(_mm512_min_pd(eq[b], low[b]), high[b], eq[b]);
 			}
 			if (!rest)
 				break;
