@@ -70,7 +70,8 @@ bool sb_parse_duration(const char *s, int64_t *us)
 	return false;
 }
 
-void *sb_aligned_alloc(size_t n_bytes)
+/* sb_aligned_alloc() without the zeroing: pages are touched only when written. */
+void *sb_aligned_alloc_raw(size_t n_bytes)
 {
 	const size_t huge = (size_t)2 << 20;
 	size_t rounded = (n_bytes + 63) / 64 * 64;
@@ -91,7 +92,15 @@ void *sb_aligned_alloc(size_t n_bytes)
 	if (rounded >= huge)
 		madvise(p, rounded / huge * huge, MADV_HUGEPAGE);
 #endif
-	memset(p, 0, rounded);
+	return p;
+}
+
+void *sb_aligned_alloc(size_t n_bytes)
+{
+	void *p = sb_aligned_alloc_raw(n_bytes);
+
+	if (p)
+		memset(p, 0, n_bytes ? (n_bytes + 63) / 64 * 64 : 64);
 	return p;
 }
 
@@ -129,6 +138,35 @@ enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err)
 	return SB_OK;
 }
 
+/* "00" .. "99" */
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Writes the k lowest decimal digits of v (leading zeros included) at out[0, k). */
+static inline void put_digits(uint64_t v, int k, char *out)
+{
+	while (k >= 2) {
+		memcpy(out + k - 2, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+		k -= 2;
+	}
+	if (k)
+		out[0] = (char)('0' + v % 10);
+}
+
+/* Writes v in decimal, no leading zeros ("0" for 0); returns the length. */
+static inline size_t put_uint(uint64_t v, char *out)
+{
+	int k = 1;
+
+	for (uint64_t p = 10; k < 20 && v >= p; p *= 10)
+		k++;
+	put_digits(v, k, out);
+	return (size_t)k;
+}
+
 /* The body of sb_fmt_fixed(), inlined per constant d (divisions by constants). */
 static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, char *out)
 {
@@ -139,8 +177,7 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, c
 	uint64_t bits, mant, x, ip, fp;
 	int e;
 	u128 prod;
-	char digits[24];
-	size_t len = 0, nd = 0;
+	size_t len = 0;
 
 	if (!(fabs(v) * (double)pow10[d] < 9.0e18)) {     /* also NaN and inf */
 		sb_fmt_num(v, out);
@@ -173,23 +210,21 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, c
 	fp = x % pow10[d];
 	if ((bits >> 63) && x != 0)
 		out[len++] = '-';
-	do {
-		digits[nd++] = (char)('0' + ip % 10);
-		ip /= 10;
-	} while (ip);
-	while (nd)
-		out[len++] = digits[--nd];
+	len += put_uint(ip, out + len);
 	if (fp) {
-		char *f = out + len + 1;
 		int keep = d;
 
-		out[len] = '.';
-		for (int k = d - 1; k >= 0; k--) {
-			f[k] = (char)('0' + fp % 10);
-			fp /= 10;
+		/* trailing zeros dropped first: then every digit left is written */
+		while (fp % 100 == 0) {
+			fp /= 100;
+			keep -= 2;
 		}
-		while (f[keep - 1] == '0')
+		if (fp % 10 == 0) {
+			fp /= 10;
 			keep--;
+		}
+		out[len] = '.';
+		put_digits(fp, keep, out + len + 1);
 		len += 1 + (size_t)keep;
 	}
 	out[len] = '\0';

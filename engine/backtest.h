@@ -4,6 +4,7 @@
 
 #include "grid.h"
 #include "sim.h"
+#include "../strategies/strategy.h"
 #include "../loaders/candles.h"
 #include "../loaders/events.h"
 
@@ -26,6 +27,37 @@ enum sb_err sb_backtest_recorded_range(const struct sb_candles *c, const struct 
 				       struct sb_recorder *rec, struct sb_metrics *m,
 				       struct sb_errbuf *err);
 void sb_recorder_release(struct sb_recorder *rec);
+
+/*
+ * Buffers for many recorded runs on one thread (the curves of a sweep's top
+ * combinations): the signal, the strategy's scratch space and the recorder's arrays are
+ * allocated once and reused, and the signal is kept when the next combination has the
+ * same strategy and signal parameters (same candles and events).
+ */
+struct sb_backtest_work {
+	struct sb_signal_work sw;
+	double *signal, *position, *equity, *drawdown;
+	uint32_t *nwin;
+	size_t cap;                       /* candles the arrays above hold */
+	struct sb_trade *trades;          /* the recorder's trades, kept for their room */
+	size_t cap_trades;
+	bool have_signal;                 /* signal holds the one of these: */
+	const void *strategy;
+	struct sb_signal_params sp;
+	const struct sb_candles *c;
+	const struct sb_events *ev;
+};
+
+void sb_backtest_work_init(struct sb_backtest_work *w);
+void sb_backtest_work_release(struct sb_backtest_work *w);
+/*
+ * sb_backtest_recorded_range() on w's buffers: rec's arrays and trades belong to w and
+ * stay valid until the next call or sb_backtest_work_release() (do not release rec).
+ */
+enum sb_err sb_backtest_recorded_work(struct sb_backtest_work *w, const struct sb_candles *c,
+				      const struct sb_events *ev, const struct sb_combo *combo,
+				      size_t first, size_t n, struct sb_recorder *rec,
+				      struct sb_metrics *m, struct sb_errbuf *err);
 
 /* Writes equity and trade files for one recorded combination to the given paths. */
 enum sb_err sb_backtest_write_curves(const struct sb_candles *c, const struct sb_recorder *rec,

@@ -482,21 +482,77 @@ static size_t put_fixed(struct fixed_cell *cell, double v, char *out)
 	return cell->len;
 }
 
+/*
+ * Fixed decimals (price 1e-8, units 1e-8, equity 1e-4, drawdown 1e-8): curves are for
+ * reading and plotting, and a year of minutes must not take seconds to write.  The
+ * metrics, from the unrounded values, are exact in metrics.json/summary.csv.
+ */
+enum { DEC_CLOSE = 8, DEC_POSITION = 8, DEC_EQUITY = 4, DEC_DRAWDOWN = 8, DEC_BUY_HOLD = 4 };
+
+/* Room per row for a close and a buy_hold (each below SB_NUM_LEN) */
+#define COLS_ROW_MAX (2 * SB_NUM_LEN)
+
+bool sb_curve_cols_init(struct sb_curve_cols *k, const struct sb_candles *c)
+{
+	const size_t n = c->n ? c->n : 1;
+
+	memset(k, 0, sizeof(*k));
+	if (n > UINT32_MAX / COLS_ROW_MAX)
+		return false;                 /* offsets are 32-bit: each curve formats its own */
+	k->n = c->n;
+	k->open = c->open;
+	k->close = c->close;
+	/* row i at i * COLS_ROW_MAX: parts fill their rows independently, and only the
+	 * pages written become resident */
+	k->text = sb_aligned_alloc_raw(n * COLS_ROW_MAX);
+	k->len = sb_aligned_alloc_raw(n * 2);
+	if (!k->text || !k->len) {
+		sb_curve_cols_release(k);
+		return false;
+	}
+	return true;
+}
+
+void sb_curve_cols_release(struct sb_curve_cols *k)
+{
+	free(k->text);
+	free(k->len);
+	memset(k, 0, sizeof(*k));
+}
+
+void sb_curve_cols_fill(struct sb_curve_cols *k, size_t part, size_t n_parts)
+{
+	const size_t lo = k->n * part / n_parts, hi = k->n * (part + 1) / n_parts;
+
+	for (size_t i = lo; i < hi; i++) {
+		char *t = k->text + i * COLS_ROW_MAX;
+
+		k->len[2 * i] = (uint8_t)sb_fmt_fixed(k->close[i], DEC_CLOSE, t);
+		k->len[2 * i + 1] = (uint8_t)sb_fmt_fixed(sb_buy_hold_equity(k->open[0], k->close[i]),
+							  DEC_BUY_HOLD, t + SB_NUM_LEN);
+	}
+}
+
 enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 				const struct sb_recorder *rec, struct sb_errbuf *err)
 {
+	return sb_write_equity_csv_cols(path, c, rec, NULL, err);
+}
+
+enum sb_err sb_write_equity_csv_cols(const char *path, const struct sb_candles *c,
+				     const struct sb_recorder *rec, const struct sb_curve_cols *k,
+				     struct sb_errbuf *err)
+{
 	struct hashed_out o;
-	/*
-	 * Fixed decimals (price 1e-8, units 1e-8, equity 1e-4, drawdown 1e-8): curves are
-	 * for reading and plotting, and a year of minutes must not take seconds to write.
-	 * The metrics, from the unrounded values, are exact in metrics.json/summary.csv.
-	 */
-	struct fixed_cell cells[5] = { { .decimals = 8 }, { .decimals = 8 }, { .decimals = 4 },
-				       { .decimals = 8 }, { .decimals = 4 } };
+	struct fixed_cell cells[5] = { { .decimals = DEC_CLOSE }, { .decimals = DEC_POSITION },
+				       { .decimals = DEC_EQUITY }, { .decimals = DEC_DRAWDOWN },
+				       { .decimals = DEC_BUY_HOLD } };
 	enum sb_err rc = hashed_open(&o, path, err);
 
 	if (rc)
 		return rc;
+	if (k && (k->n != c->n || k->close != c->close || k->open != c->open))
+		k = NULL;                     /* formatted for other candles */
 	/* buy_hold: the equity of holding the asset from the first open (sim.h) */
 	hashed_puts(&o, "time,close,position,equity,drawdown,buy_hold\n");
 	for (size_t i = 0; i < c->n; i++) {
@@ -504,7 +560,12 @@ enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 		size_t len = sb_format_time_fast(c->t0_us + (int64_t)(i + 1) * c->interval_us, line);
 
 		line[len++] = ',';
-		len += put_fixed(&cells[0], c->close[i], line + len);
+		if (k) {
+			memcpy(line + len, k->text + i * COLS_ROW_MAX, k->len[2 * i]);
+			len += k->len[2 * i];
+		} else {
+			len += put_fixed(&cells[0], c->close[i], line + len);
+		}
 		line[len++] = ',';
 		len += put_fixed(&cells[1], rec->position[i], line + len);
 		line[len++] = ',';
@@ -512,7 +573,13 @@ enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 		line[len++] = ',';
 		len += put_fixed(&cells[3], rec->drawdown[i], line + len);
 		line[len++] = ',';
-		len += put_fixed(&cells[4], sb_buy_hold_equity(c->open[0], c->close[i]), line + len);
+		if (k) {
+			memcpy(line + len, k->text + i * COLS_ROW_MAX + SB_NUM_LEN, k->len[2 * i + 1]);
+			len += k->len[2 * i + 1];
+		} else {
+			len += put_fixed(&cells[4], sb_buy_hold_equity(c->open[0], c->close[i]),
+					 line + len);
+		}
 		line[len++] = '\n';
 		o.len += len;
 	}

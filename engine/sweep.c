@@ -193,7 +193,7 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 #pragma omp parallel num_threads(threads) reduction(+:t_signal)
 	{
 		int t = omp_get_thread_num();
-		double *signal = sb_aligned_alloc(c->n * sizeof(double));
+		double *signal = sb_aligned_alloc_raw(c->n * sizeof(double));   /* written whole */
 		struct sb_accum *acc = malloc(blocks_per_task * LANE_BLOCK * sizeof(*acc));
 		struct sb_signal_work work;
 		size_t cur_group = SIZE_MAX;
@@ -274,19 +274,40 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	return rc;
 }
 
-size_t sb_parallel_for(size_t n, int threads, bool (*fn)(void *ctx, size_t i), void *ctx)
+size_t sb_parallel_for_slots(size_t n, int threads,
+			     bool (*fn)(void *ctx, size_t i, int slot), void *ctx)
 {
 	size_t first_bad = SIZE_MAX;
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+#pragma omp parallel for schedule(dynamic, 1) num_threads(sb_sweep_threads(threads))
 	for (size_t i = 0; i < n; i++) {
-		if (!fn(ctx, i)) {
+		if (!fn(ctx, i, omp_get_thread_num())) {
 #pragma omp critical
 			if (i < first_bad)
 				first_bad = i;
 		}
 	}
 	return first_bad;
+}
+
+struct plain_for {
+	bool (*fn)(void *ctx, size_t i);
+	void *ctx;
+};
+
+static bool plain_task(void *p, size_t i, int slot)
+{
+	const struct plain_for *f = p;
+
+	(void)slot;
+	return f->fn(f->ctx, i);
+}
+
+size_t sb_parallel_for(size_t n, int threads, bool (*fn)(void *ctx, size_t i), void *ctx)
+{
+	struct plain_for f = { fn, ctx };
+
+	return sb_parallel_for_slots(n, threads, plain_task, &f);
 }
 
 double sb_wtime(void)

@@ -71,6 +71,10 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
  * fn returned false, or SIZE_MAX.  sb_wtime() is a wall clock in seconds.
  */
 size_t sb_parallel_for(size_t n, int threads, bool (*fn)(void *ctx, size_t i), void *ctx);
+/* The same, fn told which thread runs it: slot in [0, sb_sweep_threads(threads)), one
+ * index at a time per slot (for per-thread buffers reused from one index to the next). */
+size_t sb_parallel_for_slots(size_t n, int threads,
+			     bool (*fn)(void *ctx, size_t i, int slot), void *ctx);
 double sb_wtime(void);
 
 /* The signal groups of 'g' (what sb_sweep_stats.groups will say), and the threads

@@ -43,9 +43,10 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		free(w->cand_all);
 		free(w->score_all);
 		free(w->conf_all);
-		w->cand_all = sb_aligned_alloc(n * sizeof(int64_t));
-		w->score_all = sb_aligned_alloc(n * sizeof(int32_t));
-		w->conf_all = sb_aligned_alloc(n * sizeof(int32_t));
+		/* written by index_articles() before they are read */
+		w->cand_all = sb_aligned_alloc_raw(n * sizeof(int64_t));
+		w->score_all = sb_aligned_alloc_raw(n * sizeof(int32_t));
+		w->conf_all = sb_aligned_alloc_raw(n * sizeof(int32_t));
 		w->cap = n;
 		w->valid = false;
 		ok = w->cand_all && w->score_all && w->conf_all;
