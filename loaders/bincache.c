@@ -187,7 +187,10 @@ static bool entry_open(struct entry *e, const char *dir, const char *key, const 
 	f = fopen(path, "rb");
 	if (!f)
 		return false;
-	if (fstat(fileno(f), &st) != 0 || st.st_size <= 0 || !(e->buf = malloc((size_t)st.st_size)) ||
+	/* in huge pages where the system gives them (sb_aligned_alloc_raw()): an entry is
+	 * tens of MB, read once; page faults per 4 KB would cost as much as the read */
+	if (fstat(fileno(f), &st) != 0 || st.st_size <= 0 ||
+	    !(e->buf = sb_aligned_alloc_raw((size_t)st.st_size)) ||
 	    fread(e->buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
 		fclose(f);
 		return false;
@@ -348,9 +351,10 @@ bool sb_cache_load_events(const char *dir, const char *key, struct sb_events *ev
 	    n > SIZE_MAX / sizeof(double) || !bin_holds(&e.items[3], n, sizeof(int64_t)))
 		goto out;
 	ev->n = (size_t)n;
-	ev->t_us = sb_aligned_alloc(ev->n * sizeof(int64_t));
-	ev->score_e9 = sb_aligned_alloc(ev->n * sizeof(int32_t));
-	ev->conf_e9 = sb_aligned_alloc(ev->n * sizeof(int32_t));
+	/* written whole by get_col() before any use */
+	ev->t_us = sb_aligned_alloc_raw(ev->n * sizeof(int64_t));
+	ev->score_e9 = sb_aligned_alloc_raw(ev->n * sizeof(int32_t));
+	ev->conf_e9 = sb_aligned_alloc_raw(ev->n * sizeof(int32_t));
 	ok = ev->t_us && ev->score_e9 && ev->conf_e9 &&
 	     get_col(&e.items[3], ev->t_us, ev->n * sizeof(int64_t)) &&
 	     get_col(&e.items[4], ev->score_e9, ev->n * sizeof(int32_t)) &&
