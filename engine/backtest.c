@@ -35,7 +35,6 @@ void sb_backtest_work_release(struct sb_backtest_work *w)
 	free(w->nwin);
 	free(w->position);
 	free(w->equity);
-	free(w->drawdown);
 	free(w->trades);
 	sb_backtest_work_init(w);
 }
@@ -49,15 +48,13 @@ static bool work_room(struct sb_backtest_work *w, size_t n)
 	free(w->nwin);
 	free(w->position);
 	free(w->equity);
-	free(w->drawdown);
 	w->signal = sb_aligned_alloc_raw(n * sizeof(double));
 	w->nwin = sb_aligned_alloc_raw(n * sizeof(uint32_t));
 	w->position = sb_aligned_alloc_raw(n * sizeof(double));
 	w->equity = sb_aligned_alloc_raw(n * sizeof(double));
-	w->drawdown = sb_aligned_alloc_raw(n * sizeof(double));
 	w->cap = n;
 	w->have_signal = false;
-	return w->signal && w->nwin && w->position && w->equity && w->drawdown;
+	return w->signal && w->nwin && w->position && w->equity;
 }
 
 enum sb_err sb_backtest_recorded_work(struct sb_backtest_work *w, const struct sb_candles *c,
@@ -95,7 +92,7 @@ enum sb_err sb_backtest_recorded_work(struct sb_backtest_work *w, const struct s
 			       first, n_sim, c->n);
 	rec->position = w->position;
 	rec->equity = w->equity;
-	rec->drawdown = w->drawdown;
+	rec->drawdown = NULL;             /* the writer takes it from the equity */
 	rec->trades = w->trades;
 	rec->cap_trades = w->cap_trades;
 	rec->n_in_window = w->nwin + first;
@@ -126,7 +123,7 @@ enum sb_err sb_backtest_recorded_range(const struct sb_candles *c, const struct 
 	sb_backtest_work_init(&w);
 	rc = sb_backtest_recorded_work(&w, c, ev, combo, first, n_sim, rec, m, err);
 	if (!rc) {                        /* the arrays go to rec */
-		w.position = w.equity = w.drawdown = NULL;
+		w.position = w.equity = NULL;
 		w.trades = NULL;
 	} else {
 		memset(rec, 0, sizeof(*rec));

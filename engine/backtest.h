@@ -10,8 +10,9 @@
 
 /*
  * sb_backtest_recorded() builds the combination's signal and runs sb_sim_scalar()
- * with a recorder: rec receives per-candle position/equity/drawdown arrays and the
- * trades (free them with sb_recorder_release()).  The metrics equal the sweep's for
+ * with a recorder: rec receives per-candle position and equity arrays (no drawdown:
+ * sb_write_equity_csv() takes it from the equity) and the trades (free them with
+ * sb_recorder_release()).  The metrics equal the sweep's for
  * the same combination, bit for bit.
  */
 enum sb_err sb_backtest_recorded(const struct sb_candles *c, const struct sb_events *ev,
@@ -36,7 +37,7 @@ void sb_recorder_release(struct sb_recorder *rec);
  */
 struct sb_backtest_work {
 	struct sb_signal_work sw;
-	double *signal, *position, *equity, *drawdown;
+	double *signal, *position, *equity;   /* no drawdown: written from the equity */
 	uint32_t *nwin;
 	size_t cap;                       /* candles the arrays above hold */
 	struct sb_trade *trades;          /* the recorder's trades, kept for their room */

@@ -489,24 +489,29 @@ static size_t put_fixed(struct fixed_cell *cell, double v, char *out)
  */
 enum { DEC_CLOSE = 8, DEC_POSITION = 8, DEC_EQUITY = 4, DEC_DRAWDOWN = 8, DEC_BUY_HOLD = 4 };
 
-/* Room per row for a close and a buy_hold (each below SB_NUM_LEN) */
+/* The most a row of close and buy_hold takes (each below SB_NUM_LEN) */
 #define COLS_ROW_MAX (2 * SB_NUM_LEN)
 
-bool sb_curve_cols_init(struct sb_curve_cols *k, const struct sb_candles *c)
+bool sb_curve_cols_init(struct sb_curve_cols *k, const struct sb_candles *c, size_t n_parts)
 {
 	const size_t n = c->n ? c->n : 1;
 
 	memset(k, 0, sizeof(*k));
-	if (n > UINT32_MAX / COLS_ROW_MAX)
+	if (n > UINT32_MAX / COLS_ROW_MAX || n_parts == 0)
 		return false;                 /* offsets are 32-bit: each curve formats its own */
 	k->n = c->n;
 	k->open = c->open;
 	k->close = c->close;
-	/* row i at i * COLS_ROW_MAX: parts fill their rows independently, and only the
-	 * pages written become resident */
-	k->text = sb_aligned_alloc_raw(n * COLS_ROW_MAX);
-	k->len = sb_aligned_alloc_raw(n * 2);
-	if (!k->text || !k->len) {
+	k->n_parts = n_parts;
+	/*
+	 * Part p fills rows [lo, hi) from offset lo * COLS_ROW_MAX on, densely: the parts
+	 * run on their own threads, and only the pages written (~20 bytes a row) become
+	 * resident.  Plain pages, not huge ones: those would make the gaps resident.
+	 */
+	k->text = malloc(n * COLS_ROW_MAX);
+	k->off = malloc(n * sizeof(*k->off));
+	k->len = malloc(2 * n);
+	if (!k->text || !k->off || !k->len) {
 		sb_curve_cols_release(k);
 		return false;
 	}
@@ -516,20 +521,32 @@ bool sb_curve_cols_init(struct sb_curve_cols *k, const struct sb_candles *c)
 void sb_curve_cols_release(struct sb_curve_cols *k)
 {
 	free(k->text);
+	free(k->off);
 	free(k->len);
 	memset(k, 0, sizeof(*k));
 }
 
-void sb_curve_cols_fill(struct sb_curve_cols *k, size_t part, size_t n_parts)
+/* The first row of part p of n rows in k->n_parts. */
+static size_t cols_part_lo(const struct sb_curve_cols *k, size_t p)
 {
-	const size_t lo = k->n * part / n_parts, hi = k->n * (part + 1) / n_parts;
+	return k->n * p / k->n_parts;
+}
+
+void sb_curve_cols_fill(struct sb_curve_cols *k, size_t part)
+{
+	const size_t lo = cols_part_lo(k, part), hi = cols_part_lo(k, part + 1);
+	uint32_t at = (uint32_t)(lo * COLS_ROW_MAX);
 
 	for (size_t i = lo; i < hi; i++) {
-		char *t = k->text + i * COLS_ROW_MAX;
+		char *t = k->text + at;
+		size_t lc = sb_fmt_fixed(k->close[i], DEC_CLOSE, t);
+		size_t lb = sb_fmt_fixed(sb_buy_hold_equity(k->open[0], k->close[i]), DEC_BUY_HOLD,
+					 t + lc);
 
-		k->len[2 * i] = (uint8_t)sb_fmt_fixed(k->close[i], DEC_CLOSE, t);
-		k->len[2 * i + 1] = (uint8_t)sb_fmt_fixed(sb_buy_hold_equity(k->open[0], k->close[i]),
-							  DEC_BUY_HOLD, t + SB_NUM_LEN);
+		k->off[i] = at;
+		k->len[2 * i] = (uint8_t)lc;
+		k->len[2 * i + 1] = (uint8_t)lb;
+		at += (uint32_t)(lc + lb);
 	}
 }
 
@@ -547,6 +564,7 @@ enum sb_err sb_write_equity_csv_cols(const char *path, const struct sb_candles *
 	struct fixed_cell cells[5] = { { .decimals = DEC_CLOSE }, { .decimals = DEC_POSITION },
 				       { .decimals = DEC_EQUITY }, { .decimals = DEC_DRAWDOWN },
 				       { .decimals = DEC_BUY_HOLD } };
+	double peak = SB_INITIAL_EQUITY, dd;
 	enum sb_err rc = hashed_open(&o, path, err);
 
 	if (rc)
@@ -561,7 +579,7 @@ enum sb_err sb_write_equity_csv_cols(const char *path, const struct sb_candles *
 
 		line[len++] = ',';
 		if (k) {
-			memcpy(line + len, k->text + i * COLS_ROW_MAX, k->len[2 * i]);
+			memcpy(line + len, k->text + k->off[i], k->len[2 * i]);
 			len += k->len[2 * i];
 		} else {
 			len += put_fixed(&cells[0], c->close[i], line + len);
@@ -571,10 +589,17 @@ enum sb_err sb_write_equity_csv_cols(const char *path, const struct sb_candles *
 		line[len++] = ',';
 		len += put_fixed(&cells[2], rec->equity[i], line + len);
 		line[len++] = ',';
-		len += put_fixed(&cells[3], rec->drawdown[i], line + len);
+		if (rec->drawdown) {
+			dd = rec->drawdown[i];
+		} else {                      /* as sb_sim_bars() records it (sim.h) */
+			if (rec->equity[i] > peak)
+				peak = rec->equity[i];
+			dd = 1.0 - rec->equity[i] / peak;
+		}
+		len += put_fixed(&cells[3], dd, line + len);
 		line[len++] = ',';
 		if (k) {
-			memcpy(line + len, k->text + i * COLS_ROW_MAX + SB_NUM_LEN, k->len[2 * i + 1]);
+			memcpy(line + len, k->text + k->off[i] + k->len[2 * i], k->len[2 * i + 1]);
 			len += k->len[2 * i + 1];
 		} else {
 			len += put_fixed(&cells[4], sb_buy_hold_equity(c->open[0], c->close[i]),

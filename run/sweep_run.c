@@ -214,7 +214,6 @@ struct outputs_ctx {
 	struct sb_backtest_work *work;    /* one per thread */
 	struct sb_curve_cols cols;        /* close and buy_hold, formatted once */
 	bool have_cols;
-	int n_parts;                      /* of cols */
 	struct sb_errbuf *errs;           /* per list place: 0 summary, 1 + curve */
 	bool *bad;
 };
@@ -246,7 +245,7 @@ static bool cols_task(void *p, size_t i)
 {
 	struct outputs_ctx *c = p;
 
-	sb_curve_cols_fill(&c->cols, i, (size_t)c->n_parts);
+	sb_curve_cols_fill(&c->cols, i);
 	return true;
 }
 
@@ -308,8 +307,7 @@ static enum sb_err write_outputs(const char *dir, const char *summary,
 		struct sb_candles view;
 
 		sb_candles_view(&in->candles, r->first, r->n, &view);
-		ctx.have_cols = sb_curve_cols_init(&ctx.cols, &view);
-		ctx.n_parts = slots;
+		ctx.have_cols = sb_curve_cols_init(&ctx.cols, &view, (size_t)slots);
 		if (ctx.have_cols)
 			sb_parallel_for((size_t)slots, threads, cols_task, &ctx);
 	}

@@ -44,7 +44,7 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		free(w->score_all);
 		free(w->conf_all);
 		/* written by index_articles() before they are read */
-		w->cand_all = sb_aligned_alloc_raw(n * sizeof(int64_t));
+		w->cand_all = sb_aligned_alloc_raw(n * sizeof(uint32_t));
 		w->score_all = sb_aligned_alloc_raw(n * sizeof(int32_t));
 		w->conf_all = sb_aligned_alloc_raw(n * sizeof(int32_t));
 		w->cap = n;
@@ -106,7 +106,7 @@ static void index_articles(struct sb_signal_work *w, const struct sb_candles *c,
 			w->outside++;
 			continue;
 		}
-		w->cand_all[w->n_in] = j;
+		w->cand_all[w->n_in] = (uint32_t)j;   /* c->n <= UINT32_MAX, checked */
 		w->score_all[w->n_in] = ev->score_e9[a];
 		w->conf_all[w->n_in] = ev->conf_e9[a];
 		w->n_in++;
@@ -134,6 +134,9 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 			       (long long)p->window_us, (long long)D);
 	if (p->latency_us < 0)
 		return sb_errf(err, SB_EINVAL, "latency must not be negative");
+	if (c->n > UINT32_MAX)
+		return sb_errf(err, SB_EINVAL, "%zu candles: at most %u can be traded", c->n,
+			       (unsigned)UINT32_MAX);
 	*W_candles = (size_t)(p->window_us / D);
 	if ((rc = work_reserve(w, ev->n, c->n, err)))
 		return rc;

@@ -46,7 +46,7 @@ struct sb_signal_work {
 	bool    valid;
 	size_t  n_in;                  /* articles inside the candle range */
 	uint64_t outside;              /* articles outside it */
-	int64_t *cand_all;             /* candle of each in-range article, sorted */
+	uint32_t *cand_all;            /* candle of each in-range article, sorted */
 	int32_t *score_all, *conf_all; /* 10^-9 units */
 	size_t   cap;                  /* articles the arrays above hold */
 	/* Per candle: the exact sum and number of the confident articles of min-confidence
