@@ -148,18 +148,37 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 			*st = w->sums_st;          /* the same sums as the last call */
 		return SB_OK;
 	}
-	if (w->sums_set)
-		sb_signal_candle_sums_clear(w, c->n);
 	csum = w->csum;
 	ccnt = w->ccnt;
-	/* A mask, not a branch: whether an article counts is unpredictable. */
-	for (size_t a = 0; a < w->n_in; a++) {
-		int64_t take = -(int64_t)(w->conf_all[a] >= k);
-		size_t j = (size_t)w->cand_all[a];
+	if (w->sums_set) {
+		/*
+		 * The sums of the last call's k, moved to this k: only the articles whose
+		 * confidence lies between the two change, added (k lower) or taken out (k
+		 * higher).  Integer sums: the same values as summed afresh, in any order.
+		 */
+		const int64_t lo = k < w->sums_k ? k : w->sums_k, hi = k < w->sums_k ? w->sums_k : k;
+		const int64_t sign = k < w->sums_k ? 1 : -1;
 
-		csum[j] += (int64_t)w->score_all[a] & take;
-		ccnt[j] += (uint32_t)(take & 1);
-		m += (size_t)(take & 1);
+		m = w->sums_st.used;
+		for (size_t a = 0; a < w->n_in; a++) {
+			if (w->conf_all[a] >= lo && w->conf_all[a] < hi) {   /* rarely */
+				size_t j = w->cand_all[a];
+
+				csum[j] += sign * w->score_all[a];
+				ccnt[j] += (uint32_t)sign;
+				m += (size_t)sign;
+			}
+		}
+	} else {
+		/* A mask, not a branch: whether an article counts is unpredictable. */
+		for (size_t a = 0; a < w->n_in; a++) {
+			int64_t take = -(int64_t)(w->conf_all[a] >= k);
+			size_t j = (size_t)w->cand_all[a];
+
+			csum[j] += (int64_t)w->score_all[a] & take;
+			ccnt[j] += (uint32_t)(take & 1);
+			m += (size_t)(take & 1);
+		}
 	}
 	/* range was checked first, so outside_range does not depend on k */
 	w->sums_st.used = m;

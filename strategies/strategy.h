@@ -96,8 +96,9 @@ const struct sb_strategy *sb_strategy_find(const char *name);   /* NULL when unk
 /*
  * The steps every strategy shares, for their signal functions: checks W and L, indexes
  * the articles (step 1) and fills w->csum/w->ccnt with the per-candle exact sums of
- * the articles with confidence >= k (step 2's filter), in O(candles + articles), or
- * keeps them when the previous call had the same k, L, candles and events.  The
+ * the articles with confidence >= k (step 2's filter), in O(candles + articles); keeps
+ * them when the previous call had the same k, L, candles and events, and moves them
+ * when only k changed (adding or taking out the articles between the two k).  The
  * caller reads them and must not change them.  *W_candles receives W in candles.
  */
 enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_candles *c,

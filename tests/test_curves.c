@@ -1,6 +1,7 @@
 /* test_curves.c - the curves of a sweep's top combinations: equity.csv written with the
  * shared columns, the drawdown taken from the equity and the fast times give the same
- * bytes as the plain way; recorded runs on reused buffers equal fresh ones */
+ * bytes as the plain way; recorded runs on reused buffers equal fresh ones; per-candle
+ * sums moved from one min-confidence to another equal fresh ones */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -260,12 +261,47 @@ static void test_recorded_work_reuse(void **state)
 	sb_candles_release(&c);
 }
 
+/* Sums moved from one min-confidence to the next equal sums made afresh. */
+static void test_sums_moved_between_k(void **state)
+{
+	static const int64_t ks[] = { 500000000, 900000000, 700000000, 700000000, 950000000,
+				      500000000, 0, 1000000000, 600000000, 610000000, 590000000 };
+	struct sb_candles c;
+	struct sb_events ev;
+	struct sb_signal_work w;
+	struct sb_errbuf err;
+	const size_t n = 20000;
+
+	(void)state;
+	make_candles(&c, n, INT64_C(1704067200000000), 60 * SEC, 5);
+	make_events(&ev, 30000, INT64_C(1704067200000000), 31);
+	sb_signal_work_init(&w);
+	for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		struct sb_signal_params sp = { .min_conf_e9 = ks[i], .window_us = 300 * SEC };
+		struct sb_signal_stats st, st2;
+		struct sb_signal_work fresh;
+		size_t W;
+
+		assert_int_equal(sb_signal_candle_sums(&w, &c, &ev, &sp, &W, &st, &err), SB_OK);
+		sb_signal_work_init(&fresh);
+		assert_int_equal(sb_signal_candle_sums(&fresh, &c, &ev, &sp, &W, &st2, &err), SB_OK);
+		assert_memory_equal(w.csum, fresh.csum, n * sizeof(*w.csum));
+		assert_memory_equal(w.ccnt, fresh.ccnt, n * sizeof(*w.ccnt));
+		assert_memory_equal(&st, &st2, sizeof(st));
+		sb_signal_work_release(&fresh);
+	}
+	sb_signal_work_release(&w);
+	free_events(&ev);
+	sb_candles_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_equity_csv_minutes_across_days),
 		cmocka_unit_test(test_equity_csv_odd_steps),
 		cmocka_unit_test(test_recorded_work_reuse),
+		cmocka_unit_test(test_sums_moved_between_k),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
