@@ -159,12 +159,17 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 		const int64_t lo = k < w->sums_k ? k : w->sums_k, hi = k < w->sums_k ? w->sums_k : k;
 		const int64_t sign = k < w->sums_k ? 1 : -1;
 
-		m = w->sums_st.used;
-		for (size_t a = 0; a < w->n_in; a++) {
-			if (w->conf_all[a] >= lo && w->conf_all[a] < hi) {   /* rarely */
-				size_t j = w->cand_all[a];
+		const int32_t *conf = w->conf_all, *score = w->score_all;
+		const uint32_t *cand = w->cand_all;
+		const size_t n_in = w->n_in;
 
-				csum[j] += sign * w->score_all[a];
+		m = w->sums_st.used;
+		for (size_t a = 0; a < n_in; a++) {
+			/* lo <= conf < hi as one test, rarely true: one well-predicted branch */
+			if ((uint64_t)((int64_t)conf[a] - lo) < (uint64_t)(hi - lo)) {
+				size_t j = cand[a];
+
+				csum[j] += sign * score[a];
 				ccnt[j] += (uint32_t)sign;
 				m += (size_t)sign;
 			}
