@@ -57,6 +57,16 @@ static bool work_room(struct sb_backtest_work *w, size_t n)
 	return w->signal && w->nwin && w->position && w->equity;
 }
 
+double *sb_backtest_work_signal(struct sb_backtest_work *w, size_t n)
+{
+	if (!work_room(w, n ? n : 1)) {
+		sb_backtest_work_release(w);
+		return NULL;
+	}
+	w->have_signal = false;
+	return w->signal;
+}
+
 enum sb_err sb_backtest_recorded_work(struct sb_backtest_work *w, const struct sb_candles *c,
 				      const struct sb_events *ev, const struct sb_combo *combo,
 				      size_t first, size_t n_sim, struct sb_recorder *rec,

@@ -51,6 +51,9 @@ struct sb_backtest_work {
 
 void sb_backtest_work_init(struct sb_backtest_work *w);
 void sb_backtest_work_release(struct sb_backtest_work *w);
+/* w's signal array with room for n candles, for a caller that builds signals in it
+ * with w->sw (the sweep); w no longer holds a signal of its own.  NULL: no memory. */
+double *sb_backtest_work_signal(struct sb_backtest_work *w, size_t n);
 /*
  * sb_backtest_recorded_range() on w's buffers: rec's arrays and trades belong to w and
  * stay valid until the next call or sb_backtest_work_release() (do not release rec).

@@ -5,6 +5,7 @@
 #include "grid.h"
 #include "kernels.h"
 #include "sim.h"
+#include "backtest.h"
 #include "../loaders/candles.h"
 #include "../loaders/events.h"
 
@@ -18,6 +19,10 @@ struct sb_sweep_opts {
 	 * itself); may be NULL. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
+	/* NULL, or one per thread (sb_sweep_threads(threads) of them): each thread builds
+	 * its signals in its own, and leaves them there for the recorded runs that follow
+	 * (the curves: memory already faulted in, the articles already indexed). */
+	struct sb_backtest_work *works;
 };
 
 struct sb_sweep_stats {

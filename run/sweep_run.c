@@ -211,7 +211,7 @@ struct outputs_ctx {
 	size_t first, n;                  /* the candles traded */
 	size_t *ids;                      /* per curve task, in the order they run */
 	size_t *pos;                      /* per curve task: its place in the list */
-	struct sb_backtest_work *work;    /* one per thread */
+	struct sb_backtest_work *work;    /* one per thread, the sweep's */
 	struct sb_curve_cols cols;        /* close and buy_hold, formatted once */
 	bool have_cols;
 	struct sb_errbuf *errs;           /* per list place: 0 summary, 1 + curve */
@@ -274,7 +274,7 @@ static enum sb_err write_outputs(const char *dir, const char *summary,
 				 const struct sb_run_opts *o, const struct sb_run_inputs *in,
 				 const struct sb_engine_range *r, const struct sb_sweep_result *res,
 				 const size_t *keep, size_t n_keep, int threads,
-				 struct sb_errbuf *err)
+				 struct sb_backtest_work *works, struct sb_errbuf *err)
 {
 	const size_t n = res->n_top + n_keep;
 	const int slots = sb_sweep_threads(threads);
@@ -285,10 +285,10 @@ static enum sb_err write_outputs(const char *dir, const char *summary,
 
 	ctx.ids = malloc((n ? n : 1) * sizeof(*ctx.ids));
 	ctx.pos = malloc((n ? n : 1) * sizeof(*ctx.pos));
-	ctx.work = calloc((size_t)slots, sizeof(*ctx.work));
+	ctx.work = works;
 	ctx.errs = calloc(n + 1, sizeof(*ctx.errs));
 	ctx.bad = calloc(n + 1, sizeof(*ctx.bad));
-	if (!list || !ctx.ids || !ctx.pos || !ctx.work || !ctx.errs || !ctx.bad) {
+	if (!list || !ctx.ids || !ctx.pos || !ctx.errs || !ctx.bad) {
 		rc = sb_errf(err, SB_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -301,8 +301,6 @@ static enum sb_err write_outputs(const char *dir, const char *summary,
 	qsort(ctx.pos, n, sizeof(*ctx.pos), cmp_signal);
 	for (size_t k = 0; k < n; k++)
 		ctx.ids[k] = list[ctx.pos[k]];
-	for (int t = 0; t < slots; t++)
-		sb_backtest_work_init(&ctx.work[t]);
 	if (n >= 2) {                     /* the shared columns, once for all the curves */
 		struct sb_candles view;
 
@@ -321,13 +319,10 @@ static enum sb_err write_outputs(const char *dir, const char *summary,
 			rc = SB_EIO;
 			break;
 		}
-	for (int t = 0; t < slots; t++)
-		sb_backtest_work_release(&ctx.work[t]);
 out:
 	free(list);
 	free(ctx.ids);
 	free(ctx.pos);
-	free(ctx.work);
 	free(ctx.errs);
 	free(ctx.bad);
 	return rc;
@@ -393,10 +388,13 @@ enum sb_err sb_run_grid(const struct sb_run_opts *o, const struct sb_run_inputs 
 	return SB_OK;
 }
 
-enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs *in,
-			 const struct sb_sweep_request *req, int argc, char **argv,
-			 struct sb_sweep_result *res, struct sb_errbuf *err)
+/* sb_run_sweep() with one buffer set per thread, shared by the sweep and the curves */
+static enum sb_err run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			     const struct sb_sweep_request *req, int argc, char **argv,
+			     struct sb_backtest_work *works, struct sb_sweep_result *res,
+			     struct sb_errbuf *err)
 {
+	struct sb_sweep_request with_works = *req;
 	struct sb_engine_range r;
 	struct sb_run_dir dir;
 	struct sb_sweep_request as_run;   /* for the manifest: the threads that ran */
@@ -406,7 +404,8 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	rc = sb_run_range(o, &in->candles, &r.first, &r.n, err);
 	if (rc)
 		return rc;
-	rc = sb_run_grid(o, in, req, &r, res, err);
+	with_works.engine.works = works;
+	rc = sb_run_grid(o, in, &with_works, &r, res, err);
 	if (rc || (req->spread && sb_mpi_rank() != 0))
 		return rc;
 	/* once for the run (not in sb_run_grid: placebo sets and folds do not need it) */
@@ -429,7 +428,7 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "trades", err)) ||
 	    (rc = sb_mkdirs(path, err)) ||
 	    (rc = write_outputs(dir.tmp, summary, o, in, &r, res, req->keep, req->n_keep,
-				req->engine.threads, err)) ||
+				req->engine.threads, works, err)) ||
 	    /* the manifest is the last file written: it lists every output */
 	    (rc = sb_run_write_manifest(dir.tmp, o, in, &as_run, argc, argv, err)) ||
 	    (rc = sb_run_dir_commit(&dir, err))) {
@@ -438,4 +437,23 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	}
 	snprintf(res->dir, sizeof(res->dir), "%s", dir.final);
 	return SB_OK;
+}
+
+enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			 const struct sb_sweep_request *req, int argc, char **argv,
+			 struct sb_sweep_result *res, struct sb_errbuf *err)
+{
+	const int slots = sb_sweep_threads(req->engine.threads);
+	struct sb_backtest_work *works = calloc((size_t)slots, sizeof(*works));
+	enum sb_err rc;
+
+	if (!works)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	for (int t = 0; t < slots; t++)
+		sb_backtest_work_init(&works[t]);
+	rc = run_sweep(o, in, req, argc, argv, works, res, err);
+	for (int t = 0; t < slots; t++)
+		sb_backtest_work_release(&works[t]);
+	free(works);
+	return rc;
 }
