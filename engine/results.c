@@ -478,7 +478,8 @@ static size_t put_fixed(struct fixed_cell *cell, double v, char *out)
 		cell->v = v;
 		cell->len = sb_fmt_fixed(v, cell->decimals, cell->text);
 	}
-	memcpy(out, cell->text, cell->len);
+	/* all of text: a copy of constant size, without a call; out has the room (below) */
+	memcpy(out, cell->text, SB_NUM_LEN);
 	return cell->len;
 }
 
@@ -508,7 +509,7 @@ bool sb_curve_cols_init(struct sb_curve_cols *k, const struct sb_candles *c, siz
 	 * run on their own threads, and only the pages written (~20 bytes a row) become
 	 * resident.  Plain pages, not huge ones: those would make the gaps resident.
 	 */
-	k->text = malloc(n * COLS_ROW_MAX);
+	k->text = malloc(n * COLS_ROW_MAX + SB_NUM_LEN);   /* + the over-read of the last row */
 	k->off = malloc(n * sizeof(*k->off));
 	k->len = malloc(2 * n);
 	if (!k->text || !k->off || !k->len) {
@@ -612,13 +613,18 @@ enum sb_err sb_write_equity_csv_cols(const char *path, const struct sb_candles *
 	/* buy_hold: the equity of holding the asset from the first open (sim.h) */
 	hashed_puts(&o, "time,close,position,equity,drawdown,buy_hold\n");
 	for (size_t i = 0; i < c->n; i++) {
-		char *line = hashed_room(&o, SB_TIME_LEN + 5 * SB_NUM_LEN + 8);
+		/*
+		 * Room for the longest line (a time, five cells of at most SB_NUM_LEN - 1
+		 * characters, separators) plus SB_NUM_LEN: each cell is copied SB_NUM_LEN
+		 * bytes at a time, the bytes past its length overwritten by what follows.
+		 */
+		char *line = hashed_room(&o, SB_TIME_LEN + 6 * SB_NUM_LEN + 8);
 		size_t len = time_run_next(&tr, c->t0_us + (int64_t)(i + 1) * c->interval_us,
 					   c->interval_us, line);
 
 		line[len++] = ',';
 		if (k) {
-			memcpy(line + len, k->text + k->off[i], k->len[2 * i]);
+			memcpy(line + len, k->text + k->off[i], SB_NUM_LEN);   /* see put_fixed() */
 			len += k->len[2 * i];
 		} else {
 			len += put_fixed(&cells[0], c->close[i], line + len);
@@ -638,7 +644,7 @@ enum sb_err sb_write_equity_csv_cols(const char *path, const struct sb_candles *
 		len += put_fixed(&cells[3], dd, line + len);
 		line[len++] = ',';
 		if (k) {
-			memcpy(line + len, k->text + k->off[i] + k->len[2 * i], k->len[2 * i + 1]);
+			memcpy(line + len, k->text + k->off[i] + k->len[2 * i], SB_NUM_LEN);
 			len += k->len[2 * i + 1];
 		} else {
 			len += put_fixed(&cells[4], sb_buy_hold_equity(c->open[0], c->close[i]),
