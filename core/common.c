@@ -11,6 +11,35 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+/* "00" .. "99" */
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Writes the k lowest decimal digits of v (leading zeros included) at out[0, k). */
+static inline void put_digits(uint64_t v, int k, char *out)
+{
+	while (k >= 2) {
+		memcpy(out + k - 2, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+		k -= 2;
+	}
+	if (k)
+		out[0] = (char)('0' + v % 10);
+}
+
+/* Writes v in decimal, no leading zeros ("0" for 0); returns the length. */
+static inline size_t put_uint(uint64_t v, char *out)
+{
+	int k = 1;
+
+	for (uint64_t p = 10; k < 20 && v >= p; p *= 10)
+		k++;
+	put_digits(v, k, out);
+	return (size_t)k;
+}
+
 enum sb_err sb_errf(struct sb_errbuf *e, enum sb_err code, const char *fmt, ...)
 {
 	va_list ap;
@@ -106,6 +135,23 @@ void *sb_aligned_alloc(size_t n_bytes)
 
 const char *sb_fmt_num(double v, char out[SB_NUM_LEN])
 {
+	/*
+	 * A whole number below 10^15 (trade counts, 0, 1) is what %.15g prints: all of
+	 * its at most 15 digits, no point, no exponent, and it reads back; "-0" keeps
+	 * its sign, so it takes the general path.
+	 */
+	if (fabs(v) < 1e15 && v == (double)(int64_t)v && (v != 0.0 || !signbit(v))) {
+		int64_t i = (int64_t)v;
+		size_t len = 0;
+
+		if (i < 0) {
+			out[len++] = '-';
+			i = -i;
+		}
+		len += put_uint((uint64_t)i, out + len);
+		out[len] = '\0';
+		return out;
+	}
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, SB_NUM_LEN, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
@@ -136,35 +182,6 @@ enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err)
 		}
 	}
 	return SB_OK;
-}
-
-/* "00" .. "99" */
-static const char digit_pairs[201] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
-/* Writes the k lowest decimal digits of v (leading zeros included) at out[0, k). */
-static inline void put_digits(uint64_t v, int k, char *out)
-{
-	while (k >= 2) {
-		memcpy(out + k - 2, digit_pairs + 2 * (v % 100), 2);
-		v /= 100;
-		k -= 2;
-	}
-	if (k)
-		out[0] = (char)('0' + v % 10);
-}
-
-/* Writes v in decimal, no leading zeros ("0" for 0); returns the length. */
-static inline size_t put_uint(uint64_t v, char *out)
-{
-	int k = 1;
-
-	for (uint64_t p = 10; k < 20 && v >= p; p *= 10)
-		k++;
-	put_digits(v, k, out);
-	return (size_t)k;
 }
 
 /* The body of sb_fmt_fixed(), inlined per constant d (divisions by constants). */

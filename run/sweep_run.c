@@ -119,9 +119,18 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 				 struct sb_errbuf *err)
 {
 	FILE *f = fopen(path, "w");
+	char bh_text[3 * SB_NUM_LEN + 4] = "";   /* the same on every row: formatted once */
+	const double bhv[] = { bh->total_return, bh->sharpe, bh->max_drawdown };
 
 	if (!f)
 		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
+	for (size_t k = 0; k < sizeof(bhv) / sizeof(bhv[0]); k++) {
+		char num[SB_NUM_LEN];
+
+		strcat(bh_text, ",");
+		if (!isnan(bhv[k]))
+			strcat(bh_text, sb_fmt_num(bhv[k], num));
+	}
 	fputs("id", f);
 	for (int k = 0; k < g->n_axes; k++)
 		fprintf(f, ",%s", sb_grid_axis_name(g, k));
@@ -141,14 +150,15 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 		{
 			const double extra[] = { m[id].skew, m[id].kurtosis,
 						 sb_run_row_psr(&m[id], n_candles),
-						 sb_run_row_dsr(&m[id], d, n_candles),
-						 bh->total_return, bh->sharpe, bh->max_drawdown,
-						 m[id].total_return - bh->total_return };
+						 sb_run_row_dsr(&m[id], d, n_candles) };
 
 			for (size_t k = 0; k < sizeof(extra) / sizeof(extra[0]); k++) {
 				fputc(',', f);
 				sb_fput_num(f, extra[k]);
 			}
+			fputs(bh_text, f);
+			fputc(',', f);
+			sb_fput_num(f, m[id].total_return - bh->total_return);
 		}
 		for (int r = SB_EXIT_SIGNAL; r < SB_EXIT_END; r++)
 			fprintf(f, ",%llu", (unsigned long long)m[id].exits[r]);

@@ -686,6 +686,49 @@ static void test_fmt_num(void **state)
 	assert_string_equal(out, "-0");
 }
 
+/* The definition of sb_fmt_num(): the first of %.15g, %.16g, %.17g that reads back. */
+static void ref_fmt_num(double v, char out[SB_NUM_LEN])
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, SB_NUM_LEN, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+}
+
+/* Whole numbers take a shortcut: the same text as the definition, around its edges. */
+static void test_fmt_num_whole(void **state)
+{
+	static const double edge[] = { 0.0, -0.0, 1, -1, 9, 10, 99, 100, 1e14, -1e14,
+				       999999999999999.0, -999999999999999.0, 1e15, -1e15,
+				       1e15 + 2, 9007199254740992.0, 1e16, 1e300, 0.5, -0.5,
+				       999999999999999.5, 4503599627370495.5, 123456789.0 };
+	char got[SB_NUM_LEN], want[SB_NUM_LEN];
+	uint64_t x = 88172645463325252u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+		sb_fmt_num(edge[i], got);
+		ref_fmt_num(edge[i], want);
+		if (strcmp(got, want) != 0)
+			fail_msg("sb_fmt_num(%.17g): '%s', expected '%s'", edge[i], got, want);
+	}
+	for (int i = 0; i < 200000; i++) {
+		double v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* whole numbers of 1 to 17 digits, either sign, and halves */
+		v = (double)(x % 100000000000000000u) / (double)(UINT64_C(1) << (x >> 59));
+		v = (x >> 58) & 1 ? -floor(v) : (x >> 57) & 1 ? floor(v) + 0.5 : floor(v);
+		sb_fmt_num(v, got);
+		ref_fmt_num(v, want);
+		if (strcmp(got, want) != 0)
+			fail_msg("sb_fmt_num(%.17g): '%s', expected '%s'", v, got, want);
+	}
+}
+
 static void fixed_is(double v, int decimals, const char *want)
 {
 	char out[SB_NUM_LEN];
@@ -902,6 +945,7 @@ int main(void)
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_fmt_num),
 		cmocka_unit_test(test_fmt_fixed),
+		cmocka_unit_test(test_fmt_num_whole),
 		cmocka_unit_test(test_fixed_edge_cases),
 		cmocka_unit_test(test_fixed_random_against_printf),
 		cmocka_unit_test(test_fixed_fallback),
