@@ -47,7 +47,10 @@ struct sb_signal_work {
 	size_t  n_in;                  /* articles inside the candle range */
 	uint64_t outside;              /* articles outside it */
 	uint32_t *cand_all;            /* candle of each in-range article, sorted */
-	int32_t *score_all, *conf_all; /* 10^-9 units */
+	/* their scores and confidences (10^-9 units): in ev's arrays when the articles in
+	 * range are consecutive there (events sorted by time: always), else copies in own_* */
+	const int32_t *score_all, *conf_all;
+	int32_t *own_score, *own_conf;
 	size_t   cap;                  /* articles the arrays above hold */
 	/* Per candle: the exact sum and number of the confident articles of min-confidence
 	 * sums_k (when sums_set), kept for the next call: signals that differ only in their

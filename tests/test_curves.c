@@ -295,6 +295,55 @@ static void test_sums_moved_between_k(void **state)
 	sb_candles_release(&c);
 }
 
+/*
+ * Articles out of time order (and some outside the candles, at both ends): not
+ * consecutive in the events, so copied; the sums equal those of the sorted articles.
+ */
+static void test_sums_of_unsorted_articles(void **state)
+{
+	struct sb_candles c;
+	struct sb_events sorted, shuffled;
+	struct sb_signal_work ws, wu;
+	struct sb_signal_stats ss, su;
+	struct sb_errbuf err;
+	const size_t n = 3000, na = 5000;
+	const int64_t t0 = INT64_C(1704067200000000);
+	struct sb_signal_params sp = { .min_conf_e9 = 700000000, .window_us = 600 * SEC,
+				       .latency_us = 30 * SEC };
+	size_t W;
+
+	(void)state;
+	make_candles(&c, n, t0, 60 * SEC, 9);
+	/* from 1 h before the candles to 1 h after them */
+	make_events(&sorted, na, t0 - 3600 * SEC, (int64_t)((n * 60 + 7200) / na));
+	shuffled.n = na;
+	shuffled.t_us = malloc(na * sizeof(int64_t));
+	shuffled.score_e9 = malloc(na * sizeof(int32_t));
+	shuffled.conf_e9 = malloc(na * sizeof(int32_t));
+	for (size_t i = 0; i < na; i++) {
+		size_t k = (i * 7919) % na;               /* a permutation: 7919 is prime */
+
+		shuffled.t_us[i] = sorted.t_us[k];
+		shuffled.score_e9[i] = sorted.score_e9[k];
+		shuffled.conf_e9[i] = sorted.conf_e9[k];
+	}
+	sb_signal_work_init(&ws);
+	sb_signal_work_init(&wu);
+	assert_int_equal(sb_signal_candle_sums(&ws, &c, &sorted, &sp, &W, &ss, &err), SB_OK);
+	assert_int_equal(sb_signal_candle_sums(&wu, &c, &shuffled, &sp, &W, &su, &err), SB_OK);
+	assert_true(ss.outside_range > 0 && ss.used > 0);
+	assert_memory_equal(&ss, &su, sizeof(ss));
+	assert_memory_equal(ws.csum, wu.csum, n * sizeof(*ws.csum));
+	assert_memory_equal(ws.ccnt, wu.ccnt, n * sizeof(*ws.ccnt));
+	assert_ptr_equal(wu.score_all, wu.own_score);      /* copied */
+	assert_true(ws.score_all >= sorted.score_e9 && ws.score_all < sorted.score_e9 + na);
+	sb_signal_work_release(&ws);
+	sb_signal_work_release(&wu);
+	free_events(&sorted);
+	free_events(&shuffled);
+	sb_candles_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_equity_csv_odd_steps),
 		cmocka_unit_test(test_recorded_work_reuse),
 		cmocka_unit_test(test_sums_moved_between_k),
+		cmocka_unit_test(test_sums_of_unsorted_articles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
