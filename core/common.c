@@ -133,6 +133,115 @@ void *sb_aligned_alloc(size_t n_bytes)
 	return p;
 }
 
+/*
+ * sb_fmt_num() from one printf: the 17 significant digits of v (%.17e, the exact
+ * value rounded once), from which the roundings to 15 and 16 digits are taken (the
+ * same as printf's, unless the digits cut off are exactly 5 or 50, where the exact
+ * value may lie on either side: then false, and the caller asks printf), each checked
+ * to read back by one correctly rounded operation on exact doubles when the digits
+ * fit in 2^53 and the power of ten in 10^22 (what strtod returns: Clinger's fast path),
+ * else by strtod; the first that reads back is written as %.*g writes it.
+ */
+static bool fmt_num_digits(double v, char out[SB_NUM_LEN])
+{
+	static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+	char e17[40], dig[18];
+	int x17, prec;
+
+	/* "-d.dddddddddddddddde+XXX" */
+	snprintf(e17, sizeof(e17), "%.16e", fabs(v));
+	if (e17[1] != '.' || e17[18] != 'e')
+		return false;
+	dig[0] = e17[0];
+	memcpy(dig + 1, e17 + 2, 16);
+	dig[17] = '\0';
+	x17 = atoi(e17 + 19);
+	for (prec = 15; prec <= 17; prec++) {
+		char d[18];
+		int x = x17, k;
+		uint64_t m = 0;
+		bool back;
+
+		memcpy(d, dig, sizeof(d));
+		if (prec < 17) {
+			/* the digits cut off, against one half of the last kept */
+			int c = d[prec] - '5';
+
+			for (k = prec + 1; c == 0 && k < 17; k++)
+				c = d[k] != '0';
+			if (c == 0)
+				return false;           /* exactly half at 17 digits: ask printf */
+			if (c > 0) {                    /* round up, carrying */
+				for (k = prec - 1; k >= 0 && d[k] == '9'; k--)
+					d[k] = '0';
+				if (k >= 0) {
+					d[k]++;
+				} else {
+					d[0] = '1';     /* 99..9 -> 100..0: one more digit before */
+					x++;
+				}
+			}
+		}
+		for (k = 0; k < prec; k++)
+			m = m * 10 + (uint64_t)(d[k] - '0');
+		/* the value m * 10^(x - prec + 1): does it read back as v? */
+		k = x - prec + 1;
+		if (m <= (UINT64_C(1) << 53) && k >= -22 && k <= 22) {
+			double r = k >= 0 ? (double)m * p10[k] : (double)m / p10[-k];
+
+			back = r == fabs(v);
+		} else {
+			char t[40];
+
+			snprintf(t, sizeof(t), "%.*se%d", prec, d, x - prec + 1);
+			back = strtod(t, NULL) == fabs(v);
+		}
+		if (!back && prec < 17)
+			continue;
+		/* %.{prec}g: exponent form when x < -4 or x >= prec; trailing zeros dropped */
+		{
+			int nd = prec, len = 0;
+
+			while (nd > 1 && d[nd - 1] == '0')
+				nd--;
+			if (signbit(v))
+				out[len++] = '-';
+			if (x < -4 || x >= prec) {
+				out[len++] = d[0];
+				if (nd > 1) {
+					out[len++] = '.';
+					memcpy(out + len, d + 1, (size_t)nd - 1);
+					len += nd - 1;
+				}
+				snprintf(out + len, (size_t)(SB_NUM_LEN - len), "e%c%02d",
+					 x < 0 ? '-' : '+', x < 0 ? -x : x);
+			} else if (x < 0) {
+				out[len++] = '0';
+				out[len++] = '.';
+				for (k = 0; k < -x - 1; k++)
+					out[len++] = '0';
+				memcpy(out + len, d, (size_t)nd);
+				out[len + nd] = '\0';
+			} else {
+				memcpy(out + len, d, (size_t)x + 1 < (size_t)nd ? (size_t)x + 1 : (size_t)nd);
+				for (k = nd; k < x + 1; k++)
+					out[len + k] = '0';
+				len += x + 1;
+				if (nd > x + 1) {
+					out[len++] = '.';
+					memcpy(out + len, d + x + 1, (size_t)(nd - x - 1));
+					len += nd - x - 1;
+				}
+				out[len] = '\0';
+			}
+		}
+		return true;
+	}
+	return false;
+}
+
 const char *sb_fmt_num(double v, char out[SB_NUM_LEN])
 {
 	/*
@@ -152,6 +261,8 @@ const char *sb_fmt_num(double v, char out[SB_NUM_LEN])
 		out[len] = '\0';
 		return out;
 	}
+	if (isfinite(v) && v != 0.0 && fmt_num_digits(v, out))
+		return out;
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, SB_NUM_LEN, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
