@@ -32,10 +32,17 @@ static inline void put_digits(uint64_t v, int k, char *out)
 /* Writes v in decimal, no leading zeros ("0" for 0); returns the length. */
 static inline size_t put_uint(uint64_t v, char *out)
 {
-	int k = 1;
+	static const uint64_t p10[20] = {
+		1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+		1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+		100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
+		1000000000000000000u, 10000000000000000000u
+	};
+	/* floor(log10(v)) from the bit length (1233 / 4096 ~ log10(2)), then corrected */
+	int t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+	int k = t + (v >= p10[t]);
 
-	for (uint64_t p = 10; k < 20 && v >= p; p *= 10)
-		k++;
+	k = k ? k : 1;
 	put_digits(v, k, out);
 	return (size_t)k;
 }
