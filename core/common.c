@@ -11,6 +11,42 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+/* "00" .. "99" */
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Writes the k lowest decimal digits of v (leading zeros included) at out[0, k). */
+static inline void put_digits(uint64_t v, int k, char *out)
+{
+	while (k >= 2) {
+		memcpy(out + k - 2, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+		k -= 2;
+	}
+	if (k)
+		out[0] = (char)('0' + v % 10);
+}
+
+/* Writes v in decimal, no leading zeros ("0" for 0); returns the length. */
+static inline size_t put_uint(uint64_t v, char *out)
+{
+	static const uint64_t p10[20] = {
+		1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+		1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+		100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
+		1000000000000000000u, 10000000000000000000u
+	};
+	/* floor(log10(v)) from the bit length (1233 / 4096 ~ log10(2)), then corrected */
+	int t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+	int k = t + (v >= p10[t]);
+
+	k = k ? k : 1;
+	put_digits(v, k, out);
+	return (size_t)k;
+}
+
 enum sb_err sb_errf(struct sb_errbuf *e, enum sb_err code, const char *fmt, ...)
 {
 	va_list ap;
@@ -70,7 +106,8 @@ bool sb_parse_duration(const char *s, int64_t *us)
 	return false;
 }
 
-void *sb_aligned_alloc(size_t n_bytes)
+/* sb_aligned_alloc() without the zeroing: pages are touched only when written. */
+void *sb_aligned_alloc_raw(size_t n_bytes)
 {
 	const size_t huge = (size_t)2 << 20;
 	size_t rounded = (n_bytes + 63) / 64 * 64;
@@ -91,12 +128,148 @@ void *sb_aligned_alloc(size_t n_bytes)
 	if (rounded >= huge)
 		madvise(p, rounded / huge * huge, MADV_HUGEPAGE);
 #endif
-	memset(p, 0, rounded);
 	return p;
+}
+
+void *sb_aligned_alloc(size_t n_bytes)
+{
+	void *p = sb_aligned_alloc_raw(n_bytes);
+
+	if (p)
+		memset(p, 0, n_bytes ? (n_bytes + 63) / 64 * 64 : 64);
+	return p;
+}
+
+/*
+ * sb_fmt_num() from one printf: the 17 significant digits of v (%.17e, the exact
+ * value rounded once), from which the roundings to 15 and 16 digits are taken (the
+ * same as printf's, unless the digits cut off are exactly 5 or 50, where the exact
+ * value may lie on either side: then false, and the caller asks printf), each checked
+ * to read back by one correctly rounded operation on exact doubles when the digits
+ * fit in 2^53 and the power of ten in 10^22 (what strtod returns: Clinger's fast path),
+ * else by strtod; the first that reads back is written as %.*g writes it.
+ */
+static bool fmt_num_digits(double v, char out[SB_NUM_LEN])
+{
+	static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+	char e17[40], dig[18];
+	int x17, prec;
+
+	/* "-d.dddddddddddddddde+XXX" */
+	snprintf(e17, sizeof(e17), "%.16e", fabs(v));
+	if (e17[1] != '.' || e17[18] != 'e')
+		return false;
+	dig[0] = e17[0];
+	memcpy(dig + 1, e17 + 2, 16);
+	dig[17] = '\0';
+	x17 = atoi(e17 + 19);
+	for (prec = 15; prec <= 17; prec++) {
+		char d[18];
+		int x = x17, k;
+		uint64_t m = 0;
+		bool back;
+
+		memcpy(d, dig, sizeof(d));
+		if (prec < 17) {
+			/* the digits cut off, against one half of the last kept */
+			int c = d[prec] - '5';
+
+			for (k = prec + 1; c == 0 && k < 17; k++)
+				c = d[k] != '0';
+			if (c == 0)
+				return false;           /* exactly half at 17 digits: ask printf */
+			if (c > 0) {                    /* round up, carrying */
+				for (k = prec - 1; k >= 0 && d[k] == '9'; k--)
+					d[k] = '0';
+				if (k >= 0) {
+					d[k]++;
+				} else {
+					d[0] = '1';     /* 99..9 -> 100..0: one more digit before */
+					x++;
+				}
+			}
+		}
+		for (k = 0; k < prec; k++)
+			m = m * 10 + (uint64_t)(d[k] - '0');
+		/* the value m * 10^(x - prec + 1): does it read back as v? */
+		k = x - prec + 1;
+		if (m <= (UINT64_C(1) << 53) && k >= -22 && k <= 22) {
+			double r = k >= 0 ? (double)m * p10[k] : (double)m / p10[-k];
+
+			back = r == fabs(v);
+		} else {
+			char t[40];
+
+			snprintf(t, sizeof(t), "%.*se%d", prec, d, x - prec + 1);
+			back = strtod(t, NULL) == fabs(v);
+		}
+		if (!back && prec < 17)
+			continue;
+		/* %.{prec}g: exponent form when x < -4 or x >= prec; trailing zeros dropped */
+		{
+			int nd = prec, len = 0;
+
+			while (nd > 1 && d[nd - 1] == '0')
+				nd--;
+			if (signbit(v))
+				out[len++] = '-';
+			if (x < -4 || x >= prec) {
+				out[len++] = d[0];
+				if (nd > 1) {
+					out[len++] = '.';
+					memcpy(out + len, d + 1, (size_t)nd - 1);
+					len += nd - 1;
+				}
+				snprintf(out + len, (size_t)(SB_NUM_LEN - len), "e%c%02d",
+					 x < 0 ? '-' : '+', x < 0 ? -x : x);
+			} else if (x < 0) {
+				out[len++] = '0';
+				out[len++] = '.';
+				for (k = 0; k < -x - 1; k++)
+					out[len++] = '0';
+				memcpy(out + len, d, (size_t)nd);
+				out[len + nd] = '\0';
+			} else {
+				memcpy(out + len, d, (size_t)x + 1 < (size_t)nd ? (size_t)x + 1 : (size_t)nd);
+				for (k = nd; k < x + 1; k++)
+					out[len + k] = '0';
+				len += x + 1;
+				if (nd > x + 1) {
+					out[len++] = '.';
+					memcpy(out + len, d + x + 1, (size_t)(nd - x - 1));
+					len += nd - x - 1;
+				}
+				out[len] = '\0';
+			}
+		}
+		return true;
+	}
+	return false;
 }
 
 const char *sb_fmt_num(double v, char out[SB_NUM_LEN])
 {
+	/*
+	 * A whole number below 10^15 (trade counts, 0, 1) is what %.15g prints: all of
+	 * its at most 15 digits, no point, no exponent, and it reads back; "-0" keeps
+	 * its sign, so it takes the general path.
+	 */
+	if (fabs(v) < 1e15 && v == (double)(int64_t)v && (v != 0.0 || !signbit(v))) {
+		int64_t i = (int64_t)v;
+		size_t len = 0;
+
+		if (i < 0) {
+			out[len++] = '-';
+			i = -i;
+		}
+		len += put_uint((uint64_t)i, out + len);
+		out[len] = '\0';
+		return out;
+	}
+	if (isfinite(v) && v != 0.0 && fmt_num_digits(v, out))
+		return out;
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, SB_NUM_LEN, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
@@ -139,8 +312,7 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, c
 	uint64_t bits, mant, x, ip, fp;
 	int e;
 	u128 prod;
-	char digits[24];
-	size_t len = 0, nd = 0;
+	size_t len = 0;
 
 	if (!(fabs(v) * (double)pow10[d] < 9.0e18)) {     /* also NaN and inf */
 		sb_fmt_num(v, out);
@@ -173,23 +345,21 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, c
 	fp = x % pow10[d];
 	if ((bits >> 63) && x != 0)
 		out[len++] = '-';
-	do {
-		digits[nd++] = (char)('0' + ip % 10);
-		ip /= 10;
-	} while (ip);
-	while (nd)
-		out[len++] = digits[--nd];
+	len += put_uint(ip, out + len);
 	if (fp) {
-		char *f = out + len + 1;
 		int keep = d;
 
-		out[len] = '.';
-		for (int k = d - 1; k >= 0; k--) {
-			f[k] = (char)('0' + fp % 10);
-			fp /= 10;
+		/* trailing zeros dropped first: then every digit left is written */
+		while (fp % 100 == 0) {
+			fp /= 100;
+			keep -= 2;
 		}
-		while (f[keep - 1] == '0')
+		if (fp % 10 == 0) {
+			fp /= 10;
 			keep--;
+		}
+		out[len] = '.';
+		put_digits(fp, keep, out + len + 1);
 		len += 1 + (size_t)keep;
 	}
 	out[len] = '\0';

@@ -86,5 +86,8 @@ enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err);
 
 /* Allocation that reports SB_ENOMEM through the caller instead of aborting. */
 void *sb_aligned_alloc(size_t n_bytes);   /* 64-byte aligned, zeroed; free with free() */
+/* The same, not zeroed: for arrays written in full before they are read (no pass over
+ * them, and no page is touched before it is written). */
+void *sb_aligned_alloc_raw(size_t n_bytes);
 
 #endif

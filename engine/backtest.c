@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "results.h"
-#include "../strategies/strategy.h"
 
 void sb_recorder_release(struct sb_recorder *rec)
 {
@@ -23,63 +22,123 @@ enum sb_err sb_backtest_recorded(const struct sb_candles *c, const struct sb_eve
 	return sb_backtest_recorded_range(c, ev, combo, 0, c->n, rec, m, err);
 }
 
-enum sb_err sb_backtest_recorded_range(const struct sb_candles *c, const struct sb_events *ev,
-				       const struct sb_combo *combo, size_t first, size_t n_sim,
-				       struct sb_recorder *rec, struct sb_metrics *m,
-				       struct sb_errbuf *err)
+void sb_backtest_work_init(struct sb_backtest_work *w)
 {
+	memset(w, 0, sizeof(*w));
+	sb_signal_work_init(&w->sw);
+}
+
+void sb_backtest_work_release(struct sb_backtest_work *w)
+{
+	sb_signal_work_release(&w->sw);
+	free(w->signal);
+	free(w->nwin);
+	free(w->position);
+	free(w->equity);
+	free(w->trades);
+	sb_backtest_work_init(w);
+}
+
+/* Room for n candles; every array is written whole before it is read. */
+static bool work_room(struct sb_backtest_work *w, size_t n)
+{
+	if (n <= w->cap && w->signal)
+		return true;
+	free(w->signal);
+	free(w->nwin);
+	free(w->position);
+	free(w->equity);
+	w->signal = sb_aligned_alloc_raw(n * sizeof(double));
+	w->nwin = sb_aligned_alloc_raw(n * sizeof(uint32_t));
+	w->position = sb_aligned_alloc_raw(n * sizeof(double));
+	w->equity = sb_aligned_alloc_raw(n * sizeof(double));
+	w->cap = n;
+	w->have_signal = false;
+	return w->signal && w->nwin && w->position && w->equity;
+}
+
+double *sb_backtest_work_signal(struct sb_backtest_work *w, size_t n)
+{
+	if (!work_room(w, n ? n : 1)) {
+		sb_backtest_work_release(w);
+		return NULL;
+	}
+	w->have_signal = false;
+	return w->signal;
+}
+
+enum sb_err sb_backtest_recorded_work(struct sb_backtest_work *w, const struct sb_candles *c,
+				      const struct sb_events *ev, const struct sb_combo *combo,
+				      size_t first, size_t n_sim, struct sb_recorder *rec,
+				      struct sb_metrics *m, struct sb_errbuf *err)
+{
+	const struct sb_strategy *s = combo->strategy ? combo->strategy : sb_strategies[0];
 	struct sb_signal_params sp;
 	struct sb_trade_params tp;
 	struct sb_accum acc;
-	size_t n = c->n ? c->n : 1;
-	double *signal = sb_aligned_alloc(n * sizeof(double));
-	uint32_t *nwin = sb_aligned_alloc(n * sizeof(uint32_t));
 	enum sb_err rc;
 
 	memset(rec, 0, sizeof(*rec));
-	rec->position = sb_aligned_alloc(n * sizeof(double));
-	rec->equity = sb_aligned_alloc(n * sizeof(double));
-	rec->drawdown = sb_aligned_alloc(n * sizeof(double));
-	if (!signal || !nwin || !rec->position || !rec->equity || !rec->drawdown) {
-		rc = sb_errf(err, SB_ENOMEM, "out of memory");
-		goto out_free;
+	if (!work_room(w, c->n ? c->n : 1)) {
+		sb_backtest_work_release(w);
+		return sb_errf(err, SB_ENOMEM, "out of memory");
 	}
 	sb_combo_signal_params(combo, &sp);
 	sb_combo_trade_params(combo, &tp);
-	{
-		struct sb_signal_work w;
-		const struct sb_strategy *s = combo->strategy ? combo->strategy : sb_strategies[0];
-
-		sb_signal_work_init(&w);
-		rc = s->signal(&w, c, ev, &sp, signal, nwin, NULL, err);
-		sb_signal_work_release(&w);
+	if (!w->have_signal || w->strategy != (const void *)s || w->c != c || w->ev != ev ||
+	    memcmp(&w->sp, &sp, sizeof(sp)) != 0) {
+		w->have_signal = false;
+		rc = s->signal(&w->sw, c, ev, &sp, w->signal, w->nwin, NULL, err);
+		if (rc)
+			return rc;
+		w->have_signal = true;
+		w->strategy = s;
+		w->sp = sp;
+		w->c = c;
+		w->ev = ev;
 	}
-	if (rc)
-		goto out_free;
-	if (first > c->n || n_sim > c->n - first || n_sim == 0) {
-		rc = sb_errf(err, SB_EINVAL, "candle range [%zu, +%zu) outside the %zu candles",
-			     first, n_sim, c->n);
-		goto out_free;
-	}
-	rec->n_in_window = nwin + first;
+	if (first > c->n || n_sim > c->n - first || n_sim == 0)
+		return sb_errf(err, SB_EINVAL, "candle range [%zu, +%zu) outside the %zu candles",
+			       first, n_sim, c->n);
+	rec->position = w->position;
+	rec->equity = w->equity;
+	rec->drawdown = NULL;             /* the writer takes it from the equity */
+	rec->trades = w->trades;
+	rec->cap_trades = w->cap_trades;
+	rec->n_in_window = w->nwin + first;
 	sb_accum_init(&acc);
 	{
 		const struct sb_bars b = { c->open + first, c->high + first, c->low + first,
 					   c->close + first };
 
-		sb_sim_bars(n_sim, &b, signal + first, &tp, &acc, rec);
+		sb_sim_bars(n_sim, &b, w->signal + first, &tp, &acc, rec);
 	}
 	rec->n_in_window = NULL;
-	if (rec->oom) {
-		rc = sb_errf(err, SB_ENOMEM, "out of memory recording trades");
-		goto out_free;
-	}
+	w->trades = rec->trades;          /* grown with realloc */
+	w->cap_trades = rec->cap_trades;
+	if (rec->oom)
+		return sb_errf(err, SB_ENOMEM, "out of memory recording trades");
 	sb_metrics_finish(&acc, n_sim, c->interval_us, m);
-out_free:
-	free(signal);
-	free(nwin);
-	if (rc)
-		sb_recorder_release(rec);
+	return SB_OK;
+}
+
+enum sb_err sb_backtest_recorded_range(const struct sb_candles *c, const struct sb_events *ev,
+				       const struct sb_combo *combo, size_t first, size_t n_sim,
+				       struct sb_recorder *rec, struct sb_metrics *m,
+				       struct sb_errbuf *err)
+{
+	struct sb_backtest_work w;
+	enum sb_err rc;
+
+	sb_backtest_work_init(&w);
+	rc = sb_backtest_recorded_work(&w, c, ev, combo, first, n_sim, rec, m, err);
+	if (!rc) {                        /* the arrays go to rec */
+		w.position = w.equity = NULL;
+		w.trades = NULL;
+	} else {
+		memset(rec, 0, sizeof(*rec));
+	}
+	sb_backtest_work_release(&w);
 	return rc;
 }
 

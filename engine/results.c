@@ -478,41 +478,178 @@ static size_t put_fixed(struct fixed_cell *cell, double v, char *out)
 		cell->v = v;
 		cell->len = sb_fmt_fixed(v, cell->decimals, cell->text);
 	}
-	memcpy(out, cell->text, cell->len);
+	/* all of text: a copy of constant size, without a call; out has the room (below) */
+	memcpy(out, cell->text, SB_NUM_LEN);
 	return cell->len;
+}
+
+/*
+ * Fixed decimals (price 1e-8, units 1e-8, equity 1e-4, drawdown 1e-8): curves are for
+ * reading and plotting, and a year of minutes must not take seconds to write.  The
+ * metrics, from the unrounded values, are exact in metrics.json/summary.csv.
+ */
+enum { DEC_CLOSE = 8, DEC_POSITION = 8, DEC_EQUITY = 4, DEC_DRAWDOWN = 8, DEC_BUY_HOLD = 4 };
+
+/* The most a row of close and buy_hold takes (each below SB_NUM_LEN) */
+#define COLS_ROW_MAX (2 * SB_NUM_LEN)
+
+bool sb_curve_cols_init(struct sb_curve_cols *k, const struct sb_candles *c, size_t n_parts)
+{
+	const size_t n = c->n ? c->n : 1;
+
+	memset(k, 0, sizeof(*k));
+	if (n > UINT32_MAX / COLS_ROW_MAX || n_parts == 0)
+		return false;                 /* offsets are 32-bit: each curve formats its own */
+	k->n = c->n;
+	k->open = c->open;
+	k->close = c->close;
+	k->n_parts = n_parts;
+	/*
+	 * Part p fills rows [lo, hi) from offset lo * COLS_ROW_MAX on, densely: the parts
+	 * run on their own threads, and only the pages written (~20 bytes a row) become
+	 * resident.  Plain pages, not huge ones: those would make the gaps resident.
+	 */
+	k->text = malloc(n * COLS_ROW_MAX + SB_NUM_LEN);   /* + the over-read of the last row */
+	k->off = malloc(n * sizeof(*k->off));
+	k->len = malloc(2 * n);
+	if (!k->text || !k->off || !k->len) {
+		sb_curve_cols_release(k);
+		return false;
+	}
+	return true;
+}
+
+void sb_curve_cols_release(struct sb_curve_cols *k)
+{
+	free(k->text);
+	free(k->off);
+	free(k->len);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The first row of part p of n rows in k->n_parts. */
+static size_t cols_part_lo(const struct sb_curve_cols *k, size_t p)
+{
+	return k->n * p / k->n_parts;
+}
+
+void sb_curve_cols_fill(struct sb_curve_cols *k, size_t part)
+{
+	const size_t lo = cols_part_lo(k, part), hi = cols_part_lo(k, part + 1);
+	uint32_t at = (uint32_t)(lo * COLS_ROW_MAX);
+
+	for (size_t i = lo; i < hi; i++) {
+		char *t = k->text + at;
+		size_t lc = sb_fmt_fixed(k->close[i], DEC_CLOSE, t);
+		size_t lb = sb_fmt_fixed(sb_buy_hold_equity(k->open[0], k->close[i]), DEC_BUY_HOLD,
+					 t + lc);
+
+		k->off[i] = at;
+		k->len[2 * i] = (uint8_t)lc;
+		k->len[2 * i + 1] = (uint8_t)lb;
+		at += (uint32_t)(lc + lb);
+	}
 }
 
 enum sb_err sb_write_equity_csv(const char *path, const struct sb_candles *c,
 				const struct sb_recorder *rec, struct sb_errbuf *err)
 {
+	return sb_write_equity_csv_cols(path, c, rec, NULL, err);
+}
+
+/*
+ * The closes of consecutive candles as sb_format_time_fast() writes them, for a
+ * fraction of its cost: within a day only the time of day changes, by whole seconds.
+ */
+struct time_run {
+	int64_t day_end_us;           /* the end of the day of 'text'; 0: no fast path */
+	int64_t tod;                  /* the time of day of 'text', in seconds */
+	char text[SB_TIME_LEN];
+	size_t len;
+};
+
+static size_t time_run_next(struct time_run *r, int64_t t_us, int64_t step_us, char *out)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627"
+				    "28293031323334353637383940414243444546474849505152535455"
+				    "5657585960";
+
+	if (r->day_end_us && t_us < r->day_end_us && step_us % SB_US_PER_SEC == 0) {
+		int64_t tod = r->tod + step_us / SB_US_PER_SEC;
+
+		r->tod = tod;
+		memcpy(r->text + 11, pairs + 2 * (tod / 3600), 2);
+		memcpy(r->text + 14, pairs + 2 * (tod / 60 % 60), 2);
+		memcpy(r->text + 17, pairs + 2 * (tod % 60), 2);
+	} else {
+		int64_t sec = sb_floordiv(t_us, SB_US_PER_SEC), day = sb_floordiv(sec, 86400);
+
+		r->len = sb_format_time_fast(t_us, r->text);
+		r->tod = sec - day * 86400;
+		/* whole seconds and the 20-character form only */
+		r->day_end_us = r->len == 20 && t_us % SB_US_PER_SEC == 0
+				? (day + 1) * 86400 * SB_US_PER_SEC : 0;
+	}
+	memcpy(out, r->text, r->len);
+	return r->len;
+}
+
+enum sb_err sb_write_equity_csv_cols(const char *path, const struct sb_candles *c,
+				     const struct sb_recorder *rec, const struct sb_curve_cols *k,
+				     struct sb_errbuf *err)
+{
 	struct hashed_out o;
-	/*
-	 * Fixed decimals (price 1e-8, units 1e-8, equity 1e-4, drawdown 1e-8): curves are
-	 * for reading and plotting, and a year of minutes must not take seconds to write.
-	 * The metrics, from the unrounded values, are exact in metrics.json/summary.csv.
-	 */
-	struct fixed_cell cells[5] = { { .decimals = 8 }, { .decimals = 8 }, { .decimals = 4 },
-				       { .decimals = 8 }, { .decimals = 4 } };
+	struct fixed_cell cells[5] = { { .decimals = DEC_CLOSE }, { .decimals = DEC_POSITION },
+				       { .decimals = DEC_EQUITY }, { .decimals = DEC_DRAWDOWN },
+				       { .decimals = DEC_BUY_HOLD } };
+	double peak = SB_INITIAL_EQUITY, dd;
+	struct time_run tr = { 0 };
 	enum sb_err rc = hashed_open(&o, path, err);
 
 	if (rc)
 		return rc;
+	if (k && (k->n != c->n || k->close != c->close || k->open != c->open))
+		k = NULL;                     /* formatted for other candles */
 	/* buy_hold: the equity of holding the asset from the first open (sim.h) */
 	hashed_puts(&o, "time,close,position,equity,drawdown,buy_hold\n");
 	for (size_t i = 0; i < c->n; i++) {
-		char *line = hashed_room(&o, SB_TIME_LEN + 5 * SB_NUM_LEN + 8);
-		size_t len = sb_format_time_fast(c->t0_us + (int64_t)(i + 1) * c->interval_us, line);
+		/*
+		 * Room for the longest line (a time, five cells of at most SB_NUM_LEN - 1
+		 * characters, separators) plus SB_NUM_LEN: each cell is copied SB_NUM_LEN
+		 * bytes at a time, the bytes past its length overwritten by what follows.
+		 */
+		char *line = hashed_room(&o, SB_TIME_LEN + 6 * SB_NUM_LEN + 8);
+		size_t len = time_run_next(&tr, c->t0_us + (int64_t)(i + 1) * c->interval_us,
+					   c->interval_us, line);
 
 		line[len++] = ',';
-		len += put_fixed(&cells[0], c->close[i], line + len);
+		if (k) {
+			memcpy(line + len, k->text + k->off[i], SB_NUM_LEN);   /* see put_fixed() */
+			len += k->len[2 * i];
+		} else {
+			len += put_fixed(&cells[0], c->close[i], line + len);
+		}
 		line[len++] = ',';
 		len += put_fixed(&cells[1], rec->position[i], line + len);
 		line[len++] = ',';
 		len += put_fixed(&cells[2], rec->equity[i], line + len);
 		line[len++] = ',';
-		len += put_fixed(&cells[3], rec->drawdown[i], line + len);
+		if (rec->drawdown) {
+			dd = rec->drawdown[i];
+		} else {                      /* as sb_sim_bars() records it (sim.h) */
+			if (rec->equity[i] > peak)
+				peak = rec->equity[i];
+			dd = 1.0 - rec->equity[i] / peak;
+		}
+		len += put_fixed(&cells[3], dd, line + len);
 		line[len++] = ',';
-		len += put_fixed(&cells[4], sb_buy_hold_equity(c->open[0], c->close[i]), line + len);
+		if (k) {
+			memcpy(line + len, k->text + k->off[i] + k->len[2 * i], SB_NUM_LEN);
+			len += k->len[2 * i + 1];
+		} else {
+			len += put_fixed(&cells[4], sb_buy_hold_equity(c->open[0], c->close[i]),
+					 line + len);
+		}
 		line[len++] = '\n';
 		o.len += len;
 	}

@@ -193,14 +193,17 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 #pragma omp parallel num_threads(threads) reduction(+:t_signal)
 	{
 		int t = omp_get_thread_num();
-		double *signal = sb_aligned_alloc(c->n * sizeof(double));
+		struct sb_backtest_work *bw = o->works ? &o->works[t] : NULL;
+		double *signal = bw ? sb_backtest_work_signal(bw, c->n)
+				    : sb_aligned_alloc_raw(c->n * sizeof(double));   /* written whole */
 		struct sb_accum *acc = malloc(blocks_per_task * LANE_BLOCK * sizeof(*acc));
-		struct sb_signal_work work;
+		struct sb_signal_work own, *work = bw ? &bw->sw : &own;
 		size_t cur_group = SIZE_MAX;
 		struct sb_errbuf terr;
 		bool failed = !signal || !acc;
 
-		sb_signal_work_init(&work);
+		if (!bw)
+			sb_signal_work_init(&own);
 		if (failed) {
 #pragma omp critical
 			if (!rc) {
@@ -228,7 +231,7 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 				unrank(g, group_axes, n_gax, gr, idx);
 				sb_grid_combo(g, rank_id(g, idx), &combo);
 				sb_combo_signal_params(&combo, &sp);
-				if (combo.strategy->signal(&work, c, ev, &sp, signal, NULL, NULL, &terr)) {
+				if (combo.strategy->signal(work, c, ev, &sp, signal, NULL, NULL, &terr)) {
 					failed = true;
 #pragma omp critical
 					if (!rc) {
@@ -254,9 +257,11 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 				o->progress(o->progress_ctx, d, n_combos);
 			}
 		}
-		free(signal);
 		free(acc);
-		sb_signal_work_release(&work);
+		if (!bw) {
+			free(signal);
+			sb_signal_work_release(&own);
+		}
 	}
 	if (o->progress && !rc)
 		o->progress(o->progress_ctx, n_combos, n_combos);
@@ -274,19 +279,40 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	return rc;
 }
 
-size_t sb_parallel_for(size_t n, int threads, bool (*fn)(void *ctx, size_t i), void *ctx)
+size_t sb_parallel_for_slots(size_t n, int threads,
+			     bool (*fn)(void *ctx, size_t i, int slot), void *ctx)
 {
 	size_t first_bad = SIZE_MAX;
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+#pragma omp parallel for schedule(dynamic, 1) num_threads(sb_sweep_threads(threads))
 	for (size_t i = 0; i < n; i++) {
-		if (!fn(ctx, i)) {
+		if (!fn(ctx, i, omp_get_thread_num())) {
 #pragma omp critical
 			if (i < first_bad)
 				first_bad = i;
 		}
 	}
 	return first_bad;
+}
+
+struct plain_for {
+	bool (*fn)(void *ctx, size_t i);
+	void *ctx;
+};
+
+static bool plain_task(void *p, size_t i, int slot)
+{
+	const struct plain_for *f = p;
+
+	(void)slot;
+	return f->fn(f->ctx, i);
+}
+
+size_t sb_parallel_for(size_t n, int threads, bool (*fn)(void *ctx, size_t i), void *ctx)
+{
+	struct plain_for f = { fn, ctx };
+
+	return sb_parallel_for_slots(n, threads, plain_task, &f);
 }
 
 double sb_wtime(void)

@@ -5,6 +5,7 @@
 #include "grid.h"
 #include "kernels.h"
 #include "sim.h"
+#include "backtest.h"
 #include "../loaders/candles.h"
 #include "../loaders/events.h"
 
@@ -18,6 +19,10 @@ struct sb_sweep_opts {
 	 * itself); may be NULL. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
+	/* NULL, or one per thread (sb_sweep_threads(threads) of them): each thread builds
+	 * its signals in its own, and leaves them there for the recorded runs that follow
+	 * (the curves: memory already faulted in, the articles already indexed). */
+	struct sb_backtest_work *works;
 };
 
 struct sb_sweep_stats {
@@ -71,6 +76,10 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
  * fn returned false, or SIZE_MAX.  sb_wtime() is a wall clock in seconds.
  */
 size_t sb_parallel_for(size_t n, int threads, bool (*fn)(void *ctx, size_t i), void *ctx);
+/* The same, fn told which thread runs it: slot in [0, sb_sweep_threads(threads)), one
+ * index at a time per slot (for per-thread buffers reused from one index to the next). */
+size_t sb_parallel_for_slots(size_t n, int threads,
+			     bool (*fn)(void *ctx, size_t i, int slot), void *ctx);
 double sb_wtime(void);
 
 /* The signal groups of 'g' (what sb_sweep_stats.groups will say), and the threads

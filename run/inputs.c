@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../core/thread.h"
 #include "../loaders/bincache.h"
 #include "../loaders/fetch.h"
 #include "../loaders/input.h"
@@ -187,10 +188,41 @@ static bool load_events(const struct sb_run_opts *o, const struct sb_events_opts
 	return ok;
 }
 
+/* True when every input is a regular file (pipes are spooled in turn, as given). */
+static bool all_regular(const struct sb_run_opts *o, const struct sb_run_inputs *in)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < in->n_price_files; i++)
+		if (stat(in->price_paths[i], &st) != 0 || !S_ISREG(st.st_mode))
+			return false;
+	return o->sentiment && stat(o->sentiment, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* load_events() on a thread of its own, beside load_candles() */
+struct events_job {
+	const struct sb_run_opts *o;
+	const struct sb_events_opts *eo;
+	struct sb_run_inputs *in;
+	struct sb_errbuf err;
+	bool ok;
+};
+
+static void *events_thread(void *p)
+{
+	struct events_job *j = p;
+
+	j->ok = load_events(j->o, j->eo, j->in, &j->err);
+	return NULL;
+}
+
 enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs *in,
 			       struct sb_errbuf *err)
 {
 	struct sb_events_opts eo;
+	struct events_job job;
+	struct sb_thread *t = NULL;
+	bool ok;
 
 	memset(in, 0, sizeof(*in));
 	sb_candles_init(&in->candles);
@@ -199,7 +231,31 @@ enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs
 		return sb_errf(err, SB_EINVAL,
 			       "--confidence: expected field, abs or const:X with X in [0, 1], got '%s'",
 			       o->confidence);
-	if (!resolve_prices(o, in, err) || !load_candles(o, in, err) || !load_events(o, &eo, in, err))
+	if (!resolve_prices(o, in, err))
+		return err && err->msg[0] ? SB_EINVAL : SB_EIO;
+	/*
+	 * The prices and the news are independent until both are loaded: with a second
+	 * CPU, the news are hashed and loaded (or taken from the cache) beside the
+	 * candles (regular files only: two names may be one pipe).  A failure of the
+	 * candles is reported first, as when run in turn.
+	 */
+	memset(&job, 0, sizeof(job));
+	job.o = o;
+	job.eo = &eo;
+	job.in = in;
+	if (sb_load_threads() && all_regular(o, in))
+		t = sb_thread_start(events_thread, &job);
+	ok = load_candles(o, in, err);
+	if (t)
+		sb_thread_join(t);
+	else if (ok)
+		job.ok = load_events(o, &eo, in, &job.err);
+	if (ok && !job.ok) {
+		if (err)
+			*err = job.err;
+		ok = false;
+	}
+	if (!ok)
 		return err && err->msg[0] ? SB_EINVAL : SB_EIO;
 	return SB_OK;
 }

@@ -119,9 +119,18 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 				 struct sb_errbuf *err)
 {
 	FILE *f = fopen(path, "w");
+	char bh_text[3 * SB_NUM_LEN + 4] = "";   /* the same on every row: formatted once */
+	const double bhv[] = { bh->total_return, bh->sharpe, bh->max_drawdown };
 
 	if (!f)
 		return sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
+	for (size_t k = 0; k < sizeof(bhv) / sizeof(bhv[0]); k++) {
+		char num[SB_NUM_LEN];
+
+		strcat(bh_text, ",");
+		if (!isnan(bhv[k]))
+			strcat(bh_text, sb_fmt_num(bhv[k], num));
+	}
 	fputs("id", f);
 	for (int k = 0; k < g->n_axes; k++)
 		fprintf(f, ",%s", sb_grid_axis_name(g, k));
@@ -141,14 +150,15 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 		{
 			const double extra[] = { m[id].skew, m[id].kurtosis,
 						 sb_run_row_psr(&m[id], n_candles),
-						 sb_run_row_dsr(&m[id], d, n_candles),
-						 bh->total_return, bh->sharpe, bh->max_drawdown,
-						 m[id].total_return - bh->total_return };
+						 sb_run_row_dsr(&m[id], d, n_candles) };
 
 			for (size_t k = 0; k < sizeof(extra) / sizeof(extra[0]); k++) {
 				fputc(',', f);
 				sb_fput_num(f, extra[k]);
 			}
+			fputs(bh_text, f);
+			fputc(',', f);
+			sb_fput_num(f, m[id].total_return - bh->total_return);
 		}
 		for (int r = SB_EXIT_SIGNAL; r < SB_EXIT_END; r++)
 			fprintf(f, ",%llu", (unsigned long long)m[id].exits[r]);
@@ -160,7 +170,8 @@ static enum sb_err write_summary(const char *path, const struct sb_grid *g,
 }
 
 /* Writes equity/<id>.csv and trades/<id>.csv; checks the re-run equals the sweep. */
-static enum sb_err write_curves(const char *dir, const struct sb_run_inputs *in,
+static enum sb_err write_curves(struct sb_backtest_work *w, const struct sb_curve_cols *cols,
+				const char *dir, const struct sb_run_inputs *in,
 				const struct sb_grid *g, size_t first, size_t n, size_t id,
 				const struct sb_metrics *swept, struct sb_errbuf *err)
 {
@@ -173,72 +184,158 @@ static enum sb_err write_curves(const char *dir, const struct sb_run_inputs *in,
 
 	sb_grid_combo(g, id, &combo);
 	sb_candles_view(&in->candles, first, n, &view);
-	rc = sb_backtest_recorded_range(&in->candles, &in->events, &combo, first, n, &rec, &m,
-					err);
+	rc = sb_backtest_recorded_work(w, &in->candles, &in->events, &combo, first, n, &rec, &m,
+				       err);
 	if (rc)
 		return rc;
 	/* The curves come from the scalar path: they must tell the summary row's story. */
-	if (memcmp(&m, swept, sizeof(m)) != 0) {
-		sb_recorder_release(&rec);
+	if (memcmp(&m, swept, sizeof(m)) != 0)
 		return sb_errf(err, SB_EINVAL,
 			       "internal error: combination %zu re-run on the scalar path differs from the sweep (try --kernel scalar, and please report it)",
 			       id);
-	}
 	snprintf(name, sizeof(name), "equity/%zu.csv", id);
 	rc = sb_path_join(eq, sizeof(eq), dir, name, err);
 	snprintf(name, sizeof(name), "trades/%zu.csv", id);
 	if (!rc)
 		rc = sb_path_join(tr, sizeof(tr), dir, name, err);
 	if (!rc)
-		rc = sb_backtest_write_curves(&view, &rec, eq, tr, err);
-	sb_recorder_release(&rec);
+		rc = sb_write_equity_csv_cols(eq, &view, &rec, cols, err);
+	if (!rc)
+		rc = sb_write_trades_csv(tr, &view, &rec, err);
 	return rc;
 }
 
 /*
- * Curves of the top combinations, then of the kept ones, one combination per task
- * (engine/sweep.c's parallel loop): each is an independent scalar re-run and two files.
- * The first error in list order is reported.
+ * summary.csv, then the curves of the top combinations and of the kept ones, one file
+ * or combination per task (engine/sweep.c's parallel loop): each curve is an
+ * independent scalar re-run and two files, on its thread's buffers.  The curves run
+ * in the order of their signal, so that a thread finds the signal it built last more
+ * often.  The first error in list order (summary, top, kept) is reported.
  */
-struct curves_ctx {
-	const char *dir;
+struct outputs_ctx {
+	const char *dir, *summary;
+	const struct sb_run_opts *o;
 	const struct sb_run_inputs *in;
-	const struct sb_grid *g;
-	const struct sb_metrics *m;
-	const size_t *order, *keep;
-	size_t n_top, first, n;          /* n_top ids; the candles traded */
-	struct sb_errbuf *errs;          /* one per task */
+	const struct sb_sweep_result *res;
+	const size_t *keep;
+	size_t first, n;                  /* the candles traded */
+	size_t *ids;                      /* per curve task, in the order they run */
+	size_t *pos;                      /* per curve task: its place in the list */
+	struct sb_backtest_work *work;    /* one per thread, the sweep's */
+	struct sb_curve_cols cols;        /* close and buy_hold, formatted once */
+	bool have_cols;
+	struct sb_errbuf *errs;           /* per list place: 0 summary, 1 + curve */
+	bool *bad;
 };
 
-static bool curve_task(void *p, size_t i)
-{
-	struct curves_ctx *c = p;
-	size_t id = i < c->n_top ? c->order[i] : c->keep[i - c->n_top];
+static enum sb_err write_summary(const char *path, const struct sb_grid *g,
+				 const struct sb_metrics *m, const struct sb_dsr *d,
+				 const struct sb_metrics *bh, size_t n_candles,
+				 struct sb_errbuf *err);
 
-	return write_curves(c->dir, c->in, c->g, c->first, c->n, id, &c->m[id], &c->errs[i]) ==
-	       SB_OK;
+static bool output_task(void *p, size_t i, int slot)
+{
+	struct outputs_ctx *c = p;
+	const struct sb_sweep_result *res = c->res;
+	size_t at = i == 0 ? 0 : 1 + c->pos[i - 1];
+	enum sb_err rc;
+
+	if (i == 0)
+		rc = write_summary(c->summary, &c->o->grid, res->m, &res->dsr, &res->bh, c->n,
+				   &c->errs[0]);
+	else
+		rc = write_curves(&c->work[slot], c->have_cols ? &c->cols : NULL, c->dir, c->in,
+				  &c->o->grid, c->first, c->n, c->ids[i - 1], &res->m[c->ids[i - 1]],
+				  &c->errs[at]);
+	c->bad[at] = rc != SB_OK;
+	return rc == SB_OK;
 }
 
-static enum sb_err write_all_curves(const char *dir, const struct sb_run_inputs *in,
-				    const struct sb_grid *g, const struct sb_metrics *m,
-				    const struct sb_engine_range *r, const size_t *order, size_t n_top,
-				    const size_t *keep, size_t n_keep, int threads,
-				    struct sb_errbuf *err)
+static bool cols_task(void *p, size_t i)
 {
-	struct curves_ctx ctx = { dir, in, g, m, order, keep, n_top, r->first, r->n, NULL };
-	const size_t n = n_top + n_keep;
-	size_t bad;
+	struct outputs_ctx *c = p;
 
-	if (n == 0)
-		return SB_OK;
-	ctx.errs = calloc(n, sizeof(*ctx.errs));
-	if (!ctx.errs)
-		return sb_errf(err, SB_ENOMEM, "out of memory");
-	bad = sb_parallel_for(n, threads, curve_task, &ctx);
-	if (bad != SIZE_MAX && err)
-		*err = ctx.errs[bad];
+	sb_curve_cols_fill(&c->cols, i);
+	return true;
+}
+
+/* qsort context: the combination of each list place, by its signal group */
+static const struct sb_grid *g_sort_grid;
+static const size_t *g_sort_ids;
+
+static int cmp_signal(const void *a, const void *b)
+{
+	size_t pa = *(const size_t *)a, pb = *(const size_t *)b;
+	struct sb_combo ca, cb;
+	struct sb_signal_params sa, sb;
+	int d;
+
+	sb_grid_combo(g_sort_grid, g_sort_ids[pa], &ca);
+	sb_grid_combo(g_sort_grid, g_sort_ids[pb], &cb);
+	sb_combo_signal_params(&ca, &sa);
+	sb_combo_signal_params(&cb, &sb);
+	d = memcmp(&sa, &sb, sizeof(sa));
+	if (d)
+		return d;
+	return pa < pb ? -1 : pa > pb;
+}
+
+static enum sb_err write_outputs(const char *dir, const char *summary,
+				 const struct sb_run_opts *o, const struct sb_run_inputs *in,
+				 const struct sb_engine_range *r, const struct sb_sweep_result *res,
+				 const size_t *keep, size_t n_keep, int threads,
+				 struct sb_backtest_work *works, struct sb_errbuf *err)
+{
+	const size_t n = res->n_top + n_keep;
+	const int slots = sb_sweep_threads(threads);
+	struct outputs_ctx ctx = { .dir = dir, .summary = summary, .o = o, .in = in, .res = res,
+				   .keep = keep, .first = r->first, .n = r->n };
+	size_t *list = malloc((n ? n : 1) * sizeof(*list));
+	enum sb_err rc = SB_OK;
+
+	ctx.ids = malloc((n ? n : 1) * sizeof(*ctx.ids));
+	ctx.pos = malloc((n ? n : 1) * sizeof(*ctx.pos));
+	ctx.work = works;
+	ctx.errs = calloc(n + 1, sizeof(*ctx.errs));
+	ctx.bad = calloc(n + 1, sizeof(*ctx.bad));
+	if (!list || !ctx.ids || !ctx.pos || !ctx.errs || !ctx.bad) {
+		rc = sb_errf(err, SB_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++) {
+		list[k] = k < res->n_top ? res->order[k] : keep[k - res->n_top];
+		ctx.pos[k] = k;
+	}
+	g_sort_grid = &o->grid;
+	g_sort_ids = list;
+	qsort(ctx.pos, n, sizeof(*ctx.pos), cmp_signal);
+	for (size_t k = 0; k < n; k++)
+		ctx.ids[k] = list[ctx.pos[k]];
+	if (n >= 2) {                     /* the shared columns, once for all the curves */
+		struct sb_candles view;
+
+		sb_candles_view(&in->candles, r->first, r->n, &view);
+		ctx.have_cols = sb_curve_cols_init(&ctx.cols, &view, (size_t)slots);
+		if (ctx.have_cols)
+			sb_parallel_for((size_t)slots, threads, cols_task, &ctx);
+	}
+	sb_parallel_for_slots(n + 1, threads, output_task, &ctx);
+	if (ctx.have_cols)
+		sb_curve_cols_release(&ctx.cols);
+	for (size_t k = 0; k <= n; k++)
+		if (ctx.bad[k]) {
+			if (err)
+				*err = ctx.errs[k];
+			rc = SB_EIO;
+			break;
+		}
+out:
+	free(list);
+	free(ctx.ids);
+	free(ctx.pos);
 	free(ctx.errs);
-	return bad == SIZE_MAX ? SB_OK : SB_EIO;
+	free(ctx.bad);
+	return rc;
 }
 
 void sb_sweep_result_release(struct sb_sweep_result *res)
@@ -301,20 +398,24 @@ enum sb_err sb_run_grid(const struct sb_run_opts *o, const struct sb_run_inputs 
 	return SB_OK;
 }
 
-enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs *in,
-			 const struct sb_sweep_request *req, int argc, char **argv,
-			 struct sb_sweep_result *res, struct sb_errbuf *err)
+/* sb_run_sweep() with one buffer set per thread, shared by the sweep and the curves */
+static enum sb_err run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			     const struct sb_sweep_request *req, int argc, char **argv,
+			     struct sb_backtest_work *works, struct sb_sweep_result *res,
+			     struct sb_errbuf *err)
 {
+	struct sb_sweep_request with_works = *req;
 	struct sb_engine_range r;
 	struct sb_run_dir dir;
 	struct sb_sweep_request as_run;   /* for the manifest: the threads that ran */
-	char path[4200];
+	char path[4200], summary[4200];
 	enum sb_err rc;
 
 	rc = sb_run_range(o, &in->candles, &r.first, &r.n, err);
 	if (rc)
 		return rc;
-	rc = sb_run_grid(o, in, req, &r, res, err);
+	with_works.engine.works = works;
+	rc = sb_run_grid(o, in, &with_works, &r, res, err);
 	if (rc || (req->spread && sb_mpi_rank() != 0))
 		return rc;
 	/* once for the run (not in sb_run_grid: placebo sets and folds do not need it) */
@@ -326,8 +427,7 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	rc = sb_run_dir_begin(&dir, o->out, o->force, err);
 	if (rc)
 		return rc;
-	if ((rc = sb_path_join(path, sizeof(path), dir.tmp, "summary.csv", err)) ||
-	    (rc = write_summary(path, &o->grid, res->m, &res->dsr, &res->bh, r.n, err)) ||
+	if ((rc = sb_path_join(summary, sizeof(summary), dir.tmp, "summary.csv", err)) ||
 	    (sb_mpi_fault("write"), false) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "stats.json", err)) ||
 	    (req->placebo && (rc = sb_run_placebo(o, in, req, res, req->placebo, req->seed,
@@ -337,8 +437,8 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	    (rc = sb_mkdirs(path, err)) ||
 	    (rc = sb_path_join(path, sizeof(path), dir.tmp, "trades", err)) ||
 	    (rc = sb_mkdirs(path, err)) ||
-	    (rc = write_all_curves(dir.tmp, in, &o->grid, res->m, &r, res->order, res->n_top,
-				   req->keep, req->n_keep, req->engine.threads, err)) ||
+	    (rc = write_outputs(dir.tmp, summary, o, in, &r, res, req->keep, req->n_keep,
+				req->engine.threads, works, err)) ||
 	    /* the manifest is the last file written: it lists every output */
 	    (rc = sb_run_write_manifest(dir.tmp, o, in, &as_run, argc, argv, err)) ||
 	    (rc = sb_run_dir_commit(&dir, err))) {
@@ -347,4 +447,23 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	}
 	snprintf(res->dir, sizeof(res->dir), "%s", dir.final);
 	return SB_OK;
+}
+
+enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			 const struct sb_sweep_request *req, int argc, char **argv,
+			 struct sb_sweep_result *res, struct sb_errbuf *err)
+{
+	const int slots = sb_sweep_threads(req->engine.threads);
+	struct sb_backtest_work *works = calloc((size_t)slots, sizeof(*works));
+	enum sb_err rc;
+
+	if (!works)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
+	for (int t = 0; t < slots; t++)
+		sb_backtest_work_init(&works[t]);
+	rc = run_sweep(o, in, req, argc, argv, works, res, err);
+	for (int t = 0; t < slots; t++)
+		sb_backtest_work_release(&works[t]);
+	free(works);
+	return rc;
 }

@@ -24,8 +24,8 @@ void sb_signal_work_init(struct sb_signal_work *w)
 void sb_signal_work_release(struct sb_signal_work *w)
 {
 	free(w->cand_all);
-	free(w->score_all);
-	free(w->conf_all);
+	free(w->own_score);
+	free(w->own_conf);
 	free(w->csum);
 	free(w->ccnt);
 	for (int k = 0; k < 3; k++)
@@ -41,14 +41,14 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 	if (n > w->cap || !w->cand_all) {
 		n = n ? n : 1;
 		free(w->cand_all);
-		free(w->score_all);
-		free(w->conf_all);
-		w->cand_all = sb_aligned_alloc(n * sizeof(int64_t));
-		w->score_all = sb_aligned_alloc(n * sizeof(int32_t));
-		w->conf_all = sb_aligned_alloc(n * sizeof(int32_t));
+		free(w->own_score);
+		free(w->own_conf);
+		w->own_score = w->own_conf = NULL;      /* allocated when needed */
+		/* written by index_articles() before it is read */
+		w->cand_all = sb_aligned_alloc_raw(n * sizeof(uint32_t));
 		w->cap = n;
 		w->valid = false;
-		ok = w->cand_all && w->score_all && w->conf_all;
+		ok = w->cand_all != NULL;
 	}
 	if (ok && (n_candles > w->cap_candles || !w->csum)) {
 		n_candles = n_candles ? n_candles : 1;
@@ -76,14 +76,22 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 /*
  * Step 1: the candle of every article at t_pub + L.  Events are sorted by t_pub and L
  * is constant, so candle indices come sorted; most articles fall in the candle of
- * the previous one or the next, which saves a 64-bit division per article.
+ * the previous one or the next, which saves a 64-bit division per article.  The
+ * articles in range are then consecutive in ev, whose scores and confidences are used
+ * where they are; otherwise (events out of order) they are copied.  False: no memory.
  */
-static void index_articles(struct sb_signal_work *w, const struct sb_candles *c,
+static int64_t article_candle(const struct sb_candles *c, int64_t t_us, int64_t latency_us)
+{
+	return sb_floordiv(t_us + latency_us - c->t0_us, c->interval_us);
+}
+
+static bool index_articles(struct sb_signal_work *w, const struct sb_candles *c,
 			   const struct sb_events *ev, int64_t latency_us)
 {
 	const int64_t D = c->interval_us;
 	int64_t j_cur = 0, j_lo = 0;
-	bool known = false;
+	bool known = false, consecutive = true;
+	size_t a_first = 0;
 
 	w->n_in = 0;
 	w->outside = 0;
@@ -105,15 +113,40 @@ static void index_articles(struct sb_signal_work *w, const struct sb_candles *c,
 			w->outside++;
 			continue;
 		}
-		w->cand_all[w->n_in] = j;
-		w->score_all[w->n_in] = ev->score_e9[a];
-		w->conf_all[w->n_in] = ev->conf_e9[a];
-		w->n_in++;
+		if (w->n_in == 0)
+			a_first = a;
+		else if (a != a_first + w->n_in)
+			consecutive = false;
+		w->cand_all[w->n_in++] = (uint32_t)j;   /* c->n <= UINT32_MAX, checked */
+	}
+	if (consecutive) {
+		w->score_all = ev->score_e9 + a_first;
+		w->conf_all = ev->conf_e9 + a_first;
+	} else {
+		size_t k = 0;
+
+		if (!w->own_score)
+			w->own_score = malloc(w->cap * sizeof(*w->own_score));
+		if (!w->own_conf)
+			w->own_conf = malloc(w->cap * sizeof(*w->own_conf));
+		if (!w->own_score || !w->own_conf)
+			return false;
+		for (size_t a = 0; a < ev->n; a++) {
+			int64_t j = article_candle(c, ev->t_us[a], latency_us);
+
+			if (j >= 0 && (uint64_t)j < c->n) {
+				w->own_score[k] = ev->score_e9[a];
+				w->own_conf[k++] = ev->conf_e9[a];
+			}
+		}
+		w->score_all = w->own_score;
+		w->conf_all = w->own_conf;
 	}
 	w->ev = ev;
 	w->c = c;
 	w->latency_us = latency_us;
 	w->valid = true;
+	return true;
 }
 
 enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_candles *c,
@@ -133,29 +166,58 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 			       (long long)p->window_us, (long long)D);
 	if (p->latency_us < 0)
 		return sb_errf(err, SB_EINVAL, "latency must not be negative");
+	if (c->n > UINT32_MAX)
+		return sb_errf(err, SB_EINVAL, "%zu candles: at most %u can be traded", c->n,
+			       (unsigned)UINT32_MAX);
 	*W_candles = (size_t)(p->window_us / D);
 	if ((rc = work_reserve(w, ev->n, c->n, err)))
 		return rc;
 	if (!w->valid || w->ev != ev || w->c != c || w->latency_us != p->latency_us) {
 		sb_signal_candle_sums_clear(w, c->n);
-		index_articles(w, c, ev, p->latency_us);
+		if (!index_articles(w, c, ev, p->latency_us))
+			return sb_errf(err, SB_ENOMEM, "out of memory building the signal");
 	} else if (w->sums_set && w->sums_k == k) {
 		if (st)
 			*st = w->sums_st;          /* the same sums as the last call */
 		return SB_OK;
 	}
-	if (w->sums_set)
-		sb_signal_candle_sums_clear(w, c->n);
 	csum = w->csum;
 	ccnt = w->ccnt;
-	/* A mask, not a branch: whether an article counts is unpredictable. */
-	for (size_t a = 0; a < w->n_in; a++) {
-		int64_t take = -(int64_t)(w->conf_all[a] >= k);
-		size_t j = (size_t)w->cand_all[a];
+	if (w->sums_set) {
+		/*
+		 * The sums of the last call's k, moved to this k: only the articles whose
+		 * confidence lies between the two change, added (k lower) or taken out (k
+		 * higher).  Integer sums: the same values as summed afresh, in any order.
+		 */
+		const int64_t lo = k < w->sums_k ? k : w->sums_k, hi = k < w->sums_k ? w->sums_k : k;
+		const int64_t sign = k < w->sums_k ? 1 : -1;
 
-		csum[j] += (int64_t)w->score_all[a] & take;
-		ccnt[j] += (uint32_t)(take & 1);
-		m += (size_t)(take & 1);
+		const int32_t *conf = w->conf_all, *score = w->score_all;
+		const uint32_t *cand = w->cand_all;
+		const size_t n_in = w->n_in;
+
+		m = w->sums_st.used;
+		/* masked, not branched on (a branch taken 2 % of the time measured 3.5 x
+		 * slower here): lo <= conf < hi as one unsigned test */
+		for (size_t a = 0; a < n_in; a++) {
+			const int64_t in = -(int64_t)((uint64_t)((int64_t)conf[a] - lo) <
+						      (uint64_t)(hi - lo));
+			const size_t j = cand[a];
+
+			csum[j] += (sign * score[a]) & in;
+			ccnt[j] += (uint32_t)(sign & in);
+			m += (size_t)(sign & in);
+		}
+	} else {
+		/* A mask, not a branch: whether an article counts is unpredictable. */
+		for (size_t a = 0; a < w->n_in; a++) {
+			int64_t take = -(int64_t)(w->conf_all[a] >= k);
+			size_t j = (size_t)w->cand_all[a];
+
+			csum[j] += (int64_t)w->score_all[a] & take;
+			ccnt[j] += (uint32_t)(take & 1);
+			m += (size_t)(take & 1);
+		}
 	}
 	/* range was checked first, so outside_range does not depend on k */
 	w->sums_st.used = m;

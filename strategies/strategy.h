@@ -46,8 +46,11 @@ struct sb_signal_work {
 	bool    valid;
 	size_t  n_in;                  /* articles inside the candle range */
 	uint64_t outside;              /* articles outside it */
-	int64_t *cand_all;             /* candle of each in-range article, sorted */
-	int32_t *score_all, *conf_all; /* 10^-9 units */
+	uint32_t *cand_all;            /* candle of each in-range article, sorted */
+	/* their scores and confidences (10^-9 units): in ev's arrays when the articles in
+	 * range are consecutive there (events sorted by time: always), else copies in own_* */
+	const int32_t *score_all, *conf_all;
+	int32_t *own_score, *own_conf;
 	size_t   cap;                  /* articles the arrays above hold */
 	/* Per candle: the exact sum and number of the confident articles of min-confidence
 	 * sums_k (when sums_set), kept for the next call: signals that differ only in their
@@ -96,8 +99,9 @@ const struct sb_strategy *sb_strategy_find(const char *name);   /* NULL when unk
 /*
  * The steps every strategy shares, for their signal functions: checks W and L, indexes
  * the articles (step 1) and fills w->csum/w->ccnt with the per-candle exact sums of
- * the articles with confidence >= k (step 2's filter), in O(candles + articles), or
- * keeps them when the previous call had the same k, L, candles and events.  The
+ * the articles with confidence >= k (step 2's filter), in O(candles + articles); keeps
+ * them when the previous call had the same k, L, candles and events, and moves them
+ * when only k changed (adding or taking out the articles between the two k).  The
  * caller reads them and must not change them.  *W_candles receives W in candles.
  */
 enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_candles *c,

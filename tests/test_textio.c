@@ -796,6 +796,104 @@ static void test_fmt_num(void **state)
 	assert_string_equal(out, "-0");
 }
 
+/* The definition of sb_fmt_num(): the first of %.15g, %.16g, %.17g that reads back. */
+static void ref_fmt_num(double v, char out[SB_NUM_LEN])
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, SB_NUM_LEN, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+}
+
+/* Whole numbers take a shortcut: the same text as the definition, around its edges. */
+static void test_fmt_num_whole(void **state)
+{
+	static const double edge[] = { 0.0, -0.0, 1, -1, 9, 10, 99, 100, 1e14, -1e14,
+				       999999999999999.0, -999999999999999.0, 1e15, -1e15,
+				       1e15 + 2, 9007199254740992.0, 1e16, 1e300, 0.5, -0.5,
+				       999999999999999.5, 4503599627370495.5, 123456789.0 };
+	char got[SB_NUM_LEN], want[SB_NUM_LEN];
+	uint64_t x = 88172645463325252u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+		sb_fmt_num(edge[i], got);
+		ref_fmt_num(edge[i], want);
+		if (strcmp(got, want) != 0)
+			fail_msg("sb_fmt_num(%.17g): '%s', expected '%s'", edge[i], got, want);
+	}
+	for (int i = 0; i < 200000; i++) {
+		double v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* whole numbers of 1 to 17 digits, either sign, and halves */
+		v = (double)(x % 100000000000000000u) / (double)(UINT64_C(1) << (x >> 59));
+		v = (x >> 58) & 1 ? -floor(v) : (x >> 57) & 1 ? floor(v) + 0.5 : floor(v);
+		sb_fmt_num(v, got);
+		ref_fmt_num(v, want);
+		if (strcmp(got, want) != 0)
+			fail_msg("sb_fmt_num(%.17g): '%s', expected '%s'", v, got, want);
+	}
+}
+
+static void num_matches(double v)
+{
+	char got[SB_NUM_LEN], want[SB_NUM_LEN];
+
+	sb_fmt_num(v, got);
+	ref_fmt_num(v, want);
+	if (strcmp(got, want) != 0)
+		fail_msg("sb_fmt_num(%a = %.17g): '%s', expected '%s'", v, v, got, want);
+}
+
+/*
+ * Every kind of double against the definition: random bits (every exponent,
+ * subnormals), ratios and short decimals as metrics are, values next to powers of
+ * ten and to roundings that carry (9.999...), halves at 15 and 16 digits.
+ */
+static void test_fmt_num_matches_printf(void **state)
+{
+	uint64_t x = 0x9E3779B97F4A7C15u;
+
+	(void)state;
+	for (int i = 0; i < 150000; i++) {
+		double v, w;
+		uint64_t b;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		b = x;
+		memcpy(&v, &b, sizeof(v));
+		if (isfinite(v))
+			num_matches(v);
+		/* ratios of small integers, as returns and rates come out */
+		v = (double)(int64_t)(x % 2000001 - 1000000) / (double)(x % 997 + 1);
+		num_matches(v);
+		num_matches(v * 1e-9);
+		num_matches(v * 1e12);
+		/* short decimals, their neighbours, and products of them */
+		w = (double)(int64_t)(x % 100000000) / 10000.0;
+		num_matches(w);
+		num_matches(nextafter(w, 0.0));
+		num_matches(nextafter(w, 1e300));
+		num_matches(w * 1.0001);
+		num_matches(-w / 3.0);
+		/* around powers of ten: 9.99..., 10.00..., both sides */
+		v = pow(10.0, (double)((int)(x % 40) - 20));
+		num_matches(v);
+		num_matches(nextafter(v, 0.0));
+		num_matches(nextafter(v, 1e300));
+		num_matches(v * (1.0 - 1e-16 * (double)(x % 50)));
+		/* decimals of exactly 16 and 17 digits (halves when cut to 15 and 16) */
+		num_matches(strtod((x & 1) ? "0.1234567890123455" : "1234567.890123455", NULL));
+		num_matches((double)(x % 9000000000000000u + 1000000000000000u) / 1e16 + 0.5e-15);
+	}
+}
+
 static void fixed_is(double v, int decimals, const char *want)
 {
 	char out[SB_NUM_LEN];
@@ -1013,6 +1111,8 @@ int main(void)
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_fmt_num),
 		cmocka_unit_test(test_fmt_fixed),
+		cmocka_unit_test(test_fmt_num_whole),
+		cmocka_unit_test(test_fmt_num_matches_printf),
 		cmocka_unit_test(test_fixed_edge_cases),
 		cmocka_unit_test(test_fixed_random_against_printf),
 		cmocka_unit_test(test_fixed_fallback),
