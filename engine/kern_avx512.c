@@ -273,6 +273,8 @@ struct wblock {                     /* per block; the per-candle sums are in str
 	alignas(64) double entry_eq[SB_LANES], trades[SB_LANES], closed[SB_LANES];
 	alignas(64) double wins[SB_LANES], gwin[SB_LANES], gloss[SB_LANES], stret[SB_LANES];
 	alignas(64) double expo[SB_LANES], h[SB_LANES], e[SB_LANES];
+	/* h and e for the quiet test, a NaN (which never compares true) as +inf, -inf */
+	alignas(64) double h_inf[SB_LANES], e_inf[SB_LANES];
 	__mmask8 in_pos;                /* held before the word */
 };
 
@@ -393,6 +395,36 @@ word_plan(const double *restrict signal, size_t w, size_t m, const struct wblock
 		held0 |= k[b].in_pos;
 	if (!held0 && !some)
 		return false;
+	/*
+	 * A quiet word: no |s| above the lowest threshold of a flat lane nor below the
+	 * highest exit band of a held one.  Nothing moves and the held lanes stay held.
+	 */
+	{
+		double hq = INFINITY, eq = -INFINITY;
+		__mmask8 moves = 0;
+
+		for (int b = 0; b < NB; b++) {
+			double hb = _mm512_mask_reduce_min_pd((__mmask8)~k[b].in_pos,
+							      _mm512_load_pd(k[b].h_inf));
+			double eb = _mm512_mask_reduce_max_pd(k[b].in_pos, _mm512_load_pd(k[b].e_inf));
+
+			hq = hb < hq ? hb : hq;
+			eq = eb > eq ? eb : eq;
+		}
+		for (int j = 0; j < WORD / 8; j++) {
+			const __m512d a = _mm512_load_pd(as + 8 * j);
+
+			moves |= _mm512_cmp_pd_mask(a, _mm512_set1_pd(hq), _CMP_GT_OQ) |
+				 _mm512_cmp_pd_mask(a, _mm512_set1_pd(eq), _CMP_LT_OQ);
+		}
+		if (!moves) {
+			for (int b = 0; b < NB; b++)
+				mv->enter[b] = mv->leave[b] = _mm512_setzero_si512();
+			mv->any = 0;
+			mv->held = held0 ? ~0ull : 0;
+			return held0 != 0;
+		}
+	}
 	/*
 	 * Per candle, the lanes above their threshold and below their exit band; with one
 	 * exit band for all lanes (e_same) the candles below it are one word for all.
@@ -712,6 +744,10 @@ TARGET static bool wpair_init(struct wpair *P, const struct sb_lanes *Ls)
 		memcpy(k->max_dd, L->max_dd, sizeof(k->max_dd));
 		memcpy(k->h, L->h, sizeof(k->h));
 		memcpy(k->e, L->e, sizeof(k->e));
+		for (int l = 0; l < SB_LANES; l++) {
+			k->h_inf[l] = isnan(L->h[l]) ? INFINITY : L->h[l];
+			k->e_inf[l] = isnan(L->e[l]) ? -INFINITY : L->e[l];
+		}
 		k->in_pos = _mm512_cmp_pd_mask(_mm512_load_pd(L->q), zero, _CMP_NEQ_OQ);
 		memcpy(S->e_prev[b], L->e_prev, sizeof(S->e_prev[b]));
 		memcpy(S->low[b], L->e_prev, sizeof(S->low[b]));
