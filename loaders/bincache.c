@@ -364,7 +364,7 @@ bool sb_cache_load_candles(const char *dir, const char *key, struct sb_candles *
 
 	if (!entry_open(&e, dir, key, KIND_CANDLES, 14) || !get_u64(&e.items[2], &n) ||
 	    n > SIZE_MAX / sizeof(double) || !bin_holds(&e.items[5], n, sizeof(double)) ||
-	    sb_candles_alloc(c, (size_t)n, NULL))
+	    sb_candles_alloc_raw(c, (size_t)n, NULL))   /* every column copied whole below */
 		goto out;
 	ok = get_i64(&e.items[3], &c->t0_us) && get_i64(&e.items[4], &c->interval_us) &&
 	     get_col(&e.items[5], c->open, c->n * sizeof(double)) &&

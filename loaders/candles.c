@@ -1732,21 +1732,22 @@ void sb_candles_release(struct sb_candles *c)
 	sb_candles_init(c);
 }
 
-enum sb_err sb_candles_alloc(struct sb_candles *c, size_t n, struct sb_errbuf *err)
+static enum sb_err candles_alloc(struct sb_candles *c, size_t n, void *(*alloc)(size_t),
+				 struct sb_errbuf *err)
 {
 	size_t bytes = n * sizeof(double);
 
 	sb_candles_release(c);
 	if (n > SIZE_MAX / sizeof(double))
 		return sb_errf(err, SB_ENOMEM, "out of memory for %zu candles", n);
-	c->open = sb_aligned_alloc(bytes);
-	c->high = sb_aligned_alloc(bytes);
-	c->low = sb_aligned_alloc(bytes);
-	c->close = sb_aligned_alloc(bytes);
-	c->volume = sb_aligned_alloc(bytes);
-	c->buy_volume = sb_aligned_alloc(bytes);
-	c->sell_volume = sb_aligned_alloc(bytes);
-	c->trades = sb_aligned_alloc(n * sizeof(uint64_t));
+	c->open = alloc(bytes);
+	c->high = alloc(bytes);
+	c->low = alloc(bytes);
+	c->close = alloc(bytes);
+	c->volume = alloc(bytes);
+	c->buy_volume = alloc(bytes);
+	c->sell_volume = alloc(bytes);
+	c->trades = alloc(n * sizeof(uint64_t));
 	if (!c->open || !c->high || !c->low || !c->close || !c->volume || !c->buy_volume ||
 	    !c->sell_volume || !c->trades) {
 		sb_candles_release(c);
@@ -1754,6 +1755,16 @@ enum sb_err sb_candles_alloc(struct sb_candles *c, size_t n, struct sb_errbuf *e
 	}
 	c->n = n;
 	return SB_OK;
+}
+
+enum sb_err sb_candles_alloc(struct sb_candles *c, size_t n, struct sb_errbuf *err)
+{
+	return candles_alloc(c, n, sb_aligned_alloc, err);
+}
+
+enum sb_err sb_candles_alloc_raw(struct sb_candles *c, size_t n, struct sb_errbuf *err)
+{
+	return candles_alloc(c, n, sb_aligned_alloc_raw, err);
 }
 
 /* Counts the empty candles of each gap for the file of the candle that ends it. */

@@ -50,6 +50,8 @@ void sb_candles_release(struct sb_candles *c);   /* frees columns; safe twice */
 
 /* Allocates n candles (all columns zeroed); releases what 'c' held before. */
 enum sb_err sb_candles_alloc(struct sb_candles *c, size_t n, struct sb_errbuf *err);
+/* The same, the arrays not zeroed: for a caller that writes every element (the cache). */
+enum sb_err sb_candles_alloc_raw(struct sb_candles *c, size_t n, struct sb_errbuf *err);
 
 /* The longest gap in prices filled by default (--max-gap): 3 days. */
 #define SB_MAX_GAP_DEFAULT_US (3 * SB_US_PER_DAY)
