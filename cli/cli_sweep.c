@@ -55,24 +55,27 @@ static const char usage_text[] =
 #define GRID_LIMIT SB_GRID_LIMIT
 
 /*
- * The rates --dry-run estimates with, calibrated by `make bench` (README
- * "Performance": 3.07e9 combination-candles/s on 2 threads with AVX-512; the generic
- * kernel ran at 0.28x and the scalar one at 0.055x of it in the same run; signals of
- * 50 groups over 525,600 candles in 0.12 s on 2 threads; top-10 curves and loading
- * ~1.8 s of 2.56 s; summary.csv 373 bytes a row, equity.csv 68 bytes a candle).
- * A busy machine is slower: the progress line's ETA is measured, these are not.
+ * The rates --dry-run estimates with, calibrated by `make bench` on this project's
+ * 2-core AVX-512 machine (2026-11-30): the word kernel at 2.7-2.9e9 combination-candles/s
+ * a core alone (make bench-kernel) and 5.0e9 on 2 threads in the sweep; the generic and
+ * scalar kernels at the shares of it measured before (0.28x and 0.055x of the previous
+ * AVX-512 kernel, which the word kernel runs 1.2x); signals of 50 groups over 525,600
+ * candles in 0.06-0.08 s on 2 threads; a year-long curve ~60 ms (re-run, format, hash,
+ * write); summary.csv 373 bytes a row, equity.csv 68 bytes a candle.  A busy machine is
+ * slower: the progress line's ETA is measured, these are not.
  */
 static const struct { const char *kernel; double cc_per_s; } kernel_rates[] = {
-	{ "avx512", 1.5e9 }, { "generic", 4.3e8 }, { "scalar", 8.4e7 },
+	{ "avx512", 2.7e9 }, { "generic", 4.3e8 }, { "scalar", 8.4e7 },
 };
 /* Lanes with an exit or a side run in the exits kernels, at this share of the kernel's
- * rate: AVX-512 0.17x (README "Exits and sides", scripts/bench-exits), the portable and
- * scalar ones ~0.6x (measured on a 3-day sample, 1 thread). */
+ * rate: AVX-512 0.14x (0.17x of the previous kernel: README "Exits and sides",
+ * scripts/bench-exits), the portable and scalar ones ~0.6x (measured on a 3-day sample,
+ * 1 thread). */
 static const struct { const char *kernel; double share; } exits_rates[] = {
-	{ "avx512", 0.17 }, { "generic", 0.6 }, { "scalar", 0.6 },
+	{ "avx512", 0.14 }, { "generic", 0.6 }, { "scalar", 0.6 },
 };
 #define SIGNAL_S_PER_GROUP_CANDLE 4.6e-9
-#define CURVE_S_PER_ROW           3.0e-7
+#define CURVE_S_PER_ROW           1.2e-7
 #define SUMMARY_BYTES_PER_ROW     373.0
 #define EQUITY_BYTES_PER_ROW      68.4
 
