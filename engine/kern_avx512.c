@@ -117,7 +117,8 @@ TARGET static void branchy_blocks(size_t n, const double *restrict close,
 	__m512d sr3[NB], sr4[NB];      /* sum r^3, r^4 as r2 * r, r2 * r2 (sb_step_mark) */
 	__m512d low[NB];                /* lowest equity since the last new high */
 	__mmask8 in_pos[NB], flat_ok[NB];   /* held; flat with cash > 0 */
-	double h_min = Ls[0].h[0];          /* the lowest threshold of the NB blocks */
+	/* the lowest threshold of the NB blocks; a NaN one (never enters) is left out */
+	double h_min = INFINITY;
 	struct cold k[NB];
 
 	for (int b = 0; b < NB; b++) {

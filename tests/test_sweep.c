@@ -425,6 +425,52 @@ static void test_kernels_ruinous_prices(void **state)
 	assert_true(ok);
 }
 
+/*
+ * Thresholds and exit bands the grid never makes but the kernel contract covers: NaN
+ * (never enters / never exits), negative, zero, infinite, on prices that ruin some
+ * lanes, so the word kernel falls back to its branchy kernel.  A NaN threshold in the
+ * first lane of a block once made that fallback skip every candle (its lowest
+ * threshold started from the first lane's and a NaN stays NaN).  Lengths across
+ * partial words, 1 to 4 pairs of blocks (odd counts too).
+ */
+static void test_kernels_odd_thresholds(void **state)
+{
+	enum { N = 700, NL = 37 };
+	static const double hs[] = { NAN, -0.3e9, 0.0, 0.2e9, INFINITY, 0.6e9, -INFINITY };
+	static const double es[] = { 0.1e9, NAN, 0.5e9, -0.2e9, INFINITY, 0.0 };
+	static const size_t lengths[] = { 0, 1, 65, 130, N };
+	double *close = malloc(N * sizeof(double)), *signal = malloc(N * sizeof(double));
+	struct sb_trade_params p[NL];
+	struct sb_accum want[NL];
+	bool ok = true;
+	int ruined = 0;
+
+	(void)state;
+	assert_non_null(close);
+	assert_non_null(signal);
+	rng_state = 31;
+	for (size_t i = 0; i < N; i++) {
+		close[i] = 100.0 * (1.0 + 2.5 * (0.5 + 0.5 * sin((double)i / 9.0))) *
+			   (0.9 + 0.2 * rng_unit());
+		signal[i] = rng_unit() < 0.3 ? NAN : (rng_unit() * 2.0 - 1.0) * 1e9;
+	}
+	for (size_t l = 0; l < NL; l++)
+		p[l] = (struct sb_trade_params){ .threshold = hs[l % 7], .exit_band = es[l % 6],
+						 .cost = l % 3 ? 0.004 : 0.0 };
+	for (size_t k = 0; k < sizeof(lengths) / sizeof(lengths[0]); k++) {
+		for (size_t l = 0; l < NL; l++) {
+			sb_accum_init(&want[l]);
+			sb_sim_scalar(lengths[k], close, signal, &p[l], &want[l], NULL);
+			ruined += !(want[l].cash > 0.0) && want[l].pos == 0;
+		}
+		ok = kernels_match(lengths[k], close, signal, p, want, 1, NL, 4) && ok;
+	}
+	assert_true(ruined > 0);
+	free(close);
+	free(signal);
+	assert_true(ok);
+}
+
 static void grid_build(struct sb_grid *g, const char *const spec[SB_N_AXES])
 {
 	struct sb_errbuf err = { "" };
@@ -745,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_kernels_many_transitions),
 		cmocka_unit_test(test_kernels_word_edges),
 		cmocka_unit_test(test_kernels_ruinous_prices),
+		cmocka_unit_test(test_kernels_odd_thresholds),
 		cmocka_unit_test(test_sweep_matches_backtest),
 		cmocka_unit_test(test_sweep_small_lane_counts),
 		cmocka_unit_test(test_sweep_hand_case),
