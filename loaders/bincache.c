@@ -1,11 +1,14 @@
 /* bincache.c - MessagePack entries (mpk.h): a header, raw little-endian columns, loader stats */
 #include "bincache.h"
 #include "../core/atomic.h"
+#include "../core/thread.h"
 #include "mpk.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,10 +197,57 @@ static bool str_is(const struct sb_mpk_val *v, const char *s)
 }
 
 /*
+ * Another program may still cut an entry in place (cp over it, a truncating editor)
+ * while it is mapped: reading a page past the new end then raises SIGBUS.  While a
+ * thread reads a mapped entry, a handler sends a SIGBUS inside that mapping back to
+ * it (siglongjmp) and the entry is a miss; any other SIGBUS goes to the handler that
+ * was there before.  The handler is installed while some thread reads an entry.
+ */
+static _Thread_local sigjmp_buf *bus_jmp;
+static _Thread_local const char *bus_lo;
+static _Thread_local size_t bus_len;
+static struct sigaction bus_prev;
+static unsigned bus_users;
+
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+	const char *a = si->si_addr;
+
+	if (bus_jmp && bus_lo && a >= bus_lo && (size_t)(a - bus_lo) < bus_len)
+		siglongjmp(*bus_jmp, 1);
+	if (bus_prev.sa_flags & SA_SIGINFO) {
+		bus_prev.sa_sigaction(sig, si, uc);
+	} else if (bus_prev.sa_handler == SIG_DFL || bus_prev.sa_handler == SIG_IGN) {
+		/* the fault comes back on return, with the default action */
+		signal(SIGBUS, SIG_DFL);
+	} else {
+		bus_prev.sa_handler(sig);
+	}
+}
+
+static void bus_guard(bool on)
+{
+	sb_shared_lock();
+	if (on && bus_users++ == 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_bus;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, &bus_prev);
+	} else if (!on && --bus_users == 0) {
+		sigaction(SIGBUS, &bus_prev, NULL);
+	}
+	sb_shared_unlock();
+}
+
+/*
  * The entry's bytes: mapped, read-only, from the page cache (tens of MB that are
  * only read, once: no copy, and no fresh memory to fault in, which costs as much as
  * the rest of the load in a VM); read into memory when it cannot be mapped.  Entries
- * are replaced by rename (core/atomic), never rewritten in place.
+ * are replaced by rename (core/atomic), never rewritten in place by sentibt; another
+ * program that cuts one while mapped is caught by bus_guard().
  */
 static bool entry_bytes(struct entry *e, const char *path)
 {
@@ -214,6 +264,9 @@ static bool entry_bytes(struct entry *e, const char *path)
 	e->buf = mmap(NULL, e->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (e->buf != MAP_FAILED) {
 		e->mapped = true;
+		/* a page past a cut end faults anywhere in the last page */
+		bus_len = e->len + (size_t)sysconf(_SC_PAGESIZE);
+		bus_lo = e->buf;
 		ok = true;
 		goto out;
 	}
@@ -248,6 +301,7 @@ static bool entry_open(struct entry *e, const char *dir, const char *key, const 
 static void entry_close(struct entry *e)
 {
 	sb_mpk_doc_free(e->doc);
+	bus_lo = NULL;
 	if (e->mapped)
 		munmap(e->buf, e->len);
 	else
@@ -355,57 +409,106 @@ static bool events_valid(const struct sb_events *ev)
 	return ev->n > 0;
 }
 
-bool sb_cache_load_candles(const char *dir, const char *key, struct sb_candles *c,
-			   struct sb_input_info *info, size_t ninfo)
+static __attribute__((noinline)) bool
+load_candles(struct entry *ep, const char *dir, const char *key, struct sb_candles *c,
+	     struct sb_input_info *info, size_t ninfo, volatile bool *owns)
 {
-	struct entry e;
 	uint64_t n;
 	bool ok = false;
 
-	if (!entry_open(&e, dir, key, KIND_CANDLES, 14) || !get_u64(&e.items[2], &n) ||
-	    n > SIZE_MAX / sizeof(double) || !bin_holds(&e.items[5], n, sizeof(double)) ||
+	if (!entry_open(ep, dir, key, KIND_CANDLES, 14) || !get_u64(&ep->items[2], &n) ||
+	    n > SIZE_MAX / sizeof(double) || !bin_holds(&ep->items[5], n, sizeof(double)) ||
 	    sb_candles_alloc_raw(c, (size_t)n, NULL))   /* every column copied whole below */
 		goto out;
-	ok = get_i64(&e.items[3], &c->t0_us) && get_i64(&e.items[4], &c->interval_us) &&
-	     get_col(&e.items[5], c->open, c->n * sizeof(double)) &&
-	     get_col(&e.items[6], c->high, c->n * sizeof(double)) &&
-	     get_col(&e.items[7], c->low, c->n * sizeof(double)) &&
-	     get_col(&e.items[8], c->close, c->n * sizeof(double)) &&
-	     get_col(&e.items[9], c->volume, c->n * sizeof(double)) &&
-	     get_col(&e.items[10], c->buy_volume, c->n * sizeof(double)) &&
-	     get_col(&e.items[11], c->sell_volume, c->n * sizeof(double)) &&
-	     get_col(&e.items[12], c->trades, c->n * sizeof(uint64_t)) &&
-	     get_infos(&e.items[13], info, ninfo) && candles_valid(c);
+	*owns = true;
+	ok = get_i64(&ep->items[3], &c->t0_us) && get_i64(&ep->items[4], &c->interval_us) &&
+	     get_col(&ep->items[5], c->open, c->n * sizeof(double)) &&
+	     get_col(&ep->items[6], c->high, c->n * sizeof(double)) &&
+	     get_col(&ep->items[7], c->low, c->n * sizeof(double)) &&
+	     get_col(&ep->items[8], c->close, c->n * sizeof(double)) &&
+	     get_col(&ep->items[9], c->volume, c->n * sizeof(double)) &&
+	     get_col(&ep->items[10], c->buy_volume, c->n * sizeof(double)) &&
+	     get_col(&ep->items[11], c->sell_volume, c->n * sizeof(double)) &&
+	     get_col(&ep->items[12], c->trades, c->n * sizeof(uint64_t)) &&
+	     get_infos(&ep->items[13], info, ninfo) && candles_valid(c);
 	if (!ok)
 		sb_candles_release(c);
 out:
-	entry_close(&e);
+	return ok;
+}
+
+static __attribute__((noinline)) bool
+load_events(struct entry *ep, const char *dir, const char *key, struct sb_events *ev,
+	    struct sb_input_info *info, volatile bool *owns)
+{
+	uint64_t n;
+	bool ok = false;
+
+	if (!entry_open(ep, dir, key, KIND_EVENTS, 7) || !get_u64(&ep->items[2], &n) ||
+	    n > SIZE_MAX / sizeof(double) || !bin_holds(&ep->items[3], n, sizeof(int64_t)))
+		goto out;
+	ev->n = (size_t)n;
+	ev->t_us = NULL;
+	ev->score_e9 = ev->conf_e9 = NULL;
+	*owns = true;
+	/* written whole by get_col() before any use */
+	ev->t_us = sb_aligned_alloc_raw(ev->n * sizeof(int64_t));
+	ev->score_e9 = sb_aligned_alloc_raw(ev->n * sizeof(int32_t));
+	ev->conf_e9 = sb_aligned_alloc_raw(ev->n * sizeof(int32_t));
+	ok = ev->t_us && ev->score_e9 && ev->conf_e9 &&
+	     get_col(&ep->items[3], ev->t_us, ev->n * sizeof(int64_t)) &&
+	     get_col(&ep->items[4], ev->score_e9, ev->n * sizeof(int32_t)) &&
+	     get_col(&ep->items[5], ev->conf_e9, ev->n * sizeof(int32_t)) &&
+	     get_infos(&ep->items[6], info, 1) && events_valid(ev);
+	if (!ok)
+		sb_events_release(ev);
+out:
+	return ok;
+}
+
+/*
+ * Runs load(ep, ...) on a zeroed entry with SIGBUS inside its mapping sent back here
+ * (bus_guard()); the entry is closed either way.  *cut: the file was cut while read.
+ */
+#define GUARDED(ok, cut, call)						\
+	do {								\
+		sigjmp_buf jb_;						\
+									\
+		memset(&e, 0, sizeof(e));				\
+		bus_guard(true);					\
+		if (sigsetjmp(jb_, 1) == 0) {				\
+			bus_jmp = &jb_;					\
+			ok = call;					\
+		} else {						\
+			cut = true;					\
+		}							\
+		bus_jmp = NULL;						\
+		entry_close(&e);					\
+		bus_guard(false);					\
+	} while (0)
+
+bool sb_cache_load_candles(const char *dir, const char *key, struct sb_candles *c,
+			   struct sb_input_info *info, size_t ninfo)
+{
+	/* not automatic: it changes between sigsetjmp() and a siglongjmp() */
+	static _Thread_local struct entry e;
+	volatile bool ok = false, cut = false, owns = false;
+
+	GUARDED(ok, cut, load_candles(&e, dir, key, c, info, ninfo, &owns));
+	if (cut && owns)
+		sb_candles_release(c);
 	return ok;
 }
 
 bool sb_cache_load_events(const char *dir, const char *key, struct sb_events *ev,
 			  struct sb_input_info *info)
 {
-	struct entry e;
-	uint64_t n;
-	bool ok = false;
+	/* not automatic: it changes between sigsetjmp() and a siglongjmp() */
+	static _Thread_local struct entry e;
+	volatile bool ok = false, cut = false, owns = false;
 
-	if (!entry_open(&e, dir, key, KIND_EVENTS, 7) || !get_u64(&e.items[2], &n) ||
-	    n > SIZE_MAX / sizeof(double) || !bin_holds(&e.items[3], n, sizeof(int64_t)))
-		goto out;
-	ev->n = (size_t)n;
-	/* written whole by get_col() before any use */
-	ev->t_us = sb_aligned_alloc_raw(ev->n * sizeof(int64_t));
-	ev->score_e9 = sb_aligned_alloc_raw(ev->n * sizeof(int32_t));
-	ev->conf_e9 = sb_aligned_alloc_raw(ev->n * sizeof(int32_t));
-	ok = ev->t_us && ev->score_e9 && ev->conf_e9 &&
-	     get_col(&e.items[3], ev->t_us, ev->n * sizeof(int64_t)) &&
-	     get_col(&e.items[4], ev->score_e9, ev->n * sizeof(int32_t)) &&
-	     get_col(&e.items[5], ev->conf_e9, ev->n * sizeof(int32_t)) &&
-	     get_infos(&e.items[6], info, 1) && events_valid(ev);
-	if (!ok)
+	GUARDED(ok, cut, load_events(&e, dir, key, ev, info, &owns));
+	if (cut && owns)
 		sb_events_release(ev);
-out:
-	entry_close(&e);
 	return ok;
 }
