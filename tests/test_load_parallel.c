@@ -407,6 +407,70 @@ static void test_ohlcv_files(void **state)
 	assert_int_equal(reloads, 0);
 }
 
+/*
+ * Random sets of 2 to 6 Tardis files: overlapping or apart, out of order, trades
+ * stamped up to minutes before their arrival, duplicates within and across files,
+ * now and then a bad row or another symbol, candles of 1 s to 1 h and gap limits:
+ * every thread count gives what one thread gives (load_every_way()).
+ */
+static void test_random_file_sets(void **state)
+{
+	static const int64_t intervals[] = { SEC, MIN, 5 * MIN, HOUR };
+	static const int64_t gaps[] = { 0, 10 * MIN, SB_MAX_GAP_DEFAULT_US };
+	const int cases = getenv("SB_TEST_CASES") ? atoi(getenv("SB_TEST_CASES")) : 12;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+
+	(void)state;
+	for (int k = 0; k < cases; k++) {
+		struct files fs;
+		char stem[32];
+		int64_t lt = T0;
+
+		memset(&fs, 0, sizeof(fs));
+		fs.n = 2 + (int)(rnd(&x) % 5);
+		for (int f = 0; f < fs.n; f++) {
+			struct day *d = &fs.d[f];
+
+			/* the next file starts before, at or after this one's end */
+			*d = (struct day){ .rows = 200 + (int)(rnd(&x) % 3000),
+					   .lt0 = lt, .span = (int64_t)(1 + rnd(&x) % 40) * MIN,
+					   .lag = (int64_t)(rnd(&x) % 4) * (int64_t)(rnd(&x) % 90) * SEC,
+					   .id0 = 100000L * (f + 1),
+					   .dups_self = rnd(&x) % 3 ? 0 : 2 + (int)(rnd(&x) % 50),
+					   .gz = rnd(&x) & 1, .seed = rnd(&x) };
+			if (f && rnd(&x) % 2) {
+				d->dups_prev = 1 + (int)(rnd(&x) % 60);
+				d->last_prev = fs.d[f - 1].id0 + fs.d[f - 1].rows - 1;
+			}
+			switch (rnd(&x) % 12) {
+			case 0:
+				d->bad = 1 + (int)(rnd(&x) % (uint64_t)d->rows);
+				d->bad_row = "binance,BTCUSDT,1704067200000000,1704067200000000,x,buy,1.2.3,1";
+				break;
+			case 1:
+				d->symbol = "ETHUSDT";
+				break;
+			default:
+				break;
+			}
+			lt += d->span + ((int64_t)(rnd(&x) % 9) - 1) * MIN +
+			      (rnd(&x) % 4 == 0 ? (int64_t)(rnd(&x) % 60) * MIN : 0);
+		}
+		if (rnd(&x) % 3 == 0) {          /* out of order as given */
+			struct day t = fs.d[0];
+
+			fs.d[0] = fs.d[fs.n - 1];
+			fs.d[fs.n - 1] = t;
+		}
+		snprintf(stem, sizeof(stem), "rnd%d-", k);
+		write_files(&fs, stem);
+		if (load_files(&fs, intervals[rnd(&x) % 4], gaps[rnd(&x) % 3]) && getenv("SB_TEST_VERBOSE"))
+			printf("case %d: %s\n", k, fs.msg);
+		else if (getenv("SB_TEST_VERBOSE"))
+			printf("case %d: ok, %lu reloads\n", k, fs.reloads);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_gaps_across_files),
 		cmocka_unit_test(test_many_small_files),
 		cmocka_unit_test(test_ohlcv_files),
+		cmocka_unit_test(test_random_file_sets),
 	};
 
 	return cmocka_run_group_tests_name("load_parallel", tests, tu_tmpdir_setup,
