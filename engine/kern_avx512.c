@@ -77,7 +77,8 @@ transition(struct cold *k, __m512d *cash, __m512d *q, __mmask8 go_long, __mmask8
 		*cash = _mm512_mask_sub_pd(*cash, go_long, *cash, _mm512_add_pd(amt, fee));
 		*cash = _mm512_mask_add_pd(*cash, go_short, *cash, _mm512_sub_pd(amt, fee));
 		*q = _mm512_mask_mov_pd(*q, go_long, qn);
-		*q = _mm512_mask_sub_pd(*q, go_short, zero, qn);
+		/* -qn as sb_step_transition() negates it: -0 when qn underflowed to 0 */
+		*q = _mm512_mask_xor_pd(*q, go_short, qn, _mm512_set1_pd(-0.0));
 		_mm512_store_pd(k->trades, _mm512_mask_add_pd(trades, in, trades, one));
 		expo = _mm512_mask_sub_pd(expo, in, expo, vi);
 	}
@@ -234,7 +235,8 @@ TARGET static void branchy_blocks(size_t n, const double *restrict close,
 			struct sb_accum *a = &L->acc[l];
 			bool held = (in_pos[b] >> l) & 1;
 
-			L->pos[l] = L->q[l] > 0.0 ? 1.0 : L->q[l] < 0.0 ? -1.0 : 0.0;
+			/* from the held mask: q may be +-0 when the cash had all but run out */
+			L->pos[l] = held ? (signbit(L->q[l]) ? -1.0 : 1.0) : 0.0;
 			/* A position still open was held from its entry to the last candle. */
 			L->exposure[l] = k[b].expo[l] + (held ? (double)n : 0.0);
 			a->entry_equity = k[b].entry_eq[l];
@@ -323,7 +325,7 @@ wtransition(struct wblock *k, __m512d *cash_p, __m512d *q_p, __mmask8 go_long,
 		cash = _mm512_mask_sub_pd(cash, go_long, cash, _mm512_add_pd(amt, fee));
 		cash = _mm512_mask_add_pd(cash, go_short, cash, _mm512_sub_pd(amt, fee));
 		q = _mm512_mask_mov_pd(q, go_long, qn);
-		q = _mm512_mask_sub_pd(q, go_short, zero, qn);
+		q = _mm512_mask_xor_pd(q, go_short, qn, _mm512_set1_pd(-0.0));   /* as transition() */
 		_mm512_store_pd(k->trades, _mm512_mask_add_pd(trades, in, trades, one));
 		expo = _mm512_mask_sub_pd(expo, in, expo, vi);
 	}
@@ -787,7 +789,7 @@ TARGET static void wpair_finish(const struct wpair *P, size_t n, struct sb_lanes
 			struct sb_accum *a = &L->acc[l];
 			bool in = (k->in_pos >> l) & 1;
 
-			L->pos[l] = L->q[l] > 0.0 ? 1.0 : L->q[l] < 0.0 ? -1.0 : 0.0;
+			L->pos[l] = in ? (signbit(L->q[l]) ? -1.0 : 1.0) : 0.0;   /* as above */
 			/* A position still open was held from its entry to the last candle. */
 			L->exposure[l] = k->expo[l] + (in ? (double)n : 0.0);
 			a->entry_equity = k->entry_eq[l];

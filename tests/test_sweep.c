@@ -471,6 +471,43 @@ static void test_kernels_odd_thresholds(void **state)
 	assert_true(ok);
 }
 
+/*
+ * Fees that eat the book: after hundreds of trades at 60 % the cash is subnormal and
+ * an entry's units round to 0, so a short holds -0 units (the scalar path negates
+ * them) and a position is open with q == 0: pos must still say long or short.
+ */
+static void test_kernels_cash_underflow(void **state)
+{
+	enum { N = 6000, NL = 19 };
+	double *close = malloc(N * sizeof(double)), *signal = malloc(N * sizeof(double));
+	struct sb_trade_params p[NL];
+	struct sb_accum want[NL];
+	bool ok;
+	int tiny = 0;
+
+	(void)state;
+	assert_non_null(close);
+	assert_non_null(signal);
+	rng_state = 41;
+	for (size_t i = 0; i < N; i++) {
+		close[i] = 100.0 * (1.0 + 0.001 * rng_unit());
+		signal[i] = rng_unit() < 0.1 ? NAN : (rng_unit() * 2.0 - 1.0) * 1e9;
+	}
+	for (size_t l = 0; l < NL; l++) {
+		p[l] = (struct sb_trade_params){ .threshold = (double)(l % 4) * 0.1e9,
+						 .exit_band = (double)(1 + l % 3) * 0.2e9,
+						 .cost = 0.6 + 0.05 * (double)(l % 7) };
+		sb_accum_init(&want[l]);
+		sb_sim_scalar(N, close, signal, &p[l], &want[l], NULL);
+		tiny += want[l].pos != 0 && want[l].q == 0.0;
+	}
+	assert_true(tiny > 0);                  /* open with no units */
+	ok = kernels_match(N, close, signal, p, want, 1, NL, 6);
+	free(close);
+	free(signal);
+	assert_true(ok);
+}
+
 static void grid_build(struct sb_grid *g, const char *const spec[SB_N_AXES])
 {
 	struct sb_errbuf err = { "" };
@@ -792,6 +829,7 @@ int main(void)
 		cmocka_unit_test(test_kernels_word_edges),
 		cmocka_unit_test(test_kernels_ruinous_prices),
 		cmocka_unit_test(test_kernels_odd_thresholds),
+		cmocka_unit_test(test_kernels_cash_underflow),
 		cmocka_unit_test(test_sweep_matches_backtest),
 		cmocka_unit_test(test_sweep_small_lane_counts),
 		cmocka_unit_test(test_sweep_hand_case),
