@@ -1936,7 +1936,7 @@ static void *solo_main(void *arg)
 static enum sb_err load_parallel(struct grid *g, struct idwin *ids, const char *const *paths,
 				 const size_t *order, size_t n, size_t workers,
 				 struct filestat *st, struct symref *ref, enum kind kind,
-				 struct sb_errbuf *err)
+				 bool *no_thread, struct sb_errbuf *err)
 {
 	struct par_load p = { .paths = paths, .order = order, .n = n, .nslots = workers + 1,
 			      .d = g->d, .max_gap = g->max_gap, .ref = ref };
@@ -1956,8 +1956,10 @@ static enum sb_err load_parallel(struct grid *g, struct idwin *ids, const char *
 		sb_queue_push(p.free, &p.slots[k]);
 	while (nth < workers && nth < 64 && (th[nth] = sb_thread_start(solo_main, &p)) != NULL)
 		nth++;
-	if (nth == 0)
-		goto out_nomem;
+	if (nth == 0) {
+		*no_thread = true;       /* nothing done: the caller loads serially */
+		goto out;
+	}
 	for (size_t oi = 0; oi < n && !rc; oi++) {
 		struct solo_slot *s = NULL;
 		size_t i = order[oi];
@@ -2030,6 +2032,7 @@ enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, s
 	enum sb_err rc = SB_OK;
 	int64_t min_gap = INT64_MAX;
 	size_t gap_file = 0, workers;
+	bool no_thread = false;          /* no thread could be started for a parallel load */
 	char ibuf[32];
 
 	sb_candles_release(c);
@@ -2082,8 +2085,9 @@ enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, s
 	if (workers > npaths)
 		workers = npaths;
 	if (workers > 1)
-		rc = load_parallel(&g, &ids, paths, order, npaths, workers, st, &ref, kind, err);
-	else
+		rc = load_parallel(&g, &ids, paths, order, npaths, workers, st, &ref, kind,
+				   &no_thread, err);
+	if (workers <= 1 || no_thread)
 		for (size_t oi = 0; oi < npaths && !rc; oi++) {
 			size_t i = order[oi];
 
