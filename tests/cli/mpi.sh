@@ -28,7 +28,9 @@ command -v mpirun >/dev/null 2>&1 || skip "mpirun not installed (apt-get install
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_btl=self,vader OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
 export OMPI_MCA_plm_rsh_agent=false   # never ssh anywhere
-mpi() { np=$1; shift; mpirun -np "$np" --oversubscribe "$MPIBIN" "$@"; }
+# Bounded: Open MPI was seen (once in ~20 runs) to hang after a rank died; a run that
+# hangs is cut after 120 s (exit 124) instead of blocking `make test`.
+mpi() { np=$1; shift; timeout -k 10 120 mpirun -np "$np" --oversubscribe "$MPIBIN" "$@"; }
 
 "$BIN" sample --out "$d/s" --days 1 >/dev/null 2>&1 || { echo "FAIL: sentibt sample"; exit 1; }
 common="--prices $d/s/binance_trades_2024-03-01_BTCUSDT.csv.gz --sentiment $d/s/news.jsonl
@@ -77,6 +79,7 @@ awk '/^       rank [0-9]+:/ { n += $3; b += $(NF - 2) } END { exit !(n == 160) }
 # Rank 2 of 3 dies before sending its rows: the run fails, nothing at the output path.
 SENTIBT_MPI_FAULT=2:send mpi 3 sweep $common $grid --out "$d/killed" -q >"$d/killed.out" 2>&1
 rc=$?
+[ $rc -eq 124 ] && echo "note: mpirun hung after the rank died and was cut by the test's timeout" >&2
 [ $rc -ne 0 ] && [ ! -e "$d/killed" ] && ! ls -d "$d"/killed.tmp-* >/dev/null 2>&1 &&
 	ok "a rank killed mid-run: exit $rc, nothing written" ||
 	fail "a rank killed mid-run: exit $rc; $(ls "$d")"
