@@ -44,70 +44,85 @@
  */
 #define NB 2
 
-struct cold {                       /* per block, touched only at transitions */
+/*
+ * A block's state that transitions change (the word kernel keeps its per-candle sums
+ * in struct wsums; the branchy kernel its cash, units and sums in registers).
+ */
+struct block {
+	alignas(64) double cash[SB_LANES], q[SB_LANES], max_dd[SB_LANES];
 	alignas(64) double f[SB_LANES], opf[SB_LANES];
 	alignas(64) double entry_eq[SB_LANES], trades[SB_LANES], closed[SB_LANES];
 	alignas(64) double wins[SB_LANES], gwin[SB_LANES], gloss[SB_LANES], stret[SB_LANES];
-	alignas(64) double expo[SB_LANES];
+	alignas(64) double expo[SB_LANES], h[SB_LANES], e[SB_LANES];
+	/* h and e for the quiet test, a NaN (which never compares true) as +inf, -inf */
+	alignas(64) double h_inf[SB_LANES], e_inf[SB_LANES];
+	__mmask8 in_pos;                /* held before the word */
 };
 
 /*
- * Enters and exits the lanes of the go_* masks at close vc of candle i.  Both halves
- * run as masked operations whatever the masks hold: which lanes move is data, and a
- * branch on it is mispredicted on signals that change often.
+ * Enters and exits the lanes of the go_* masks at close vc of candle i, as
+ * sb_step_transition() does.  Both halves run as masked operations whatever the masks
+ * hold: which lanes move is data, and a branch on it is mispredicted on signals that
+ * change often.  Returns the lanes that left a trade with cash <= 0 (or NaN): they may
+ * never enter again, which the word kernel's held bits do not know (it then falls back
+ * to the branchy kernel).
  */
-TARGET static inline __attribute__((always_inline)) void
-transition(struct cold *k, __m512d *cash, __m512d *q, __mmask8 go_long, __mmask8 go_short,
-	   __mmask8 go_out, __m512d vc, double i)
+TARGET static inline __attribute__((always_inline)) __mmask8
+transition(struct block *k, __m512d *cash_p, __m512d *q_p, __mmask8 go_long,
+	    __mmask8 go_short, __mmask8 go_out, __m512d vc, double i)
 {
 	const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
 	const __m512d vi = _mm512_set1_pd(i);
 	const __m512d f = _mm512_load_pd(k->f);
 	const __mmask8 in = go_long | go_short;
+	__m512d cash = *cash_p, q = *q_p;
 	__m512d entry_eq = _mm512_load_pd(k->entry_eq), expo = _mm512_load_pd(k->expo);
 
 	/* entries */
 	{
-		__m512d qn = _mm512_div_pd(*cash, _mm512_mul_pd(vc, _mm512_load_pd(k->opf)));
+		__m512d qn = _mm512_div_pd(cash, _mm512_mul_pd(vc, _mm512_load_pd(k->opf)));
 		__m512d amt = _mm512_mul_pd(qn, vc);
 		__m512d fee = _mm512_mul_pd(amt, f);
 		__m512d trades = _mm512_load_pd(k->trades);
 
-		entry_eq = _mm512_mask_mov_pd(entry_eq, in, *cash);
-		*cash = _mm512_mask_sub_pd(*cash, go_long, *cash, _mm512_add_pd(amt, fee));
-		*cash = _mm512_mask_add_pd(*cash, go_short, *cash, _mm512_sub_pd(amt, fee));
-		*q = _mm512_mask_mov_pd(*q, go_long, qn);
+		entry_eq = _mm512_mask_mov_pd(entry_eq, in, cash);
+		cash = _mm512_mask_sub_pd(cash, go_long, cash, _mm512_add_pd(amt, fee));
+		cash = _mm512_mask_add_pd(cash, go_short, cash, _mm512_sub_pd(amt, fee));
+		q = _mm512_mask_mov_pd(q, go_long, qn);
 		/* -qn as sb_step_transition() negates it: -0 when qn underflowed to 0 */
-		*q = _mm512_mask_xor_pd(*q, go_short, qn, _mm512_set1_pd(-0.0));
+		q = _mm512_mask_xor_pd(q, go_short, qn, _mm512_set1_pd(-0.0));
 		_mm512_store_pd(k->trades, _mm512_mask_add_pd(trades, in, trades, one));
 		expo = _mm512_mask_sub_pd(expo, in, expo, vi);
 	}
 	/* exits */
 	{
-		__mmask8 was_long = go_out & _mm512_cmp_pd_mask(*q, zero, _CMP_GT_OQ);
+		__mmask8 was_long = go_out & _mm512_cmp_pd_mask(q, zero, _CMP_GT_OQ);
 		__mmask8 was_short = go_out & ~was_long;
-		__m512d amt = _mm512_mul_pd(_mm512_abs_pd(*q), vc);
+		__m512d amt = _mm512_mul_pd(_mm512_abs_pd(q), vc);
 		__m512d fee = _mm512_mul_pd(amt, f);
 		__m512d pnl, wins = _mm512_load_pd(k->wins), closed = _mm512_load_pd(k->closed);
 		__m512d gwin = _mm512_load_pd(k->gwin), gloss = _mm512_load_pd(k->gloss);
 		__m512d stret = _mm512_load_pd(k->stret);
 		__mmask8 win;
 
-		*cash = _mm512_mask_add_pd(*cash, was_long, *cash, _mm512_sub_pd(amt, fee));
-		*cash = _mm512_mask_sub_pd(*cash, was_short, *cash, _mm512_add_pd(amt, fee));
-		pnl = _mm512_sub_pd(*cash, entry_eq);
-		win = go_out & _mm512_cmp_pd_mask(*cash, entry_eq, _CMP_GT_OQ);
+		cash = _mm512_mask_add_pd(cash, was_long, cash, _mm512_sub_pd(amt, fee));
+		cash = _mm512_mask_sub_pd(cash, was_short, cash, _mm512_add_pd(amt, fee));
+		pnl = _mm512_sub_pd(cash, entry_eq);
+		win = go_out & _mm512_cmp_pd_mask(cash, entry_eq, _CMP_GT_OQ);
 		_mm512_store_pd(k->closed, _mm512_mask_add_pd(closed, go_out, closed, one));
 		_mm512_store_pd(k->wins, _mm512_mask_add_pd(wins, win, wins, one));
 		_mm512_store_pd(k->gwin, _mm512_mask_add_pd(gwin, win, gwin, pnl));
 		_mm512_store_pd(k->gloss, _mm512_mask_sub_pd(gloss, go_out & ~win, gloss, pnl));
 		_mm512_store_pd(k->stret, _mm512_mask_add_pd(stret, go_out, stret,
-			_mm512_sub_pd(_mm512_div_pd(*cash, entry_eq), one)));
-		*q = _mm512_mask_mov_pd(*q, go_out, zero);
+			_mm512_sub_pd(_mm512_div_pd(cash, entry_eq), one)));
+		q = _mm512_mask_mov_pd(q, go_out, zero);
 		expo = _mm512_mask_add_pd(expo, go_out, expo, vi);
 	}
 	_mm512_store_pd(k->entry_eq, entry_eq);
 	_mm512_store_pd(k->expo, expo);
+	*cash_p = cash;
+	*q_p = q;
+	return go_out & _mm512_cmp_pd_mask(cash, zero, _CMP_NGT_UQ);
 }
 
 TARGET static void branchy_blocks(size_t n, const double *restrict close,
@@ -120,7 +135,7 @@ TARGET static void branchy_blocks(size_t n, const double *restrict close,
 	__mmask8 in_pos[NB], flat_ok[NB];   /* held; flat with cash > 0 */
 	/* the lowest threshold of the NB blocks; a NaN one (never enters) is left out */
 	double h_min = INFINITY;
-	struct cold k[NB];
+	struct block k[NB];
 
 	for (int b = 0; b < NB; b++) {
 		struct sb_lanes *L = &Ls[b];
@@ -270,16 +285,6 @@ TARGET static void branchy_blocks(size_t n, const double *restrict close,
  */
 #define WORD 64
 
-struct wblock {                     /* per block; the per-candle sums are in struct wsums */
-	alignas(64) double cash[SB_LANES], q[SB_LANES], max_dd[SB_LANES];
-	alignas(64) double f[SB_LANES], opf[SB_LANES];
-	alignas(64) double entry_eq[SB_LANES], trades[SB_LANES], closed[SB_LANES];
-	alignas(64) double wins[SB_LANES], gwin[SB_LANES], gloss[SB_LANES], stret[SB_LANES];
-	alignas(64) double expo[SB_LANES], h[SB_LANES], e[SB_LANES];
-	/* h and e for the quiet test, a NaN (which never compares true) as +inf, -inf */
-	alignas(64) double h_inf[SB_LANES], e_inf[SB_LANES];
-	__mmask8 in_pos;                /* held before the word */
-};
 
 struct wsums {
 	alignas(64) double e_prev[NB][SB_LANES], peak[NB][SB_LANES], low[NB][SB_LANES];
@@ -299,73 +304,11 @@ struct wmoves {
 };
 
 /*
- * Transitions as transition() does them, on struct wblock; returns the lanes that
- * left a trade with cash <= 0 (or NaN): they may never enter again, which the word's
- * held bits do not know, so the caller falls back to the branchy kernel.
- */
-TARGET static inline __attribute__((always_inline)) __mmask8
-wtransition(struct wblock *k, __m512d *cash_p, __m512d *q_p, __mmask8 go_long,
-	    __mmask8 go_short, __mmask8 go_out, __m512d vc, double i)
-{
-	const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
-	const __m512d vi = _mm512_set1_pd(i);
-	const __m512d f = _mm512_load_pd(k->f);
-	const __mmask8 in = go_long | go_short;
-	__m512d cash = *cash_p, q = *q_p;
-	__m512d entry_eq = _mm512_load_pd(k->entry_eq), expo = _mm512_load_pd(k->expo);
-
-	/* entries */
-	{
-		__m512d qn = _mm512_div_pd(cash, _mm512_mul_pd(vc, _mm512_load_pd(k->opf)));
-		__m512d amt = _mm512_mul_pd(qn, vc);
-		__m512d fee = _mm512_mul_pd(amt, f);
-		__m512d trades = _mm512_load_pd(k->trades);
-
-		entry_eq = _mm512_mask_mov_pd(entry_eq, in, cash);
-		cash = _mm512_mask_sub_pd(cash, go_long, cash, _mm512_add_pd(amt, fee));
-		cash = _mm512_mask_add_pd(cash, go_short, cash, _mm512_sub_pd(amt, fee));
-		q = _mm512_mask_mov_pd(q, go_long, qn);
-		q = _mm512_mask_xor_pd(q, go_short, qn, _mm512_set1_pd(-0.0));   /* as transition() */
-		_mm512_store_pd(k->trades, _mm512_mask_add_pd(trades, in, trades, one));
-		expo = _mm512_mask_sub_pd(expo, in, expo, vi);
-	}
-	/* exits */
-	{
-		__mmask8 was_long = go_out & _mm512_cmp_pd_mask(q, zero, _CMP_GT_OQ);
-		__mmask8 was_short = go_out & ~was_long;
-		__m512d amt = _mm512_mul_pd(_mm512_abs_pd(q), vc);
-		__m512d fee = _mm512_mul_pd(amt, f);
-		__m512d pnl, wins = _mm512_load_pd(k->wins), closed = _mm512_load_pd(k->closed);
-		__m512d gwin = _mm512_load_pd(k->gwin), gloss = _mm512_load_pd(k->gloss);
-		__m512d stret = _mm512_load_pd(k->stret);
-		__mmask8 win;
-
-		cash = _mm512_mask_add_pd(cash, was_long, cash, _mm512_sub_pd(amt, fee));
-		cash = _mm512_mask_sub_pd(cash, was_short, cash, _mm512_add_pd(amt, fee));
-		pnl = _mm512_sub_pd(cash, entry_eq);
-		win = go_out & _mm512_cmp_pd_mask(cash, entry_eq, _CMP_GT_OQ);
-		_mm512_store_pd(k->closed, _mm512_mask_add_pd(closed, go_out, closed, one));
-		_mm512_store_pd(k->wins, _mm512_mask_add_pd(wins, win, wins, one));
-		_mm512_store_pd(k->gwin, _mm512_mask_add_pd(gwin, win, gwin, pnl));
-		_mm512_store_pd(k->gloss, _mm512_mask_sub_pd(gloss, go_out & ~win, gloss, pnl));
-		_mm512_store_pd(k->stret, _mm512_mask_add_pd(stret, go_out, stret,
-			_mm512_sub_pd(_mm512_div_pd(cash, entry_eq), one)));
-		q = _mm512_mask_mov_pd(q, go_out, zero);
-		expo = _mm512_mask_add_pd(expo, go_out, expo, vi);
-	}
-	_mm512_store_pd(k->entry_eq, entry_eq);
-	_mm512_store_pd(k->expo, expo);
-	*cash_p = cash;
-	*q_p = q;
-	return go_out & _mm512_cmp_pd_mask(cash, zero, _CMP_NGT_UQ);
-}
-
-/*
  * The moves of candles [w, w + m) (m <= 64) of the NB blocks; false when nothing can
  * happen in them (no lane held and no |s| above every threshold).
  */
 TARGET static __attribute__((noinline)) bool
-word_plan(const double *restrict signal, size_t w, size_t m, const struct wblock *k,
+word_plan(const double *restrict signal, size_t w, size_t m, const struct block *k,
 	  double h_min, bool e_same, double e_same_value, struct wmoves *mv)
 {
 	alignas(64) double as[WORD];
@@ -508,7 +451,7 @@ struct wregs {
 };
 
 TARGET static inline __attribute__((always_inline)) void
-wregs_load(struct wregs *x, const struct wblock *k)
+wregs_load(struct wregs *x, const struct block *k)
 {
 	for (int b = 0; b < NB; b++) {
 		x->cash[b] = _mm512_load_pd(k[b].cash);
@@ -518,7 +461,7 @@ wregs_load(struct wregs *x, const struct wblock *k)
 }
 
 TARGET static inline __attribute__((always_inline)) void
-wregs_store(const struct wregs *x, struct wblock *k)
+wregs_store(const struct wregs *x, struct block *k)
 {
 	for (int b = 0; b < NB; b++) {
 		_mm512_store_pd(k[b].cash, x->cash[b]);
@@ -530,7 +473,7 @@ wregs_store(const struct wregs *x, struct wblock *k)
 /* The transitions of candle w + t (the j-th of the word), logged in log[j]. */
 TARGET static inline __attribute__((always_inline)) __mmask8
 word_step(const double *restrict close, const double *restrict signal, size_t w, int t,
-	  size_t j, struct wblock *k, struct wregs *x, const struct wmoves *mv,
+	  size_t j, struct block *k, struct wregs *x, const struct wmoves *mv,
 	  struct wlog *log)
 {
 	const __m512i bit = _mm512_set1_epi64((long long)(1ull << t));
@@ -545,7 +488,7 @@ word_step(const double *restrict close, const double *restrict signal, size_t w,
 		__mmask8 go_long = _mm512_mask_cmp_pd_mask(enter, vs, _mm512_load_pd(k[b].h),
 							   _CMP_GT_OQ);
 
-		ruined |= wtransition(&k[b], &x->cash[b], &x->q[b], go_long, enter & ~go_long,
+		ruined |= transition(&k[b], &x->cash[b], &x->q[b], go_long, enter & ~go_long,
 				      go_out, vc, (double)(w + (size_t)t));
 		_mm512_store_pd(log[j].cash[b], x->cash[b]);
 		_mm512_store_pd(log[j].q[b], x->q[b]);
@@ -559,12 +502,12 @@ word_step(const double *restrict close, const double *restrict signal, size_t w,
  * before the word, is the caller's), for one pair of blocks, or for two side by side
  * (the k-th transition of each together: each pair's arithmetic is one long chain
  * from transition to transition, and two chains fill the core better than one).
- * Sets ruined[] to the lanes ruined (see wtransition()).
+ * Sets ruined[] to the lanes ruined (see transition()).
  */
 TARGET static __attribute__((noinline)) void
 word_moves(const double *restrict close, const double *restrict signal, size_t w,
-	   struct wblock *ka, const struct wmoves *mva, struct wlog *loga,
-	   struct wblock *kb, const struct wmoves *mvb, struct wlog *logb, __mmask8 *ruined)
+	   struct block *ka, const struct wmoves *mva, struct wlog *loga,
+	   struct block *kb, const struct wmoves *mvb, struct wlog *logb, __mmask8 *ruined)
 {
 	struct wregs xa, xb;
 	uint64_t a = mva->any, b = kb ? mvb->any : 0;
@@ -610,7 +553,7 @@ word_equity(const double *restrict close, size_t w, int t, uint64_t any,
  */
 TARGET static __attribute__((noinline)) void
 word_marks(const double *restrict close, size_t w, uint64_t marks, uint64_t any,
-	   struct wblock *k, const struct wlog *log, struct wsums *S)
+	   struct block *k, const struct wlog *log, struct wsums *S)
 {
 	const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
 	__m512d e_prev[NB], peak[NB], low[NB], sr[NB], sr2[NB], sr3[NB], sr4[NB], sd2[NB];
@@ -708,7 +651,7 @@ word_marks(const double *restrict close, size_t w, uint64_t marks, uint64_t any,
 
 /* NB blocks (a pair) in the word kernel. */
 struct wpair {
-	struct wblock k[NB];
+	struct block k[NB];
 	struct wsums S;
 	struct wmoves mv;
 	double h_min, e0;               /* the lowest threshold; the exit band if e_same */
@@ -730,7 +673,7 @@ TARGET static bool wpair_init(struct wpair *P, const struct sb_lanes *Ls)
 	P->live = true;
 	for (int b = 0; b < NB; b++) {
 		const struct sb_lanes *L = &Ls[b];
-		struct wblock *k = &P->k[b];
+		struct block *k = &P->k[b];
 		struct wsums *S = &P->S;
 
 		if (_mm512_cmp_pd_mask(_mm512_load_pd(L->cash), zero, _CMP_GT_OQ) != 0xff)
@@ -770,7 +713,7 @@ TARGET static void wpair_finish(const struct wpair *P, size_t n, struct sb_lanes
 
 	for (int b = 0; b < NB; b++) {
 		struct sb_lanes *L = &Ls[b];
-		const struct wblock *k = &P->k[b];
+		const struct block *k = &P->k[b];
 		__m512d low = _mm512_load_pd(P->S.low[b]), peak = _mm512_load_pd(P->S.peak[b]);
 
 		memcpy(L->cash, k->cash, sizeof(L->cash));
