@@ -125,6 +125,20 @@ transition(struct block *k, __m512d *cash_p, __m512d *q_p, __mmask8 go_long,
 	return go_out & _mm512_cmp_pd_mask(cash, zero, _CMP_NGT_UQ);
 }
 
+/* Candle return r into the sums, as sb_step_mark() adds it (r2 * r, r2 * r2). */
+TARGET static inline __attribute__((always_inline)) void
+add_return(__m512d r, __m512d *sr, __m512d *sr2, __m512d *sr3, __m512d *sr4, __m512d *sd2)
+{
+	const __m512d r2 = _mm512_mul_pd(r, r);
+
+	*sr = _mm512_add_pd(*sr, r);
+	*sr2 = _mm512_add_pd(*sr2, r2);
+	*sr3 = _mm512_add_pd(*sr3, _mm512_mul_pd(r2, r));
+	*sr4 = _mm512_add_pd(*sr4, _mm512_mul_pd(r2, r2));
+	*sd2 = _mm512_mask_add_pd(*sd2, _mm512_cmp_pd_mask(r, _mm512_setzero_pd(), _CMP_LT_OQ),
+				  *sd2, r2);
+}
+
 TARGET static void branchy_blocks(size_t n, const double *restrict close,
 				 const double *restrict signal, struct sb_lanes *Ls)
 {
@@ -210,17 +224,11 @@ TARGET static void branchy_blocks(size_t n, const double *restrict close,
 #pragma GCC unroll 4
 		for (int b = 0; b < NB; b++) {
 			__m512d eq = _mm512_add_pd(cash[b], _mm512_mul_pd(q[b], vc));
-			__m512d r = _mm512_sub_pd(_mm512_div_pd(eq, e_prev[b]), one);
-			__m512d r2 = _mm512_mul_pd(r, r);
 			__mmask8 high = _mm512_cmp_pd_mask(eq, peak[b], _CMP_GT_OQ);
 			__mmask8 fold = _mm512_mask_cmp_pd_mask(high, low[b], peak[b], _CMP_LT_OQ);
 
-			sr[b] = _mm512_add_pd(sr[b], r);
-			sr2[b] = _mm512_add_pd(sr2[b], r2);
-			sr3[b] = _mm512_add_pd(sr3[b], _mm512_mul_pd(r2, r));
-			sr4[b] = _mm512_add_pd(sr4[b], _mm512_mul_pd(r2, r2));
-			sd2[b] = _mm512_mask_add_pd(sd2[b], _mm512_cmp_pd_mask(r, zero, _CMP_LT_OQ),
-						    sd2[b], r2);
+			add_return(_mm512_sub_pd(_mm512_div_pd(eq, e_prev[b]), one), &sr[b], &sr2[b],
+				   &sr3[b], &sr4[b], &sd2[b]);
 			e_prev[b] = eq;
 			if (fold) {
 				__m512d dd = _mm512_sub_pd(one, _mm512_div_pd(low[b], peak[b]));
@@ -304,46 +312,34 @@ struct wmoves {
 };
 
 /*
- * The moves of candles [w, w + m) (m <= 64) of the NB blocks; false when nothing can
- * happen in them (no lane held and no |s| above every threshold).
+ * The moves of candles [w, w + m) (m <= 64) of the NB blocks; false when nothing
+ * happens in them (no lane held, none enters).
  */
 TARGET static __attribute__((noinline)) bool
 word_plan(const double *restrict signal, size_t w, size_t m, const struct block *k,
-	  double h_min, bool e_same, double e_same_value, struct wmoves *mv)
+	  bool e_same, double e_same_value, struct wmoves *mv)
 {
 	alignas(64) double as[WORD];
 	alignas(64) uint8_t ma[NB][WORD], mb[NB][WORD];
 	alignas(64) uint64_t wa[SB_LANES], wb[SB_LANES];
 	const __m512d sign = _mm512_set1_pd(-0.0), nan = _mm512_set1_pd(NAN);
-	const __m512d vmin = _mm512_set1_pd(h_min);
 	const __m512i one = _mm512_set1_epi64(1), ones = _mm512_set1_epi64(-1);
-	__mmask8 some = 0;
 	unsigned held0 = 0;
 
 	/* |s| of the word; beyond its end NaN, which moves nothing */
-	if (m == WORD) {
-		for (int j = 0; j < WORD / 8; j++) {
-			__m512d a = _mm512_andnot_pd(sign, _mm512_loadu_pd(signal + w + 8 * j));
+	for (size_t o = 0; o < WORD; o += 8) {
+		__mmask8 in = o >= m ? 0 : m - o >= 8 ? 0xff : (__mmask8)((1u << (m - o)) - 1);
 
-			_mm512_store_pd(as + 8 * j, a);
-			some |= _mm512_cmp_pd_mask(a, vmin, _CMP_GT_OQ);
-		}
-	} else {
-		for (size_t o = 0; o < WORD; o += 8) {
-			__mmask8 in = o >= m ? 0 : m - o >= 8 ? 0xff : (__mmask8)((1u << (m - o)) - 1);
-			__m512d a = _mm512_andnot_pd(sign, _mm512_mask_loadu_pd(nan, in, signal + w + o));
-
-			_mm512_store_pd(as + o, a);
-			some |= _mm512_cmp_pd_mask(a, vmin, _CMP_GT_OQ);
-		}
+		_mm512_store_pd(as + o, _mm512_andnot_pd(sign, m == WORD ?
+				_mm512_loadu_pd(signal + w + o) :
+				_mm512_mask_loadu_pd(nan, in, signal + w + o)));
 	}
 	for (int b = 0; b < NB; b++)
 		held0 |= k[b].in_pos;
-	if (!held0 && !some)
-		return false;
 	/*
 	 * A quiet word: no |s| above the lowest threshold of a flat lane nor below the
-	 * highest exit band of a held one.  Nothing moves and the held lanes stay held.
+	 * highest exit band of a held one.  Nothing moves and the held lanes stay held
+	 * (with no lane held: nothing to do at all).
 	 */
 	{
 		double hq = INFINITY, eq = -INFINITY;
@@ -555,7 +551,7 @@ TARGET static __attribute__((noinline)) void
 word_marks(const double *restrict close, size_t w, uint64_t marks, uint64_t any,
 	   struct block *k, const struct wlog *log, struct wsums *S)
 {
-	const __m512d one = _mm512_set1_pd(1.0), zero = _mm512_setzero_pd();
+	const __m512d one = _mm512_set1_pd(1.0);
 	__m512d e_prev[NB], peak[NB], low[NB], sr[NB], sr2[NB], sr3[NB], sr4[NB], sd2[NB];
 
 	for (int b = 0; b < NB; b++) {
@@ -597,18 +593,11 @@ word_marks(const double *restrict close, size_t w, uint64_t marks, uint64_t any,
 
 #pragma GCC unroll 4
 			for (int b = 0; b < NB; b++) {
-				__m512d r = _mm512_sub_pd(d[b], one);
-				__m512d r2 = _mm512_mul_pd(r, r);
-
 				high[b] = _mm512_cmp_pd_mask(eq[b], peak[b], _CMP_GT_OQ);
 				fold[b] = _mm512_mask_cmp_pd_mask(high[b], low[b], peak[b], _CMP_LT_OQ);
 				folds |= fold[b];
-				sr[b] = _mm512_add_pd(sr[b], r);
-				sr2[b] = _mm512_add_pd(sr2[b], r2);
-				sr3[b] = _mm512_add_pd(sr3[b], _mm512_mul_pd(r2, r));
-				sr4[b] = _mm512_add_pd(sr4[b], _mm512_mul_pd(r2, r2));
-				sd2[b] = _mm512_mask_add_pd(sd2[b],
-						_mm512_cmp_pd_mask(r, zero, _CMP_LT_OQ), sd2[b], r2);
+				add_return(_mm512_sub_pd(d[b], one), &sr[b], &sr2[b], &sr3[b], &sr4[b],
+					   &sd2[b]);
 			}
 			/* a new high after a dip: fold the dip into max_dd (rare: one branch) */
 			if (folds) {
@@ -654,7 +643,7 @@ struct wpair {
 	struct block k[NB];
 	struct wsums S;
 	struct wmoves mv;
-	double h_min, e0;               /* the lowest threshold; the exit band if e_same */
+	double e0;                      /* the exit band if e_same */
 	bool e_same;                    /* one exit band for every lane */
 	bool live;                      /* false: ruined, the caller runs branchy_blocks() */
 	bool active;                    /* something happens in the current word */
@@ -667,7 +656,6 @@ TARGET static bool wpair_init(struct wpair *P, const struct sb_lanes *Ls)
 {
 	const __m512d zero = _mm512_setzero_pd();
 
-	P->h_min = INFINITY;
 	P->e_same = true;
 	P->e0 = Ls[0].e[0];
 	P->live = true;
@@ -682,7 +670,6 @@ TARGET static bool wpair_init(struct wpair *P, const struct sb_lanes *Ls)
 		for (int l = 0; l < SB_LANES; l++) {
 			k->f[l] = L->p[l].cost;
 			k->opf[l] = 1.0 + L->p[l].cost;    /* as in sb_step_transition */
-			P->h_min = L->h[l] < P->h_min ? L->h[l] : P->h_min;
 			P->e_same &= L->e[l] == P->e0;
 		}
 		memcpy(k->cash, L->cash, sizeof(k->cash));
@@ -774,7 +761,7 @@ TARGET static void word_pairs(size_t n, const double *restrict close,
 		for (int p = 0; p < pairs; p++) {
 			struct wpair *Q = &P[p];
 
-			Q->active = Q->live && word_plan(signal, w, m, Q->k, Q->h_min, Q->e_same,
+			Q->active = Q->live && word_plan(signal, w, m, Q->k, Q->e_same,
 							 Q->e0, &Q->mv);
 			if (!Q->active)
 				continue;
