@@ -35,7 +35,7 @@ static bool draw_chart(const char *dir, const char *title, const struct sb_batch
 	}
 	sb_gp_begin(g);
 	sb_gp_str(g, "data", dat);
-	sb_gp_str(g, "title", title);
+	sb_gp_text(g, "title", title);
 	rc = sb_gp_run(g, "batch.gp", dir, "batch_returns", why);
 	sb_gp_free(g);
 	return rc == SB_OK;

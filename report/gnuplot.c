@@ -54,12 +54,44 @@ void sb_gp_str(struct sb_gp *g, const char *name, const char *value)
 	gp_append(g, name);
 	gp_append(g, "='");
 	for (const char *p = value; *p; p++) {
-		one[0] = *p == '\n' ? ' ' : *p;
+		if (*p == '\n') {        /* a line break: the single-quoted parts joined by one */
+			gp_append(g, "'.\"\\n\".'");
+			continue;
+		}
+		one[0] = *p;
 		gp_append(g, one);
 		if (*p == '\'')
 			gp_append(g, "'");
 	}
 	gp_append(g, "'; ");
+}
+
+void sb_gp_wrap(const char *in, char *out, size_t cap)
+{
+	size_t n = 0, line = 0, space = SIZE_MAX;   /* where the line started; its last space */
+
+	/* greedy: a line longer than SB_GP_TEXT_WIDTH breaks at its last space */
+	for (const char *p = in; *p && n + 1 < cap; p++) {
+		out[n] = *p == '\n' ? ' ' : *p;
+		if (out[n] == ' ')
+			space = n;
+		if (n - line >= SB_GP_TEXT_WIDTH && space != SIZE_MAX && space > line) {
+			out[space] = '\n';
+			line = space + 1;
+			space = SIZE_MAX;
+		}
+		n++;
+	}
+	if (cap)
+		out[n] = '\0';
+}
+
+void sb_gp_text(struct sb_gp *g, const char *name, const char *value)
+{
+	char buf[SB_GP_TEXT_MAX];
+
+	sb_gp_wrap(value, buf, sizeof(buf));
+	sb_gp_str(g, name, buf);
 }
 
 void sb_gp_num(struct sb_gp *g, const char *name, double v)

@@ -28,6 +28,17 @@ void sb_gp_free(struct sb_gp *g);          /* waits for the gnuplots still runni
 /* A chart's variables: sb_gp_begin() clears them, then one call per variable. */
 void sb_gp_begin(struct sb_gp *g);
 void sb_gp_str(struct sb_gp *g, const char *name, const char *value);   /* quoted */
+/*
+ * A title for a chart: sb_gp_str() with the text broken into lines of at most about
+ * SB_GP_TEXT_WIDTH characters at spaces (a 1000-pixel figure shows ~110 at font 12;
+ * longer lines were cut at both edges), up to SB_GP_TEXT_MAX - 1 bytes.
+ */
+#define SB_GP_TEXT_WIDTH 100
+#define SB_GP_TEXT_MAX 1024
+void sb_gp_text(struct sb_gp *g, const char *name, const char *value);
+/* The breaking of sb_gp_text(): 'in' into 'out' (cap bytes, cut to fit), the line
+ * breaks of 'in' made spaces first. */
+void sb_gp_wrap(const char *in, char *out, size_t cap);
 void sb_gp_num(struct sb_gp *g, const char *name, double v);            /* %.17g */
 
 /*

@@ -101,8 +101,8 @@ static void chart_begin(struct sb_gp *g, const char *dat, const char *title,
 {
 	sb_gp_begin(g);
 	sb_gp_str(g, "data", dat);
-	sb_gp_str(g, "title", title);
-	sb_gp_str(g, "subtitle", subtitle);
+	sb_gp_text(g, "title", title);
+	sb_gp_text(g, "subtitle", subtitle);
 }
 
 /* The columns of an equity.csv; drawdown in percent, buy_hold NaN when absent. */
@@ -874,7 +874,7 @@ static enum sb_err sweep_curves(struct ctx *c, const struct sb_sweep *s, const s
 		sb_gp_begin(c->g);
 		sb_gp_str(c->g, "data", dat);
 		sb_gp_str(c->g, "names", names_gp);
-		sb_gp_str(c->g, "title", title);
+		sb_gp_text(c->g, "title", title);
 		sb_gp_num(c->g, "n", (double)(k + (cv[0].has_bh ? 1 : 0)));
 		rc = sb_gp_run(c->g, "equity_top.gp", c->out, "equity_top", err);
 		if (!rc)
@@ -1161,7 +1161,7 @@ static enum sb_err report_walk_forward(struct ctx *c, struct sb_errbuf *err)
 		sb_gp_begin(g);
 		sb_gp_str(g, "data", dat);
 		sb_gp_str(g, "names", names);
-		sb_gp_str(g, "title", "Out-of-sample equity, the folds' test parts stitched (compounded)");
+		sb_gp_text(g, "title", "Out-of-sample equity, the folds' test parts stitched (compounded)");
 		sb_gp_num(g, "n", (double)n);
 		rc = sb_gp_run(g, "equity_top.gp", c->out, "oos_equity", err);
 	}
@@ -1318,8 +1318,8 @@ static enum sb_err chart_event_path(struct ctx *c, const char *csv, struct sb_er
 	sb_gp_begin(g);
 	sb_gp_str(g, "data", dat);
 	sb_gp_str(g, "names", names);
-	sb_gp_str(g, "title", title);
-	sb_gp_str(g, "subtitle", "bands: bootstrap 95% interval of the mean; 0 = the close of "
+	sb_gp_text(g, "title", title);
+	sb_gp_text(g, "subtitle", "bands: bootstrap 95% interval of the mean; 0 = the close of "
 		  "the article's candle (the entry)");
 	sb_gp_num(g, "n", (double)blocks);
 	rc = sb_gp_run(g, "event_path.gp", c->out, "event_path", err);

@@ -173,7 +173,7 @@ enum sb_err sb_compare_plot(const struct sb_compare_model *m, size_t n, const ch
 		return rc;
 	sb_gp_begin(g);
 	sb_gp_str(g, "data", dat);
-	sb_gp_str(g, "title", "score --compare: cost and latency per model");
+	sb_gp_text(g, "title", "score --compare: cost and latency per model");
 	rc = sb_gp_run(g, "score_compare.gp", outdir, "score_compare", err);
 	sb_gp_free(g);
 	return rc;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../report/gnuplot.h"
 #include "../report/page.h"
 #include "../report/sweep.h"
 
@@ -153,6 +154,49 @@ static void test_durations(void **state)
 	assert_false(sb_column_is_duration("threshold"));
 }
 
+/*
+ * Chart titles broken into lines (sb_gp_wrap): no line longer than the width unless one
+ * word is, the words and their order kept (lines joined by spaces give the text back),
+ * a short text unchanged, a line break in the text read as a space.
+ */
+static void test_title_wrap(void **state)
+{
+	const char *longer = "other axes at the best combination's values: window=1h; "
+			     "outlined: the best; grey: no value; colours clipped at the 2nd and "
+			     "98th percentiles, and then some more words to make it longer";
+	char word[300], out[SB_GP_TEXT_MAX], back[SB_GP_TEXT_MAX];
+	size_t lines = 1, len = 0;
+
+	(void)state;
+	sb_gp_wrap("Backtest: equity", out, sizeof(out));
+	assert_string_equal(out, "Backtest: equity");
+	sb_gp_wrap("two\nlines", out, sizeof(out));
+	assert_string_equal(out, "two lines");
+	sb_gp_wrap(longer, out, sizeof(out));
+	for (const char *p = out; *p; p++) {
+		if (*p == '\n') {
+			lines++;
+			len = 0;
+			continue;
+		}
+		assert_true(++len <= SB_GP_TEXT_WIDTH);
+	}
+	assert_int_equal(lines, 2);
+	strcpy(back, out);
+	for (char *p = back; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	assert_string_equal(back, longer);
+	/* one word longer than a line stays whole */
+	memset(word, 'x', sizeof(word) - 1);
+	word[sizeof(word) - 1] = '\0';
+	sb_gp_wrap(word, out, sizeof(out));
+	assert_string_equal(out, word);
+	/* cut to the room given */
+	sb_gp_wrap(longer, out, 11);
+	assert_string_equal(out, "other axes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_decimate_short),
 		cmocka_unit_test(test_colour_direction),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_title_wrap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
