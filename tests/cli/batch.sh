@@ -147,14 +147,14 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_btl=self,vader OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
 export OMPI_MCA_plm_rsh_agent=false
 for np in 2 3; do
-	mpirun -np $np --oversubscribe "$MPIBIN" batch "$d/spec.json" --out "$d/mpi$np" -q >"$d/mpi.out" 2>&1 &&
+	timeout -k 10 120 mpirun -np $np --oversubscribe "$MPIBIN" batch "$d/spec.json" --out "$d/mpi$np" -q >"$d/mpi.out" 2>&1 &&
 		cmp -s "$d/b/batch_all.csv" "$d/mpi$np/batch_all.csv" &&
 		cmp -s "$d/b/batch_best.csv" "$d/mpi$np/batch_best.csv" &&
 		same_dir "$d/b/eth" "$d/mpi$np/eth" &&
 		ok "$np ranks: the same tables and folders as one process" ||
 		fail "$np ranks: $(cat "$d/mpi.out")"
 done
-mpirun -np 2 --oversubscribe "$MPIBIN" batch "$d/bad.json" --out "$d/bad" -q >"$d/bad.out" 2>&1
+timeout -k 10 120 mpirun -np 2 --oversubscribe "$MPIBIN" batch "$d/bad.json" --out "$d/bad" -q >"$d/bad.out" 2>&1
 rc=$?
 [ $rc -ne 0 ] && [ ! -e "$d/bad" ] && ! ls -d "$d"/bad.tmp-* >/dev/null 2>&1 &&
 	ok "2 ranks, an experiment fails on rank 0: exit $rc, nothing written" ||
@@ -179,7 +179,7 @@ cat >"$d/tardis.json" <<EOF
     { "name": "day2", "prices": "$ref", "sentiment": "$d/bt-news.jsonl", "from": "2024-03-02" } ] }
 EOF
 SENTIBT_TARDIS_BASE_URL="http://127.0.0.1:$(cat "$d/port")/v1" TARDIS_API_KEY=k \
-	mpirun -np 2 --oversubscribe -x SENTIBT_TARDIS_BASE_URL -x TARDIS_API_KEY \
+	timeout -k 10 120 mpirun -np 2 --oversubscribe -x SENTIBT_TARDIS_BASE_URL -x TARDIS_API_KEY \
 	"$MPIBIN" batch "$d/tardis.json" --out "$d/tb" -q >"$d/tb.out" 2>&1
 rc=$?
 n=$(grep -c '/v1/ex-batch/' "$d/log")

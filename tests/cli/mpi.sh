@@ -101,12 +101,14 @@ fi
 
 # --dry-run under mpirun: printed once, the grid spread over the ranks: 160 combinations
 # x 1,440 candles / (8.4e7 x 1 thread x 2 ranks) = 0.00137 s.
-mpi 2 sweep $common $grid --kernel scalar --dry-run --out "$d/dry" >"$d/dry.out" 2>&1
+# stdout apart from stderr: mpirun forwards the two streams independently, so in one
+# file the coverage line on stderr can land in the middle of a stdout line.
+mpi 2 sweep $common $grid --kernel scalar --dry-run --out "$d/dry" >"$d/dry.out" 2>"$d/dry.err"
 rc=$?
 [ $rc -eq 0 ] && [ "$(grep -c "^sweep --dry-run" "$d/dry.out")" -eq 1 ] &&
 	grep -q "on 2 MPI ranks x 1 thread, kernel scalar (grid 0.00137 s" "$d/dry.out" && [ ! -e "$d/dry" ] &&
 	ok "--dry-run under mpirun: once, the grid over the ranks" ||
-	fail "--dry-run under mpirun: exit $rc: $(cat "$d/dry.out")"
+	fail "--dry-run under mpirun: exit $rc: $(cat "$d/dry.out" "$d/dry.err")"
 
 # Rank 0 dies with its temporary folder half written: nothing at the final path; the
 # next run to the same path removes the leftover and succeeds.
