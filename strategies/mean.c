@@ -23,6 +23,79 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The window's sum and count at candle i, from scratch: candles [i - W + 1, i]. */
+static void window_at(const int64_t *csum, const uint32_t *ccnt, size_t i, size_t W,
+		      int64_t *sum, uint32_t *cnt)
+{
+	size_t j = i + 1 >= W ? i + 1 - W : 0;
+
+	*sum = 0;
+	*cnt = 0;
+	for (; j <= i; j++) {
+		*sum += csum[j];
+		*cnt += ccnt[j];
+	}
+}
+
+/*
+ * The signal of the last call (same buffer, W, candles and articles) moved to this k:
+ * only candles whose window holds a changed candle j (i in [j, j + W - 1]) are
+ * computed again, each run of them from one window summed afresh and slid along; the
+ * same integers, so the same doubles as the whole pass.  At most O(candles) however
+ * the changes lie (a run summed afresh starts more than W after the last one ended).
+ * Clears the bits it reads.  Returns the largest count it saw.
+ */
+static uint32_t mean_update(uint64_t *changed, const int64_t *csum, const uint32_t *ccnt,
+			    size_t n, size_t W, double *signal)
+{
+	size_t pos = 0;                   /* candles before pos are up to date */
+	bool sliding = false;             /* sum and cnt are those of candle pos - 1 */
+	int64_t sum = 0;
+	uint32_t cnt = 0, cnt_max = 0;
+
+	for (size_t wd = 0; wd < (n + 63) / 64; wd++) {
+		uint64_t bits = changed[wd];
+
+		if (!bits)
+			continue;
+		changed[wd] = 0;
+		for (; bits; bits &= bits - 1) {
+			size_t j = wd * 64 + (size_t)__builtin_ctzll(bits);
+			size_t end = j + W - 1 < n - 1 ? j + W - 1 : n - 1;
+			size_t i = j > pos ? j : pos;
+
+			if (i > end)
+				continue;
+			if (!sliding || i != pos) {
+				window_at(csum, ccnt, i, W, &sum, &cnt);
+			} else {
+				sum += csum[i];
+				cnt += ccnt[i];
+				if (i >= W) {
+					sum -= csum[i - W];
+					cnt -= ccnt[i - W];
+				}
+			}
+			for (;;) {
+				cnt_max = cnt > cnt_max ? cnt : cnt_max;
+				signal[i] = cnt ? (double)sum / (double)cnt : NAN;
+				if (i == end)
+					break;
+				i++;
+				sum += csum[i];
+				cnt += ccnt[i];
+				if (i >= W) {
+					sum -= csum[i - W];
+					cnt -= ccnt[i - W];
+				}
+			}
+			pos = end + 1;
+			sliding = true;
+		}
+	}
+	return cnt_max;
+}
+
 enum sb_err sb_mean_signal_w(struct sb_signal_work *w, const struct sb_candles *c,
 			     const struct sb_events *ev, const struct sb_signal_params *p,
 			     double *signal, uint32_t *n_in_window, struct sb_signal_stats *st,
@@ -34,12 +107,28 @@ enum sb_err sb_mean_signal_w(struct sb_signal_work *w, const struct sb_candles *
 	int64_t sum = 0;
 	uint32_t cnt = 0, cnt_max = 0;
 	size_t W;
+	/* what the last call wrote, before sb_signal_candle_sums() forgets it */
+	const double *last_buf = w->mean_buf;
+	const int64_t last_k = w->mean_k;
+	const size_t last_W = w->mean_W;
 	enum sb_err rc = sb_signal_candle_sums(w, c, ev, p, &W, st, err);
 
 	if (rc)
 		return rc;
 	csum = w->csum;
 	ccnt = w->ccnt;
+	if (!n_in_window && last_buf == signal && last_W == W && n > 0) {
+		bool same = w->kept && last_k == p->min_conf_e9;
+		bool moved = w->moved && w->moved_from_k == last_k;
+
+		if (same || moved) {
+			if (moved) {
+				cnt_max = mean_update(w->changed, csum, ccnt, n, W, signal);
+				w->moved = false;
+			}
+			goto done;
+		}
+	}
 
 	/* Step 2, window: the exact sum of candles [i - W + 1, i], slid along; the mean
 	 * is one division (header comment).  cnt < 2^32 as m < 2^28 (events.c). */
@@ -58,10 +147,15 @@ enum sb_err sb_mean_signal_w(struct sb_signal_work *w, const struct sb_candles *
 		if (n_in_window)
 			n_in_window[i] = cnt;
 	}
+done:
 	if (cnt_max >= SB_SIGNAL_MAX_ARTICLES)
 		return sb_errf(err, SB_EINVAL,
 			       "a window holds %u articles; exact means need fewer than %u (choose a shorter --window)",
 			       (unsigned)cnt_max, (unsigned)SB_SIGNAL_MAX_ARTICLES);
+	/* the next call may move this signal instead of computing it whole */
+	w->mean_buf = signal;
+	w->mean_k = p->min_conf_e9;
+	w->mean_W = W;
 	return SB_OK;
 }
 

@@ -28,6 +28,7 @@ void sb_signal_work_release(struct sb_signal_work *w)
 	free(w->own_conf);
 	free(w->csum);
 	free(w->ccnt);
+	free(w->changed);
 	for (int k = 0; k < 3; k++)
 		free(w->scratch[k]);
 	sb_signal_work_init(w);
@@ -54,9 +55,12 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		n_candles = n_candles ? n_candles : 1;
 		free(w->csum);
 		free(w->ccnt);
+		free(w->changed);
 		/* zero now; each signal leaves them zero for the next */
 		w->csum = sb_aligned_alloc(n_candles * sizeof(int64_t));
 		w->ccnt = sb_aligned_alloc(n_candles * sizeof(uint32_t));
+		w->changed = calloc((n_candles + 63) / 64, sizeof(uint64_t));
+		w->moved = false;
 		for (int k = 0; k < 3; k++) {
 			free(w->scratch[k]);
 			w->scratch[k] = malloc(n_candles * sizeof(double));   /* touched only if used */
@@ -64,7 +68,7 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		}
 		w->cap_candles = n_candles;
 		w->sums_set = false;
-		ok = ok && w->csum && w->ccnt;
+		ok = ok && w->csum && w->ccnt && w->changed;
 	}
 	if (!ok) {
 		sb_signal_work_release(w);
@@ -170,6 +174,12 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 		return sb_errf(err, SB_EINVAL, "%zu candles: at most %u can be traded", c->n,
 			       (unsigned)UINT32_MAX);
 	*W_candles = (size_t)(p->window_us / D);
+	w->mean_buf = NULL;               /* whatever the caller writes next is not the mean's */
+	w->kept = false;
+	if (w->moved) {                   /* the last move's candles, unused: forget them */
+		memset(w->changed, 0, (w->cap_candles + 63) / 64 * sizeof(uint64_t));
+		w->moved = false;
+	}
 	if ((rc = work_reserve(w, ev->n, c->n, err)))
 		return rc;
 	if (!w->valid || w->ev != ev || w->c != c || w->latency_us != p->latency_us) {
@@ -179,6 +189,7 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 	} else if (w->sums_set && w->sums_k == k) {
 		if (st)
 			*st = w->sums_st;          /* the same sums as the last call */
+		w->kept = true;
 		return SB_OK;
 	}
 	csum = w->csum;
@@ -194,6 +205,7 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 
 		const int32_t *conf = w->conf_all, *score = w->score_all;
 		const uint32_t *cand = w->cand_all;
+		uint64_t *changed = w->changed;
 		const size_t n_in = w->n_in;
 
 		m = w->sums_st.used;
@@ -206,8 +218,11 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 
 			csum[j] += (sign * score[a]) & in;
 			ccnt[j] += (uint32_t)(sign & in);
+			changed[j / 64] |= (uint64_t)(in & 1) << (j % 64);
 			m += (size_t)(sign & in);
 		}
+		w->moved = true;
+		w->moved_from_k = w->sums_k;
 	} else {
 		/* A mask, not a branch: whether an article counts is unpredictable. */
 		for (size_t a = 0; a < w->n_in; a++) {

@@ -60,6 +60,18 @@ struct sb_signal_work {
 	bool     sums_set;
 	int64_t  sums_k;
 	struct sb_signal_stats sums_st;
+	/* Set by sb_signal_candle_sums() when it moved the sums from moved_from_k: bit j
+	 * of 'changed' is set for every candle j whose sum or count it changed (the
+	 * caller that uses them clears them, else the next move does). */
+	bool     moved;
+	bool     kept;                 /* the last call kept the sums as they were */
+	int64_t  moved_from_k;
+	uint64_t *changed;
+	/* What the mean strategy last wrote (mean.c): which buffer, for which k and W.
+	 * Every call of sb_signal_candle_sums() forgets it; the mean sets it again. */
+	const double *mean_buf;
+	int64_t  mean_k;
+	size_t   mean_W;
 	double  *scratch[3];           /* n candles each, for a strategy's own use */
 	size_t   cap_candles;
 };

@@ -1,6 +1,7 @@
 /* test_threshold.c - DESIGN.md steps 1-2 (the threshold signal), values worked by hand */
 #include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -365,6 +366,90 @@ static void test_exact_ties(void **state)
  * with h exactly as the rational S / n does.  Checked here on the hardest cases,
  * sums within a few units of h * n, for small n, random n and n just below 2^23.
  */
+/*
+ * One scratch space across many calls, as a sweep thread uses it: the signal moved
+ * from the last call's min-confidence (up, down, unchanged), with the window changed,
+ * the buffer changed, another strategy writing the same buffer in between, the
+ * per-candle counts asked for: every result bit for bit the signal built afresh.
+ */
+static void test_moved_equals_fresh(void **state)
+{
+	enum { N = 3001, A = 9000, CALLS = 400 };
+	int64_t *t = malloc(A * sizeof(*t));
+	int32_t *s9 = malloc(A * sizeof(*s9)), *k9 = malloc(A * sizeof(*k9));
+	double *buf[2] = { malloc(N * sizeof(double)), malloc(N * sizeof(double)) };
+	double *fresh = malloc(N * sizeof(double));
+	uint32_t *nwin = malloc(N * sizeof(uint32_t));
+	uint64_t x = 0x2545F4914F6CDD1Du;
+	struct sb_signal_work w;
+	struct sb_candles c;
+	struct sb_events ev;
+	struct sb_errbuf err;
+	int moves = 0;
+	int64_t last_k = 0;
+	bool after_other = false;
+
+	(void)state;
+	assert_true(t && s9 && k9 && buf[0] && buf[1] && fresh && nwin);
+	make_candles(&c, N);
+	for (size_t a = 0; a < A; a++) {
+		/* clustered: busy hours and long quiet stretches */
+		size_t j = a * N / A;
+
+		if (j % 500 >= 300)
+			j = j - j % 500 + 299;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		t[a] = T0 + (int64_t)j * D + (int64_t)(a % 3) * SEC;
+		s9[a] = (int32_t)((int64_t)(x % 2000000001u) - 1000000000);
+		k9[a] = (int32_t)(((x >> 33) % 21) * 50000000);   /* 0, 0.05, ..., 1 */
+	}
+	ev = (struct sb_events){ A, t, s9, k9 };
+	sb_signal_work_init(&w);
+	for (int call = 0; call < CALLS; call++) {
+		struct sb_signal_params p = { 0 };
+		int b, what;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		what = (int)(x % 16);
+		b = what == 15 ? 1 : 0;            /* now and then the other buffer */
+		p.min_conf_e9 = (int64_t)((x >> 8) % 23) * 50000000 - 50000000;   /* -0.05 .. 1.05 */
+		if (after_other || (x >> 50) % 4 == 0)
+			p.min_conf_e9 = last_k;     /* the same k again (sums kept) */
+		p.window_us = (what < 12 || what == 14 ? 5 : what == 12 ? 1 : what == 13 ? 240 : 4000) * D;
+		after_other = what == 14;
+		if (what == 14) {                  /* another strategy writes the buffer */
+			p.extra[0] = 3600 * SEC;
+			assert_int_equal(sb_strategy_decayed.signal(&w, &c, &ev, &p, buf[0], NULL, NULL, &err),
+					 SB_OK);
+			continue;
+		}
+		last_k = p.min_conf_e9;
+		moves += w.sums_set && w.sums_k != p.min_conf_e9;
+		assert_int_equal(sb_mean_signal_w(&w, &c, &ev, &p, buf[b], (x >> 40) % 9 == 0 ? nwin : NULL,
+						  NULL, &err), SB_OK);
+		assert_int_equal(sb_mean_signal(&c, &ev, &p, fresh, NULL, NULL, &err), SB_OK);
+		for (size_t i = 0; i < N; i++)
+			if (memcmp(&buf[b][i], &fresh[i], sizeof(double)))
+				fail_msg("call %d (k %lld, W %lld candles, buffer %d), candle %zu: %.17g, afresh %.17g",
+					 call, (long long)p.min_conf_e9, (long long)(p.window_us / D), b, i,
+					 buf[b][i], fresh[i]);
+	}
+	assert_true(moves > CALLS / 2);         /* most calls moved the sums */
+	sb_signal_work_release(&w);
+	sb_candles_release(&c);
+	free(t);
+	free(s9);
+	free(k9);
+	free(buf[0]);
+	free(buf[1]);
+	free(fresh);
+	free(nwin);
+}
+
 static void test_mean_compares_exactly(void **state)
 {
 	uint64_t x = 0x9E3779B97F4A7C15u;
@@ -410,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_bad_params),
 		cmocka_unit_test(test_exact_ties),
 		cmocka_unit_test(test_mean_compares_exactly),
+		cmocka_unit_test(test_moved_equals_fresh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
