@@ -451,15 +451,18 @@ static bool fast_us(const char *s, size_t len, int64_t *out)
 
 /*
  * digits[.digits] with at most 19 significant digits, the integer of all digits m
- * at most 2^53 and k <= 22 decimals: m and 10^k are exact doubles, so m / 10^k is
- * the correctly rounded quotient, the double strtod() returns (Clinger's fast path).
+ * at most 2^53 and k <= 22 decimals: m and 10^k are exact doubles, so m / 10^k
+ * (decimal_value()) is the correctly rounded quotient, the double strtod() returns
+ * (Clinger's fast path).  The number is m and k until then: the caller checks m and
+ * divides last, so that no test waits for a division.
  */
-static bool fast_decimal(const char *s, double *out)
+struct decimal {
+	uint64_t m;
+	unsigned k;
+};
+
+static bool fast_decimal(const char *s, struct decimal *out)
 {
-	static const double pow10[] = {
-		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-	};
 	uint64_t m = 0;
 	size_t i, nd, k = 0;
 
@@ -481,8 +484,19 @@ static bool fast_decimal(const char *s, double *out)
 	}
 	if (nd > 19 || k > 22 || m > (UINT64_C(1) << 53))
 		return false;
-	*out = (double)m / pow10[k];
+	out->m = m;
+	out->k = (unsigned)k;
 	return true;
+}
+
+static double decimal_value(struct decimal d)
+{
+	static const double pow10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+	};
+
+	return (double)d.m / pow10[d.k];
 }
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -497,17 +511,14 @@ static bool fast_decimal(const char *s, double *out)
  * (19502.7, 19501.02), a mispredicted branch per number.
  */
 __attribute__((target("avx512f,avx512bw,avx512vl")))
-static bool fast_decimal16(const char *s, size_t len, double *out)
+static bool fast_decimal16(const char *s, size_t len, struct decimal *out)
 {
-	static const double pow10[] = {
-		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
-	};
 	const __mmask16 in = (__mmask16)((1u << len) - 1);
 	const __m128i v = _mm_maskz_loadu_epi8(in, s);
 	const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
 	const __mmask16 dot = _mm_mask_cmpeq_epi8_mask(in, v, _mm_set1_epi8('.'));
 	const __mmask16 dig = _mm_mask_cmplt_epu8_mask(in, d, _mm_set1_epi8(10));
-	unsigned p, nd, k;
+	unsigned p, nd;
 	__m128i idx, x;
 	uint64_t m;
 
@@ -517,7 +528,6 @@ static bool fast_decimal16(const char *s, size_t len, double *out)
 	if (p == 0 || p + 1 == len)
 		return false;                     /* ".5", "5.", "" */
 	nd = dot ? (unsigned)len - 1 : (unsigned)len;
-	k = dot ? (unsigned)len - 1 - p : 0;
 	/* output byte j takes digit j - (16 - nd), one further on from the dot; < 0: 0 */
 	idx = _mm_sub_epi8(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
 			   _mm_set1_epi8((char)(16 - nd)));
@@ -532,13 +542,14 @@ static bool fast_decimal16(const char *s, size_t len, double *out)
 	    (uint32_t)_mm_extract_epi32(x, 1);
 	if (m > (UINT64_C(1) << 53))
 		return false;
-	*out = (double)m / pow10[k];
+	out->m = m;
+	out->k = dot ? (unsigned)len - 1 - p : 0;
 	return true;
 }
 #endif
 
 /* fast_decimal() of a field of 'len' bytes, by fast_decimal16() where the CPU can. */
-static bool fast_decimal_len(const char *s, size_t len, double *out)
+static bool fast_decimal_len(const char *s, size_t len, struct decimal *out)
 {
 #if defined(HAVE_DECIMAL16)
 	static int avx512 = -1;          /* chosen once; loaders on several threads agree */
@@ -569,14 +580,15 @@ static bool fast_tardis(const struct infile *f, struct row *r)
 {
 	const struct header *h = &f->hdr;
 	const char *s = f->fields[h->side];
+	struct decimal price, amount;
 
 	if (!f->plain)
 		return false;
 	if (!fast_us(f->fields[h->ts], field_len(f, h->ts), &r->t) ||
 	    !fast_us(f->fields[h->lts], field_len(f, h->lts), &r->lt) ||
-	    !fast_decimal_len(f->fields[h->price], field_len(f, h->price), &r->c) ||
-	    !(r->c > 0) ||
-	    !fast_decimal_len(f->fields[h->amount], field_len(f, h->amount), &r->v))
+	    !fast_decimal_len(f->fields[h->price], field_len(f, h->price), &price) ||
+	    price.m == 0 ||                   /* the price > 0, without its division */
+	    !fast_decimal_len(f->fields[h->amount], field_len(f, h->amount), &amount))
 		return false;
 	if (s[0] == 'b' && s[1] == 'u' && s[2] == 'y' && s[3] == '\0')
 		r->side = SIDE_BUY;
@@ -584,6 +596,8 @@ static bool fast_tardis(const struct infile *f, struct row *r)
 		r->side = SIDE_SELL;
 	else
 		return false;
+	r->c = decimal_value(price);
+	r->v = decimal_value(amount);
 	r->o = r->h = r->l = r->c;
 	return true;
 }
