@@ -302,6 +302,77 @@ enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err)
 	return SB_OK;
 }
 
+/* The four digits of g < 10000 at out[0, 4). */
+static inline void put4(uint32_t g, char *out)
+{
+	memcpy(out, digit_pairs + 2 * (g / 100), 2);
+	memcpy(out + 2, digit_pairs + 2 * (g % 100), 2);
+}
+
+/* How many zeros the four digits of 0 < g < 10000 end with. */
+static inline int zeros4(uint32_t g)
+{
+	/* of a pair "00".."99": 2 for "00", 1 for "10".."90" */
+	static const unsigned char pair[100] = {
+		2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	uint32_t lo = g % 100;
+
+	return lo ? pair[lo] : 2 + pair[g / 100];
+}
+
+/* put_uint(v, out), without a loop below 10^8 (equities, prices). */
+static inline size_t put_small(uint64_t v, char *out)
+{
+	char t[16];
+	uint32_t hi, lo;
+	size_t n;
+
+	if (v < 10) {
+		out[0] = (char)('0' + v);
+		return 1;
+	}
+	if (v >= 100000000)
+		return put_uint(v, out);
+	hi = (uint32_t)(v / 10000);
+	lo = (uint32_t)(v % 10000);
+	put4(hi, t);
+	put4(lo, t + 4);
+	memset(t + 8, 0, 8);                  /* copied below, never shown */
+	n = v >= 10000 ? 5 + (size_t)(hi >= 10) + (hi >= 100) + (hi >= 1000)
+		       : 2 + (size_t)(lo >= 100) + (lo >= 1000);
+	memcpy(out, t + 8 - n, 8);            /* the caller's out has room for 8 */
+	return n;
+}
+
+/*
+ * x = round(|v| 10^d) for the curves' d (4, 8) in one multiplication.  Below 2^52
+ * every half-integer h is a double, and rounding is monotonic: an exact product p < h
+ * gives y = RN(p) <= h, p > h gives y >= h.  So unless y is itself a half-integer,
+ * p and y lie strictly on the same side of every h, and round to the same integer
+ * (ties to even concern only p = h).  False (take the exact path) when y is a
+ * half-integer, and for y >= 2^52, NaN and inf.
+ */
+static inline bool fixed_fast(double v, double scale, uint64_t *x)
+{
+	const double y = fabs(v) * scale;
+	uint64_t n;
+	double frac;
+
+	if (!(y < 0x1p52))
+		return false;
+	n = (uint64_t)y;                      /* floor: y >= 0 */
+	frac = y - (double)n;                 /* exact below 2^52 */
+	if (frac == 0.5)
+		return false;
+	*x = n + (frac > 0.5);
+	return true;
+}
+
 /* The body of sb_fmt_fixed(), inlined per constant d (divisions by constants). */
 static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, char *out)
 {
@@ -314,6 +385,31 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, c
 	u128 prod;
 	size_t len = 0;
 
+	if ((d == 4 || d == 8) && fixed_fast(v, (double)pow10[d], &x)) {
+		ip = x / pow10[d];
+		fp = x % pow10[d];
+		if (signbit(v) && x != 0)
+			out[len++] = '-';
+		len += put_small(ip, out + len);
+		if (fp) {
+			int zeros;
+
+			out[len] = '.';
+			if (d == 4) {
+				put4((uint32_t)fp, out + len + 1);
+				zeros = zeros4((uint32_t)fp);
+			} else {
+				uint32_t hi = (uint32_t)(fp / 10000), lo = (uint32_t)(fp % 10000);
+
+				put4(hi, out + len + 1);
+				put4(lo, out + len + 5);
+				zeros = lo ? zeros4(lo) : 4 + zeros4(hi);
+			}
+			len += 1 + (size_t)(d - zeros);
+		}
+		out[len] = '\0';
+		return len;
+	}
 	if (!(fabs(v) * (double)pow10[d] < 9.0e18)) {     /* also NaN and inf */
 		sb_fmt_num(v, out);
 		return strlen(out);
