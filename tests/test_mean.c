@@ -420,10 +420,17 @@ static void test_moved_equals_fresh(void **state)
 		if (after_other || (x >> 50) % 4 == 0)
 			p.min_conf_e9 = last_k;     /* the same k again (sums kept) */
 		p.window_us = (what < 12 || what == 14 ? 5 : what == 12 ? 1 : what == 13 ? 240 : 4000) * D;
-		after_other = what == 14;
+		after_other = what == 14 || what == 11;
 		if (what == 14) {                  /* another strategy writes the buffer */
 			p.extra[0] = 3600 * SEC;
 			assert_int_equal(sb_strategy_decayed.signal(&w, &c, &ev, &p, buf[0], NULL, NULL, &err),
+					 SB_OK);
+			continue;
+		}
+		if (what == 11) {                  /* one that starts from the mean's signal */
+			p.extra[0] = 1500000000;        /* volume factor 1.5, window 10 candles */
+			p.extra[1] = 10 * D;
+			assert_int_equal(sb_strategy_volume.signal(&w, &c, &ev, &p, buf[0], NULL, NULL, &err),
 					 SB_OK);
 			continue;
 		}
