@@ -29,6 +29,8 @@ void sb_signal_work_release(struct sb_signal_work *w)
 	free(w->csum);
 	free(w->ccnt);
 	free(w->changed);
+	free(w->by_conf);
+	free(w->bucket_at);
 	for (int k = 0; k < 3; k++)
 		free(w->scratch[k]);
 	sb_signal_work_init(w);
@@ -44,7 +46,10 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		free(w->cand_all);
 		free(w->own_score);
 		free(w->own_conf);
+		free(w->by_conf);
 		w->own_score = w->own_conf = NULL;      /* allocated when needed */
+		w->by_conf = NULL;
+		w->by_conf_set = false;
 		/* written by index_articles() before it is read */
 		w->cand_all = sb_aligned_alloc_raw(n * sizeof(uint32_t));
 		w->cap = n;
@@ -150,7 +155,67 @@ static bool index_articles(struct sb_signal_work *w, const struct sb_candles *c,
 	w->c = c;
 	w->latency_us = latency_us;
 	w->valid = true;
+	w->by_conf_set = false;
+	w->moves_since_index = 0;
 	return true;
+}
+
+static uint32_t conf_bucket(int32_t conf)
+{
+	return ((uint32_t)conf ^ UINT32_C(0x80000000)) >> 22;    /* order-preserving */
+}
+
+/* by_conf and bucket_at of the indexed articles (a counting sort); false: no memory. */
+static bool index_by_conf(struct sb_signal_work *w)
+{
+	uint32_t *at;
+
+	if (!w->bucket_at)
+		w->bucket_at = malloc((SB_CONF_BUCKETS + 1) * sizeof(*w->bucket_at));
+	if (!w->by_conf)
+		w->by_conf = sb_aligned_alloc_raw(w->cap * sizeof(*w->by_conf));
+	if (!w->bucket_at || !w->by_conf)
+		return false;
+	at = w->bucket_at;
+	memset(at, 0, (SB_CONF_BUCKETS + 1) * sizeof(*at));
+	for (size_t a = 0; a < w->n_in; a++)
+		at[conf_bucket(w->conf_all[a]) + 1]++;
+	for (size_t b = 0; b < SB_CONF_BUCKETS; b++)
+		at[b + 1] += at[b];
+	/* at[b] is now bucket b's start; filled in order, it ends at bucket b + 1's start */
+	for (size_t a = 0; a < w->n_in; a++)
+		w->by_conf[at[conf_bucket(w->conf_all[a])]++] = (uint32_t)a;
+	for (size_t b = SB_CONF_BUCKETS; b > 0; b--)
+		at[b] = at[b - 1];
+	at[0] = 0;
+	w->by_conf_set = true;
+	return true;
+}
+
+/* The sums of one k moved to another: the articles with lo <= conf < hi added
+ * (sign 1) or taken out (-1), their candles marked in 'changed'. */
+struct move {
+	const int32_t *conf, *score;
+	const uint32_t *cand;
+	int64_t *csum;
+	uint32_t *ccnt;
+	uint64_t *changed;
+	int64_t lo, hi, sign;
+};
+
+/* Article a's share of a move; returns the change in the count of articles used.
+ * Masked, not branched on (a branch taken 2 % of the time measured 3.5 x slower
+ * here): lo <= conf < hi as one unsigned test. */
+static inline size_t move_article(const struct move *mv, size_t a)
+{
+	const int64_t in = -(int64_t)((uint64_t)((int64_t)mv->conf[a] - mv->lo) <
+				      (uint64_t)(mv->hi - mv->lo));
+	const size_t j = mv->cand[a];
+
+	mv->csum[j] += (mv->sign * mv->score[a]) & in;
+	mv->ccnt[j] += (uint32_t)(mv->sign & in);
+	mv->changed[j / 64] |= (uint64_t)(in & 1) << (j % 64);
+	return (size_t)(mv->sign & in);
 }
 
 enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_candles *c,
@@ -202,24 +267,27 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 		 */
 		const int64_t lo = k < w->sums_k ? k : w->sums_k, hi = k < w->sums_k ? w->sums_k : k;
 		const int64_t sign = k < w->sums_k ? 1 : -1;
-
-		const int32_t *conf = w->conf_all, *score = w->score_all;
-		const uint32_t *cand = w->cand_all;
-		uint64_t *changed = w->changed;
+		const struct move mv = { w->conf_all, w->score_all, w->cand_all, csum, ccnt,
+					 w->changed, lo, hi, sign };
 		const size_t n_in = w->n_in;
 
 		m = w->sums_st.used;
-		/* masked, not branched on (a branch taken 2 % of the time measured 3.5 x
-		 * slower here): lo <= conf < hi as one unsigned test */
-		for (size_t a = 0; a < n_in; a++) {
-			const int64_t in = -(int64_t)((uint64_t)((int64_t)conf[a] - lo) <
-						      (uint64_t)(hi - lo));
-			const size_t j = cand[a];
+		if (!w->by_conf_set && w->moves_since_index++ >= 1 && !index_by_conf(w))
+			return sb_errf(err, SB_ENOMEM, "out of memory building the signal");
+		if (w->by_conf_set) {
+			/* the buckets that hold confidences in [lo, hi), the test as below */
+			const int32_t lo32 = lo < INT32_MIN ? INT32_MIN : lo > INT32_MAX ? INT32_MAX
+											  : (int32_t)lo;
+			const int32_t hi32 = hi - 1 < INT32_MIN ? INT32_MIN
+					     : hi - 1 > INT32_MAX ? INT32_MAX : (int32_t)(hi - 1);
+			const uint32_t *by = w->by_conf;
+			const size_t end = w->bucket_at[conf_bucket(hi32) + 1];
 
-			csum[j] += (sign * score[a]) & in;
-			ccnt[j] += (uint32_t)(sign & in);
-			changed[j / 64] |= (uint64_t)(in & 1) << (j % 64);
-			m += (size_t)(sign & in);
+			for (size_t i = w->bucket_at[conf_bucket(lo32)]; i < end; i++)
+				m += move_article(&mv, by[i]);
+		} else {
+			for (size_t a = 0; a < n_in; a++)
+				m += move_article(&mv, a);
 		}
 		w->moved = true;
 		w->moved_from_k = w->sums_k;

@@ -39,6 +39,8 @@ struct sb_signal_stats {
  * candle index of every article is computed once per latency and reused, and no
  * buffer is allocated (or page-faulted in) again per signal.  Not shared by threads.
  */
+#define SB_CONF_BUCKETS 1024
+
 struct sb_signal_work {
 	const struct sb_events *ev;    /* what the cached indices belong to */
 	const struct sb_candles *c;
@@ -63,6 +65,14 @@ struct sb_signal_work {
 	/* Set by sb_signal_candle_sums() when it moved the sums from moved_from_k: bit j
 	 * of 'changed' is set for every candle j whose sum or count it changed (the
 	 * caller that uses them clears them, else the next move does). */
+	/* The in-range articles (their positions in cand_all) by confidence: bucket b
+	 * (the top 10 bits of the confidence, sign flipped) holds by_conf[bucket_at[b],
+	 * bucket_at[b + 1]), in their order; built at the second move after indexing, so
+	 * that a move reads the articles whose confidence lies between the two k only. */
+	uint32_t *by_conf;
+	uint32_t *bucket_at;           /* SB_CONF_BUCKETS + 1 */
+	bool     by_conf_set;
+	unsigned moves_since_index;
 	bool     moved;
 	bool     kept;                 /* the last call kept the sums as they were */
 	int64_t  moved_from_k;

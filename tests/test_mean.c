@@ -403,7 +403,10 @@ static void test_moved_equals_fresh(void **state)
 		x ^= x << 17;
 		t[a] = T0 + (int64_t)j * D + (int64_t)(a % 3) * SEC;
 		s9[a] = (int32_t)((int64_t)(x % 2000000001u) - 1000000000);
-		k9[a] = (int32_t)(((x >> 33) % 21) * 50000000);   /* 0, 0.05, ..., 1 */
+		/* 0, 0.05, ..., 1, and a third of them 10^-9 below (a cut's own bucket) */
+		k9[a] = (int32_t)(((x >> 33) % 21) * 50000000);
+		if ((x >> 20) % 3 == 0 && k9[a] > 0)
+			k9[a]--;
 	}
 	ev = (struct sb_events){ A, t, s9, k9 };
 	sb_signal_work_init(&w);
