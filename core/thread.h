@@ -45,9 +45,15 @@ struct sb_thread *sb_thread_start(void *(*fn)(void *), void *arg);
 void sb_thread_join(struct sb_thread *t);      /* waits for it and frees it */
 
 /*
+ * At most n threads at once for the loaders and sb_thread_for() (0: as many as CPUs),
+ * as the user's --threads asks; set before loading.
+ */
+void sb_thread_cap(size_t n);
+
+/*
  * Whether the loaders may pipeline their work on a second thread: the process may
- * run on more than one CPU (taskset and cpusets count) and SENTIBT_LOAD_THREADS is
- * not 1.  Results never depend on it; only the time does.
+ * run on more than one CPU (taskset and cpusets count, and sb_thread_cap()) and
+ * SENTIBT_LOAD_THREADS is not 1.  Results never depend on it; only the time does.
  */
 bool sb_load_threads(void);
 

@@ -332,3 +332,9 @@ int sb_sweep_threads(int threads)
 {
 	return threads > 0 ? threads : omp_get_max_threads();
 }
+
+void sb_sweep_default_threads(int n)
+{
+	if (n >= 1)
+		omp_set_num_threads(n);
+}

@@ -86,5 +86,7 @@ double sb_wtime(void);
  * a sweep asked for 'threads' (0 = OpenMP's default) runs on, at most. */
 size_t sb_sweep_groups(const struct sb_grid *g);
 int sb_sweep_threads(int threads);
+/* Makes n (>= 1) the count that threads = 0 means from now on: the user's --threads. */
+void sb_sweep_default_threads(int n);
 
 #endif

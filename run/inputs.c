@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "../core/thread.h"
+#include "../engine/sweep.h"
 #include "../loaders/bincache.h"
 #include "../loaders/fetch.h"
 #include "../loaders/input.h"
@@ -95,6 +96,23 @@ static bool gaps_within(const struct sb_input_info *info, size_t n, int64_t max_
 		if (info[i].longest_gap_us > max_gap_us)
 			return false;
 	return true;
+}
+
+/*
+ * The threads the user asked for: --threads N, else OMP_NUM_THREADS (its first
+ * number), which set the sweep's too; 0 when neither: the loaders then use every CPU.
+ * One thread means one: no loader threads beside the main one either.
+ */
+static size_t threads_asked(const struct sb_run_opts *o)
+{
+	const char *s = o->threads && *o->threads ? o->threads : getenv("OMP_NUM_THREADS");
+	char *end;
+	unsigned long n;
+
+	if (!s || !*s)
+		return 0;
+	n = strtoul(s, &end, 10);
+	return (*end == '\0' || *end == ',') && n >= 1 && n <= 4096 ? (size_t)n : 0;
 }
 
 /*
@@ -222,11 +240,16 @@ enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs
 	struct sb_events_opts eo;
 	struct events_job job;
 	struct sb_thread *t = NULL;
+	size_t threads;
 	bool ok;
 
 	memset(in, 0, sizeof(*in));
 	sb_candles_init(&in->candles);
 	sb_events_init(&in->events);
+	threads = threads_asked(o);
+	sb_thread_cap(threads);            /* the loaders' threads */
+	if (threads)                       /* and the engine's everywhere, manifests' hashes too */
+		sb_sweep_default_threads((int)threads);
 	if (!events_opts_from(o, &eo))
 		return sb_errf(err, SB_EINVAL,
 			       "--confidence: expected field, abs or const:X with X in [0, 1], got '%s'",
