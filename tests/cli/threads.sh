@@ -12,6 +12,7 @@ TEST_NAME=threads
 . tests/cli/lib/common.sh
 
 command -v strace >/dev/null 2>&1 || { echo "SKIP: strace not installed (apt-get install strace)"; exit 0; }
+strace -f -qq -o /dev/null true 2>/dev/null || { echo "SKIP: strace cannot trace here (ptrace refused)"; exit 0; }
 [ "${SENTIBT_SANITIZED:-0}" = 1 ] && { echo "SKIP: thread counts are the plain build's"; exit 0; }
 "$BIN" sample --out "$d/s" --days 2 >/dev/null 2>&1 || { echo "FAIL: sentibt sample"; exit 1; }
 inputs="--prices $d/s/binance_trades_2024-03-01_BTCUSDT.csv.gz
