@@ -102,6 +102,8 @@ static bool index_articles(struct sb_signal_work *w, const struct sb_candles *c,
 	bool known = false, consecutive = true;
 	size_t a_first = 0;
 
+	w->valid = false;                /* until the end: out of memory halfway leaves a mix */
+	w->by_conf_set = false;
 	w->n_in = 0;
 	w->outside = 0;
 	for (size_t a = 0; a < ev->n; a++) {
@@ -155,7 +157,6 @@ static bool index_articles(struct sb_signal_work *w, const struct sb_candles *c,
 	w->c = c;
 	w->latency_us = latency_us;
 	w->valid = true;
-	w->by_conf_set = false;
 	w->moves_since_index = 0;
 	return true;
 }

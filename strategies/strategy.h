@@ -90,6 +90,13 @@ struct sb_signal_work {
 void sb_signal_work_init(struct sb_signal_work *w);
 void sb_signal_work_release(struct sb_signal_work *w);
 
+/*
+ * A strategy's signal of candles c and articles ev into signal[0, c->n).  The work w
+ * remembers what it computed (by the addresses of c, ev and signal): between two calls
+ * with the same w, the caller must not change those arrays' contents, nor write into
+ * a signal buffer it passes again (the mean moves its last signal instead of
+ * computing it whole); anything else is computed afresh.
+ */
 typedef enum sb_err (*sb_signal_fn)(struct sb_signal_work *w, const struct sb_candles *c,
 				    const struct sb_events *ev,
 				    const struct sb_signal_params *p, double *signal,

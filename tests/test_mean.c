@@ -361,16 +361,12 @@ static void test_exact_ties(void **state)
 }
 
 /*
- * The claim in threshold.h: with an exact integer sum S of n < 2^23 scores (10^-9
- * units) and an integer threshold h (|h| <= 10^9), the double RN(S / n) compares
- * with h exactly as the rational S / n does.  Checked here on the hardest cases,
- * sums within a few units of h * n, for small n, random n and n just below 2^23.
- */
-/*
  * One scratch space across many calls, as a sweep thread uses it: the signal moved
- * from the last call's min-confidence (up, down, unchanged), with the window changed,
- * the buffer changed, another strategy writing the same buffer in between, the
- * per-candle counts asked for: every result bit for bit the signal built afresh.
+ * from the last call's min-confidence (up, down, unchanged, beyond every confidence),
+ * with the window changed, the buffer changed, the latency changed (the articles
+ * indexed again), other strategies writing the same buffer in between (their own
+ * signals checked too), the per-candle counts asked for: every result bit for bit
+ * the signal built afresh with a scratch space of its own.
  */
 static void test_moved_equals_fresh(void **state)
 {
@@ -386,7 +382,7 @@ static void test_moved_equals_fresh(void **state)
 	struct sb_events ev;
 	struct sb_errbuf err;
 	int moves = 0;
-	int64_t last_k = 0;
+	int64_t last_k = 0, latency = 0;
 	bool after_other = false;
 
 	(void)state;
@@ -424,17 +420,24 @@ static void test_moved_equals_fresh(void **state)
 			p.min_conf_e9 = last_k;     /* the same k again (sums kept) */
 		p.window_us = (what < 12 || what == 14 ? 5 : what == 12 ? 1 : what == 13 ? 240 : 4000) * D;
 		after_other = what == 14 || what == 11;
-		if (what == 14) {                  /* another strategy writes the buffer */
-			p.extra[0] = 3600 * SEC;
-			assert_int_equal(sb_strategy_decayed.signal(&w, &c, &ev, &p, buf[0], NULL, NULL, &err),
-					 SB_OK);
-			continue;
-		}
-		if (what == 11) {                  /* one that starts from the mean's signal */
-			p.extra[0] = 1500000000;        /* volume factor 1.5, window 10 candles */
-			p.extra[1] = 10 * D;
-			assert_int_equal(sb_strategy_volume.signal(&w, &c, &ev, &p, buf[0], NULL, NULL, &err),
-					 SB_OK);
+		if (what == 10)                    /* another latency: indexed again */
+			latency = latency ? 0 : 90 * SEC;
+		p.latency_us = latency;
+		if ((x >> 44) % 32 == 0)           /* beyond any confidence, int32 too */
+			p.min_conf_e9 = (x >> 49) % 2 ? INT64_C(3000000000) : -INT64_C(3000000000);
+		if (what == 14 || what == 11) {    /* another strategy writes the buffer */
+			const struct sb_strategy *other = what == 14 ? &sb_strategy_decayed
+								     : &sb_strategy_volume;
+			struct sb_signal_work own;
+
+			p.extra[0] = what == 14 ? 3600 * SEC : 1500000000;   /* half-life; factor */
+			p.extra[1] = 10 * D;                                  /* volume window */
+			assert_int_equal(other->signal(&w, &c, &ev, &p, buf[0], NULL, NULL, &err), SB_OK);
+			sb_signal_work_init(&own);
+			assert_int_equal(other->signal(&own, &c, &ev, &p, fresh, NULL, NULL, &err), SB_OK);
+			sb_signal_work_release(&own);
+			if (memcmp(buf[0], fresh, N * sizeof(double)))
+				fail_msg("call %d: %s differs from its signal built afresh", call, other->name);
 			continue;
 		}
 		last_k = p.min_conf_e9;
@@ -460,6 +463,12 @@ static void test_moved_equals_fresh(void **state)
 	free(nwin);
 }
 
+/*
+ * The claim in threshold.h: with an exact integer sum S of n < 2^23 scores (10^-9
+ * units) and an integer threshold h (|h| <= 10^9), the double RN(S / n) compares
+ * with h exactly as the rational S / n does.  Checked here on the hardest cases,
+ * sums within a few units of h * n, for small n, random n and n just below 2^23.
+ */
 static void test_mean_compares_exactly(void **state)
 {
 	uint64_t x = 0x9E3779B97F4A7C15u;
