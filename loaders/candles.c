@@ -499,7 +499,7 @@ static double decimal_value(struct decimal d)
 	return (double)d.m / pow10[d.k];
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#if defined(__GNUC__) && defined(__x86_64__)   /* gcc and clang */
 #include <immintrin.h>
 #define HAVE_DECIMAL16 1
 /*
