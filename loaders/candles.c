@@ -887,6 +887,12 @@ struct seen_id {
  * Forgetting the oldest id touches only the ring: its slot stays, stale, until the
  * table is rebuilt from the live ids, when live and stale slots fill half of it; it
  * has 4 slots per id the ring holds, so a rebuild comes after at least 'cap' new ids.
+ *
+ * Until the table is needed ('hashed' false) there is none: while every id is a
+ * decimal number written canonically (no leading zero, at most 19 digits) and larger
+ * than the one before, as most exchanges' trade ids are, a new id is one larger than
+ * the newest ('last'), and any other is looked up by binary search in the ring, which
+ * is then sorted.  The first id that breaks this builds the table from the live ids.
  */
 struct idwin {
 	struct seen_id *e;
@@ -895,6 +901,8 @@ struct idwin {
 	uint32_t *slot;
 	size_t nslot, used;      /* slots; those not free (live or stale) */
 	int64_t lt_max;
+	bool hashed;             /* the table holds every live id */
+	uint64_t last;           /* !hashed and n: the value of the newest id */
 };
 
 static uint64_t hash_id(const char *s, size_t len)
@@ -1002,7 +1010,53 @@ static bool idwin_grow(struct idwin *w)
 	free(w->e);
 	w->e = e;
 	w->cap = cap;
-	return idwin_rebuild(w);
+	return !w->hashed || idwin_rebuild(w);
+}
+
+/* The value of an id written as a decimal number canonically ("0", or no leading zero,
+ * at most 19 digits); false for any other id. */
+static bool id_value(const char *s, size_t len, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (len == 0 || len > 19 || (s[0] == '0' && len > 1))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)(s[i] - '0') > 9)
+			return false;
+		x = x * 10 + (uint64_t)(s[i] - '0');
+	}
+	*v = x;
+	return true;
+}
+
+/* Without the table: whether value v is among the ids numbered [head, head + n), whose
+ * values increase. */
+static bool idwin_search(const struct idwin *w, uint64_t head, size_t n, uint64_t v)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct seen_id *e = idwin_at(w, head + mid);
+		uint64_t x = 0;
+
+		id_value(seen_str(e), e->len, &x);   /* true: only such ids are kept */
+		if (x == v)
+			return true;
+		if (x < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* The table, from the live ids: the ids no longer increase. */
+static bool idwin_to_hashed(struct idwin *w)
+{
+	w->hashed = true;
+	return w->cap == 0 || idwin_rebuild(w);   /* no ring yet: idwin_grow() builds it */
 }
 
 /* Forgets the oldest id (its slot goes stale). */
@@ -1019,7 +1073,7 @@ static void idwin_drop_oldest(struct idwin *w)
 /* Starts fetching the table slot of an id of hash 'h' from memory. */
 static void idwin_prefetch(const struct idwin *w, uint64_t h)
 {
-	if (w->nslot)
+	if (w->hashed && w->nslot)
 		__builtin_prefetch(&w->slot[h & (w->nslot - 1)]);
 }
 
@@ -1032,6 +1086,10 @@ static bool idwin_find(const struct idwin *w, uint64_t head, size_t n, const cha
 {
 	size_t mask = w->nslot - 1, rmask = w->cap - 1;
 	uint32_t tag = idwin_tag(h), s;
+	uint64_t v;
+
+	if (!w->hashed)                  /* every live id a number: by value */
+		return n && id_value(id, len, &v) && idwin_search(w, head, n, v);
 
 	for (size_t i = h & mask; n && (s = w->slot[i]) != 0; i = (i + 1) & mask) {
 		const struct seen_id *c;
@@ -1055,20 +1113,33 @@ static bool idwin_room(struct idwin *w)
 		else if (!idwin_grow(w))
 			return false;
 	}
-	return w->used + 1 <= w->nslot / 2 || idwin_rebuild(w);
+	return !w->hashed || w->used + 1 <= w->nslot / 2 || idwin_rebuild(w);
+}
+
+/* Whether an id of value-or-not 'numeric' (value v) keeps the ring increasing; else
+ * the table is built.  False when out of memory. */
+static bool idwin_keep_order(struct idwin *w, bool numeric, uint64_t v)
+{
+	if (w->hashed || (numeric && (w->n == 0 || v > w->last)))
+		return true;
+	return idwin_to_hashed(w);
 }
 
 /* Appends a remembered id, taking over its string; false when out of memory. */
 static bool idwin_append(struct idwin *w, const struct seen_id *e)
 {
-	uint64_t seq;
+	uint64_t seq, v = 0;
+	bool numeric = !w->hashed && id_value(seen_str(e), e->len, &v);
 
-	if (!idwin_room(w))
+	if (!idwin_keep_order(w, numeric, v) || !idwin_room(w))
 		return false;
 	seq = w->head + w->n;
 	*idwin_at(w, seq) = *e;
 	w->n++;
-	idwin_put(w, seq, e->hash);
+	if (w->hashed)
+		idwin_put(w, seq, e->hash);
+	else
+		w->last = v;
 	return true;
 }
 
@@ -1080,15 +1151,19 @@ static bool idwin_append(struct idwin *w, const struct seen_id *e)
 static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, int64_t lt)
 {
 	struct seen_id *e;
-	uint64_t seq;
+	uint64_t seq, v = 0;
+	bool numeric;
 
 	if (w->n == 0 || lt > w->lt_max)
 		w->lt_max = lt;
 	while (w->n && idwin_at(w, w->head)->lt < w->lt_max - DUP_WINDOW_US)
 		idwin_drop_oldest(w);
-	if (idwin_find(w, w->head, w->n, id, len, h))
+	numeric = !w->hashed && id_value(id, len, &v);
+	/* increasing: larger than the newest is new, without a look */
+	if (!(numeric && (w->n == 0 || v > w->last)) &&
+	    idwin_find(w, w->head, w->n, id, len, h))
 		return 1;
-	if (!idwin_room(w))
+	if (!idwin_keep_order(w, numeric, v) || !idwin_room(w))
 		return -1;
 	seq = w->head + w->n;
 	e = idwin_at(w, seq);            /* written in place */
@@ -1106,7 +1181,10 @@ static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, 
 		memcpy(e->s, &copy, sizeof(copy));
 	}
 	w->n++;
-	idwin_put(w, seq, h);
+	if (w->hashed)
+		idwin_put(w, seq, h);
+	else
+		w->last = v;
 	return 0;
 }
 
