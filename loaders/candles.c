@@ -59,7 +59,8 @@ struct row {
 	enum side side;
 	const char *id;  /* Tardis trade id; NULL when the file has none or it is empty */
 	size_t id_len;
-	uint64_t id_hash; /* its hash, when 'id' */
+	uint64_t id_hash; /* its hash, when 'id' and 'id_hashed' (only the table needs it) */
+	bool id_hashed;
 	uint64_t line;   /* the row's line in its file */
 };
 
@@ -630,10 +631,10 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 	if (h->kind == KIND_TARDIS) {
 		/* first, so that the id's slot is on its way while the numbers are read */
 		r->id = h->id >= 0 && f->fields[h->id][0] ? f->fields[h->id] : NULL;
-		if (r->id) {
+		if (r->id)
 			r->id_len = f->plain ? field_len(f, h->id) : strlen(r->id);
-			r->id_hash = hash_id(r->id, r->id_len);
-		}
+		r->id_hash = 0;
+		r->id_hashed = false;
 		if (fast_tardis(f, r))
 			return 1;
 	}
@@ -1052,9 +1053,15 @@ static bool idwin_search(const struct idwin *w, uint64_t head, size_t n, uint64_
 	return false;
 }
 
-/* The table, from the live ids: the ids no longer increase. */
+/* The table, from the live ids: the ids no longer increase.  Their hashes were not
+ * needed until now. */
 static bool idwin_to_hashed(struct idwin *w)
 {
+	for (size_t i = 0; i < w->n; i++) {
+		struct seen_id *e = idwin_at(w, w->head + i);
+
+		e->hash = hash_id(seen_str(e), e->len);
+	}
 	w->hashed = true;
 	return w->cap == 0 || idwin_rebuild(w);   /* no ring yet: idwin_grow() builds it */
 }
@@ -1136,19 +1143,24 @@ static bool idwin_append(struct idwin *w, const struct seen_id *e)
 	seq = w->head + w->n;
 	*idwin_at(w, seq) = *e;
 	w->n++;
-	if (w->hashed)
-		idwin_put(w, seq, e->hash);
-	else
+	if (w->hashed) {                 /* e may come from a window that kept no hashes */
+		struct seen_id *c = idwin_at(w, seq);
+
+		c->hash = hash_id(seen_str(c), c->len);
+		idwin_put(w, seq, c->hash);
+	} else {
 		w->last = v;
+	}
 	return true;
 }
 
 /*
  * Returns 1 when 'id' was among the remembered ids (a duplicate), 0 when it is new
- * (and now remembered), -1 when out of memory.  'len' is strlen(id), 'h'
- * hash_id(id, len).
+ * (and now remembered), -1 when out of memory.  'len' is strlen(id); *h is
+ * hash_id(id, len) when *hashed, else it is computed here if the table needs it.
  */
-static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, int64_t lt)
+static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t *h,
+		       bool *hashed, int64_t lt)
 {
 	struct seen_id *e;
 	uint64_t seq, v = 0;
@@ -1159,16 +1171,24 @@ static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, 
 	while (w->n && idwin_at(w, w->head)->lt < w->lt_max - DUP_WINDOW_US)
 		idwin_drop_oldest(w);
 	numeric = !w->hashed && id_value(id, len, &v);
+	if (w->hashed && !*hashed) {
+		*h = hash_id(id, len);
+		*hashed = true;
+	}
 	/* increasing: larger than the newest is new, without a look */
 	if (!(numeric && (w->n == 0 || v > w->last)) &&
-	    idwin_find(w, w->head, w->n, id, len, h))
+	    idwin_find(w, w->head, w->n, id, len, *h))
 		return 1;
 	if (!idwin_keep_order(w, numeric, v) || !idwin_room(w))
 		return -1;
+	if (w->hashed && !*hashed) {     /* the table was built just now */
+		*h = hash_id(id, len);
+		*hashed = true;
+	}
 	seq = w->head + w->n;
 	e = idwin_at(w, seq);            /* written in place */
 	e->lt = lt;
-	e->hash = h;
+	e->hash = *h;                    /* meaningful when hashed */
 	e->len = (uint32_t)len;
 	if (len < sizeof(e->s)) {
 		memcpy(e->s, id, len + 1);
@@ -1182,7 +1202,7 @@ static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t h, 
 	}
 	w->n++;
 	if (w->hashed)
-		idwin_put(w, seq, h);
+		idwin_put(w, seq, *h);
 	else
 		w->last = v;
 	return 0;
@@ -1481,8 +1501,12 @@ static bool solo_noting(struct solo *so, const struct row *r)
 	return so->ids_end == IDS_NOTING;
 }
 
-static void solo_note_id(struct solo *so, const struct row *r, bool dup, size_t win)
+static void solo_note_id(struct solo *so, struct row *r, bool dup, size_t win)
 {
+	if (!r->id_hashed) {             /* the merge looks it up in a table, maybe */
+		r->id_hash = hash_id(r->id, r->id_len);
+		r->id_hashed = true;
+	}
 	if (so->ndup == SOLO_IDS_MAX || r->id_len > UINT32_MAX - so->idtext_len ||
 	    !solo_more(&so->dup, &so->dup_cap, so->ndup, sizeof(*so->dup))) {
 		so->ids_end = IDS_FULL;
@@ -1528,7 +1552,7 @@ struct take {
 };
 
 /* One row of the file, in file order, into the window and the grid. */
-static enum sb_err take_row(struct take *t, const struct row *r)
+static enum sb_err take_row(struct take *t, struct row *r)
 {
 	struct filestat *st = t->st;
 	struct solo *so = t->so;
@@ -1566,7 +1590,7 @@ static enum sb_err take_row(struct take *t, const struct row *r)
 	st->rows++;
 	if (r->id) {
 		bool note = so && solo_noting(so, r);
-		int dup = idwin_check(t->ids, r->id, r->id_len, r->id_hash, r->lt);
+		int dup = idwin_check(t->ids, r->id, r->id_len, &r->id_hash, &r->id_hashed, r->lt);
 
 		if (dup < 0)
 			return sb_errf(t->err, SB_ENOMEM, "%s:%llu: out of memory", t->path,
@@ -1593,6 +1617,17 @@ static enum sb_err take_row(struct take *t, const struct row *r)
 	if (r->t > st->t_max)
 		st->t_max = r->t;
 	return SB_OK;
+}
+
+/* Starts fetching the table slot of a row's id a few rows ahead, its hash kept for
+ * the row (id still an offset + 1 into the batch's ids); with no table, nothing. */
+static void idwin_prefetch_row(const struct idwin *w, const struct batch *bt, struct row *r)
+{
+	if (!w->hashed)
+		return;
+	r->id_hash = hash_id(bt->ids + ((uintptr_t)r->id - 1), r->id_len);
+	r->id_hashed = true;
+	idwin_prefetch(w, r->id_hash);
 }
 
 /* Whether a file loaded on its own was told to stop. */
@@ -1646,7 +1681,7 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 
 			/* the window's table may be larger than the cache: a few rows ahead */
 			if (i + 8 < bt->n && bt->rows[i + 8].id)
-				idwin_prefetch(ids, bt->rows[i + 8].id_hash);
+				idwin_prefetch_row(ids, bt, &bt->rows[i + 8]);
 			if (br->id)
 				br->id = bt->ids + ((uintptr_t)br->id - 1);
 			rc = take_row(&t, br);
