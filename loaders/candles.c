@@ -1,6 +1,7 @@
 /* candles.c - Tardis trades or OHLCV CSV(.gz) files to one columnar candle array */
 #include "candles.h"
 #include "textio.h"
+#include "../core/digest.h"
 #include "../core/thread.h"
 
 #include <stdio.h>
@@ -76,6 +77,8 @@ struct infile {
 	struct header hdr;
 	char **fields;
 	bool open;
+	bool hashing;        /* 'sha' sees every byte as the file is read */
+	struct sb_sha256 sha;
 };
 
 /*
@@ -99,6 +102,7 @@ struct grid {
 	size_t front, n, cap;
 	int64_t k0, d;
 	int64_t max_gap;         /* longest gap allowed, us; 0 = no limit */
+	bool digest;             /* each file's SHA-256 taken as it is read (filestat) */
 };
 
 /*
@@ -125,6 +129,7 @@ struct filestat {
 	uint64_t duplicates;               /* Tardis rows whose id was seen before */
 	uint64_t filled;                   /* empty candles in the gaps its rows close */
 	int64_t longest_gap;               /* longest of those gaps when checked, us */
+	char sha256[SB_SHA256_HEX];        /* of the whole file, when the grid asked ("") */
 };
 
 static char *trim(char *s)
@@ -237,13 +242,19 @@ static enum sb_err read_header(struct infile *f, struct sb_errbuf *err)
 	return SB_OK;
 }
 
-static enum sb_err infile_open(struct infile *f, const char *path, struct sb_errbuf *err)
+static enum sb_err infile_open(struct infile *f, const char *path, bool digest,
+			       struct sb_errbuf *err)
 {
 	enum sb_err rc;
 
 	memset(f, 0, sizeof(*f));
 	f->path = path;
-	rc = sb_lines_open(&f->lines, path, err);
+	if (digest) {
+		if ((rc = sb_sha256_begin(&f->sha, err)))
+			return rc;
+		f->hashing = true;
+	}
+	rc = sb_lines_open_hashed(&f->lines, path, f->hashing ? &f->sha : NULL, err);
 	if (rc)
 		return rc;
 	f->open = true;
@@ -1220,7 +1231,7 @@ static enum sb_err peek_file(const char *path, enum kind *kind, int64_t *first,
 	enum sb_err rc;
 	int got;
 
-	rc = infile_open(&f, path, err);
+	rc = infile_open(&f, path, false, err);
 	if (rc)
 		goto out_close;
 	*kind = f.hdr.kind;
@@ -1660,7 +1671,7 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 
 	memset(st, 0, sizeof(*st));
 	st->min_gap = INT64_MAX;
-	rc = infile_open(&f, path, err);
+	rc = infile_open(&f, path, g->digest, err);
 	if (rc)
 		goto out_close;
 	t.ohlcv = f.hdr.kind == KIND_OHLCV;
@@ -1702,7 +1713,14 @@ static enum sb_err load_file(struct grid *g, const char *path, uint32_t file,
 			     path, (unsigned long long)bt->lines + 1);
 out_close:
 	parser_stop(&p);
-	infile_close(&f);
+	infile_close(&f);                /* the reader's threads stopped: no more bytes */
+	if (f.hashing) {
+		char hex[SB_SHA256_HEX];
+
+		sb_sha256_end(&f.sha, hex);
+		if (!rc)                 /* read to its end: the file whole */
+			memcpy(st->sha256, hex, sizeof(hex));
+	}
 	return rc;
 }
 
@@ -2058,6 +2076,7 @@ static void fill_info(struct sb_input_info *info, const char *path, enum kind ki
 	info->t_last_us = st->t_max;
 	info->filled_candles = st->filled;
 	info->longest_gap_us = st->longest_gap;
+	memcpy(info->sha256, st->sha256, sizeof(info->sha256));
 }
 
 
@@ -2095,6 +2114,7 @@ struct par_load {
 	const size_t *order;
 	size_t n, nslots;
 	int64_t d, max_gap;
+	bool digest;
 	struct symref *ref;
 	struct solo_slot *slots;
 	struct sb_queue *free, *done;    /* slots free, slots loaded (in any order) */
@@ -2121,6 +2141,7 @@ static void *solo_main(void *arg)
 		i = p->order[oi];
 		s->g.d = p->d;
 		s->g.max_gap = p->max_gap;
+		s->g.digest = p->digest;
 		s->so.d = p->d;
 		s->so.cancel = &p->cancel;
 		s->rc = load_file(&s->g, p->paths[i], (uint32_t)i, &s->st, p->ref, &s->ids, &s->so,
@@ -2137,7 +2158,7 @@ static enum sb_err load_parallel(struct grid *g, struct idwin *ids, const char *
 				 bool *no_thread, struct sb_errbuf *err)
 {
 	struct par_load p = { .paths = paths, .order = order, .n = n, .nslots = workers + 1,
-			      .d = g->d, .max_gap = g->max_gap, .ref = ref };
+			      .d = g->d, .max_gap = g->max_gap, .digest = g->digest, .ref = ref };
 	struct sb_thread *th[64];
 	struct solo_slot **ready = NULL;     /* loaded, waiting for their turn */
 	size_t nth = 0, nready = 0;
@@ -2216,11 +2237,11 @@ enum sb_err sb_candles_load(struct sb_candles *c, const char *const *paths, size
 				  err);
 }
 
-enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, size_t npaths,
-			       int64_t interval_us, int64_t max_gap_us,
-			       struct sb_input_info *info, struct sb_errbuf *err)
+static enum sb_err candles_load(struct sb_candles *c, const char *const *paths, size_t npaths,
+				int64_t interval_us, int64_t max_gap_us, bool digest,
+				struct sb_input_info *info, struct sb_errbuf *err)
 {
-	struct grid g = { 0 };
+	struct grid g = { .digest = digest };
 	struct idwin ids = { 0 };
 	size_t *order = NULL;
 	int64_t *first = NULL;
@@ -2331,6 +2352,20 @@ out_free:
 	if (rc)
 		sb_candles_release(c);
 	return rc;
+}
+
+enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, size_t npaths,
+			       int64_t interval_us, int64_t max_gap_us,
+			       struct sb_input_info *info, struct sb_errbuf *err)
+{
+	return candles_load(c, paths, npaths, interval_us, max_gap_us, false, info, err);
+}
+
+enum sb_err sb_candles_load_hashed(struct sb_candles *c, const char *const *paths,
+				   size_t npaths, int64_t interval_us, int64_t max_gap_us,
+				   struct sb_input_info *info, struct sb_errbuf *err)
+{
+	return candles_load(c, paths, npaths, interval_us, max_gap_us, true, info, err);
 }
 
 void sb_candles_view(const struct sb_candles *c, size_t first, size_t n, struct sb_candles *v)

@@ -87,6 +87,15 @@ enum sb_err sb_candles_load_ex(struct sb_candles *c, const char *const *paths, s
 			       struct sb_input_info *info, struct sb_errbuf *err);
 
 /*
+ * sb_candles_load_ex() that also takes each file's SHA-256 as it reads it (no second
+ * read of the file): info[i].sha256 is the digest of the whole file, as
+ * sb_sha256_file() gives it.  For runs that need the digests only for the manifest.
+ */
+enum sb_err sb_candles_load_hashed(struct sb_candles *c, const char *const *paths,
+				   size_t npaths, int64_t interval_us, int64_t max_gap_us,
+				   struct sb_input_info *info, struct sb_errbuf *err);
+
+/*
  * Several files load at once, one per thread (SENTIBT_LOAD_THREADS, sb_load_cpus()),
  * and are merged in load order into exactly what one thread gives; a file whose merge
  * cannot be told exactly (a duplicate id across its boundary, say) is loaded again,

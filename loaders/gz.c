@@ -1,5 +1,6 @@
 /* gz.c - the only file that includes zlib and ISA-L (see gz.h) */
 #include "gz.h"
+#include "../core/digest.h"
 #include "../core/thread.h"
 
 #include <errno.h>
@@ -52,6 +53,7 @@ struct sb_gz_reader {
 	struct chunk ring[RING];
 	struct chunk *taken;      /* handed out last: back to 'empty' on the next read */
 	struct chunk *final;      /* the end or the failure: handed out on every later read */
+	struct sb_sha256 *hash;   /* NULL, or every byte read from the file goes through it */
 };
 
 void sb_gz_set_backend(enum sb_gz_backend b)
@@ -84,8 +86,24 @@ static bool start_member(struct sb_gz_reader *r)
 	return inflateReset(&r->z) == Z_OK;
 }
 
+/* fread() of the file, the bytes hashed on their way when asked. */
+static size_t read_raw(struct sb_gz_reader *r, void *buf, size_t n)
+{
+	size_t got = fread(buf, 1, n, r->f);
+
+	if (r->hash && got)
+		sb_sha256_update(r->hash, buf, got);
+	return got;
+}
+
 enum sb_err sb_gz_reader_open(struct sb_gz_reader **rp, FILE *f, const char *path,
 			      struct sb_errbuf *err)
+{
+	return sb_gz_reader_open_hashed(rp, f, path, NULL, err);
+}
+
+enum sb_err sb_gz_reader_open_hashed(struct sb_gz_reader **rp, FILE *f, const char *path,
+				     struct sb_sha256 *hash, struct sb_errbuf *err)
 {
 	struct sb_gz_reader *r = calloc(1, sizeof(*r));
 	size_t got;
@@ -94,6 +112,7 @@ enum sb_err sb_gz_reader_open(struct sb_gz_reader **rp, FILE *f, const char *pat
 	if (!r)
 		goto out_nomem;
 	r->f = f;
+	r->hash = hash;
 	r->path = path;
 	r->backend = sb_gz_backend();
 	r->in = malloc(IN_SIZE);
@@ -101,7 +120,7 @@ enum sb_err sb_gz_reader_open(struct sb_gz_reader **rp, FILE *f, const char *pat
 	if (!r->in || !r->out)
 		goto out_nomem;
 	/* the first bytes decide: gzip magic, else plain text (handed out as read) */
-	got = fread(r->in, 1, IN_SIZE, f);
+	got = read_raw(r, r->in, IN_SIZE);
 	if (got < IN_SIZE && ferror(f)) {
 		int e = errno;
 
@@ -150,7 +169,7 @@ static bool refill_in(struct sb_gz_reader *r)
 	if (r->in_eof)
 		return true;
 	memmove(r->in, r->next_in, keep);
-	got = fread(r->in + keep, 1, IN_SIZE - keep, r->f);
+	got = read_raw(r, r->in + keep, IN_SIZE - keep);
 	if (got < IN_SIZE - keep) {
 		if (ferror(r->f)) {
 			r->last.fail = FAIL_IO;
@@ -290,7 +309,7 @@ static long decode(struct sb_gz_reader *r, unsigned char *out, size_t cap)
 			r->first_len = 0;
 			return (long)n;
 		}
-		n = r->in_eof ? 0 : fread(out, 1, cap, r->f);
+		n = r->in_eof ? 0 : read_raw(r, out, cap);
 		if (n < cap && ferror(r->f)) {
 			r->last.fail = FAIL_IO;
 			r->last.err_no = errno;

@@ -41,6 +41,12 @@ struct sb_gz_reader;
  */
 enum sb_err sb_gz_reader_open(struct sb_gz_reader **r, FILE *f, const char *path,
 			      struct sb_errbuf *err);
+/* The same, every byte read from 'f' also given to sb_sha256_update(hash) (core/digest.h),
+ * in the order of the file, whichever thread reads it; once the reader has handed
+ * out the end of the stream, the file was hashed whole. */
+struct sb_sha256;
+enum sb_err sb_gz_reader_open_hashed(struct sb_gz_reader **r, FILE *f, const char *path,
+				     struct sb_sha256 *hash, struct sb_errbuf *err);
 bool sb_gz_reader_is_gzip(const struct sb_gz_reader *r);
 /*
  * sb_gz_read() returns the number of the next decoded bytes, with *p pointing at

@@ -29,6 +29,12 @@ bool sb_file_is_gzip(const char *path)
 
 enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf *err)
 {
+	return sb_lines_open_hashed(l, path, NULL, err);
+}
+
+enum sb_err sb_lines_open_hashed(struct sb_lines *l, const char *path, struct sb_sha256 *hash,
+				 struct sb_errbuf *err)
+{
 	struct stat st;
 	enum sb_err rc;
 
@@ -51,7 +57,7 @@ enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf
 		sb_lines_close(l);
 		return sb_errf(err, SB_ENOMEM, "%s: out of memory", path);
 	}
-	rc = sb_gz_reader_open(&l->gz, l->f, path, err);
+	rc = sb_gz_reader_open_hashed(&l->gz, l->f, path, hash, err);
 	if (rc) {
 		sb_lines_close(l);
 		return rc;

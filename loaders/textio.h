@@ -48,6 +48,11 @@ enum sb_err sb_lines_open(struct sb_lines *l, const char *path, struct sb_errbuf
  * when the last gzip member is followed by something else.
  */
 int sb_lines_next(struct sb_lines *l, struct sb_errbuf *err);
+/* sb_lines_open() that also hashes every byte of the file as it is read
+ * (sb_gz_reader_open_hashed()): at the end of the file, 'hash' has seen it whole. */
+struct sb_sha256;
+enum sb_err sb_lines_open_hashed(struct sb_lines *l, const char *path, struct sb_sha256 *hash,
+				 struct sb_errbuf *err);
 void sb_lines_close(struct sb_lines *l);   /* safe twice, and after a failed open */
 
 /*

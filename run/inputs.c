@@ -128,7 +128,7 @@ static bool load_candles(const struct sb_run_opts *o, struct sb_run_inputs *in,
 	char key[SB_SHA256_HEX], (*digests)[SB_SHA256_HEX];
 	struct sb_input *src;
 	const char **paths;
-	bool keyed, ok = false;
+	bool keyed, cached, ok = false;
 	size_t opened = 0;
 
 	in->price_info = calloc(n, sizeof(*in->price_info));
@@ -144,22 +144,30 @@ static bool load_candles(const struct sb_run_opts *o, struct sb_run_inputs *in,
 			goto out_free;
 		paths[opened] = src[opened].path;
 	}
-	keyed = !sb_cache_key_candles(paths, n, o->interval_us, key, digests, NULL);
-	if (keyed && cache && *cache &&
-	    sb_cache_load_candles(cache, key, &in->candles, in->price_info, n) &&
+	/*
+	 * With a cache the digests come first (they make the key); without one they are
+	 * for the manifest only, and are taken as the loader reads the files (one read
+	 * of each instead of two).
+	 */
+	cached = cache && *cache;
+	keyed = cached && !sb_cache_key_candles(paths, n, o->interval_us, key, digests, NULL);
+	if (keyed && sb_cache_load_candles(cache, key, &in->candles, in->price_info, n) &&
 	    gaps_within(in->price_info, n, o->max_gap_us)) {
 		ok = true;
-	} else if (sb_candles_load_ex(&in->candles, paths, n, o->interval_us, o->max_gap_us,
-				      in->price_info, err)) {
+	} else if ((cached ? sb_candles_load_ex : sb_candles_load_hashed)(&in->candles, paths, n,
+			o->interval_us, o->max_gap_us, in->price_info, err)) {
 		for (size_t i = 0; i < n; i++)
 			sb_input_rename_msg(&src[i], err->msg, sizeof(err->msg));
 	} else {
 		for (size_t i = 0; i < n; i++)
 			snprintf(in->price_info[i].path, sizeof(in->price_info[i].path), "%s",
 				 src[i].name);
-		if (keyed && cache && *cache)
+		if (keyed)
 			sb_cache_store_candles(cache, key, &in->candles, in->price_info, n);
 		ok = true;
+		for (size_t i = 0; !cached && i < n; i++)
+			memcpy(digests[i], in->price_info[i].sha256, SB_SHA256_HEX);
+		keyed = keyed || !cached;       /* the digests are known either way */
 	}
 	for (size_t i = 0; ok && i < n; i++) {
 		snprintf(in->price_info[i].path, sizeof(in->price_info[i].path), "%s", src[i].name);

@@ -145,6 +145,25 @@ inodes >"$d/inodes10"
 cmp -s "$d/inodes9" "$d/inodes10" || fail "--candle-cache '': the cache folder changed"
 [ -z "$(ls -A "$d/cwd")" ] && ok "--candle-cache '' writes no cache" || fail "--candle-cache '': wrote $(ls -A "$d/cwd")"
 
+# Without a cache the prices are hashed as they are read (one read of each file): the
+# manifest's digests are the files' own, for gzip'd and plain files, several files
+# loaded at once or one after the other, inflated ahead on a second core or not.
+$BIN sample --out "$d/s2" --days 2 >/dev/null 2>&1 || fail "sentibt sample --days 2"
+P1="$d/s2/binance_trades_2024-03-01_BTCUSDT.csv.gz"
+P2="$d/s2/binance_trades_2024-03-02_BTCUSDT.csv"
+gzip -dc "$d/s2/binance_trades_2024-03-02_BTCUSDT.csv.gz" >"$P2"
+want="$(sha256sum "$P1" "$P2" | cut -d' ' -f1 | tr '\n' ' ')"
+for mode in "" "SENTIBT_LOAD_THREADS=1" "taskset -c 0"; do
+	[ "$mode" = "taskset -c 0" ] && ! command -v taskset >/dev/null 2>&1 && continue
+	rm -rf "$d/rh"
+	# shellcheck disable=SC2086  # $mode: a prefix command or an assignment, on purpose
+	env $mode "$BIN" backtest --entity BTC -q --out "$d/rh" --prices "$P1" --prices "$P2" \
+		--sentiment "$N" --candle-cache '' >"$d/rh.log" 2>&1 || fail "hashed as read ($mode): $(cat "$d/rh.log")"
+	got="$(grep -A3 '"role":	"prices"' "$d/rh/manifest.json" | sed -n 's/.*"sha256":[[:space:]]*"\([0-9a-f]*\)".*/\1/p' | tr '\n' ' ')"
+	[ "$got" = "$want" ] && ok "no cache${mode:+, $mode}: the manifest's digests are sha256sum's" ||
+		fail "no cache ($mode): digests '$got', sha256sum '$want'"
+done
+
 [ "$(n_temps)" -eq 0 ] && ok "no temporary files left" || fail "temporary files left: $(ls -a "$C" | grep '\.tmp-')"
 
 if [ $fails -ne 0 ]; then
