@@ -36,6 +36,7 @@ struct day {
 	int dups_prev;           /* the first rows repeat ids of the file before (last_prev, ...) */
 	long last_prev;
 	int dups_self;           /* every dups_self-th row repeats the id of 3 rows before */
+	int word_from;           /* > 0: ids from this row on are words ("t123"), not numbers */
 	int bad;                 /* data row (1-based) replaced by 'bad_row' */
 	const char *bad_row;
 	const char *symbol;
@@ -64,9 +65,10 @@ static void write_tardis(const char *name, const struct day *d, char out[PATH_MA
 			len += (size_t)snprintf(text + len, cap - len, "%s\n", d->bad_row);
 		else
 			len += (size_t)snprintf(text + len, cap - len,
-						"binance,%s,%lld,%lld,%ld,%s,%d.%02d,%d.%08d\n",
+						"binance,%s,%lld,%lld,%s%ld,%s,%d.%02d,%d.%08d\n",
 						d->symbol ? d->symbol : "BTCUSDT", (long long)t,
-						(long long)lt, id, rnd(&x) & 1 ? "buy" : "sell",
+						(long long)lt, d->word_from && i >= d->word_from ? "t" : "",
+						id, rnd(&x) & 1 ? "buy" : "sell",
 						20000 + (int)(rnd(&x) % 500), (int)(rnd(&x) % 100),
 						(int)(rnd(&x) % 3), (int)(rnd(&x) % 100000000));
 	}
@@ -253,6 +255,34 @@ static void test_duplicates_across_boundaries(void **state)
 	assert_int_equal(sb_candles_load(&c, fs.paths, 4, MIN, info, &err), SB_OK);
 	assert_true(info[1].duplicates >= 20);
 	sb_candles_release(&c);
+}
+
+/*
+ * Windows of both kinds meeting in the merges: ids that are increasing numbers need no
+ * table, words do.  File 1 turns to words halfway (its window builds a table and the
+ * merge appends it to a window without one), file 2 is numbers again after it (its
+ * window, without a table, appended to one with), file 3 repeats file 2's numbers
+ * (looked up in that table) before its words: the same candles and counts in every
+ * way.
+ */
+static void test_id_windows_of_both_kinds(void **state)
+{
+	struct files fs;
+
+	(void)state;
+	hours(&fs, 4);
+	fs.d[1].word_from = 6000;
+	fs.d[1].dups_prev = 40;
+	fs.d[2].dups_prev = 10;          /* numbers: not file 1's words, so new */
+	fs.d[2].span = 5 * MIN;          /* short: file 1's last ids still live at its end */
+	fs.d[2].rows = 3000;
+	fs.d[3].lt0 = fs.d[2].lt0 + 6 * MIN;   /* and file 2's at file 3's start */
+	fs.d[3].last_prev = fs.d[2].id0 + fs.d[2].rows - 1;
+	fs.d[3].dups_prev = 40;          /* file 2's numbers again, found in a table */
+	fs.d[3].word_from = 50;
+	fs.d[3].dups_self = 5;
+	write_files(&fs, "kinds");
+	assert_int_equal(load_files(&fs, MIN, SB_MAX_GAP_DEFAULT_US), SB_OK);
 }
 
 /* A trade of a later file in an early candle of the file before: still exact. */
@@ -477,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_shared_candles_merged),
 		cmocka_unit_test(test_files_out_of_order),
 		cmocka_unit_test(test_duplicates_across_boundaries),
+		cmocka_unit_test(test_id_windows_of_both_kinds),
 		cmocka_unit_test(test_late_trade_far_back),
 		cmocka_unit_test(test_shared_candle_too_busy),
 		cmocka_unit_test(test_errors_name_file_and_line),
