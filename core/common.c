@@ -302,13 +302,6 @@ enum sb_err sb_mkdirs(const char *path, struct sb_errbuf *err)
 	return SB_OK;
 }
 
-/* The four digits of g < 10000 at out[0, 4). */
-static inline void put4(uint32_t g, char *out)
-{
-	memcpy(out, digit_pairs + 2 * (g / 100), 2);
-	memcpy(out + 2, digit_pairs + 2 * (g % 100), 2);
-}
-
 /* How many zeros the four digits of 0 < g < 10000 end with. */
 static inline int zeros4(uint32_t g)
 {
@@ -323,6 +316,14 @@ static inline int zeros4(uint32_t g)
 	uint32_t lo = g % 100;
 
 	return lo ? pair[lo] : 2 + pair[g / 100];
+}
+
+/* put_digits(g, 4, out) on 32 bits: the curves' cells are 4-digit groups, and the
+ * 64-bit divisions of put_digits() made sb_fmt_fixed() 10-15 % slower (measured). */
+static inline void put4(uint32_t g, char *out)
+{
+	memcpy(out, digit_pairs + 2 * (g / 100), 2);
+	memcpy(out + 2, digit_pairs + 2 * (g % 100), 2);
 }
 
 /* put_uint(v, out), without a loop below 10^8 (equities, prices). */

@@ -143,16 +143,21 @@ void sb_thread_cap(size_t n)
 	__atomic_store_n(&thread_cap, n, __ATOMIC_RELAXED);
 }
 
+/* n, at most the cap. */
+static size_t capped(size_t n)
+{
+	size_t cap = __atomic_load_n(&thread_cap, __ATOMIC_RELAXED);
+
+	return cap && cap < n ? cap : n;
+}
+
 /* The CPUs this process may run on (taskset and cpusets count; 1 when unknown), at
  * most the cap. */
 static size_t usable_cpus(void)
 {
-	size_t cap = __atomic_load_n(&thread_cap, __ATOMIC_RELAXED), n = 1;
 	cpu_set_t set;
 
-	if (sched_getaffinity(0, sizeof(set), &set) == 0)
-		n = (size_t)CPU_COUNT(&set);
-	return cap && cap < n ? cap : n;
+	return capped(sched_getaffinity(0, sizeof(set), &set) == 0 ? (size_t)CPU_COUNT(&set) : 1);
 }
 
 size_t sb_load_cpus(void)
@@ -164,11 +169,8 @@ size_t sb_load_cpus(void)
 	if (e && *e) {
 		unsigned long n = strtoul(e, &end, 10);
 
-		if (*end == '\0' && n >= 1 && n <= 64) {
-			size_t cap = __atomic_load_n(&thread_cap, __ATOMIC_RELAXED);
-
-			return n == 1 || cpus == 1 ? 1 : cap && cap < n ? cap : (size_t)n;
-		}
+		if (*end == '\0' && n >= 1 && n <= 64)
+			return n == 1 || cpus == 1 ? 1 : capped((size_t)n);
 	}
 	return cpus > 64 ? 64 : cpus;
 }

@@ -1165,6 +1165,16 @@ static bool idwin_append(struct idwin *w, const struct seen_id *e)
 	return true;
 }
 
+/* *h = hash_id(id, len) once the window has a table, if not done yet. */
+static void need_hash(const struct idwin *w, const char *id, size_t len, uint64_t *h,
+		      bool *hashed)
+{
+	if (w->hashed && !*hashed) {
+		*h = hash_id(id, len);
+		*hashed = true;
+	}
+}
+
 /*
  * Returns 1 when 'id' was among the remembered ids (a duplicate), 0 when it is new
  * (and now remembered), -1 when out of memory.  'len' is strlen(id); *h is
@@ -1182,20 +1192,14 @@ static int idwin_check(struct idwin *w, const char *id, size_t len, uint64_t *h,
 	while (w->n && idwin_at(w, w->head)->lt < w->lt_max - DUP_WINDOW_US)
 		idwin_drop_oldest(w);
 	numeric = !w->hashed && id_value(id, len, &v);
-	if (w->hashed && !*hashed) {
-		*h = hash_id(id, len);
-		*hashed = true;
-	}
+	need_hash(w, id, len, h, hashed);
 	/* increasing: larger than the newest is new, without a look */
 	if (!(numeric && (w->n == 0 || v > w->last)) &&
 	    idwin_find(w, w->head, w->n, id, len, *h))
 		return 1;
 	if (!idwin_keep_order(w, numeric, v) || !idwin_room(w))
 		return -1;
-	if (w->hashed && !*hashed) {     /* the table was built just now */
-		*h = hash_id(id, len);
-		*hashed = true;
-	}
+	need_hash(w, id, len, h, hashed);   /* the table may have been built just now */
 	seq = w->head + w->n;
 	e = idwin_at(w, seq);            /* written in place */
 	e->lt = lt;

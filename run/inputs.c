@@ -128,7 +128,7 @@ static bool load_candles(const struct sb_run_opts *o, struct sb_run_inputs *in,
 	char key[SB_SHA256_HEX], (*digests)[SB_SHA256_HEX];
 	struct sb_input *src;
 	const char **paths;
-	bool keyed, cached, ok = false;
+	bool keyed, cached, digested, ok = false;
 	size_t opened = 0;
 
 	in->price_info = calloc(n, sizeof(*in->price_info));
@@ -167,11 +167,11 @@ static bool load_candles(const struct sb_run_opts *o, struct sb_run_inputs *in,
 		ok = true;
 		for (size_t i = 0; !cached && i < n; i++)
 			memcpy(digests[i], in->price_info[i].sha256, SB_SHA256_HEX);
-		keyed = keyed || !cached;       /* the digests are known either way */
 	}
+	digested = keyed || !cached;            /* from the key, or taken while loading */
 	for (size_t i = 0; ok && i < n; i++) {
 		snprintf(in->price_info[i].path, sizeof(in->price_info[i].path), "%s", src[i].name);
-		if (keyed)
+		if (digested)
 			note_digest(&in->price_info[i], paths[i], digests[i]);
 	}
 out_free:

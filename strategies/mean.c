@@ -23,6 +23,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The window's sum and count moved on to candle i: candle i in, candle i - W out. */
+static inline void slide(const int64_t *csum, const uint32_t *ccnt, size_t i, size_t W,
+			 int64_t *sum, uint32_t *cnt)
+{
+	*sum += csum[i];
+	*cnt += ccnt[i];
+	if (i >= W) {
+		*sum -= csum[i - W];
+		*cnt -= ccnt[i - W];
+	}
+}
+
 /* The window's sum and count at candle i, from scratch: candles [i - W + 1, i]. */
 static void window_at(const int64_t *csum, const uint32_t *ccnt, size_t i, size_t W,
 		      int64_t *sum, uint32_t *cnt)
@@ -66,28 +78,16 @@ static uint32_t mean_update(uint64_t *changed, const int64_t *csum, const uint32
 
 			if (i > end)
 				continue;
-			if (!sliding || i != pos) {
+			if (!sliding || i != pos)
 				window_at(csum, ccnt, i, W, &sum, &cnt);
-			} else {
-				sum += csum[i];
-				cnt += ccnt[i];
-				if (i >= W) {
-					sum -= csum[i - W];
-					cnt -= ccnt[i - W];
-				}
-			}
+			else
+				slide(csum, ccnt, i, W, &sum, &cnt);
 			for (;;) {
 				cnt_max = cnt > cnt_max ? cnt : cnt_max;
 				signal[i] = cnt ? (double)sum / (double)cnt : NAN;
 				if (i == end)
 					break;
-				i++;
-				sum += csum[i];
-				cnt += ccnt[i];
-				if (i >= W) {
-					sum -= csum[i - W];
-					cnt -= ccnt[i - W];
-				}
+				slide(csum, ccnt, ++i, W, &sum, &cnt);
 			}
 			pos = end + 1;
 			sliding = true;
@@ -96,10 +96,16 @@ static uint32_t mean_update(uint64_t *changed, const int64_t *csum, const uint32
 	return cnt_max;
 }
 
-enum sb_err sb_mean_signal_w(struct sb_signal_work *w, const struct sb_candles *c,
-			     const struct sb_events *ev, const struct sb_signal_params *p,
-			     double *signal, uint32_t *n_in_window, struct sb_signal_stats *st,
-			     struct sb_errbuf *err)
+/*
+ * The mean signal; 'keep': the signal stays the strategy's (the mean's own entry,
+ * mean_fn()), so that the next call into the same buffer may move it instead of
+ * computing it whole.  Callers that go on to change the signal (volume.c) or keep it
+ * elsewhere use sb_mean_signal_w(), which never leaves that mark.
+ */
+static enum sb_err mean_signal(struct sb_signal_work *w, const struct sb_candles *c,
+			       const struct sb_events *ev, const struct sb_signal_params *p,
+			       double *signal, uint32_t *n_in_window, struct sb_signal_stats *st,
+			       bool keep, struct sb_errbuf *err)
 {
 	const size_t n = c->n;
 	const int64_t *csum;
@@ -117,7 +123,7 @@ enum sb_err sb_mean_signal_w(struct sb_signal_work *w, const struct sb_candles *
 		return rc;
 	csum = w->csum;
 	ccnt = w->ccnt;
-	if (!n_in_window && last_buf == signal && last_W == W && n > 0) {
+	if (keep && !n_in_window && last_buf == signal && last_W == W && n > 0) {
 		bool same = w->kept && last_k == p->min_conf_e9;
 		bool moved = w->moved && w->moved_from_k == last_k;
 
@@ -135,12 +141,7 @@ enum sb_err sb_mean_signal_w(struct sb_signal_work *w, const struct sb_candles *
 	for (size_t i = 0; i < n; i++) {
 		double q;
 
-		sum += csum[i];
-		cnt += ccnt[i];
-		if (i >= W) {
-			sum -= csum[i - W];
-			cnt -= ccnt[i - W];
-		}
+		slide(csum, ccnt, i, W, &sum, &cnt);
 		cnt_max = cnt > cnt_max ? cnt : cnt_max;
 		q = (double)sum / (double)(cnt ? cnt : 1);
 		signal[i] = cnt ? q : NAN;
@@ -152,11 +153,20 @@ done:
 		return sb_errf(err, SB_EINVAL,
 			       "a window holds %u articles; exact means need fewer than %u (choose a shorter --window)",
 			       (unsigned)cnt_max, (unsigned)SB_SIGNAL_MAX_ARTICLES);
-	/* the next call may move this signal instead of computing it whole */
-	w->mean_buf = signal;
-	w->mean_k = p->min_conf_e9;
-	w->mean_W = W;
+	if (keep) {                       /* the next call may move it instead */
+		w->mean_buf = signal;
+		w->mean_k = p->min_conf_e9;
+		w->mean_W = W;
+	}
 	return SB_OK;
+}
+
+enum sb_err sb_mean_signal_w(struct sb_signal_work *w, const struct sb_candles *c,
+			     const struct sb_events *ev, const struct sb_signal_params *p,
+			     double *signal, uint32_t *n_in_window, struct sb_signal_stats *st,
+			     struct sb_errbuf *err)
+{
+	return mean_signal(w, c, ev, p, signal, n_in_window, st, false, err);
 }
 
 enum sb_err sb_mean_signal(const struct sb_candles *c, const struct sb_events *ev,
@@ -178,7 +188,7 @@ static enum sb_err mean_fn(struct sb_signal_work *w, const struct sb_candles *c,
 			   double *signal, uint32_t *n_in_window, struct sb_signal_stats *st,
 			   struct sb_errbuf *err)
 {
-	return sb_mean_signal_w(w, c, ev, p, signal, n_in_window, st, err);
+	return mean_signal(w, c, ev, p, signal, n_in_window, st, true, err);
 }
 
 const struct sb_strategy sb_strategy_mean = {

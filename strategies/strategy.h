@@ -78,8 +78,8 @@ struct sb_signal_work {
 	int64_t  moved_from_k;
 	uint64_t *changed;
 	/* What the mean strategy last wrote (mean.c): which buffer, for which k and W.
-	 * Every call of sb_signal_candle_sums() forgets it; the mean sets it again; a
-	 * strategy that changes the mean's signal afterwards (volume.c) sets it to NULL. */
+	 * Every call of sb_signal_candle_sums() forgets it; only the mean strategy's own
+	 * signal function sets it again (not sb_mean_signal_w(), which others build on). */
 	const double *mean_buf;
 	int64_t  mean_k;
 	size_t   mean_W;

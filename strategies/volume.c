@@ -33,7 +33,6 @@ static enum sb_err volume_signal(struct sb_signal_work *w, const struct sb_candl
 	rc = sb_mean_signal_w(w, c, ev, p, signal, n_in_window, st, err);
 	if (rc)
 		return rc;
-	w->mean_buf = NULL;               /* changed below: no longer the mean's to move */
 	trail = w->scratch[0];
 	sb_window_sums(c->volume, n, M, NULL, w->scratch[1], trail);
 	for (size_t i = n; i-- > 0;) {

@@ -366,7 +366,8 @@ static void test_exact_ties(void **state)
  * with the window changed, the buffer changed, the latency changed (the articles
  * indexed again), other strategies writing the same buffer in between (their own
  * signals checked too), the per-candle counts asked for: every result bit for bit
- * the signal built afresh with a scratch space of its own.
+ * the signal built afresh with a scratch space of its own, and every 97th candle the
+ * mean summed here from the articles.
  */
 static void test_moved_equals_fresh(void **state)
 {
@@ -442,14 +443,33 @@ static void test_moved_equals_fresh(void **state)
 		}
 		last_k = p.min_conf_e9;
 		moves += w.sums_set && w.sums_k != p.min_conf_e9;
-		assert_int_equal(sb_mean_signal_w(&w, &c, &ev, &p, buf[b], (x >> 40) % 9 == 0 ? nwin : NULL,
-						  NULL, &err), SB_OK);
+		assert_int_equal(sb_strategy_mean.signal(&w, &c, &ev, &p, buf[b],
+							 (x >> 40) % 9 == 0 ? nwin : NULL, NULL, &err),
+				 SB_OK);
 		assert_int_equal(sb_mean_signal(&c, &ev, &p, fresh, NULL, NULL, &err), SB_OK);
 		for (size_t i = 0; i < N; i++)
 			if (memcmp(&buf[b][i], &fresh[i], sizeof(double)))
 				fail_msg("call %d (k %lld, W %lld candles, buffer %d), candle %zu: %.17g, afresh %.17g",
 					 call, (long long)p.min_conf_e9, (long long)(p.window_us / D), b, i,
 					 buf[b][i], fresh[i]);
+		/* and, on every 97th candle, the mean summed here from the articles */
+		for (size_t i = 0; i < N; i += 97) {
+			int64_t S = 0, m = 0, W = p.window_us / D;
+			double want;
+
+			for (size_t a = 0; a < A; a++) {
+				int64_t j = (t[a] + p.latency_us - T0) / D;
+
+				if (j <= (int64_t)i && j > (int64_t)i - W && k9[a] >= p.min_conf_e9) {
+					S += s9[a];
+					m++;
+				}
+			}
+			want = m ? (double)S / (double)m : NAN;
+			if (memcmp(&buf[b][i], &want, sizeof(want)))
+				fail_msg("call %d, candle %zu: %.17g, summed here %.17g", call, i,
+					 buf[b][i], want);
+		}
 	}
 	assert_true(moves > CALLS / 2);         /* most calls moved the sums */
 	sb_signal_work_release(&w);
