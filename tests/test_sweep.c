@@ -390,6 +390,122 @@ static void test_kernels_word_edges(void **state)
 }
 
 /*
+ * Thresholds as ranks (kern_avx512.c, struct rank_grid): with one exit band for every
+ * lane and integer thresholds in an arithmetic progression, the AVX-512 kernel decides
+ * |s| > h by comparing ranks in bytes.  Signals on and next to every threshold (equal,
+ * +-1/2, +-1, the doubles either side), below the first and above the last, 0, -0,
+ * NaN, +-infinity and 1e300; sets of thresholds that form a grid (the sweep's 91,
+ * negative ones, one value repeated, a NaN threshold among them, 254 values, values
+ * near 2^52) and sets that do not (255 values, uneven steps, fractions, a step above
+ * 2^40), each against sb_sim_scalar() lane by lane.
+ */
+static void test_kernels_threshold_ranks(void **state)
+{
+	enum { N = 1500, NL_MAX = 300, NSETS = 10 };
+	struct fixture *fx = *state;
+	double *signal = malloc(N * sizeof(double));
+	struct sb_trade_params *p = calloc(NL_MAX, sizeof(*p));
+	struct sb_accum *want = calloc(NL_MAX, sizeof(*want)), *got = calloc(NL_MAX, sizeof(*got));
+	bool ok = true;
+
+	assert_non_null(signal);
+	assert_non_null(p);
+	assert_non_null(want);
+	assert_non_null(got);
+	if (!have_avx512()) {
+		free(signal), free(p), free(want), free(got);
+		skip();
+	}
+	for (int set = 0; set < NSETS; set++) {
+		size_t nl = 0;
+		uint64_t trades;
+		double lo, hi;
+
+		/* the thresholds, in the signal's unit (10^-9) */
+		switch (set) {
+		case 0:                          /* the sweep's 0.05:0.95:0.01 */
+			for (; nl < 91; nl++)
+				p[nl].threshold = (double)(5 + nl) * 1e7;
+			break;
+		case 1:                          /* negative ones, and a NaN threshold */
+			for (; nl < 13; nl++)
+				p[nl].threshold = nl == 6 ? NAN : ((double)nl - 4.0) * 0.1e9;
+			break;
+		case 2:                          /* one value, repeated */
+			for (; nl < 9; nl++)
+				p[nl].threshold = 0.3e9;
+			break;
+		case 3:                          /* 254 values: still a grid */
+		case 4:                          /* 255 values: too many for bytes */
+			for (; nl < (set == 3 ? 254u : 255u); nl++)
+				p[nl].threshold = (double)nl * 3.0e6;
+			break;
+		case 5:                          /* uneven steps */
+			for (; nl < 11; nl++)
+				p[nl].threshold = (double)(nl * nl) * 1e7;
+			break;
+		case 6:                          /* fractions of the unit */
+			for (; nl < 11; nl++)
+				p[nl].threshold = (double)nl * 0.1e9 + 0.25;
+			break;
+		case 7:                          /* a step above 2^40 */
+			for (; nl < 5; nl++)
+				p[nl].threshold = (double)nl * 0x1p41;
+			break;
+		case 8:                          /* near 2^52, a step of 1 */
+			for (; nl < 17; nl++)
+				p[nl].threshold = 0x1p52 - 20.0 + (double)nl;
+			break;
+		default:                         /* the same grid, lanes in reverse order */
+			for (; nl < 91; nl++)
+				p[nl].threshold = (double)(95 - nl) * 1e7;
+			break;
+		}
+		lo = hi = 0.0;
+		for (size_t l = 0; l < nl; l++) {
+			p[l].exit_band = 0.04e9;
+			p[l].cost = l % 2 ? 0.0005 : 0.0;
+			if (!isnan(p[l].threshold)) {
+				lo = l == 0 || p[l].threshold < lo ? p[l].threshold : lo;
+				hi = l == 0 || p[l].threshold > hi ? p[l].threshold : hi;
+			}
+		}
+		rng_state = 41 + (uint64_t)set;
+		for (size_t i = 0; i < N; i++) {
+			double h = p[rng_next() % nl].threshold, u = rng_unit();
+
+			if (isnan(h))
+				h = lo;
+			signal[i] = u < 0.12 ? h : u < 0.2 ? nextafter(h, INFINITY) :
+				    u < 0.28 ? nextafter(h, -INFINITY) : u < 0.34 ? h + 0.5 :
+				    u < 0.40 ? h - 0.5 : u < 0.44 ? h + 1.0 : u < 0.48 ? h - 1.0 :
+				    u < 0.52 ? lo - 1.0 : u < 0.56 ? nextafter(hi, INFINITY) :
+				    u < 0.58 ? 0.0 : u < 0.60 ? -0.0 : u < 0.63 ? NAN :
+				    u < 0.64 ? INFINITY : u < 0.65 ? -INFINITY : u < 0.66 ? 1e300 :
+				    u < 0.80 ? 0.0 : h * 1.0000001;
+			if (rng_unit() < 0.5)
+				signal[i] = -signal[i];  /* shorts: |s| the same */
+		}
+		trades = 0;
+		for (size_t l = 0; l < nl; l++) {
+			sb_accum_init(&want[l]);
+			sb_sim_scalar(N, fx->c.close, signal, &p[l], &want[l], NULL);
+			trades += want[l].trades;
+		}
+		assert_true(trades > nl * 20);  /* every set trades */
+		memset(got, 0xA5, NL_MAX * sizeof(*got));
+		sb_kernel_avx512(N, fx->c.close, signal, p, nl, got);
+		for (size_t l = 0; l < nl; l++)
+			ok = accum_same(&got[l], &want[l], "avx512 (ranks)", nl, l) && ok;
+	}
+	free(signal);
+	free(p);
+	free(want);
+	free(got);
+	assert_true(ok);
+}
+
+/*
  * Prices that triple and crash again and again: shorts lose more than the whole book,
  * cash turns negative and the book is ruined (no more entries).  The kernels must
  * still equal the scalar path, and some lane must indeed be ruined.
@@ -827,6 +943,7 @@ int main(void)
 		cmocka_unit_test(test_kernels_synthetic_signal),
 		cmocka_unit_test(test_kernels_many_transitions),
 		cmocka_unit_test(test_kernels_word_edges),
+		cmocka_unit_test(test_kernels_threshold_ranks),
 		cmocka_unit_test(test_kernels_ruinous_prices),
 		cmocka_unit_test(test_kernels_odd_thresholds),
 		cmocka_unit_test(test_kernels_cash_underflow),
