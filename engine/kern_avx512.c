@@ -76,26 +76,17 @@ transition(struct block *k, __m512d *cash_p, __m512d *q_p, __mmask8 go_long,
 	const __m512d vi = _mm512_set1_pd(i);
 	const __m512d f = _mm512_load_pd(k->f);
 	const __mmask8 in = go_long | go_short;
-	__m512d cash = *cash_p, q = *q_p;
+	__m512d cash = *cash_p, q = *q_p, d;
 	__m512d entry_eq = _mm512_load_pd(k->entry_eq), expo = _mm512_load_pd(k->expo);
 
-	/* entries */
-	{
-		__m512d qn = _mm512_div_pd(cash, _mm512_mul_pd(vc, _mm512_load_pd(k->opf)));
-		__m512d amt = _mm512_mul_pd(qn, vc);
-		__m512d fee = _mm512_mul_pd(amt, f);
-		__m512d trades = _mm512_load_pd(k->trades);
-
-		entry_eq = _mm512_mask_mov_pd(entry_eq, in, cash);
-		cash = _mm512_mask_sub_pd(cash, go_long, cash, _mm512_add_pd(amt, fee));
-		cash = _mm512_mask_add_pd(cash, go_short, cash, _mm512_sub_pd(amt, fee));
-		q = _mm512_mask_mov_pd(q, go_long, qn);
-		/* -qn as sb_step_transition() negates it: -0 when qn underflowed to 0 */
-		q = _mm512_mask_xor_pd(q, go_short, qn, _mm512_set1_pd(-0.0));
-		_mm512_store_pd(k->trades, _mm512_mask_add_pd(trades, in, trades, one));
-		expo = _mm512_mask_sub_pd(expo, in, expo, vi);
-	}
-	/* exits */
+	/*
+	 * Exits first, then one division for both halves: a lane enters or exits, never
+	 * both (word_plan(): entries are the lanes held after the candle and not before),
+	 * so an entering lane's cash is the same after the exits' masked updates, and each
+	 * lane divides exactly what sb_step_transition() divides -- its units
+	 * cash / (c (1 + f)) when it enters, its trade's return cash / entry equity when it
+	 * exits.  One division on the chain from one transition to the next, not two.
+	 */
 	{
 		__mmask8 was_long = go_out & _mm512_cmp_pd_mask(q, zero, _CMP_GT_OQ);
 		__mmask8 was_short = go_out & ~was_long;
@@ -108,6 +99,8 @@ transition(struct block *k, __m512d *cash_p, __m512d *q_p, __mmask8 go_long,
 
 		cash = _mm512_mask_add_pd(cash, was_long, cash, _mm512_sub_pd(amt, fee));
 		cash = _mm512_mask_sub_pd(cash, was_short, cash, _mm512_add_pd(amt, fee));
+		d = _mm512_div_pd(cash, _mm512_mask_mov_pd(_mm512_mul_pd(vc,
+				  _mm512_load_pd(k->opf)), go_out, entry_eq));
 		pnl = _mm512_sub_pd(cash, entry_eq);
 		win = go_out & _mm512_cmp_pd_mask(cash, entry_eq, _CMP_GT_OQ);
 		_mm512_store_pd(k->closed, _mm512_mask_add_pd(closed, go_out, closed, one));
@@ -115,9 +108,24 @@ transition(struct block *k, __m512d *cash_p, __m512d *q_p, __mmask8 go_long,
 		_mm512_store_pd(k->gwin, _mm512_mask_add_pd(gwin, win, gwin, pnl));
 		_mm512_store_pd(k->gloss, _mm512_mask_sub_pd(gloss, go_out & ~win, gloss, pnl));
 		_mm512_store_pd(k->stret, _mm512_mask_add_pd(stret, go_out, stret,
-			_mm512_sub_pd(_mm512_div_pd(cash, entry_eq), one)));
+			_mm512_sub_pd(d, one)));
 		q = _mm512_mask_mov_pd(q, go_out, zero);
 		expo = _mm512_mask_add_pd(expo, go_out, expo, vi);
+	}
+	/* entries: d is their units */
+	{
+		__m512d amt = _mm512_mul_pd(d, vc);
+		__m512d fee = _mm512_mul_pd(amt, f);
+		__m512d trades = _mm512_load_pd(k->trades);
+
+		entry_eq = _mm512_mask_mov_pd(entry_eq, in, cash);
+		cash = _mm512_mask_sub_pd(cash, go_long, cash, _mm512_add_pd(amt, fee));
+		cash = _mm512_mask_add_pd(cash, go_short, cash, _mm512_sub_pd(amt, fee));
+		q = _mm512_mask_mov_pd(q, go_long, d);
+		/* -d as sb_step_transition() negates it: -0 when d underflowed to 0 */
+		q = _mm512_mask_xor_pd(q, go_short, d, _mm512_set1_pd(-0.0));
+		_mm512_store_pd(k->trades, _mm512_mask_add_pd(trades, in, trades, one));
+		expo = _mm512_mask_sub_pd(expo, in, expo, vi);
 	}
 	_mm512_store_pd(k->entry_eq, entry_eq);
 	_mm512_store_pd(k->expo, expo);
