@@ -380,7 +380,8 @@ struct hashed_out {
 	int errnum;                     /* first write error, 0 if none */
 };
 
-#define HASHED_OUT_CAP (1u << 20)
+/* 128 KB: the buffer stays in L2 while it is formatted, hashed and written */
+#define HASHED_OUT_CAP (1u << 17)
 
 static enum sb_err hashed_open(struct hashed_out *o, const char *path, struct sb_errbuf *err)
 {
