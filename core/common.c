@@ -141,6 +141,49 @@ void *sb_aligned_alloc(size_t n_bytes)
 }
 
 /*
+ * d[0, prec) (prec significant digits, d[0] != '0') times 10^(x - prec + 1), written as
+ * printf's %.{prec}g writes it: exponent form when x < -4 or x >= prec, trailing zeros
+ * dropped; '-' first when neg.
+ */
+static void put_g(char out[SB_NUM_LEN], bool neg, const char *d, int prec, int x)
+{
+	int nd = prec, len = 0, k;
+
+	while (nd > 1 && d[nd - 1] == '0')
+		nd--;
+	if (neg)
+		out[len++] = '-';
+	if (x < -4 || x >= prec) {
+		out[len++] = d[0];
+		if (nd > 1) {
+			out[len++] = '.';
+			memcpy(out + len, d + 1, (size_t)nd - 1);
+			len += nd - 1;
+		}
+		snprintf(out + len, (size_t)(SB_NUM_LEN - len), "e%c%02d",
+			 x < 0 ? '-' : '+', x < 0 ? -x : x);
+	} else if (x < 0) {
+		out[len++] = '0';
+		out[len++] = '.';
+		for (k = 0; k < -x - 1; k++)
+			out[len++] = '0';
+		memcpy(out + len, d, (size_t)nd);
+		out[len + nd] = '\0';
+	} else {
+		memcpy(out + len, d, (size_t)x + 1 < (size_t)nd ? (size_t)x + 1 : (size_t)nd);
+		for (k = nd; k < x + 1; k++)
+			out[len + k] = '0';
+		len += x + 1;
+		if (nd > x + 1) {
+			out[len++] = '.';
+			memcpy(out + len, d + x + 1, (size_t)(nd - x - 1));
+			len += nd - x - 1;
+		}
+		out[len] = '\0';
+	}
+}
+
+/*
  * sb_fmt_num() from one printf: the 17 significant digits of v (%.17e, the exact
  * value rounded once), from which the roundings to 15 and 16 digits are taken (the
  * same as printf's, unless the digits cut off are exactly 5 or 50, where the exact
@@ -207,43 +250,117 @@ static bool fmt_num_digits(double v, char out[SB_NUM_LEN])
 		}
 		if (!back && prec < 17)
 			continue;
-		/* %.{prec}g: exponent form when x < -4 or x >= prec; trailing zeros dropped */
-		{
-			int nd = prec, len = 0;
+		put_g(out, signbit(v), d, prec, x);
+		return true;
+	}
+	return false;
+}
 
-			while (nd > 1 && d[nd - 1] == '0')
-				nd--;
-			if (signbit(v))
-				out[len++] = '-';
-			if (x < -4 || x >= prec) {
-				out[len++] = d[0];
-				if (nd > 1) {
-					out[len++] = '.';
-					memcpy(out + len, d + 1, (size_t)nd - 1);
-					len += nd - 1;
-				}
-				snprintf(out + len, (size_t)(SB_NUM_LEN - len), "e%c%02d",
-					 x < 0 ? '-' : '+', x < 0 ? -x : x);
-			} else if (x < 0) {
-				out[len++] = '0';
-				out[len++] = '.';
-				for (k = 0; k < -x - 1; k++)
-					out[len++] = '0';
-				memcpy(out + len, d, (size_t)nd);
-				out[len + nd] = '\0';
-			} else {
-				memcpy(out + len, d, (size_t)x + 1 < (size_t)nd ? (size_t)x + 1 : (size_t)nd);
-				for (k = nd; k < x + 1; k++)
-					out[len + k] = '0';
-				len += x + 1;
-				if (nd > x + 1) {
-					out[len++] = '.';
-					memcpy(out + len, d + x + 1, (size_t)(nd - x - 1));
-					len += nd - x - 1;
-				}
-				out[len] = '\0';
-			}
+
+/*
+ * The exact digits, without printf.  v = m 2^e (a normal double, m < 2^53); for
+ * kk = prec - 1 - X (X = floor(log10 v)), v 10^kk = m 2^(e + kk) 5^kk = NUM / DEN with
+ *   NUM = m 2^max(p2,0) 5^max(kk,0),   DEN = 2^max(-p2,0) 5^max(-kk,0),   p2 = e + kk,
+ * both integers, and the prec digits D are NUM / DEN rounded half to even (as printf
+ * rounds the exact value).  D 10^-kk reads back as v when it lies within half the gap
+ * to v's neighbours, |D 10^-kk - v| < 2^(e-1), that is 2 |NUM - D DEN| < B = NUM / m;
+ * a tie reads back when m is even (ties go to even); below a power of two (m = 2^52)
+ * the gap is half as wide: 4 |NUM - D DEN| <= B, a tie going to v.  Exact in 128-bit
+ * integers for about 1e-15 < v < 1e40; false outside (printf then).
+ */
+__extension__ typedef unsigned __int128 u128;
+
+struct num_digits {
+	uint64_t d;                     /* prec digits: 10^(prec - 1) <= d < 10^prec */
+	int x;                          /* the exponent of the first */
+	bool back;                      /* d 10^(x - prec + 1) reads back as v */
+};
+
+/* 5^i for i <= 54 (5^27 < 2^64) */
+static u128 pow5_128(int i)
+{
+	static const uint64_t p5[28] = {
+		1u, 5u, 25u, 125u, 625u, 3125u, 15625u, 78125u, 390625u, 1953125u, 9765625u,
+		48828125u, 244140625u, 1220703125u, 6103515625u, 30517578125u,
+		152587890625u, 762939453125u, 3814697265625u, 19073486328125u,
+		95367431640625u, 476837158203125u, 2384185791015625u, 11920928955078125u,
+		59604644775390625u, 298023223876953125u, 1490116119384765625u,
+		7450580596923828125u,
+	};
+
+	return i <= 27 ? p5[i] : (u128)p5[27] * p5[i - 27];
+}
+
+static int u128_bits(u128 x)
+{
+	uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+
+	return hi ? 128 - __builtin_clzll(hi) : lo ? 64 - __builtin_clzll(lo) : 0;
+}
+
+static bool exact_digits(double v, int prec, struct num_digits *out)
+{
+	static const uint64_t p10[18] = {
+		1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+		1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+		100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
+	};
+	uint64_t bits, m;
+	int be, e, x;
+
+	memcpy(&bits, &v, sizeof(bits));
+	be = (int)((bits >> 52) & 0x7ff);
+	if (be == 0 || be == 0x7ff || (bits >> 63))
+		return false;                   /* subnormal, inf, NaN, negative */
+	m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+	e = be - 1075;
+	/* v in [2^(e+52), 2^(e+53)): X is this or one more (checked below) */
+	x = (int)floor((double)(e + 52) * 0.301029995663981195);
+	for (int tries = 0; tries < 4; tries++) {
+		const int kk = prec - 1 - x, p2 = e + kk;
+		const int sh_num = p2 > 0 ? p2 : 0, sh_den = p2 < 0 ? -p2 : 0;
+		u128 f5n, f5d, num, den, q, r, err, B;
+		bool up;
+
+		if (kk > 54 || kk < -54)
+			return false;
+		f5n = kk > 0 ? pow5_128(kk) : 1;
+		f5d = kk < 0 ? pow5_128(-kk) : 1;
+		if (u128_bits(f5n) + 53 + sh_num > 125 || u128_bits(f5d) + sh_den > 125)
+			return false;
+		B = f5n << sh_num;
+		num = B * m;
+		den = f5d << sh_den;
+		if (f5d == 1) {
+			q = num >> sh_den;
+			r = num - (q << sh_den);
+		} else {
+			q = num / den;
+			r = num - q * den;
 		}
+		if (q >= p10[prec]) {
+			x++;
+			continue;
+		}
+		if (q < p10[prec - 1]) {
+			x--;
+			continue;
+		}
+		up = 2 * r > den || (2 * r == den && (q & 1));
+		err = up ? den - r : r;
+		if (err == 0)
+			out->back = true;
+		else if (!up && m == UINT64_C(1) << 52 && be > 1)
+			out->back = 4 * err <= B;       /* below a power of two */
+		else
+			out->back = 2 * err < B || (2 * err == B && !(m & 1));
+		q += up;
+		if (q == p10[prec]) {                   /* 99..9 rounded up to 100..0 */
+			q = p10[prec - 1];
+			x++;
+		}
+		out->d = (uint64_t)q;
+		out->x = x;
 		return true;
 	}
 	return false;
@@ -268,8 +385,22 @@ const char *sb_fmt_num(double v, char out[SB_NUM_LEN])
 		out[len] = '\0';
 		return out;
 	}
-	if (isfinite(v) && v != 0.0 && fmt_num_digits(v, out))
-		return out;
+	if (isfinite(v) && v != 0.0) {
+		struct num_digits nd;
+		int prec = 15;
+
+		for (; prec <= 17 && exact_digits(fabs(v), prec, &nd); prec++) {
+			if (nd.back || prec == 17) {
+				char d[17];
+
+				put_digits(nd.d, prec, d);
+				put_g(out, signbit(v), d, prec, nd.x);
+				return out;
+			}
+		}
+		if (fmt_num_digits(v, out))
+			return out;
+	}
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, SB_NUM_LEN, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
@@ -380,7 +511,6 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, c
 	static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
 					  100000000, 1000000000, 10000000000, 100000000000,
 					  1000000000000 };
-	__extension__ typedef unsigned __int128 u128;
 	uint64_t bits, mant, x, ip, fp;
 	int e;
 	u128 prod;

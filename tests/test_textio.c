@@ -894,6 +894,55 @@ static void test_fmt_num_matches_printf(void **state)
 	}
 }
 
+/*
+ * The digits computed exactly in integers (sb_fmt_num() without printf, core/common.c):
+ * decimals that are exact ties when cut to 15, 16 and 17 digits (halves to even), every
+ * power of two with its neighbours (the gap below a power of two is half the gap above),
+ * the edges of the range the integers hold (about 1e-15 to 1e40) and past them, against
+ * the definition.
+ */
+static void test_fmt_num_exact_ties(void **state)
+{
+	static const double frac[] = { 0.5, 0.25, 0.125, 0.0625, 0.375, 0.75, 0.03125 };
+	uint64_t x = 0x2545F4914F6CDD1Du;
+
+	(void)state;
+	for (int i = 0; i < 100000; i++) {
+		double n, v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* 10 to 15 digits before the point, a binary fraction after: 16-19 digits */
+		n = (double)(x % 1000000000000000u);
+		n = floor(n / pow(10.0, (double)(x >> 61)));
+		v = n + frac[(x >> 32) % 7];
+		num_matches(v);
+		num_matches(-v);
+		num_matches(v / 1024.0);
+		num_matches(v * 65536.0);
+		num_matches(nextafter(v, 0.0));
+	}
+	for (int k = -1074; k <= 1023; k++) {
+		double v = ldexp(1.0, k);
+
+		num_matches(v);
+		num_matches(nextafter(v, 0.0));
+		num_matches(nextafter(v, INFINITY));
+		num_matches(v * 1.5);
+	}
+	for (int k = -330; k <= 308; k++) {
+		double v = pow(10.0, (double)k);
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		num_matches(v);
+		num_matches(v * (1.0 + (double)(x % 1000) / 1000.0));
+		num_matches(nextafter(v, 0.0));
+	}
+}
+
 static void fixed_is(double v, int decimals, const char *want)
 {
 	char out[SB_NUM_LEN];
@@ -1116,6 +1165,7 @@ int main(void)
 		cmocka_unit_test(test_fmt_fixed),
 		cmocka_unit_test(test_fmt_num_whole),
 		cmocka_unit_test(test_fmt_num_matches_printf),
+		cmocka_unit_test(test_fmt_num_exact_ties),
 		cmocka_unit_test(test_fixed_edge_cases),
 		cmocka_unit_test(test_fixed_random_against_printf),
 		cmocka_unit_test(test_fixed_fallback),
