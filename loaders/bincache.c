@@ -1,5 +1,6 @@
 /* bincache.c - MessagePack entries (mpk.h): a header, raw little-endian columns, loader stats */
 #include "bincache.h"
+#include "digest_memo.h"
 #include "../core/atomic.h"
 #include "../core/thread.h"
 #include "mpk.h"
@@ -29,9 +30,9 @@ static void key_add_str(struct sb_sha256 *h, const char *s)
 	sb_sha256_update(h, s, strlen(s) + 1);     /* with the NUL, so fields don't run together */
 }
 
-enum sb_err sb_cache_key_candles(const char *const *paths, size_t npaths, int64_t interval_us,
-				 char key[SB_SHA256_HEX], char (*digests)[SB_SHA256_HEX],
-				 struct sb_errbuf *err)
+enum sb_err sb_cache_key_candles(const char *memo_dir, const char *const *paths,
+				 size_t npaths, int64_t interval_us, char key[SB_SHA256_HEX],
+				 char (*digests)[SB_SHA256_HEX], struct sb_errbuf *err)
 {
 	struct sb_sha256 h;
 	char num[32];
@@ -45,7 +46,7 @@ enum sb_err sb_cache_key_candles(const char *const *paths, size_t npaths, int64_
 	for (size_t i = 0; i < npaths; i++) {
 		char d[SB_SHA256_HEX];
 
-		rc = sb_sha256_file(paths[i], d, NULL, err);
+		rc = sb_digest_memo_file(memo_dir, paths[i], d, NULL, err);
 		if (rc) {
 			sb_sha256_end(&h, key);
 			return rc;
@@ -58,13 +59,13 @@ enum sb_err sb_cache_key_candles(const char *const *paths, size_t npaths, int64_
 	return SB_OK;
 }
 
-enum sb_err sb_cache_key_events(const char *path, const struct sb_events_opts *o,
-				char key[SB_SHA256_HEX], char digest[SB_SHA256_HEX],
-				struct sb_errbuf *err)
+enum sb_err sb_cache_key_events(const char *memo_dir, const char *path,
+				const struct sb_events_opts *o, char key[SB_SHA256_HEX],
+				char digest[SB_SHA256_HEX], struct sb_errbuf *err)
 {
 	struct sb_sha256 h;
 	char d[SB_SHA256_HEX], num[64];
-	enum sb_err rc = sb_sha256_file(path, d, NULL, err);
+	enum sb_err rc = sb_digest_memo_file(memo_dir, path, d, NULL, err);
 
 	if (rc || (rc = sb_sha256_begin(&h, err)))
 		return rc;

@@ -28,14 +28,18 @@
 #define SB_CACHE_CANDLES_SCHEMA 3
 #define SB_CACHE_EVENTS_SCHEMA 2
 
-/* Key of a candle array; digests[] (npaths entries, may be NULL) gets each file's SHA-256. */
-enum sb_err sb_cache_key_candles(const char *const *paths, size_t npaths, int64_t interval_us,
-				 char key[SB_SHA256_HEX], char (*digests)[SB_SHA256_HEX],
-				 struct sb_errbuf *err);
-/* Key of an article array; digest (may be NULL) gets the file's SHA-256. */
-enum sb_err sb_cache_key_events(const char *path, const struct sb_events_opts *o,
-				char key[SB_SHA256_HEX], char digest[SB_SHA256_HEX],
-				struct sb_errbuf *err);
+/*
+ * Key of a candle array; digests[] (npaths entries, may be NULL) gets each file's
+ * SHA-256.  The files' digests come from the memo in memo_dir (digest_memo.h) when it
+ * knows them; memo_dir NULL or "": every file is hashed.
+ */
+enum sb_err sb_cache_key_candles(const char *memo_dir, const char *const *paths,
+				 size_t npaths, int64_t interval_us, char key[SB_SHA256_HEX],
+				 char (*digests)[SB_SHA256_HEX], struct sb_errbuf *err);
+/* Key of an article array; digest (may be NULL) gets the file's SHA-256 (memo as above). */
+enum sb_err sb_cache_key_events(const char *memo_dir, const char *path,
+				const struct sb_events_opts *o, char key[SB_SHA256_HEX],
+				char digest[SB_SHA256_HEX], struct sb_errbuf *err);
 
 /* True on a hit: 'c' and info[0..ninfo) are filled as the loader would have. */
 bool sb_cache_load_candles(const char *dir, const char *key, struct sb_candles *c,

@@ -150,7 +150,8 @@ static bool load_candles(const struct sb_run_opts *o, struct sb_run_inputs *in,
 	 * of each instead of two).
 	 */
 	cached = cache && *cache;
-	keyed = cached && !sb_cache_key_candles(paths, n, o->interval_us, key, digests, NULL);
+	keyed = cached && !sb_cache_key_candles(cache, paths, n, o->interval_us, key, digests,
+						NULL);
 	if (keyed && sb_cache_load_candles(cache, key, &in->candles, in->price_info, n) &&
 	    gaps_within(in->price_info, n, o->max_gap_us)) {
 		ok = true;
@@ -193,7 +194,7 @@ static bool load_events(const struct sb_run_opts *o, const struct sb_events_opts
 
 	if (sb_input_open(&src, o->sentiment, err))
 		return false;
-	keyed = !sb_cache_key_events(src.path, eo, key, digest, NULL);
+	keyed = !sb_cache_key_events(cache, src.path, eo, key, digest, NULL);
 	if (keyed && cache && *cache &&
 	    sb_cache_load_events(cache, key, &in->events, &in->sentiment_info)) {
 		ok = true;

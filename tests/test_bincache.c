@@ -102,7 +102,7 @@ static void key_candles(const char *p1, const char *p2, int64_t interval, char k
 	const char *paths[2] = { p1, p2 };
 	struct sb_errbuf err = { "" };
 
-	if (sb_cache_key_candles(paths, p2 ? 2 : 1, interval, key, NULL, &err))
+	if (sb_cache_key_candles(NULL, paths, p2 ? 2 : 1, interval, key, NULL, &err))
 		fail_msg("sb_cache_key_candles: %s", err.msg);
 	assert_int_equal(strlen(key), 64);
 }
@@ -124,7 +124,7 @@ static void test_key_candles(void **state)
 	/* same content, same options: same key; digests[] get each file's SHA-256 */
 	paths[0] = a;
 	paths[1] = b;
-	assert_int_equal(sb_cache_key_candles(paths, 2, MIN, k2, dig, &err), SB_OK);
+	assert_int_equal(sb_cache_key_candles(NULL, paths, 2, MIN, k2, dig, &err), SB_OK);
 	assert_string_equal(k, k2);
 	assert_int_equal(sb_sha256_file(a, hex, NULL, &err), SB_OK);
 	assert_string_equal(dig[0], hex);
@@ -165,7 +165,7 @@ static void test_key_candles(void **state)
 	/* a missing file is an error naming it */
 	path_of("no-such.csv", missing);
 	paths[1] = missing;
-	assert_int_equal(sb_cache_key_candles(paths, 2, MIN, k2, NULL, &err), SB_EIO);
+	assert_int_equal(sb_cache_key_candles(NULL, paths, 2, MIN, k2, NULL, &err), SB_EIO);
 	assert_non_null(strstr(err.msg, missing));
 }
 
@@ -173,7 +173,7 @@ static void key_events(const char *path, const struct sb_events_opts *o, char ke
 {
 	struct sb_errbuf err = { "" };
 
-	if (sb_cache_key_events(path, o, key, NULL, &err))
+	if (sb_cache_key_events(NULL, path, o, key, NULL, &err))
 		fail_msg("sb_cache_key_events: %s", err.msg);
 	assert_int_equal(strlen(key), 64);
 }
@@ -193,7 +193,7 @@ static void test_key_events(void **state)
 	(void)state;
 	tu_write_text("news.jsonl", news, false, p);
 	key_events(p, &base, k);
-	assert_int_equal(sb_cache_key_events(p, &base, k2, dig, &err), SB_OK);
+	assert_int_equal(sb_cache_key_events(NULL, p, &base, k2, dig, &err), SB_OK);
 	assert_string_equal(k, k2);
 	assert_int_equal(sb_sha256_file(p, hex, NULL, &err), SB_OK);
 	assert_string_equal(dig, hex);
