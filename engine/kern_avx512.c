@@ -531,15 +531,22 @@ word_plan(struct wsignal *x, const struct block *k, bool e_same, double e_same_v
 		if (rank) {
 			const __m512i r = _mm512_load_si512(rank);
 
-			/* lane l's 64 candles as one word: one compare of ranks */
+			/*
+			 * lane l's 64 candles as one word: one compare of ranks, broadcast
+			 * into its qword (8 stores read back by one load would stall)
+			 */
+			x0 = _mm512_setzero_si512();
 			for (int l = 0; l < SB_LANES; l++)
-				wa[l] = _mm512_cmpgt_epu8_mask(r, _mm512_set1_epi8((char)k[b].rank[l]));
+				x0 = _mm512_mask_set1_epi64(x0, (__mmask8)(1u << l),
+					(long long)_cvtmask64_u64(_mm512_cmpgt_epu8_mask(r,
+						_mm512_set1_epi8((char)k[b].rank[l]))));
 		} else {
 			const __m512i za = _mm512_load_si512(ma[b]);
 
 			/* transposed: lane l's 64 candles as one word */
 			for (int l = 0; l < SB_LANES; l++)
 				wa[l] = _mm512_test_epi8_mask(za, _mm512_set1_epi8((char)(1 << l)));
+			x0 = _mm512_load_si512(wa);
 		}
 		for (int l = 0; l < SB_LANES && !e_same; l++)
 			wb[l] = _mm512_test_epi8_mask(_mm512_load_si512(mb[b]),
@@ -550,8 +557,8 @@ word_plan(struct wsignal *x, const struct block *k, bool e_same, double e_same_v
 		 * doubling: at step d each bit composes with the one d candles earlier (an
 		 * identity, 0 -> 0 and 1 -> 1, before the word's start).
 		 */
-		x0 = _mm512_load_si512(wa);
-		x1 = _mm512_xor_si512(_mm512_load_si512(wb), ones);
+		x1 = e_same ? _mm512_set1_epi64((long long)~wb[0]) :
+			      _mm512_xor_si512(_mm512_load_si512(wb), ones);
 #pragma GCC unroll 6
 		for (int d = 1; d < WORD; d *= 2) {
 			__m512i p0 = _mm512_slli_epi64(x0, (unsigned)d);
