@@ -94,6 +94,77 @@ enum sb_err sb_sweep_run(const struct sb_candles *c, const struct sb_events *ev,
 	return sb_sweep_run_parts(c, ev, g, o, NULL, 0, m, st, err);
 }
 
+/*
+ * The schedule: chunks of tasks, in grid order, split into one run of consecutive
+ * chunks per thread; a thread takes its own from the front, and when they are gone
+ * the last chunk of the thread with the most left.  Consecutive groups differ by one
+ * step of their slowest axis (one min-confidence), and a strategy moves its sums from
+ * the last group it built (strategies/strategy.c): taken in turn, as a dynamic
+ * schedule hands them out, every thread's steps are T times as wide (T times the
+ * articles to move).  Measured on 2 threads, one threshold x 50 min-confidences
+ * (bench-signal's grid): the signals 0.096 -> 0.050 s a thread, the sweep 0.19 ->
+ * 0.13 s; the same on the benchmark's 91 thresholds.  Results do not depend on who
+ * takes what.
+ */
+struct sched {
+	size_t *lo, *hi;                /* per thread: its chunks [lo, hi) not yet taken */
+	int threads;
+	size_t chunk, n_tasks;
+};
+
+static bool sched_init(struct sched *s, int threads, size_t chunk, size_t n_tasks)
+{
+	const size_t n_chunks = (n_tasks + chunk - 1) / chunk;
+
+	s->threads = threads;
+	s->chunk = chunk;
+	s->n_tasks = n_tasks;
+	s->lo = malloc((size_t)threads * sizeof(*s->lo));
+	s->hi = malloc((size_t)threads * sizeof(*s->hi));
+	if (!s->lo || !s->hi)
+		return false;
+	for (int t = 0; t < threads; t++) {
+		s->lo[t] = n_chunks * (size_t)t / (size_t)threads;
+		s->hi[t] = n_chunks * (size_t)(t + 1) / (size_t)threads;
+	}
+	return true;
+}
+
+static void sched_release(struct sched *s)
+{
+	free(s->lo);
+	free(s->hi);
+}
+
+/* Thread t's next task into *task (its chunk ends at *end); false when none is left. */
+static bool sched_next(struct sched *s, int t, size_t *task, size_t *end)
+{
+	size_t ck = SIZE_MAX;
+
+	if (*task < *end)
+		return true;
+#pragma omp critical(sb_sweep_sched)
+	{
+		if (s->lo[t] < s->hi[t]) {
+			ck = s->lo[t]++;
+		} else {
+			int v = -1;
+
+			for (int u = 0; u < s->threads; u++)
+				if (s->hi[u] > s->lo[u] &&
+				    (v < 0 || s->hi[u] - s->lo[u] > s->hi[v] - s->lo[v]))
+					v = u;
+			if (v >= 0)
+				ck = --s->hi[v];
+		}
+	}
+	if (ck == SIZE_MAX)
+		return false;
+	*task = ck * s->chunk;
+	*end = *task + s->chunk < s->n_tasks ? *task + s->chunk : s->n_tasks;
+	return true;
+}
+
 /* parts NULL: every group, whole. */
 enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_events *ev,
 			       const struct sb_grid *g, const struct sb_sweep_opts *o,
@@ -119,6 +190,7 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
 	const size_t first = o->first, n_sim = o->count ? o->count : c->n - first;
 	struct sb_bars bars;
+	struct sched sched;
 	enum sb_err rc = SB_OK;
 	struct sb_errbuf first_err = { "" };
 
@@ -189,6 +261,12 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	}
 	if (threads > (int)n_tasks)
 		threads = (int)n_tasks;
+	if (!sched_init(&sched, threads, (size_t)chunk, n_tasks)) {
+		sched_release(&sched);
+		free(lane_params);
+		free(lane_ids);
+		return sb_errf(err, SB_ENOMEM, "out of memory for %zu combinations", g->count);
+	}
 
 #pragma omp parallel num_threads(threads) reduction(+:t_signal)
 	{
@@ -211,8 +289,7 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 				sb_errf(&first_err, SB_ENOMEM, "out of memory for the signal");
 			}
 		}
-#pragma omp for schedule(dynamic, chunk)
-		for (size_t task = 0; task < n_tasks; task++) {
+		for (size_t task = 0, end = 0; sched_next(&sched, t, &task, &end); task++) {
 			const struct sb_sweep_part *pt = parts ? &parts[task / tasks_per_part] : &whole;
 			size_t gr = parts ? pt->group : task / tasks_per_part;
 			size_t off = (task % tasks_per_part) * blocks_per_task * LANE_BLOCK;
@@ -265,6 +342,7 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	}
 	if (o->progress && !rc)
 		o->progress(o->progress_ctx, n_combos, n_combos);
+	sched_release(&sched);
 	free(lane_params);
 	free(lane_ids);
 	if (st) {
