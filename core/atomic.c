@@ -3,24 +3,45 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 /*
- * The process umask, read once (umask() can only be read by setting it, so this is
- * done before any thread starts writing: the first call comes from the main thread).
+ * The process umask, read once by whichever thread asks first (the loaders write cache
+ * entries and digest records on two threads at once).  Read from /proc/self/status
+ * (Linux 4.7+) where it can be: umask() reads it only by setting it, and a file that
+ * another thread creates meanwhile would get the temporary mask.
  */
+static mode_t umask_value;
+static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
+
+static void read_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned mask;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Umask: %o", &mask) == 1) {
+			umask_value = (mode_t)(mask & 0777);
+			fclose(f);
+			return;
+		}
+	}
+	if (f)
+		fclose(f);
+	umask_value = umask(022);
+	umask(umask_value);
+}
+
 static mode_t process_umask(void)
 {
-	static mode_t mask = (mode_t)-1;
-
-	if (mask == (mode_t)-1) {
-		mask = umask(022);
-		umask(mask);
-	}
-	return mask;
+	pthread_once(&umask_once, read_umask);
+	return umask_value;
 }
 
 mode_t sb_file_mode(void)

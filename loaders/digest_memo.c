@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,6 +112,34 @@ static void record_write(const char *dir, const char *path, const struct file_id
 	sb_atomic_commit(&a, &err);
 }
 
+/*
+ * A local file system that moves a file's change time on every write, by the clock
+ * this process reads: the memo is used on these only.  Network file systems stamp
+ * times by the server's clock (a skew defeats the settle rule), and FUSE, vfat and
+ * exFAT may not keep the change time at all; there every run hashes.
+ */
+bool sb_digest_memo_trusted(const char *path)
+{
+	static const unsigned long local[] = {
+		0xEF53,                      /* ext2, ext3, ext4 */
+		0x58465342,                  /* xfs */
+		0x9123683E,                  /* btrfs */
+		0x01021994,                  /* tmpfs */
+		0xF2F52010,                  /* f2fs */
+		0x2FC12FC1,                  /* zfs */
+		0x794C7630,                  /* overlayfs (containers) */
+		0xCA451A4E,                  /* bcachefs */
+	};
+	struct statfs fs;
+
+	if (statfs(path, &fs) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if ((unsigned long)fs.f_type == local[i])
+			return true;
+	return false;
+}
+
 /* Not changed in the last SB_DIGEST_SETTLE_S seconds (nor in the future). */
 static bool settled(const struct file_id *id)
 {
@@ -132,7 +161,8 @@ enum sb_err sb_digest_memo_file(const char *dir, const char *path, char hex[SB_S
 
 	if (memo_hit)
 		*memo_hit = false;
-	if (!dir || !*dir || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+	if (!dir || !*dir || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    !sb_digest_memo_trusted(path))
 		return sb_sha256_file(path, hex, NULL, err);   /* it names what is wrong */
 	before = file_id_of(&st);
 	if (!record_path(rec, sizeof(rec), dir, &before))
