@@ -1,9 +1,9 @@
 /* atomic.c - temporary file, fsync, rename */
 #include "atomic.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,32 +16,40 @@
  * (Linux 4.7+) where it can be: umask() reads it only by setting it, and a file that
  * another thread creates meanwhile would get the temporary mask.
  */
-static mode_t umask_value;
-static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
-
-static void read_umask(void)
+static mode_t read_umask(void)
 {
 	FILE *f = fopen("/proc/self/status", "re");
 	char line[256];
 	unsigned mask;
+	mode_t m;
 
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "Umask: %o", &mask) == 1) {
-			umask_value = (mode_t)(mask & 0777);
 			fclose(f);
-			return;
+			return (mode_t)(mask & 0777);
 		}
 	}
 	if (f)
 		fclose(f);
-	umask_value = umask(022);
-	umask(umask_value);
+	m = umask(022);
+	umask(m);
+	return m;
 }
 
 static mode_t process_umask(void)
 {
-	pthread_once(&umask_once, read_umask);
-	return umask_value;
+	static mode_t mask;
+	static bool known;
+	mode_t m;
+
+	sb_shared_lock();
+	if (!known) {
+		mask = read_umask();
+		known = true;
+	}
+	m = mask;
+	sb_shared_unlock();
+	return m;
 }
 
 mode_t sb_file_mode(void)
