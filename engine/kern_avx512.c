@@ -880,31 +880,37 @@ TARGET static void wpair_finish(const struct wpair *P, size_t n, struct sb_lanes
 }
 
 /*
- * One or two pairs of blocks (Ls[0..NB), Ls[NB..2 NB)) over all candles, word by word;
- * a pair where the word kernel does not apply or a lane was ruined runs
+ * Pairs per pass over the candles: the benchmark's 91 thresholds (12 blocks) in one, so
+ * that the signal and the prices stream through once per group and each word's |s| and
+ * ranks are computed once for all of them (~20 KB of state a pair, on the stack).
+ */
+#define PAIRS_MAX 6
+
+/*
+ * Up to PAIRS_MAX pairs of blocks (Ls[p NB .. (p + 1) NB)) over all candles, word by
+ * word; a pair where the word kernel does not apply or a lane was ruined runs
  * branchy_blocks() instead (its Ls untouched until then).
  */
 TARGET static void word_pairs(size_t n, const double *restrict close,
 			      const double *restrict signal, struct sb_lanes *Ls, int pairs,
 			      const struct rank_grid *g)
 {
-	struct wpair P[2];
+	struct wpair P[PAIRS_MAX];
 
 	for (int p = 0; p < pairs; p++)
 		P[p].live = wpair_init(&P[p], Ls + p * NB, g);
 	for (size_t w = 0; w < n; w += WORD) {
 		size_t m = n - w < WORD ? n - w : WORD;
 		uint64_t valid = m == WORD ? ~0ull : (1ull << m) - 1;
-		struct wpair *mp[2];
+		struct wpair *mp[PAIRS_MAX];
 		int nm = 0;
-		__mmask8 ruined[2] = { 0, 0 };
 		struct wsignal x;
 
 		word_abs(signal, w, m, x.as);
 		x.grid = g;
 		x.ranked = false;
 
-		/* the words after next: the arrays stream from L3 (read once per pair) */
+		/* the words after next: the arrays stream from L3 (read once per pass) */
 		for (int c = 0; c < WORD; c += 8) {
 			_mm_prefetch((const char *)(signal + w + 2 * WORD + c), _MM_HINT_T0);
 			_mm_prefetch((const char *)(close + w + 2 * WORD + c), _MM_HINT_T0);
@@ -923,13 +929,18 @@ TARGET static void word_pairs(size_t n, const double *restrict close,
 			if (Q->mv.any)
 				mp[nm++] = Q;
 		}
-		if (nm)
-			word_moves(close, signal, w, mp[0]->k, &mp[0]->mv, mp[0]->log,
-				   nm > 1 ? mp[1]->k : NULL, nm > 1 ? &mp[1]->mv : NULL,
-				   nm > 1 ? mp[1]->log : NULL, ruined);
-		for (int i = 0; i < nm; i++)
-			if (ruined[i])
-				mp[i]->live = mp[i]->active = false;
+		/* the moving pairs two at a time, side by side (word_moves()) */
+		for (int i = 0; i < nm; i += 2) {
+			__mmask8 ruined[2] = { 0, 0 };
+			struct wpair *b2 = i + 1 < nm ? mp[i + 1] : NULL;
+
+			word_moves(close, signal, w, mp[i]->k, &mp[i]->mv, mp[i]->log,
+				   b2 ? b2->k : NULL, b2 ? &b2->mv : NULL, b2 ? b2->log : NULL,
+				   ruined);
+			for (int j = 0; j < 2; j++)
+				if (ruined[j])
+					mp[i + j]->live = mp[i + j]->active = false;
+		}
 		for (int p = 0; p < pairs; p++) {
 			struct wpair *Q = &P[p];
 
@@ -949,13 +960,14 @@ TARGET static void word_pairs(size_t n, const double *restrict close,
 void sb_kernel_avx512(size_t n, const double *restrict close, const double *restrict signal,
 		      const struct sb_trade_params *p, size_t nl, struct sb_accum *out)
 {
-	struct sb_lanes L[2 * NB];
+	enum { PASS = PAIRS_MAX * NB * SB_LANES };
+	struct sb_lanes L[PAIRS_MAX * NB];
 	const struct rank_grid g = rank_grid_of(p, nl);
 
-	/* two pairs of blocks at a time (word_moves()), the last one alone if odd */
-	for (size_t b = 0; b < nl; b += 2 * NB * SB_LANES) {
-		size_t m = nl - b < 2 * NB * SB_LANES ? nl - b : 2 * NB * SB_LANES;
-		int pairs = m > NB * SB_LANES ? 2 : 1;
+	/* up to PAIRS_MAX pairs of blocks a pass, the last block of an odd count alone */
+	for (size_t b = 0; b < nl; b += PASS) {
+		size_t m = nl - b < PASS ? nl - b : PASS;
+		int pairs = (int)((m + NB * SB_LANES - 1) / (NB * SB_LANES));
 
 		for (int k = 0; k < pairs * NB; k++) {
 			size_t off = (size_t)k * SB_LANES;
