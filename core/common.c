@@ -29,15 +29,17 @@ static inline void put_digits(uint64_t v, int k, char *out)
 		out[0] = (char)('0' + v % 10);
 }
 
+/* 10^0 .. 10^19 */
+static const uint64_t p10[20] = {
+	1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+	1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+	100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
+	1000000000000000000u, 10000000000000000000u
+};
+
 /* Writes v in decimal, no leading zeros ("0" for 0); returns the length. */
 static inline size_t put_uint(uint64_t v, char *out)
 {
-	static const uint64_t p10[20] = {
-		1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
-		1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
-		100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
-		1000000000000000000u, 10000000000000000000u
-	};
 	/* floor(log10(v)) from the bit length (1233 / 4096 ~ log10(2)), then corrected */
 	int t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
 	int k = t + (v >= p10[t]);
@@ -184,80 +186,6 @@ static void put_g(char out[SB_NUM_LEN], bool neg, const char *d, int prec, int x
 }
 
 /*
- * sb_fmt_num() from one printf: the 17 significant digits of v (%.17e, the exact
- * value rounded once), from which the roundings to 15 and 16 digits are taken (the
- * same as printf's, unless the digits cut off are exactly 5 or 50, where the exact
- * value may lie on either side: then false, and the caller asks printf), each checked
- * to read back by one correctly rounded operation on exact doubles when the digits
- * fit in 2^53 and the power of ten in 10^22 (what strtod returns: Clinger's fast path),
- * else by strtod; the first that reads back is written as %.*g writes it.
- */
-static bool fmt_num_digits(double v, char out[SB_NUM_LEN])
-{
-	static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-				      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-				      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
-	char e17[40], dig[18];
-	int x17, prec;
-
-	/* "-d.dddddddddddddddde+XXX" */
-	snprintf(e17, sizeof(e17), "%.16e", fabs(v));
-	if (e17[1] != '.' || e17[18] != 'e')
-		return false;
-	dig[0] = e17[0];
-	memcpy(dig + 1, e17 + 2, 16);
-	dig[17] = '\0';
-	x17 = atoi(e17 + 19);
-	for (prec = 15; prec <= 17; prec++) {
-		char d[18];
-		int x = x17, k;
-		uint64_t m = 0;
-		bool back;
-
-		memcpy(d, dig, sizeof(d));
-		if (prec < 17) {
-			/* the digits cut off, against one half of the last kept */
-			int c = d[prec] - '5';
-
-			for (k = prec + 1; c == 0 && k < 17; k++)
-				c = d[k] != '0';
-			if (c == 0)
-				return false;           /* exactly half at 17 digits: ask printf */
-			if (c > 0) {                    /* round up, carrying */
-				for (k = prec - 1; k >= 0 && d[k] == '9'; k--)
-					d[k] = '0';
-				if (k >= 0) {
-					d[k]++;
-				} else {
-					d[0] = '1';     /* 99..9 -> 100..0: one more digit before */
-					x++;
-				}
-			}
-		}
-		for (k = 0; k < prec; k++)
-			m = m * 10 + (uint64_t)(d[k] - '0');
-		/* the value m * 10^(x - prec + 1): does it read back as v? */
-		k = x - prec + 1;
-		if (m <= (UINT64_C(1) << 53) && k >= -22 && k <= 22) {
-			double r = k >= 0 ? (double)m * p10[k] : (double)m / p10[-k];
-
-			back = r == fabs(v);
-		} else {
-			char t[40];
-
-			snprintf(t, sizeof(t), "%.*se%d", prec, d, x - prec + 1);
-			back = strtod(t, NULL) == fabs(v);
-		}
-		if (!back && prec < 17)
-			continue;
-		put_g(out, signbit(v), d, prec, x);
-		return true;
-	}
-	return false;
-}
-
-
-/*
  * The exact digits, without printf.  v = m 2^e (a normal double, m < 2^53); for
  * kk = prec - 1 - X (X = floor(log10 v)), v 10^kk = m 2^(e + kk) 5^kk = NUM / DEN with
  *   NUM = m 2^max(p2,0) 5^max(kk,0),   DEN = 2^max(-p2,0) 5^max(-kk,0),   p2 = e + kk,
@@ -300,11 +228,6 @@ static int u128_bits(u128 x)
 
 static bool exact_digits(double v, int prec, struct num_digits *out)
 {
-	static const uint64_t p10[18] = {
-		1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
-		1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
-		100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
-	};
 	uint64_t bits, m;
 	int be, e, x;
 
@@ -398,9 +321,8 @@ const char *sb_fmt_num(double v, char out[SB_NUM_LEN])
 				return out;
 			}
 		}
-		if (fmt_num_digits(v, out))
-			return out;
 	}
+	/* outside the integers' range (|v| < 1e-15 or > 1e40), -0, inf, NaN: printf */
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, SB_NUM_LEN, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
@@ -508,17 +430,14 @@ static inline bool fixed_fast(double v, double scale, uint64_t *x)
 /* The body of sb_fmt_fixed(), inlined per constant d (divisions by constants). */
 static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, char *out)
 {
-	static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-					  100000000, 1000000000, 10000000000, 100000000000,
-					  1000000000000 };
 	uint64_t bits, mant, x, ip, fp;
 	int e;
 	u128 prod;
 	size_t len = 0;
 
-	if ((d == 4 || d == 8) && fixed_fast(v, (double)pow10[d], &x)) {
-		ip = x / pow10[d];
-		fp = x % pow10[d];
+	if ((d == 4 || d == 8) && fixed_fast(v, (double)p10[d], &x)) {
+		ip = x / p10[d];
+		fp = x % p10[d];
 		if (signbit(v) && x != 0)
 			out[len++] = '-';
 		len += put_small(ip, out + len);
@@ -541,7 +460,7 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, c
 		out[len] = '\0';
 		return len;
 	}
-	if (!(fabs(v) * (double)pow10[d] < 9.0e18)) {     /* also NaN and inf */
+	if (!(fabs(v) * (double)p10[d] < 9.0e18)) {     /* also NaN and inf */
 		sb_fmt_num(v, out);
 		return strlen(out);
 	}
@@ -555,7 +474,7 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, c
 	} else {
 		e = -1074;
 	}
-	prod = (u128)mant * pow10[d];                    /* < 2^93 */
+	prod = (u128)mant * p10[d];                    /* < 2^93 */
 	if (e >= 0) {
 		x = (uint64_t)(prod << e);               /* < 9e18, checked above */
 	} else if (-e >= 100) {
@@ -568,8 +487,8 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int d, c
 			q++;
 		x = (uint64_t)q;
 	}
-	ip = x / pow10[d];
-	fp = x % pow10[d];
+	ip = x / p10[d];
+	fp = x % p10[d];
 	if ((bits >> 63) && x != 0)
 		out[len++] = '-';
 	len += put_uint(ip, out + len);

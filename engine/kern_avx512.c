@@ -423,8 +423,7 @@ word_rank(const double *as, const struct rank_grid *g, uint8_t *rank)
 
 		/* max(NaN, 0) is 0: the second operand when either is NaN */
 		q = _mm512_min_pd(_mm512_max_pd(q, zero), top);
-		_mm_storel_epi64((__m128i *)(rank + 8 * j),
-				 _mm512_cvtepi64_epi8(_mm512_cvttpd_epi64(q)));
+		_mm_storeu_si64(rank + 8 * j, _mm512_cvtepi64_epi8(_mm512_cvttpd_epi64(q)));
 	}
 }
 
@@ -448,8 +447,8 @@ word_plan(struct wsignal *x, const struct block *k, bool e_same, double e_same_v
 	const double *as = x->as;
 	const uint8_t *rank = NULL;
 	alignas(64) uint8_t ma[NB][WORD], mb[NB][WORD];
-	alignas(64) uint64_t wa[SB_LANES], wb[SB_LANES];
-	const __m512i one = _mm512_set1_epi64(1), ones = _mm512_set1_epi64(-1);
+	const __m512i one = _mm512_set1_epi64(1);
+	uint64_t below = 0;
 	unsigned held0 = 0;
 
 	for (int b = 0; b < NB; b++)
@@ -497,7 +496,6 @@ word_plan(struct wsignal *x, const struct block *k, bool e_same, double e_same_v
 	 */
 	if (e_same) {
 		const __m512d ve = _mm512_set1_pd(e_same_value);
-		uint64_t below = 0;
 
 		for (int j = 0; j < WORD / 8; j++)
 			below |= (uint64_t)_mm512_cmp_pd_mask(_mm512_load_pd(as + 8 * j), ve,
@@ -509,8 +507,6 @@ word_plan(struct wsignal *x, const struct block *k, bool e_same, double e_same_v
 				_store_mask8((__mmask8 *)&ma[b][t], _mm512_cmp_pd_mask(a,
 					     _mm512_load_pd(k[b].h), _CMP_GT_OQ));
 		}
-		for (int l = 0; l < SB_LANES; l++)
-			wb[l] = below;
 	} else {
 		for (int t = 0; t < WORD; t++) {
 			const __m512d a = _mm512_set1_pd(as[t]);
@@ -528,37 +524,35 @@ word_plan(struct wsignal *x, const struct block *k, bool e_same, double e_same_v
 	for (int b = 0; b < NB; b++) {
 		__m512i x0, x1, held, cin, moved;
 
-		if (rank) {
-			const __m512i r = _mm512_load_si512(rank);
+		const __m512i r = _mm512_load_si512(rank ? rank : ma[b]);
+		const __m512i zb = e_same ? _mm512_setzero_si512() : _mm512_load_si512(mb[b]);
 
-			/*
-			 * lane l's 64 candles as one word: one compare of ranks, broadcast
-			 * into its qword (8 stores read back by one load would stall)
-			 */
-			x0 = _mm512_setzero_si512();
-			for (int l = 0; l < SB_LANES; l++)
-				x0 = _mm512_mask_set1_epi64(x0, (__mmask8)(1u << l),
-					(long long)_cvtmask64_u64(_mm512_cmpgt_epu8_mask(r,
-						_mm512_set1_epi8((char)k[b].rank[l]))));
-		} else {
-			const __m512i za = _mm512_load_si512(ma[b]);
+		/*
+		 * Lane l's 64 candles as one word in its qword: A from one compare of ranks,
+		 * or from its bit of the per-candle masks; B the same for all lanes (e_same)
+		 * or from its bit of mb.  Broadcast into the qword: 8 stores read back by one
+		 * load would stall store forwarding.
+		 */
+		x0 = _mm512_setzero_si512();
+		x1 = _mm512_set1_epi64((long long)~below);
+		for (int l = 0; l < SB_LANES; l++) {
+			const __m512i bit = _mm512_set1_epi8((char)(1 << l));
+			const __mmask64 a = rank ? _mm512_cmpgt_epu8_mask(r,
+						_mm512_set1_epi8((char)k[b].rank[l]))
+						 : _mm512_test_epi8_mask(r, bit);
 
-			/* transposed: lane l's 64 candles as one word */
-			for (int l = 0; l < SB_LANES; l++)
-				wa[l] = _mm512_test_epi8_mask(za, _mm512_set1_epi8((char)(1 << l)));
-			x0 = _mm512_load_si512(wa);
+			x0 = _mm512_mask_set1_epi64(x0, (__mmask8)(1u << l),
+						    (long long)_cvtmask64_u64(a));
+			if (!e_same)
+				x1 = _mm512_mask_set1_epi64(x1, (__mmask8)(1u << l),
+					(long long)~_cvtmask64_u64(_mm512_test_epi8_mask(zb, bit)));
 		}
-		for (int l = 0; l < SB_LANES && !e_same; l++)
-			wb[l] = _mm512_test_epi8_mask(_mm512_load_si512(mb[b]),
-						     _mm512_set1_epi8((char)(1 << l)));
 		/*
 		 * held_t = f_t(held_t-1) with f_t(0) = A_t, f_t(1) = !B_t: the prefix
 		 * compositions f_t o ... o f_0 as their two values (x0, x1) per bit, by
 		 * doubling: at step d each bit composes with the one d candles earlier (an
 		 * identity, 0 -> 0 and 1 -> 1, before the word's start).
 		 */
-		x1 = e_same ? _mm512_set1_epi64((long long)~wb[0]) :
-			      _mm512_xor_si512(_mm512_load_si512(wb), ones);
 #pragma GCC unroll 6
 		for (int d = 1; d < WORD; d *= 2) {
 			__m512i p0 = _mm512_slli_epi64(x0, (unsigned)d);
