@@ -16,6 +16,184 @@ const struct sb_strategy *sb_strategy_find(const char *name)
 	return NULL;
 }
 
+void sb_article_index_init(struct sb_article_index *x)
+{
+	memset(x, 0, sizeof(*x));
+}
+
+void sb_article_index_release(struct sb_article_index *x)
+{
+	free(x->rec);
+	free(x->part_at);
+	free(x->part_outside);
+	sb_article_index_init(x);
+}
+
+static uint32_t conf_bucket(int32_t conf)
+{
+	return ((uint32_t)conf ^ UINT32_C(0x80000000)) >> 22;    /* order-preserving */
+}
+
+static int32_t clamp32(int64_t v)
+{
+	return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v;
+}
+
+enum sb_err sb_article_index_begin(struct sb_article_index *x, const struct sb_candles *c,
+				   const struct sb_events *ev, int64_t latency_us, int parts,
+				   struct sb_errbuf *err)
+{
+	x->valid = false;                /* until filled: out of memory halfway leaves a mix */
+	if (c->n > UINT32_MAX)
+		return sb_errf(err, SB_EINVAL, "%zu candles: at most %u can be traded", c->n,
+			       (unsigned)UINT32_MAX);
+	if (ev->n > x->cap || !x->rec) {
+		free(x->rec);
+		/* written by sb_article_index_fill() before it is read */
+		x->rec = sb_aligned_alloc_raw((ev->n ? ev->n : 1) * sizeof(*x->rec));
+		x->cap = x->rec ? ev->n : 0;
+	}
+	if (parts != x->parts || !x->part_at) {
+		free(x->part_at);
+		free(x->part_outside);
+		x->part_at = malloc((size_t)parts * sizeof(*x->part_at));
+		x->part_outside = malloc((size_t)parts * sizeof(*x->part_outside));
+		x->parts = parts;
+	}
+	if (!x->rec || !x->part_at || !x->part_outside) {
+		sb_article_index_release(x);
+		return sb_errf(err, SB_ENOMEM, "out of memory indexing %zu articles", ev->n);
+	}
+	x->ev = ev;
+	x->c = c;
+	x->latency_us = latency_us;
+	return SB_OK;
+}
+
+/*
+ * Step 1: the candle j = floor((t_pub + L - t0) / D) of each article, in turn.  Events
+ * are sorted by t_pub and L is constant, so candles come sorted; most articles fall in
+ * the candle of the previous one or the next, which saves a 64-bit division each.
+ */
+struct candle_walk {
+	int64_t D, base;                 /* base = t0 - L */
+	uint64_t n;
+	int64_t j, j_lo;                 /* the last article's candle and its start */
+	bool known;
+};
+
+static struct candle_walk candle_walk_of(const struct sb_article_index *x)
+{
+	return (struct candle_walk){ .D = x->c->interval_us,
+				     .base = x->c->t0_us - x->latency_us, .n = x->c->n };
+}
+
+/* The article's candle, or -1 outside the candles. */
+static inline int64_t walk_candle(struct candle_walk *cw, int64_t t_us)
+{
+	/* |t|, |t0| and L are bounded (loaders/, SB_DURATION_MAX_US): no overflow */
+	const int64_t off = t_us - cw->base;
+
+	if (cw->known && off >= cw->j_lo && off < cw->j_lo + cw->D) {
+		/* the same candle */
+	} else if (cw->known && off >= cw->j_lo + cw->D && off < cw->j_lo + 2 * cw->D) {
+		cw->j++;
+		cw->j_lo += cw->D;
+	} else {
+		cw->j = sb_floordiv(off, cw->D);
+		cw->j_lo = cw->j * cw->D;
+		cw->known = true;
+	}
+	return cw->j >= 0 && (uint64_t)cw->j < cw->n ? cw->j : -1;
+}
+
+/* Part p's articles: [n p / parts, n (p + 1) / parts) of the events. */
+static void part_range(const struct sb_article_index *x, int p, size_t *a0, size_t *a1)
+{
+	*a0 = x->ev->n / (size_t)x->parts * (size_t)p +
+	      x->ev->n % (size_t)x->parts * (size_t)p / (size_t)x->parts;
+	*a1 = x->ev->n / (size_t)x->parts * ((size_t)p + 1) +
+	      x->ev->n % (size_t)x->parts * ((size_t)p + 1) / (size_t)x->parts;
+}
+
+/* Part p's articles per bucket (in part_at[p], made offsets by place()). */
+void sb_article_index_count(struct sb_article_index *x, int p)
+{
+	uint32_t *at = x->part_at[p];
+	struct candle_walk cw = candle_walk_of(x);
+	uint64_t outside = 0;
+	size_t a0, a1;
+
+	memset(at, 0, sizeof(x->part_at[p]));
+	part_range(x, p, &a0, &a1);
+	for (size_t a = a0; a < a1; a++) {
+		if (walk_candle(&cw, x->ev->t_us[a]) < 0)
+			outside++;
+		else
+			at[conf_bucket(x->ev->conf_e9[a])]++;
+	}
+	x->part_outside[p] = outside;
+}
+
+/* Bucket by bucket, part by part: where each part's articles of a bucket start. */
+void sb_article_index_place(struct sb_article_index *x)
+{
+	uint32_t next = 0;
+
+	x->outside = 0;
+	for (int p = 0; p < x->parts; p++)
+		x->outside += x->part_outside[p];
+	for (size_t b = 0; b < SB_CONF_BUCKETS; b++) {
+		x->bucket_at[b] = next;
+		for (int p = 0; p < x->parts; p++) {
+			uint32_t m = x->part_at[p][b];
+
+			x->part_at[p][b] = next;
+			next += m;             /* < 2^28 articles (loaders/events.c) */
+		}
+	}
+	x->bucket_at[SB_CONF_BUCKETS] = next;
+	x->n_in = next;
+	x->valid = true;                 /* to be read once every part has filled */
+}
+
+/* Part p's records into their places, in the events' order within a bucket. */
+void sb_article_index_fill(struct sb_article_index *x, int p)
+{
+	uint32_t *at = x->part_at[p];
+	struct candle_walk cw = candle_walk_of(x);
+	size_t a0, a1;
+
+	part_range(x, p, &a0, &a1);
+	for (size_t a = a0; a < a1; a++) {
+		int64_t j = walk_candle(&cw, x->ev->t_us[a]);
+
+		if (j >= 0)
+			x->rec[at[conf_bucket(x->ev->conf_e9[a])]++] = (struct sb_conf_rec){
+				(uint32_t)j, x->ev->score_e9[a], x->ev->conf_e9[a] };
+	}
+}
+
+enum sb_err sb_article_index_build(struct sb_article_index *x, const struct sb_candles *c,
+				   const struct sb_events *ev, int64_t latency_us,
+				   struct sb_errbuf *err)
+{
+	enum sb_err rc = sb_article_index_begin(x, c, ev, latency_us, 1, err);
+
+	if (rc)
+		return rc;
+	sb_article_index_count(x, 0);
+	sb_article_index_place(x);
+	sb_article_index_fill(x, 0);
+	return SB_OK;
+}
+
+static bool index_fits(const struct sb_article_index *x, const struct sb_candles *c,
+		       const struct sb_events *ev, int64_t latency_us)
+{
+	return x && x->valid && x->ev == ev && x->c == c && x->latency_us == latency_us;
+}
+
 void sb_signal_work_init(struct sb_signal_work *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -23,40 +201,26 @@ void sb_signal_work_init(struct sb_signal_work *w)
 
 void sb_signal_work_release(struct sb_signal_work *w)
 {
-	free(w->cand_all);
-	free(w->own_score);
-	free(w->own_conf);
+	sb_article_index_release(&w->own);
 	free(w->csum);
 	free(w->ccnt);
 	free(w->changed);
-	free(w->by_conf);
-	free(w->bucket_at);
 	for (int k = 0; k < 3; k++)
 		free(w->scratch[k]);
 	sb_signal_work_init(w);
 }
 
-static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_candles,
+void sb_signal_work_share(struct sb_signal_work *w, const struct sb_article_index *x)
+{
+	w->shared = x;
+}
+
+static enum sb_err work_reserve(struct sb_signal_work *w, size_t n_candles,
 				struct sb_errbuf *err)
 {
 	bool ok = true;
 
-	if (n > w->cap || !w->cand_all) {
-		n = n ? n : 1;
-		free(w->cand_all);
-		free(w->own_score);
-		free(w->own_conf);
-		free(w->by_conf);
-		w->own_score = w->own_conf = NULL;      /* allocated when needed */
-		w->by_conf = NULL;
-		w->by_conf_set = false;
-		/* written by index_articles() before it is read */
-		w->cand_all = sb_aligned_alloc_raw(n * sizeof(uint32_t));
-		w->cap = n;
-		w->valid = false;
-		ok = w->cand_all != NULL;
-	}
-	if (ok && (n_candles > w->cap_candles || !w->csum)) {
+	if (n_candles > w->cap_candles || !w->csum) {
 		n_candles = n_candles ? n_candles : 1;
 		free(w->csum);
 		free(w->ccnt);
@@ -73,6 +237,7 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 		}
 		w->cap_candles = n_candles;
 		w->sums_set = false;
+		w->sums_idx = NULL;
 		ok = ok && w->csum && w->ccnt && w->changed;
 	}
 	if (!ok) {
@@ -82,138 +247,25 @@ static enum sb_err work_reserve(struct sb_signal_work *w, size_t n, size_t n_can
 	return SB_OK;
 }
 
-/*
- * Step 1: the candle of every article at t_pub + L.  Events are sorted by t_pub and L
- * is constant, so candle indices come sorted; most articles fall in the candle of
- * the previous one or the next, which saves a 64-bit division per article.  The
- * articles in range are then consecutive in ev, whose scores and confidences are used
- * where they are; otherwise (events out of order) they are copied.  False: no memory.
- */
-static int64_t article_candle(const struct sb_candles *c, int64_t t_us, int64_t latency_us)
-{
-	return sb_floordiv(t_us + latency_us - c->t0_us, c->interval_us);
-}
-
-static bool index_articles(struct sb_signal_work *w, const struct sb_candles *c,
-			   const struct sb_events *ev, int64_t latency_us)
-{
-	const int64_t D = c->interval_us;
-	int64_t j_cur = 0, j_lo = 0;
-	bool known = false, consecutive = true;
-	size_t a_first = 0;
-
-	w->valid = false;                /* until the end: out of memory halfway leaves a mix */
-	w->by_conf_set = false;
-	w->n_in = 0;
-	w->outside = 0;
-	for (size_t a = 0; a < ev->n; a++) {
-		int64_t off = ev->t_us[a] + latency_us - c->t0_us;
-		int64_t j;
-
-		if (known && off >= j_lo && off < j_lo + D) {
-			j = j_cur;
-		} else if (known && off >= j_lo + D && off < j_lo + 2 * D) {
-			j = ++j_cur;
-			j_lo += D;
-		} else {
-			j = j_cur = sb_floordiv(off, D);
-			j_lo = j * D;
-			known = true;
-		}
-		if (j < 0 || (uint64_t)j >= c->n) {
-			w->outside++;
-			continue;
-		}
-		if (w->n_in == 0)
-			a_first = a;
-		else if (a != a_first + w->n_in)
-			consecutive = false;
-		w->cand_all[w->n_in++] = (uint32_t)j;   /* c->n <= UINT32_MAX, checked */
-	}
-	if (consecutive) {
-		w->score_all = ev->score_e9 + a_first;
-		w->conf_all = ev->conf_e9 + a_first;
-	} else {
-		size_t k = 0;
-
-		if (!w->own_score)
-			w->own_score = malloc(w->cap * sizeof(*w->own_score));
-		if (!w->own_conf)
-			w->own_conf = malloc(w->cap * sizeof(*w->own_conf));
-		if (!w->own_score || !w->own_conf)
-			return false;
-		for (size_t a = 0; a < ev->n; a++) {
-			int64_t j = article_candle(c, ev->t_us[a], latency_us);
-
-			if (j >= 0 && (uint64_t)j < c->n) {
-				w->own_score[k] = ev->score_e9[a];
-				w->own_conf[k++] = ev->conf_e9[a];
-			}
-		}
-		w->score_all = w->own_score;
-		w->conf_all = w->own_conf;
-	}
-	w->ev = ev;
-	w->c = c;
-	w->latency_us = latency_us;
-	w->valid = true;
-	w->moves_since_index = 0;
-	return true;
-}
-
-static uint32_t conf_bucket(int32_t conf)
-{
-	return ((uint32_t)conf ^ UINT32_C(0x80000000)) >> 22;    /* order-preserving */
-}
-
-/* by_conf and bucket_at of the indexed articles (a counting sort); false: no memory. */
-static bool index_by_conf(struct sb_signal_work *w)
-{
-	uint32_t *at;
-
-	if (!w->bucket_at)
-		w->bucket_at = malloc((SB_CONF_BUCKETS + 1) * sizeof(*w->bucket_at));
-	if (!w->by_conf)
-		w->by_conf = sb_aligned_alloc_raw(w->cap * sizeof(*w->by_conf));
-	if (!w->bucket_at || !w->by_conf)
-		return false;
-	at = w->bucket_at;
-	memset(at, 0, (SB_CONF_BUCKETS + 1) * sizeof(*at));
-	for (size_t a = 0; a < w->n_in; a++)
-		at[conf_bucket(w->conf_all[a]) + 1]++;
-	for (size_t b = 0; b < SB_CONF_BUCKETS; b++)
-		at[b + 1] += at[b];
-	/* at[b] is now bucket b's start; filled in order, it ends at bucket b + 1's start */
-	for (size_t a = 0; a < w->n_in; a++)
-		w->by_conf[at[conf_bucket(w->conf_all[a])]++] = (uint32_t)a;
-	for (size_t b = SB_CONF_BUCKETS; b > 0; b--)
-		at[b] = at[b - 1];
-	at[0] = 0;
-	w->by_conf_set = true;
-	return true;
-}
-
 /* The sums of one k moved to another: the articles with lo <= conf < hi added
  * (sign 1) or taken out (-1), their candles marked in 'changed'. */
 struct move {
-	const int32_t *conf, *score;
-	const uint32_t *cand;
 	int64_t *csum;
 	uint32_t *ccnt;
 	uint64_t *changed;
 	int64_t lo, hi, sign;
 };
 
-/* Article a's share of a move; returns the change in the count of articles used.
+/* An article's share of a move; returns the change in the count of articles used.
  * Masked, not branched on (a branch taken 2 % of the time measured 3.5 x slower
  * here): lo <= conf < hi as one unsigned test. */
-static inline size_t move_article(const struct move *mv, size_t a)
+static inline size_t move_article(const struct move *mv, const struct sb_conf_rec *r)
 {
-	const int64_t in = -(int64_t)((uint64_t)((int64_t)mv->conf[a] - mv->lo) <
+	const int64_t in = -(int64_t)((uint64_t)((int64_t)r->conf - mv->lo) <
 				      (uint64_t)(mv->hi - mv->lo));
-	const size_t j = mv->cand[a];
+	const size_t j = r->cand;
 
-	mv->csum[j] += (mv->sign * mv->score[a]) & in;
+	mv->csum[j] += (mv->sign * r->score) & in;
 	mv->ccnt[j] += (uint32_t)(mv->sign & in);
 	mv->changed[j / 64] |= (uint64_t)(in & 1) << (j % 64);
 	return (size_t)(mv->sign & in);
@@ -225,6 +277,7 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 				  struct sb_errbuf *err)
 {
 	const int64_t D = c->interval_us, k = p->min_conf_e9;
+	const struct sb_article_index *x;
 	int64_t *csum;
 	uint32_t *ccnt;
 	size_t m = 0;
@@ -246,13 +299,22 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 		memset(w->changed, 0, (w->cap_candles + 63) / 64 * sizeof(uint64_t));
 		w->moved = false;
 	}
-	if ((rc = work_reserve(w, ev->n, c->n, err)))
+	if ((rc = work_reserve(w, c->n, err)))
 		return rc;
-	if (!w->valid || w->ev != ev || w->c != c || w->latency_us != p->latency_us) {
-		sb_signal_candle_sums_clear(w, c->n);
-		if (!index_articles(w, c, ev, p->latency_us))
-			return sb_errf(err, SB_ENOMEM, "out of memory building the signal");
-	} else if (w->sums_set && w->sums_k == k) {
+	if (index_fits(w->shared, c, ev, p->latency_us)) {
+		x = w->shared;
+	} else {
+		x = &w->own;
+		if (!index_fits(x, c, ev, p->latency_us)) {
+			if (w->sums_idx == x)       /* its sums are of the articles it forgets */
+				sb_signal_candle_sums_clear(w, w->cap_candles);
+			if ((rc = sb_article_index_build(&w->own, c, ev, p->latency_us, err)))
+				return rc;
+		}
+	}
+	if (w->sums_idx != x)
+		sb_signal_candle_sums_clear(w, w->cap_candles);
+	else if (w->sums_set && w->sums_k == k) {
 		if (st)
 			*st = w->sums_st;          /* the same sums as the last call */
 		w->kept = true;
@@ -264,51 +326,37 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 		/*
 		 * The sums of the last call's k, moved to this k: only the articles whose
 		 * confidence lies between the two change, added (k lower) or taken out (k
-		 * higher).  Integer sums: the same values as summed afresh, in any order.
+		 * higher), read from the buckets that hold them.  Integer sums: the same
+		 * values as summed afresh, in any order.
 		 */
 		const int64_t lo = k < w->sums_k ? k : w->sums_k, hi = k < w->sums_k ? w->sums_k : k;
 		const int64_t sign = k < w->sums_k ? 1 : -1;
-		const struct move mv = { w->conf_all, w->score_all, w->cand_all, csum, ccnt,
-					 w->changed, lo, hi, sign };
-		const size_t n_in = w->n_in;
+		const struct move mv = { csum, ccnt, w->changed, lo, hi, sign };
+		const size_t end = x->bucket_at[conf_bucket(clamp32(hi - 1)) + 1];
 
 		m = w->sums_st.used;
-		if (!w->by_conf_set && w->moves_since_index++ >= 1 && !index_by_conf(w))
-			return sb_errf(err, SB_ENOMEM, "out of memory building the signal");
-		if (w->by_conf_set) {
-			/* the buckets that hold confidences in [lo, hi), the test as below */
-			const int32_t lo32 = lo < INT32_MIN ? INT32_MIN : lo > INT32_MAX ? INT32_MAX
-											  : (int32_t)lo;
-			const int32_t hi32 = hi - 1 < INT32_MIN ? INT32_MIN
-					     : hi - 1 > INT32_MAX ? INT32_MAX : (int32_t)(hi - 1);
-			const uint32_t *by = w->by_conf;
-			const size_t end = w->bucket_at[conf_bucket(hi32) + 1];
-
-			for (size_t i = w->bucket_at[conf_bucket(lo32)]; i < end; i++)
-				m += move_article(&mv, by[i]);
-		} else {
-			for (size_t a = 0; a < n_in; a++)
-				m += move_article(&mv, a);
-		}
+		for (size_t i = x->bucket_at[conf_bucket(clamp32(lo))]; i < end; i++)
+			m += move_article(&mv, &x->rec[i]);
 		w->moved = true;
 		w->moved_from_k = w->sums_k;
 	} else {
-		/* A mask, not a branch: whether an article counts is unpredictable. */
-		for (size_t a = 0; a < w->n_in; a++) {
-			int64_t take = -(int64_t)(w->conf_all[a] >= k);
-			size_t j = (size_t)w->cand_all[a];
+		/* The buckets of confidences >= k; a mask, not a branch, in the first. */
+		for (size_t i = x->bucket_at[conf_bucket(clamp32(k))]; i < x->n_in; i++) {
+			const struct sb_conf_rec *r = &x->rec[i];
+			int64_t take = -(int64_t)(r->conf >= k);
 
-			csum[j] += (int64_t)w->score_all[a] & take;
-			ccnt[j] += (uint32_t)(take & 1);
+			csum[r->cand] += (int64_t)r->score & take;
+			ccnt[r->cand] += (uint32_t)(take & 1);
 			m += (size_t)(take & 1);
 		}
 	}
 	/* range was checked first, so outside_range does not depend on k */
 	w->sums_st.used = m;
-	w->sums_st.outside_range = w->outside;
-	w->sums_st.below_confidence = w->n_in - m;
+	w->sums_st.outside_range = x->outside;
+	w->sums_st.below_confidence = x->n_in - m;
 	w->sums_k = k;
 	w->sums_set = true;
+	w->sums_idx = x;
 	if (st)
 		*st = w->sums_st;
 	return SB_OK;
@@ -321,4 +369,5 @@ void sb_signal_candle_sums_clear(struct sb_signal_work *w, size_t n)
 		memset(w->ccnt, 0, n * sizeof(*w->ccnt));
 	}
 	w->sums_set = false;
+	w->sums_idx = NULL;
 }

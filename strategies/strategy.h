@@ -34,26 +34,67 @@ struct sb_signal_stats {
 	uint64_t outside_range;    /* available before the first or after the last candle */
 };
 
-/*
- * Scratch space for building many signals from the same candles and articles: the
- * candle index of every article is computed once per latency and reused, and no
- * buffer is allocated (or page-faulted in) again per signal.  Not shared by threads.
- */
 #define SB_CONF_BUCKETS 1024
 
-struct sb_signal_work {
-	const struct sb_events *ev;    /* what the cached indices belong to */
+/* An in-range article: its candle (at t_pub + L), score and confidence (10^-9 units). */
+struct sb_conf_rec {
+	uint32_t cand;
+	int32_t  score, conf;
+};
+
+/*
+ * Step 1 for one (candles, events, latency): the articles inside the candles by
+ * confidence.  Bucket b (the top 10 bits of the confidence, sign flipped) holds
+ * rec[bucket_at[b], bucket_at[b + 1]), in the events' order; so a signal reads the
+ * articles of confidence >= k only, and moving it from one k to another reads those
+ * between the two.  Copies side by side: a move reads them in order, where indices
+ * into the events' arrays would cost a cache miss each per article.  Built once, read
+ * by any number of signal works (threads) at once (sb_signal_work_share()).
+ */
+struct sb_article_index {
+	const struct sb_events *ev;    /* what it was built from */
 	const struct sb_candles *c;
 	int64_t latency_us;
 	bool    valid;
 	size_t  n_in;                  /* articles inside the candle range */
 	uint64_t outside;              /* articles outside it */
-	uint32_t *cand_all;            /* candle of each in-range article, sorted */
-	/* their scores and confidences (10^-9 units): in ev's arrays when the articles in
-	 * range are consecutive there (events sorted by time: always), else copies in own_* */
-	const int32_t *score_all, *conf_all;
-	int32_t *own_score, *own_conf;
-	size_t   cap;                  /* articles the arrays above hold */
+	struct sb_conf_rec *rec;       /* n_in */
+	size_t  cap;                   /* records rec holds */
+	uint32_t bucket_at[SB_CONF_BUCKETS + 1];
+	/* while being built in parts: part p's first record in bucket b, its outside count */
+	uint32_t (*part_at)[SB_CONF_BUCKETS];
+	uint64_t *part_outside;
+	int     parts;
+};
+
+/*
+ * Building an index in parts (threads) gives the same index as in one: begin (one
+ * thread), count (every part), place (one thread, after every count), fill (every
+ * part, after place).  The caller keeps ev and c unchanged while the index is used.
+ */
+enum sb_err sb_article_index_begin(struct sb_article_index *x, const struct sb_candles *c,
+				   const struct sb_events *ev, int64_t latency_us, int parts,
+				   struct sb_errbuf *err);
+void sb_article_index_count(struct sb_article_index *x, int part);
+void sb_article_index_place(struct sb_article_index *x);
+void sb_article_index_fill(struct sb_article_index *x, int part);
+/* All four steps in one thread. */
+enum sb_err sb_article_index_build(struct sb_article_index *x, const struct sb_candles *c,
+				   const struct sb_events *ev, int64_t latency_us,
+				   struct sb_errbuf *err);
+void sb_article_index_init(struct sb_article_index *x);
+void sb_article_index_release(struct sb_article_index *x);
+
+/*
+ * Scratch space for building many signals from the same candles and articles: the
+ * articles are indexed once per latency and reused (or an index shared by all threads
+ * is read), and no buffer is allocated (or page-faulted in) again per signal.  Not
+ * shared by threads.
+ */
+struct sb_signal_work {
+	struct sb_article_index own;   /* built here when no shared index fits */
+	const struct sb_article_index *shared;
+	const struct sb_article_index *sums_idx;   /* whose articles csum/ccnt sum */
 	/* Per candle: the exact sum and number of the confident articles of min-confidence
 	 * sums_k (when sums_set), kept for the next call: signals that differ only in their
 	 * window (or the strategy's own axes) share them. */
@@ -65,14 +106,6 @@ struct sb_signal_work {
 	/* Set by sb_signal_candle_sums() when it moved the sums from moved_from_k: bit j
 	 * of 'changed' is set for every candle j whose sum or count it changed (the
 	 * caller that uses them clears them, else the next move does). */
-	/* The in-range articles (their positions in cand_all) by confidence: bucket b
-	 * (the top 10 bits of the confidence, sign flipped) holds by_conf[bucket_at[b],
-	 * bucket_at[b + 1]), in their order; built at the second move after indexing, so
-	 * that a move reads the articles whose confidence lies between the two k only. */
-	uint32_t *by_conf;
-	uint32_t *bucket_at;           /* SB_CONF_BUCKETS + 1 */
-	bool     by_conf_set;
-	unsigned moves_since_index;
 	bool     moved;
 	bool     kept;                 /* the last call kept the sums as they were */
 	int64_t  moved_from_k;
@@ -89,6 +122,9 @@ struct sb_signal_work {
 
 void sb_signal_work_init(struct sb_signal_work *w);
 void sb_signal_work_release(struct sb_signal_work *w);
+/* Signals of w read x (when it was built from their candles, events and latency)
+ * instead of an index of w's own; x must outlive w's use of it.  NULL: none. */
+void sb_signal_work_share(struct sb_signal_work *w, const struct sb_article_index *x);
 
 /*
  * A strategy's signal of candles c and articles ev into signal[0, c->n).  The work w

@@ -288,8 +288,8 @@ static void test_sums_moved_between_k(void **state)
 }
 
 /*
- * Articles out of time order (and some outside the candles, at both ends): not
- * consecutive in the events, so copied; the sums equal those of the sorted articles.
+ * Articles out of time order (and some outside the candles, at both ends): the sums
+ * equal those of the sorted articles.
  */
 static void test_sums_of_unsorted_articles(void **state)
 {
@@ -327,12 +327,91 @@ static void test_sums_of_unsorted_articles(void **state)
 	assert_memory_equal(&ss, &su, sizeof(ss));
 	assert_memory_equal(ws.csum, wu.csum, n * sizeof(*ws.csum));
 	assert_memory_equal(ws.ccnt, wu.ccnt, n * sizeof(*ws.ccnt));
-	assert_ptr_equal(wu.score_all, wu.own_score);      /* copied */
-	assert_true(ws.score_all >= sorted.score_e9 && ws.score_all < sorted.score_e9 + na);
+	/* every in-range article indexed once; the sorted ones in time order per bucket */
+	assert_int_equal(ws.own.n_in, ss.used + ss.below_confidence);
+	assert_int_equal(wu.own.n_in, ws.own.n_in);
+	for (size_t b = 0; b < SB_CONF_BUCKETS; b++)
+		for (uint32_t i = ws.own.bucket_at[b] + 1; i < ws.own.bucket_at[b + 1]; i++)
+			assert_true(ws.own.rec[i - 1].cand <= ws.own.rec[i].cand);
 	sb_signal_work_release(&ws);
 	sb_signal_work_release(&wu);
 	free_events(&sorted);
 	free_events(&shuffled);
+	sb_candles_release(&c);
+}
+
+/*
+ * An index built in parts (as the sweep's threads build it) equals one built in one
+ * part, for any number of parts; a work that reads it sums as one with its own index,
+ * through moves between k; an index of other articles is not read.
+ */
+static void test_article_index_in_parts(void **state)
+{
+	static const int64_t ks[] = { 600000000, 500000000, 900000000, 0, 750000000 };
+	struct sb_candles c;
+	struct sb_events ev, other;
+	struct sb_article_index one, parts;
+	struct sb_errbuf err;
+	const size_t n = 5000;
+	const int64_t t0 = INT64_C(1704067200000000);
+
+	(void)state;
+	make_candles(&c, n, t0, 60 * SEC, 3);
+	/* from 2 h before the candles to past their end: outside at both ends */
+	make_events(&ev, 9001, t0 - 7200 * SEC, 41);
+	make_events(&other, 4000, t0, 67);
+	sb_article_index_init(&one);
+	sb_article_index_init(&parts);
+	assert_int_equal(sb_article_index_build(&one, &c, &ev, 90 * SEC, &err), SB_OK);
+	assert_true(one.outside > 0 && one.n_in > 0 && one.n_in + one.outside == ev.n);
+	for (int np = 1; np <= 7; np += 2) {
+		assert_int_equal(sb_article_index_begin(&parts, &c, &ev, 90 * SEC, np, &err), SB_OK);
+		for (int p = np - 1; p >= 0; p--)       /* in any order */
+			sb_article_index_count(&parts, p);
+		sb_article_index_place(&parts);
+		for (int p = 0; p < np; p++)
+			sb_article_index_fill(&parts, p);
+		assert_int_equal(parts.n_in, one.n_in);
+		assert_int_equal(parts.outside, one.outside);
+		assert_memory_equal(parts.bucket_at, one.bucket_at, sizeof(one.bucket_at));
+		assert_memory_equal(parts.rec, one.rec, one.n_in * sizeof(*one.rec));
+	}
+	for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		struct sb_signal_params sp = { .min_conf_e9 = ks[i], .window_us = 300 * SEC,
+					       .latency_us = 90 * SEC };
+		struct sb_signal_work ws, wo;
+		struct sb_signal_stats ss, so;
+		size_t W;
+
+		sb_signal_work_init(&ws);
+		sb_signal_work_init(&wo);
+		sb_signal_work_share(&ws, &parts);
+		for (size_t j = 0; j <= i; j++) {          /* moved through ks[0..i] */
+			sp.min_conf_e9 = ks[j];
+			assert_int_equal(sb_signal_candle_sums(&ws, &c, &ev, &sp, &W, &ss, &err), SB_OK);
+		}
+		assert_int_equal(sb_signal_candle_sums(&wo, &c, &ev, &sp, &W, &so, &err), SB_OK);
+		assert_ptr_equal(ws.sums_idx, &parts);
+		assert_false(ws.own.valid);                  /* never built */
+		assert_memory_equal(&ss, &so, sizeof(ss));
+		assert_memory_equal(ws.csum, wo.csum, n * sizeof(*ws.csum));
+		assert_memory_equal(ws.ccnt, wo.ccnt, n * sizeof(*ws.ccnt));
+		/* other articles, or another latency: its own index, not the shared one */
+		assert_int_equal(sb_signal_candle_sums(&ws, &c, &other, &sp, &W, &ss, &err), SB_OK);
+		assert_ptr_equal(ws.sums_idx, &ws.own);
+		assert_int_equal(ws.own.n_in + ws.own.outside, other.n);
+		sp.latency_us = 0;
+		assert_int_equal(sb_signal_candle_sums(&ws, &c, &ev, &sp, &W, &ss, &err), SB_OK);
+		assert_ptr_equal(ws.sums_idx, &ws.own);
+		assert_int_equal(sb_signal_candle_sums(&wo, &c, &ev, &sp, &W, &so, &err), SB_OK);
+		assert_memory_equal(ws.csum, wo.csum, n * sizeof(*ws.csum));
+		sb_signal_work_release(&ws);
+		sb_signal_work_release(&wo);
+	}
+	sb_article_index_release(&one);
+	sb_article_index_release(&parts);
+	free_events(&ev);
+	free_events(&other);
 	sb_candles_release(&c);
 }
 
@@ -344,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_recorded_work_reuse),
 		cmocka_unit_test(test_sums_moved_between_k),
 		cmocka_unit_test(test_sums_of_unsorted_articles),
+		cmocka_unit_test(test_article_index_in_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
