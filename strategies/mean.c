@@ -73,6 +73,17 @@ static uint32_t mean_update(uint64_t *changed, const int64_t *csum, const uint32
 		changed[wd] = 0;
 		for (; bits; bits &= bits - 1) {
 			size_t j = wd * 64 + (size_t)__builtin_ctzll(bits);
+			uint64_t rest = bits & (bits - 1);
+
+			/* the next changed candle's window: candles far apart miss the cache */
+			if (rest) {
+				size_t jn = wd * 64 + (size_t)__builtin_ctzll(rest);
+				size_t j0 = jn + 1 >= W ? jn + 1 - W : 0;
+
+				__builtin_prefetch(&csum[j0]);
+				__builtin_prefetch(&ccnt[j0]);
+				__builtin_prefetch(&signal[jn], 1);
+			}
 			size_t end = j + W - 1 < n - 1 ? j + W - 1 : n - 1;
 			size_t i = j > pos ? j : pos;
 

@@ -271,6 +271,8 @@ static inline size_t move_article(const struct move *mv, const struct sb_conf_re
 	return (size_t)(mv->sign & in);
 }
 
+#define MOVE_AHEAD 16
+
 enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_candles *c,
 				  const struct sb_events *ev, const struct sb_signal_params *p,
 				  size_t *W_candles, struct sb_signal_stats *st,
@@ -335,8 +337,14 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 		const size_t end = x->bucket_at[conf_bucket(clamp32(hi - 1)) + 1];
 
 		m = w->sums_st.used;
-		for (size_t i = x->bucket_at[conf_bucket(clamp32(lo))]; i < end; i++)
+		for (size_t i = x->bucket_at[conf_bucket(clamp32(lo))]; i < end; i++) {
+			/* the sums a few articles ahead: their candles are far apart */
+			if (i + MOVE_AHEAD < end) {
+				__builtin_prefetch(&csum[x->rec[i + MOVE_AHEAD].cand], 1);
+				__builtin_prefetch(&ccnt[x->rec[i + MOVE_AHEAD].cand], 1);
+			}
 			m += move_article(&mv, &x->rec[i]);
+		}
 		w->moved = true;
 		w->moved_from_k = w->sums_k;
 	} else {
