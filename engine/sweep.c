@@ -191,12 +191,12 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	const size_t first = o->first, n_sim = o->count ? o->count : c->n - first;
 	struct sb_bars bars;
 	struct sched sched;
-	struct sb_article_index index;
+	struct sb_article_index own_index, *index = o->index ? o->index : &own_index;
 	bool share = false;
 	enum sb_err rc = SB_OK;
 	struct sb_errbuf first_err = { "" };
 
-	sb_article_index_init(&index);
+	sb_article_index_init(&own_index);
 	if (!parts) {
 		n_parts = n_groups;
 		n_combos = g->count;
@@ -280,10 +280,10 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 		sb_combo_signal_params(&combo, &sp);
 		/* out of memory: no shared index, each work then builds its own */
 		share = sp.latency_us >= 0 &&
-			sb_article_index_begin(&index, c, ev, sp.latency_us, threads, &ierr) == SB_OK;
+			sb_article_index_begin(index, c, ev, sp.latency_us, threads, &ierr) == SB_OK;
 	}
 	if (!sched_init(&sched, threads, (size_t)chunk, n_tasks)) {
-		sb_article_index_release(&index);
+		sb_article_index_release(&own_index);
 		sched_release(&sched);
 		free(lane_params);
 		free(lane_ids);
@@ -305,16 +305,16 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 		if (!bw)
 			sb_signal_work_init(&own);
 		/* the same for every thread of the team: a barrier all of them reach */
-		if (share && omp_get_num_threads() == index.parts) {
+		if (share && omp_get_num_threads() == index->parts) {
 			double t0 = omp_get_wtime();
 
-			sb_article_index_count(&index, t);
+			sb_article_index_count(index, t);
 #pragma omp barrier
 #pragma omp single
-			sb_article_index_place(&index);
-			sb_article_index_fill(&index, t);
+			sb_article_index_place(index);
+			sb_article_index_fill(index, t);
 #pragma omp barrier
-			sb_signal_work_share(work, &index);
+			sb_signal_work_share(work, index);
 			t_signal += omp_get_wtime() - t0;      /* step 1 of every signal */
 		}
 		if (failed) {
@@ -370,7 +370,8 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 			}
 		}
 		free(acc);
-		sb_signal_work_share(work, NULL);       /* the index goes with this call */
+		if (index == &own_index)
+			sb_signal_work_share(work, NULL);   /* the index goes with this call */
 		if (!bw) {
 			free(signal);
 			sb_signal_work_release(&own);
@@ -379,7 +380,7 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	if (o->progress && !rc)
 		o->progress(o->progress_ctx, n_combos, n_combos);
 	sched_release(&sched);
-	sb_article_index_release(&index);
+	sb_article_index_release(&own_index);
 	free(lane_params);
 	free(lane_ids);
 	if (st) {

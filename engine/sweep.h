@@ -23,6 +23,11 @@ struct sb_sweep_opts {
 	 * its signals in its own, and leaves them there for the recorded runs that follow
 	 * (the curves: memory already faulted in, the articles already indexed). */
 	struct sb_backtest_work *works;
+	/* NULL, or where the threads build the articles' index that all of them read
+	 * (sb_article_index_init()ed by the caller, released by it after its last use):
+	 * works then keep reading it after the sweep, for the curves.  NULL: the sweep's
+	 * own, gone when it returns. */
+	struct sb_article_index *index;
 };
 
 struct sb_sweep_stats {

@@ -455,15 +455,20 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 {
 	const int slots = sb_sweep_threads(req->engine.threads);
 	struct sb_backtest_work *works = calloc((size_t)slots, sizeof(*works));
+	struct sb_article_index index;    /* the sweep's, read again by the curves */
+	struct sb_sweep_request with_index = *req;
 	enum sb_err rc;
 
 	if (!works)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
 	for (int t = 0; t < slots; t++)
 		sb_backtest_work_init(&works[t]);
-	rc = run_sweep(o, in, req, argc, argv, works, res, err);
+	sb_article_index_init(&index);
+	with_index.engine.index = &index;
+	rc = run_sweep(o, in, &with_index, argc, argv, works, res, err);
 	for (int t = 0; t < slots; t++)
 		sb_backtest_work_release(&works[t]);
+	sb_article_index_release(&index);
 	free(works);
 	return rc;
 }
