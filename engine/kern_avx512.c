@@ -726,31 +726,48 @@ word_marks(const double *restrict close, size_t w, uint64_t marks, uint64_t any,
 				eqn[b] = word_equity(close, w, tn, any, log, b);
 				dn[b] = _mm512_div_pd(eqn[b], eq[b]);
 			}
-			__mmask8 high[NB], fold[NB];
-			unsigned folds = 0;
+			__mmask8 high[NB];
+			unsigned highs = 0;
 
 #pragma GCC unroll 4
 			for (int b = 0; b < NB; b++) {
 				high[b] = _mm512_cmp_pd_mask(eq[b], peak[b], _CMP_GT_OQ);
-				fold[b] = _mm512_mask_cmp_pd_mask(high[b], low[b], peak[b], _CMP_LT_OQ);
-				folds |= fold[b];
+				highs |= high[b];
 				add_return(_mm512_sub_pd(d[b], one), &sr[b], &sr2[b], &sr3[b], &sr4[b],
 					   &sd2[b]);
 			}
-			/* a new high after a dip: fold the dip into max_dd (rare: one branch) */
-			if (folds) {
+			/*
+			 * A new high of some lane: a branch, taken rarely (an equity at a new peak
+			 * is rare among the candles of a year: 0.01 % of the benchmark's marks),
+			 * so the common candle only lowers 'low' (its peak is unchanged: eq <= peak
+			 * or NaN, which max_pd and the compare both pass over).
+			 */
+			if (highs) {
+				__mmask8 fold[NB];
+				unsigned folds = 0;
+
 				for (int b = 0; b < NB; b++) {
+					fold[b] = _mm512_mask_cmp_pd_mask(high[b], low[b], peak[b],
+									  _CMP_LT_OQ);
+					folds |= fold[b];
+				}
+				/* after a dip: fold it into max_dd */
+				for (int b = 0; folds && b < NB; b++) {
 					__m512d dd = _mm512_sub_pd(one, _mm512_div_pd(low[b], peak[b]));
 					__m512d md = _mm512_load_pd(k[b].max_dd);
 
 					_mm512_store_pd(k[b].max_dd, _mm512_mask_max_pd(md, fold[b], dd,
 											md));
 				}
-			}
+				for (int b = 0; b < NB; b++) {
+					peak[b] = _mm512_max_pd(eq[b], peak[b]);   /* eq where eq > peak */
+					low[b] = _mm512_mask_mov_pd(_mm512_min_pd(eq[b], low[b]), high[b],
+								    eq[b]);
+				}
+			} else {
 #pragma GCC unroll 4
-			for (int b = 0; b < NB; b++) {
-				peak[b] = _mm512_max_pd(eq[b], peak[b]);   /* eq where eq > peak */
-				low[b] = _mm512_mask_mov_pd(_mm512_min_pd(eq[b], low[b]), high[b], eq[b]);
+				for (int b = 0; b < NB; b++)
+					low[b] = _mm512_min_pd(eq[b], low[b]);
 			}
 			if (!rest)
 				break;
