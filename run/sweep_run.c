@@ -401,8 +401,8 @@ enum sb_err sb_run_grid(const struct sb_run_opts *o, const struct sb_run_inputs 
 /* sb_run_sweep() with one buffer set per thread, shared by the sweep and the curves */
 static enum sb_err run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 			     const struct sb_sweep_request *req, int argc, char **argv,
-			     struct sb_backtest_work *works, struct sb_sweep_result *res,
-			     struct sb_errbuf *err)
+			     struct sb_backtest_work *works, struct sb_article_index *index,
+			     struct sb_sweep_result *res, struct sb_errbuf *err)
 {
 	struct sb_sweep_request with_works = *req;
 	struct sb_engine_range r;
@@ -415,6 +415,7 @@ static enum sb_err run_sweep(const struct sb_run_opts *o, const struct sb_run_in
 	if (rc)
 		return rc;
 	with_works.engine.works = works;
+	with_works.engine.index = index;  /* this sweep's only: not the placebo sets' */
 	rc = sb_run_grid(o, in, &with_works, &r, res, err);
 	if (rc || (req->spread && sb_mpi_rank() != 0))
 		return rc;
@@ -456,7 +457,6 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	const int slots = sb_sweep_threads(req->engine.threads);
 	struct sb_backtest_work *works = calloc((size_t)slots, sizeof(*works));
 	struct sb_article_index index;    /* the sweep's, read again by the curves */
-	struct sb_sweep_request with_index = *req;
 	enum sb_err rc;
 
 	if (!works)
@@ -464,8 +464,7 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 	for (int t = 0; t < slots; t++)
 		sb_backtest_work_init(&works[t]);
 	sb_article_index_init(&index);
-	with_index.engine.index = &index;
-	rc = run_sweep(o, in, &with_index, argc, argv, works, res, err);
+	rc = run_sweep(o, in, req, argc, argv, works, &index, res, err);
 	for (int t = 0; t < slots; t++)
 		sb_backtest_work_release(&works[t]);
 	sb_article_index_release(&index);

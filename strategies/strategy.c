@@ -1,6 +1,7 @@
 /* strategy.c - the strategy list and the steps every signal shares */
 #include "strategy.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,11 +40,14 @@ static int32_t clamp32(int64_t v)
 	return v < INT32_MIN ? INT32_MIN : v > INT32_MAX ? INT32_MAX : (int32_t)v;
 }
 
+static _Atomic uint64_t index_builds;
+
 enum sb_err sb_article_index_begin(struct sb_article_index *x, const struct sb_candles *c,
 				   const struct sb_events *ev, int64_t latency_us, int parts,
 				   struct sb_errbuf *err)
 {
 	x->valid = false;                /* until filled: out of memory halfway leaves a mix */
+	x->gen = atomic_fetch_add(&index_builds, 1) + 1;
 	if (c->n > UINT32_MAX)
 		return sb_errf(err, SB_EINVAL, "%zu candles: at most %u can be traded", c->n,
 			       (unsigned)UINT32_MAX);
@@ -212,6 +216,9 @@ void sb_signal_work_release(struct sb_signal_work *w)
 
 void sb_signal_work_share(struct sb_signal_work *w, const struct sb_article_index *x)
 {
+	/* sums of an index withdrawn are of nothing this work can still name */
+	if (w->shared != x && w->sums_idx == w->shared)
+		w->sums_idx = NULL;
 	w->shared = x;
 }
 
@@ -307,14 +314,11 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 		x = w->shared;
 	} else {
 		x = &w->own;
-		if (!index_fits(x, c, ev, p->latency_us)) {
-			if (w->sums_idx == x)       /* its sums are of the articles it forgets */
-				sb_signal_candle_sums_clear(w, w->cap_candles);
-			if ((rc = sb_article_index_build(&w->own, c, ev, p->latency_us, err)))
-				return rc;
-		}
+		if (!index_fits(x, c, ev, p->latency_us) &&
+		    (rc = sb_article_index_build(&w->own, c, ev, p->latency_us, err)))
+			return rc;
 	}
-	if (w->sums_idx != x)
+	if (w->sums_idx != x || w->sums_gen != x->gen)   /* summed from other articles */
 		sb_signal_candle_sums_clear(w, w->cap_candles);
 	else if (w->sums_set && w->sums_k == k) {
 		if (st)
@@ -365,6 +369,7 @@ enum sb_err sb_signal_candle_sums(struct sb_signal_work *w, const struct sb_cand
 	w->sums_k = k;
 	w->sums_set = true;
 	w->sums_idx = x;
+	w->sums_gen = x->gen;
 	if (st)
 		*st = w->sums_st;
 	return SB_OK;

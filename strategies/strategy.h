@@ -56,6 +56,9 @@ struct sb_article_index {
 	const struct sb_candles *c;
 	int64_t latency_us;
 	bool    valid;
+	/* new at each sb_article_index_begin(), unique in the process: a work tells the
+	 * index it summed from one rebuilt in place or another at the same address */
+	uint64_t gen;
 	size_t  n_in;                  /* articles inside the candle range */
 	uint64_t outside;              /* articles outside it */
 	struct sb_conf_rec *rec;       /* n_in */
@@ -94,7 +97,8 @@ void sb_article_index_release(struct sb_article_index *x);
 struct sb_signal_work {
 	struct sb_article_index own;   /* built here when no shared index fits */
 	const struct sb_article_index *shared;
-	const struct sb_article_index *sums_idx;   /* whose articles csum/ccnt sum */
+	const struct sb_article_index *sums_idx;   /* whose articles csum/ccnt sum, */
+	uint64_t sums_gen;                         /* and which build of it */
 	/* Per candle: the exact sum and number of the confident articles of min-confidence
 	 * sums_k (when sums_set), kept for the next call: signals that differ only in their
 	 * window (or the strategy's own axes) share them. */

@@ -408,6 +408,41 @@ static void test_article_index_in_parts(void **state)
 		sb_signal_work_release(&ws);
 		sb_signal_work_release(&wo);
 	}
+	/*
+	 * An index rebuilt in place (the same address) from other articles, or withdrawn
+	 * and another built where it was: a work's sums are made afresh, not kept or moved.
+	 */
+	{
+		struct sb_signal_params sp = { .min_conf_e9 = 600000000, .window_us = 300 * SEC,
+					       .latency_us = 90 * SEC };
+		struct sb_signal_work ws, wo;
+		struct sb_signal_stats ss, so;
+		size_t W;
+
+		sb_signal_work_init(&ws);
+		sb_signal_work_init(&wo);
+		sb_signal_work_share(&ws, &parts);
+		assert_int_equal(sb_signal_candle_sums(&ws, &c, &ev, &sp, &W, &ss, &err), SB_OK);
+		assert_int_equal(sb_article_index_build(&parts, &c, &other, 90 * SEC, &err), SB_OK);
+		assert_int_equal(sb_signal_candle_sums(&ws, &c, &other, &sp, &W, &ss, &err), SB_OK);
+		assert_int_equal(sb_signal_candle_sums(&wo, &c, &other, &sp, &W, &so, &err), SB_OK);
+		assert_ptr_equal(ws.sums_idx, &parts);
+		assert_memory_equal(&ss, &so, sizeof(ss));
+		assert_memory_equal(ws.csum, wo.csum, n * sizeof(*ws.csum));
+		assert_memory_equal(ws.ccnt, wo.ccnt, n * sizeof(*ws.ccnt));
+		/* withdrawn, released, built again at the same address from ev */
+		sb_signal_work_share(&ws, NULL);
+		sb_article_index_release(&parts);
+		assert_int_equal(sb_article_index_build(&parts, &c, &ev, 90 * SEC, &err), SB_OK);
+		sb_signal_work_share(&ws, &parts);
+		assert_int_equal(sb_signal_candle_sums(&ws, &c, &ev, &sp, &W, &ss, &err), SB_OK);
+		assert_int_equal(sb_signal_candle_sums(&wo, &c, &ev, &sp, &W, &so, &err), SB_OK);
+		assert_memory_equal(&ss, &so, sizeof(ss));
+		assert_memory_equal(ws.csum, wo.csum, n * sizeof(*ws.csum));
+		assert_memory_equal(ws.ccnt, wo.ccnt, n * sizeof(*ws.ccnt));
+		sb_signal_work_release(&ws);
+		sb_signal_work_release(&wo);
+	}
 	sb_article_index_release(&one);
 	sb_article_index_release(&parts);
 	free_events(&ev);
