@@ -246,8 +246,9 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	/*
 	 * Tasks: a run of lane blocks of one part (a group, or the caller's lanes of one).
 	 * With many parts a task is a whole part (its signal is built once); with few, parts
-	 * are cut so that every thread has work.  Dynamic scheduling balances groups of
-	 * unequal cost (low min-confidence means dense signals and many more transitions).
+	 * are cut so that every thread has work.  The schedule (struct sched) balances
+	 * groups of unequal cost (low min-confidence means dense signals and many more
+	 * transitions) by stealing the last chunks of the longest run.
 	 */
 	{
 		size_t want_tasks = 4 * (size_t)threads;
@@ -270,17 +271,11 @@ enum sb_err sb_sweep_run_parts(const struct sb_candles *c, const struct sb_event
 	 * has the same latency; otherwise each work indexes per latency itself.
 	 */
 	if (g->ax[SB_AX_LATENCY].n == 1 && threads > 0) {
-		size_t idx[SB_MAX_AXES] = { 0 };
-		struct sb_combo combo;
-		struct sb_signal_params sp;
 		struct sb_errbuf ierr;
 
-		unrank(g, group_axes, n_gax, 0, idx);
-		sb_grid_combo(g, rank_id(g, idx), &combo);
-		sb_combo_signal_params(&combo, &sp);
 		/* out of memory: no shared index, each work then builds its own */
-		share = sp.latency_us >= 0 &&
-			sb_article_index_begin(index, c, ev, sp.latency_us, threads, &ierr) == SB_OK;
+		share = sb_article_index_begin(index, c, ev, g->ax[SB_AX_LATENCY].v[0], threads,
+					       &ierr) == SB_OK;
 	}
 	if (!sched_init(&sched, threads, (size_t)chunk, n_tasks)) {
 		sb_article_index_release(&own_index);

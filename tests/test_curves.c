@@ -1,7 +1,8 @@
 /* test_curves.c - the curves of a sweep's top combinations: equity.csv written with the
  * shared columns, the drawdown taken from the equity and the fast times give the same
  * bytes as the plain way; recorded runs on reused buffers equal fresh ones; per-candle
- * sums moved from one min-confidence to another equal fresh ones */
+ * sums moved from one min-confidence to another, or read from a shared index, equal
+ * fresh ones and the articles summed directly */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -253,6 +254,53 @@ static void test_recorded_work_reuse(void **state)
 	sb_candles_release(&c);
 }
 
+/* The sums and stats of two works (of n candles) are the same. */
+static void assert_same_sums(const struct sb_signal_work *a, const struct sb_signal_stats *sa,
+			     const struct sb_signal_work *b, const struct sb_signal_stats *sb,
+			     size_t n)
+{
+	assert_memory_equal(sa, sb, sizeof(*sa));
+	assert_memory_equal(a->csum, b->csum, n * sizeof(*a->csum));
+	assert_memory_equal(a->ccnt, b->ccnt, n * sizeof(*a->ccnt));
+}
+
+/*
+ * A work's sums and stats against DESIGN.md step 1 done directly, article by article:
+ * candle floor((t + L - t0) / D), counted when inside the candles and conf >= k.
+ */
+static void assert_direct_sums(const struct sb_signal_work *w, const struct sb_signal_stats *st,
+			       const struct sb_candles *c, const struct sb_events *ev, int64_t k,
+			       int64_t L)
+{
+	int64_t *sum = calloc(c->n, sizeof(*sum));
+	uint32_t *cnt = calloc(c->n, sizeof(*cnt));
+	uint64_t used = 0, below = 0, outside = 0;
+
+	assert_non_null(sum);
+	assert_non_null(cnt);
+	for (size_t a = 0; a < ev->n; a++) {
+		int64_t off = ev->t_us[a] + L - c->t0_us;
+		int64_t j = off / c->interval_us - (off % c->interval_us < 0);
+
+		if (j < 0 || (uint64_t)j >= c->n) {
+			outside++;
+		} else if (ev->conf_e9[a] < k) {
+			below++;
+		} else {
+			sum[j] += ev->score_e9[a];
+			cnt[j]++;
+			used++;
+		}
+	}
+	assert_int_equal(st->used, used);
+	assert_int_equal(st->below_confidence, below);
+	assert_int_equal(st->outside_range, outside);
+	assert_memory_equal(w->csum, sum, c->n * sizeof(*sum));
+	assert_memory_equal(w->ccnt, cnt, c->n * sizeof(*cnt));
+	free(sum);
+	free(cnt);
+}
+
 /* Sums moved from one min-confidence to the next equal sums made afresh. */
 static void test_sums_moved_between_k(void **state)
 {
@@ -277,9 +325,7 @@ static void test_sums_moved_between_k(void **state)
 		assert_int_equal(sb_signal_candle_sums(&w, &c, &ev, &sp, &W, &st, &err), SB_OK);
 		sb_signal_work_init(&fresh);
 		assert_int_equal(sb_signal_candle_sums(&fresh, &c, &ev, &sp, &W, &st2, &err), SB_OK);
-		assert_memory_equal(w.csum, fresh.csum, n * sizeof(*w.csum));
-		assert_memory_equal(w.ccnt, fresh.ccnt, n * sizeof(*w.ccnt));
-		assert_memory_equal(&st, &st2, sizeof(st));
+		assert_same_sums(&w, &st, &fresh, &st2, n);
 		sb_signal_work_release(&fresh);
 	}
 	sb_signal_work_release(&w);
@@ -324,9 +370,8 @@ static void test_sums_of_unsorted_articles(void **state)
 	assert_int_equal(sb_signal_candle_sums(&ws, &c, &sorted, &sp, &W, &ss, &err), SB_OK);
 	assert_int_equal(sb_signal_candle_sums(&wu, &c, &shuffled, &sp, &W, &su, &err), SB_OK);
 	assert_true(ss.outside_range > 0 && ss.used > 0);
-	assert_memory_equal(&ss, &su, sizeof(ss));
-	assert_memory_equal(ws.csum, wu.csum, n * sizeof(*ws.csum));
-	assert_memory_equal(ws.ccnt, wu.ccnt, n * sizeof(*ws.ccnt));
+	assert_same_sums(&ws, &ss, &wu, &su, n);
+	assert_direct_sums(&wu, &su, &c, &shuffled, sp.min_conf_e9, sp.latency_us);
 	/* every in-range article indexed once; the sorted ones in time order per bucket */
 	assert_int_equal(ws.own.n_in, ss.used + ss.below_confidence);
 	assert_int_equal(wu.own.n_in, ws.own.n_in);
@@ -393,9 +438,8 @@ static void test_article_index_in_parts(void **state)
 		assert_int_equal(sb_signal_candle_sums(&wo, &c, &ev, &sp, &W, &so, &err), SB_OK);
 		assert_ptr_equal(ws.sums_idx, &parts);
 		assert_false(ws.own.valid);                  /* never built */
-		assert_memory_equal(&ss, &so, sizeof(ss));
-		assert_memory_equal(ws.csum, wo.csum, n * sizeof(*ws.csum));
-		assert_memory_equal(ws.ccnt, wo.ccnt, n * sizeof(*ws.ccnt));
+		assert_same_sums(&ws, &ss, &wo, &so, n);
+		assert_direct_sums(&ws, &ss, &c, &ev, ks[i], 90 * SEC);
 		/* other articles, or another latency: its own index, not the shared one */
 		assert_int_equal(sb_signal_candle_sums(&ws, &c, &other, &sp, &W, &ss, &err), SB_OK);
 		assert_ptr_equal(ws.sums_idx, &ws.own);
@@ -405,6 +449,7 @@ static void test_article_index_in_parts(void **state)
 		assert_ptr_equal(ws.sums_idx, &ws.own);
 		assert_int_equal(sb_signal_candle_sums(&wo, &c, &ev, &sp, &W, &so, &err), SB_OK);
 		assert_memory_equal(ws.csum, wo.csum, n * sizeof(*ws.csum));
+		assert_direct_sums(&ws, &ss, &c, &ev, ks[i], 0);
 		sb_signal_work_release(&ws);
 		sb_signal_work_release(&wo);
 	}
@@ -427,9 +472,8 @@ static void test_article_index_in_parts(void **state)
 		assert_int_equal(sb_signal_candle_sums(&ws, &c, &other, &sp, &W, &ss, &err), SB_OK);
 		assert_int_equal(sb_signal_candle_sums(&wo, &c, &other, &sp, &W, &so, &err), SB_OK);
 		assert_ptr_equal(ws.sums_idx, &parts);
-		assert_memory_equal(&ss, &so, sizeof(ss));
-		assert_memory_equal(ws.csum, wo.csum, n * sizeof(*ws.csum));
-		assert_memory_equal(ws.ccnt, wo.ccnt, n * sizeof(*ws.ccnt));
+		assert_same_sums(&ws, &ss, &wo, &so, n);
+		assert_direct_sums(&ws, &ss, &c, &other, sp.min_conf_e9, sp.latency_us);
 		/* withdrawn, released, built again at the same address from ev */
 		sb_signal_work_share(&ws, NULL);
 		sb_article_index_release(&parts);
@@ -437,9 +481,8 @@ static void test_article_index_in_parts(void **state)
 		sb_signal_work_share(&ws, &parts);
 		assert_int_equal(sb_signal_candle_sums(&ws, &c, &ev, &sp, &W, &ss, &err), SB_OK);
 		assert_int_equal(sb_signal_candle_sums(&wo, &c, &ev, &sp, &W, &so, &err), SB_OK);
-		assert_memory_equal(&ss, &so, sizeof(ss));
-		assert_memory_equal(ws.csum, wo.csum, n * sizeof(*ws.csum));
-		assert_memory_equal(ws.ccnt, wo.ccnt, n * sizeof(*ws.ccnt));
+		assert_same_sums(&ws, &ss, &wo, &so, n);
+		assert_direct_sums(&ws, &ss, &c, &ev, sp.min_conf_e9, sp.latency_us);
 		sb_signal_work_release(&ws);
 		sb_signal_work_release(&wo);
 	}
