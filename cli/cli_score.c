@@ -273,15 +273,13 @@ static int parse(struct score_cli *c, int argc, char **argv)
 
 static void print_summary(const char *what, const struct sb_score_totals *t, const char *dir)
 {
-	char cost[SB_NUM_LEN];
-
 	printf("%s: %zu articles: %zu scored (%zu from the cache, %zu duplicates), %zu errors\n",
 	       what, t->articles, t->scored, t->from_cache, t->duplicates, t->errors);
 	printf("%s: %zu requests (%zu retries, %zu rate-limited, %zu invalid answers retried), "
-	       "%llu prompt + %llu completion tokens, cost $%s",
+	       "%llu prompt + %llu completion tokens, cost $%.6g",
 	       what, t->requests, t->retries, t->rate_limited, t->invalid_retried,
 	       (unsigned long long)t->prompt_tokens, (unsigned long long)t->completion_tokens,
-	       sb_fmt_num(t->cost_usd, cost));
+	       t->cost_usd);   /* six digits for reading; manifest.json has every digit */
 	if (t->cost_estimated)
 		printf(" (estimated for %zu articles: no usage reported)", t->cost_estimated);
 	if (t->cost_unpriced)

@@ -42,6 +42,7 @@ struct job {
 	enum sb_cost_source src;
 	double   latency_s;
 	int      attempts, requests;
+	int      paid;                  /* requests charged: answers, and streams cut after usage */
 	bool     running, invalid_retried;
 	int64_t  not_before, started;
 	double   reserved;              /* tokens taken from the bucket at the start */
@@ -341,18 +342,26 @@ static void retry_later(struct run *r, struct job *j, int64_t now, int64_t at_le
 	j->not_before = now + (wait > at_least ? wait : at_least);
 }
 
-static void charge(struct run *r, struct job *j, size_t sent_bytes)
+/* What a request sends: the prompt, the article, and an invalid answer sent back. */
+static size_t sent_bytes(const struct job *j)
+{
+	return strlen(sb_score_system_prompt) + strlen(j->message) +
+	       (j->bad ? strlen(j->bad) + 100 : 0);
+}
+
+static void charge(struct run *r, struct job *j, size_t sent)
 {
 	uint64_t pt, ct;
 	enum sb_cost_source src;
 	double cost;
+	bool first;
 
 	if (j->cs.has_usage) {
 		pt = j->cs.prompt_tokens;
 		ct = j->cs.completion_tokens;
 		src = SB_COST_USAGE;
 	} else {   /* what was sent and what came back, at 4 bytes a token */
-		pt = sb_tokens_estimate(sent_bytes);
+		pt = sb_tokens_estimate(sent);
 		ct = sb_tokens_estimate(j->cs.content_len);
 		src = SB_COST_ESTIMATE;
 	}
@@ -361,12 +370,16 @@ static void charge(struct run *r, struct job *j, size_t sent_bytes)
 		src = SB_COST_API;
 	else if (!r->price.known)
 		src = SB_COST_NONE;
-	/* an article's source is the weakest of its requests' */
-	if (j->requests == 1 || src == SB_COST_NONE || (src == SB_COST_ESTIMATE && j->src != SB_COST_NONE))
+	/*
+	 * An article's source is the weakest of its paid requests'. A 429, a 5xx or a cut
+	 * stream before any usage is not paid: it neither adds cost nor makes it unknown.
+	 */
+	first = j->paid++ == 0;
+	if (first || src == SB_COST_NONE || (src == SB_COST_ESTIMATE && j->src != SB_COST_NONE))
 		j->src = src;
 	j->pt += pt;
 	j->ct += ct;
-	j->cost = j->requests == 1 ? cost : j->cost + cost;
+	j->cost = first ? cost : j->cost + cost;
 	if (!isnan(cost))
 		r->t->cost_usd += cost;
 	r->t->prompt_tokens += pt;
@@ -378,11 +391,40 @@ static void charge(struct run *r, struct job *j, size_t sent_bytes)
 static enum sb_err handle_one(struct run *r, const struct sb_http_result *res,
 			      struct sb_errbuf *err);
 
-/* The stream's buffers (up to 3 MiB) are freed after every response. */
-static enum sb_err handle(struct run *r, const struct sb_http_result *res, struct sb_errbuf *err)
+/*
+ * A server may quote the request's headers in an error body (some proxies do): the key
+ * is cut out of the excerpt, whole or cut short at its end, before any message sees it.
+ */
+static void redact_key(char *s, const char *key)
 {
+	size_t kl = key ? strlen(key) : 0, sl;
+	char *p = s;
+
+	if (kl < 5)   /* "[key]" never lengthens the text */
+		return;
+	while ((p = strstr(p, key)) != NULL) {
+		memmove(p + 5, p + kl, strlen(p + kl) + 1);
+		memcpy(p, "[key]", 5);
+		p += 5;
+	}
+	sl = strlen(s);
+	for (size_t n = kl - 1 < sl ? kl - 1 : sl; n >= 4; n--)
+		if (!memcmp(s + sl - n, key, n)) {
+			snprintf(s + sl - n, n + 1, "%s", "[key]");
+			break;
+		}
+}
+
+/* The stream's buffers (up to 3 MiB) are freed after every response. */
+static enum sb_err handle(struct run *r, const struct sb_http_result *got,
+			  struct sb_errbuf *err)
+{
+	struct sb_http_result red = *got, *res = &red;
 	struct job *j = res->user;
-	enum sb_err rc = handle_one(r, res, err);
+	enum sb_err rc;
+
+	redact_key(red.detail, r->s->api_key);
+	rc = handle_one(r, res, err);
 
 	sb_chat_stream_release(&j->cs);
 	/* a request that got no answer used no tokens: its reservation goes back */
@@ -404,6 +446,8 @@ static enum sb_err handle_one(struct run *r, const struct sb_http_result *res,
 		struct sb_errbuf serr;
 
 		if (sb_chat_stream_finish(&j->cs, &serr) != SB_OK) {
+			if (j->cs.has_usage)   /* the provider billed what it reported */
+				charge(r, j, sent_bytes(j));
 			snprintf(what, sizeof(what), "bad stream: %.300s", serr.msg);
 			retry_later(r, j, now, 0, what);
 			return SB_OK;
@@ -413,8 +457,7 @@ static enum sb_err handle_one(struct run *r, const struct sb_http_result *res,
 			r->limit++;
 			r->streak = 0;
 		}
-		charge(r, j, strlen(sb_score_system_prompt) + strlen(j->message) +
-			     (j->bad ? strlen(j->bad) + 100 : 0));
+		charge(r, j, sent_bytes(j));
 		if (!sb_answer_parse(j->cs.content ? j->cs.content : "", j->cs.content_len, &j->ans,
 				     why, sizeof(why))) {
 			if (j->invalid_retried) {
@@ -465,6 +508,8 @@ static enum sb_err handle_one(struct run *r, const struct sb_http_result *res,
 		return sb_errf(err, SB_ENET, "%s: HTTP %ld: %s%s", r->url, res->status, res->detail,
 			       res->status == 401 || res->status == 403 ?
 			       " (check $SENTIBT_LLM_API_KEY or $OPENAI_API_KEY)" : "");
+	if (j->cs.has_usage)   /* cut after the usage arrived: billed */
+		charge(r, j, sent_bytes(j));
 	if (res->kind == SB_HTTP_ABORTED)
 		snprintf(what, sizeof(what), "bad stream: %.300s", j->stream_err.msg);
 	else

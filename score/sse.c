@@ -38,6 +38,14 @@ static bool ensure(char **p, size_t *cap, size_t need)
 	return true;
 }
 
+static bool blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+			return false;
+	return true;
+}
+
 /* One complete line (without its end): a field, or a blank line that dispatches. */
 static enum sb_err line_done(struct sb_sse *s, sb_sse_event_fn fn, void *ctx,
 			     struct sb_errbuf *err)
@@ -49,8 +57,12 @@ static enum sb_err line_done(struct sb_sse *s, sb_sse_event_fn fn, void *ctx,
 	if (n == 0) {
 		bool ok = true;
 
-		if (!s->has_data)
+		/* an event whose data is empty or blank carries nothing (WHATWG: not dispatched) */
+		if (!s->has_data || blank(s->data, s->data_len)) {
+			s->data_len = 0;
+			s->has_data = false;
 			return SB_OK;
+		}
 		s->data[s->data_len] = '\0';
 		if (s->data_len == 6 && !memcmp(s->data, "[DONE]", 6))
 			s->done = true;

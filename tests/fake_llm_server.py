@@ -14,11 +14,14 @@ do with markers:
     ok        as above                     crlf     the same with \\r\\n line ends
     nousage   no usage chunk               plain    a non-streamed JSON completion
     r429      n = 0: 429, Retry-After: 1   e500x2   n < 2: 500
-    down      always 500                   slow     the answer after 0.3 s
+    down      always 500, quoting the Authorization header   slow   the answer after 0.3 s
     bad       first answer not JSON, then good on the retry that names the error
     badx2     never JSON                   range    first score 1.5, then good
     rangex2   always score 1.7             stall    n = 0: two chunks, then silence (5 s)
     badsse    n = 0: an event that is not JSON, then good
+    emptydata an empty "data:" event among the chunks (not dispatched, WHATWG)
+    echokey   n = 0: 500 whose body quotes the Authorization header, then good
+    stallusage n = 0: everything but "data: [DONE]", then silence (5 s): billed
 A model whose name contains "neg" answers the opposite score.  The key the server
 expects is in $FAKE_LLM_KEY: "Authorization: Bearer <key>" must match (else 401);
 unset: no check.  Each request appends a JSON line to the log: t, model, id (ID=...),
@@ -104,10 +107,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log["status"] = 429
             self.record(**log)
             return self.send_plain(429, '{"error":{"message":"Rate limit reached"}}', [("Retry-After", "1")])
+        if mode == "echokey" and seen == 0:
+            log["status"] = 500
+            self.record(**log)
+            return self.send_plain(500, '{"error":{"message":"bad auth header: %s"}}' % got)
         if (mode == "e500x2" and seen < 2) or mode == "down":
             log["status"] = 500
             self.record(**log)
-            return self.send_plain(500, '{"error":{"message":"The server had an error"}}')
+            # a careless proxy's error quotes the request's Authorization header
+            return self.send_plain(500, '{"error":{"message":"The server had an error (%s)"}}' % got)
         score, conf, ents = want
         if "neg" in model:
             score = -score
@@ -144,8 +152,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if usage:
             events.append(json.dumps({"choices": [], "usage": {"prompt_tokens": pt, "completion_tokens": ct,
                                                                "total_tokens": pt + ct}}))
-        body = (": keep-alive" + eol + eol + "".join("data: " + e + eol + eol for e in events)
-                + "data: [DONE]" + eol + eol).encode()
+        if mode == "emptydata":
+            events.insert(2, "")
+        body = (": keep-alive" + eol + eol
+                + "".join(("data: " + e if e else "data:") + eol + eol for e in events)).encode()
+        done = ("data: [DONE]" + eol + eol).encode()
+        if not (mode == "stallusage" and seen == 0):
+            body += done
         self.record(**log)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -162,6 +175,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if mode == "stall" and seen == 0 and parts == 2:
                 time.sleep(5)
                 return
+        if mode == "stallusage" and seen == 0:
+            time.sleep(5)
+            return
             if parts % 8 == 0:
                 time.sleep(0.002)   # let the client read: chunks reach it split
         self.chunk(b"")

@@ -160,6 +160,9 @@ cat >"$d/faults.jsonl" <<'EOF2'
 {"id":"f7","published_at":"2024-03-01T00:06:00Z","title":"ID=f7","text":"WANT=0.2,0.4,BTC MODE=rangex2"}
 {"id":"f8","published_at":"2024-03-01T00:07:00Z","title":"ID=f8","text":"WANT=0.2,0.4,BTC MODE=down"}
 {"id":"f9","published_at":"2024-03-01T00:08:00Z","title":"ID=f9","text":"WANT=0.7,0.8,XRP MODE=badsse"}
+{"id":"f10","published_at":"2024-03-01T00:09:00Z","title":"ID=f10","text":"WANT=-0.1,0.3,ETH MODE=emptydata"}
+{"id":"f11","published_at":"2024-03-01T00:10:00Z","title":"ID=f11","text":"WANT=0.4,0.5,BTC MODE=echokey"}
+{"id":"f12","published_at":"2024-03-01T00:11:00Z","title":"ID=f12","text":"WANT=0.6,0.7,BTC MODE=stallusage"}
 EOF2
 : >"$d/log"
 start=$(date +%s)
@@ -169,7 +172,8 @@ took=$(($(date +%s) - start))
 [ $took -le 60 ] && ok "faults: done in ${took}s" || fail "faults: took ${took}s"
 check faults '
 exp = {"f1": (0.3, 0.9, ["BTC"]), "f2": (-0.3, 0.9, ["BTC"]), "f3": (0.5, 0.6, ["ETH"]),
-       "f4": (0.5, 0.6, ["ETH"]), "f5": (-0.9, 1, ["BTC"]), "f9": (0.7, 0.8, ["XRP"])}
+       "f4": (0.5, 0.6, ["ETH"]), "f5": (-0.9, 1, ["BTC"]), "f9": (0.7, 0.8, ["XRP"]),
+       "f10": (-0.1, 0.3, ["ETH"]), "f11": (0.4, 0.5, ["BTC"]), "f12": (0.6, 0.7, ["BTC"])}
 want(sorted(S) == sorted(exp), "scored %r" % sorted(S))
 for i, (s, c, k) in exp.items():
     r = S.get(i, {})
@@ -179,10 +183,12 @@ want(E.get("f6", {}).get("reason", "").startswith("invalid answer after a retry:
 want(E.get("f7", {}).get("reason") == "invalid answer after a retry: sentiment_score 1.7 is outside [-1, 1]", "f7 %r" % E.get("f7"))
 want(E.get("f8", {}).get("reason", "").startswith("HTTP 500: ") and E["f8"]["reason"].endswith("(after 3 attempts)"), "f8 %r" % E.get("f8"))
 want(E.get("f8", {}).get("line") == 8, "f8 line")
+want("(Bearer [key])" in E.get("f8", {}).get("reason", ""), "f8: the key quoted by the server is cut out: %r" % E.get("f8"))
 n = {}
 for e in L:
     n[e["id"]] = n.get(e["id"], 0) + 1
-want(n == {"f1": 2, "f2": 3, "f3": 2, "f4": 2, "f5": 2, "f6": 2, "f7": 2, "f8": 3, "f9": 2}, "requests %r" % n)
+want(n == {"f1": 2, "f2": 3, "f3": 2, "f4": 2, "f5": 2, "f6": 2, "f7": 2, "f8": 3, "f9": 2,
+           "f10": 1, "f11": 2, "f12": 2}, "requests %r" % n)
 # the retry of an invalid answer names the error (4 messages: the answer and the reason)
 want([e["messages"] for e in L if e["id"] in ("f3", "f4")] .count(4) == 2, "retries name the error")
 # the 429 was honoured: its retry came at least Retry-After (1 s) later
@@ -194,15 +200,25 @@ for i in ("f3", "f4"):
     pt, ct = sum(e["prompt_tokens"] for e in es), sum(e["completion_tokens"] for e in es)
     want((S[i]["prompt_tokens"], S[i]["completion_tokens"], S[i]["requests"]) == (pt, ct, 2), i + " tokens")
     want(abs(S[i]["cost_usd"] - cost("fake-a", pt, ct)) <= 1e-15, "%s cost %r" % (i, S[i]["cost_usd"]))
+# requests refused (429, 500) or cut before any usage cost nothing and leave the cost
+# known; a stream cut after its usage arrived was billed (f12 pays both of its requests)
+for i in ("f1", "f2", "f5", "f9", "f10", "f11", "f12"):
+    es = [e for e in L if e["id"] == i and e["status"] == 200 and not (i in ("f5", "f9") and e["n"] == 0)]
+    pt, ct = sum(e["prompt_tokens"] for e in es), sum(e["completion_tokens"] for e in es)
+    want((S[i]["prompt_tokens"], S[i]["completion_tokens"]) == (pt, ct), "%s tokens %r" % (i, S[i]))
+    want(S[i]["cost_source"] == "usage" and abs(S[i]["cost_usd"] - cost("fake-a", pt, ct)) <= 1e-15,
+         "%s cost %r" % (i, S[i]))
+want(len([e for e in L if e["id"] == "f12" and e["status"] == 200]) == 2, "f12 billed twice")
 T = M["totals"]
 got = tuple(T[k] for k in ("scored", "errors", "requests", "rate_limited", "invalid_answers_retried"))
-want(got == (6, 3, 20, 1, 4), "totals %r" % (T,))
+want(got == (9, 3, 25, 1, 4), "totals %r" % (T,))
+want(T.get("articles_cost_unknown") == 0, "no unknown cost %r" % (T,))
 paid = sum(cost("fake-a", e["prompt_tokens"], e["completion_tokens"]) for e in L if e["status"] == 200 and e["id"] not in ("f5",))
 '
 # errors are not cached: a re-run asks again for those only
 : >"$d/log"
 score faults2 --news "$d/faults.jsonl" --model fake-a --out "$d/faults2" --retries 1
-[ $rc -eq 0 ] && grep -q "(6 from the cache" "$d/faults2.out" &&
+[ $rc -eq 0 ] && grep -q "(9 from the cache" "$d/faults2.out" &&
 	[ "$(python3 -c 'import json,sys; print(sorted({json.loads(l)["id"] for l in open(sys.argv[1])}))' "$d/log")" = "['f6', 'f7', 'f8']" ] &&
 	ok "re-run after errors: only the failed ones asked again" || fail "faults re-run: $(cat "$d/faults2.out"; cat "$d/log")"
 
