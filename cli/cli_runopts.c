@@ -82,7 +82,13 @@
 "exit codes: 0 success, 1 failure (bad input, I/O, network), 2 usage error\n"
 
 const char sb_run_opts_help[] = HELP_INPUTS HELP_STRATEGY HELP_PERIOD HELP_OUTPUT;
-const char sb_events_opts_help[] = HELP_INPUTS HELP_OUTPUT;
+#define HELP_PERIOD_EVENTS \
+"period:\n" \
+"      --from T, --to T      study only the candles wholly inside [T1, T2) (a date or an\n" \
+"                            RFC 3339 time): events, forward returns, the volume history\n" \
+"                            and the event path all stay inside the period\n"
+
+const char sb_events_opts_help[] = HELP_INPUTS HELP_PERIOD_EVENTS HELP_OUTPUT;
 
 enum {
 	OPT_INTERVAL = 256, OPT_THRESHOLD, OPT_MIN_CONF, OPT_WINDOW, OPT_EXIT_BAND,

@@ -9,8 +9,8 @@ static const char usage_text[] =
 "usage: sentibt strategies\n"
 "\n"
 "Lists the strategies that --strategy NAME selects in backtest and sweep, with the\n"
-"options of their own sweep axes (each a value, a list a,b,c or a range start:stop:step,\n"
-"like --threshold).  Every strategy shares --min-confidence, --window and --latency, and\n"
+"options of their own sweep axes (each a value, a range start:stop:step or a comma list\n"
+"of both, like --threshold).  Every strategy shares --min-confidence, --window and --latency, and\n"
 "the trading rule (--threshold, --exit-band, --fee-bps, --slippage-bps).\n";
 
 int cmd_strategies(int argc, char **argv)

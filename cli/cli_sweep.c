@@ -17,8 +17,9 @@ static const char usage_text[] =
 "Runs every combination of the grid and writes DIR/summary.csv (one row per\n"
 "combination, in grid order), and DIR/equity/<id>.csv and DIR/trades/<id>.csv for the\n"
 "top K combinations and those asked for with --keep.  Each strategy option takes a\n"
-"value, a list 'a,b,c' or an inclusive range 'start:stop:step' (values start + n*step),\n"
-"e.g. --threshold 0.05:0.95:0.01 --min-confidence 0.5,0.7,0.9 --window 5m,15m.\n"
+"value, an inclusive range 'start:stop:step' (values start + n*step) or a comma list\n"
+"of both, e.g. --threshold 0.05:0.95:0.01 --min-confidence 0.5,0.7,0.9 --window 5m,15m\n"
+"--stop-loss 0,0.01:0.03:0.01 (a value given twice is an error).\n"
 "The grid is the Cartesian product; the first parameter column varies slowest.\n"
 "\n"
 "sweep options:\n"
@@ -352,8 +353,8 @@ static int walk_forward(const struct sb_run_opts *o, const struct sb_run_inputs 
 			printf("%5zu %8zu %14.4g %14.4g %10.4g %10.4g\n", i, wr.best[i],
 			       wr.in_sample[i].total_return, wr.out_sample[i].total_return,
 			       wr.in_sample[i].sharpe, wr.out_sample[i].sharpe);
-		printf("out-of-sample growth, folds compounded: %.6g (%s/walkforward.csv, oos_equity.csv)\n",
-		       wr.oos_growth, wr.dir);
+		printf("out-of-sample growth, folds compounded: %.6g, buy-and-hold %.6g (%s/walkforward.csv, oos_equity.csv)\n",
+		       wr.oos_growth, wr.oos_bh_growth, wr.dir);
 	}
 	sb_walk_result_release(&wr);
 	return SB_EXIT_OK;

@@ -151,6 +151,7 @@ static enum sb_err parse_range(struct sb_axis *a, size_t *cap, const char *name,
 	return rc;
 }
 
+/* A comma list whose items are values or inclusive ranges: "0,0.01:0.03:0.01". */
 static enum sb_err parse_list(struct sb_axis *a, size_t *cap, const char *name, char *buf,
 			      unsigned *typed, struct sb_errbuf *err)
 {
@@ -163,6 +164,14 @@ static enum sb_err parse_list(struct sb_axis *a, size_t *cap, const char *name, 
 
 		if (next)
 			*next++ = '\0';
+		if (strchr(item, ':')) {
+			char text[4096];
+
+			snprintf(text, sizeof(text), "%s", item);   /* parse_range cuts 'item' */
+			rc = parse_range(a, cap, name, item, text, typed, err);
+			item = next;
+			continue;
+		}
 		if (!parse_value(a, item, &v, typed))
 			return sb_errf(err, SB_EINVAL, "--%s: expected %s, got '%s'", name, what,
 				       item);
@@ -182,8 +191,7 @@ static enum sb_err axis_parse(struct sb_axis *a, const char *name, const char *s
 	if (strlen(spec) >= sizeof(buf))
 		return sb_errf(err, SB_EINVAL, "--%s: value too long", name);
 	strcpy(buf, spec);
-	rc = strchr(buf, ':') ? parse_range(a, &cap, name, buf, spec, &typed, err)
-			      : parse_list(a, &cap, name, buf, &typed, err);
+	rc = parse_list(a, &cap, name, buf, &typed, err);
 	/* one unit per axis: "60,4h" is more likely a slip than a wish */
 	if (!rc && typed == (TYPED_CANDLES | TYPED_DURATION))
 		rc = sb_errf(err, SB_EINVAL, "--%s: '%s' mixes numbers of candles (bare numbers) "

@@ -1037,16 +1037,19 @@ out_curve:
 
 /* ---- walk-forward ---- */
 
-/* The stitched out-of-sample equity, one series per fold (one in all past 12 folds). */
-static enum sb_err page_folds(struct ctx *c, const struct sb_table *et, const int *ec,
+/*
+ * The stitched out-of-sample equity, one series per fold (one in all past 12 folds),
+ * and the stitched buy-and-hold (dashed) when the folder has it (bh: its column, or -1).
+ */
+static enum sb_err page_folds(struct ctx *c, const struct sb_table *et, const int *ec, int bh,
 			      struct sb_errbuf *err)
 {
 	enum { MAX_FOLDS = 12 };
-	const double *y[MAX_FOLDS];
-	const char *nm[MAX_FOLDS];
+	const double *y[MAX_FOLDS + 1];
+	const char *nm[MAX_FOLDS + 1];
 	char names[MAX_FOLDS][32];
 	size_t n = et->nrow;
-	double *t = malloc((MAX_FOLDS + 1) * n * sizeof(*t)), *v = t ? t + n : NULL;
+	double *t = malloc((MAX_FOLDS + 2) * n * sizeof(*t)), *v = t ? t + n : NULL;
 	int m = 1;
 	enum sb_err rc;
 
@@ -1072,8 +1075,17 @@ static enum sb_err page_folds(struct ctx *c, const struct sb_table *et, const in
 		t[r] = sb_table_cell(et, r, ec[0]);
 		v[f * n + r] = sb_table_cell(et, r, ec[2]);
 	}
+	if (bh >= 0) {
+		double *b = v + (size_t)m * n;
+
+		for (size_t r = 0; r < n; r++)
+			b[r] = sb_table_cell(et, r, bh);
+		y[m] = b;
+		nm[m] = "buy-and-hold";
+	}
 	rc = sb_page_time_chart(&c->page, "Out-of-sample equity, the folds' test parts stitched",
-				"equity", n, t, y, m, nm, 0, false, NULL, 0, err);
+				"equity", n, t, y, m + (bh >= 0), nm, bh >= 0 ? 1u << m : 0, false,
+				NULL, 0, err);
 	free(t);
 	return rc;
 }
@@ -1092,7 +1104,7 @@ static enum sb_err report_walk_forward(struct ctx *c, struct sb_errbuf *err)
 	static const char *const ecols[] = { "time", "fold", "equity" };
 	struct sb_table ft, et;
 	char path[4200], dat[SB_GP_PATH], names[1024] = "";
-	int fc[6], ec[3];
+	int fc[6], ec[3], bh;
 	FILE *f;
 	enum sb_err rc;
 
@@ -1132,7 +1144,8 @@ static enum sb_err report_walk_forward(struct ctx *c, struct sb_errbuf *err)
 		fputs("</tr>\n", html);
 	}
 	fputs("</table>\n", html);
-	rc = page_folds(c, &et, ec, err);
+	bh = sb_table_col(&et, "buy_hold");   /* absent from folders before the benchmark */
+	rc = page_folds(c, &et, ec, bh, err);
 	if (rc)
 		goto out_et;
 	f = sb_gp_open_data(c->out, "oos_equity", dat, err);
@@ -1151,6 +1164,13 @@ static enum sb_err report_walk_forward(struct ctx *c, struct sb_errbuf *err)
 				 sb_table_cell(&et, r, ec[1]));
 		}
 		fprintf(f, "%.0f %.17g\n", sb_table_cell(&et, r, ec[0]), sb_table_cell(&et, r, ec[2]));
+	}
+	if (bh >= 0) {   /* the stitched benchmark, one more block */
+		fputs("\n\n", f);
+		for (size_t r = 0; r < et.nrow; r++)
+			fprintf(f, "%.0f %.17g\n", sb_table_cell(&et, r, ec[0]),
+				sb_table_cell(&et, r, bh));
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), " buy-and-hold");
 	}
 	rc = close_file(f, dat, err);
 	if (!rc) {

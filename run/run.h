@@ -209,7 +209,9 @@ struct sb_walk_result {
 	size_t *best;                   /* per fold: the id chosen on the training candles */
 	struct sb_metrics *in_sample;   /* its metrics there */
 	struct sb_metrics *out_sample;  /* and on the test candles */
+	struct sb_metrics *oos_bh;      /* buy-and-hold over each test part */
 	double oos_growth;              /* product of the folds' final equity / 10,000 */
+	double oos_bh_growth;           /* the same for buy-and-hold */
 	char dir[4096];
 };
 

@@ -72,6 +72,12 @@ bool sb_walk_spec_parse(const char *wf, const char *split, struct sb_walk_spec *
 	}
 	if (!w->step_us)
 		w->step_us = w->test_us;
+	/* overlapping test parts would count their shared candles twice in the stitched curve */
+	if (w->step_us < w->test_us) {
+		snprintf(why, cap, "--walk-forward: expected step >= test (test parts one after the other, never overlapping), got '%s'",
+			 wf);
+		return false;
+	}
 	return true;
 }
 
@@ -155,7 +161,7 @@ static enum sb_err write_folds(const char *path, const struct sb_run_opts *o,
 		fprintf(f, ",is_%s", wf_metrics[k]);
 	for (int k = 0; k < N_WF_METRICS; k++)
 		fprintf(f, ",oos_%s", wf_metrics[k]);
-	fputc('\n', f);
+	fputs(",oos_bh_return,oos_excess_return\n", f);
 	for (size_t i = 0; i < wr->n_folds; i++) {
 		const struct sb_fold *fo = &wr->folds[i];
 
@@ -171,6 +177,10 @@ static enum sb_err write_folds(const char *path, const struct sb_run_opts *o,
 		sb_fput_combo_values(f, &o->grid, wr->best[i]);
 		fput_metrics(f, &wr->in_sample[i]);
 		fput_metrics(f, &wr->out_sample[i]);
+		fputc(',', f);
+		sb_fput_num(f, wr->oos_bh[i].total_return);
+		fputc(',', f);
+		sb_fput_num(f, wr->out_sample[i].total_return - wr->oos_bh[i].total_return);
 		fputc('\n', f);
 	}
 	if (fclose(f) != 0)
@@ -184,13 +194,15 @@ void sb_walk_result_release(struct sb_walk_result *wr)
 	free(wr->best);
 	free(wr->in_sample);
 	free(wr->out_sample);
+	free(wr->oos_bh);
 	memset(wr, 0, sizeof(*wr));
 }
 
 /*
  * oos_equity.csv: the test parts one after the other, each fold's equity scaled so that
  * it starts where the previous one ended (the growth of the folds compounds); time is
- * the candle's close, as in equity.csv.
+ * the candle's close, as in equity.csv.  buy_hold is the benchmark chained the same way:
+ * in each test part all in at its first open (sim.h), scaled by the earlier parts' growth.
  */
 enum sb_err sb_run_walk_forward(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 				const struct sb_sweep_request *req, const struct sb_walk_spec *w,
@@ -201,7 +213,7 @@ enum sb_err sb_run_walk_forward(const struct sb_run_opts *o, const struct sb_run
 	struct sb_engine_range all;
 	struct sb_run_dir dir;
 	char path[4200];
-	double scale = 1.0;
+	double scale = 1.0, bh_scale = 1.0;
 	FILE *eq = NULL;
 	enum sb_err rc;
 
@@ -214,7 +226,8 @@ enum sb_err sb_run_walk_forward(const struct sb_run_opts *o, const struct sb_run
 	wr->best = calloc(wr->n_folds, sizeof(*wr->best));
 	wr->in_sample = calloc(wr->n_folds, sizeof(*wr->in_sample));
 	wr->out_sample = calloc(wr->n_folds, sizeof(*wr->out_sample));
-	if (!wr->best || !wr->in_sample || !wr->out_sample)
+	wr->oos_bh = calloc(wr->n_folds, sizeof(*wr->oos_bh));
+	if (!wr->best || !wr->in_sample || !wr->out_sample || !wr->oos_bh)
 		return sb_errf(err, SB_ENOMEM, "out of memory");
 	rc = sb_run_dir_begin(&dir, o->out, o->force, err);
 	if (rc)
@@ -226,7 +239,7 @@ enum sb_err sb_run_walk_forward(const struct sb_run_opts *o, const struct sb_run
 		rc = sb_errf(err, SB_EIO, "%s: cannot create: %s", path, strerror(errno));
 		goto fail;
 	}
-	fputs("time,fold,id,equity\n", eq);
+	fputs("time,fold,id,equity,buy_hold\n", eq);
 	for (size_t i = 0; i < wr->n_folds; i++) {
 		struct sb_sweep_result res;
 		struct sb_recorder rec;
@@ -244,16 +257,24 @@ enum sb_err sb_run_walk_forward(const struct sb_run_opts *o, const struct sb_run
 						&rec, &wr->out_sample[i], err);
 		if (rc)
 			goto fail;
+		sb_buy_hold(fo->test.n, c->open[fo->test.first], c->close + fo->test.first,
+			    c->interval_us, &wr->oos_bh[i]);
 		for (size_t j = 0; j < fo->test.n; j++) {
 			fput_time_of(eq, c, fo->test.first + j + 1);
 			fprintf(eq, ",%zu,%zu,", i, wr->best[i]);
 			sb_fput_num(eq, rec.equity[j] * scale);
+			fputc(',', eq);
+			sb_fput_num(eq, sb_buy_hold_equity(c->open[fo->test.first],
+							   c->close[fo->test.first + j]) * bh_scale);
 			fputc('\n', eq);
 		}
 		scale *= rec.equity[fo->test.n - 1] / SB_INITIAL_EQUITY;
+		bh_scale *= sb_buy_hold_equity(c->open[fo->test.first],
+					       c->close[fo->test.first + fo->test.n - 1]) / SB_INITIAL_EQUITY;
 		sb_recorder_release(&rec);
 	}
 	wr->oos_growth = scale;
+	wr->oos_bh_growth = bh_scale;
 	if (fclose(eq) != 0) {
 		eq = NULL;
 		rc = sb_errf(err, SB_EIO, "%s: write failed: %s", path, strerror(errno));

@@ -115,6 +115,31 @@ static void test_list(void **state)
 	free(a.v);
 }
 
+/* A list's items may be ranges: "0,0.01:0.03:0.01" is 0, 0.01, 0.02, 0.03 in that order. */
+static void test_list_of_ranges(void **state)
+{
+	static const char *const want[] = { "0", "0.01", "0.02", "0.03", "0.5", "0.7", "0.9" };
+	struct sb_axis a;
+	bool ok = true;
+
+	(void)state;
+	parse_ok(&a, "0,0.01:0.03:0.01,0.5:0.9:0.2", false);
+	assert_int_equal(a.n, 7);
+	for (size_t n = 0; n < 7; n++)
+		SAME(a.v[n], want[n]);
+	free(a.v);
+	parse_ok(&a, "0m,1h:4h:1h", true);
+	assert_int_equal(a.n, 5);
+	assert_int_equal(a.v[0], 0);
+	assert_int_equal(a.v[4], 4 * 3600 * SB_US_PER_SEC);
+	free(a.v);
+	check_bad(ok, "stop-loss", "0.01,0.01:0.03:0.01", false);   /* 0.01 twice */
+	check_bad(ok, "threshold", "0.1,0.5:0.2:0.1", false);       /* stop below start */
+	check_bad(ok, "threshold", "0.1,0.2:0.4", false);           /* no step */
+	check_bad(ok, "window", "5m,1m:3m:1m:1m", true);
+	assert_true(ok);
+}
+
 /*
  * 0.05:0.95:0.01 is exactly the 91 decimals a person reads: 0.05, 0.06, ... 0.82, ...
  * 0.95, each printed as such.  In binary floating point, 0.05 + 77 * 0.01 is
@@ -433,6 +458,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_value),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_list_of_ranges),
 		cmocka_unit_test(test_range_91),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_errors),

@@ -11,6 +11,10 @@ stats data using 1 name 'T' nooutput
 set xdata time
 set timefmt '%s'
 set autoscale xfix
+# under 3 days: a tic every 1, 2, 3, 6 or 12 hours, at most 8 (dated labels would overlap)
+span = T_max - T_min
+tic_s = span <= 8 * 3600 ? 3600 : span <= 16 * 3600 ? 7200 : span <= 24 * 3600 ? 10800 : span <= 48 * 3600 ? 21600 : 43200
+if (span <= 3 * 86400) set xtics tic_s
 set format x (T_max - T_min > 60 * 86400 ? "%Y-%m" : T_max - T_min > 3 * 86400 ? "%Y-%m-%d" : "%Y-%m-%d\n%H:%M")
 set xlabel 'time (UTC)'
 set ylabel 'equity (initial 10,000)'

@@ -84,7 +84,36 @@ for fold in 0 1; do
 	[ -z "$got" ] && got=$(grep '"total_return"' "$d/te$fold/metrics.json" | sed 's/.*: *//; s/,$//')
 	[ "$want" = "$got" ] && ok "fold $fold: out-of-sample return equals the test period's backtest ($got)" ||
 		fail "fold $fold: walkforward.csv oos_total_return '$want', backtest '$got'"
+	# its buy-and-hold and excess: those of the test period's backtest
+	python3 - "$d/te$fold/metrics.json" "$row" "$(head -1 "$d/wf/walkforward.csv")" >"$d/bh$fold" 2>&1 <<'EOF2' ||
+import json, sys
+m = json.load(open(sys.argv[1]))
+row = dict(zip(sys.argv[3].split(","), sys.argv[2].split(",")))
+bh, ex = float(row["oos_bh_return"]), float(row["oos_excess_return"])
+assert bh == m["buy_and_hold"]["total_return"], (bh, m["buy_and_hold"])
+assert ex == m["total_return"] - m["buy_and_hold"]["total_return"], (ex, m)
+EOF2
+		fail "fold $fold: buy-and-hold of the test part: $(cat "$d/bh$fold")"
 done
+# the stitched buy-and-hold compounds the test parts' own: its last value is the product
+python3 - "$d/wf/oos_equity.csv" "$d/wf/walkforward.csv" >"$d/bhs" 2>&1 <<'EOF2' &&
+import csv, sys
+eq = list(csv.DictReader(open(sys.argv[1])))
+folds = list(csv.DictReader(open(sys.argv[2])))
+want = 10000.0
+for f in folds:
+    want *= 1 + float(f["oos_bh_return"])
+got = float(eq[-1]["buy_hold"])
+assert abs(got - want) <= 1e-9 * want, (got, want)
+EOF2
+	ok "walk-forward: buy-and-hold per fold equals the test periods' backtests, stitched by compounding" ||
+	fail "stitched buy-and-hold: $(cat "$d/bhs")"
+# overlapping test parts are refused (their candles would count twice in the stitched curve)
+# shellcheck disable=SC2086
+"$BIN" sweep $in $grid --walk-forward train=2d,test=1d,step=12h --out "$d/wfo" -q 2>"$d/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "step >= test" "$d/err" && [ ! -e "$d/wfo" ] &&
+	ok "walk-forward: step < test is a usage error" || fail "step < test: exit $rc: $(cat "$d/err")"
 "$BIN" verify "$d/wf" >"$d/v" 2>&1 && ok "verify of a walk-forward run" || fail "verify: $(cat "$d/v")"
 if command -v gnuplot >/dev/null; then
 	"$BIN" report "$d/wf" >"$d/rep" 2>&1 && [ -s "$d/wf/report/oos_equity.png" ] &&
