@@ -48,6 +48,16 @@ run backtest backtest $common --threshold 0.3 --min-confidence 0.6
 run walkforward sweep $common --threshold 0.2,0.4 --min-confidence 0.6 \
 	--walk-forward train=12h,test=4h
 run events events $common
+# and every interactive page the other CLI tests made (kept by tests/cli/lib/common.sh
+# when scripts/run-tests runs them all; static pages, without dygraphs, have no charts)
+others=0
+if [ -n "${SENTIBT_PAGES:-}" ] && [ -d "$SENTIBT_PAGES" ]; then
+	for p in $(find "$SENTIBT_PAGES" -name '*.html' | sort); do
+		grep -q 'class="sb-chart"' "$p" || continue
+		pages="$pages $p"
+		others=$((others + 1))
+	done
+fi
 
 # Two broken copies of the sweep page, which the check must catch: a chart with no
 # data, and a script that throws before the charts are drawn.
@@ -74,6 +84,7 @@ sed 's/^/  /' "$d/check.out"
 for p in $pages; do
 	grep -q "^ok: $p: ok: [0-9]* charts drawn" "$d/check.out" || fail "$p in Chromium (above)"
 done
+echo "ok: $others pages of the other CLI tests opened as well"
 grep -q "^FAIL: $d/bad_empty/report/report.html: error: empty chart" "$d/check.out" &&
 	ok "a chart with no data is caught" || fail "the empty chart was not caught"
 grep -q "^FAIL: $d/bad_throw/report/report.html: .*sentibtNoSuchFunction" "$d/check.out" &&
