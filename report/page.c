@@ -84,7 +84,7 @@ static const char page_script[] =
 "    xlabel: 'time (UTC), ' + span, xLabelHeight: 16,\n"
 "    labelsDiv: fr.leg, labelsSeparateLines: true, fillGraph: !!spec.fill, series: series,\n"
 "    strokeWidth: 1.2, axes: { x: { valueFormatter: fmtT, axisLabelWidth: 80 },\n"
-"    y: { valueFormatter: num } } };\n"
+"    y: { valueFormatter: num, axisLabelWidth: 64 } } };\n"
 "  if (spec.trades) {\n"
 "    var bar = el('div', 'sb-bar', fr.f); el('span', '', bar, 'trades of ');\n"
 "    sel = el('select', '', bar); info = el('span', 'sb-info', bar);\n"
@@ -104,7 +104,8 @@ static const char page_script[] =
 "    function (v) { return ticks[Math.round(v)] || ''; } : num;\n"
 "  var opts = { labels: spec.labels, xlabel: spec.xlabel, ylabel: spec.ylabel, legend: 'always',\n"
 "    labelsDiv: fr.leg, labelsSeparateLines: true, customBars: true, drawPoints: true,\n"
-"    pointSize: 3, strokeWidth: 1.5, axes: { x: { valueFormatter: fx }, y: { valueFormatter: num } } };\n"
+"    pointSize: 3, strokeWidth: 1.5, axes: { x: { valueFormatter: fx },\n"
+"    y: { valueFormatter: num, axisLabelWidth: 64 } } };\n"
 "  if (ticks) opts.axes.x.ticker = function () { var out = [], step = Math.ceil(ticks.length / 12);\n"
 "    for (var i = 0; i < ticks.length; i += step) out.push({ v: i, label: ticks[i] }); return out; };\n"
 "  return new Dygraph(fr.c, spec.data, opts); }\n"
@@ -128,7 +129,7 @@ static const char page_script[] =
 static const char page_style[] =
 ".sb-frame{margin:1em 0 1.5em}.sb-title{font-weight:bold;margin:.3em 0}\n"
 ".sb-row{display:flex;gap:8px}.sb-plot{flex:1;min-width:0}\n"
-".sb-legend{width:300px;font-size:75%;overflow-wrap:anywhere}\n"
+".sb-legend{width:300px;font-size:75%;overflow-wrap:break-word}\n"
 ".sb-bar{font-size:90%;margin:.3em 0}.sb-info{color:#444;margin-left:1em}\n"
 ".sb-ok,.sb-err,#sb-status{font-size:85%;color:#666}.sb-err{color:#b2182b;font-weight:bold}\n"
 ".dygraph-legend{background:transparent!important}\n";

@@ -347,19 +347,35 @@ static void page_trades(struct sb_page_trades *pt, const char *name, const struc
  * The interactive curves of k runs on the same candles: equity (and buy and hold),
  * drawdown and price with the trades, on one time axis.
  */
+/*
+ * The curves of the top combinations; 'same' has bit j set when curve j repeats an
+ * earlier one (drawn dashed, so that both show).  Legends get a space after each comma
+ * so that the browser can wrap them between parameters.
+ */
 static enum sb_err page_curves(struct ctx *c, const struct curve *cv, const char *const *names,
-			       const struct sb_table *trades, int k, struct sb_errbuf *err)
+			       const struct sb_table *trades, int k, unsigned same,
+			       struct sb_errbuf *err)
 {
 	const double *y[SB_TABLE_MAX_COLS];
 	const char *nm[SB_TABLE_MAX_COLS];
 	struct sb_page_trades pt[SB_TABLE_MAX_COLS];
+	char (*spaced)[1200] = calloc((size_t)k + 1, sizeof(*spaced));
 	enum sb_err rc;
 	int m = 0;
 
+	if (!spaced)
+		return sb_errf(err, SB_ENOMEM, "out of memory");
 	for (int j = 0; j < k; j++) {
+		size_t o = 0;
+
+		for (const char *p = names[j]; *p && o + 3 < sizeof(spaced[j]); p++) {
+			spaced[j][o++] = *p;
+			if (*p == ',')
+				spaced[j][o++] = ' ';
+		}
 		y[m] = cv[j].eq;
-		nm[m++] = names[j];
-		page_trades(&pt[j], names[j], &trades[j]);
+		nm[m++] = spaced[j];
+		page_trades(&pt[j], spaced[j], &trades[j]);
 	}
 	if (cv[0].has_bh) {
 		y[m] = cv[0].bh;
@@ -367,7 +383,7 @@ static enum sb_err page_curves(struct ctx *c, const struct curve *cv, const char
 	}
 	sb_page_group_begin(&c->page);
 	rc = sb_page_time_chart(&c->page, "Equity (initial 10,000)", "equity", cv[0].n, cv[0].t,
-				y, m, nm, cv[0].has_bh ? 1u << k : 0, false, NULL, 0, err);
+				y, m, nm, same | (cv[0].has_bh ? 1u << k : 0), false, NULL, 0, err);
 	for (int j = 0; j < k; j++)
 		y[j] = cv[j].dd;
 	if (!rc)
@@ -380,6 +396,7 @@ static enum sb_err page_curves(struct ctx *c, const struct curve *cv, const char
 					"green long, red short; rings: exits)", "price", cv[0].n,
 					cv[0].t, y, 1, nm, 0, false, pt, k, err);
 	sb_page_group_end(&c->page);
+	free(spaced);
 	return rc;
 }
 
@@ -798,7 +815,8 @@ static enum sb_err sweep_curves(struct ctx *c, const struct sb_sweep *s, const s
 	struct sb_table *tr = calloc(o->top ? o->top : 1, sizeof(*tr));
 	size_t k = 0, later_len = 0;
 	FILE *top = NULL, *html = NULL;
-	char *later = NULL;
+	char *later = NULL, twin[32] = "";
+	unsigned same = 0;   /* bit k: curve k repeats an earlier one (dashed on the page) */
 	enum sb_err rc = SB_OK;
 
 	fputs("<h2>Best combinations: curves</h2>\n", c->html);
@@ -837,9 +855,19 @@ static enum sb_err sweep_curves(struct ctx *c, const struct sb_sweep *s, const s
 				     eq, sb_table_cell(t, order[0], idcol));
 			break;
 		}
-		/* legends: the rank and the parameters that vary, no spaces (gnuplot's words) */
+		/*
+		 * legends: the rank and the parameters that vary, no spaces (gnuplot's words);
+		 * a curve equal to an earlier one says so ("#8=#7"), else it would hide
+		 */
 		sb_sweep_params(s, r, s->nax == 0, ",", what, sizeof(what));
-		snprintf(names[k], sizeof(names[k]), "#%zu:%s", k + 1, what);
+		for (size_t j = 0; j < k; j++)
+			if (k < 31 && !memcmp(cv[j].eq, cv[k].eq, cv[k].n * sizeof(*cv[k].eq))) {
+				same |= 1u << k;
+				snprintf(twin, sizeof(twin), "=#%zu", j + 1);
+				break;
+			}
+		snprintf(names[k], sizeof(names[k]), "#%zu%s:%s", k + 1, same >> k & 1 ? twin : "",
+			 what);
 		nm[k] = names[k];
 		sb_sweep_params(s, r, true, ", ", what, sizeof(what));
 		snprintf(title, sizeof(title), "Combination %zu, #%zu by %s (%.4g)", id, k + 1,
@@ -887,7 +915,7 @@ out_free:
 		fclose(c->html);
 		c->html = html;
 		if (!rc && k)
-			rc = page_curves(c, cv, nm, tr, (int)k, err);
+			rc = page_curves(c, cv, nm, tr, (int)k, same, err);
 		if (later)
 			fwrite(later, 1, later_len, c->html);
 		free(later);
@@ -1020,7 +1048,7 @@ static enum sb_err report_backtest(struct ctx *c, struct sb_errbuf *err)
 		goto out_trades;
 	fputs("<h2>Curves</h2>\n", c->html);
 	name = "strategy";
-	rc = page_curves(c, &cv, &name, &tr, 1, err);
+	rc = page_curves(c, &cv, &name, &tr, 1, 0, err);
 	if (rc)
 		goto out_trades;
 	figure(c, "equity", "equity, drawdown and price");
