@@ -242,11 +242,8 @@ enum sb_err sb_sweep_init(struct sb_sweep *s, const struct sb_table *t, const ch
 		s->lo = nx ? s->lo - 0.5 : -1;
 		s->hi = s->lo + 1;
 	}
+	/* two slopes: white at 0, each side reaching its end colour at its own percentile */
 	s->diverging = s->lo < 0 && s->hi > 0;
-	if (s->diverging) {
-		s->hi = fmax(-s->lo, s->hi);
-		s->lo = -s->hi;
-	}
 	return SB_OK;
 }
 
@@ -387,10 +384,15 @@ void sb_sweep_grid(const struct sb_sweep *s, int a, int b, enum sb_reduce red, d
 static const unsigned diverging_rgb[5] = { 0xb2182b, 0xef8a62, 0xf7f7f7, 0x67a9cf, 0x2166ac };
 static const unsigned sequential_rgb[5] = { 0xf7fbff, 0xc6dbef, 0x6baed6, 0x2171b5, 0x08306b };
 
-/* The position 0..1 of v on the scale, 1 = best. */
+/*
+ * The position 0..1 of v on the scale, 1 = best.  A diverging scale has two slopes, so
+ * that zero is white and the best and the worst cells both take the end colours even
+ * when one side reaches much further than the other.
+ */
 static double scale_pos(const struct sb_sweep *s, double v)
 {
-	double u = (v - s->lo) / (s->hi - s->lo);
+	double u = !s->diverging ? (v - s->lo) / (s->hi - s->lo)
+		 : v < 0 ? 0.5 - 0.5 * v / s->lo : 0.5 + 0.5 * v / s->hi;
 
 	u = u < 0 ? 0 : u > 1 ? 1 : u;
 	return s->dir > 0 ? u : 1 - u;
@@ -418,10 +420,17 @@ void sb_sweep_gnuplot_palette(const struct sb_sweep *s, char *buf, size_t cap)
 	const unsigned *p = s->diverging ? diverging_rgb : sequential_rgb;
 	size_t len = (size_t)snprintf(buf, cap, "set palette defined (");
 
-	/* cbrange runs lo..hi; position 0 is lo, which is the worst unless lower is better */
-	for (int k = 0; k < 5 && len < cap; k++)
-		len += (size_t)snprintf(buf + len, cap - len, "%s%d '#%06x'", k ? ", " : "", k,
-					p[s->dir > 0 ? k : 4 - k]);
+	/*
+	 * cbrange runs lo..hi; position lo is the worst unless lower is better.  Positions
+	 * are values, so a diverging palette puts white at 0 and has two slopes (scale_pos).
+	 */
+	for (int k = 0; k < 5 && len < cap; k++) {
+		double at = !s->diverging ? s->lo + (s->hi - s->lo) * k / 4.0
+			  : k < 2 ? s->lo * (1 - k / 2.0) : s->hi * (k - 2) / 2.0;
+
+		len += (size_t)snprintf(buf + len, cap - len, "%s%.17g '#%06x'", k ? ", " : "",
+					at, p[s->dir > 0 ? k : 4 - k]);
+	}
 	if (len < cap)
 		snprintf(buf + len, cap - len, ")");
 }

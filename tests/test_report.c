@@ -136,6 +136,39 @@ static void test_colour_direction(void **state)
 	sb_sweep_release(&s);
 }
 
+/*
+ * A diverging scale has two slopes: with values from -40 to +16 the best cell is the
+ * full blue and the worst the full red (not a pale blue on a scale of +-40), zero white.
+ */
+static void test_colour_two_slopes(void **state)
+{
+	struct sb_table t = { .ncol = 4, .nrow = 5 };
+	double v[] = { 0, 0.1, 0, -40, 1, 0.2, 0, -10, 2, 0.3, 0, 0, 3, 0.4, 0, 4, 4, 0.5, 0, 16 };
+	static char id[] = "id", th[] = "threshold", tr[] = "total_return", sh[] = "sharpe";
+	struct sb_sweep s;
+	char c[8];
+	bool dark;
+
+	(void)state;
+	t.names[0] = id;
+	t.names[1] = th;
+	t.names[2] = tr;
+	t.names[3] = sh;
+	t.v = v;
+	assert_int_equal(sb_sweep_init(&s, &t, "sharpe", NULL, NULL), SB_OK);
+	assert_true(s.diverging);
+	/* the 98th percentile of -40 -10 0 4 16 is 16 - 0.08 * 12 = 15.04: 16 is clipped */
+	sb_sweep_colour(&s, 16, c, &dark);
+	assert_string_equal(c, "#2166ac");
+	sb_sweep_colour(&s, -40, c, &dark);
+	assert_string_equal(c, "#b2182b");
+	sb_sweep_colour(&s, 0, c, &dark);
+	assert_string_equal(c, "#f7f7f7");
+	sb_sweep_colour(&s, s.hi / 2, c, &dark);    /* halfway up the positive side */
+	assert_string_equal(c, "#67a9cf");
+	sb_sweep_release(&s);
+}
+
 static void test_durations(void **state)
 {
 	char b[32];
@@ -203,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_decimate_envelope),
 		cmocka_unit_test(test_decimate_short),
 		cmocka_unit_test(test_colour_direction),
+		cmocka_unit_test(test_colour_two_slopes),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_title_wrap),
 	};
