@@ -31,8 +31,8 @@
 "                            the file and line.  0 = no limit (the grid stays capped at\n" \
 "                            2^25 candles, up to ~5 GB).  Filled candles are counted in\n" \
 "                            the manifest\n" \
-"      --entity SYM          keep articles whose symbols include SYM (all when the file\n" \
-"                            has no symbols)\n" \
+"      --entity SYM          keep articles whose symbols include SYM (an error when no\n" \
+"                            article of the file has symbols)\n" \
 "      --confidence MODE     field (default), abs (|score|) or const:X, for files\n" \
 "                            without a confidence column\n" \
 "      --time-col, --score-col, --confidence-col NAME   column mapping for news CSVs\n"

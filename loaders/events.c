@@ -268,7 +268,12 @@ static enum sb_err finish(struct loader *L, struct sb_events *ev, struct sb_inpu
 	uint64_t dropped = 0;
 	size_t k = 0;
 
-	if (entity && L->any_symbols) {
+	/* an option that cannot apply is a mistake to report, not to ignore */
+	if (entity && !L->any_symbols && L->rows)
+		return sb_errf(L->err, SB_EINVAL,
+			       "%s: --entity %s: expected articles with symbols (or key_entities) to filter, got none in %llu articles; drop --entity to use them all",
+			       L->path, entity, (unsigned long long)L->rows);
+	if (entity) {
 		for (size_t i = 0; i < L->n; i++) {
 			if (L->r[i].sym == SYM_MATCH)
 				L->r[k++] = L->r[i];
@@ -304,12 +309,9 @@ static enum sb_err finish(struct loader *L, struct sb_events *ev, struct sb_inpu
 		info->rounded = L->rounded;
 		info->t_first_us = ev->t_us[0];
 		info->t_last_us = ev->t_us[ev->n - 1];
-		if (entity && L->any_symbols)
+		if (entity)
 			snprintf(info->dropped_why, sizeof(info->dropped_why),
 				 "%llu not about %s", (unsigned long long)dropped, entity);
-		else if (entity)
-			snprintf(info->dropped_why, sizeof(info->dropped_why),
-				 "entity filter %s not applied: the file has no symbols", entity);
 	}
 	return SB_OK;
 }

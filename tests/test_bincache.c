@@ -704,25 +704,15 @@ static void test_forged_entries(void **state)
 
 /*
  * What the loaders produce, pinned to the cache schema versions (bincache.h): the
- * SHA-256 of the candles and articles loaded from a one-day seeded sample.  When a
+ * SHA-256 of the candles and articles loaded from a one-day seeded sample, through
+ * every text loader (test_loader_output_pinned), with the loads' accounts.  When a
  * loader's output changes, this test fails until SB_CACHE_*_SCHEMA is bumped (so no
  * old entry is served) and the digest below is recorded again for the new version.
  */
 #define SAMPLE_CANDLES_SCHEMA 3
-#define SAMPLE_CANDLES_SHA "e125349061ca80ead7a6bba1c9a754b500942f489e478815da46634e3c3dd832"
+#define SAMPLE_CANDLES_SHA "65d856bff115161c5bc3c066e28d7cc9a05c1cfee15b9a51d0dfed9602042aba"
 #define SAMPLE_EVENTS_SCHEMA 2
-#define SAMPLE_EVENTS_SHA "536471a8e30f347d0cec2c53618e97a62c9da45a73e0d23b9179b85af9afa79a"
-
-static void digest_cols(char hex[SB_SHA256_HEX], const void *const *cols, const size_t *bytes,
-			int n)
-{
-	struct sb_sha256 h;
-
-	assert_int_equal(sb_sha256_begin(&h, NULL), SB_OK);
-	for (int k = 0; k < n; k++)
-		sb_sha256_update(&h, cols[k], bytes[k]);
-	sb_sha256_end(&h, hex);
-}
+#define SAMPLE_EVENTS_SHA "a04c8ca436f6287aea7cc75a11440d51c37c090dc9bbf152c2aebcf330ec3eef"
 
 /*
  * An entry cut in place while it is mapped (cp over it, an editor: sentibt itself
@@ -808,17 +798,63 @@ next:
 	sb_candles_release(&c);
 }
 
+/* The numbers of a load's account (not its path or digest): a cache entry keeps them too. */
+static void digest_info(struct sb_sha256 *h, const struct sb_input_info *in)
+{
+	const uint64_t v[] = { in->rows, in->rows_used, in->rows_dropped, in->duplicates,
+			       in->rounded, (uint64_t)in->t_first_us, (uint64_t)in->t_last_us,
+			       in->filled_candles, (uint64_t)in->longest_gap_us };
+
+	sb_sha256_update(h, v, sizeof(v));
+	sb_sha256_update(h, in->dropped_why, strlen(in->dropped_why));
+}
+
+static void digest_candles(struct sb_sha256 *h, const struct sb_candles *c)
+{
+	const void *cols[] = { c->open, c->high, c->low, c->close, c->volume, c->buy_volume,
+			       c->sell_volume };
+
+	sb_sha256_update(h, &c->n, sizeof(c->n));
+	sb_sha256_update(h, &c->t0_us, sizeof(c->t0_us));
+	sb_sha256_update(h, &c->interval_us, sizeof(c->interval_us));
+	for (int k = 0; k < 7; k++)
+		sb_sha256_update(h, cols[k], c->n * sizeof(double));
+	sb_sha256_update(h, c->trades, c->n * sizeof(uint64_t));
+}
+
+static void digest_events(struct sb_sha256 *h, const struct sb_events *ev)
+{
+	sb_sha256_update(h, &ev->n, sizeof(ev->n));
+	sb_sha256_update(h, ev->t_us, ev->n * sizeof(*ev->t_us));
+	sb_sha256_update(h, ev->score_e9, ev->n * sizeof(*ev->score_e9));
+	sb_sha256_update(h, ev->conf_e9, ev->n * sizeof(*ev->conf_e9));
+}
+
+static void put_e9(FILE *f, int32_t v)
+{
+	fprintf(f, "%s%d.%09d", v < 0 ? "-" : "", abs(v) / 1000000000, abs(v) % 1000000000);
+}
+
+/*
+ * Every loader's output on the sample, pinned: the Tardis trades (1m candles), an OHLCV
+ * CSV written from them with every 7th row left out (5m candles, gaps filled), the JSON
+ * Lines articles (entity BTC) and a news CSV written from them, each with its account.
+ * A change of what any loader produces changes a digest: bump the schema it caches under.
+ */
 static void test_loader_output_pinned(void **state)
 {
 	struct sb_sample_opts o;
 	struct sb_sample_stats st;
 	struct sb_errbuf err = { "" };
-	struct sb_candles c;
-	struct sb_events ev;
-	struct sb_events_opts eo = { .entity = "BTC" };
-	char dir[PATH_MAX], prices[PATH_MAX + 64], news[PATH_MAX + 64];
-	char hex_c[SB_SHA256_HEX], hex_e[SB_SHA256_HEX];
-	const char *pp = prices;
+	struct sb_candles c, c5;
+	struct sb_events ev, evc;
+	struct sb_events_opts eo = { .entity = "BTC" }, csv_o = { 0 };
+	struct sb_input_info info;
+	struct sb_sha256 hc, he;
+	char dir[PATH_MAX], prices[PATH_MAX + 64], news[PATH_MAX + 64], ohlcv[PATH_MAX + 64];
+	char csv[PATH_MAX + 64], hex_c[SB_SHA256_HEX], hex_e[SB_SHA256_HEX], t[SB_TIME_LEN];
+	const char *pp = prices, *po = ohlcv;
+	FILE *f;
 
 	(void)state;
 	path_of("pinned-sample", dir);
@@ -830,25 +866,52 @@ static void test_loader_output_pinned(void **state)
 	assert_true(sb_sample_trades_path(prices, sizeof(prices), dir, o.exchange, o.start_us,
 					  "BTCUSDT"));
 	snprintf(news, sizeof(news), "%s/news.jsonl", dir);
+	snprintf(ohlcv, sizeof(ohlcv), "%s/klines.csv", dir);
+	snprintf(csv, sizeof(csv), "%s/news.csv", dir);
 	sb_candles_init(&c);
+	sb_candles_init(&c5);
 	sb_events_init(&ev);
-	assert_int_equal(sb_candles_load(&c, &pp, 1, 60 * SB_US_PER_SEC, NULL, &err), SB_OK);
-	assert_int_equal(sb_events_load(&ev, news, &eo, NULL, &err), SB_OK);
-	{
-		const void *cols[] = { &c.n, &c.t0_us, &c.interval_us, c.open, c.high, c.low,
-				       c.close, c.volume, c.buy_volume, c.sell_volume, c.trades };
-		const size_t b = c.n * sizeof(double);
-		const size_t bytes[] = { sizeof(c.n), 8, 8, b, b, b, b, b, b, b,
-					 c.n * sizeof(uint64_t) };
+	sb_events_init(&evc);
+	assert_int_equal(sb_sha256_begin(&hc, NULL), SB_OK);
+	assert_int_equal(sb_sha256_begin(&he, NULL), SB_OK);
 
-		digest_cols(hex_c, cols, bytes, 11);
-	}
-	{
-		const void *cols[] = { &ev.n, ev.t_us, ev.score_e9, ev.conf_e9 };
-		const size_t bytes[] = { sizeof(ev.n), ev.n * 8, ev.n * 4, ev.n * 4 };
+	assert_int_equal(sb_candles_load(&c, &pp, 1, 60 * SB_US_PER_SEC, &info, &err), SB_OK);
+	digest_candles(&hc, &c);
+	digest_info(&hc, &info);
+	assert_non_null(f = fopen(ohlcv, "w"));
+	fputs("timestamp,open,high,low,close,volume\n", f);
+	for (size_t i = 0; i < c.n; i++)
+		if (i % 7 != 3)
+			fprintf(f, "%lld,%.17g,%.17g,%.17g,%.17g,%.17g\n",
+				(long long)((c.t0_us + (int64_t)i * c.interval_us) / 1000), c.open[i],
+				c.high[i], c.low[i], c.close[i], c.volume[i]);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(sb_candles_load(&c5, &po, 1, 300 * SB_US_PER_SEC, &info, &err), SB_OK);
+	assert_true(c5.n > 0 && info.rows < c.n);
+	digest_candles(&hc, &c5);
+	digest_info(&hc, &info);
 
-		digest_cols(hex_e, cols, bytes, 4);
+	assert_int_equal(sb_events_load(&ev, news, &eo, &info, &err), SB_OK);
+	digest_events(&he, &ev);
+	digest_info(&he, &info);
+	assert_non_null(f = fopen(csv, "w"));
+	fputs("date,sentiment_score,confidence\n", f);
+	for (size_t i = 0; i < ev.n; i++) {
+		sb_format_time(ev.t_us[i], t);
+		fprintf(f, "%s,", t);
+		put_e9(f, ev.score_e9[i]);
+		fputc(',', f);
+		put_e9(f, ev.conf_e9[i]);
+		fputc('\n', f);
 	}
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(sb_events_load(&evc, csv, &csv_o, &info, &err), SB_OK);
+	assert_int_equal(evc.n, ev.n);
+	digest_events(&he, &evc);
+	digest_info(&he, &info);
+	sb_sha256_end(&hc, hex_c);
+	sb_sha256_end(&he, hex_e);
+
 	printf("loaded sample: candles %s (schema %d), articles %s (schema %d)\n", hex_c,
 	       SB_CACHE_CANDLES_SCHEMA, hex_e, SB_CACHE_EVENTS_SCHEMA);
 	if (SB_CACHE_CANDLES_SCHEMA != SAMPLE_CANDLES_SCHEMA ||
@@ -861,7 +924,9 @@ static void test_loader_output_pinned(void **state)
 		fail_msg("the article loaders' output changed: bump SB_CACHE_EVENTS_SCHEMA "
 			 "(loaders/bincache.h), then record the new digest here");
 	sb_candles_release(&c);
+	sb_candles_release(&c5);
 	sb_events_release(&ev);
+	sb_events_release(&evc);
 }
 
 int main(void)

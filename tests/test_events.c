@@ -376,11 +376,10 @@ static void test_entity_filter(void **state)
 	assert_int_equal(info.rows_dropped, 0);
 	sb_events_release(&ev);
 
-	/* a file without symbols is kept whole, and the info says so */
-	load_ok(&ev, write_text("nosym.jsonl", nosym), &o, &info);
+	/* --entity on a file without symbols cannot apply: an error, not a silent no-op */
+	load_bad(write_text("nosym.jsonl", nosym), &o, "expected articles with symbols");
+	load_ok(&ev, tmp_path("nosym.jsonl"), &FIELD, &info);
 	assert_int_equal(ev.n, 2);
-	assert_int_equal(info.rows_dropped, 0);
-	assert_non_null(strstr(info.dropped_why, "not applied"));
 	sb_events_release(&ev);
 }
 
