@@ -1,15 +1,40 @@
 /*
  * cli_opts.c - what every command's option parsing shares: the did-you-mean for
  * misspelled commands, options and metrics (edit distance over the same tables that
- * getopt_long and the dispatcher use), and the metric names.
+ * getopt_long and the dispatcher use), the metric names, and the two ways a command
+ * reports an error (so that no cli_*.c file calls back into the dispatcher, sentibt.c).
  */
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../engine/sim.h"   /* sb_metric_names */
+
+void sb_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sentibt: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int sb_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sentibt %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry 'sentibt help %s'\n", cmd);
+	return SB_EXIT_USAGE;
+}
 
 /* Optimal string alignment distance (an adjacent swap costs 1), capped at 'cap'. */
 static size_t edit_distance(const char *a, const char *b, size_t cap)

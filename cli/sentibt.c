@@ -3,7 +3,6 @@
 #include "../core/common.h"
 #include "../run/mpi.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,29 +35,6 @@ static const struct cmd_struct commands[] = {
 	{ "strategies", cmd_strategies, "list the strategies (--strategy) and their sweep axes" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-void sb_cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sentibt: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int sb_cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sentibt %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\ntry 'sentibt help %s'\n", cmd);
-	return SB_EXIT_USAGE;
-}
 
 static void usage(FILE *out)
 {

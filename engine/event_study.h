@@ -35,7 +35,7 @@
  *    drawn with replacement, their means sorted, ci_lo = the k-th smallest and ci_hi =
  *    the k-th largest, k = max(1, ceil(0.025 B)).  Resample r of cell c (horizon-major,
  *    buckets ascending, c = h * buckets + b) draws from xoshiro256** seeded with
- *    sb_rng_seed(splitmix64(seed) + c) (loaders/sample_gen.h), indices by Lemire's
+ *    sb_rng_seed(splitmix64(seed) + c) (core/rng.h), indices by Lemire's
  *    unbiased bounded method on the top 32 bits; so cells are independent of each
  *    other and of the thread count.
  *  - IC per horizon: Spearman's rank correlation of score with forward return over the
@@ -186,5 +186,13 @@ void sb_bootstrap_mean_ci(const double *x, size_t n, uint32_t B, uint64_t seed, 
 size_t sb_es_quantile_edges(const int32_t *sorted, size_t n, int q, int64_t *edges);
 /* The bucket of score s among n_buckets + 1 edges, -1 when outside. */
 int32_t sb_es_bucket(int64_t s, const int64_t *edges, size_t n_buckets);
+
+/*
+ * event_stats.json of `sentibt events`: what was dropped and why, the bucket edges
+ * used, the volume spike ratio's undefined cases, and per horizon the events with a
+ * return, the truncated ones and the overlap (as defined above).
+ */
+enum sb_err sb_write_event_stats_json(const char *path, const struct sb_event_study *es,
+				      struct sb_errbuf *err);
 
 #endif

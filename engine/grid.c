@@ -374,7 +374,7 @@ static void factors(int64_t x, int sign, double f[2])
 
 void sb_combo_trade_params(const struct sb_combo *c, struct sb_trade_params *tp)
 {
-	/* In the signal's unit (10^-9), exact integers in a double: see threshold.h. */
+	/* In the signal's unit (10^-9), exact integers in a double: see strategies/mean.c. */
 	tp->threshold = (double)c->threshold;
 	tp->exit_band = (double)c->exit_band;
 	/* One rounding, the same everywhere: f = (fee + slippage) / 10^4, from the exact

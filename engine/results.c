@@ -1,7 +1,6 @@
 /* results.c - atomic result folders and the writers of backtest outputs */
 #define _XOPEN_SOURCE 700
 #include "results.h"
-#include "event_study.h"
 #include "../core/atomic.h"
 #include "../core/decimal.h"
 #include "../core/digest.h"
@@ -271,45 +270,6 @@ enum sb_err sb_write_metrics_json(const char *path, const struct sb_metrics *m,
 			sb_json_add_num(b, "max_drawdown", bh->max_drawdown);
 			sb_json_add_num(b, "final_equity", bh->final_equity);
 		}
-	}
-	return sb_json_write(path, o, 0, err);
-}
-
-enum sb_err sb_write_event_stats_json(const char *path, const struct sb_event_study *es,
-				      struct sb_errbuf *err)
-{
-	const struct sb_es_counts *c = &es->counts;
-	struct sb_json *o = sb_json_new_object(), *a, *v;
-	char buf[SB_DEC_LEN];
-
-	if (!o)
-		return sb_errf(err, SB_ENOMEM, "out of memory");
-	sb_json_add_u64(o, "articles", c->articles);
-	sb_json_add_u64(o, "outside_range", c->outside_range);
-	sb_json_add_u64(o, "below_confidence", c->below_confidence);
-	sb_json_add_u64(o, "clustered_out", c->clustered_out);
-	sb_json_add_u64(o, "events", c->events);
-	sb_json_add_u64(o, "outside_buckets", c->outside_buckets);
-	sb_json_add_u64(o, "shared_candle", c->shared_candle);
-	a = sb_json_add_array(o, "bucket_edges");
-	for (size_t i = 0; a && es->n_buckets && i <= es->n_buckets; i++)
-		sb_json_add_num_text(a, NULL, sb_dec_format(es->edges_e9[i], buf));
-	v = sb_json_add_object(o, "volume_spike");
-	sb_json_add_u64(v, "defined", c->spike_defined);
-	sb_json_add_u64(v, "truncated", c->spike_truncated);
-	sb_json_add_u64(v, "short_history", c->spike_short_history);
-	sb_json_add_u64(v, "zero_volume", c->spike_zero_volume);
-	a = sb_json_add_array(o, "horizons");
-	for (size_t h = 0; a && h < es->n_horizons; h++) {
-		const struct sb_es_horizon *hz = &es->hz[h];
-		struct sb_json *e = sb_json_add_object(a, NULL);
-
-		sb_json_add_num(e, "horizon_s", (double)hz->horizon_us / (double)SB_US_PER_SEC);
-		sb_json_add_u64(e, "candles", hz->candles);
-		sb_json_add_u64(e, "with_return", hz->with_return);
-		sb_json_add_u64(e, "truncated", hz->truncated);
-		sb_json_add_u64(e, "overlapping", hz->overlapping);
-		sb_json_add_u64(e, "disjoint_windows", hz->disjoint_windows);
 	}
 	return sb_json_write(path, o, 0, err);
 }

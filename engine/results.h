@@ -73,15 +73,6 @@ enum sb_err sb_write_equity_csv_cols(const char *path, const struct sb_candles *
 enum sb_err sb_write_trades_csv(const char *path, const struct sb_candles *c,
 				const struct sb_recorder *rec, struct sb_errbuf *err);
 
-/*
- * event_stats.json of `sentibt events`: what was dropped and why, the bucket edges
- * used, the volume spike ratio's undefined cases, and per horizon the events with a
- * return, the truncated ones and the overlap (engine/event_study.h defines each).
- */
-struct sb_event_study;
-enum sb_err sb_write_event_stats_json(const char *path, const struct sb_event_study *es,
-				      struct sb_errbuf *err);
-
 /* A short readable table of the metrics, for a terminal. */
 void sb_print_metrics(FILE *out, const struct sb_metrics *m);
 

@@ -8,7 +8,7 @@
 
 /* The per-lane parameters: what varies inside a signal group. */
 /*
- * The signal, h and e are in one unit; the engine uses 10^-9 (strategies/threshold.h
+ * The signal, h and e are in one unit; the engine uses 10^-9 (strategies/mean.c
  * explains why the comparisons are then exact), so h = 0.5 is 500000000.0 here.
  */
 struct sb_trade_params {

@@ -191,16 +191,21 @@ static enum sb_err add_article(struct loader *L, struct article *a, uint64_t whe
 {
 	int64_t score, conf;
 	bool r1 = false, r2 = false;
+	char num[SB_NUM_LEN];
 
 	L->rows++;
 	if (!a->has_time)
 		return fail(L, where, SB_EPARSE, "expected a published_at time, found none");
 	if (!a->has_score)
 		return fail(L, where, SB_EPARSE, "expected a %s, found none", a->score_name);
-	if (!isfinite(a->score) || a->score < -1.0 || a->score > 1.0)
-		return fail(L, where, SB_EPARSE, "expected %s in [-1, 1], got %g",
-			    a->score_name, a->score);
-	score = sb_dec_from_double(a->score, &r1);
+	/*
+	 * Rounded to 10^-9 first, then checked: 1.0000000000000002 (the double after 1) is
+	 * 1, as 0.30000000000000004 is 0.3; the message shows the value as it was read.
+	 */
+	if (!isfinite(a->score) || fabs(a->score) > 2.0 ||
+	    (score = sb_dec_from_double(a->score, &r1)) < -SB_DEC_SCALE || score > SB_DEC_SCALE)
+		return fail(L, where, SB_EPARSE, "expected %s in [-1, 1], got %s",
+			    a->score_name, sb_fmt_num(a->score, num));
 	switch (L->o->conf_mode) {
 	case SB_CONF_CONST:
 		conf = sb_dec_from_double(L->o->conf_const, NULL);
@@ -214,10 +219,10 @@ static enum sb_err add_article(struct loader *L, struct article *a, uint64_t whe
 			return fail(L, where, SB_EPARSE,
 				    "expected a %s, found none (or choose --confidence const:X or --confidence abs)",
 				    a->conf_name);
-		if (!isfinite(a->conf) || a->conf < 0.0 || a->conf > 1.0)
-			return fail(L, where, SB_EPARSE, "expected %s in [0, 1], got %g",
-				    a->conf_name, a->conf);
-		conf = sb_dec_from_double(a->conf, &r2);
+		if (!isfinite(a->conf) || fabs(a->conf) > 2.0 ||
+		    (conf = sb_dec_from_double(a->conf, &r2)) < 0 || conf > SB_DEC_SCALE)
+			return fail(L, where, SB_EPARSE, "expected %s in [0, 1], got %s",
+				    a->conf_name, sb_fmt_num(a->conf, num));
 		break;
 	}
 	if (a->id) {

@@ -1,4 +1,4 @@
-/* fetch.c - the downloader: the only module that calls libcurl (see fetch.h) */
+/* fetch.c - the downloader over libcurl (see fetch.h; score/http.c is the other libcurl user) */
 #include "fetch.h"
 #include "gz.h"
 #include "textio.h"

@@ -1,7 +1,7 @@
 /* textio.c - gz line reader, CSV splitting, strict number and time parsing */
 #include "textio.h"
 #include "gz.h"
-#include "input.h"
+#include "../core/filetype.h"   /* sb_check_file_type, stat */
 
 #include <errno.h>
 #include <math.h>

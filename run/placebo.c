@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "../engine/results.h"
-#include "../loaders/sample_gen.h"   /* the seeded generator */
+#include "../core/rng.h"
 
 struct art {
 	int64_t t;
@@ -136,7 +136,7 @@ enum sb_err sb_run_placebo(const struct sb_run_opts *o, const struct sb_run_inpu
 		pr->best[p] = res.rank_key[res.order[0]];
 		for (size_t k = 0; k < req->n_keep; k++)
 			pr->keep_vals[p * req->n_keep + k] = res.rank_key[req->keep[k]];
-		sb_sweep_result_release(&res);
+		sb_grid_result_release(&res);
 		if (better(best_real, pr->best[p], dir_rank))
 			below++;
 		else if (better(pr->best[p], best_real, dir_rank))

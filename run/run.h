@@ -174,6 +174,8 @@ enum sb_err sb_run_sweep(const struct sb_run_opts *o, const struct sb_run_inputs
 			 const struct sb_sweep_request *req, int argc, char **argv,
 			 struct sb_sweep_result *res, struct sb_errbuf *err);
 void sb_sweep_result_release(struct sb_sweep_result *res);
+/* Frees what sb_run_grid() filled (not the placebo part). */
+void sb_grid_result_release(struct sb_sweep_result *res);
 
 /* Runs the placebo grids and writes DIR/placebo.csv (a row per placebo set). */
 enum sb_err sb_run_placebo(const struct sb_run_opts *o, const struct sb_run_inputs *in,

@@ -251,7 +251,7 @@ enum sb_err sb_run_walk_forward(const struct sb_run_opts *o, const struct sb_run
 			goto fail;
 		wr->best[i] = res.order[0];
 		wr->in_sample[i] = res.m[res.order[0]];
-		sb_sweep_result_release(&res);
+		sb_grid_result_release(&res);
 		sb_grid_combo(&o->grid, wr->best[i], &combo);
 		rc = sb_backtest_recorded_range(c, &in->events, &combo, fo->test.first, fo->test.n,
 						&rec, &wr->out_sample[i], err);

@@ -14,7 +14,6 @@ struct xfer {
 	sb_http_body_fn fn;
 	void *user;
 	int64_t idle_us, last_rx;
-	int64_t retry_after_us;
 	long status;
 	bool aborted;
 	char errbody[200];
@@ -74,33 +73,14 @@ void sb_http_free(struct sb_http *h)
 	free(h);
 }
 
+/* Headers only show that the server is alive; their values come from libcurl's getters. */
 static size_t on_header(char *buf, size_t size, size_t n, void *ud)
 {
 	struct xfer *x = ud;
-	size_t len = size * n;
 
+	(void)buf;
 	x->last_rx = sb_http_now_us();
-	if (len > 12 && !strncasecmp(buf, "retry-after:", 12)) {
-		char v[128];
-		size_t k = len - 12 < sizeof(v) - 1 ? len - 12 : sizeof(v) - 1;
-		char *end;
-		long long s;
-
-		memcpy(v, buf + 12, k);
-		v[k] = '\0';
-		while (k && (v[k - 1] == '\r' || v[k - 1] == '\n' || v[k - 1] == ' '))
-			v[--k] = '\0';
-		s = strtoll(v, &end, 10);
-		if (end != v && *end == '\0' && s >= 0 && s < 86400) {
-			x->retry_after_us = s * 1000000;
-		} else {
-			time_t t = curl_getdate(v + strspn(v, " "), NULL), now = time(NULL);
-
-			if (t != -1)
-				x->retry_after_us = t > now ? (int64_t)(t - now) * 1000000 : 0;
-		}
-	}
-	return len;
+	return size * n;
 }
 
 static size_t on_body(char *buf, size_t size, size_t n, void *ud)
@@ -142,7 +122,6 @@ enum sb_err sb_http_post(struct sb_http *h, const char *url, const char *bearer,
 	x->fn = fn;
 	x->user = user;
 	x->idle_us = idle_us;
-	x->retry_after_us = -1;
 	x->last_rx = sb_http_now_us();
 	l = curl_slist_append(NULL, "Content-Type: application/json");
 	l = l ? curl_slist_append(l, "Accept: text/event-stream") : NULL;
@@ -204,8 +183,17 @@ static void finish(struct sb_http *h, struct xfer *x, CURLcode cc, bool idle,
 
 	memset(r, 0, sizeof(*r));
 	r->user = x->user;
-	r->retry_after_us = x->retry_after_us;
+	r->retry_after_us = -1;
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	{   /* Retry-After, seconds or an HTTP date: libcurl parses it (0 for a past date) */
+		struct curl_header *hd;
+		curl_off_t s = 0;
+
+		if (curl_easy_header(x->easy, "Retry-After", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK) {
+			curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &s);
+			r->retry_after_us = (s > 0 ? (s < 86400 ? s : 86400) : 0) * (int64_t)1000000;
+		}
+	}
 	if (idle) {
 		r->kind = SB_HTTP_TIMEOUT;
 		snprintf(r->detail, sizeof(r->detail), "no data received for %lld ms",

@@ -383,6 +383,34 @@ static void test_entity_filter(void **state)
 	sb_events_release(&ev);
 }
 
+/*
+ * The range is checked after rounding to 10^-9: the doubles next to 1, -1 and 0 are
+ * those decimals (as 0.30000000000000004 is 0.3), a value beyond is named as read.
+ */
+static void test_range_after_rounding(void **state)
+{
+	const char *text =
+		"{\"published_at\":1,\"sentiment_score\":1.0000000000000002,\"confidence\":1.0000000000000002}\n"
+		"{\"published_at\":2,\"sentiment_score\":-1.0000000000000002,\"confidence\":-1e-17}\n"
+		"{\"published_at\":3,\"sentiment_score\":0.9999999999999999,\"confidence\":0.30000000000000004}\n";
+	struct sb_events ev;
+
+	(void)state;
+	load_ok(&ev, write_text("edges.jsonl", text), &FIELD, NULL);
+	assert_int_equal(ev.n, 3);
+	assert_int_equal(ev.score_e9[0], 1000000000);
+	assert_int_equal(ev.conf_e9[0], 1000000000);
+	assert_int_equal(ev.score_e9[1], -1000000000);
+	assert_int_equal(ev.conf_e9[1], 0);
+	assert_int_equal(ev.score_e9[2], 1000000000);
+	assert_int_equal(ev.conf_e9[2], 300000000);
+	sb_events_release(&ev);
+	load_bad(write_text("beyond.jsonl", "{\"published_at\":1,\"sentiment_score\":-1.0000001,\"confidence\":0.5}\n"),
+		 &FIELD, "beyond.jsonl:1: expected sentiment_score in [-1, 1], got -1.0000001");
+	load_bad(write_text("beyondc.jsonl", "{\"published_at\":1,\"sentiment_score\":0.5,\"confidence\":1.000000002}\n"),
+		 &FIELD, "beyondc.jsonl:1: expected confidence in [0, 1], got 1.000000002");
+}
+
 static void test_conf_modes_jsonl(void **state)
 {
 	const char *text =
@@ -1099,6 +1127,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_stable_sort),
 		cmocka_unit_test(test_duplicates_and_aliases),
 		cmocka_unit_test(test_entity_filter),
+		cmocka_unit_test(test_range_after_rounding),
 		cmocka_unit_test(test_conf_modes_jsonl),
 		cmocka_unit_test(test_jsonl_gz),
 		cmocka_unit_test(test_msgpack),

@@ -1,4 +1,4 @@
-/* test_threshold.c - DESIGN.md steps 1-2 (the threshold signal), values worked by hand */
+/* test_mean.c - DESIGN.md steps 1-2 (the threshold signal), values worked by hand */
 #include <math.h>
 #include <setjmp.h>
 #include <stdbool.h>
@@ -484,7 +484,7 @@ static void test_moved_equals_fresh(void **state)
 }
 
 /*
- * The claim in threshold.h: with an exact integer sum S of n < 2^23 scores (10^-9
+ * The claim in strategies/mean.c: with an exact integer sum S of n < 2^23 scores (10^-9
  * units) and an integer threshold h (|h| <= 10^9), the double RN(S / n) compares
  * with h exactly as the rational S / n does.  Checked here on the hardest cases,
  * sums within a few units of h * n, for small n, random n and n just below 2^23.
