@@ -1,7 +1,7 @@
 /* score_run.c - the scoring run: cache, scheduler, outputs (see score_run.h, docs/score.md)
  *
  * The scheduler is one loop on one thread: libcurl's multi interface carries the
- * concurrent requests (score/http.c), and between polls the loop starts what the
+ * concurrent requests (sb_http_* in loaders/fetch.c), and between polls the loop starts what the
  * limits allow.  A request starts when: fewer than 'limit' are running ('limit' is
  * --concurrency, halved on each 429 and raised by one after every 10 successes in a
  * row), the time is past the global pause (a 429's Retry-After) and the job's own
@@ -11,7 +11,7 @@
 #include "score_run.h"
 #include "answer.h"
 #include "cache.h"
-#include "http.h"
+#include "../loaders/fetch.h"   /* sb_http_*: the streamed POSTs */
 #include "lexicon.h"
 #include "prices.h"
 #include "ratelimit.h"
