@@ -4,6 +4,7 @@
 #include "../core/atomic.h"
 #include "../core/thread.h"
 #include "mpk.h"
+#include "gz.h"     /* sb_crc32 */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,7 @@
 #include <unistd.h>
 
 /* The container format; each object has its own schema (bincache.h). */
-#define MAGIC "sentibt-cache-2"
+#define MAGIC "sentibt-cache-3"   /* 3: the CRC-32 trailer */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define KIND_CANDLES "candles-" STR(SB_CACHE_CANDLES_SCHEMA)
@@ -105,22 +106,51 @@ static void pack_infos(FILE *f, const struct sb_input_info *info, size_t n)
 	}
 }
 
-/* Opens the entry "<dir>/<key>.mpk" for writing through core/atomic. */
-static bool open_entry(const char *dir, const char *key, struct sb_atomic *out)
-{
+/*
+ * An entry is the MessagePack document, then its CRC-32 (4 bytes, little-endian): a
+ * flipped bit anywhere makes it a miss, not wrong candles.  The document is built in
+ * memory (open_entry) and written with its CRC by close_entry() through core/atomic.
+ */
+struct entry_out {
+	FILE *f;          /* the document, in memory */
+	char *buf;
+	size_t len;
 	char final[4200];
+};
 
+static bool open_entry(const char *dir, const char *key, struct entry_out *o)
+{
 	if (!dir || !*dir || sb_mkdirs(dir, NULL))
 		return false;
-	snprintf(final, sizeof(final), "%s/%s.mpk", dir, key);
-	return sb_atomic_open(out, final, NULL) == SB_OK;
+	snprintf(o->final, sizeof(o->final), "%s/%s.mpk", dir, key);
+	o->buf = NULL;
+	o->len = 0;
+	o->f = open_memstream(&o->buf, &o->len);
+	return o->f != NULL;
+}
+
+static void close_entry(struct entry_out *o)
+{
+	struct sb_atomic out;
+	bool ok = !ferror(o->f);
+
+	if (fclose(o->f) == 0 && ok && o->buf && sb_atomic_open(&out, o->final, NULL) == SB_OK) {
+		uint32_t crc = sb_crc32(o->buf, o->len);
+		unsigned char t[4] = { (unsigned char)crc, (unsigned char)(crc >> 8),
+				       (unsigned char)(crc >> 16), (unsigned char)(crc >> 24) };
+
+		fwrite(o->buf, 1, o->len, out.f);
+		fwrite(t, 1, 4, out.f);
+		sb_atomic_commit(&out, NULL);   /* best effort: a failed entry is only a later miss */
+	}
+	free(o->buf);
 }
 
 void sb_cache_store_candles(const char *dir, const char *key, const struct sb_candles *c,
 			    const struct sb_input_info *info, size_t ninfo)
 {
 	const size_t bytes = c->n * sizeof(double);
-	struct sb_atomic out;
+	struct entry_out out;
 	FILE *f;
 
 	if (!open_entry(dir, key, &out))
@@ -141,13 +171,13 @@ void sb_cache_store_candles(const char *dir, const char *key, const struct sb_ca
 	sb_mpk_put_bin(f, c->sell_volume, bytes);
 	sb_mpk_put_bin(f, c->trades, c->n * sizeof(uint64_t));
 	pack_infos(f, info, ninfo);
-	sb_atomic_commit(&out, NULL);   /* best effort: a failed entry is only a later miss */
+	close_entry(&out);
 }
 
 void sb_cache_store_events(const char *dir, const char *key, const struct sb_events *ev,
 			   const struct sb_input_info *info)
 {
-	struct sb_atomic out;
+	struct entry_out out;
 	FILE *f;
 
 	if (!open_entry(dir, key, &out))
@@ -161,7 +191,7 @@ void sb_cache_store_events(const char *dir, const char *key, const struct sb_eve
 	sb_mpk_put_bin(f, ev->score_e9, ev->n * sizeof(int32_t));
 	sb_mpk_put_bin(f, ev->conf_e9, ev->n * sizeof(int32_t));
 	pack_infos(f, info, 1);
-	sb_atomic_commit(&out, NULL);   /* best effort: a failed entry is only a later miss */
+	close_entry(&out);
 }
 
 /* ---- reading ---- */
@@ -288,9 +318,17 @@ static bool entry_open(struct entry *e, const char *dir, const char *key, const 
 	if (!dir || !*dir || n_items > sizeof(e->items) / sizeof(e->items[0]))
 		return false;
 	snprintf(path, sizeof(path), "%s/%s.mpk", dir, key);
-	if (!entry_bytes(e, path))
+	if (!entry_bytes(e, path) || e->len < 4)
 		return false;
-	e->doc = sb_mpk_parse(e->buf, e->len, &root);
+	{   /* the CRC-32 trailer (close_entry) */
+		const unsigned char *t = (const unsigned char *)e->buf + e->len - 4;
+		uint32_t want = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
+				(uint32_t)t[3] << 24;
+
+		if (sb_crc32(e->buf, e->len - 4) != want)
+			return false;
+	}
+	e->doc = sb_mpk_parse(e->buf, e->len - 4, &root);
 	if (!e->doc || root.type != SB_MPK_ARRAY || root.n != n_items)
 		return false;
 	for (uint32_t i = 0; i < n_items; i++)

@@ -4,6 +4,7 @@
 #include "../core/thread.h"
 
 #include <errno.h>
+#include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -589,4 +590,13 @@ void sb_gz_check_free(struct sb_gz_check *c)
 		return;
 	inflateEnd(&c->z);
 	free(c);
+}
+
+uint32_t sb_crc32(const void *p, size_t n)
+{
+	uint32_t crc = 0;
+
+	/* ISA-L takes a 64-bit length: one call whatever n */
+	crc = crc32_gzip_refl(crc, (const unsigned char *)p, (uint64_t)n);
+	return crc;
 }

@@ -106,4 +106,7 @@ bool sb_gz_check_feed(struct sb_gz_check *c, const void *p, size_t n);
 bool sb_gz_check_complete(const struct sb_gz_check *c);
 void sb_gz_check_free(struct sb_gz_check *c);   /* NULL is fine */
 
+/* The CRC-32 of gzip over p[0..n) (ISA-L's, folded with carry-less multiplies). */
+uint32_t sb_crc32(const void *p, size_t n);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "testutil.h"
 #include "../loaders/bincache.h"
+#include "../loaders/gz.h"
 #include "../loaders/sample_gen.h"
 
 #include <dirent.h>
@@ -440,6 +441,13 @@ static void test_events_roundtrip(void **state)
 
 /* Copies the first 'keep' bytes of 'src' over 'dst' (with byte 'patch_at' set to 'patch'
  * when patch_at >= 0); 'keep' < 0 keeps everything. */
+/*
+ * Copies entry src to dst, cut to 'keep' bytes (-1: whole) and with byte patch_at set
+ * to 'patch' (-1: none).  A patched copy gets its CRC-32 trailer sealed again (unless
+ * g_no_reseal), so that the checks behind the CRC are what the test reaches.
+ */
+static bool g_no_reseal;
+
 static long damage(const char *src, const char *dst, long keep, long patch_at, int patch)
 {
 	FILE *f = fopen(src, "rb");
@@ -450,8 +458,15 @@ static long damage(const char *src, const char *dst, long keep, long patch_at, i
 	assert_non_null(buf);
 	n = (long)fread(buf, 1, 1 << 16, f);
 	fclose(f);
-	if (patch_at >= 0 && patch_at < n)
+	if (patch_at >= 0 && patch_at < n) {
 		buf[patch_at] = (char)patch;
+		if (!g_no_reseal && n >= 4) {
+			uint32_t crc = sb_crc32(buf, (size_t)n - 4);
+
+			for (int k = 0; k < 4; k++)
+				buf[n - 4 + k] = (char)(crc >> (8 * k));
+		}
+	}
 	f = fopen(dst, "wb");
 	assert_non_null(f);
 	fwrite(buf, 1, (size_t)(keep < 0 || keep > n ? n : keep), f);
@@ -500,7 +515,22 @@ static void test_damaged_entries(void **state)
 	damage(good, bad, size - 1, -1, 0);
 	expect_candle_miss(dir, KEY2, "one byte short");
 
-	/* the layout: fixarray(14) 0x9e, fixstr(15) 0xaf + "sentibt-cache-2", fixstr(9) 0xa9 +
+	/* one flipped bit in a column, the CRC left as it was: a miss, not other candles */
+	g_no_reseal = true;
+	{
+		FILE *f = fopen(good, "rb");
+		int b;
+
+		assert_non_null(f);
+		assert_int_equal(fseek(f, 200, SEEK_SET), 0);   /* inside the open column */
+		b = fgetc(f);
+		fclose(f);
+		damage(good, bad, -1, 200, b ^ 0x20);
+	}
+	expect_candle_miss(dir, KEY2, "a flipped bit");
+	g_no_reseal = false;
+
+	/* the layout: fixarray(14) 0x9e, fixstr(15) 0xaf + "sentibt-cache-3", fixstr(9) 0xa9 +
 	 * "candles-3" (the object's schema), then n = 5 as positive fixint at 1 + 16 + 10 = 27 */
 	{
 		unsigned char head[28];
@@ -511,7 +541,7 @@ static void test_damaged_entries(void **state)
 		fclose(f);
 		assert_int_equal(head[0], 0x9e);
 		assert_int_equal(head[1], 0xaf);
-		assert_memory_equal(head + 2, "sentibt-cache-2", 15);
+		assert_memory_equal(head + 2, "sentibt-cache-3", 15);
 		assert_int_equal(head[17], 0xa9);
 		assert_memory_equal(head + 18, "candles-3", 9);
 		assert_int_equal(head[27], 5);
