@@ -1,5 +1,6 @@
 /* cli_convert.c - `sentibt convert`: any sentiment file to the canonical JSON Lines */
 #include "cli.h"
+#include "../core/atomic.h"   /* sb_path_within */
 #include "../loaders/events.h"
 #include "../loaders/input.h"
 #include "../loaders/textio.h"
@@ -125,6 +126,10 @@ int cmd_convert(int argc, char **argv)
 					  "--confidence-col needs --confidence field, not abs/const");
 	if (!force && lstat(out, &st) == 0)
 		return sb_cli_usage_error(argv[0], "%s exists; pass --force to replace it", out);
+	/* JSON Lines keep fewer fields than some inputs: never in place */
+	if (sb_path_within(argv[optind], out))
+		return sb_cli_usage_error(argv[0], "%s is the input; write the JSON Lines to another file",
+					  out);
 
 	sb_events_init(&ev);
 	if (sb_input_open(&src, argv[optind], &err) != SB_OK) {

@@ -1,5 +1,6 @@
 /* cli_score.c - `sentibt score`: raw news -> scored sentiment JSON Lines (score/) */
 #include "cli.h"
+#include "../core/atomic.h"       /* sb_path_within */
 #include "../core/common.h"
 #include "../core/filetype.h"     /* sb_exe_dir */
 #include "../engine/results.h"      /* sb_run_dir: the result folder, atomic */
@@ -311,6 +312,12 @@ int cmd_score(int argc, char **argv)
 		return rc;
 	c.spec.argc = argc;
 	c.spec.argv = argv;
+	if (c.force && sb_path_within(c.spec.news_path, c.out)) {   /* --force would delete it */
+		sb_cli_error("%s: the news file is inside %s, which --force would replace; write the results to another folder",
+			     c.spec.news_path, c.out);
+		free((char *)c.compare);
+		return SB_EXIT_FAIL;
+	}
 	if (sb_run_dir_begin(&dir, c.out, c.force, &err) != SB_OK) {
 		sb_cli_error("%s", err.msg);
 		free((char *)c.compare);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../engine/manifest.h"
 #include "../engine/results.h"
@@ -208,11 +209,20 @@ static int check_inputs(const struct verify_opts *v, const struct sb_manifest *m
 		char *loc = f->from_ref ? strdup(f->path) : input_location(v, f->path);
 		char hex[SB_SHA256_HEX];
 		struct sb_errbuf err;
+		struct stat st;
 		FILE *probe;
 
 		if (!loc) {
 			sb_cli_error("out of memory");
 			return 1;
+		}
+		/* a pipe or a device would block or change: only a regular file can be read again */
+		if (stat(loc, &st) == 0 && !S_ISREG(st.st_mode)) {
+			sb_cli_error("input '%s' is not a regular file (a pipe was read once by the run); "
+				     "save the input to a file to verify", loc);
+			free(loc);
+			bad = 1;
+			continue;
 		}
 		probe = fopen(loc, "rb");
 		if (!probe) {

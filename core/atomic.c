@@ -155,3 +155,15 @@ void sb_atomic_abort(struct sb_atomic *a)
 	if (a->tmp[0])
 		unlink(a->tmp);
 }
+
+bool sb_path_within(const char *path, const char *dir)
+{
+	char *p = path && dir ? realpath(path, NULL) : NULL, *d = p ? realpath(dir, NULL) : NULL;
+	size_t n = d ? strlen(d) : 0;
+	bool in = p && d && strncmp(p, d, n) == 0 &&
+		  (p[n] == '\0' || p[n] == '/' || (n == 1 && d[0] == '/'));
+
+	free(p);
+	free(d);
+	return in;
+}

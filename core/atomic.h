@@ -47,4 +47,11 @@ enum sb_err sb_atomic_commit(struct sb_atomic *a, struct sb_errbuf *err);
 /* Closes and removes the temporary file; the final path is untouched. */
 void sb_atomic_abort(struct sb_atomic *a);
 
+/*
+ * sb_path_within() is true when 'path' names 'dir' itself or a file under it (both
+ * resolved: links, "..", relative names); false when either does not exist.  A run
+ * asked to replace 'dir' (--force) refuses inputs for which this holds.
+ */
+bool sb_path_within(const char *path, const char *dir);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../core/atomic.h"   /* sb_path_within */
 #include "../core/thread.h"
 #include "../engine/sweep.h"
 #include "../loaders/bincache.h"
@@ -265,6 +266,15 @@ enum sb_err sb_run_load_inputs(const struct sb_run_opts *o, struct sb_run_inputs
 			       o->confidence);
 	if (!resolve_prices(o, in, err))
 		return err && err->msg[0] ? SB_EINVAL : SB_EIO;
+	/* --force replaces the folder: an input inside it would be deleted with it */
+	for (size_t i = 0; o->force && o->out && i <= in->n_price_files; i++) {
+		const char *p = i < in->n_price_files ? in->price_paths[i] : o->sentiment;
+
+		if (sb_path_within(p, o->out))
+			return sb_errf(err, SB_EINVAL,
+				       "%s: an input inside %s, which --force would replace; write the results to another folder",
+				       p, o->out);
+	}
 	/*
 	 * The prices and the news are independent until both are loaded: with a second
 	 * CPU, the news are hashed and loaded (or taken from the cache) beside the

@@ -225,6 +225,43 @@ if [ $rc -eq 0 ]; then
 		fail "manifest: rows $(mfield rows 1) used $(mfield rows_used 1) duplicates $(mfield duplicates 1)"
 fi
 
+# ---------------------------------------------------------------------------------------
+# 6. --force replaced a folder holding the run's own input (deleted with it, exit 0);
+#    convert --force wrote over its input; verify hung on a run whose input was a FIFO.
+# ---------------------------------------------------------------------------------------
+mkdir -p "$d/own"
+cp "$news" "$d/own/news.jsonl"
+TMPDIR="$d/tmp" "$BIN" backtest --candle-cache= -q --prices "$d/px.csv" --sentiment "$d/own/news.jsonl" \
+	--out "$d/own" --force >"$d/err" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "which --force would replace" "$d/err" && [ -s "$d/own/news.jsonl" ] &&
+	ok "--force over a folder holding the input: refused, the input kept" ||
+	fail "--force over the input's folder: exit $rc: $(head -c 300 "$d/err")"
+cp "$news" "$d/conv.jsonl"
+"$BIN" convert "$d/conv.jsonl" --out "$d/conv.jsonl" --force >"$d/err" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "is the input" "$d/err" && cmp -s "$news" "$d/conv.jsonl" &&
+	ok "convert onto its own input: refused, the input unchanged" ||
+	fail "convert in place: exit $rc: $(head -c 300 "$d/err")"
+if mkfifo "$d/fifo.jsonl" 2>/dev/null; then
+	cat "$news" >"$d/fifo.jsonl" &
+	TMPDIR="$d/tmp" "$BIN" backtest --candle-cache= -q --prices "$d/px.csv" \
+		--sentiment "$d/fifo.jsonl" --out "$d/fifo_run" >"$d/err" 2>&1
+	rc=$?
+	wait
+	if [ $rc -eq 0 ]; then
+		timeout 20 "$BIN" verify "$d/fifo_run" >"$d/err" 2>&1
+		rc=$?
+		[ $rc -eq 1 ] && grep -q "not a regular file" "$d/err" &&
+			ok "verify of a run read from a FIFO: exit 1 at once, not a hang" ||
+			fail "verify with a FIFO input: exit $rc: $(head -c 300 "$d/err")"
+	else
+		fail "backtest from a FIFO: exit $rc: $(head -c 300 "$d/err")"
+	fi
+else
+	echo "SKIP: mkfifo failed, the FIFO verify case not tested"
+fi
+
 if [ $fails -ne 0 ]; then
 	echo "$fails failure(s)"
 	exit 1
