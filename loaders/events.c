@@ -225,7 +225,7 @@ static enum sb_err add_article(struct loader *L, struct article *a, uint64_t whe
 				    a->conf_name, sb_fmt_num(a->conf, num));
 		break;
 	}
-	if (a->id) {
+	if (a->id && a->id_len) {   /* "" is no id (as an empty CSV cell): never a duplicate */
 		int added = idset_add(&L->ids, a->id, a->id_len);
 
 		if (added < 0)
@@ -472,6 +472,11 @@ static enum sb_err json_article(struct loader *L, const struct sb_json *obj, uin
 		if (sb_json_is_string(v)) {
 			a->id = sb_json_string(v);
 		} else if (sb_json_is_number(v)) {
+			/* past 2^53 neighbouring integers read as one double: distinct ids would merge */
+			if (!(fabs(sb_json_number(v)) <= 9007199254740992.0))
+				return fail(L, line, SB_EPARSE,
+					    "expected %s as a string or a number up to 2^53, got a larger number (write such ids as strings: they lose digits as JSON numbers)",
+					    name);
 			snprintf(a->id_buf, sizeof(a->id_buf), "%.17g", sb_json_number(v));
 			a->id = a->id_buf;
 		} else {
@@ -974,6 +979,13 @@ static enum sb_err csv_header(struct loader *L, char *line, char delim, struct c
 	}
 	c->id = pick_col(names, n, NULL, "id", "article_id", &used);
 	c->sym = pick_col(names, n, NULL, "symbols", "key_entities", &used);
+	{
+		const int cols[] = { c->time, c->score, c->conf, c->id, c->sym };
+		const char *twice = sb_csv_used_twice(names, n, cols, 5);
+
+		if (twice)
+			return fail(L, 1, SB_EPARSE, "expected each column once, got '%s' twice", twice);
+	}
 	return SB_OK;
 }
 

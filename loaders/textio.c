@@ -556,3 +556,12 @@ bool sb_parse_time(const char *s, int64_t *t_us)
 	*t_us = t;
 	return true;
 }
+
+const char *sb_csv_used_twice(char **names, int n, const int *used, int nused)
+{
+	for (int u = 0; u < nused; u++)
+		for (int i = 0; used[u] >= 0 && i < n; i++)
+			if (i != used[u] && strcasecmp(names[i], names[used[u]]) == 0)
+				return names[used[u]];
+	return NULL;
+}

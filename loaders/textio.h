@@ -84,6 +84,12 @@ bool sb_file_is_gzip(const char *path);
  * quote is left open.  A quoted field cannot span lines.
  */
 int sb_csv_split(char *line, char delim, char **fields, int max);
+/*
+ * sb_csv_used_twice() returns the name of a column in used[0..nused) (indexes into
+ * names, -1 skipped) that the header names twice (case-insensitively), else NULL:
+ * which of two 'price' columns a reader takes would be a guess.
+ */
+const char *sb_csv_used_twice(char **names, int n, const int *used, int nused);
 
 /* Strict parsers: the whole string must be consumed; no spaces, no empty value;
  * decimal notation only (no hex, nan or inf). */

@@ -388,11 +388,18 @@ static const struct bad_case bad_cases[] = {
 	  NULL, 0, 0, 1, 2, "'price'", "'inf'", false },
 	{ "negative price", TH TR TR
 	  "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,sell,-5,1\n", NULL, 0, 0, 1, 4,
-	  "positive", "'price'", false },
+	  "a price from 1e-12 to 1e12", "'price'", false },
+	{ "denormal price", TH TR
+	  "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,sell,4.9e-324,1\n", NULL, 0, 0, 1, 3,
+	  "a price from 1e-12 to 1e12", "'4.9e-324'", false },
+	{ "price 1e308", OH "2024-01-01 00:00:00,1e308,1e308,1e308,1e308,1\n", NULL, 0, 0, 1, 2,
+	  "a price from 1e-12 to 1e12", "'1e308'", false },
+	{ "volume 1.7e308", OH "2024-01-01 00:00:00,10,11,9,10.5,1.7e308\n", NULL, 0, 0, 1, 2,
+	  "a number from 0 to 1e18", "'volume'", false },
 	{ "zero price", TH "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,buy,0,1\n",
-	  NULL, 0, 0, 1, 2, "positive", "'0'", false },
+	  NULL, 0, 0, 1, 2, "a price from 1e-12", "'0'", false },
 	{ "negative amount", TH "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,buy,10,-1\n",
-	  NULL, 0, 0, 1, 2, "non-negative", "'amount'", false },
+	  NULL, 0, 0, 1, 2, "a number from 0 to 1e18", "'amount'", false },
 	{ "NaN amount", TH "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,buy,10,NaN\n",
 	  NULL, 0, 0, 1, 2, "'amount'", "'NaN'", false },
 	{ "bad timestamp", TH TR "bitmex,XBTUSD,17040672x0000000,1704067210100000,r2,buy,10,1\n",
@@ -421,6 +428,11 @@ static const struct bad_case bad_cases[] = {
 	  3, "expected a time after", NULL, false },
 	{ "ohlcv bad time", OH OR "2024-13-01 00:01:00,10,11,9,10.5,1\n", NULL, 0, 0, 1, 3,
 	  "time", "'2024-13-01 00:01:00'", false },
+	{ "tardis price twice", "exchange,symbol,timestamp,local_timestamp,id,side,price,amount,price\n"
+	  "bitmex,XBTUSD,1704067210000000,1704067210100000,r1,buy,100,1,200\n", NULL, 0, 0, 1, 1,
+	  "expected each column once", "'price' twice", false },
+	{ "ohlcv Close twice", "timestamp,open,high,low,close,Close\n2024-01-01,1,1,1,1,2\n", NULL,
+	  0, 0, 1, 1, "expected each column once", "'close' twice", false },
 	{ "ohlcv missing close", "timestamp,open,high,low,volume\n2024-01-01,1,1,1,1\n", NULL,
 	  0, 0, 1, 1, "'close'", "timestamp,open,high,low,volume", false },
 	{ "ohlcv missing time", "when,open,high,low,close\n2024-01-01,1,1,1,1\n", NULL, 0, 0,
@@ -432,9 +444,9 @@ static const struct bad_case bad_cases[] = {
 	{ "ohlcv inf low", OH "2024-01-01 00:00:00,10,11,-inf,10.5,1\n", NULL, 0, 0, 1, 2,
 	  "'low'", "'-inf'", false },
 	{ "ohlcv zero close", OH OR "2024-01-01 00:01:00,10,11,9,0,1\n", NULL, 0, 0, 1, 3,
-	  "'close'", "positive", false },
+	  "'close'", "a price from 1e-12", false },
 	{ "ohlcv negative volume", OH "2024-01-01 00:00:00,10,11,9,10.5,-2\n", NULL, 0, 0, 1, 2,
-	  "'volume'", "non-negative", false },
+	  "'volume'", "a number from 0 to 1e18", false },
 	{ "ohlcv empty volume", OH "2024-01-01 00:00:00,10,11,9,10.5,\n", NULL, 0, 0, 1, 2,
 	  "'volume'", NULL, false },
 	{ "ohlcv wrong field count", OH OR "2024-01-01 00:01:00,10,11,9\n", NULL, 0, 0, 1, 3,
@@ -1236,8 +1248,10 @@ static void test_numbers_match_strtod(void **state)
 			snprintf(amount[i], sizeof(amount[i]), "%s", special[i - ns]);
 		else
 			rand_decimal(&x, amount[i]);
-		if (!(strtod(price[i], NULL) > 0))
-			snprintf(price[i], sizeof(price[i]), "1.25");
+		if (!(strtod(price[i], NULL) >= 1e-12 && strtod(price[i], NULL) <= 1e12))
+			snprintf(price[i], sizeof(price[i]), "1.25");   /* prices: 1e-12 .. 1e12 */
+		if (!(strtod(amount[i], NULL) <= 1e18))
+			snprintf(amount[i], sizeof(amount[i]), "2.5");
 		len += (size_t)snprintf(text + len, cap - len, "binance,BTCUSDT,%s%lld,%lld,i%zu,%s,%s,%s\n",
 					i % 7 == 3 ? "000" : "", t, t + 5, i,
 					i % 3 == 0 ? "buy" : i % 3 == 1 ? "sell" : "unknown",

@@ -188,6 +188,8 @@ static void test_bad_inputs(void **state)
 		  "csvscore.csv:2: expected a number in column 'sentiment_score', got 'abc'" },
 		{ "csvnan.csv", "date,sentiment_score,confidence\n2024-01-01,0.1,1\n2024-01-01,nan,1\n",
 		  "csvnan.csv:3: expected a number in column 'sentiment_score', got 'nan'" },
+		{ "csvtwice.csv", "date,sentiment_score,confidence,sentiment_score\n2024-01-01,0.5,1,-0.5\n",
+		  "csvtwice.csv:1: expected each column once, got 'sentiment_score' twice" },
 		{ "csvrange.csv", "date,sentiment_score,confidence\n2024-01-01,-2,1\n",
 		  "csvrange.csv:2: expected sentiment_score in [-1, 1]" },
 		{ "csvtime.csv", "date,sentiment_score,confidence\n5-7-2022 04:24,0.5,1\n",
@@ -409,6 +411,26 @@ static void test_range_after_rounding(void **state)
 		 &FIELD, "beyond.jsonl:1: expected sentiment_score in [-1, 1], got -1.0000001");
 	load_bad(write_text("beyondc.jsonl", "{\"published_at\":1,\"sentiment_score\":0.5,\"confidence\":1.000000002}\n"),
 		 &FIELD, "beyondc.jsonl:1: expected confidence in [0, 1], got 1.000000002");
+}
+
+/* Ids that were merged: "" twice (no id, as an empty CSV cell); numbers past 2^53. */
+static void test_ids_kept_apart(void **state)
+{
+	const char *text =
+		"{\"id\":\"\",\"published_at\":1,\"sentiment_score\":0.1,\"confidence\":1}\n"
+		"{\"id\":\"\",\"published_at\":2,\"sentiment_score\":0.2,\"confidence\":1}\n"
+		"{\"id\":9007199254740992,\"published_at\":3,\"sentiment_score\":0.3,\"confidence\":1}\n";
+	struct sb_events ev;
+	struct sb_input_info info;
+
+	(void)state;
+	load_ok(&ev, write_text("emptyids.jsonl", text), &FIELD, &info);
+	assert_int_equal(ev.n, 3);
+	assert_int_equal(info.duplicates, 0);
+	sb_events_release(&ev);
+	load_bad(write_text("bigid.jsonl",
+			    "{\"id\":1764000000000000001,\"published_at\":1,\"sentiment_score\":0.1,\"confidence\":1}\n"),
+		 &FIELD, "bigid.jsonl:1: expected id as a string or a number up to 2^53");
 }
 
 static void test_conf_modes_jsonl(void **state)
@@ -1128,6 +1150,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_duplicates_and_aliases),
 		cmocka_unit_test(test_entity_filter),
 		cmocka_unit_test(test_range_after_rounding),
+		cmocka_unit_test(test_ids_kept_apart),
 		cmocka_unit_test(test_conf_modes_jsonl),
 		cmocka_unit_test(test_jsonl_gz),
 		cmocka_unit_test(test_msgpack),

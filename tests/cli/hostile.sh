@@ -185,7 +185,7 @@ rm -rf "$d/out"
 sed '4s/105,1$/abc,1/' "$d/px.csv" | TMPDIR="$d/tmp" $TO "$BIN" backtest --prices /dev/stdin \
 	--sentiment "$news" --candle-cache= -q --out "$d/out" >"$d/err" 2>&1
 rc=$?
-[ $rc -eq 1 ] && grep -qF "sentibt: /dev/stdin:4: expected a positive number in column 'close'" "$d/err" &&
+[ $rc -eq 1 ] && grep -qF "sentibt: /dev/stdin:4: expected a price from 1e-12 to 1e12 in column 'close'" "$d/err" &&
 	ok "bad row in a pipe: named /dev/stdin:4" || fail "bad row in a pipe: exit $rc: $(cat "$d/err")"
 no_spool_left "bad row in a pipe"
 
