@@ -686,9 +686,38 @@ static bool ctype_ok(struct xfer *x)
 }
 
 /*
+ * How a plain (not gzip) data body of the format 'expect' can start: JSON Lines with
+ * '{' (a BOM and blanks skipped), MessagePack with a map, CSV with text (no control
+ * bytes but tab, CR, LF); never empty.  NULL when it can, else what is wrong.
+ */
+static const char *start_wrong(const char *expect, const unsigned char *p, size_t n)
+{
+	const unsigned char *q = p;
+	size_t m = n;
+
+	if (n == 0)
+		return "an empty body";
+	if (m >= 3 && q[0] == 0xef && q[1] == 0xbb && q[2] == 0xbf)
+		q += 3, m -= 3;
+	while (m > 0 && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+		q++, m--;
+	if (!strcmp(expect, "JSON lines"))
+		return m && *q != '{' ? "a body that does not start with a JSON object" : NULL;
+	if (!strcmp(expect, "MessagePack"))
+		return (p[0] & 0xf0) == 0x80 || p[0] == 0xde || p[0] == 0xdf ? NULL
+		       : "a body that does not start with a MessagePack map";
+	if (!strcmp(expect, "CSV"))
+		for (size_t i = 0; i < n; i++)
+			if (p[i] == 0x7f || (p[i] < 0x20 && p[i] != '\t' && p[i] != '\r' && p[i] != '\n'))
+				return "binary bytes, not CSV text";
+	return NULL;
+}
+
+/*
  * Checks the start of a 200 body once enough of it is in x->head ('at_end': all of
- * it is): the gzip magic for ".gz", and no HTML or XML page where data is expected.
- * False with x->fail set when it contradicts the name.
+ * it is): the gzip magic for ".gz", no HTML or XML page where data is expected, and a
+ * start the format allows (start_wrong()).  False with x->fail set when it contradicts
+ * the name.
  */
 static bool head_ok(struct xfer *x, bool at_end)
 {
@@ -704,11 +733,21 @@ static bool head_ok(struct xfer *x, bool at_end)
 		if (x->head_len >= 2 && x->head[0] == 0x1f && x->head[1] == 0x8b)
 			return true;
 	} else {
+		const char *wrong;
+
 		if (x->head_len < HEAD_MAX && !at_end)
 			return true;
 		x->head_checked = true;
-		if (!looks_like_markup(x->head, x->head_len))
+		wrong = start_wrong(it->expect, x->head, x->head_len);
+		if (!looks_like_markup(x->head, x->head_len) && !wrong)
 			return true;
+		if (wrong && !looks_like_markup(x->head, x->head_len)) {
+			show_start(x->head, x->head_len, shown);
+			x->fail = XF_TYPE;
+			snprintf(x->why, sizeof(x->why), "expected %s, got %s%s%s", it->expect, wrong,
+				 x->head_len ? " starting " : "", x->head_len ? shown : "");
+			return false;
+		}
 	}
 	show_start(x->head, x->head_len, shown);
 	if (looks_like_markup(x->head, x->head_len)) {

@@ -25,6 +25,8 @@ scripts faults ('n' = how many requests this path got before this one):
   shortbody   Content-Length 10 bytes over the body, then the connection is closed
   html        200 text/html, an HTML page
   htmlbody    200 application/octet-stream, but the body is an HTML page
+  binjunk     200 application/octet-stream, 600 bytes of binary (no format's start)
+  empty       200, an empty body
 /files/NAME serves DIR/NAME with an ETag (a hash of its content) and Last-Modified,
 and answers 304 to a matching If-None-Match.
 Each request appends a JSON line to the log: time, path, status, auth
@@ -222,6 +224,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "htmlbody":
             self.record(200)
             return self.send(200, b"\r\n  " + HTML_PAGE, ctype="application/octet-stream")
+        if mode == "binjunk":
+            self.record(200)
+            return self.send(200, bytes((i * 37 + 11) % 256 for i in range(600)),
+                             ctype="application/octet-stream")
+        if mode == "empty":
+            self.record(200)
+            return self.send(200, b"", ctype="application/octet-stream")
         if mode in ("longbody", "shortbody"):
             self.record(200)
             clen = len(body) - 10 if mode == "longbody" else len(body) + 10

@@ -220,6 +220,15 @@ has html "$F/html/news.jsonl: expected JSON lines, got Content-Type 'text/html; 
 run htmlbody fetch url "$F/htmlbody/news.csv" --cache "$T/h"
 [ $rc -eq 1 ] || fail "an HTML body for news.csv: exit $rc, expected 1"
 has htmlbody "$F/htmlbody/news.csv: expected CSV, got an HTML/XML page starting '..  <!DOCTYPE html>"
+# a body no file of the promised format can start with, or none at all: never stored
+for name in news.jsonl news.csv news.msgpack; do
+	run junk fetch url "$F/binjunk/$name" --cache "$T/h"
+	[ $rc -eq 1 ] && grep -q "expected .*, got \(a body that does not start\|binary bytes\)" "$T/out.junk" ||
+		fail "binary junk as $name: exit $rc: $(cat "$T/out.junk")"
+done
+run empty fetch url "$F/empty/news.jsonl" --cache "$T/h"
+[ $rc -eq 1 ] && grep -q "expected JSON lines, got an empty body" "$T/out.empty" ||
+	fail "an empty body as news.jsonl: exit $rc: $(cat "$T/out.empty")"
 run htmlgz fetch tardis --exchange ex-html --data-type trades --symbols HTMLPAGE --from 2020-06-01 --to 2020-06-02 --cache "$T/h" --base-url "$BASE"
 [ $rc -eq 1 ] || fail "text/html for a .csv.gz: exit $rc, expected 1"
 has htmlgz "ex-html trades HTMLPAGE 2020-06-01: $BASE/ex-html/trades/2020/06/01/HTMLPAGE.csv.gz: expected gzip data, got Content-Type 'text/html"
