@@ -632,6 +632,26 @@ static bool fast_tardis(const struct infile *f, struct row *r)
 }
 
 /*
+ * A trade's exchange time more than a day from the time it was received is a
+ * damaged row, not a late message: one such row 2 days ahead stretched a day of
+ * candles over three (filled, within --max-gap) and marked the book at its price.
+ */
+#define MAX_CLOCK_SKEW_US (INT64_C(86400) * SB_US_PER_SEC)
+
+static bool skew_ok(const struct infile *f, const struct row *r, struct sb_errbuf *err)
+{
+	int64_t d = r->t - r->lt;
+
+	if (d <= MAX_CLOCK_SKEW_US && d >= -MAX_CLOCK_SKEW_US)
+		return true;
+	sb_errf(err, SB_EPARSE,
+		"%s:%llu: expected 'timestamp' within a day of 'local_timestamp', got %lld s %s it",
+		f->path, lineno(f), (long long)((d < 0 ? -d : d) / SB_US_PER_SEC),
+		d < 0 ? "before" : "after");
+	return false;
+}
+
+/*
  * Reads the next data row of 'f' into 'r', skipping blank lines.  Returns 1, 0 at
  * the end of the file, -1 on error (message in err).
  */
@@ -664,7 +684,7 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 		r->id_hash = 0;
 		r->id_hashed = false;
 		if (fast_tardis(f, r))
-			return 1;
+			return skew_ok(f, r, err) ? 1 : -1;
 	}
 	if (h->kind == KIND_TARDIS) {
 		const char *s = f->fields[h->side];
@@ -685,6 +705,8 @@ static int next_row(struct infile *f, struct row *r, struct sb_errbuf *err)
 			bad_field(f, h->side, "'buy', 'sell' or 'unknown' in column 'side'", err);
 			return -1;
 		}
+		if (!skew_ok(f, r, err))
+			return -1;
 	} else {
 		if (!sb_parse_time(f->fields[h->time], &r->t)) {
 			bad_field(f, h->time,

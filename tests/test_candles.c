@@ -487,8 +487,11 @@ static const struct bad_case bad_cases[] = {
 	{ "tardis gap of 4 days", TH TR "bitmex,XBTUSD,1704412810000000,1704412810100000,r2,buy,100,1\n",
 	  NULL, 0, 0, 1, 3, "expected no gap in prices longer than 3d (--max-gap), got 3d 23h 59m",
 	  "from 2024-01-01T00:01:00Z to 2024-01-05T00:00:00Z", false },
+	{ "tardis trade 2 days after its arrival", TH TR
+	  "bitmex,XBTUSD,1704240010000000,1704067210200000,r2,buy,100,1\n", NULL, 0, 0, 1, 3,
+	  "expected 'timestamp' within a day of 'local_timestamp'", "172799 s after it", false },
 	{ "tardis gap before the first row", TH TR
-	  "bitmex,XBTUSD,1703635210000000,1704067210200000,r2,buy,100,1\n", NULL, 0, 0, 1, 3,
+	  "bitmex,XBTUSD,1703635210000000,1703635210200000,r2,buy,100,1\n", NULL, 0, 0, 1, 3,
 	  "longer than 3d (--max-gap), got 4d 23h 59m",
 	  "from 2023-12-27T00:01:00Z to 2024-01-01T00:00:00Z", false },
 	{ "ohlcv gap between files", OH OR, OH "2024-01-05 00:00:00,10,11,9,10.5,1\n", 0, 0, 2, 2,
