@@ -455,6 +455,13 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		return sb_cli_usage_error(cmd, "--to must be after --from");
 	if (o->walk_forward && o->split)
 		return sb_cli_usage_error(cmd, "--walk-forward and --split exclude each other");
+	if (o->confidence) {   /* a usage error here, before any input is read */
+		struct sb_events_opts eo = { 0 };
+
+		if (!sb_conf_mode_parse(o->confidence, &eo))
+			return sb_cli_usage_error(cmd, "--confidence: expected field, abs or const:X with X in [0, 1], got '%s'",
+						  o->confidence);
+	}
 	if (!sb_parse_duration(o->max_gap, &o->max_gap_us))
 		return sb_cli_usage_error(cmd, "--max-gap: expected a duration such as 3d, 12h or 0 (no limit), got '%s'",
 					  o->max_gap);

@@ -415,6 +415,13 @@ static enum sb_err read_files(const struct sb_json *arr, const char *key, const 
 			return sb_errf(err, SB_EPARSE,
 				       "%s: expected 'path' and a 64-digit 'sha256' in %s entry %zu",
 				       path, key, i + 1);
+		/* an output is a file of the folder: never absolute, never above it */
+		if (!strcmp(key, "outputs") &&
+		    (p[0] == '/' || !strcmp(p, "..") || !strncmp(p, "../", 3) || strstr(p, "/../") ||
+		     (strlen(p) >= 3 && !strcmp(p + strlen(p) - 3, "/..")) || !p[0]))
+			return sb_errf(err, SB_EPARSE,
+				       "%s: expected outputs inside the result folder, got '%s' in entry %zu",
+				       path, p, i + 1);
 		(*out)[i].path = strdup(p);
 		if (!(*out)[i].path)
 			return sb_errf(err, SB_ENOMEM, "out of memory");
@@ -437,6 +444,16 @@ static enum sb_err read_manifest(const struct sb_json *root, const char *path,
 	enum sb_err rc;
 	int i = 0, exit0 = -1;
 
+	{
+		const struct sb_json *v = sb_json_get(root, "manifest_version");
+
+		if (!sb_json_is_number(v) || sb_json_number(v) < 1 ||
+		    sb_json_number(v) > SB_MANIFEST_VERSION)
+			return sb_errf(err, SB_EPARSE,
+				       "%s: expected 'manifest_version' from 1 to %d (this sentibt's), got %s",
+				       path, SB_MANIFEST_VERSION,
+				       sb_json_is_number(v) ? "a newer or invalid one" : "none");
+	}
 	if (!sb_json_is_array(argv) || sb_json_size(argv) < 1)
 		return sb_errf(err, SB_EPARSE, "%s: expected an array 'argv'", path);
 	m->argv = calloc(sb_json_size(argv) + 1, sizeof(*m->argv));
@@ -528,6 +545,10 @@ static enum sb_err read_manifest(const struct sb_json *root, const char *path,
 	if (!rc)
 		rc = read_files(sb_json_get(root, "outputs"), "outputs", path, &m->outputs,
 				&m->n_outputs, err);
+	/* prices and news at least: a manifest without them would verify nothing */
+	if (!rc && m->n_inputs < 2)
+		rc = sb_errf(err, SB_EPARSE, "%s: expected at least 2 'inputs' (prices, sentiment), got %zu",
+			     path, m->n_inputs);
 	return rc;
 }
 

@@ -114,6 +114,8 @@ big="--threshold 0:1:0.001 --min-confidence 0:1:0.001"
 # shellcheck disable=SC2086
 expect_usage "a grid over the limit" "the grid has 1,002,001 combinations (1,001 signal groups), over the limit of 1,000,000" \
 	sweep $common --sentiment "$d/news.jsonl" $big
+expect_usage "--confidence const:1.5 (a usage error, not a failure after loading)" "expected field, abs or const:X" \
+	backtest --prices x.csv --sentiment y.jsonl --confidence const:1.5
 # shellcheck disable=SC2086
 "$BIN" sweep $common --sentiment "$d/news.jsonl" $big --dry-run --out "$d/dry" >"$d/out" 2>&1 &&
 	grep -q "1,002,001 combinations in 1,001 signal groups" "$d/out" && ok "--dry-run shows a grid over the limit" ||

@@ -150,6 +150,33 @@ verify "$d/p2"
 [ $vrc -eq 1 ] && grep -q "manifest parameters inconsistent.*threshold" "$d/v.out" &&
 	ok "grid edited alone: inconsistent" || fail "grid only: exit $vrc: $(cat "$d/v.out")"
 
+# Forged manifests: a newer version, an output outside the folder, no inputs at all.
+if command -v python3 >/dev/null 2>&1; then
+	for what in version outside noinputs; do
+		cp -r "$d/r" "$d/f_$what"
+		python3 - "$d/f_$what/manifest.json" "$what" <<'EOF'
+import json, sys
+p, what = sys.argv[1], sys.argv[2]
+m = json.load(open(p))
+if what == "version":
+    m["manifest_version"] = 99
+elif what == "outside":
+    m["outputs"][0]["path"] = "../../../etc/hostname"
+else:
+    m["inputs"] = []
+json.dump(m, open(p, "w"))
+EOF
+		verify "$d/f_$what"
+		case $what in
+		version) want="expected 'manifest_version' from 1 to" ;;
+		outside) want="expected outputs inside the result folder, got '../../../etc/hostname'" ;;
+		*) want="expected at least 2 'inputs'" ;;
+		esac
+		[ $vrc -eq 1 ] && grep -qF "$want" "$d/v.out" && ok "forged manifest ($what): refused" ||
+			fail "forged manifest ($what): exit $vrc: $(cat "$d/v.out")"
+	done
+fi
+
 # ---------------------------------------------------------------------------------------
 # A changed input: reported by path and hashes, nothing re-run.
 # ---------------------------------------------------------------------------------------
