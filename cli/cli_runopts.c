@@ -82,6 +82,20 @@
 "exit codes: 0 success, 1 failure (bad input, I/O, network), 2 usage error\n"
 
 const char sb_run_opts_help[] = HELP_INPUTS HELP_STRATEGY HELP_PERIOD HELP_OUTPUT;
+
+/* The strategies' own options, from their table (so that --help and the man pages list them). */
+static void print_strategy_options(FILE *out)
+{
+	fputs("strategy options (with --strategy NAME; each a sweep axis):\n", out);
+	for (int i = 0; sb_strategies[i]; i++)
+		for (int k = 0; k < sb_strategies[i]->n_axes; k++) {
+			const struct sb_strategy_axis *a = &sb_strategies[i]->axes[k];
+			char opt[64];
+
+			snprintf(opt, sizeof(opt), "--%s V", a->option);
+			fprintf(out, "      %-20s  (%s) %s\n", opt, sb_strategies[i]->name, a->help);
+		}
+}
 #define HELP_PERIOD_EVENTS \
 "period:\n" \
 "      --from T, --to T      study only the candles wholly inside [T1, T2) (a date or an\n" \
@@ -391,6 +405,8 @@ int sb_run_opts_parse(struct sb_run_opts *o, const char *cmd, int argc, char **a
 		case 'h':
 			fputs(usage_text, stdout);
 			fputs(events ? sb_events_opts_help : sb_run_opts_help, stdout);
+			if (!events)
+				print_strategy_options(stdout);
 			if (sweep) {
 				fputs("metrics (--rank-by):", stdout);
 				sb_cli_print_metrics(stdout);

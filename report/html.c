@@ -214,6 +214,19 @@ void sb_html_manifest(FILE *f, const char *dir)
 	sb_json_free(m);
 }
 
+void sb_html_metric_cell(FILE *f, const char *name, double v)
+{
+	if (sb_metric_is_fraction(name) && !isnan(v)) {
+		fprintf(f, "<td>%.2f%%</td>", 100 * v);
+	} else if (!isnan(v) && v == floor(v) && fabs(v) < 1e15) {
+		fprintf(f, "<td>%.0f</td>", v);
+	} else {
+		fputs("<td>", f);
+		sb_html_num(f, v);
+		fputs("</td>", f);
+	}
+}
+
 /* <tr><th>key</th><td>number or dash</td></tr> */
 static void kv_num(FILE *f, const char *key, const struct sb_json *v)
 {
@@ -233,8 +246,13 @@ static void buy_and_hold(FILE *f, const struct sb_json *b)
 		return;
 	fputs("<h3>Buy and hold</h3>\n<p>All in at the first traded candle's open, marked at every close, "
 	      "no costs: the benchmark a strategy has to beat.</p>\n<table class=\"kv\">\n", f);
-	for (int k = 0; k < 3; k++)
-		kv_num(f, keys[k], sb_json_get(b, keys[k]));
+	for (int k = 0; k < 3; k++) {   /* in the metrics' units: returns and drawdowns in % */
+		fputs("<tr><th>", f);
+		sb_html_esc(f, keys[k]);
+		fputs("</th>", f);
+		sb_html_metric_cell(f, keys[k], sb_json_number(sb_json_get(b, keys[k])));
+		fputs("</tr>\n", f);
+	}
 	fputs("</table>\n", f);
 }
 
@@ -374,16 +392,6 @@ void sb_html_table(FILE *f, const struct sb_table *t)
 	fputs("</table>\n", f);
 }
 
-/* A metric cell in its unit: % for fractions, whole numbers plain. */
-static void td_metric(FILE *f, const char *name, double v)
-{
-	if (sb_metric_is_fraction(name) && !isnan(v))
-		fprintf(f, "<td>%.2f%%</td>", 100 * v);
-	else if (!isnan(v) && v == floor(v) && fabs(v) < 1e15)
-		fprintf(f, "<td>%.0f</td>", v);
-	else
-		td_num(f, v);
-}
 
 void sb_html_top_table(FILE *f, const struct sb_sweep *s, const size_t *order)
 {
@@ -425,10 +433,10 @@ void sb_html_top_table(FILE *f, const struct sb_sweep *s, const size_t *order)
 				sb_sweep_fmt_param(t->names[c], sb_table_cell(t, r, c), v, sizeof(v));
 				fprintf(f, "<td>%s</td>", v);
 			}
-		td_metric(f, s->metric, sb_table_cell(t, r, s->mcol));
+		sb_html_metric_cell(f, s->metric, sb_table_cell(t, r, s->mcol));
 		for (int k = 0; k < 4; k++)
 			if (strcmp(mc[k], s->metric) && sb_table_col(t, mc[k]) >= 0)
-				td_metric(f, mc[k], sb_table_cell(t, r, sb_table_col(t, mc[k])));
+				sb_html_metric_cell(f, mc[k], sb_table_cell(t, r, sb_table_col(t, mc[k])));
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n<p class=\"note\">dsr: the deflated Sharpe ratio, the probability "

@@ -20,6 +20,8 @@ void sb_html_foot(FILE *f, bool live);
 void sb_html_esc(FILE *f, const char *s);
 /* %.4g, or an en dash for NaN. */
 void sb_html_num(FILE *f, double v);
+/* <td>v</td> in the metric's unit: % for fractions (sb_metric_is_fraction), counts whole. */
+void sb_html_metric_cell(FILE *f, const char *name, double v);
 /* BASE.png linked to BASE.svg, with a caption. */
 void sb_html_figure(FILE *f, const char *base, const char *caption);
 /* The same folded under a "For papers" line (the interactive page draws its own charts). */

@@ -716,7 +716,12 @@ static enum sb_err view_axes(const struct sb_report_opts *o, const struct sb_swe
 	for (int k = 0; k < 2; k++)
 		if (names[k]) {
 			ax[k] = sb_sweep_axis(s, names[k]);
-			if (ax[k] < 0 || (k == 1 && ax[1] == ax[0])) {
+			if (k == 1 && ax[1] >= 0 && ax[1] == ax[0]) {
+				*usage = true;
+				return sb_errf(err, SB_EINVAL, "--x and --y: expected two different axes, got '%s' twice",
+					       names[1]);
+			}
+			if (ax[k] < 0) {
 				*usage = true;
 				return sb_errf(err, SB_EINVAL, "--%c: '%s' is not an axis that varies "
 					       "in this sweep (axes: %s)", k ? 'y' : 'x', names[k], list);
@@ -1164,10 +1169,11 @@ static enum sb_err report_walk_forward(struct ctx *c, struct sb_errbuf *err)
 	      html);
 	for (size_t r = 0; r < ft.nrow; r++) {
 		fputs("<tr>", html);
-		for (int k = 0; k < 6; k++) {
-			fputs("<td>", html);
-			sb_html_num(html, sb_table_cell(&ft, r, fc[k]));
-			fputs("</td>", html);
+		for (int k = 0; k < 6; k++) {   /* returns in %, as everywhere */
+			const char *n = fcols[k];
+
+			n += !strncmp(n, "is_", 3) ? 3 : !strncmp(n, "oos_", 4) ? 4 : 0;
+			sb_html_metric_cell(html, n, sb_table_cell(&ft, r, fc[k]));
 		}
 		fputs("</tr>\n", html);
 	}
