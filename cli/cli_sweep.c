@@ -120,6 +120,13 @@ static void show_progress(void *ctx, size_t done, size_t total)
 		eta = work > 0 ? el * (all - work) / work : 0;
 	if (p->log)
 		fprintf(p->log, "%.4f %.0f %.0f %.4f\n", el, work, all, eta);
+	/* the grids are done; what follows is writing (summary.csv, the curves): say so */
+	if (p->tty && p->shown && p->passes && work >= all) {
+		fprintf(stderr, "\r\033[Ksweep: %.0f combinations done; writing summary.csv and the curves",
+			all);
+		fflush(stderr);
+		return;
+	}
 	if (!p->tty || done >= total || el < p->delay || el - p->last < 1.0 / 6)
 		return;
 	p->last = el;

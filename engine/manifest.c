@@ -444,16 +444,6 @@ static enum sb_err read_manifest(const struct sb_json *root, const char *path,
 	enum sb_err rc;
 	int i = 0, exit0 = -1;
 
-	{
-		const struct sb_json *v = sb_json_get(root, "manifest_version");
-
-		if (!sb_json_is_number(v) || sb_json_number(v) < 1 ||
-		    sb_json_number(v) > SB_MANIFEST_VERSION)
-			return sb_errf(err, SB_EPARSE,
-				       "%s: expected 'manifest_version' from 1 to %d (this sentibt's), got %s",
-				       path, SB_MANIFEST_VERSION,
-				       sb_json_is_number(v) ? "a newer or invalid one" : "none");
-	}
 	if (!sb_json_is_array(argv) || sb_json_size(argv) < 1)
 		return sb_errf(err, SB_EPARSE, "%s: expected an array 'argv'", path);
 	m->argv = calloc(sb_json_size(argv) + 1, sizeof(*m->argv));
@@ -477,6 +467,16 @@ static enum sb_err read_manifest(const struct sb_json *root, const char *path,
 	    strcmp(m->command, "events"))
 		return sb_errf(err, SB_EINVAL, "%s: written by 'sentibt %s', not by backtest, sweep "
 			       "or events", path, m->command);
+	{
+		const struct sb_json *v = sb_json_get(root, "manifest_version");
+
+		if (!sb_json_is_number(v) || sb_json_number(v) < 1 ||
+		    sb_json_number(v) > SB_MANIFEST_VERSION)
+			return sb_errf(err, SB_EPARSE,
+				       "%s: expected 'manifest_version' from 1 to %d (this sentibt's), got %s",
+				       path, SB_MANIFEST_VERSION,
+				       sb_json_is_number(v) ? "a newer or invalid one" : "none");
+	}
 	if (!strcmp(m->command, "events")) {
 		/* no grid: the event study's parameters are checked by re-parsing argv */
 		if (!sb_json_is_number(iv))
