@@ -35,6 +35,35 @@ static char *dup_or_null(const char *s)
 	return s && *s ? strdup(s) : NULL;
 }
 
+/*
+ * The offset of the first byte of s that does not start a valid UTF-8 sequence
+ * (overlong forms, surrogates and code points past U+10FFFF included), or -1.
+ */
+static long bad_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (long i = 0; p[i];) {
+		unsigned c = p[i];
+		int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 :
+			(c & 0xf8) == 0xf0 ? 3 : -1;
+		unsigned cp = n == 1 ? c & 0x1f : n == 2 ? c & 0x0f : c & 0x07;
+
+		if (n < 0)
+			return i;
+		for (int k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return i;
+		i += n + 1;
+	}
+	return -1;
+}
+
 /* Adds one article from its fields (NULL = absent); checks what every format needs. */
 static enum sb_err add(struct sb_news *nw, size_t *cap, const char *path, uint64_t line,
 		       const char *id, const char *t, const char *title, const char *text,
@@ -48,6 +77,20 @@ static enum sb_err add(struct sb_news *nw, size_t *cap, const char *path, uint64
 	if ((!title || !*title) && (!text || !*text))
 		return sb_errf(err, SB_EPARSE, "%s:%llu: expected a title (or headline) or a text (or content, body), got neither",
 			       path, (unsigned long long)line);
+	{   /* the fields go into JSON (the request, scores.jsonl), which is UTF-8 */
+		const char *const fv[] = { id, title, text, source };
+		static const char *const fn[] = { "id", "title", "text", "source" };
+
+		for (int k = 0; k < 4; k++) {
+			long at = fv[k] ? bad_utf8(fv[k]) : -1;
+
+			if (at >= 0)
+				return sb_errf(err, SB_EPARSE,
+					       "%s:%llu: expected UTF-8 text in %s, got the byte 0x%02x at offset %ld (re-encode the file as UTF-8)",
+					       path, (unsigned long long)line, fn[k],
+					       (unsigned char)fv[k][at], at);
+		}
+	}
 	if (nw->n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 256;
 		struct sb_news_item *na = nc <= MAX_ARTICLES ? realloc(nw->a, nc * sizeof(*na)) : NULL;

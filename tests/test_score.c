@@ -355,6 +355,15 @@ static void test_news(void **state)
 	tu_write_text("m.jsonl", "{\"id\": 5, \"published_at\": \"2024-03-01T00:00:00Z\"}\n", false, path);
 	assert_int_equal(sb_news_load(&nw, path, &o, &err), SB_EPARSE);
 	assert_non_null(strstr(err.msg, "m.jsonl:1: expected a title (or headline) or a text"));
+	/* invalid UTF-8 would reach the request and scores.jsonl: named, not copied */
+	tu_write_text("u.jsonl", "{\"id\": 1, \"published_at\": 1709251200, \"title\": \"caf\u00e9 ok\"}\n"
+		      "{\"id\": 2, \"published_at\": 1709251200, \"title\": \"Bitcoin \xff\xfe up\"}\n",
+		      false, path);
+	assert_int_equal(sb_news_load(&nw, path, &o, &err), SB_EPARSE);
+	assert_non_null(strstr(err.msg, "u.jsonl:2: expected UTF-8 text in title, got the byte 0xff at offset 8"));
+	tu_write_text("v.csv", "when,title\n1709251200,\xc0\xaf overlong\n", false, path);
+	assert_int_equal(sb_news_load(&nw, path, &o, &err), SB_EPARSE);
+	assert_non_null(strstr(err.msg, "v.csv:2: expected UTF-8 text in title, got the byte 0xc0 at offset 0"));
 }
 
 static void test_lexicon(void **state)
