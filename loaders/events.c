@@ -821,36 +821,6 @@ static enum sb_err load_msgpack(struct loader *L)
 
 /* ---- CSV ---- */
 
-/*
- * Whether a record ends inside a quoted field (the sb_csv_split rules: quotes open a
- * field only at its start; "" inside quotes is a literal quote), scanned one joined
- * line at a time: the state carries over, so a record of many lines costs linear
- * time.  A quote that ends a line closes its field whatever follows, since the next
- * byte of the record is the joining '\n', so the state at a line's end is exact.
- */
-struct quote_state {
-	bool in_q, at_start;
-};
-
-static void quote_scan(struct quote_state *q, const char *s, char delim)
-{
-	for (; *s; s++) {
-		if (q->in_q) {
-			if (*s == '"') {
-				if (s[1] == '"')
-					s++;
-				else
-					q->in_q = false;
-			}
-		} else if (q->at_start && *s == '"') {
-			q->in_q = true;
-			q->at_start = false;
-		} else {
-			q->at_start = *s == delim;
-		}
-	}
-}
-
 static char detect_delim(const char *header)
 {
 	static const char cands[] = { ',', ';', '\t' };
@@ -1026,10 +996,8 @@ static enum sb_err load_csv(struct loader *L)
 {
 	struct sb_lines lines;
 	struct csv_cols cols;
-	char *rec = NULL;
-	size_t rec_cap = 0;
+	struct sb_csv_record rec = { 0 };
 	enum sb_err rc;
-	struct quote_state qs;
 	char delim;
 	int got;
 
@@ -1046,59 +1014,8 @@ static enum sb_err load_csv(struct loader *L)
 	rc = csv_header(L, lines.buf, delim, &cols);
 	if (rc != SB_OK)
 		goto out_close;
-	while ((got = sb_lines_next(&lines, L->err)) == 1) {
-		uint64_t first = lines.lineno;
-		size_t len = lines.len;
-
-		if (lines.len == 0)
-			continue;
-		if (len + 1 > rec_cap) {
-			char *nr = realloc(rec, len + 1);
-
-			if (!nr)
-				goto out_nomem;
-			rec = nr;
-			rec_cap = len + 1;
-		}
-		memcpy(rec, lines.buf, len + 1);
-		/* A quoted field may hold newlines: join lines while a quote is open. */
-		qs = (struct quote_state){ .in_q = false, .at_start = true };
-		quote_scan(&qs, rec, delim);
-		while (qs.in_q) {
-			size_t joined;
-
-			got = sb_lines_next(&lines, L->err);
-			if (got < 0) {
-				rc = SB_EPARSE;
-				goto out_close;
-			}
-			if (got == 0) {
-				rc = fail(L, first, SB_EPARSE,
-					  "expected a closing quote, the quoted field opened here runs to the end of the file");
-				goto out_close;
-			}
-			if (len + 1 + lines.len > SB_LINE_MAX) {
-				rc = fail(L, first, SB_EPARSE,
-					  "expected a record shorter than %u bytes (unbalanced quote?)",
-					  SB_LINE_MAX);
-				goto out_close;
-			}
-			if (len + 2 + lines.len > rec_cap) {
-				size_t ncap = (len + 2 + lines.len) * 2;
-				char *nr = realloc(rec, ncap);
-
-				if (!nr)
-					goto out_nomem;
-				rec = nr;
-				rec_cap = ncap;
-			}
-			joined = len;
-			rec[len++] = '\n';
-			memcpy(rec + len, lines.buf, lines.len + 1);
-			len += lines.len;
-			quote_scan(&qs, rec + joined, delim);
-		}
-		rc = csv_row(L, rec, delim, &cols, first);
+	while ((got = sb_csv_record_next(&lines, delim, &rec, L->err)) == 1) {
+		rc = csv_row(L, rec.buf, delim, &cols, rec.first);
 		if (rc != SB_OK)
 			goto out_close;
 	}
@@ -1109,11 +1026,8 @@ static enum sb_err load_csv(struct loader *L)
 	if (L->rows == 0)
 		rc = fail(L, lines.lineno + 1, SB_EPARSE,
 			  "expected at least one article after the header");
-	goto out_close;
-out_nomem:
-	rc = sb_errf(L->err, SB_ENOMEM, "%s: out of memory", L->path);
 out_close:
-	free(rec);
+	sb_csv_record_free(&rec);
 	sb_lines_close(&lines);
 	return rc;
 }

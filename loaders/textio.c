@@ -565,3 +565,91 @@ const char *sb_csv_used_twice(char **names, int n, const int *used, int nused)
 				return names[used[u]];
 	return NULL;
 }
+
+/* ---- CSV records over several lines ---- */
+
+/*
+ * Whether a record ends inside a quoted field (the sb_csv_split rules: quotes open a
+ * field only at its start; "" inside quotes is a literal quote), scanned one joined
+ * line at a time: the state carries over, so a record of many lines costs linear
+ * time.  A quote that ends a line closes its field whatever follows, since the next
+ * byte of the record is the joining '\n', so the state at a line's end is exact.
+ */
+struct quote_state {
+	bool in_q, at_start;
+};
+
+static void quote_scan(struct quote_state *q, const char *s, char delim)
+{
+	for (; *s; s++) {
+		if (q->in_q) {
+			if (*s == '"') {
+				if (s[1] == '"')
+					s++;
+				else
+					q->in_q = false;
+			}
+		} else if (q->at_start && *s == '"') {
+			q->in_q = true;
+			q->at_start = false;
+		} else {
+			q->at_start = *s == delim;
+		}
+	}
+}
+
+int sb_csv_record_next(struct sb_lines *l, char delim, struct sb_csv_record *r,
+		       struct sb_errbuf *err)
+{
+	struct quote_state qs = { .in_q = false, .at_start = true };
+	int got;
+
+	do {
+		got = sb_lines_next(l, err);
+		if (got <= 0)
+			return got;
+	} while (l->len == 0);
+	r->first = l->lineno;
+	r->len = 0;
+	for (;;) {
+		size_t start = r->len + (r->len ? 1 : 0);
+
+		if (start + l->len > SB_LINE_MAX) {
+			sb_errf(err, SB_EPARSE, "%s:%llu: expected a record shorter than %u bytes (unbalanced quote?)",
+				l->path, (unsigned long long)r->first, SB_LINE_MAX);
+			return -1;
+		}
+		if (start + l->len + 1 > r->cap) {
+			size_t ncap = (start + l->len + 1) * 2;
+			char *nb = realloc(r->buf, ncap);
+
+			if (!nb) {
+				sb_errf(err, SB_ENOMEM, "%s: out of memory", l->path);
+				return -1;
+			}
+			r->buf = nb;
+			r->cap = ncap;
+		}
+		if (r->len)
+			r->buf[r->len] = '\n';
+		memcpy(r->buf + start, l->buf, l->len + 1);
+		r->len = start + l->len;
+		quote_scan(&qs, r->buf + start, delim);
+		if (!qs.in_q)
+			return 1;
+		got = sb_lines_next(l, err);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			sb_errf(err, SB_EPARSE, "%s:%llu: expected a closing quote, the quoted field opened here runs to the end of the file",
+				l->path, (unsigned long long)r->first);
+			return -1;
+		}
+	}
+}
+
+void sb_csv_record_free(struct sb_csv_record *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}

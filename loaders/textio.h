@@ -84,6 +84,22 @@ bool sb_file_is_gzip(const char *path);
  * quote is left open.  A quoted field cannot span lines.
  */
 int sb_csv_split(char *line, char delim, char **fields, int max);
+
+/*
+ * A CSV record: a line of 'l', joined (with '\n') to the next ones while a quoted
+ * field is open (sb_csv_split's quoting rules), in linear time.  Blank lines are
+ * skipped.  sb_csv_record_next() returns 1 with r->buf (NUL-terminated) and r->first
+ * (the record's first line), 0 at the end, -1 on an error ("path:FIRST: expected a
+ * closing quote ..." or a record over SB_LINE_MAX; a reader's error as it was).
+ */
+struct sb_csv_record {
+	char    *buf;
+	size_t   len, cap;
+	uint64_t first;
+};
+int sb_csv_record_next(struct sb_lines *l, char delim, struct sb_csv_record *r,
+		       struct sb_errbuf *err);
+void sb_csv_record_free(struct sb_csv_record *r);
 /*
  * sb_csv_used_twice() returns the name of a column in used[0..nused) (indexes into
  * names, -1 skipped) that the header names twice (case-insensitively), else NULL:

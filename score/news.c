@@ -206,6 +206,7 @@ static enum sb_err load_csv(struct sb_news *nw, struct sb_lines *l, const struct
 	char *f[MAX_COLS];
 	int n, ci, ct, cti, ctx, cs;
 	size_t cap = 0;
+	struct sb_csv_record rec = { 0 };
 	int r = sb_lines_next(l, err);
 
 	if (r <= 0)
@@ -225,23 +226,28 @@ static enum sb_err load_csv(struct sb_news *nw, struct sb_lines *l, const struct
 			       l->path, o->time_col ? o->time_col : "published_at, date, time",
 			       o->title_col ? o->title_col : "title, headline",
 			       o->text_col ? o->text_col : "text, content, body");
-	while ((r = sb_lines_next(l, err)) == 1) {
+	/* a record may span lines inside a quoted field (a headline's text with newlines) */
+	while ((r = sb_csv_record_next(l, ',', &rec, err)) == 1) {
+		const uint64_t first = rec.first;
 		int k;
 		enum sb_err rc;
 
-		if (!l->buf[0])
-			continue;
 		if (o->limit && nw->n >= o->limit)
 			break;
-		k = sb_csv_split(l->buf, ',', f, MAX_COLS);
-		if (k != n)
-			return sb_errf(err, SB_EPARSE, "%s:%llu: expected %d fields as in the header, got %d (quoted fields may not span lines)",
-				       l->path, (unsigned long long)l->lineno, n, k);
-		rc = add(nw, &cap, l->path, l->lineno, ci >= 0 ? f[ci] : NULL, f[ct],
+		k = sb_csv_split(rec.buf, ',', f, MAX_COLS);
+		if (k != n) {
+			sb_csv_record_free(&rec);
+			return sb_errf(err, SB_EPARSE, "%s:%llu: expected %d fields as in the header, got %d",
+				       l->path, (unsigned long long)first, n, k);
+		}
+		rc = add(nw, &cap, l->path, first, ci >= 0 ? f[ci] : NULL, f[ct],
 			 cti >= 0 ? f[cti] : NULL, ctx >= 0 ? f[ctx] : NULL, cs >= 0 ? f[cs] : NULL, err);
-		if (rc)
+		if (rc) {
+			sb_csv_record_free(&rec);
 			return rc;
+		}
 	}
+	sb_csv_record_free(&rec);
 	return r < 0 ? SB_EPARSE : SB_OK;
 }
 

@@ -355,6 +355,18 @@ static void test_news(void **state)
 	tu_write_text("m.jsonl", "{\"id\": 5, \"published_at\": \"2024-03-01T00:00:00Z\"}\n", false, path);
 	assert_int_equal(sb_news_load(&nw, path, &o, &err), SB_EPARSE);
 	assert_non_null(strstr(err.msg, "m.jsonl:1: expected a title (or headline) or a text"));
+	/* a quoted field over several lines is one record, named by its first line */
+	tu_write_text("ml.csv", "when,title,text\n1709251200,\"one\ntwo \"\"q\"\"\",body\n"
+		      "1709251260,three,\"open\n", false, path);
+	assert_int_equal(sb_news_load(&nw, path, &o, &err), SB_EPARSE);
+	assert_non_null(strstr(err.msg, "ml.csv:4: expected a closing quote"));
+	tu_write_text("ml.csv", "when,title,text\n1709251200,\"one\ntwo \"\"q\"\"\",body\n"
+		      "1709251260,three,x\n", false, path);
+	assert_int_equal(sb_news_load(&nw, path, &o, &err), SB_OK);
+	assert_int_equal(nw.n, 2);
+	assert_string_equal(nw.a[0].title, "one\ntwo \"q\"");
+	assert_int_equal(nw.a[1].line, 4);
+	sb_news_release(&nw);
 	/* invalid UTF-8 would reach the request and scores.jsonl: named, not copied */
 	tu_write_text("u.jsonl", "{\"id\": 1, \"published_at\": 1709251200, \"title\": \"caf\u00e9 ok\"}\n"
 		      "{\"id\": 2, \"published_at\": 1709251200, \"title\": \"Bitcoin \xff\xfe up\"}\n",
