@@ -108,42 +108,50 @@ static void pack_infos(FILE *f, const struct sb_input_info *info, size_t n)
 
 /*
  * An entry is the MessagePack document, then its CRC-32 (4 bytes, little-endian): a
- * flipped bit anywhere makes it a miss, not wrong candles.  The document is built in
- * memory (open_entry) and written with its CRC by close_entry() through core/atomic.
+ * flipped bit anywhere makes it a miss, not wrong candles.  The document is written
+ * to the temporary file (open_entry), then close_entry() maps what was written (still
+ * in the page cache: no second copy in memory), appends its CRC and commits.
  */
 struct entry_out {
-	FILE *f;          /* the document, in memory */
-	char *buf;
-	size_t len;
-	char final[4200];
+	struct sb_atomic a;
+	FILE *f;          /* a.f: where the document goes */
 };
 
 static bool open_entry(const char *dir, const char *key, struct entry_out *o)
 {
+	char final[4200];
+
 	if (!dir || !*dir || sb_mkdirs(dir, NULL))
 		return false;
-	snprintf(o->final, sizeof(o->final), "%s/%s.mpk", dir, key);
-	o->buf = NULL;
-	o->len = 0;
-	o->f = open_memstream(&o->buf, &o->len);
-	return o->f != NULL;
+	snprintf(final, sizeof(final), "%s/%s.mpk", dir, key);
+	if (sb_atomic_open(&o->a, final, NULL) != SB_OK)
+		return false;
+	o->f = o->a.f;
+	return true;
 }
 
 static void close_entry(struct entry_out *o)
 {
-	struct sb_atomic out;
-	bool ok = !ferror(o->f);
+	struct stat st;
+	void *m = MAP_FAILED;
+	int fd = fileno(o->a.f);
+	bool ok = fflush(o->a.f) == 0 && !ferror(o->a.f) && fstat(fd, &st) == 0 &&
+		  st.st_size > 0 && (uint64_t)st.st_size <= SIZE_MAX;
 
-	if (fclose(o->f) == 0 && ok && o->buf && sb_atomic_open(&out, o->final, NULL) == SB_OK) {
-		uint32_t crc = sb_crc32(o->buf, o->len);
+	if (ok)
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m != MAP_FAILED) {
+		uint32_t crc = sb_crc32(m, (size_t)st.st_size);
 		unsigned char t[4] = { (unsigned char)crc, (unsigned char)(crc >> 8),
 				       (unsigned char)(crc >> 16), (unsigned char)(crc >> 24) };
 
-		fwrite(o->buf, 1, o->len, out.f);
-		fwrite(t, 1, 4, out.f);
-		sb_atomic_commit(&out, NULL);   /* best effort: a failed entry is only a later miss */
+		munmap(m, (size_t)st.st_size);
+		if (fwrite(t, 1, 4, o->a.f) == 4) {
+			sb_atomic_commit(&o->a, NULL);   /* best effort: a failed entry is a later miss */
+			return;
+		}
 	}
-	free(o->buf);
+	sb_atomic_abort(&o->a);
 }
 
 void sb_cache_store_candles(const char *dir, const char *key, const struct sb_candles *c,
