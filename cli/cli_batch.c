@@ -374,33 +374,6 @@ static int fetch_refs(const struct batch *b)
 	return -1;
 }
 
-/*
- * OUT/manifest.json: the command, the spec as run and the experiments' folders (each
- * has its own manifest, for verify).  It also marks OUT as a result folder that
- * --force may replace.
- */
-static enum sb_err write_manifest(const char *path, const struct batch *b, int argc,
-				  char **argv, struct sb_errbuf *err)
-{
-	struct sb_json *root = sb_json_new_object(), *a;
-	char *text = sb_json_print(b->spec, false);
-
-	sb_json_add_u64(root, "manifest_version", 1);
-	sb_json_add_str(root, "sentibt_version", SB_VERSION);
-	sb_json_add_str(root, "command", "batch");
-	sb_json_add_u64(root, "mpi_ranks", (uint64_t)sb_mpi_size());
-	a = sb_json_add_array(root, "argv");
-	for (int i = 0; i < argc; i++)
-		sb_json_add_str(a, NULL, argv[i]);
-	/* the spec, re-parsed from its own text: the document takes what it is given */
-	sb_json_add(root, "spec", text ? sb_json_parse(text, strlen(text)) : NULL);
-	free(text);
-	a = sb_json_add_array(root, "experiments");
-	for (size_t i = 0; i < b->n; i++)
-		sb_json_add_str(a, NULL, b->ex[i].name);
-	return sb_json_write(path, root, 0, err);
-}
-
 /* Rank 0, once every experiment is in: the tables, the page, the manifest; then commit. */
 static int finish_batch(const struct batch *b, struct sb_run_dir *dir, const char *scripts,
 			bool quiet, int argc, char **argv)
@@ -426,7 +399,7 @@ static int finish_batch(const struct batch *b, struct sb_run_dir *dir, const cha
 	if (!rc)
 		rc = sb_path_join(path, sizeof(path), dir->tmp, "manifest.json", &err);
 	if (!rc)
-		rc = write_manifest(path, b, argc, argv, &err);
+		rc = sb_batch_write_manifest(path, b->spec, names, b->n, argc, argv, &err);
 	if (!rc)
 		rc = sb_run_dir_commit(dir, &err);
 	if (rc) {

@@ -9,6 +9,7 @@
 
 #include "../core/json.h"
 #include "../engine/results.h"
+#include "mpi.h"
 #include "../loaders/textio.h"
 
 #define LINE_CAP (1u << 20)          /* a summary.csv line is far shorter */
@@ -212,4 +213,27 @@ enum sb_err sb_batch_tables(const char *dir, const char *const *names, size_t n,
 	if (bestf && fclose(bestf) != 0 && !rc)
 		rc = sb_errf(err, SB_EIO, "%s: write failed: %s", pbest, strerror(errno));
 	return rc;
+}
+
+enum sb_err sb_batch_write_manifest(const char *path, const struct sb_json *spec,
+				    const char *const *names, size_t n, int argc, char **argv,
+				    struct sb_errbuf *err)
+{
+	struct sb_json *root = sb_json_new_object(), *a;
+	char *text = sb_json_print(spec, false);
+
+	sb_json_add_u64(root, "manifest_version", 1);
+	sb_json_add_str(root, "sentibt_version", SB_VERSION);
+	sb_json_add_str(root, "command", "batch");
+	sb_json_add_u64(root, "mpi_ranks", (uint64_t)sb_mpi_size());
+	a = sb_json_add_array(root, "argv");
+	for (int i = 0; i < argc; i++)
+		sb_json_add_str(a, NULL, argv[i]);
+	/* the spec, re-parsed from its own text: the document takes what it is given */
+	sb_json_add(root, "spec", text ? sb_json_parse(text, strlen(text)) : NULL);
+	free(text);
+	a = sb_json_add_array(root, "experiments");
+	for (size_t i = 0; i < n; i++)
+		sb_json_add_str(a, NULL, names[i]);
+	return sb_json_write(path, root, 0, err);
 }

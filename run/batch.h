@@ -33,4 +33,14 @@ bool sb_batch_name_ok(const char *name);
 enum sb_err sb_batch_tables(const char *dir, const char *const *names, size_t n,
 			    struct sb_batch_best *best, struct sb_errbuf *err);
 
+/*
+ * OUT/manifest.json of a batch: the command, the spec as run and the experiments'
+ * folders (each has its own manifest, for verify).  It also marks OUT as a result
+ * folder that --force may replace.
+ */
+struct sb_json;
+enum sb_err sb_batch_write_manifest(const char *path, const struct sb_json *spec,
+				    const char *const *names, size_t n, int argc, char **argv,
+				    struct sb_errbuf *err);
+
 #endif
