@@ -55,30 +55,6 @@ static const char usage_text[] =
  */
 #define GRID_LIMIT SB_GRID_LIMIT
 
-/*
- * The rates --dry-run estimates with, calibrated by `make bench` on this project's
- * 2-core AVX-512 machine (2026-11-30): the word kernel at 2.7-2.9e9 combination-candles/s
- * a core alone (make bench-kernel) and 5.0e9 on 2 threads in the sweep; the generic and
- * scalar kernels at the shares of it measured before (0.28x and 0.055x of the previous
- * AVX-512 kernel, which the word kernel runs 1.2x); signals of 50 groups over 525,600
- * candles in 0.06-0.08 s on 2 threads; a year-long curve ~60 ms (re-run, format, hash,
- * write); summary.csv 373 bytes a row, equity.csv 68 bytes a candle.  A busy machine is
- * slower: the progress line's ETA is measured, these are not.
- */
-static const struct { const char *kernel; double cc_per_s; } kernel_rates[] = {
-	{ "avx512", 2.7e9 }, { "generic", 4.3e8 }, { "scalar", 8.4e7 },
-};
-/* Lanes with an exit or a side run in the exits kernels, at this share of the kernel's
- * rate: AVX-512 0.14x (0.17x of the previous kernel: README "Exits and sides",
- * scripts/bench-exits), the portable and scalar ones ~0.6x (measured on a 3-day sample,
- * 1 thread). */
-static const struct { const char *kernel; double share; } exits_rates[] = {
-	{ "avx512", 0.14 }, { "generic", 0.6 }, { "scalar", 0.6 },
-};
-#define SIGNAL_S_PER_GROUP_CANDLE 4.6e-9
-#define CURVE_S_PER_ROW           1.2e-7
-#define SUMMARY_BYTES_PER_ROW     373.0
-#define EQUITY_BYTES_PER_ROW      68.4
 
 struct progress {
 	double start;
@@ -172,56 +148,16 @@ static void fmt_bytes(double b, char out[32])
 	snprintf(out, 32, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }
 
-/*
- * The share of the lanes that run in the exits kernels: those of a block of 8 lanes
- * (SB_SWEEP_LANE_BLOCK) where some lane has an exit or a side.  The exit axes vary
- * fastest, so when one of them takes a value other than 0 / both, every block has
- * such a lane: the share is 1, else 0.
- */
-static double exits_share(const struct sb_grid *g)
-{
-	for (int j = 0; g->has_exits && j < SB_N_EXIT_AXES; j++) {
-		const struct sb_axis *a = &g->ax[sb_grid_exit_axis(g, j)];
-
-		for (size_t i = 0; i < a->n; i++)
-			if (a->v[i] != 0)
-				return 1.0;
-	}
-	return 0.0;
-}
-
-/* --dry-run: what the sweep would do and cost, from the calibrated rates above. */
+/* --dry-run: what the sweep would do and cost (run/estimate.c has the calibrated rates). */
 static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 		    const struct sb_sweep_request *req, size_t n)
 {
-	const char *kname = "generic";
-	const int threads = sb_sweep_threads(req->engine.threads), ranks = sb_mpi_size();
-	char on_ranks[48] = "";
-	const double passes = 1.0 + (double)req->placebo, combos = (double)o->grid.count;
-	const double groups = (double)sb_sweep_groups(&o->grid);
-	const double curves = (double)(req->top < o->grid.count ? req->top : o->grid.count) +
-			      (double)req->n_keep;
-	double rate = kernel_rates[1].cc_per_s, t_sweep, t_signal, t_curves, b_sum, b_eq;
-	double xshare = exits_share(&o->grid), xrate = exits_rates[1].share;
-	char s1[32], s2[32], s3[32], s4[32], b1[32], b2[32], b3[32];
+	struct sb_sweep_estimate e;
+	char on_ranks[48] = "", s1[32], s2[32], s3[32], s4[32], b1[32], b2[32], b3[32];
 
-	sb_kernel_get(req->engine.kernel, &kname);
-	for (size_t i = 0; i < sizeof(kernel_rates) / sizeof(kernel_rates[0]); i++)
-		if (!strcmp(kname, kernel_rates[i].kernel))
-			rate = kernel_rates[i].cc_per_s;
-	for (size_t i = 0; i < sizeof(exits_rates) / sizeof(exits_rates[0]); i++)
-		if (!strcmp(kname, exits_rates[i].kernel))
-			xrate = exits_rates[i].share;
-	/* under mpirun the grid and its signals are spread over the ranks (the curves not) */
-	t_sweep = passes * combos * (double)n / (rate * threads * ranks) *
-		  (1.0 - xshare + xshare / xrate);
-	t_signal = passes * groups * (double)in->candles.n * SIGNAL_S_PER_GROUP_CANDLE /
-		   (threads * ranks);
-	t_curves = curves * (double)n * CURVE_S_PER_ROW;
-	b_sum = combos * SUMMARY_BYTES_PER_ROW;
-	b_eq = curves * (double)n * EQUITY_BYTES_PER_ROW;
+	sb_run_sweep_estimate(o, in, req, n, &e);
 	sb_cli_grouped(o->grid.count, s1);
-	sb_cli_grouped((uint64_t)groups, s2);
+	sb_cli_grouped((uint64_t)e.groups, s2);
 	sb_cli_grouped(n, s3);
 	sb_cli_grouped(in->events.n, s4);
 	printf("sweep --dry-run: %s combinations in %s signal groups over %s candles, %s articles\n",
@@ -229,18 +165,19 @@ static void dry_run(const struct sb_run_opts *o, const struct sb_run_inputs *in,
 	if (req->placebo)
 		printf("  x %zu grids (the real one and %zu placebo sets)\n", req->placebo + 1,
 		       req->placebo);
-	if (ranks > 1)
-		snprintf(on_ranks, sizeof(on_ranks), "%d MPI ranks x ", ranks);
+	if (e.ranks > 1)
+		snprintf(on_ranks, sizeof(on_ranks), "%d MPI ranks x ", e.ranks);
 	printf("  estimated time: %.3g s on %s%d thread%s, kernel %s (grid %.3g s at %.3g "
-	       "combination-candles/s a thread, signals %.3g s, curves of %.0f combinations %.3g s)\n",
-	       t_sweep + t_signal + t_curves, on_ranks, threads, threads == 1 ? "" : "s", kname, t_sweep,
-	       rate, t_signal, curves, t_curves);
-	if (xshare > 0)
+	       "combination-candles/s a thread, signals %.3g s, summary.csv %.3g s, curves of %.0f combinations %.3g s)\n",
+	       e.t_sweep + e.t_signal + e.t_summary + e.t_curves, on_ranks, e.threads,
+	       e.threads == 1 ? "" : "s", e.kernel, e.t_sweep, e.rate, e.t_signal, e.t_summary,
+	       e.curves, e.t_curves);
+	if (e.exits_share > 0)
 		printf("  the lanes run in the exits kernels (a stop, take, trailing stop, max hold "
-		       "or side), at %.2gx that rate\n", xrate);
-	fmt_bytes(b_sum + b_eq, b1);
-	fmt_bytes(b_sum, b2);
-	fmt_bytes(b_eq, b3);
+		       "or side), at %.2gx that rate\n", e.exits_rate);
+	fmt_bytes(e.bytes_summary + e.bytes_equity, b1);
+	fmt_bytes(e.bytes_summary, b2);
+	fmt_bytes(e.bytes_equity, b3);
 	printf("  estimated disk: %s in %s (summary.csv %s, equity/ %s; trades/ grow with the trades)\n",
 	       b1, o->out, b2, b3);
 	printf("  rates calibrated by 'make bench' on a 2-core AVX-512 machine; nothing was run\n");

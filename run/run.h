@@ -255,4 +255,16 @@ enum sb_err sb_run_write_events_manifest(const char *dir, const struct sb_run_op
 					 const struct sb_es_opts *eo, int argc, char **argv,
 					 struct sb_errbuf *err);
 
+/* sweep --dry-run: the cost of a sweep over n candles, from calibrated rates (estimate.c). */
+struct sb_sweep_estimate {
+	const char *kernel;
+	int threads, ranks;
+	double groups, curves, rate, exits_share, exits_rate;
+	double t_sweep, t_signal, t_summary, t_curves;   /* seconds */
+	double bytes_summary, bytes_equity;
+};
+void sb_run_sweep_estimate(const struct sb_run_opts *o, const struct sb_run_inputs *in,
+			   const struct sb_sweep_request *req, size_t n,
+			   struct sb_sweep_estimate *e);
+
 #endif

@@ -79,17 +79,17 @@ for cmd in backtest sweep events; do
 done
 
 # sweep --dry-run: the grid, its signal groups, the estimate; nothing written.  By hand
-# (the rates in cli/cli_sweep.c): 3 thresholds x 2 min-confidences = 6 combinations in
+# (the rates in run/estimate.c): 3 thresholds x 2 min-confidences = 6 combinations in
 # 2 groups over 6 candles; disk = 6 x 373 B (summary.csv) + 6 curves x 6 candles x 68.4 B
 # (equity) = 2,238 + 2,462.4 = 4.7 kB; time with the scalar kernel on 1 thread =
-# 6 x 6 / 8.4e7 + 2 x 6 x 4.6e-9 + 6 x 6 x 1.2e-7 = 4.8e-06 s.
+# 6 x 6 / 8.4e7 + 2 x 6 x 4.6e-9 + 6 x 6.4e-6 (summary.csv) + 6 x 6 x 1.2e-7 = 4.32e-05 s.
 # shellcheck disable=SC2086
 "$BIN" sweep $common --sentiment "$d/news.jsonl" --threshold 0.3,0.5,0.7 --min-confidence 0.5,0.8 \
 	--top 10 --kernel scalar --threads 1 --dry-run --out "$d/dry" >"$d/out" 2>"$d/err"
 rc=$?
 if [ $rc -eq 0 ] && [ ! -e "$d/dry" ] &&
    grep -q "^sweep --dry-run: 6 combinations in 2 signal groups over 6 candles, 7 articles" "$d/out" &&
-   grep -q "estimated time: 4.8e-06 s on 1 thread, kernel scalar" "$d/out" &&
+   grep -q "estimated time: 4.32e-05 s on 1 thread, kernel scalar" "$d/out" &&
    grep -q "estimated disk: 4.7 kB in $d/dry (summary.csv 2.2 kB, equity/ 2.5 kB" "$d/out"; then
 	ok "sweep --dry-run: size, groups, time and disk as computed by hand; nothing written"
 else
@@ -97,13 +97,13 @@ else
 fi
 # With an exit axis the lanes run in the exits kernels, at 0.6x the scalar rate: 12
 # combinations (x --stop-loss 0,0.01), grid 12 x 6 / (8.4e7 x 0.6) = 1.43e-06 s, total
-# 1.43e-06 + 2 x 6 x 4.6e-9 + 10 x 6 x 1.2e-7 = 8.68e-06 s.
+# 1.43e-06 + 2 x 6 x 4.6e-9 + 12 x 6.4e-6 + 10 x 6 x 1.2e-7 = 8.55e-05 s.
 # shellcheck disable=SC2086
 "$BIN" sweep $common --sentiment "$d/news.jsonl" --threshold 0.3,0.5,0.7 --min-confidence 0.5,0.8 \
 	--stop-loss 0,0.01 --top 10 --kernel scalar --threads 1 --dry-run --out "$d/dry" >"$d/out" 2>"$d/err"
 rc=$?
 if [ $rc -eq 0 ] && [ ! -e "$d/dry" ] &&
-   grep -q "estimated time: 8.68e-06 s on 1 thread, kernel scalar (grid 1.43e-06 s" "$d/out" &&
+   grep -q "estimated time: 8.55e-05 s on 1 thread, kernel scalar (grid 1.43e-06 s" "$d/out" &&
    grep -q "exits kernels .* at 0.6x that rate" "$d/out"; then
 	ok "sweep --dry-run with exit axes: the exits kernels' rate, as computed by hand"
 else
