@@ -20,12 +20,15 @@ set autoscale xfix
 span = T_max - T_min
 tic_s = span <= 8 * 3600 ? 3600 : span <= 16 * 3600 ? 7200 : span <= 24 * 3600 ? 10800 : span <= 48 * 3600 ? 21600 : 43200
 if (span <= 3 * 86400) set xtics tic_s
+# 3 to 60 days: whole days, at most 8 labels (a date shown twice at 12-hour tics)
+tic_d = 86400 * ceil(span / 86400.0 / 8)
+if (span > 3 * 86400 && span <= 60 * 86400) set xtics tic_d
 time_fmt = T_max - T_min > 60 * 86400 ? "%Y-%m" : T_max - T_min > 3 * 86400 ? "%Y-%m-%d" : "%Y-%m-%d\n%H:%M"
 if (!exists("trades")) trades = ''
 set multiplot layout 3,1 title title."\n".subtitle noenhanced font ',12'
 set lmargin 12
-set rmargin 4
-set key top left opaque
+set rmargin 18   # room for the keys, outside the curves
+set key outside right top Left reverse samplen 2
 unset xlabel
 set format x ''
 set size 1, 0.40

@@ -15,10 +15,14 @@ set autoscale xfix
 span = T_max - T_min
 tic_s = span <= 8 * 3600 ? 3600 : span <= 16 * 3600 ? 7200 : span <= 24 * 3600 ? 10800 : span <= 48 * 3600 ? 21600 : 43200
 if (span <= 3 * 86400) set xtics tic_s
+# 3 to 60 days: whole days, at most 8 labels (a date shown twice at 12-hour tics)
+tic_d = 86400 * ceil(span / 86400.0 / 8)
+if (span > 3 * 86400 && span <= 60 * 86400) set xtics tic_d
 set format x (T_max - T_min > 60 * 86400 ? "%Y-%m" : T_max - T_min > 3 * 86400 ? "%Y-%m-%d" : "%Y-%m-%d\n%H:%M")
 set xlabel 'time (UTC)'
 set ylabel 'equity (initial 10,000)'
 set key outside below Left reverse
+set rmargin 6   # the last date label, centred on the right edge, is not cut
 bh(i) = word(names, i + 1) eq 'buy-and-hold'
 width(i) = bh(i) ? 0.8 : 1 + 1.2 * (n - 1 - i) / (n > 1 ? n - 1.0 : 1.0)
 plot for [i=0:n-1] data index i using 1:2 with lines lw width(i) \
