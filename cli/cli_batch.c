@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/atomic.h"   /* sb_path_within */
 #include "../core/json.h"
 #include "../engine/results.h"
 #include "../report/batch_report.h"
@@ -330,14 +331,32 @@ static bool parse_experiment(const struct batch *b, size_t i, struct sb_run_opts
 	return ok;
 }
 
-/* Every experiment's options must parse before anything runs. */
-static int check_experiments(const struct batch *b)
+/*
+ * Every experiment's options must parse before anything runs; with --force, no input
+ * (nor the spec) may lie inside the batch folder that it replaces.
+ */
+static int check_experiments(const struct batch *b, const char *out, bool force)
 {
+	if (force && sb_path_within(b->spec_path, out)) {
+		sb_cli_error("%s: the spec is inside %s, which --force would replace", b->spec_path,
+			     out);
+		return SB_EXIT_FAIL;
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct sb_run_opts o;
 
 		if (!parse_experiment(b, i, &o))
 			return SB_EXIT_USAGE;
+		for (size_t k = 0; force && k <= o.n_prices; k++) {
+			const char *p = k < o.n_prices ? o.prices[k] : o.sentiment;
+
+			if (p && sb_path_within(p, out)) {
+				sb_cli_error("%s: experiment '%s': its input %s is inside %s, which --force would replace",
+					     b->spec_path, b->ex[i].name, p, out);
+				sb_run_opts_release(&o);
+				return SB_EXIT_FAIL;
+			}
+		}
 		if (o.grid.count > SB_GRID_LIMIT && !o.yes) {
 			sb_cli_usage_error("batch", "%s: experiment '%s': the grid has %zu combinations, over the limit of 1,000,000: add \"yes\": true to \"options\" to run it",
 					   b->spec_path, b->ex[i].name, o.grid.count);
@@ -471,7 +490,7 @@ int cmd_batch(int argc, char **argv)
 		snprintf(default_out, sizeof(default_out), "results/%.*s", (int)len, base);
 		out = default_out;
 	}
-	if ((rc = load_spec(&b)) >= 0 || (rc = check_experiments(&b)) >= 0)
+	if ((rc = load_spec(&b)) >= 0 || (rc = check_experiments(&b, out, force)) >= 0)
 		goto out;
 	/* Rank 0 fetches the tardis: days and opens the folder; the others learn its name. */
 	tmp[0] = '\0';

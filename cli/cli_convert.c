@@ -38,7 +38,7 @@ static void usage(FILE *out)
 		"                           (every article gets X in [0,1]); abs and const\n"
 		"                           override a confidence field in the file\n"
 		"      --entity SYM         keep only articles whose symbols include SYM (case-\n"
-		"                           insensitive); a file without symbols is kept whole\n"
+		"                           insensitive); an error when no article has symbols\n"
 		"  -f, --force              replace OUT when it exists (else an existing OUT is\n"
 		"                           a usage error, and nothing is read)\n"
 		"  -q, --quiet              no summary line on stderr\n"

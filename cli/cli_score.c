@@ -277,10 +277,10 @@ static void print_summary(const char *what, const struct sb_score_totals *t, con
 	printf("%s: %zu articles: %zu scored (%zu from the cache, %zu duplicates), %zu errors\n",
 	       what, t->articles, t->scored, t->from_cache, t->duplicates, t->errors);
 	printf("%s: %zu requests (%zu retries, %zu rate-limited, %zu invalid answers retried), "
-	       "%llu prompt + %llu completion tokens, cost $%.6g",
+	       "%llu prompt + %llu completion tokens, cost $%.6f",
 	       what, t->requests, t->retries, t->rate_limited, t->invalid_retried,
 	       (unsigned long long)t->prompt_tokens, (unsigned long long)t->completion_tokens,
-	       t->cost_usd);   /* six digits for reading; manifest.json has every digit */
+	       t->cost_usd);   /* to the micro-dollar for reading; manifest.json has every digit */
 	if (t->cost_estimated)
 		printf(" (estimated for %zu articles: no usage reported)", t->cost_estimated);
 	if (t->cost_unpriced)
@@ -312,11 +312,16 @@ int cmd_score(int argc, char **argv)
 		return rc;
 	c.spec.argc = argc;
 	c.spec.argv = argv;
-	if (c.force && sb_path_within(c.spec.news_path, c.out)) {   /* --force would delete it */
-		sb_cli_error("%s: the news file is inside %s, which --force would replace; write the results to another folder",
-			     c.spec.news_path, c.out);
-		free((char *)c.compare);
-		return SB_EXIT_FAIL;
+	{   /* --force would delete what the run reads (and the paid answers of the cache) */
+		const char *in[] = { c.spec.news_path, c.spec.cache_dir, c.spec.prices_path };
+
+		for (int k = 0; c.force && k < 3; k++)
+			if (in[k] && sb_path_within(in[k], c.out)) {
+				sb_cli_error("%s: an input (or the cache) inside %s, which --force would replace; write the results to another folder",
+					     in[k], c.out);
+				free((char *)c.compare);
+				return SB_EXIT_FAIL;
+			}
 	}
 	if (sb_run_dir_begin(&dir, c.out, c.force, &err) != SB_OK) {
 		sb_cli_error("%s", err.msg);

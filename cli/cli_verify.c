@@ -218,8 +218,8 @@ static int check_inputs(const struct verify_opts *v, const struct sb_manifest *m
 		}
 		/* a pipe or a device would block or change: only a regular file can be read again */
 		if (stat(loc, &st) == 0 && !S_ISREG(st.st_mode)) {
-			sb_cli_error("input '%s' is not a regular file (a pipe was read once by the run); "
-				     "save the input to a file to verify", loc);
+			sb_cli_error("input '%s' is not a regular file (a pipe is read once; a device or "
+				     "folder is no input): save the input to a file to verify", loc);
 			free(loc);
 			bad = 1;
 			continue;

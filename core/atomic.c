@@ -158,11 +158,19 @@ void sb_atomic_abort(struct sb_atomic *a)
 
 bool sb_path_within(const char *path, const char *dir)
 {
-	char *p = path && dir ? realpath(path, NULL) : NULL, *d = p ? realpath(dir, NULL) : NULL;
-	size_t n = d ? strlen(d) : 0;
-	bool in = p && d && strncmp(p, d, n) == 0 &&
-		  (p[n] == '\0' || p[n] == '/' || (n == 1 && d[0] == '/'));
+	struct stat st;
+	char *p, *d;
+	size_t n;
+	bool in;
 
+	/* a link is replaced itself (rename, FTW_PHYS removal): what it points to survives */
+	if (!path || !dir || (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)))
+		return false;
+	p = realpath(path, NULL);
+	d = p ? realpath(dir, NULL) : NULL;
+	n = d ? strlen(d) : 0;
+	in = p && d && strncmp(p, d, n) == 0 &&
+	     (p[n] == '\0' || p[n] == '/' || (n == 1 && d[0] == '/'));
 	free(p);
 	free(d);
 	return in;

@@ -49,8 +49,9 @@ void sb_atomic_abort(struct sb_atomic *a);
 
 /*
  * sb_path_within() is true when 'path' names 'dir' itself or a file under it (both
- * resolved: links, "..", relative names); false when either does not exist.  A run
- * asked to replace 'dir' (--force) refuses inputs for which this holds.
+ * resolved: links, "..", relative names); false when either does not exist, or when
+ * 'dir' is itself a link (replacing it leaves what it points to).  A run asked to
+ * replace 'dir' (--force) refuses inputs for which this holds.
  */
 bool sb_path_within(const char *path, const char *dir);
 

@@ -626,6 +626,8 @@ static bool fast_tardis(const struct infile *f, struct row *r)
 	else
 		return false;
 	r->c = decimal_value(price);
+	if (!(r->c >= PRICE_MIN && r->c <= PRICE_MAX))
+		return false;                 /* the slow path names it (get_price) */
 	r->v = decimal_value(amount);
 	r->o = r->h = r->l = r->c;
 	return true;

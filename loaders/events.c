@@ -473,9 +473,9 @@ static enum sb_err json_article(struct loader *L, const struct sb_json *obj, uin
 			a->id = sb_json_string(v);
 		} else if (sb_json_is_number(v)) {
 			/* past 2^53 neighbouring integers read as one double: distinct ids would merge */
-			if (!(fabs(sb_json_number(v)) <= 9007199254740992.0))
+			if (!(fabs(sb_json_number(v)) < 9007199254740992.0))
 				return fail(L, line, SB_EPARSE,
-					    "expected %s as a string or a number up to 2^53, got a larger number (write such ids as strings: they lose digits as JSON numbers)",
+					    "expected %s as a string or a number below 2^53, got a larger number (write such ids as strings: they lose digits as JSON numbers)",
 					    name);
 			snprintf(a->id_buf, sizeof(a->id_buf), "%.17g", sb_json_number(v));
 			a->id = a->id_buf;

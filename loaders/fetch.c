@@ -701,8 +701,10 @@ static const char *start_wrong(const char *expect, const unsigned char *p, size_
 		q += 3, m -= 3;
 	while (m > 0 && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
 		q++, m--;
+	if (m == 0)
+		return "a body of blanks only";
 	if (!strcmp(expect, "JSON lines"))
-		return m && *q != '{' ? "a body that does not start with a JSON object" : NULL;
+		return *q != '{' ? "a body that does not start with a JSON object" : NULL;
 	if (!strcmp(expect, "MessagePack"))
 		return (p[0] & 0xf0) == 0x80 || p[0] == 0xde || p[0] == 0xdf ? NULL
 		       : "a body that does not start with a MessagePack map";

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../core/atomic.h"   /* sb_path_within */
 #include "../engine/results.h"
 #include "gnuplot.h"
 #include "html.h"
@@ -1474,6 +1475,9 @@ enum sb_err sb_report_run(const struct sb_report_opts *o, char *html_out, size_t
 		if (rc)
 			return rc;
 	}
+	if (o->force && sb_path_within(o->dir, out))   /* the results would go with it */
+		return sb_errf(err, SB_EINVAL, "%s: the result folder is inside %s, which --force would replace; write the report elsewhere",
+			       o->dir, out);
 	rc = sb_gp_new(&c.g, o->scripts, err);
 	if (rc)
 		return rc;

@@ -175,11 +175,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if mode == "stall" and seen == 0 and parts == 2:
                 time.sleep(5)
                 return
+            if parts % 8 == 0:
+                time.sleep(0.002)   # let the client read: chunks reach it split
         if mode == "stallusage" and seen == 0:
             time.sleep(5)
             return
-            if parts % 8 == 0:
-                time.sleep(0.002)   # let the client read: chunks reach it split
         self.chunk(b"")
 
 

@@ -389,6 +389,12 @@ static const struct bad_case bad_cases[] = {
 	{ "negative price", TH TR TR
 	  "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,sell,-5,1\n", NULL, 0, 0, 1, 4,
 	  "a price from 1e-12 to 1e12", "'price'", false },
+	{ "plain price 1e13 (the fast path)", TH TR
+	  "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,sell,10000000000000,1\n", NULL, 0, 0, 1, 3,
+	  "a price from 1e-12 to 1e12", "'10000000000000'", false },
+	{ "plain price 1e-13 (the fast path)", TH TR
+	  "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,sell,0.0000000000001,1\n", NULL, 0, 0, 1, 3,
+	  "a price from 1e-12 to 1e12", "'0.0000000000001'", false },
 	{ "denormal price", TH TR
 	  "bitmex,XBTUSD,1704067210000000,1704067210100000,r2,sell,4.9e-324,1\n", NULL, 0, 0, 1, 3,
 	  "a price from 1e-12 to 1e12", "'4.9e-324'", false },

@@ -419,7 +419,7 @@ static void test_ids_kept_apart(void **state)
 	const char *text =
 		"{\"id\":\"\",\"published_at\":1,\"sentiment_score\":0.1,\"confidence\":1}\n"
 		"{\"id\":\"\",\"published_at\":2,\"sentiment_score\":0.2,\"confidence\":1}\n"
-		"{\"id\":9007199254740992,\"published_at\":3,\"sentiment_score\":0.3,\"confidence\":1}\n";
+		"{\"id\":9007199254740991,\"published_at\":3,\"sentiment_score\":0.3,\"confidence\":1}\n";
 	struct sb_events ev;
 	struct sb_input_info info;
 
@@ -430,7 +430,11 @@ static void test_ids_kept_apart(void **state)
 	sb_events_release(&ev);
 	load_bad(write_text("bigid.jsonl",
 			    "{\"id\":1764000000000000001,\"published_at\":1,\"sentiment_score\":0.1,\"confidence\":1}\n"),
-		 &FIELD, "bigid.jsonl:1: expected id as a string or a number up to 2^53");
+		 &FIELD, "bigid.jsonl:1: expected id as a string or a number below 2^53");
+	/* 2^53 itself: 2^53 + 1 reads as it, so two ids would merge */
+	load_bad(write_text("bigid2.jsonl",
+			    "{\"id\":9007199254740992,\"published_at\":1,\"sentiment_score\":0.1,\"confidence\":1}\n"),
+		 &FIELD, "bigid2.jsonl:1: expected id as a string or a number below 2^53");
 }
 
 static void test_conf_modes_jsonl(void **state)

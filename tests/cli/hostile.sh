@@ -243,6 +243,13 @@ rc=$?
 [ $rc -eq 2 ] && grep -q "is the input" "$d/err" && cmp -s "$news" "$d/conv.jsonl" &&
 	ok "convert onto its own input: refused, the input unchanged" ||
 	fail "convert in place: exit $rc: $(head -c 300 "$d/err")"
+TMPDIR="$d/tmp" "$BIN" backtest --candle-cache= -q --prices "$d/px.csv" --sentiment "$news" \
+	--out "$d/rep_in" >"$d/err" 2>&1
+"$BIN" report "$d/rep_in" --out "$d/rep_in" --force >"$d/err" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "which --force would replace" "$d/err" && [ -s "$d/rep_in/metrics.json" ] &&
+	ok "report --out onto its own result folder with --force: refused, the results kept" ||
+	fail "report over its results: exit $rc: $(head -c 300 "$d/err")"
 if mkfifo "$d/fifo.jsonl" 2>/dev/null; then
 	cat "$news" >"$d/fifo.jsonl" &
 	TMPDIR="$d/tmp" "$BIN" backtest --candle-cache= -q --prices "$d/px.csv" \

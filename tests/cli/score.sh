@@ -213,7 +213,11 @@ T = M["totals"]
 got = tuple(T[k] for k in ("scored", "errors", "requests", "rate_limited", "invalid_answers_retried"))
 want(got == (9, 3, 25, 1, 4), "totals %r" % (T,))
 want(T.get("articles_cost_unknown") == 0, "no unknown cost %r" % (T,))
-paid = sum(cost("fake-a", e["prompt_tokens"], e["completion_tokens"]) for e in L if e["status"] == 200 and e["id"] not in ("f5",))
+# the total of the run: every answered request (valid or not) and the stream cut after
+# its usage (the first of f12), not the streams cut before any usage (first of f5, f9)
+paid = sum(cost("fake-a", e["prompt_tokens"], e["completion_tokens"]) for e in L
+           if e["status"] == 200 and not (e["id"] in ("f5", "f9") and e["n"] == 0))
+want(abs(T["cost_usd"] - paid) <= 1e-12, "total cost %r, the server billed %r" % (T["cost_usd"], paid))
 '
 # errors are not cached: a re-run asks again for those only
 : >"$d/log"
