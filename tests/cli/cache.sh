@@ -131,7 +131,8 @@ bt r7 --prices "$P" --sentiment "$N" --candle-cache "$C"
 inodes >"$d/inodes7"
 bt r8 --prices "$P" --sentiment "$N" --candle-cache "$C"
 inodes >"$d/inodes8"
-cmp -s "$d/inodes7" "$d/inodes8" || fail "rebuilt entries are not hit again"
+cmp -s "$d/inodes7" "$d/inodes8" ||
+	fail "rebuilt entries are not hit again: $(diff "$d/inodes7" "$d/inodes8" | tr '\n' ' '); r8: $(head -c 300 "$d/r8.log")"
 
 # --- '' turns the cache off: nothing written, not even the default folder --------------
 mkdir "$d/cwd"
