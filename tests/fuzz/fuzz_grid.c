@@ -15,6 +15,13 @@
 #include "../../engine/grid.h"
 
 /* candle_us > 0: a --max-hold axis of candles that long (is_duration then) */
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
 static void axis(const char *spec, bool is_duration, int64_t candle_us)
 {
 	struct sb_errbuf err = { { 0 } };
@@ -30,6 +37,16 @@ static void axis(const char *spec, bool is_duration, int64_t candle_us)
 		return;
 	}
 	FZ_CHECK(a.n > 0 && a.v && a.is_duration == is_duration);
+	{   /* every value once, whatever the list (sorted copy: a range may hold 10^6) */
+		int64_t *s = malloc(a.n * sizeof(*s));
+
+		FZ_CHECK(s != NULL);
+		memcpy(s, a.v, a.n * sizeof(*s));
+		qsort(s, a.n, sizeof(*s), cmp_i64);
+		for (size_t i = 1; i < a.n; i++)
+			FZ_CHECK(s[i - 1] != s[i]);
+		free(s);
+	}
 	for (size_t i = 0; i < a.n; i++) {
 		if (is_duration)
 			FZ_CHECK(a.v[i] >= 0 && a.v[i] <= SB_DURATION_MAX_US);
@@ -37,12 +54,9 @@ static void axis(const char *spec, bool is_duration, int64_t candle_us)
 			FZ_CHECK(candle_us > 0 && a.v[i] % candle_us == 0);
 		else
 			FZ_CHECK(a.v[i] >= -SB_DEC_MAX_UNITS && a.v[i] <= SB_DEC_MAX_UNITS);
-		/* distinct: a range ascends; a list is as short as the input */
-		if (strchr(spec, ':'))
+		/* a lone range ascends (a list of values and ranges: distinct, below) */
+		if (strchr(spec, ':') && !strchr(spec, ','))
 			FZ_CHECK(i == 0 || a.v[i - 1] < a.v[i]);
-		else
-			for (size_t j = 0; j < i; j++)
-				FZ_CHECK(a.v[j] != a.v[i]);
 		/* a range may hold 10^6 values: print the ends only; sb_dec_parse takes
 		 * up to 10^9, durations go to 100 years (3.2 * 10^9 s) */
 		if ((i < 64 || a.n - i <= 64) &&
