@@ -103,23 +103,31 @@ static void test_decimate_short(void **state)
 	assert_int_equal(sb_decimate(10, t, y, 1, 3, keep), 10);   /* 10 <= 4 x 3 */
 }
 
+/* A summary table of nrow rows: id, threshold, total_return, then column 'last'. */
+static struct sb_table table4(double *v, size_t nrow, char *last)
+{
+	static char id[] = "id", th[] = "threshold", tr[] = "total_return";
+	struct sb_table t = { .ncol = 4, .nrow = nrow, .v = v };
+
+	t.names[0] = id;
+	t.names[1] = th;
+	t.names[2] = tr;
+	t.names[3] = last;
+	return t;
+}
+
 /* The best end of the scale is the same blue for a metric where higher is better and
  * for one where lower is (max_drawdown), and labels on it are white. */
 static void test_colour_direction(void **state)
 {
-	struct sb_table t = { .ncol = 4, .nrow = 3 };
 	double v[] = { 0, 0.1, 0.5, 0.01, 1, 0.2, 1.5, 0.05, 2, 0.3, 2.5, 0.09 };
-	static char id[] = "id", th[] = "threshold", tr[] = "total_return", dd[] = "max_drawdown";
+	static char dd[] = "max_drawdown";
+	struct sb_table t = table4(v, 3, dd);
 	struct sb_sweep s;
 	char best[8], worst[8], best_dd[8];
 	bool dark;
 
 	(void)state;
-	t.names[0] = id;
-	t.names[1] = th;
-	t.names[2] = tr;
-	t.names[3] = dd;
-	t.v = v;
 	assert_int_equal(sb_sweep_init(&s, &t, "total_return", NULL, NULL), SB_OK);
 	assert_int_equal(s.nax, 1);
 	assert_false(s.diverging);               /* all positive: one-sided scale */
@@ -142,19 +150,14 @@ static void test_colour_direction(void **state)
  */
 static void test_colour_two_slopes(void **state)
 {
-	struct sb_table t = { .ncol = 4, .nrow = 5 };
 	double v[] = { 0, 0.1, 0, -40, 1, 0.2, 0, -10, 2, 0.3, 0, 0, 3, 0.4, 0, 4, 4, 0.5, 0, 16 };
-	static char id[] = "id", th[] = "threshold", tr[] = "total_return", sh[] = "sharpe";
+	static char sh[] = "sharpe";
+	struct sb_table t = table4(v, 5, sh);
 	struct sb_sweep s;
 	char c[8];
 	bool dark;
 
 	(void)state;
-	t.names[0] = id;
-	t.names[1] = th;
-	t.names[2] = tr;
-	t.names[3] = sh;
-	t.v = v;
 	assert_int_equal(sb_sweep_init(&s, &t, "sharpe", NULL, NULL), SB_OK);
 	assert_true(s.diverging);
 	/* the 98th percentile of -40 -10 0 4 16 is 16 - 0.08 * 12 = 15.04: 16 is clipped */
